@@ -1,0 +1,26 @@
+"""The README's fresh-machine commands are the ones CI runs: a drift here would lie to users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    first_lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:6]
+    assert "```sh" in first_lines
+    install_and_start, install_and_test = _readme_commands()[:2]
+    assert install_and_start.endswith("tuner --demo")
+    assert "pytest" in install_and_test
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci_lines[-1] == _readme_commands()[1]

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
-    """An error means the service would refuse the file; a warning means it would cost or mislead."""
+    """An error: the service would refuse the file. A warning: it would cost or mislead."""
 
     ERROR = "error"
     WARNING = "warning"

@@ -1,0 +1,150 @@
+"""The whole pass over a file: problems in file order, tokens, the estimate, and parallel runs."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tuner.data.analysis import AnalysisCancelled, analyse_file
+from tuner.data.catalog import default_catalog
+from tuner.data.encodings import load_encoding
+from tuner.data.problems import DatasetFormat
+
+MODEL = "gpt-4o-mini-2024-07-18"
+
+
+def chat(i: int, system: bool = True) -> dict:
+    messages = [
+        {"role": "user", "content": f"Soru {i}: İstanbul'da hava nasıl?"},
+        {"role": "assistant", "content": f"Cevap {i}: güneşli ve ılık."},
+    ]
+    if system:
+        messages.insert(0, {"role": "system", "content": "Kısa cevap ver."})
+    return {"messages": messages}
+
+
+def write_jsonl(path: Path, rows: list[object], extra: bytes = b"") -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows) + extra)
+    return path
+
+
+def expected_tokens(example: dict) -> int:
+    enc = load_encoding("o200k_base")
+    n = 3
+    for message in example["messages"]:
+        n += 3 + sum(len(enc.encode(v)) for v in message.values())
+    return n
+
+
+def test_a_clean_file_is_valid_with_exact_counts(tmp_path: Path) -> None:
+    rows = [chat(i) for i in range(60)]
+    report = analyse_file(write_jsonl(tmp_path / "train.jsonl", rows), MODEL)
+    assert report.valid and report.problems == []
+    assert report.format is DatasetFormat.CHAT
+    assert report.examples == 60
+    assert report.encoding == "o200k_base" and report.exact_tokens
+    assert report.tokens_total == sum(expected_tokens(r) for r in rows)
+    assert report.epochs == 3
+    price = default_catalog().get(MODEL).training_price_per_1m
+    expected_cost = Decimal(report.billed_tokens) * 3 * Decimal(str(price)) / 1_000_000
+    assert report.estimate.cost_usd == expected_cost
+
+
+def test_problems_carry_lines_and_file_level_rules_apply(tmp_path: Path) -> None:
+    rows = [chat(i) for i in range(5)]
+    path = write_jsonl(tmp_path / "bad.jsonl", rows, b'{"messages": [}\n\n' + orjson.dumps(rows[0]))
+    report = analyse_file(path, MODEL)
+    assert not report.valid
+    codes = {(p.code, p.line) for p in report.problems}
+    assert ("invalid_json", 6) in codes
+    assert ("blank_line", 7) in codes
+    assert ("duplicate_example", 8) in codes
+    assert ("too_few_examples", None) in codes
+    # file-level problems first, then by line
+    lines = [p.line for p in report.problems]
+    assert lines[0] is None
+    assert [x for x in lines if x is not None] == sorted(x for x in lines if x is not None)
+
+
+def test_json_array_gets_one_error_naming_convert(tmp_path: Path) -> None:
+    path = tmp_path / "data.json"
+    path.write_text(orjson.dumps([chat(i) for i in range(20)], option=orjson.OPT_INDENT_2).decode())
+    report = analyse_file(path, MODEL)
+    assert [p.code for p in report.problems] == ["not_jsonl"]
+    assert "tuner convert" in report.problems[0].message
+
+
+def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
+    rows: list[object] = [chat(i, system=i % 7 != 0) for i in range(400)]
+    rows[123] = {"mesages": []}
+    rows[300] = chat(5)  # duplicate of line 6, found across ranges
+    path = write_jsonl(tmp_path / "train.jsonl", rows)
+    serial = analyse_file(path, MODEL, workers=1)
+    parallel = analyse_file(path, MODEL, workers=2)
+    assert parallel.problems == serial.problems
+    assert parallel.token_counts == serial.token_counts
+    assert parallel.example_lines == serial.example_lines
+    assert parallel.to_json() == serial.to_json()
+    assert ("duplicate_example", 301) in {(p.code, p.line) for p in serial.problems}
+
+
+def test_over_limit_examples_are_warned_and_billed_at_the_cap(tmp_path: Path) -> None:
+    long = {"messages": [{"role": "user", "content": "kelime " * 5000}, chat(0)["messages"][-1]]}
+    rows = [chat(i) for i in range(20)] + [long]
+    report = analyse_file(write_jsonl(tmp_path / "t.jsonl", rows), "gpt-3.5-turbo-0613")
+    assert report.example_token_limit == 4096
+    assert report.over_limit == 1
+    assert ("over_token_limit", 21) in {(p.code, p.line) for p in report.warnings}
+    assert report.billed_tokens == report.tokens_total - report.stats.max + 4096
+
+
+def test_unknown_limit_is_said_not_invented(tmp_path: Path) -> None:
+    report = analyse_file(
+        write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(12)]), "gpt-4.1-2025-04-14"
+    )
+    assert report.example_token_limit is None
+    assert any("limit" in n and "skipped" in n for n in report.notices)
+
+
+def test_unknown_model_is_labelled_approximate(tmp_path: Path) -> None:
+    report = analyse_file(
+        write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(12)]), "my-own-model"
+    )
+    assert not report.exact_tokens
+    assert report.estimate.cost_usd is None
+    assert len(report.notices) == 1
+
+
+def test_reprice_matches_a_fresh_analysis(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(30)])
+    report = analyse_file(path, MODEL)
+    other = default_catalog().get("gpt-4o-2024-08-06")
+    fresh = analyse_file(path, "gpt-4o-2024-08-06", epochs=5)
+    assert report.reprice(other, 5) == fresh.estimate
+
+
+def test_cancel_stops_without_a_partial_report(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(50)])
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(AnalysisCancelled):
+        analyse_file(path, MODEL, cancel=cancel)
+
+
+def test_progress_reaches_the_file_size(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(50)])
+    seen: list[tuple[int, int]] = []
+    analyse_file(path, MODEL, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    report = analyse_file(path, MODEL)
+    assert [p.code for p in report.errors] == ["empty_file"]
+    assert report.examples == 0 and report.stats.n == 0 and report.epochs == 0

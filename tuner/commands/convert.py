@@ -1,0 +1,67 @@
+"""`tuner convert IN OUT [--force] [--json]`: rewrite a JSON array or pretty-printed JSON as JSONL.
+
+Exit codes: 0 everything converted; 1 some objects were skipped (the rest was written);
+2 usage errors, an unreadable input, or an existing OUT without --force.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the `convert` sub-command to the `tuner` parser."""
+    p = subparsers.add_parser(
+        "convert",
+        help="turn a JSON array or pretty-printed JSON into clean JSONL (one example per line)",
+        description=(
+            "Convert a JSON array, a stream of pretty-printed objects (trailing commas "
+            "tolerated) or JSONL with blank lines into clean JSONL. Objects that cannot be read "
+            "are reported with their line:column and skipped."
+        ),
+    )
+    p.add_argument("input", metavar="IN", help="the file to convert")
+    p.add_argument("output", metavar="OUT", help="the JSONL file to write")
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Convert args.input into args.output; print a summary; return the exit code."""
+    from tuner.data.convert import ConversionError, convert_file
+
+    try:
+        result = convert_file(args.input, args.output, force=args.force)
+    except FileExistsError:
+        print(f"tuner convert: {args.output} exists; use --force to overwrite it", file=sys.stderr)
+        return 2
+    except ConversionError as exc:
+        print(f"tuner convert: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        target = exc.filename or args.input
+        print(f"tuner convert: {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+    if args.json:
+        payload = {
+            "input": args.input,
+            "output": args.output if result.written else None,
+            "examples": result.examples_written,
+            "skipped": [issue.as_dict() for issue in result.skipped],
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        for issue in result.skipped:
+            print(f"{args.input}:{issue.line}:{issue.column}: {issue.message}", file=sys.stderr)
+        if result.written:
+            plural = "" if result.examples_written == 1 else "s"
+            skipped = f", skipped {len(result.skipped)}" if result.skipped else ""
+            print(f"wrote {result.examples_written} example{plural} to {args.output}{skipped}")
+        else:
+            print(f"tuner convert: no example could be read from {args.input}", file=sys.stderr)
+    return 1 if result.skipped or not result.written else 0

@@ -1,0 +1,391 @@
+"""Analyse a training file end to end: stream it, check every line, count tokens, price it.
+
+This is what `tuner validate`, the dataset screen and the emulator's file check share. The file is
+never held in memory: it is cut into byte ranges at line starts, and each range is checked and
+counted by a worker process (tiktoken's batch encoder does not scale with threads here; processes
+do). Each worker returns compact per-range results (problems, token counts as arrays, facts for
+the file-level rules) that are merged in file order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from array import array
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from tuner.data.catalog import Catalog, ModelInfo, Resolution, default_catalog
+from tuner.data.estimate import CostEstimate, billed_tokens, default_epochs, estimate_cost
+from tuner.data.file_rules import FileFacts, check_file, sniff_json_container
+from tuner.data.lines import iter_lines, split_ranges
+from tuner.data.problems import DatasetFormat, Problem, Severity, warning
+from tuner.data.rules import check_example
+from tuner.data.stats import TokenStats
+from tuner.data.tokens import TokenCounter, counter_for_model
+
+DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
+
+# Below this size one process is faster than starting a pool (each worker loads the vocabulary).
+PARALLEL_THRESHOLD_BYTES = 24 * 1024 * 1024
+# Ranges small enough for steady progress and cancellation, large enough to amortise pickling.
+CHUNK_BYTES = 8 * 1024 * 1024
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class AnalysisCancelled(Exception):
+    """Raised by `analyse_file` when its `cancel` event is set; nothing partial is returned."""
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What one byte range yields; arrays keep 200k examples in a few MB."""
+
+    start: int
+    end: int
+    problems: list[Problem]
+    facts: FileFacts
+    example_lines: array  # 1-based line of every non-blank line
+    token_counts: array  # tokens of that example; 0 when it could not be counted
+    assistant_tokens: int = 0
+    trained_assistant_tokens: int = 0
+
+
+@dataclass(slots=True)
+class AnalysisReport:
+    """Everything known about one file after one pass: problems, tokens, the estimate."""
+
+    path: Path
+    model: str
+    resolution: Resolution
+    encoding: str
+    exact_tokens: bool
+    format: DatasetFormat | None
+    examples: int
+    problems: list[Problem]
+    example_lines: array
+    token_counts: array
+    assistant_tokens: int
+    trained_assistant_tokens: int
+    stats: TokenStats
+    example_token_limit: int | None
+    over_limit: int
+    billed_tokens: int
+    epochs: int
+    estimate: CostEstimate
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    @property
+    def valid(self) -> bool:
+        """True when the service would accept the file (warnings allowed)."""
+        return not any(p.severity is Severity.ERROR for p in self.problems)
+
+    @property
+    def tokens_total(self) -> int:
+        return self.stats.total
+
+    def to_json(self) -> dict[str, object]:
+        """The stable `tuner validate --json` shape (scripts depend on these keys)."""
+        cost = self.estimate.cost_usd
+        return {
+            "path": str(self.path),
+            "format": self.format.value if self.format else None,
+            "model": self.model,
+            "base_model": self.resolution.base_id,
+            "examples": self.examples,
+            "valid": self.valid,
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+            "tokens": {
+                "total": self.stats.total,
+                "billed": self.billed_tokens,
+                "max_example": self.stats.max,
+                "min_example": self.stats.min,
+                "mean_example": round(self.stats.mean, 2),
+                "p5_example": self.stats.p5,
+                "p50_example": self.stats.p50,
+                "p95_example": self.stats.p95,
+                "assistant_total": self.assistant_tokens,
+                "trained_assistant_total": self.trained_assistant_tokens,
+                "example_limit": self.example_token_limit,
+                "examples_over_limit": self.over_limit,
+            },
+            "encoding": self.encoding,
+            "exact_tokens": self.exact_tokens,
+            "epochs": self.epochs,
+            "trained_tokens": self.estimate.trained_tokens,
+            "price_per_1m_usd": _float_or_none(self.estimate.price_per_1m),
+            "estimated_cost_usd": _float_or_none(cost),
+            "notices": list(self.notices),
+        }
+
+    def reprice(self, model: ModelInfo | None, epochs: int | None = None) -> CostEstimate:
+        """The estimate for another base model or epoch count, without a second pass.
+
+        Valid only when `model` uses the same encoding as this report (the UI re-analyses when
+        it does not): token counts differ between encodings.
+        """
+        limit = model.example_token_limit if model else None
+        billed = billed_tokens(self.counted_tokens(), limit)
+        chosen = epochs if epochs is not None else default_epochs(self.examples)
+        return estimate_cost(billed, chosen, model, examples=self.examples)
+
+    def counted_tokens(self) -> array:
+        """Token counts of the examples that could be counted (unparseable lines excluded)."""
+        return array("I", (t for t in self.token_counts if t))
+
+
+def _float_or_none(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _RangeTask:
+    """What a worker needs besides its byte range; small and picklable."""
+
+    path: Path
+    model: str
+    catalog: Catalog
+    tiktoken_file: Path | None
+    limit: int | None
+
+
+def analyse_file(
+    path: str | os.PathLike[str],
+    model: str | None = None,
+    *,
+    epochs: int | None = None,
+    catalog: Catalog | None = None,
+    tiktoken_file: Path | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> AnalysisReport:
+    """Check and count a whole file; raises OSError if it cannot be read, AnalysisCancelled.
+
+    `workers=None` picks one process for small files and one per core for large ones.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory")
+    catalog = catalog or default_catalog()
+    model = model or DEFAULT_MODEL
+    counter, resolution = counter_for_model(model, catalog, tiktoken_file)
+    _worker_counter(model, catalog, tiktoken_file)  # loaded once here; forked workers inherit it
+    info = resolution.info
+    limit = info.example_token_limit if info else None
+
+    container = sniff_json_container(path)
+    if container is not None:
+        chunks = [_empty_chunk(size)]
+        preflight = [container]
+    else:
+        preflight = []
+        task = _RangeTask(path, model, catalog, tiktoken_file, limit)
+        chunks = _run_chunks(task, size, workers, progress, cancel)
+    return _assemble(path, model, resolution, counter, info, limit, epochs, chunks, preflight)
+
+
+def _run_chunks(
+    task: _RangeTask,
+    size: int,
+    workers: int | None,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+) -> list[ChunkResult]:
+    path = task.path
+    n_workers = workers if workers is not None else _auto_workers(size)
+    if n_workers <= 1:
+        ranges = split_ranges(path, max(1, size // CHUNK_BYTES)) if size else []
+        results = []
+        for start, end, first in ranges:
+            if cancel is not None and cancel.is_set():
+                raise AnalysisCancelled(str(path))
+            results.append(_analyse_range(task, start, end, first))
+            if progress:
+                progress(end, size)
+        return results
+
+    ranges = split_ranges(path, max(n_workers, size // CHUNK_BYTES))
+    done_bytes = 0
+    results = []
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context()) as pool:
+        pending: set[Future[ChunkResult]] = {
+            pool.submit(_analyse_range, task, start, end, first) for start, end, first in ranges
+        }
+        try:
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if cancel is not None and cancel.is_set():
+                    raise AnalysisCancelled(str(path))
+                for future in finished:
+                    result = future.result()
+                    results.append(result)
+                    done_bytes += result.end - result.start
+                if finished and progress:
+                    progress(done_bytes, size)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    results.sort(key=lambda r: r.start)
+    return results
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Fork when it is safe, so workers share the vocabulary the parent already loaded.
+
+    A vocabulary costs about 90 MB per process; forked children map the parent's copy instead of
+    building their own. Forking is only safe with a single thread (the CLI); from the app, whose
+    threads may hold locks, workers are spawned fresh and load their own.
+    """
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _auto_workers(size: int) -> int:
+    if size < PARALLEL_THRESHOLD_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@lru_cache(maxsize=4)
+def _worker_counter(model: str, catalog: Catalog, tiktoken_file: Path | None) -> TokenCounter:
+    """One counter per process: building a vocabulary costs a fraction of a second."""
+    return counter_for_model(model, catalog, tiktoken_file)[0]
+
+
+def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> ChunkResult:
+    """Check and count the lines that begin in [start, end); runs in a worker process."""
+    counter = _worker_counter(task.model, task.catalog, task.tiktoken_file)
+    limit = task.limit
+    facts = FileFacts()
+    problems: list[Problem] = []
+    lines = array("I")
+    counts = array("I")
+    assistant = trained = 0
+    count_chat = counter.count_chat
+    count_preference = counter.count_preference
+    for line_no, raw in iter_lines(task.path, start, end, first_line):
+        assert line_no is not None  # first_line is always given here
+        check = check_example(raw, line_no)
+        facts.add(check, line_no)
+        if check.problems:
+            problems.extend(check.problems)
+        if check.is_blank:
+            continue
+        lines.append(line_no)
+        obj = check.obj
+        if not isinstance(obj, dict) or check.format is None:
+            counts.append(0)
+            continue
+        tokens = (
+            count_preference(obj) if check.format is DatasetFormat.PREFERENCE else count_chat(obj)
+        )
+        counts.append(tokens.total)
+        assistant += tokens.assistant
+        trained += tokens.trained_assistant
+        if limit is not None and tokens.total > limit:
+            problems.append(
+                warning(
+                    "over_token_limit",
+                    f"example has {tokens.total:,} tokens, over the model's {limit:,} per-example "
+                    "limit: the tokens past it are cut off and the example may be dropped",
+                    line_no,
+                )
+            )
+    return ChunkResult(start, end, problems, facts, lines, counts, assistant, trained)
+
+
+def _empty_chunk(size: int) -> ChunkResult:
+    return ChunkResult(0, size, [], FileFacts(), array("I"), array("I"))
+
+
+def _assemble(
+    path: Path,
+    model: str,
+    resolution: Resolution,
+    counter: TokenCounter,
+    info: ModelInfo | None,
+    limit: int | None,
+    epochs: int | None,
+    chunks: list[ChunkResult],
+    preflight: list[Problem],
+) -> AnalysisReport:
+    facts = FileFacts()
+    problems: list[Problem] = []
+    lines = array("I")
+    counts = array("I")
+    assistant = trained = 0
+    for chunk in chunks:
+        facts.merge(chunk.facts)
+        problems.extend(chunk.problems)
+        lines.extend(chunk.example_lines)
+        counts.extend(chunk.token_counts)
+        assistant += chunk.assistant_tokens
+        trained += chunk.trained_assistant_tokens
+
+    problems = (preflight or check_file(facts, path)) + problems
+    problems.sort(key=_problem_order)
+    counted = array("I", (t for t in counts if t))
+    stats = TokenStats.from_counts(counted)
+    chosen_epochs = epochs if epochs is not None else default_epochs(facts.examples)
+    billed = billed_tokens(counted, limit)
+    notices = []
+    if resolution.notice:
+        notices.append(resolution.notice)
+    if counter.approximate and not resolution.notice:
+        notices.append("token counts are approximate: no exact encoding is known for this model")
+    if info is not None and limit is None:
+        notices.append(
+            f"{info.id}: the service publishes no per-example token limit; that check was skipped"
+        )
+    return AnalysisReport(
+        path=path,
+        model=model,
+        resolution=resolution,
+        encoding=counter.encoding_name or "bytes/4 estimate",
+        exact_tokens=not counter.approximate,
+        format=_dominant_format(facts),
+        examples=facts.examples,
+        problems=problems,
+        example_lines=lines,
+        token_counts=counts,
+        assistant_tokens=assistant,
+        trained_assistant_tokens=trained,
+        stats=stats,
+        example_token_limit=limit,
+        over_limit=stats.over_limit(limit) if limit is not None else 0,
+        billed_tokens=billed,
+        epochs=chosen_epochs,
+        estimate=estimate_cost(billed, chosen_epochs, info, examples=facts.examples),
+        notices=notices,
+    )
+
+
+def _problem_order(p: Problem) -> tuple[bool, int, int]:
+    """Whole-file problems first, then by line and by message within the line."""
+    index = p.message_index if p.message_index is not None else -1
+    return (p.line is not None, p.line or 0, index)
+
+
+def _dominant_format(facts: FileFacts) -> DatasetFormat | None:
+    if not facts.format_counts:
+        return None
+    name = max(facts.format_counts, key=lambda k: facts.format_counts[k])
+    return DatasetFormat(name)

@@ -1,0 +1,327 @@
+"""Reading JSONL files of any size: a newline index for random access, and byte-range streaming.
+
+`LineIndex` keeps only the offsets of line endings (8 bytes per line, in an `array('Q')`) and
+reads a line on demand with `os.pread`, so a 1 GB file opens as fast as a 1 KB one and the
+screen only ever decodes what it shows. `iter_lines` and `split_ranges` let worker processes
+validate disjoint byte ranges of one file and still report editor line numbers.
+
+Line numbers are 1-based as an editor shows them. A file that ends with a newline has no extra
+empty last line; a last line without a newline still counts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import BinaryIO
+
+BOM = b"\xef\xbb\xbf"
+_READ_CHUNK = 1 << 20  # 1 MB reads when streaming
+_COUNT_CHUNK = 4 << 20  # 4 MB reads when counting newlines
+_SCAN_CHUNK = 4 << 20  # 4 MB reads when indexing
+
+
+class InvalidUtf8Error(ValueError):
+    """A line holds bytes that are not UTF-8; `byte_offset` is the absolute offset in the file."""
+
+    def __init__(self, path: Path, line: int, byte_offset: int, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.byte_offset = byte_offset
+        self.reason = reason
+        super().__init__(
+            f"{path}: line {line} is not valid UTF-8 at byte offset {byte_offset} ({reason}); "
+            "save the file as UTF-8"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """How far a scan has got: for a progress bar and for showing the first lines early."""
+
+    bytes_scanned: int
+    total_bytes: int
+    lines: int
+    done: bool
+
+
+class LineIndex:
+    """Random access to the lines of a file without loading it.
+
+    Call `scan()` (or iterate `scan_iter()` from a worker thread) before reading lines. Lines
+    found so far are readable while the scan runs; `len()` grows as it goes.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.size = self.path.stat().st_size
+        # _ends[i] is the offset just past the content of line i+1 (its "\n", or the file end).
+        self._ends: array[int] = array("Q")
+        self._scan_pos = 0
+        self._done = self.size == 0
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    # -- scanning ---------------------------------------------------------------------------
+
+    @property
+    def scanned(self) -> bool:
+        """True once every line of the file is indexed."""
+        return self._done
+
+    def scan(self) -> LineIndex:
+        """Index the whole file (fast: about a second per GB) and return self."""
+        for _ in self.scan_iter(batch_lines=1 << 62):
+            pass
+        return self
+
+    def scan_iter(
+        self, batch_lines: int = 50_000, cancel: threading.Event | None = None
+    ) -> Iterator[ScanProgress]:
+        """Index the file, yielding progress after every `batch_lines` lines and at the end.
+
+        `cancel` is checked between batches; a cancelled scan stops early and can be resumed by
+        calling `scan_iter` again. Lines already indexed stay readable.
+        """
+        if self._done:
+            yield ScanProgress(self.size, self.size, len(self._ends), True)
+            return
+        ends = self._ends
+        append = ends.append
+        # Plain reads into one reused buffer, not mmap: a mapped file's pages count as the
+        # process's resident memory, which would make a 1 GB file look like a 1 GB process.
+        buf = bytearray(_SCAN_CHUNK)
+        view = memoryview(buf)
+        with open(self.path, "rb", buffering=0) as f:
+            if self._scan_pos == 0:
+                self.size = os.fstat(f.fileno()).st_size  # it may have changed since opening
+            size = self.size
+            pos = self._scan_pos
+            f.seek(pos)
+            next_yield = len(ends) + batch_lines
+            while pos < size:
+                got = f.readinto(view[: min(_SCAN_CHUNK, size - pos)])
+                if not got:
+                    size = self.size = pos  # truncated while we read
+                    break
+                find = buf.find
+                i = find(b"\n", 0, got)
+                while i >= 0:
+                    append(pos + i)
+                    if len(ends) >= next_yield:
+                        self._scan_pos = pos + i + 1
+                        if cancel is not None and cancel.is_set():
+                            return
+                        yield ScanProgress(self._scan_pos, size, len(ends), False)
+                        next_yield = len(ends) + batch_lines
+                    i = find(b"\n", i + 1, got)
+                pos += got
+                self._scan_pos = pos
+            if size and (not ends or ends[-1] != size - 1):  # a last line with no newline
+                append(size)
+            self._scan_pos = size
+            self._done = True
+        yield ScanProgress(size, size, len(ends), True)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def offset(self, n: int) -> int:
+        """Byte offset where 1-based line `n` starts."""
+        self._check(n)
+        return 0 if n == 1 else self._ends[n - 2] + 1
+
+    def line_span(self, n: int) -> tuple[int, int]:
+        """(start, end) byte offsets of line `n`'s content, excluding "\\r\\n" or "\\n"."""
+        start = self.offset(n)
+        end = self._ends[n - 1]
+        return start, end
+
+    def line_bytes(self, n: int) -> bytes:
+        """Raw bytes of 1-based line `n` without its line ending (a BOM on line 1 is kept)."""
+        start, end = self.line_span(n)
+        data = self._pread(end - start, start)
+        if data.endswith(b"\r") and end < self.size:
+            data = data[:-1]
+        return data
+
+    def line_text(self, n: int) -> str:
+        """Line `n` decoded as UTF-8, a BOM on line 1 removed; raises `InvalidUtf8Error`."""
+        data = self.line_bytes(n)
+        skip = 3 if n == 1 and data.startswith(BOM) else 0
+        try:
+            return data[skip:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidUtf8Error(
+                self.path, n, self.offset(n) + skip + exc.start, exc.reason
+            ) from None
+
+    def close(self) -> None:
+        """Release the file descriptor (reading again reopens it)."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> LineIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing useful to do
+            return
+
+    def _check(self, n: int) -> None:
+        if not 1 <= n <= len(self._ends):
+            raise IndexError(f"line {n} is out of range 1..{len(self._ends)}")
+
+    def _pread(self, length: int, offset: int) -> bytes:
+        if self._fd is None:
+            with self._lock:
+                if self._fd is None:
+                    self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        if hasattr(os, "pread"):
+            return os.pread(self._fd, length, offset)
+        with self._lock:  # Windows: no pread, so seek and read under the lock
+            os.lseek(self._fd, offset, os.SEEK_SET)
+            return os.read(self._fd, length)
+
+
+def iter_lines(
+    path: str | os.PathLike[str],
+    start_byte: int = 0,
+    end_byte: int | None = None,
+    first_line: int | None = None,
+) -> Iterator[tuple[int | None, bytes]]:
+    """Yield `(line_number, raw_bytes)` for every line that begins in `[start_byte, end_byte)`.
+
+    A line begins inside the range if its first byte does; the last one is read to its end even
+    past `end_byte`, so ranges cut at arbitrary bytes cover every line exactly once. Line
+    numbers count from `first_line` (default: 1 when `start_byte` is 0, else None: use
+    `split_ranges` to learn them). Bytes exclude the line ending; blank lines are yielded as
+    they are and a BOM on line 1 is kept (the rules strip it). Reads 1 MB at a time, and a
+    single huge line is gathered in pieces, never re-scanned.
+    """
+    line_no = first_line if first_line is not None else (1 if start_byte == 0 else None)
+    with open(path, "rb", buffering=0) as f:
+        size = os.fstat(f.fileno()).st_size
+        end = size if end_byte is None else min(end_byte, size)
+        pos = max(0, start_byte)
+        if pos >= end:
+            return
+        if pos > 0:
+            f.seek(pos - 1)
+            if f.read(1) != b"\n":  # we are inside a line owned by the previous range
+                pos = _skip_past_newline(f, pos)
+                if pos >= end:
+                    return
+        f.seek(pos)
+        parts: list[bytes] = []
+        buf = b""
+        i = 0
+        while True:
+            nl = buf.find(b"\n", i)
+            if nl < 0:
+                if i < len(buf):
+                    parts.append(buf[i:])
+                buf = f.read(_READ_CHUNK)
+                i = 0
+                if not buf:  # end of file: a last line without a newline
+                    if parts:
+                        yield line_no, b"".join(parts)
+                    return
+                continue
+            if parts:
+                parts.append(buf[i:nl])
+                raw = b"".join(parts)
+                parts = []
+            else:
+                raw = buf[i:nl]
+            pos += len(raw) + 1
+            i = nl + 1
+            yield line_no, raw[:-1] if raw.endswith(b"\r") else raw
+            if line_no is not None:
+                line_no += 1
+            if pos >= end:
+                return
+
+
+def _skip_past_newline(f: object, pos: int) -> int:
+    """Advance from `pos` to just after the next newline (or to the end of the file)."""
+    read = f.read  # type: ignore[attr-defined]
+    while True:
+        chunk = read(_READ_CHUNK)
+        if not chunk:
+            return pos
+        nl = chunk.find(b"\n")
+        if nl >= 0:
+            return pos + nl + 1
+        pos += len(chunk)
+
+
+def split_ranges(path: str | os.PathLike[str], parts: int) -> list[tuple[int, int, int]]:
+    """Cut a file into about `parts` byte ranges at line starts, for parallel validation.
+
+    Returns `(start, end, first_line_number)` for each non-empty range, in order; together
+    they cover the file. Pass each to `iter_lines(path, start, end, first_line)`.
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        return []
+    parts = max(1, parts)
+    with open(path, "rb", buffering=0) as f:
+        cuts = [0]
+        for k in range(1, parts):
+            target = max(size * k // parts, cuts[-1])
+            if target >= size:
+                break
+            cut = _next_line_start(f, max(target - 1, 0), size) if target > 0 else 0
+            if cuts[-1] < cut < size:
+                cuts.append(cut)
+        cuts.append(size)
+        ranges: list[tuple[int, int, int]] = []
+        line = 1
+        for start, end in pairwise(cuts):
+            ranges.append((start, end, line))
+            line += _count_newlines(f, start, end)
+    return ranges
+
+
+def _next_line_start(f: BinaryIO, pos: int, size: int) -> int:
+    """The offset just past the first newline at or after `pos` (the file size if none)."""
+    f.seek(pos)
+    while True:
+        chunk = f.read(_READ_CHUNK)
+        if not chunk:
+            return size
+        nl = chunk.find(b"\n")
+        if nl >= 0:
+            return pos + nl + 1
+        pos += len(chunk)
+
+
+def _count_newlines(f: BinaryIO, start: int, end: int) -> int:
+    """Newlines in [start, end), read in chunks (mmap would count the file as resident memory)."""
+    buf = bytearray(_COUNT_CHUNK)
+    view = memoryview(buf)
+    f.seek(start)
+    count = 0
+    pos = start
+    while pos < end:
+        got = f.readinto(view[: min(_COUNT_CHUNK, end - pos)])
+        if not got:
+            break
+        count += buf.count(b"\n", 0, got)
+        pos += got
+    return count

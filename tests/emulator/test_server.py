@@ -1,0 +1,74 @@
+"""The emulator's lifecycle: start/stop, the foreground entry point, the clock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx2
+import openai
+import pytest
+from openai import OpenAI
+
+from tuner.emulator import Emulator
+from tuner.emulator.clock import SimClock
+
+from .conftest import API_KEY
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_start_stop_without_a_context_manager() -> None:
+    emu = Emulator(speed=100).start()
+    try:
+        assert emu.base_url == f"http://127.0.0.1:{emu.port}/v1"
+        assert emu.azure_endpoint == f"http://127.0.0.1:{emu.port}"
+        client = OpenAI(base_url=emu.base_url, api_key=API_KEY, max_retries=0)
+        assert client.models.list().data  # leaves a keep-alive connection open
+    finally:
+        emu.stop()
+    with pytest.raises(openai.APIConnectionError):
+        client.models.list()
+    emu.stop()  # idempotent
+
+
+def test_serve_forever_prints_the_base_url() -> None:
+    code = "from tuner.emulator import serve_forever; serve_forever(0, 2.0)"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "http://127.0.0.1:" in line and line.rstrip().endswith("(speed x2)")
+        url = next(word for word in line.split() if word.startswith("http:"))
+        assert httpx2.get(f"{url}/models", headers={"Authorization": "Bearer any"}).is_success
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_malformed_multipart_is_a_400_and_closes_the_connection(emu: Emulator) -> None:
+    response = httpx2.post(
+        f"{emu.base_url}/files",
+        headers={
+            "Authorization": f"Bearer {API_KEY}",
+            "Content-Type": "multipart/form-data; boundary=xyz",
+        },
+        content=b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nab',
+    )
+    assert response.status_code == 400
+    assert response.headers["connection"] == "close"
+
+
+def test_clock_moves_with_speed_and_advance() -> None:
+    clock = SimClock(speed=1000)
+    start = clock.now()
+    clock.advance(60)
+    assert clock.now() - start >= 60
+    assert clock.real_seconds(10) == pytest.approx(0.01)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    with pytest.raises(ValueError):
+        SimClock(speed=0)

@@ -1,4 +1,4 @@
-"""The built-in training-file check."""
+"""The emulator's training-file check is tuner's validator, worded as the service words it."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ def test_accepts_chat_and_preference_rows() -> None:
 
 
 def test_refusals_name_the_problem() -> None:
-    assert "at least 10" in (default_training_file_checker(chat_rows(9)) or "")
-    assert "Line 2 is not valid JSON" in (
-        default_training_file_checker(b'{"messages": []}\n{oops\n') or ""
-    )
-    assert "not a JSON object" in (default_training_file_checker(b"[1]\n") or "")
-    assert "'messages'" in (default_training_file_checker(b'{"prompt": "x"}\n') or "")
-    assert "UTF-8" in (default_training_file_checker(b"\xff\xfe") or "")
+    few = default_training_file_checker(chat_rows(9)) or ""
+    assert few.startswith("Invalid file format.") and "at least 10" in few
+    assert "training.jsonl" not in few
+    bad_json = default_training_file_checker(chat_rows(12) + b"{oops\n") or ""
+    assert bad_json.startswith("Invalid file format. Line 13: ")
+    assert "JSON" in bad_json
+    assert "Line 1: " in (default_training_file_checker(b"[1]\n" + chat_rows(12)) or "")
+    assert "messages" in (default_training_file_checker(b'{"prompt": "x"}\n' + chat_rows(12)) or "")
+    assert "UTF-8" in (default_training_file_checker(chat_rows(12) + b"\xff\xfe\n") or "")

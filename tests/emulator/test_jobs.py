@@ -171,7 +171,8 @@ def test_a_bad_training_file_fails_the_job_with_the_checkers_message(client: Ope
     assert job.error is not None
     assert job.error.code == "invalid_training_file"
     assert job.error.param == "training_file"
-    assert "at least 10 examples" in job.error.message
+    assert job.error.message.startswith("Invalid file format. The training file has 3 examples")
+    assert "at least 10" in job.error.message
     events = client.fine_tuning.jobs.list_events(job.id).data
     assert events[0].level == "error" and events[0].message == job.error.message
 

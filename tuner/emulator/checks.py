@@ -1,59 +1,36 @@
-"""The built-in training-file check the emulated service runs while validating files.
+"""The training-file check the emulated service runs while validating files.
 
-Deliberately minimal: it refuses what the real service certainly refuses (lines that are
-not JSON objects, rows of neither the chat nor the preference shape, fewer than 10
-examples). tuner's own validator can replace it through `training_file_checker`.
+It is tuner's own validator (`tuner.data.analysis`), so a file that `tuner validate` accepts is a
+file the emulator accepts, and a refused file fails the job with the first error, worded the way
+the service words its refusals ("Invalid file format. Line N, ...").
 """
 
 from __future__ import annotations
 
-import json
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
-MIN_EXAMPLES = 10
+from tuner.data.analysis import analyse_file
 
 TrainingFileChecker = Callable[[bytes], "str | None"]
 
 
-def _is_chat(row: dict[str, object]) -> bool:
-    return isinstance(row.get("messages"), list)
-
-
-def _is_preference(row: dict[str, object]) -> bool:
-    inp = row.get("input")
-    return (
-        isinstance(inp, dict)
-        and isinstance(inp.get("messages"), list)
-        and isinstance(row.get("preferred_output"), list)
-        and isinstance(row.get("non_preferred_output"), list)
-    )
-
-
 def default_training_file_checker(content: bytes) -> str | None:
     """None when the file is acceptable, else the message the service would fail the job with."""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"Invalid file format. The file is not valid UTF-8 (byte {exc.start})."
-    examples = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            return f"Invalid file format. Line {number} is not valid JSON."
-        if not isinstance(row, dict):
-            return f"Invalid file format. Line {number} is not a JSON object."
-        if not (_is_chat(row) or _is_preference(row)):
-            return (
-                f"Invalid file format. Line {number} has neither a 'messages' list nor "
-                "the 'input' / 'preferred_output' / 'non_preferred_output' preference shape."
-            )
-        examples += 1
-    if examples < MIN_EXAMPLES:
-        return (
-            f"Training file has {examples} example(s), but it must have at least "
-            f"{MIN_EXAMPLES} examples."
-        )
-    return None
+    with tempfile.TemporaryDirectory(prefix="tuner-emulator-") as folder:
+        path = Path(folder, "training.jsonl")
+        path.write_bytes(content)
+        report = analyse_file(path, workers=1)
+    errors = report.errors
+    if not errors:
+        return None
+    # Like the service: the first bad line is named; whole-file problems come after line ones.
+    first = min(errors, key=lambda p: (p.line is None, p.line or 0))
+    where = f"Line {first.line}: " if first.line is not None else ""
+    text = first.message.rstrip(".")
+    if text.startswith(path.name):
+        text = "The training file" + text[len(path.name) :]
+    others = len(errors) - 1
+    more = f" ({others} more error{'s' if others > 1 else ''} in the file.)" if others else ""
+    return f"Invalid file format. {where}{text}.{more}"

@@ -55,7 +55,9 @@ def _no_outside_network() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path_factory.mktemp("tuner-home")
     for name in ("config", "data", "cache"):
         path = Path(home, name)

@@ -280,7 +280,7 @@ def test_counter_without_any_vocabulary_falls_back(monkeypatch: pytest.MonkeyPat
     def unavailable(name: str, path: Path | None = None) -> None:
         raise EncodingUnavailable("the vocabulary is gone")
 
-    monkeypatch.setattr(tokens, "load_encoding", unavailable)
+    monkeypatch.setattr(tokens, "load_counting_encoding", unavailable)
     counter, resolution = counter_for_model("gpt-4o-mini", default_catalog())
     assert counter.encoding is None and counter.approximate
     assert "the vocabulary is gone" in (resolution.notice or "")

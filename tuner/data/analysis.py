@@ -9,6 +9,8 @@ the file-level rules) that are merged in file order.
 
 from __future__ import annotations
 
+import gc
+import itertools
 import multiprocessing
 import os
 import threading
@@ -17,7 +19,6 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 from tuner.data.catalog import Catalog, ModelInfo, Resolution, default_catalog
@@ -162,6 +163,21 @@ class _RangeTask:
     catalog: Catalog
     tiktoken_file: Path | None
     limit: int | None
+    counter_key: int
+
+
+# Counters of runs in progress, by key. Filled before the pool forks, so forked workers find
+# the parent's counter (and share its vocabulary's memory); a spawned worker builds its own once.
+_counters: dict[int, TokenCounter] = {}
+_counter_keys = itertools.count(1)
+
+
+def _task_counter(task: _RangeTask) -> TokenCounter:
+    counter = _counters.get(task.counter_key)
+    if counter is None:
+        counter = counter_for_model(task.model, task.catalog, task.tiktoken_file)[0]
+        _counters[task.counter_key] = counter
+    return counter
 
 
 def analyse_file(
@@ -186,7 +202,6 @@ def analyse_file(
     catalog = catalog or default_catalog()
     model = model or DEFAULT_MODEL
     counter, resolution = counter_for_model(model, catalog, tiktoken_file)
-    _worker_counter(model, catalog, tiktoken_file)  # loaded once here; forked workers inherit it
     info = resolution.info
     limit = info.example_token_limit if info else None
 
@@ -196,8 +211,13 @@ def analyse_file(
         preflight = [container]
     else:
         preflight = []
-        task = _RangeTask(path, model, catalog, tiktoken_file, limit)
-        chunks = _run_chunks(task, size, workers, progress, cancel)
+        key = next(_counter_keys)
+        _counters[key] = counter
+        try:
+            task = _RangeTask(path, model, catalog, tiktoken_file, limit, key)
+            chunks = _run_chunks(task, size, workers, progress, cancel)
+        finally:
+            del _counters[key]
     return _assemble(path, model, resolution, counter, info, limit, epochs, chunks, preflight)
 
 
@@ -224,7 +244,12 @@ def _run_chunks(
     ranges = split_ranges(path, max(n_workers, size // CHUNK_BYTES))
     done_bytes = 0
     results = []
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context()) as pool:
+    context = _pool_context()
+    if context.get_start_method() == "fork":
+        # Keep the collector off the parent's objects so forked children keep sharing their
+        # pages (the vocabulary above all) instead of copying them on the first collection.
+        gc.freeze()
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
         pending: set[Future[ChunkResult]] = {
             pool.submit(_analyse_range, task, start, end, first) for start, end, first in ranges
         }
@@ -242,6 +267,8 @@ def _run_chunks(
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+        finally:
+            gc.unfreeze()
     results.sort(key=lambda r: r.start)
     return results
 
@@ -264,15 +291,9 @@ def _auto_workers(size: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-@lru_cache(maxsize=4)
-def _worker_counter(model: str, catalog: Catalog, tiktoken_file: Path | None) -> TokenCounter:
-    """One counter per process: building a vocabulary costs a fraction of a second."""
-    return counter_for_model(model, catalog, tiktoken_file)[0]
-
-
 def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> ChunkResult:
     """Check and count the lines that begin in [start, end); runs in a worker process."""
-    counter = _worker_counter(task.model, task.catalog, task.tiktoken_file)
+    counter = _task_counter(task)
     limit = task.limit
     facts = FileFacts()
     problems: list[Problem] = []

@@ -38,7 +38,7 @@ import orjson
 import tiktoken
 
 from tuner.data.catalog import Catalog, Resolution, encoding_name_for
-from tuner.data.encodings import EncodingUnavailable, load_encoding
+from tuner.data.encodings import EncodingUnavailable, load_counting_encoding
 
 # The cookbook's constants.
 TOKENS_PER_EXAMPLE = 3  # every reply is primed with <|start|>assistant<|message|>
@@ -223,7 +223,7 @@ def counter_for_model(
     attempts: list[Path | None] = [tiktoken_file, None] if tiktoken_file is not None else [None]
     for path in attempts:
         try:
-            encoding = load_encoding(name, path)
+            encoding = load_counting_encoding(name, path)
             break
         except EncodingUnavailable as exc:
             problems.append(str(exc))

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "convert",
+    "upload",
+    "jobs",
+    "emulator",
 )
 
 
@@ -29,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full command line, for `main` and for tests that check usage handling."""
     parser = _Parser(
         prog="tuner",
-        description="Check, price, upload and train fine-tuning data; watch jobs; chat with models.",
+        description="Check, price, upload fine-tuning data; run and watch jobs; chat with models.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:

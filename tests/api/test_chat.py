@@ -1,0 +1,103 @@
+"""Streaming chat: deltas then one final item with usage; cancellable; errors mid-stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import pytest
+
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, stream_chat
+from tuner.api.client import make_client
+from tuner.api.errors import ErrorKind, ServiceError
+from tuner.config import Connection, Secret
+from tuner.emulator import Emulator, Fault
+
+MODEL = "gpt-4o-mini-2024-07-18"
+
+
+def request(**kwargs) -> ChatRequest:
+    return ChatRequest(MODEL, [{"role": "user", "content": "Hello?"}], **kwargs)
+
+
+def test_request_shape() -> None:
+    req = request(system_prompt="Be brief.", temperature=0.2, max_tokens=50)
+    assert req.api_messages() == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hello?"},
+    ]
+    assert req.params() == {"temperature": 0.2, "max_tokens": 50}
+
+
+async def test_streams_deltas_then_usage(client) -> None:
+    items = [
+        item
+        async for item in stream_chat(
+            client, request(system_prompt="Be brief.", temperature=0.5, presence_penalty=0.1)
+        )
+    ]
+    deltas = [i for i in items if isinstance(i, ChatDelta)]
+    done = items[-1]
+    assert len(deltas) > 1
+    assert isinstance(done, ChatDone)
+    assert [i for i in items if isinstance(i, ChatDone)] == [done]
+    assert done.text == "".join(d.text for d in deltas)
+    assert done.finish_reason in ("stop", "length")
+    assert done.prompt_tokens and done.completion_tokens
+    assert done.model == MODEL
+
+
+async def test_unknown_model_is_not_found(client) -> None:
+    with pytest.raises(ServiceError) as caught:
+        [
+            i
+            async for i in stream_chat(
+                client, ChatRequest("ft:nope:x:y:z", [{"role": "user", "content": "hi"}])
+            )
+        ]
+    assert caught.value.kind in (ErrorKind.NOT_FOUND, ErrorKind.INVALID_REQUEST)
+
+
+async def test_dropped_stream_raises_connection_error_after_partial_text(
+    client, service_env: Emulator
+) -> None:
+    service_env.faults.add(Fault(path_pattern=r"/chat/completions", drop_connection=True))
+    partial: list[str] = []
+    with pytest.raises(ServiceError) as caught:
+        async for item in stream_chat(client.with_options(max_retries=0), request()):
+            if isinstance(item, ChatDelta):
+                partial.append(item.text)
+    assert caught.value.kind is ErrorKind.CONNECTION
+    assert caught.value.retryable
+
+
+async def test_cancelling_the_consumer_stops_promptly_and_keeps_partial_text() -> None:
+    # A slow emulator: each chunk takes about 60 ms, so the whole reply takes several hundred.
+    with Emulator(speed=0.5, api_key="test-key") as slow:
+        connection = Connection("p", base_url=slow.base_url, api_key=Secret("test-key"))
+        async with make_client(connection) as client:
+            partial: list[str] = []
+            first = asyncio.Event()
+
+            async def consume() -> None:
+                async for item in stream_chat(client, request()):
+                    if isinstance(item, ChatDelta):
+                        partial.append(item.text)
+                        first.set()
+
+            task = asyncio.create_task(consume())
+            await asyncio.wait_for(first.wait(), 5)
+            started = time.monotonic()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            assert time.monotonic() - started < 0.1
+            assert partial and task.cancelled()
+
+            # Closing early via aclosing works the same way, and the client stays usable.
+            async with contextlib.aclosing(stream_chat(client, request())) as stream:
+                async for item in stream:
+                    assert isinstance(item, ChatDelta)
+                    break
+            assert len(slow.faults) == 0

@@ -1,0 +1,158 @@
+"""translate(): every SDK / transport failure becomes one readable, key-free ServiceError."""
+
+from __future__ import annotations
+
+import httpx2
+import openai
+import pytest
+
+from tuner.api.client import make_client
+from tuner.api.errors import (
+    PROFILE_HINT,
+    ErrorKind,
+    ServiceError,
+    register_secret,
+    scrub,
+    service_errors,
+    translate,
+)
+from tuner.api.jobs import JobSpec, create_job
+from tuner.config import Connection, Secret
+from tuner.emulator import Emulator, Fault
+
+REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/fine_tuning/jobs")
+
+
+def status_error(
+    cls: type[openai.APIStatusError],
+    status: int,
+    message: str,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> openai.APIStatusError:
+    response = httpx2.Response(status, request=REQUEST, headers=headers or {})
+    body = {"message": message, "type": "invalid_request_error", "param": None, "code": code}
+    return cls(f"Error code: {status} - {body}", response=response, body=body)
+
+
+@pytest.mark.parametrize(
+    ("cls", "status", "kind", "retryable"),
+    [
+        (openai.AuthenticationError, 401, ErrorKind.AUTH, False),
+        (openai.PermissionDeniedError, 403, ErrorKind.PERMISSION, False),
+        (openai.NotFoundError, 404, ErrorKind.NOT_FOUND, False),
+        (openai.RateLimitError, 429, ErrorKind.RATE_LIMITED, True),
+        (openai.InternalServerError, 500, ErrorKind.SERVER, True),
+        (openai.InternalServerError, 503, ErrorKind.SERVER, True),
+        (openai.BadRequestError, 400, ErrorKind.INVALID_REQUEST, False),
+        (openai.APIStatusError, 418, ErrorKind.UNKNOWN, False),
+    ],
+)
+def test_status_errors(
+    cls: type[openai.APIStatusError], status: int, kind: ErrorKind, retryable: bool
+) -> None:
+    error = translate(status_error(cls, status, "the service's own words"))
+    assert error.kind is kind
+    assert error.status == status
+    assert error.retryable is retryable
+    assert "the service's own words" in error.message
+    assert "\n" not in error.message
+
+
+def test_retry_after_seconds_and_millis() -> None:
+    error = translate(
+        status_error(openai.RateLimitError, 429, "slow down", headers={"retry-after": "7"})
+    )
+    assert error.retry_after == 7.0
+    assert "retry after 7s" in error.message
+    error = translate(
+        status_error(openai.RateLimitError, 429, "slow", headers={"retry-after-ms": "250"})
+    )
+    assert error.retry_after == 0.25
+
+
+def test_transport_errors() -> None:
+    assert translate(openai.APITimeoutError(REQUEST)).kind is ErrorKind.TIMEOUT
+    assert translate(openai.APIConnectionError(request=REQUEST)).kind is ErrorKind.CONNECTION
+    assert translate(httpx2.ReadError("boom", request=REQUEST)).kind is ErrorKind.CONNECTION
+    assert translate(httpx2.ReadTimeout("slow", request=REQUEST)).kind is ErrorKind.TIMEOUT
+    assert translate(ValueError("odd")).kind is ErrorKind.UNKNOWN
+    same = ServiceError(ErrorKind.AUTH, "x")
+    assert translate(same) is same
+
+
+@pytest.mark.parametrize(
+    ("message", "code", "kind"),
+    [
+        ("Fine-tuning is no longer available for new jobs.", None, ErrorKind.FINE_TUNING_CLOSED),
+        ("This model is not available for new fine-tuning jobs", None, "fine_tuning_closed"),
+        ("Refused.", "fine_tuning_unavailable", ErrorKind.FINE_TUNING_CLOSED),
+        ("Refused.", "model_not_available", ErrorKind.FINE_TUNING_CLOSED),
+        ("The model gpt-3.5-turbo-0613 has been deprecated.", None, ErrorKind.MODEL_RETIRED),
+        ("Model gone", "model_retired", ErrorKind.MODEL_RETIRED),
+        # A retired model wins over the generic "not available" code.
+        ("gpt-3.5-turbo-0613 has been retired", "model_not_available", ErrorKind.MODEL_RETIRED),
+        ("invalid training_file", "invalid_value", ErrorKind.INVALID_REQUEST),
+    ],
+)
+def test_refusals_are_explained(message: str, code: str | None, kind: ErrorKind) -> None:
+    error = translate(status_error(openai.BadRequestError, 400, message, code))
+    assert error.kind == kind
+    if kind in (ErrorKind.FINE_TUNING_CLOSED, ErrorKind.MODEL_RETIRED):
+        assert PROFILE_HINT in error.message
+        assert "base_url" in error.message and "profiles.NAME" in error.message
+
+
+def test_keys_are_scrubbed_from_messages() -> None:
+    register_secret("test-key-DO-NOT-LEAK-42")
+    echoed = "Incorrect API key provided: test-key-DO-NOT-LEAK-42. Bearer abc.def"
+    error = translate(status_error(openai.AuthenticationError, 401, echoed))
+    assert "test-key-DO-NOT-LEAK-42" not in error.message
+    assert "abc.def" not in error.message
+    assert "DO-NOT-LEAK" not in repr(error)
+    assert scrub("key sk-" + "a1b2c3d4e5f6g7h8 here") == "key **** here"
+    assert scrub('{"api_key": "hunter2hunter2"}') == '{"api_key": "****"}'
+
+
+def test_service_errors_context_manager_leaves_other_errors_alone() -> None:
+    with pytest.raises(ServiceError) as caught, service_errors():
+        raise openai.APIConnectionError(request=REQUEST)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    with pytest.raises(KeyError), service_errors():
+        raise KeyError("mine")
+    with pytest.raises(FileNotFoundError), service_errors():
+        raise FileNotFoundError("local file")
+
+
+def test_no_key_is_a_clear_error() -> None:
+    with pytest.raises(ServiceError) as caught:
+        make_client(Connection("p"))
+    assert caught.value.kind is ErrorKind.NO_KEY
+    assert "OPENAI_API_KEY" in caught.value.message
+
+
+async def test_closed_fine_tuning_over_the_wire(emulator: Emulator) -> None:
+    emulator.faults.add(
+        Fault(
+            path_pattern=r"/fine_tuning/jobs$",
+            method="POST",
+            status=400,
+            message="Fine-tuning is no longer available for new jobs on this platform.",
+        )
+    )
+    connection = Connection("p", base_url=emulator.base_url, api_key=Secret("test-key"))
+    async with make_client(connection, max_retries=0) as client:
+        with pytest.raises(ServiceError) as caught:
+            await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", "file-abc"))
+    assert caught.value.kind is ErrorKind.FINE_TUNING_CLOSED
+    assert caught.value.status == 400
+    assert "base_url" in caught.value.message
+
+
+async def test_refused_connection_is_connection_error() -> None:
+    connection = Connection("p", base_url="http://127.0.0.1:9/v1", api_key=Secret("test-key"))
+    async with make_client(connection, max_retries=0, timeout=2) as client:
+        with pytest.raises(ServiceError) as caught:
+            await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", "file-abc"))
+    assert caught.value.kind is ErrorKind.CONNECTION
+    assert caught.value.retryable

@@ -1,0 +1,106 @@
+"""Stream a chat completion as typed pieces: text deltas, then one final item with usage.
+
+Uses `stream=True` with `stream_options={"include_usage": True}`, so the last chunk carries the
+token counts. The generator owns the HTTP stream: cancelling the consuming task, or closing the
+generator (`contextlib.aclosing`), closes the response at once, and whatever text the caller
+has collected so far stays theirs.
+
+`max_tokens` is sent as `max_tokens`: fine-tuned chat models, Azure and the OpenAI-compatible
+servers all accept it, whereas `max_completion_tokens` is newer and not universal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tuner.api.errors import service_errors
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One request: the conversation so far (`messages`, without the system prompt) and params."""
+
+    model: str
+    messages: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    system_prompt: str | None = None
+    temperature: float | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    max_tokens: int | None = None
+
+    def params(self) -> dict[str, Any]:
+        """The sampling parameters that are set (for the request and for transcript headers)."""
+        values = {
+            "temperature": self.temperature,
+            "frequency_penalty": self.frequency_penalty,
+            "presence_penalty": self.presence_penalty,
+            "max_tokens": self.max_tokens,
+        }
+        return {key: value for key, value in values.items() if value is not None}
+
+    def api_messages(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        if self.system_prompt:
+            messages.append({"role": "system", "content": self.system_prompt})
+        messages.extend(dict(message) for message in self.messages)
+        return messages
+
+
+@dataclass(frozen=True)
+class ChatDelta:
+    """A piece of the assistant's reply, in order."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ChatDone:
+    """The end of a reply: the full text, why it stopped, and the tokens billed (None if unsent)."""
+
+    text: str
+    finish_reason: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    model: str | None = None
+
+
+async def stream_chat(
+    client: AsyncOpenAI, request: ChatRequest
+) -> AsyncIterator[ChatDelta | ChatDone]:
+    """Yield `ChatDelta`s as tokens arrive, then exactly one `ChatDone`.
+
+    Raises `ServiceError` (also mid-stream, e.g. a dropped connection). Wrap in
+    `contextlib.aclosing` when you may stop early, so the HTTP stream closes immediately.
+    """
+    parts: list[str] = []
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    model: str | None = None
+    with service_errors():
+        stream = await client.chat.completions.create(
+            model=request.model,
+            messages=request.api_messages(),  # type: ignore[arg-type]
+            stream=True,
+            stream_options={"include_usage": True},
+            **request.params(),
+        )
+        async with stream:
+            async for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    prompt_tokens = chunk.usage.prompt_tokens
+                    completion_tokens = chunk.usage.completion_tokens
+                for choice in chunk.choices:
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+                    text = choice.delta.content if choice.delta else None
+                    if text:
+                        parts.append(text)
+                        yield ChatDelta(text)
+    yield ChatDone("".join(parts), finish_reason, prompt_tokens, completion_tokens, model)

@@ -1,0 +1,322 @@
+"""One error type for everything the service can do wrong, in words a person can act on.
+
+The SDK raises a dozen exception classes (and httpx2 a few more mid-stream). Screens and commands
+should not care: `translate` turns any of them into a `ServiceError` with a `kind`, a short
+`message`, the HTTP `status` and whether retrying can help. Refusals caused by OpenAI closing
+fine-tuning, or by a retired base model, are recognised from a small table of codes and phrases
+and explained with a pointer to profiles for other OpenAI-compatible services.
+
+Keys never reach a message: every message is scrubbed of registered secrets and key-like tokens.
+`openai` is imported lazily, inside `translate`, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorKind(StrEnum):
+    NO_KEY = "no_key"
+    AUTH = "auth"
+    PERMISSION = "permission"
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    SERVER = "server"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    INVALID_REQUEST = "invalid_request"
+    FINE_TUNING_CLOSED = "fine_tuning_closed"
+    MODEL_RETIRED = "model_retired"
+    UNKNOWN = "unknown"
+
+
+RETRYABLE_KINDS = frozenset(
+    {ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.TIMEOUT, ErrorKind.CONNECTION}
+)
+
+PROFILE_HINT = (
+    "to use another OpenAI-compatible service, set base_url in a profile "
+    "(tuner settings, or [profiles.NAME] in settings.toml)"
+)
+
+
+class ServiceError(Exception):
+    """What went wrong talking to the service. `str()` is `message`: one line, no key, no trace."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        code: str | None = None,
+    ) -> None:
+        message = scrub(message)
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.code = code
+
+    @property
+    def retryable(self) -> bool:
+        """True when the same request may succeed later (429, 5xx, timeouts, dropped sockets)."""
+        return self.kind in RETRYABLE_KINDS
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        kind, status = self.kind.value, self.status
+        return f"ServiceError(kind={kind!r}, status={status!r}, message={self.message!r})"
+
+
+# --------------------------------------------------------------------------- scrubbing
+
+_registered_secrets: set[str] = set()
+# Key-shaped tokens: OpenAI keys ("sk-" + long tail) and bearer tokens echoed back by a server.
+_KEY_PATTERNS = (
+    re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}"),
+    re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
+    re.compile(r"(?i)(api[-_ ]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
+)
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a key so every later error message is scrubbed of it (the client factory calls)."""
+    if value and len(value) >= 4:
+        _registered_secrets.add(value)
+
+
+def scrub_known(text: str) -> str:
+    """`text` with every registered key replaced by ****; other text untouched (user content)."""
+    for secret in sorted(_registered_secrets, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every known key and key-shaped token replaced by ****."""
+    # Longest first, so a key that contains another registered key is removed whole.
+    for secret in sorted({*_registered_secrets, *secrets}, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "****")
+    text = _KEY_PATTERNS[0].sub("****", text)
+    for pattern in _KEY_PATTERNS[1:]:
+        text = pattern.sub(lambda m: m.group(1) + "****", text)
+    return text
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+@dataclass(frozen=True)
+class RefusalRule:
+    """A service refusal recognised by error code or by words in its message (lower case)."""
+
+    kind: ErrorKind
+    codes: frozenset[str]
+    phrases: tuple[str, ...]
+
+    def matches(self, code: str | None, message: str) -> bool:
+        text = message.lower()
+        return (code or "").lower() in self.codes or any(p in text for p in self.phrases)
+
+
+# Checked in order; the first match wins. Extend here when a service words it differently.
+REFUSAL_RULES: tuple[RefusalRule, ...] = (
+    RefusalRule(
+        ErrorKind.MODEL_RETIRED,
+        frozenset({"model_retired", "model_deprecated", "model_decommissioned"}),
+        (
+            "has been retired",
+            "was retired",
+            "is retired",
+            "has been deprecated",
+            "has been decommissioned",
+            "model is no longer supported",
+        ),
+    ),
+    RefusalRule(
+        ErrorKind.FINE_TUNING_CLOSED,
+        frozenset(
+            {
+                "fine_tuning_unavailable",
+                "fine_tuning_not_available",
+                "fine_tuning_closed",
+                "fine_tuning_disabled",
+                "model_not_available",
+            }
+        ),
+        (
+            "fine-tuning is no longer available",
+            "fine tuning is no longer available",
+            "no longer available for fine-tuning",
+            "not available for new fine-tuning",
+            "new fine-tuning jobs are not available",
+            "fine-tuning is not available",
+            "fine-tuning has been disabled",
+            "fine-tuning is closed",
+        ),
+    ),
+)
+
+
+def _classify_refusal(code: str | None, message: str) -> ErrorKind | None:
+    for rule in REFUSAL_RULES:
+        if rule.matches(code, message):
+            return rule.kind
+    return None
+
+
+# --------------------------------------------------------------------------- translation
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date); None if absent."""
+    if headers is None:
+        return None
+    try:
+        millis = headers.get("retry-after-ms")
+        if millis is not None:
+            return max(0.0, float(millis) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _service_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = inner.get("message")
+        if isinstance(message, str) and message:
+            return message
+    return str(getattr(exc, "message", "") or exc)
+
+
+def _status_error(exc: Any, status: int) -> ServiceError:
+    code = getattr(exc, "code", None)
+    service_message = _one_line(_service_message(exc))
+    retry_after = _retry_after(getattr(getattr(exc, "response", None), "headers", None))
+    if 400 <= status < 500 and status not in (401, 429):
+        refusal = _classify_refusal(code, service_message)
+        if refusal is ErrorKind.FINE_TUNING_CLOSED:
+            return ServiceError(
+                refusal,
+                f"The service refused a new fine-tuning job: {service_message} "
+                f"OpenAI is closing fine-tuning on its own platform; {PROFILE_HINT}.",
+                status=status,
+                code=code,
+            )
+        if refusal is ErrorKind.MODEL_RETIRED:
+            return ServiceError(
+                refusal,
+                f"The base model is retired: {service_message} Pick a current model, or "
+                f"{PROFILE_HINT}.",
+                status=status,
+                code=code,
+            )
+    table: dict[int, tuple[ErrorKind, str]] = {
+        401: (ErrorKind.AUTH, "The service rejected the API key (401)"),
+        403: (ErrorKind.PERMISSION, "Permission denied (403)"),
+        404: (ErrorKind.NOT_FOUND, "Not found (404)"),
+        429: (ErrorKind.RATE_LIMITED, "Rate limited (429)"),
+    }
+    if status in table:
+        kind, prefix = table[status]
+    elif status >= 500:
+        kind, prefix = ErrorKind.SERVER, f"The service failed ({status})"
+    elif status in (400, 409, 422):
+        kind, prefix = ErrorKind.INVALID_REQUEST, f"The service refused the request ({status})"
+    else:
+        kind, prefix = ErrorKind.UNKNOWN, f"Unexpected response ({status})"
+    message = f"{prefix}: {service_message}" if service_message else prefix
+    if kind is ErrorKind.AUTH:
+        message += " — check OPENAI_API_KEY or the profile's key"
+    if kind is ErrorKind.RATE_LIMITED and retry_after is not None:
+        message += f" (retry after {retry_after:g}s)"
+    return ServiceError(kind, message, status=status, retry_after=retry_after, code=code)
+
+
+def translate(exc: BaseException) -> ServiceError:
+    """Map any SDK / transport exception to a `ServiceError` (a ServiceError passes through)."""
+    if isinstance(exc, ServiceError):
+        return exc
+    import httpx2
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException | TimeoutError):
+        return ServiceError(ErrorKind.TIMEOUT, "The service did not answer in time (timeout)")
+    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
+        return ServiceError(
+            ErrorKind.CONNECTION,
+            "Cannot reach the service (connection refused or dropped)",
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return _status_error(exc, exc.status_code)
+    if isinstance(exc, httpx2.HTTPStatusError):
+        return _status_error(exc, exc.response.status_code)
+    if isinstance(exc, openai.APIResponseValidationError):
+        return ServiceError(ErrorKind.UNKNOWN, "The service sent a response tuner cannot read")
+    if isinstance(exc, ConnectionError):
+        return ServiceError(ErrorKind.CONNECTION, f"Connection failed: {_one_line(str(exc))}")
+    if isinstance(exc, openai.OpenAIError):
+        text = _one_line(str(exc))
+        if "api_key" in text and "must be set" in text:
+            return ServiceError(ErrorKind.NO_KEY, NO_KEY_MESSAGE)
+        return ServiceError(ErrorKind.UNKNOWN, text or type(exc).__name__)
+    return ServiceError(ErrorKind.UNKNOWN, _one_line(f"{type(exc).__name__}: {exc}"))
+
+
+NO_KEY_MESSAGE = (
+    "No API key: set OPENAI_API_KEY, or save one for the profile with tuner settings "
+    "(stored in secrets.toml, mode 0600)"
+)
+
+
+def _translatable(exc: BaseException) -> bool:
+    import httpx2
+    import openai
+
+    return isinstance(
+        exc,
+        openai.OpenAIError | httpx2.HTTPError | httpx2.StreamError | ConnectionError | TimeoutError,
+    )
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Inside this block, SDK and transport exceptions come out as `ServiceError`.
+
+    The original is dropped (`from None`): its text may quote request headers, and nothing above
+    this layer should need it.
+    """
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Exception as exc:
+        if not _translatable(exc):
+            raise
+        raise translate(exc) from None

@@ -1,0 +1,208 @@
+"""Upload training files, with progress, by the route the service requires for their size.
+
+Files up to 512 MB go in one multipart request (`files.create`); the body is streamed from disk
+through a reader that counts bytes as the SDK pulls them, so the progress bar is honest. Larger
+files (up to 8 GB) go through the Uploads API: `uploads.create`, parts of at most 64 MB
+(`uploads.parts.create`), then `uploads.complete` with the part ids in order. Both limits are
+module constants and keyword arguments, so tests can force the parts route with a small file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tuner.api.errors import ErrorKind, ServiceError, service_errors
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types import FileDeleted, FileObject
+
+SINGLE_REQUEST_LIMIT = 512 * 1024 * 1024
+PART_SIZE = 64 * 1024 * 1024
+UPLOADS_LIMIT = 8 * 1024 * 1024 * 1024
+JSONL_MIME = "application/jsonl"
+
+Progress = Callable[[int, int], None]
+"""progress(bytes_sent, bytes_total); called often, must be cheap."""
+
+
+class _CountingReader(io.RawIOBase):
+    """A read-only file wrapper that reports how far the reader (the HTTP stack) has got.
+
+    httpx2 rewinds file bodies with seek(0) before sending (and on a retry); the count follows.
+    """
+
+    def __init__(self, raw: io.BufferedReader, total: int, progress: Progress | None) -> None:
+        super().__init__()
+        self._raw = raw
+        self._total = total
+        self._progress = progress
+        self._sent = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        position = self._raw.seek(offset, whence)
+        self._sent = position
+        return position
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size)
+        self._sent += len(chunk)
+        if self._progress is not None and chunk:
+            self._progress(min(self._sent, self._total), self._total)
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+async def upload_file(
+    client: AsyncOpenAI,
+    path: str | os.PathLike[str],
+    purpose: str = "fine-tune",
+    progress: Progress | None = None,
+    *,
+    single_request_limit: int | None = None,
+    part_size: int | None = None,
+    mime_type: str = JSONL_MIME,
+) -> FileObject:
+    """Upload `path` and return the service's `FileObject` (its `id` is what a job needs).
+
+    Chooses one request or the Uploads API by size. Raises `ServiceError` for service failures and
+    `OSError` for an unreadable local file.
+    """
+    path = Path(path)
+    total = path.stat().st_size
+    limit = SINGLE_REQUEST_LIMIT if single_request_limit is None else single_request_limit
+    if total > UPLOADS_LIMIT:
+        raise ServiceError(
+            ErrorKind.INVALID_REQUEST,
+            f"{path.name} is {total / 2**30:.1f} GB; the service accepts at most 8 GB per file",
+        )
+    if total <= limit:
+        return await _upload_single(client, path, purpose, total, progress, mime_type)
+    return await _upload_in_parts(
+        client, path, purpose, total, progress, part_size or PART_SIZE, mime_type
+    )
+
+
+async def _upload_single(
+    client: AsyncOpenAI,
+    path: Path,
+    purpose: str,
+    total: int,
+    progress: Progress | None,
+    mime_type: str,
+) -> FileObject:
+    with (
+        _CountingReader(path.open("rb"), total, progress) as reader,
+        service_errors(),
+    ):
+        result = await client.files.create(
+            file=(path.name, reader, mime_type),
+            purpose=purpose,  # type: ignore[arg-type]
+        )
+    if progress is not None:
+        progress(total, total)
+    return result
+
+
+def _read_part(path: Path, offset: int, size: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read(size)
+
+
+async def _upload_in_parts(
+    client: AsyncOpenAI,
+    path: Path,
+    purpose: str,
+    total: int,
+    progress: Progress | None,
+    part_size: int,
+    mime_type: str,
+) -> FileObject:
+    with service_errors():
+        upload = await client.uploads.create(
+            bytes=total,
+            filename=path.name,
+            mime_type=mime_type,
+            purpose=purpose,  # type: ignore[arg-type]
+        )
+    part_ids: list[str] = []
+    sent = 0
+    try:
+        while sent < total:
+            # Read off the event loop: a 64 MB read would freeze a UI for a moment.
+            data = await asyncio.to_thread(_read_part, path, sent, part_size)
+            if not data:
+                raise OSError(f"{path} shrank while it was being uploaded")
+            with service_errors():
+                part = await client.uploads.parts.create(upload.id, data=data)
+            part_ids.append(part.id)
+            sent += len(data)
+            if progress is not None:
+                progress(sent, total)
+        with service_errors():
+            completed = await client.uploads.complete(upload.id, part_ids=part_ids)
+    except BaseException:
+        await _cancel_quietly(client, upload.id)
+        raise
+    if completed.file is None:
+        raise ServiceError(ErrorKind.UNKNOWN, "The upload completed but the service sent no file")
+    return completed.file
+
+
+async def _cancel_quietly(client: AsyncOpenAI, upload_id: str) -> None:
+    """Best effort: an abandoned Upload expires by itself after an hour anyway."""
+    try:
+        with service_errors():
+            await client.uploads.cancel(upload_id)
+    except ServiceError:
+        return
+
+
+async def list_files(client: AsyncOpenAI, purpose: str | None = "fine-tune") -> list[FileObject]:
+    """Every file of `purpose` (all pages), newest first as the service lists them."""
+    kwargs: dict[str, Any] = {"purpose": purpose} if purpose else {}
+    with service_errors():
+        return [item async for item in client.files.list(**kwargs)]
+
+
+async def retrieve_file(client: AsyncOpenAI, file_id: str) -> FileObject:
+    with service_errors():
+        return await client.files.retrieve(file_id)
+
+
+async def delete_file(client: AsyncOpenAI, file_id: str) -> FileDeleted:
+    with service_errors():
+        return await client.files.delete(file_id)
+
+
+async def file_text(client: AsyncOpenAI, file_id: str) -> str:
+    """A file's content as text (result CSVs, small JSONL)."""
+    with service_errors():
+        response = await client.files.content(file_id)
+        return response.text

@@ -1,0 +1,257 @@
+"""Follow a fine-tuning job's events: each event exactly once, oldest first, surviving failures.
+
+The service lists events newest first, and `after=<id>` pages toward OLDER events. So each poll
+reads from the top and keeps paging down until it meets an event already handed over (or runs out
+of pages), then hands over the unseen ones in time order. Because the list only grows at the top,
+remembering the newest event handed over is enough to know where to stop; a small window of recent
+ids covers events that share a timestamp (the service's order within one second is not promised).
+
+Polling adapts: fast while events arrive, doubling while quiet, capped. Failures that may pass
+(429 with Retry-After, 5xx, timeouts, dropped connections) are retried with exponential backoff
+and jitter, and reported through the state (`reconnecting`, with the error) so a screen can say so.
+The follower stops once the job is terminal and its last events are drained. With a
+`CursorStore`, the id of each event is saved as it is handed over, so a restarted follower
+continues with the next one (knowing only that id, it treats everything listed below it as seen).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tuner.api.client import without_retries
+from tuner.api.cursors import CursorStore
+from tuner.api.errors import ServiceError, service_errors
+from tuner.api.jobs import TERMINAL_STATUSES
+from tuner.api.metrics import MetricPoint, fetch_result_metrics, parse_metrics_event
+from tuner.api.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+
+__all__ = [
+    "CursorStore",
+    "EventFollower",
+    "FollowState",
+    "FollowStatus",
+    "MetricPoint",
+    "PollPolicy",
+    "fetch_result_metrics",
+    "parse_metrics_event",
+]
+
+T = TypeVar("T")
+
+_TERMINAL_WORDS = ("succeeded", "failed", "cancelled", "canceled", "completed", "model created")
+
+
+class FollowState(StrEnum):
+    FOLLOWING = "following"
+    RECONNECTING = "reconnecting"
+    FINISHED = "finished"  # the job is terminal and every event was handed over
+    FAILED = "failed"  # the follower gave up (an error retrying cannot fix)
+
+
+@dataclass(frozen=True)
+class FollowStatus:
+    """What a UI shows about the follower: state, the error being retried, attempt, wait."""
+
+    state: FollowState
+    error: ServiceError | None = None
+    attempt: int = 0
+    retry_in: float | None = None
+    job_status: str | None = None
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """Poll every `fast` seconds while events arrive, doubling while quiet up to `slow`."""
+
+    fast: float = 1.5
+    slow: float = 30.0
+    page_size: int = 50
+    retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(attempts=None, base=1.0, cap=30.0)
+    )
+
+    def scaled(self, factor: float) -> PollPolicy:
+        """The same policy on a faster clock (tests, the demo emulator)."""
+        return replace(
+            self, fast=self.fast * factor, slow=self.slow * factor, retry=self.retry.scaled(factor)
+        )
+
+
+def _looks_terminal(event: FineTuningJobEvent) -> bool:
+    text = event.message.lower()
+    return event.level == "error" or any(word in text for word in _TERMINAL_WORDS)
+
+
+class EventFollower:
+    """An async iterator over a job's events, each exactly once, oldest first.
+
+    `resume=True` (with a store) starts after the saved cursor; `resume=False` reads the whole
+    history but still saves the cursor. `on_state` is called with a `FollowStatus` on every state
+    change. Iterate it once; `job` holds the last job retrieved (the terminal one at the end).
+    Non-retryable errors (404, 401, ...) end the iteration with a `ServiceError`.
+    """
+
+    _RECENT = 256
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        job_id: str,
+        cursor_store: CursorStore | None = None,
+        poll: PollPolicy | None = None,
+        *,
+        resume: bool = True,
+        on_state: Callable[[FollowStatus], None] | None = None,
+    ) -> None:
+        self._client = without_retries(client)
+        self.job_id = job_id
+        self._store = cursor_store
+        self.poll = poll or PollPolicy()
+        self._on_state = on_state
+        self.status = FollowStatus(FollowState.FOLLOWING)
+        self.job: FineTuningJob | None = None
+        self._recent: deque[str] = deque(maxlen=self._RECENT)
+        self._recent_set: set[str] = set()
+        self._newest_created: int | None = None
+        self._started = False
+        # A saved cursor is a single id: which of the events sharing its second were shown
+        # before is unknown, so everything listed below it counts as seen.
+        self._restored: str | None = None
+        if cursor_store is not None and resume:
+            self._restored = cursor_store.get(job_id)
+            if self._restored:
+                self._remember(self._restored)
+
+    @property
+    def state(self) -> FollowState:
+        return self.status.state
+
+    @property
+    def last_error(self) -> ServiceError | None:
+        return self.status.error
+
+    def _set_status(self, status: FollowStatus) -> None:
+        self.status = status
+        if self._on_state is not None:
+            self._on_state(status)
+
+    def _remember(self, event_id: str, created_at: int | None = None) -> None:
+        if len(self._recent) == self._recent.maxlen:
+            self._recent_set.discard(self._recent[0])
+        self._recent.append(event_id)
+        self._recent_set.add(event_id)
+        if created_at is not None and (
+            self._newest_created is None or created_at > self._newest_created
+        ):
+            self._newest_created = created_at
+
+    # ------------------------------------------------------------------ service calls
+
+    async def _with_retry(self, call: Callable[[], Awaitable[T]]) -> T:
+        attempt = 0
+        while True:
+            try:
+                result = await call()
+            except ServiceError as error:
+                if not error.retryable or self.poll.retry.gives_up(attempt):
+                    self._set_status(FollowStatus(FollowState.FAILED, error, attempt))
+                    raise
+                delay = self.poll.retry.delay(attempt, error)
+                attempt += 1
+                self._set_status(FollowStatus(FollowState.RECONNECTING, error, attempt, delay))
+                await asyncio.sleep(delay)
+                continue
+            if self.status.state is FollowState.RECONNECTING:
+                self._set_status(FollowStatus(FollowState.FOLLOWING))
+            return result
+
+    async def _page(self, after: str | None) -> Any:
+        kwargs: dict[str, Any] = {"limit": self.poll.page_size}
+        if after is not None:
+            kwargs["after"] = after
+        with service_errors():
+            return await self._client.fine_tuning.jobs.list_events(self.job_id, **kwargs)
+
+    async def _retrieve(self) -> FineTuningJob:
+        with service_errors():
+            return await self._client.fine_tuning.jobs.retrieve(self.job_id)
+
+    async def _fetch_new(self) -> list[FineTuningJobEvent]:
+        """Every event not yet handed over, oldest first."""
+        collected: list[FineTuningJobEvent] = []
+        collected_ids: set[str] = set()
+        boundary = self._newest_created
+        after: str | None = None
+        while True:
+            page = await self._with_retry(lambda after=after: self._page(after))
+            items: list[FineTuningJobEvent] = list(page.data)
+            reached_old = False
+            for event in items:
+                if event.id == self._restored:
+                    reached_old = True
+                    break
+                if event.id in self._recent_set:
+                    # Met what we handed over: below it only events sharing the newest
+                    # second can still be new (the service's order within a second is loose).
+                    continue
+                if boundary is not None and event.created_at < boundary:
+                    reached_old = True
+                    break
+                if event.id not in collected_ids:
+                    collected.append(event)
+                    collected_ids.add(event.id)
+            if reached_old or not items or not page.has_more:
+                break
+            after = items[-1].id
+        collected.reverse()
+        return collected
+
+    def _hand_over(self, event: FineTuningJobEvent) -> None:
+        # Saved before the consumer gets it: a consumer that stops after this event resumes
+        # with the next one, never this one again.
+        self._remember(event.id, event.created_at)
+        if self._store is not None:
+            self._store.set(self.job_id, event.id)
+
+    # ------------------------------------------------------------------ iteration
+
+    def __aiter__(self) -> AsyncIterator[FineTuningJobEvent]:
+        if self._started:
+            raise RuntimeError("an EventFollower can be iterated only once")
+        self._started = True
+        return self._follow()
+
+    async def _follow(self) -> AsyncIterator[FineTuningJobEvent]:
+        self._set_status(FollowStatus(FollowState.FOLLOWING))
+        interval = self.poll.fast
+        check_job = True  # always look at the job once: it may have finished long ago
+        while True:
+            new = await self._fetch_new()
+            for event in new:
+                self._hand_over(event)
+                yield event
+            if new:
+                interval = self.poll.fast
+                check_job = check_job or any(_looks_terminal(event) for event in new)
+            else:
+                interval = min(self.poll.slow, interval * 2)
+                check_job = True
+            if check_job:
+                self.job = await self._with_retry(self._retrieve)
+                if self.job.status in TERMINAL_STATUSES:
+                    for event in await self._fetch_new():
+                        self._hand_over(event)
+                        yield event
+                    self._set_status(FollowStatus(FollowState.FINISHED, job_status=self.job.status))
+                    return
+                check_job = False
+            await asyncio.sleep(interval)

@@ -1,0 +1,261 @@
+"""`tuner jobs`: list, create, follow and cancel fine-tuning jobs, headless.
+
+    tuner jobs [--limit N]                       the newest jobs as a table
+    tuner jobs create --model M --training-file F [...]
+    tuner jobs follow JOB [--resume]             events as they happen; exit 0 on success,
+                                                 1 when the job fails or is cancelled
+    tuner jobs cancel JOB
+
+Every form takes `--json` (`follow` prints one JSON object per event line) and `--profile`.
+Service errors are one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tuner.commands._service import (
+    CommandFailure,
+    add_service_options,
+    fail,
+    print_json,
+    run_service,
+    upload_checked,
+)
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+
+    from tuner.api.follower import FollowStatus
+
+DEFAULT_POLL_INTERVAL = 1.5
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "jobs",
+        help="list, create, follow and cancel fine-tuning jobs",
+        description="Fine-tuning jobs. Without a sub-command: list the newest jobs.",
+    )
+    p.add_argument("--limit", type=_positive_int, default=20, help="how many jobs to list")
+    add_service_options(p)
+    p.set_defaults(func=run_list)
+    sub = p.add_subparsers(dest="jobs_command", metavar="ACTION", parser_class=type(p))
+
+    create = sub.add_parser("create", help="start a fine-tuning job")
+    create.add_argument("--model", required=True, help="the base model to fine-tune")
+    create.add_argument(
+        "--training-file", required=True, help="a file id (file-...) or a local JSONL path"
+    )
+    create.add_argument("--validation-file", help="a file id or a local JSONL path")
+    create.add_argument("--suffix", help="up to 64 characters added to the model name")
+    create.add_argument("--epochs", type=_positive_int, help="n_epochs (default: auto)")
+    create.add_argument("--batch-size", type=_positive_int, help="batch_size (default: auto)")
+    create.add_argument(
+        "--learning-rate-multiplier", type=float, help="learning_rate_multiplier (default: auto)"
+    )
+    create.add_argument("--seed", type=int, help="seed for reproducibility")
+    create.add_argument("--method", choices=("supervised", "dpo"), default="supervised")
+    create.add_argument("--force", action="store_true", help="upload local files despite errors")
+    add_service_options(create, nested=True)
+    create.set_defaults(func=run_create)
+
+    follow = sub.add_parser("follow", help="print a job's events as they happen")
+    follow.add_argument("job", help="the job id (ftjob-...)")
+    follow.add_argument(
+        "--resume", action="store_true", help="start after the last event shown before"
+    )
+    follow.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_POLL_INTERVAL,
+        help=f"seconds between polls while events arrive (default {DEFAULT_POLL_INTERVAL})",
+    )
+    add_service_options(follow, nested=True)
+    follow.set_defaults(func=run_follow)
+
+    cancel = sub.add_parser("cancel", help="cancel a job")
+    cancel.add_argument("job", help="the job id (ftjob-...)")
+    add_service_options(cancel, nested=True)
+    cancel.set_defaults(func=run_cancel)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def _when(timestamp: int | float | None) -> str:
+    if not timestamp:
+        return "-"
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+# --------------------------------------------------------------------------- list
+
+
+def job_rows(jobs: list[FineTuningJob]) -> list[str]:
+    """The compact table `tuner jobs` prints: id, status, model, fine-tuned model, created."""
+    header = ("ID", "STATUS", "MODEL", "FINE-TUNED MODEL", "CREATED")
+    rows = [
+        (job.id, job.status, job.model, job.fine_tuned_model or "-", _when(job.created_at))
+        for job in jobs
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from tuner.api.jobs import list_jobs
+
+    async def work(client: AsyncOpenAI) -> int:
+        jobs, has_more = await list_jobs(client, limit=args.limit)
+        if args.json:
+            print_json({"data": jobs, "has_more": has_more})
+        elif not jobs:
+            print("no fine-tuning jobs")
+        else:
+            print("\n".join(job_rows(jobs)))
+        return 0
+
+    return run_service("jobs", args, work)
+
+
+# --------------------------------------------------------------------------- create
+
+
+async def _file_id(client: AsyncOpenAI, value: str, *, force: bool, quiet: bool) -> str:
+    """A file id as given, or the id of the local file after validating and uploading it."""
+    path = Path(value)
+    if value.startswith("file-") and not path.exists():
+        return value
+    if not path.exists():
+        raise CommandFailure(f"{value}: no such file (and not a file id like file-...)")
+    uploaded = await upload_checked(
+        client, path, force=force, show_progress=sys.stderr.isatty() and not quiet
+    )
+    if not quiet:
+        print(f"uploaded {path} as {uploaded.id}", file=sys.stderr)
+    return uploaded.id
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from tuner.api.jobs import Hyperparameters, JobSpec, check_spec, create_job
+
+    hyper = Hyperparameters(
+        n_epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate_multiplier=args.learning_rate_multiplier,
+    )
+
+    async def work(client: AsyncOpenAI) -> int:
+        # Check what we can before uploading anything.
+        check_spec(JobSpec(args.model, "pending", suffix=args.suffix, hyperparameters=hyper))
+        training = await _file_id(client, args.training_file, force=args.force, quiet=args.json)
+        validation = None
+        if args.validation_file:
+            validation = await _file_id(
+                client, args.validation_file, force=args.force, quiet=args.json
+            )
+        spec = JobSpec(
+            model=args.model,
+            training_file=training,
+            validation_file=validation,
+            suffix=args.suffix,
+            seed=args.seed,
+            method=args.method,
+            hyperparameters=hyper,
+        )
+        job = await create_job(client, spec)
+        if args.json:
+            print_json(job)
+        else:
+            print(f"{job.id}  {job.status}  {job.model}")
+        return 0
+
+    return run_service("jobs create", args, work)
+
+
+# --------------------------------------------------------------------------- follow
+
+
+def _event_line(event: FineTuningJobEvent) -> str:
+    when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
+    return f"{when}  {event.level:<5}  {event.message}"
+
+
+def _job_error(job: FineTuningJob) -> str:
+    error = job.error
+    if error is None or not (error.message or error.code):
+        return f"job {job.id} {job.status}"
+    code = f" ({error.code})" if error.code else ""
+    return f"job {job.id} {job.status}: {error.message}{code}"
+
+
+def run_follow(args: argparse.Namespace) -> int:
+    from tuner.api.cursors import CursorStore
+    from tuner.api.follower import EventFollower, FollowState, PollPolicy
+
+    if args.interval <= 0:
+        return fail("jobs follow", "--interval must be above 0")
+
+    def on_state(status: FollowStatus) -> None:
+        if status.state is FollowState.RECONNECTING and status.error is not None:
+            wait = f", retrying in {status.retry_in:.1f}s" if status.retry_in is not None else ""
+            print(f"reconnecting: {status.error.message}{wait}", file=sys.stderr, flush=True)
+
+    async def work(client: AsyncOpenAI) -> int:
+        follower = EventFollower(
+            client,
+            args.job,
+            CursorStore(),
+            PollPolicy().scaled(args.interval / DEFAULT_POLL_INTERVAL),
+            resume=args.resume,
+            on_state=on_state,
+        )
+        async for event in follower:
+            if args.json:
+                print_json(event, compact=True)
+            else:
+                print(_event_line(event), flush=True)
+        job = follower.job
+        if job is None:  # pragma: no cover - the follower always retrieves the job
+            return 2
+        if job.status == "succeeded":
+            if not args.json:
+                print(f"job {job.id} succeeded: {job.fine_tuned_model}", file=sys.stderr)
+            return 0
+        print(_job_error(job), file=sys.stderr)
+        return 1
+
+    return run_service("jobs follow", args, work)
+
+
+# --------------------------------------------------------------------------- cancel
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    from tuner.api.jobs import cancel_job
+
+    async def work(client: AsyncOpenAI) -> int:
+        job = await cancel_job(client, args.job)
+        if args.json:
+            print_json(job)
+        else:
+            print(f"{job.id}  {job.status}")
+        return 0
+
+    return run_service("jobs cancel", args, work)

@@ -1,0 +1,183 @@
+"""Settings: profiles (add, edit, delete with confirm), masked key, connection test, prices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Select, Static
+
+from tests.ui.conftest import build_app
+from tuner.config import Profile, Settings
+from tuner.ui.modals import ConfirmModal, PromptModal
+from tuner.ui.screens.settings import SettingsScreen
+from tuner.ui.services import MemorySettingsStore, Services
+
+FAKE_KEY = "test-only-key-0000"
+
+
+async def open_settings(pilot, settle) -> SettingsScreen:
+    await settle(pilot)
+    await pilot.press("s")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SettingsScreen)
+    return screen
+
+
+def fill(screen: SettingsScreen, **values: str) -> None:
+    for name, value in values.items():
+        screen.query_one(f"#{name}", Input).value = value
+
+
+async def test_add_a_profile_with_a_key(datasets: Path, settle) -> None:
+    store = MemorySettingsStore()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test() as pilot:
+        screen = await open_settings(pilot, settle)
+        await pilot.press("ctrl+n")
+        fill(screen, name="work", base_url="http://127.0.0.1:9/v1", api_key=FAKE_KEY)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.settings.profiles["work"].base_url == "http://127.0.0.1:9/v1"
+        assert store.settings.active_profile == "work"
+        assert store.key_state(store.settings.profiles["work"]) == "key saved"
+        assert screen.query_one("#api_key", Input).value == ""
+        assert str(screen.query_one("#key-state", Static).render()) == "key saved"
+        assert FAKE_KEY not in app.sub_title
+        assert app.sub_title == "work"
+
+
+async def test_edit_and_rename(datasets: Path, settle) -> None:
+    store = MemorySettingsStore(
+        Settings(active_profile="a", profiles={"a": Profile(name="a", organization="org-1")})
+    )
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test() as pilot:
+        screen = await open_settings(pilot, settle)
+        assert screen.query_one("#organization", Input).value == "org-1"
+        fill(screen, name="b", project="proj-2")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert set(store.settings.profiles) == {"b"}
+        assert store.settings.profiles["b"].project == "proj-2"
+        assert store.settings.profiles["b"].organization == "org-1"
+        assert store.settings.active_profile == "b"
+
+
+async def test_azure_needs_an_endpoint(datasets: Path, settle) -> None:
+    store = MemorySettingsStore()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test(notifications=True) as pilot:
+        screen = await open_settings(pilot, settle)
+        fill(screen, name="az")
+        screen.query_one("#kind", Select).value = "azure"
+        await settle(pilot)
+        assert not screen.query_one("#base_url", Input).parent.display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.settings.profiles == {}
+        assert any("endpoint" in n.message for n in app._notifications)
+        fill(screen, azure_endpoint="https://x.openai.azure.com", api_version="2025-04-01-preview")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.settings.profiles["az"].kind == "azure"
+
+
+async def test_delete_asks_first(datasets: Path, settle) -> None:
+    store = MemorySettingsStore(Settings(active_profile="a", profiles={"a": Profile(name="a")}))
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test() as pilot:
+        screen = await open_settings(pilot, settle)
+        screen.action_delete_profile()
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "a" in store.settings.profiles
+        screen.action_delete_profile()
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert store.settings.profiles == {}
+        assert store.settings.active_profile is None
+
+
+async def test_connection_test_against_the_emulator(datasets: Path, settle) -> None:
+    from tuner.emulator import Emulator
+
+    with Emulator(port=0, speed=50.0, api_key=None) as emulator:
+        store = MemorySettingsStore()
+        app = build_app(datasets, services=Services(settings_store=store))
+        async with app.run_test() as pilot:
+            screen = await open_settings(pilot, settle)
+            fill(screen, name="emu", base_url=emulator.base_url, api_key=FAKE_KEY)
+            screen.action_test_connection()
+            await settle(pilot)
+            result = str(screen.query_one("#test-result", Static).render())
+            assert result.startswith("Connected:"), result
+
+
+async def test_connection_test_shows_a_readable_error(datasets: Path, settle) -> None:
+    async def refuse(connection) -> str:
+        raise RuntimeError("Incorrect API key provided")
+
+    services = Services(settings_store=MemorySettingsStore(), test_connection=refuse)
+    app = build_app(datasets, services=services)
+    async with app.run_test() as pilot:
+        screen = await open_settings(pilot, settle)
+        fill(screen, name="x", api_key=FAKE_KEY)
+        screen.action_test_connection()
+        await settle(pilot)
+        result = str(screen.query_one("#test-result", Static).render())
+        assert result == "Failed: Incorrect API key provided"
+        assert FAKE_KEY not in result
+
+
+async def test_connection_test_without_a_key(datasets: Path, settle) -> None:
+    app = build_app(datasets)
+    async with app.run_test() as pilot:
+        screen = await open_settings(pilot, settle)
+        fill(screen, name="x")
+        screen.action_test_connection()
+        await settle(pilot)
+        assert "No key" in str(screen.query_one("#test-result", Static).render())
+
+
+async def test_default_model_and_price_override(datasets: Path, settle) -> None:
+    store = MemorySettingsStore()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test() as pilot:
+        screen = await open_settings(pilot, settle)
+        screen.query_one("#default-model", Select).value = "gpt-4.1-nano-2025-04-14"
+        await settle(pilot)
+        assert store.settings.default_model == "gpt-4.1-nano-2025-04-14"
+        table = screen.query_one("#prices", DataTable)
+        table.move_cursor(row=0)
+        model = str(table.coordinate_to_cell_key((0, 0)).row_key.value)
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"1.25", "enter")
+        await settle(pilot)
+        assert {"id": model, "training_price_per_1m": 1.25} in [
+            dict(m) for m in store.settings.models
+        ]
+        assert table.get_row(model)[2] == "$1.25"
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # empty: back to the catalog price
+        await settle(pilot)
+        assert store.settings.models == ()
+
+
+async def test_bad_price_is_refused(datasets: Path, settle) -> None:
+    store = MemorySettingsStore()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test(notifications=True) as pilot:
+        screen = await open_settings(pilot, settle)
+        screen._price_entered("gpt-4o-2024-08-06", "cheap")
+        await settle(pilot)
+        assert store.settings.models == ()
+        assert any("Not a price" in n.message for n in app._notifications)

@@ -1,0 +1,144 @@
+"""Command palette providers, one per domain: files, work on the current file, screens, connection.
+
+A command only appears when it can run: "Upload" only on a screen that has an `upload`
+action, "Open chat" only once the chat screen is in the registry. That is how later screens
+add palette entries without touching this module: give the screen the action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tuner.ui.app import TunerApp
+
+DATA_SUFFIXES = frozenset({".jsonl", ".json", ".txt"})
+WALK_MAX_FILES = 2000
+WALK_MAX_DEPTH = 4
+SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".tox"})
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    text: str
+    help: str
+    run: Callable[[], Any]
+
+
+def walk_data_files(root: Path) -> list[Path]:
+    """Data files under `root`, bounded in depth and count so a home folder stays quick."""
+    found: list[Path] = []
+    root_depth = len(root.parts)
+    for folder, dirs, files in os.walk(root, onerror=lambda _err: None):
+        here = Path(folder)
+        if len(here.parts) - root_depth >= WALK_MAX_DEPTH:
+            dirs[:] = []
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if Path(name).suffix.lower() in DATA_SUFFIXES:
+                found.append(here / name)
+                if len(found) >= WALK_MAX_FILES:
+                    return found
+    return found
+
+
+class _CommandListProvider(Provider):
+    """Fuzzy search over a list of `Command`s that `commands()` builds for the current state."""
+
+    @property
+    def tuner(self) -> TunerApp:
+        return cast("TunerApp", self.app)
+
+    def commands(self) -> Iterator[Command]:
+        raise NotImplementedError
+
+    async def discover(self) -> Hits:
+        for command in self.commands():
+            yield DiscoveryHit(command.text, command.run, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self.commands():
+            score = matcher.match(command.text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.text), command.run, help=command.help)
+
+
+class FileCommands(_CommandListProvider):
+    """ "Open …" for every data file under the browser's folder (walked once, in a thread)."""
+
+    async def startup(self) -> None:
+        self._files = await asyncio.to_thread(walk_data_files, self.tuner.start_path)
+
+    def commands(self) -> Iterator[Command]:
+        root = self.tuner.start_path
+        for path in self._files:
+            shown = path.relative_to(root).as_posix()
+            yield Command(f"Open {shown}", "Open in the dataset screen", partial(self._open, path))
+
+    def _open(self, path: Path) -> None:
+        self.tuner.open_dataset(path)
+
+    async def discover(self) -> Hits:
+        # Listing every file before the user types would bury the other commands.
+        for hit in [hit async for hit in super().discover()][:5]:
+            yield hit
+
+
+class WorkCommands(_CommandListProvider):
+    """Actions on the current file, offered when the current screen can do them."""
+
+    ACTIONS: tuple[tuple[str, str, str], ...] = (
+        ("validate", "Validate current file", "Check the highlighted or open file"),
+        ("convert", "Convert JSON to JSONL", "Write a .jsonl next to the .json file"),
+        ("upload", "Upload current file", "Upload the file for fine-tuning"),
+        ("new_job", "New fine-tuning job", "Create a job from an uploaded file"),
+    )
+
+    def commands(self) -> Iterator[Command]:
+        screen = self.screen
+        for action, text, help_text in self.ACTIONS:
+            if hasattr(screen, f"action_{action}"):
+                yield Command(text, help_text, partial(screen.run_action, action))
+
+
+class ScreenCommands(_CommandListProvider):
+    """Go to each screen that exists, plus help and the theme toggle."""
+
+    def commands(self) -> Iterator[Command]:
+        app = self.tuner
+        for name, r in app.routes.items():
+            if app.route_available(name):
+                yield Command(
+                    f"Go to {r.label.lower()}", f"Key: {r.key}", partial(app.action_show, name)
+                )
+        if app.route_available("chat"):
+            yield Command("Open chat", "Talk to a model", partial(app.action_show, "chat"))
+        yield Command("Help: keys", "Every key of this screen", app.action_help)
+        yield Command("Toggle light/dark theme", "Saved in settings", app.action_toggle_theme)
+
+
+class ConnectionCommands(_CommandListProvider):
+    """Switch the active profile or the default base model."""
+
+    def commands(self) -> Iterator[Command]:
+        app = self.tuner
+        profiles = getattr(app.settings, "profiles", {}) or {}
+        for name in sorted(profiles):
+            yield Command(
+                f"Switch profile: {name}", "Use this connection", partial(app.switch_profile, name)
+            )
+        for model in app.services.models():
+            yield Command(
+                f"Switch model: {model}",
+                "Default base model",
+                partial(app.set_default_model, model),
+            )

@@ -1,0 +1,74 @@
+"""The screen registry: the one place that says which top-level screens exist.
+
+Each top-level screen is a Textual *mode* (see `tuner.ui.app`), reached by a single key.
+A route whose `target` is None is not built yet: its key is hidden from the footer and the
+help screen, does nothing, and palette commands that need it do not appear. A later screen
+plugs in by filling in its `target` here, nothing else.
+
+Targets are "module:Class" strings imported on first use, so the first frame pays only for
+the files browser.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenRoute:
+    """A top-level screen: its mode name, default key, footer label and where its class lives.
+
+    `binding_id` is the id users remap in the settings file's `[keys]` table.
+    `needs_path` routes (the dataset screen) are built with `Class(path=...)` and only
+    become reachable once a file has been opened.
+    """
+
+    name: str
+    key: str
+    label: str
+    target: str | None
+    needs_path: bool = False
+
+    @property
+    def available(self) -> bool:
+        return self.target is not None
+
+    @property
+    def binding_id(self) -> str:
+        return f"screen.{self.name}"
+
+    def screen_class(self) -> type[Screen[Any]]:
+        """Import and return the screen class (raises LookupError if not built yet)."""
+        if self.target is None:
+            raise LookupError(f"the {self.name} screen is not built yet")
+        module_name, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+ROUTES: tuple[ScreenRoute, ...] = (
+    ScreenRoute("files", "f", "Files", "tuner.ui.screens.files:FilesScreen"),
+    # The dataset screen is written separately; until then a read-only preview stands in.
+    ScreenRoute(
+        "dataset",
+        "d",
+        "Dataset",
+        "tuner.ui.screens.dataset_preview:DatasetPreviewScreen",
+        needs_path=True,
+    ),
+    ScreenRoute("jobs", "j", "Jobs", None),
+    ScreenRoute("chat", "c", "Chat", None),
+    ScreenRoute("settings", "s", "Settings", "tuner.ui.screens.settings:SettingsScreen"),
+)
+
+
+def route(name: str) -> ScreenRoute:
+    """The route called `name` (KeyError if there is none)."""
+    for candidate in ROUTES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)

@@ -1,0 +1,391 @@
+"""Settings: connection profiles (with a masked key and a connection test), model and prices.
+
+Everything is saved through the app's `SettingsStore`: the settings file for profiles, the
+default model and price overrides, the 0600 secrets file for keys. A key typed here is saved
+and cleared from the form at once; the screen only ever says whether a key exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ListItem,
+    ListView,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from tuner.config import ConfigError, Profile, Secret
+from tuner.ui.modals import ConfirmModal, PromptModal
+from tuner.ui.services import with_price_override
+
+if TYPE_CHECKING:
+    from tuner.ui.app import TunerApp
+
+KINDS = (("OpenAI or compatible", "openai"), ("Azure OpenAI", "azure"))
+TEXT_FIELDS = ("name", "base_url", "azure_endpoint", "api_version", "organization", "project")
+FIELD_LABELS = {
+    "name": "Name",
+    "base_url": "Base URL",
+    "azure_endpoint": "Azure endpoint",
+    "api_version": "API version",
+    "organization": "Organization",
+    "project": "Project",
+}
+PLACEHOLDERS = {
+    "base_url": "default: https://api.openai.com/v1",
+    "azure_endpoint": "https://NAME.openai.azure.com",
+    "api_version": "e.g. 2025-04-01-preview",
+    "organization": "optional",
+    "project": "optional",
+}
+
+
+def format_price(price: float | None) -> str:
+    return "—" if price is None else f"${price:,.2f}"
+
+
+class SettingsScreen(Screen[None]):
+    """Edit profiles, the default base model and training price overrides."""
+
+    CSS_PATH = "settings.tcss"
+    TITLE = "Settings"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save_profile", "Save profile", id="settings.save"),
+        Binding("ctrl+n", "new_profile", "New profile", id="settings.new"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.editing: str | None = None  # name of the profile in the form; None: a new one
+
+    @property
+    def tuner(self) -> TunerApp:
+        return cast("TunerApp", self.app)
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with TabbedContent(id="tabs"):
+            with TabPane("Profiles", id="profiles-tab"), Horizontal():
+                with Vertical(id="profile-list"):
+                    yield ListView(id="profiles")
+                    yield Button("New", id="new", compact=True)
+                    yield Button("Delete", id="delete", variant="error", compact=True)
+                with VerticalScroll(id="profile-form"):
+                    if self.tuner.connection.demo:
+                        yield Static(
+                            "The demo talks to its built-in emulator; profiles made here are "
+                            "kept only until you quit.",
+                            classes="hint",
+                        )
+                    for name in TEXT_FIELDS[:1]:
+                        yield from self._row(name)
+                    with Horizontal(classes="row"):
+                        yield Label("Kind", classes="field-label")
+                        yield Select(
+                            KINDS, value="openai", allow_blank=False, compact=True, id="kind"
+                        )
+                    for name in TEXT_FIELDS[1:]:
+                        yield from self._row(name)
+                    with Horizontal(classes="row"):
+                        yield Label("API key", classes="field-label")
+                        yield Input(
+                            password=True,
+                            placeholder="paste to save; never shown",
+                            compact=True,
+                            id="api_key",
+                        )
+                    with Horizontal(classes="row"):
+                        yield Label("", classes="field-label")
+                        yield Static("no key", id="key-state")
+                    with Horizontal(classes="row buttons"):
+                        yield Button("Save", id="save", variant="primary", compact=True)
+                        yield Button("Test connection", id="test", compact=True)
+                    yield Static("", id="test-result")
+            with TabPane("Model & prices", id="models-tab"), Vertical():
+                with Horizontal(classes="row"):
+                    yield Label("Default model", classes="field-label")
+                    yield Select(
+                        [(name, name) for name in self._model_names()],
+                        value=self.tuner.settings.default_model,
+                        allow_blank=False,
+                        compact=True,
+                        id="default-model",
+                    )
+                yield Label(
+                    "Training price per 1M tokens · enter on a row sets your own",
+                    classes="hint",
+                )
+                yield DataTable(id="prices", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def _row(self, name: str) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(FIELD_LABELS[name], classes="field-label")
+            yield Input(placeholder=PLACEHOLDERS.get(name, ""), compact=True, id=name)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#prices", DataTable)
+        table.add_columns("model", "catalog", "yours")
+        self._fill_profiles()
+        self._fill_models()
+
+    # -- profiles ----------------------------------------------------------------------------
+
+    def _fill_profiles(self, select: str | None = None) -> None:
+        settings = self.tuner.settings
+        names = sorted(settings.profiles)
+        view = self.query_one("#profiles", ListView)
+        view.clear()
+        for name in names:
+            marker = " •" if name == settings.active_profile else ""
+            view.append(ListItem(Label(f"{name}{marker}", markup=False), name=name))
+        wanted = select if select in names else (settings.active_profile or next(iter(names), None))
+        if wanted is None:
+            self._load_form(None)
+            return
+        view.index = names.index(wanted)
+        self._load_form(settings.profiles[wanted])
+
+    def _load_form(self, profile: Profile | None) -> None:
+        self.editing = profile.name if profile else None
+        for name in TEXT_FIELDS:
+            value = getattr(profile, name, None) if profile else None
+            self.query_one(f"#{name}", Input).value = value or ""
+        self.query_one("#kind", Select).value = profile.kind if profile else "openai"
+        self.query_one("#api_key", Input).value = ""
+        self.query_one("#test-result", Static).update("")
+        self._show_key_state()
+        self._show_kind_fields()
+
+    def _show_key_state(self) -> None:
+        state = "no key"
+        if self.editing is not None:
+            profile = self.tuner.settings.profiles[self.editing]
+            state = self.tuner.services.settings_store.key_state(profile)
+        self.query_one("#key-state", Static).update(state)
+
+    def _show_kind_fields(self) -> None:
+        azure = self.query_one("#kind", Select).value == "azure"
+        for name, show in (
+            ("base_url", not azure),
+            ("azure_endpoint", azure),
+            ("api_version", azure),
+        ):
+            row = self.query_one(f"#{name}", Input).parent
+            if row is not None:
+                row.display = show
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self) -> None:
+        self._show_kind_fields()
+
+    @on(ListView.Highlighted, "#profiles")
+    def _profile_highlighted(self, event: ListView.Highlighted) -> None:
+        item = event.item
+        if (
+            item is not None
+            and item.name in self.tuner.settings.profiles
+            and item.name != self.editing
+        ):
+            self._load_form(self.tuner.settings.profiles[item.name])
+
+    def _form_profile(self) -> Profile | str:
+        """The profile the form describes, or a sentence saying what is missing."""
+        values = {name: self.query_one(f"#{name}", Input).value.strip() for name in TEXT_FIELDS}
+        kind = str(self.query_one("#kind", Select).value)
+        if not values["name"]:
+            return "A profile needs a name"
+        if kind == "azure" and not values["azure_endpoint"]:
+            return "An Azure profile needs its endpoint"
+        if kind == "azure":
+            values["base_url"] = ""
+        else:
+            values["azure_endpoint"] = values["api_version"] = ""
+        old = self.tuner.settings.profiles.get(self.editing or "")
+        base = old if old is not None else Profile(name=values["name"])
+        return dataclasses.replace(
+            base,
+            kind=kind,
+            **{k: (v or None) for k, v in values.items() if k != "name"},
+            name=values["name"],
+        )
+
+    def action_new_profile(self) -> None:
+        self.query_one("#profiles", ListView).index = None
+        self._load_form(None)
+        self.query_one("#name", Input).focus()
+
+    def action_save_profile(self) -> None:
+        profile = self._form_profile()
+        if isinstance(profile, str):
+            self.notify(profile, severity="error")
+            return
+        settings = self.tuner.settings
+        if profile.name != self.editing and profile.name in settings.profiles:
+            self.notify(f"A profile named {profile.name} already exists", severity="error")
+            return
+        profiles = {k: v for k, v in settings.profiles.items() if k != self.editing}
+        profiles[profile.name] = profile
+        active = settings.active_profile
+        if active is None or active == self.editing:
+            active = profile.name
+        new_settings = dataclasses.replace(settings, profiles=profiles, active_profile=active)
+        if not self.tuner.save_settings(new_settings):
+            return
+        key_input = self.query_one("#api_key", Input)
+        if key_input.value.strip():
+            try:
+                self.tuner.services.settings_store.save_api_key(
+                    profile.name, key_input.value.strip()
+                )
+            except OSError as exc:
+                self.notify(f"Key not saved: {exc.strerror or exc}", severity="error")
+        key_input.value = ""
+        self.tuner.refresh_connection()
+        self._fill_profiles(select=profile.name)
+        self.notify(f"Saved profile {profile.name}")
+
+    def action_delete_profile(self) -> None:
+        if self.editing is None:
+            return
+        name = self.editing
+        self.app.push_screen(
+            ConfirmModal(
+                f"Delete the profile {name}? Its saved key stays in the secrets file.",
+                title="Delete profile",
+                yes="Delete",
+            ),
+            partial(self._delete_confirmed, name),
+        )
+
+    def _delete_confirmed(self, name: str, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        settings = self.tuner.settings
+        profiles = {k: v for k, v in settings.profiles.items() if k != name}
+        active = settings.active_profile if settings.active_profile != name else None
+        if self.tuner.save_settings(
+            dataclasses.replace(settings, profiles=profiles, active_profile=active)
+        ):
+            self.tuner.refresh_connection()
+            self._fill_profiles()
+            self.notify(f"Deleted profile {name}")
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        actions = {
+            "new": self.action_new_profile,
+            "delete": self.action_delete_profile,
+            "save": self.action_save_profile,
+            "test": self.action_test_connection,
+        }
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            action()
+
+    # -- test connection ---------------------------------------------------------------------
+
+    def action_test_connection(self) -> None:
+        profile = self._form_profile()
+        if isinstance(profile, str):
+            self.query_one("#test-result", Static).update(profile)
+            return
+        typed_key = self.query_one("#api_key", Input).value.strip()
+        self.query_one("#test-result", Static).update("Testing…")
+        self._test(profile, typed_key)
+
+    @work(exclusive=True, group="test-connection", exit_on_error=False)
+    async def _test(self, profile: Profile, typed_key: str) -> None:
+        """List models with the form's settings; the outcome, or the readable error, is shown."""
+        result = self.query_one("#test-result", Static)
+        settings = self.tuner.settings.with_profile(profile)
+        try:
+            connection = self.tuner.services.settings_store.resolve(settings, profile.name)
+            if typed_key:
+                connection = dataclasses.replace(connection, api_key=Secret(typed_key))
+            if connection.api_key is None:
+                result.update("No key: paste one above or set OPENAI_API_KEY")
+                return
+            message = await self.tuner.services.test_connection(connection)
+        except (ConfigError, OSError) as exc:
+            result.update(f"Failed: {exc}")
+            return
+        except Exception as exc:  # the service layer's ServiceError, already one readable line
+            result.update(f"Failed: {exc}")
+            return
+        result.update(message)
+
+    # -- default model and prices ------------------------------------------------------------
+
+    def _model_names(self) -> list[str]:
+        """Catalog models, with the current default first if the catalog does not know it."""
+        settings = self.tuner.settings
+        names = [model for model, _ in self.tuner.services.prices(settings)]
+        if settings.default_model not in names:
+            names.insert(0, settings.default_model)
+        return names
+
+    def _fill_models(self) -> None:
+        settings = self.tuner.settings
+        prices = self.tuner.services.prices(settings)
+        defaults = dict(self.tuner.services.prices(dataclasses.replace(settings, models=())))
+        table = self.query_one("#prices", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for model, price in prices:
+            default = defaults.get(model)
+            mine = format_price(price) if price != default else ""
+            table.add_row(model, format_price(default), mine, key=model)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    @on(Select.Changed, "#default-model")
+    def _model_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.tuner.settings.default_model:
+            self.tuner.set_default_model(event.value)
+
+    @on(DataTable.RowSelected, "#prices")
+    def _price_selected(self, event: DataTable.RowSelected) -> None:
+        model = str(event.row_key.value)
+        self.app.push_screen(
+            PromptModal(
+                f"Training price per 1M tokens for {model} (empty: the catalog's)",
+                placeholder="e.g. 3.00",
+            ),
+            partial(self._price_entered, model),
+        )
+
+    def _price_entered(self, model: str, text: str | None) -> None:
+        if text is None:
+            return
+        text = text.strip().lstrip("$")
+        try:
+            price = float(text) if text else None
+        except ValueError:
+            self.notify(f"Not a price: {text}", severity="error")
+            return
+        if price is not None and price < 0:
+            self.notify("A price cannot be negative", severity="error")
+            return
+        if self.tuner.save_settings(with_price_override(self.tuner.settings, model, price)):
+            self._fill_models()

@@ -1,0 +1,320 @@
+"""What the screens need from the rest of tuner, passed in as one object.
+
+Screens never reach for `tuner.config`, `tuner.data` or `tuner.api` as globals: they call the
+`Services` the app was built with, so tests hand the app an in-memory settings store and fake
+callables, and the demo hands it an emulator connection. The default callables import
+`tuner.data` / `tuner.api` inside the call, which keeps them (and `openai`) off the path to the
+first frame.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from tuner.config import Connection, Profile, Settings
+
+if TYPE_CHECKING:
+    from tuner.data.analysis import AnalysisReport
+    from tuner.data.catalog import Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveConnection:
+    """The connection the app uses, and the words the status line shows for it.
+
+    `connection` (a `tuner.config.Connection`, key wrapped in a `Secret`) is what the service
+    layer's `make_client` takes; it is None when the settings cannot produce one, in which case
+    `problem` says why. `label` never contains the key.
+    """
+
+    label: str
+    connection: Connection | None = None
+    demo: bool = False
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationSummary:
+    """The part of a validation report the file browser shows as a badge."""
+
+    valid: bool
+    errors: int
+    warnings: int
+    first_problem: str | None = None
+
+    @property
+    def badge(self) -> str:
+        """Long form for the details panel: `✗ 5 errors`, `! 1 warning`, `✓ valid`."""
+        if self.errors:
+            return f"✗ {plural(self.errors, 'error')}"
+        if self.warnings:
+            return f"! {plural(self.warnings, 'warning')}"
+        return "✓ valid"
+
+    @property
+    def short_badge(self) -> str:
+        """Short form for a tree label: `✗ 5`, `! 1`, `✓`."""
+        if self.errors:
+            return f"✗ {self.errors}"
+        if self.warnings:
+            return f"! {self.warnings}"
+        return "✓"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionSummary:
+    """What a JSON → JSONL conversion wrote and what it had to leave out, as display lines."""
+
+    examples_written: int
+    skipped: tuple[str, ...] = ()
+    written: bool = True
+
+
+Validator = Callable[[Path, "str | None"], ValidationSummary]
+Converter = Callable[[Path, Path, bool], ConversionSummary]
+ConnectionTester = Callable[[Connection], Awaitable[str]]
+
+
+class SettingsStore(Protocol):
+    """Reads and writes the settings file and the secrets file."""
+
+    def load(self) -> Settings: ...
+
+    def save(self, settings: Settings) -> None: ...
+
+    def save_api_key(self, profile: str, key: str) -> None: ...
+
+    def key_state(self, profile: Profile) -> str: ...
+
+    def resolve(self, settings: Settings, profile: str | None) -> Connection: ...
+
+
+class ConfigSettingsStore:
+    """The real settings file and 0600 secrets file, through `tuner.config`."""
+
+    def load(self) -> Settings:
+        from tuner.config import load_settings
+
+        return load_settings()
+
+    def save(self, settings: Settings) -> None:
+        from tuner.config import save_settings
+
+        save_settings(settings)
+
+    def save_api_key(self, profile: str, key: str) -> None:
+        from tuner.config import save_api_key
+
+        save_api_key(profile, key)
+
+    def key_state(self, profile: Profile) -> str:
+        """ "key saved" / "from OPENAI_API_KEY" / "no key": never the key itself."""
+        from tuner.config import load_api_key
+
+        if os.environ.get("OPENAI_API_KEY"):
+            return "from OPENAI_API_KEY"
+        if profile.key_source == "file" and load_api_key(profile) is not None:
+            return "key saved"
+        return "no key"
+
+    def resolve(self, settings: Settings, profile: str | None) -> Connection:
+        from tuner.config import resolve_connection
+
+        return resolve_connection(settings, profile)
+
+
+class MemorySettingsStore:
+    """Settings and keys kept in memory, nothing written: for tests and for the demo."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings()
+        self.saves = 0
+        self._keys: dict[str, str] = {}
+
+    def load(self) -> Settings:
+        return self.settings
+
+    def save(self, settings: Settings) -> None:
+        self.settings = settings
+        self.saves += 1
+
+    def save_api_key(self, profile: str, key: str) -> None:
+        self._keys[profile] = key
+
+    def key_state(self, profile: Profile) -> str:
+        if os.environ.get("OPENAI_API_KEY"):
+            return "from OPENAI_API_KEY"
+        return "key saved" if profile.name in self._keys else "no key"
+
+    def resolve(self, settings: Settings, profile: str | None) -> Connection:
+        from tuner.config import Secret, resolve_connection
+
+        connection = resolve_connection(settings, profile)
+        key = self._keys.get(connection.profile_name or "")
+        if connection.api_key is None and key:
+            return dataclasses.replace(connection, api_key=Secret(key), key_origin="file")
+        return connection
+
+
+# -- default data and service callables ----------------------------------------------------------
+
+
+def default_validator(path: Path, model: str | None) -> ValidationSummary:
+    """Validate with `tuner.data.analysis.analyse_file` (runs in a thread worker)."""
+    from tuner.data.analysis import analyse_file
+
+    report = analyse_file(path, model)
+    problems = [*report.errors, *report.warnings]
+    first_text = None
+    if problems:
+        first = problems[0]
+        first_text = f"line {first.line}: {first.message}" if first.line else first.message
+    return ValidationSummary(
+        valid=bool(report.valid),
+        errors=len(report.errors),
+        warnings=len(report.warnings),
+        first_problem=first_text,
+    )
+
+
+def default_converter(src: Path, dst: Path, force: bool) -> ConversionSummary:
+    """Convert JSON to JSONL with `tuner.data.convert.convert_file` (runs in a thread worker)."""
+    from tuner.data.convert import convert_file
+
+    result = convert_file(src, dst, force=force)
+    skipped = tuple(
+        f"line {issue.line}, column {issue.column}: {issue.message}" for issue in result.skipped
+    )
+    return ConversionSummary(result.examples_written, skipped, written=result.written)
+
+
+async def default_connection_test(connection: Connection) -> str:
+    """List the service's models: proves the URL, the key and the network in one call."""
+    from tuner.api.client import make_client
+    from tuner.api.errors import service_errors
+
+    client = make_client(connection, max_retries=0, timeout=15.0)
+    try:
+        with service_errors():
+            models = [model async for model in client.models.list()]
+    finally:
+        await client.close()
+    return f"Connected: {len(models)} models available"
+
+
+def model_prices(settings: Settings) -> list[tuple[str, float | None]]:
+    """(model id, training $ per 1M tokens) for every catalog model, user overrides applied."""
+    from tuner.data.catalog import CatalogError, default_catalog
+
+    catalog = default_catalog()
+    # A bad override is reported by the commands that price; this table then shows defaults.
+    with contextlib.suppress(CatalogError):
+        catalog = catalog.with_overrides(settings.catalog_overrides())
+    return [(m.id, m.training_price_per_1m) for m in catalog.models]
+
+
+def with_price_override(settings: Settings, model: str, price: float | None) -> Settings:
+    """Settings whose global `[[models]]` entry for `model` sets (or drops) the training price."""
+    entries = [dict(entry) for entry in settings.models]
+    for entry in entries:
+        if entry.get("id") == model:
+            if price is None:
+                entry.pop("training_price_per_1m", None)
+            else:
+                entry["training_price_per_1m"] = price
+            break
+    else:
+        if price is not None:
+            entries.append({"id": model, "training_price_per_1m": price})
+    kept = tuple(e for e in entries if set(e) != {"id"})
+    return dataclasses.replace(settings, models=kept)
+
+
+# -- the dataset screen's callables --------------------------------------------------------------
+
+
+class Analyser(Protocol):
+    """`tuner.data.analysis.analyse_file`'s shape: runs in a thread worker, may be cancelled."""
+
+    def __call__(
+        self,
+        path: Path,
+        model: str | None,
+        *,
+        epochs: int | None = None,
+        catalog: Catalog | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> AnalysisReport: ...
+
+
+Uploader = Callable[[Connection, Path, Callable[[int, int], None]], Awaitable[str]]
+"""upload(connection, path, progress(sent, total)) -> the service's file id."""
+
+
+def default_analyser(
+    path: Path,
+    model: str | None,
+    *,
+    epochs: int | None = None,
+    catalog: Catalog | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> AnalysisReport:
+    """Check, count and price a file with `tuner.data.analysis.analyse_file`."""
+    from tuner.data.analysis import analyse_file
+
+    return analyse_file(
+        path, model, epochs=epochs, catalog=catalog, progress=progress, cancel=cancel
+    )
+
+
+def settings_catalog(settings: Settings) -> Catalog:
+    """The model catalog with the settings' `[[models]]` overrides (defaults if they are bad)."""
+    from tuner.data.catalog import CatalogError, default_catalog
+
+    catalog = default_catalog()
+    with contextlib.suppress(CatalogError):  # the settings screen reports bad overrides
+        catalog = catalog.with_overrides(settings.catalog_overrides())
+    return catalog
+
+
+async def default_upload(
+    connection: Connection, path: Path, progress: Callable[[int, int], None]
+) -> str:
+    """Upload `path` for fine-tuning with `tuner.api.files.upload_file`; returns the file id."""
+    from tuner.api.client import make_client
+    from tuner.api.files import upload_file
+
+    client = make_client(connection)
+    try:
+        uploaded = await upload_file(client, path, "fine-tune", progress)
+    finally:
+        await client.close()
+    return uploaded.id
+
+
+@dataclass
+class Services:
+    """Everything the screens call out to; `make_app` fills in the defaults."""
+
+    settings_store: SettingsStore = field(default_factory=ConfigSettingsStore)
+    validate: Validator = default_validator
+    convert: Converter = default_converter
+    test_connection: ConnectionTester = default_connection_test
+    prices: Callable[[Settings], list[tuple[str, float | None]]] = model_prices
+    # The dataset screen: analysis (thread worker), the catalog it prices with, upload.
+    analyse: Analyser = default_analyser
+    catalog: Callable[[Settings], Catalog] = settings_catalog
+    upload: Uploader = default_upload

@@ -102,6 +102,8 @@ def test_malformed_toml_names_file_and_line(tmp_path: Path) -> None:
         ('active_profile = "nope"\n', "nope"),
         ("default_model = 3\n", "default_model"),
         ("models = 3\n", "models"),
+        ("keys = 3\n", "keys"),
+        ('[keys]\n"screen.jobs" = 5\n', "screen.jobs"),
     ],
 )
 def test_wrong_values_are_config_errors(tmp_path: Path, text: str, words: str) -> None:
@@ -109,6 +111,15 @@ def test_wrong_values_are_config_errors(tmp_path: Path, text: str, words: str) -
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=words):
         load_settings(path)
+
+
+def test_keys_table_round_trips_for_remapping(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text('[keys]\n"screen.jobs" = "J"\n"app.quit" = "ctrl+x"\n', encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.keys == {"screen.jobs": "J", "app.quit": "ctrl+x"}
+    save_settings(settings, path)
+    assert load_settings(path).keys == settings.keys
 
 
 def test_secrets_file_is_0600_and_stays_so() -> None:

@@ -149,6 +149,8 @@ class Settings:
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     models: tuple[Mapping[str, Any], ...] = ()
     theme: str | None = None
+    # `[keys]`: binding id -> key(s), e.g. `"screen.jobs" = "J"`, applied with App.set_keymap.
+    keys: Mapping[str, str] = field(default_factory=dict)
 
     def profile(self, name: str | None = None) -> Profile | None:
         """The named profile, else the active one; None when there is none (plain env setup)."""
@@ -249,7 +251,22 @@ def load_settings(path: Path | None = None) -> Settings:
         profiles=profiles,
         models=_model_tables(data.get("models"), "models", path),
         theme=_expect(data.get("theme"), str, "theme", path),
+        keys=_keys_table(data.get("keys"), path),
     )
+
+
+def _keys_table(value: Any, path: Path) -> Mapping[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: keys must be a table ([keys])", path=path)
+    for binding_id, keys in value.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(
+                f"{path}: [keys] {binding_id} must be a key name such as \"J\" or \"ctrl+j\"",
+                path=path,
+            )
+    return dict(value)
 
 
 # --------------------------------------------------------------------------- TOML writing
@@ -334,6 +351,8 @@ def dump_settings(settings: Settings) -> str:
         )
         for model in profile.models:
             lines += ["", f"[[{header}.models]]", *_toml_pairs(model)]
+    if settings.keys:
+        lines += ["", "[keys]", *_toml_pairs(settings.keys)]
     return "\n".join(lines) + "\n"
 
 

@@ -161,6 +161,15 @@ async def test_keymap_remaps_by_binding_id(datasets: Path, settle) -> None:
         assert isinstance(app.screen, SettingsScreen)
 
 
+async def test_keys_table_in_settings_remaps_at_start(datasets: Path, settle) -> None:
+    app = build_app(datasets, settings=Settings(keys={"screen.settings": "o"}))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+
+
 async def test_every_binding_has_an_id() -> None:
     from tuner.ui.modals import ConfirmModal, PromptModal, ReportModal
     from tuner.ui.widgets.data_tree import DataTree

@@ -100,9 +100,8 @@ class TunerApp(App[int]):
         return build
 
     def on_mount(self) -> None:
-        keys = getattr(self.settings, "keys", None) or {}
-        if keys:
-            self.set_keymap(dict(keys))
+        if self.settings.keys:
+            self.set_keymap(dict(self.settings.keys))
         if self._open_file is not None:
             self.open_dataset(self._open_file)
 

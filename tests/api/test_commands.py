@@ -129,6 +129,7 @@ def test_no_key_is_one_line(service_env, monkeypatch, capsys) -> None:
     assert main(["jobs"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tuner jobs: No API key") and err.count("\n") == 1
+    assert "Set OPENAI_API_KEY" in err and "****" not in err  # the hint survives the scrubber
 
 
 def test_wrong_key_is_one_line(service_env, monkeypatch, capsys) -> None:

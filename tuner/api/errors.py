@@ -87,7 +87,8 @@ _registered_secrets: set[str] = set()
 _KEY_PATTERNS = (
     re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}"),
     re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
-    re.compile(r"(?i)(api[-_ ]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
+    # `api_key="..."` / `api-key: ...` with a value of key length (not "API key: set it").
+    re.compile(r"(?i)(api[-_ ]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]{8,}"),
 )
 
 
@@ -290,7 +291,7 @@ def translate(exc: BaseException) -> ServiceError:
 
 
 NO_KEY_MESSAGE = (
-    "No API key: set OPENAI_API_KEY, or save one for the profile with tuner settings "
+    "No API key. Set OPENAI_API_KEY, or save one for the profile with tuner settings "
     "(stored in secrets.toml, mode 0600)"
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -135,7 +136,7 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     fmt = report.format.value if report.format else "unknown"
     verdict = "OK" if report.valid else "INVALID"
     w(f"{report.path}: {verdict} — {report.examples:,} examples, {fmt} format\n")
-    w(f"  {len(errors):,} errors, {len(warnings):,} warnings\n")
+    w(f"  {_count(len(errors), 'error')}, {_count(len(warnings), 'warning')}\n")
     for title, problems in (("Errors", errors), ("Warnings", warnings)):
         if problems:
             w(f"\n{title}\n")
@@ -143,8 +144,8 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     s = report.stats
     w(f"\nTokens ({report.encoding}, {'exact' if report.exact_tokens else 'approximate'})\n")
     if s.n:
-        w(f"  per example: min {s.min:,}  p5 {s.p5:,}  p50 {s.p50:,}  mean {s.mean:,.1f}")
-        w(f"  p95 {s.p95:,}  max {s.max:,}\n")
+        w(f"  per example: min {s.min:,}  p5 {s.p5:,.0f}  p50 {s.p50:,.0f}  mean {s.mean:,.1f}")
+        w(f"  p95 {s.p95:,.0f}  max {s.max:,}\n")
         w(f"  total {s.total:,}   billed {report.billed_tokens:,}")
         w(f"   assistant {report.assistant_tokens:,}\n")
         if report.example_token_limit is not None:
@@ -163,8 +164,11 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
         w(f"\nnote: {notice}\n")
 
 
-def _print_groups(problems: list[Problem], w: object) -> None:
-    write = w  # type: ignore[assignment]
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _print_groups(problems: list[Problem], write: Callable[[str], object]) -> None:
     groups: dict[str, list[Problem]] = {}
     for p in problems:
         groups.setdefault(p.code, []).append(p)
@@ -177,7 +181,8 @@ def _print_groups(problems: list[Problem], w: object) -> None:
             where = f" line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{more}"
         write(f"  {code} ({len(items):,}){where}\n")
         first = items[0]
-        at = f"line {first.line}: " if first.line is not None else ""
+        mentions_line = first.message.startswith(f"line {first.line} ")
+        at = f"line {first.line}: " if first.line is not None and not mentions_line else ""
         write(f"      {at}{first.message}\n")
     if len(ordered) > MAX_CODES_SHOWN:
         rest = sum(len(v) for _, v in ordered[MAX_CODES_SHOWN:])

@@ -32,16 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def demo_session() -> Iterator[tuple[Path, Any]]:
-    """A fresh copy of the demo data and (when available) a running emulator, both cleaned up."""
+    """A fresh copy of the demo data and a running emulator, both cleaned up on exit."""
     from tuner.demo import copy_demo_data
+    from tuner.emulator import Emulator
 
     folder = copy_demo_data()
     try:
-        try:
-            from tuner.emulator import Emulator
-        except ImportError:
-            yield folder, None
-            return
         with Emulator(port=0, speed=1.0, api_key=None) as emulator:
             yield folder, emulator
     finally:
@@ -91,14 +87,9 @@ def _run_demo(folder: Path, emulator: Any) -> int:
     from tuner.ui.app import make_app
     from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
 
-    if emulator is None:
-        active = ActiveConnection(label="demo · offline", demo=True, problem="no emulator")
-    else:
-        # The demo key is a placeholder the emulator accepts; it lives only in this process.
-        connection = Connection(
-            profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo")
-        )
-        active = ActiveConnection(label="demo · emulator", connection=connection, demo=True)
+    # The demo key is a placeholder the emulator accepts; it lives only in this process.
+    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo"))
+    active = ActiveConnection(label="demo · emulator", connection=connection, demo=True)
     # The demo never reads or writes the user's settings: a fresh in-memory store.
     services = Services(settings_store=MemorySettingsStore())
     app = make_app(folder, services=services, connection=active)

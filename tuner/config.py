@@ -263,7 +263,7 @@ def _keys_table(value: Any, path: Path) -> Mapping[str, str]:
     for binding_id, keys in value.items():
         if not isinstance(keys, str) or not keys.strip():
             raise ConfigError(
-                f"{path}: [keys] {binding_id} must be a key name such as \"J\" or \"ctrl+j\"",
+                f'{path}: [keys] {binding_id} must be a key name such as "J" or "ctrl+j"',
                 path=path,
             )
     return dict(value)

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tuner.commands._args import positive_int
 from tuner.commands._service import (
     CommandFailure,
     add_service_options,
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list, create, follow and cancel fine-tuning jobs",
         description="Fine-tuning jobs. Without a sub-command: list the newest jobs.",
     )
-    p.add_argument("--limit", type=_positive_int, default=20, help="how many jobs to list")
+    p.add_argument("--limit", type=positive_int, default=20, help="how many jobs to list")
     add_service_options(p)
     p.set_defaults(func=run_list)
     sub = p.add_subparsers(dest="jobs_command", metavar="ACTION", parser_class=type(p))
@@ -54,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     create.add_argument("--validation-file", help="a file id or a local JSONL path")
     create.add_argument("--suffix", help="up to 64 characters added to the model name")
-    create.add_argument("--epochs", type=_positive_int, help="n_epochs (default: auto)")
-    create.add_argument("--batch-size", type=_positive_int, help="batch_size (default: auto)")
+    create.add_argument("--epochs", type=positive_int, help="n_epochs (default: auto)")
+    create.add_argument("--batch-size", type=positive_int, help="batch_size (default: auto)")
     create.add_argument(
         "--learning-rate-multiplier", type=float, help="learning_rate_multiplier (default: auto)"
     )
@@ -83,16 +84,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cancel.add_argument("job", help="the job id (ftjob-...)")
     add_service_options(cancel, nested=True)
     cancel.set_defaults(func=run_cancel)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
-    return value
 
 
 def _when(timestamp: int | float | None) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from tuner.commands._args import positive_int
+
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
@@ -33,23 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", type=Path, help="the JSONL training file")
     p.add_argument("--model", help="base model for the limit, encoding and price")
-    p.add_argument("--epochs", type=_positive_int, help="epochs (default: the service's heuristic)")
+    p.add_argument("--epochs", type=positive_int, help="epochs (default: the service's heuristic)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--tiktoken-file", type=Path, help="a .tiktoken vocabulary for a model tuner does not know"
     )
-    p.add_argument("--workers", type=_positive_int, help=argparse.SUPPRESS)
+    p.add_argument("--workers", type=positive_int, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

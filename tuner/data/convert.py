@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from tuner.data.lines import iter_lines
+from tuner.data.rules import json_type
 
 BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 64 * 1024
@@ -126,7 +127,7 @@ def _jsonl_examples(path: Path, result: ConversionResult) -> Iterator[Positioned
                 continue
         if not isinstance(obj, dict):
             result.skipped.append(
-                ConversionIssue(line, 1, f"a JSON {_type_name(obj)}, not an object; skipped")
+                ConversionIssue(line, 1, f"a JSON {json_type(obj)}, not an object; skipped")
             )
             continue
         yield line, 1, obj
@@ -205,7 +206,7 @@ def _json_examples(path: Path, result: ConversionResult) -> Iterator[Positioned]
             yield line, column, obj
         else:
             result.skipped.append(
-                ConversionIssue(line, column, f"a JSON {_type_name(obj)}, not an object; skipped")
+                ConversionIssue(line, column, f"a JSON {json_type(obj)}, not an object; skipped")
             )
         pos = _skip_separators(text, end)
 
@@ -260,18 +261,6 @@ class _Positions:
         self.line += self.text.count("\n", self.pos, pos)
         self.pos = pos
         return self.line, pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    return "number"
 
 
 # -- writing ----------------------------------------------------------------------------------

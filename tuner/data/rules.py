@@ -140,7 +140,7 @@ def _check_example(raw: bytes, line: int) -> ExampleCheck:
         problems.append(
             error(
                 "data_type",
-                f"the line is a JSON {_json_type(obj)}, not an object; each line must be one "
+                f"the line is a JSON {json_type(obj)}, not an object; each line must be one "
                 'example like {"messages": [...]}',
                 line,
             )
@@ -195,7 +195,8 @@ def _column(exc: orjson.JSONDecodeError) -> int | None:
     return colno if isinstance(colno, int) and colno > 0 else None
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """The JSON name of a parsed value's type, for messages ("a JSON array, not an object")."""
     if isinstance(value, list):
         return "array"
     if isinstance(value, str):
@@ -241,7 +242,7 @@ def _check_chat(obj: dict[str, Any], line: int, problems: list[Problem]) -> None
     _check_top_level_tools(obj, line, problems, allow_functions=True)
     messages = obj["messages"]
     if not isinstance(messages, list) or not messages:
-        what = "empty" if isinstance(messages, list) else f"a {_json_type(messages)}"
+        what = "empty" if isinstance(messages, list) else f"a {json_type(messages)}"
         problems.append(
             error(
                 "missing_messages_list",
@@ -310,7 +311,7 @@ def _check_message(
         problems.append(
             error(
                 "message_missing_key",
-                f"{label} is a JSON {_json_type(message)}, not an object with 'role' and 'content'",
+                f"{label} is a JSON {json_type(message)}, not an object with 'role' and 'content'",
                 line,
                 index,
             )
@@ -515,7 +516,7 @@ def _check_content(
     problems.append(
         error(
             "invalid_content_part",
-            f"{label} ({role}) has content that is a JSON {_json_type(content)}; it must be a "
+            f"{label} ({role}) has content that is a JSON {json_type(content)}; it must be a "
             "string or a list of content parts",
             line,
             index,
@@ -525,7 +526,7 @@ def _check_content(
 
 def _content_part_issue(part: Any, role: str) -> str | None:
     if not isinstance(part, dict):
-        return f"is a JSON {_json_type(part)}, not an object with a 'type'"
+        return f"is a JSON {json_type(part)}, not an object with a 'type'"
     kind = part.get("type")
     allowed = _PART_TYPES[role]
     if kind not in allowed:
@@ -619,7 +620,11 @@ def _check_top_level_tools(
         tools = obj["tools"]
         if not isinstance(tools, list):
             problems.append(
-                error("invalid_tools", f"'tools' is a {_json_type(tools)}; it must be a list", line)
+                error(
+                    "invalid_tools",
+                    f"'tools' is a {json_type(tools)}; it must be a list",
+                    line,
+                )
             )
         else:
             for tool_index, tool in enumerate(tools):
@@ -746,7 +751,7 @@ def _check_preference_output(
         )
         return
     if not isinstance(output, list) or len(output) != 1:
-        count = f"{len(output)} items" if isinstance(output, list) else f"a {_json_type(output)}"
+        count = f"{len(output)} items" if isinstance(output, list) else f"a {json_type(output)}"
         problems.append(
             error(
                 "invalid_preference_output",

@@ -68,11 +68,165 @@ async def settings(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+# -- the jobs screens: each shot gets its own emulator with a frozen clock, moved by `advance`.
+
+
+async def _jobs_demo(pilot: Pilot[Any], *, jobs: int = 1, advance: float = 0.0) -> list[str]:
+    """Point the app at a fresh emulator holding `jobs` support-bot jobs; return their ids."""
+    import atexit
+
+    from tuner.api.client import make_client
+    from tuner.api.files import upload_file
+    from tuner.api.jobs import JobSpec, create_job
+    from tuner.config import Connection, Secret
+    from tuner.emulator import Emulator
+
+    emulator = Emulator(speed=1e-9, api_key=None, seed=3).start()
+    atexit.register(emulator.stop)
+    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo"))
+    pilot.app.set_connection(ActiveConnection("demo · emulator", connection, demo=True))
+    pilot.app.services.clock = emulator.clock.now  # "now" is the emulator's frozen clock
+    folder = pilot.app.start_path / "support-bot"
+    ids = []
+    async with make_client(connection) as client:
+        train = (await upload_file(client, folder / "train.jsonl")).id
+        valid = (await upload_file(client, folder / "valid.jsonl")).id
+        for n in range(jobs):
+            spec = JobSpec("gpt-4o-mini-2024-07-18", train, valid, suffix=f"support-v{n + 1}")
+            ids.append((await create_job(client, spec)).id)
+            emulator.advance(advance if n == jobs - 1 else 3600)
+    return ids
+
+
+async def _wait(pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        with contextlib.suppress(Exception):
+            if condition():
+                break
+        await pilot.pause(0.02)
+    await pilot.pause(0.2)
+
+
+async def jobs_list(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await _jobs_demo(pilot, jobs=3, advance=40)
+    await pilot.press("j")
+    await _wait(pilot, lambda: pilot.app.screen.table.row_count == 3)
+
+
+async def new_job(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await _jobs_demo(pilot, jobs=0)
+    pilot.app.open_new_job(path=pilot.app.start_path / "support-bot" / "train.jsonl")
+    await _wait(pilot, lambda: "examples" in str(pilot.app.screen.query_one("#estimate").render()))
+
+
+async def _job(pilot: Pilot[Any], advance: float, key: str) -> None:
+    await settle(pilot)
+    (job_id,) = await _jobs_demo(pilot, advance=advance)
+    pilot.app.open_job(job_id)
+    await _wait(pilot, lambda: len(pilot.app.screen.log_view.events) > 10)
+    await pilot.press(key)
+    await pilot.pause(0.3)
+
+
+async def job_running(pilot: Pilot[Any]) -> None:
+    await _job(pilot, 60, "l")
+
+
+async def job_chart(pilot: Pilot[Any]) -> None:
+    await _job(pilot, 3600, "g")
+    await _wait(pilot, lambda: pilot.app.screen.chart.series.source == "result file")
+
+
+async def _dataset(pilot: Pilot[Any], key: str) -> None:
+    await settle(pilot)
+    pilot.app.open_dataset(pilot.app.start_path / "support-bot" / "train.jsonl")
+    await settle(pilot)
+    pilot.app.screen.examples.go_to_line(4)
+    await settle(pilot)
+    if key:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def dataset_preview(pilot: Pilot[Any]) -> None:
+    await _dataset(pilot, "")
+
+
+async def dataset_problems(pilot: Pilot[Any]) -> None:
+    await _dataset(pilot, "2")
+
+
+async def dataset_stats(pilot: Pilot[Any]) -> None:
+    await _dataset(pilot, "3")
+
+
+# -- the chat screen: its own emulator (chat streams need a running clock) with a fine-tune.
+
+
+async def _chat_demo(pilot: Pilot[Any]) -> str:
+    """Point the app at a fresh emulator that has one fine-tuned model; return its id."""
+    import atexit
+
+    from tuner.api.client import make_client
+    from tuner.api.files import upload_file
+    from tuner.api.jobs import JobSpec, create_job, retrieve_job
+    from tuner.config import Connection, Secret
+    from tuner.emulator import Emulator
+
+    emulator = Emulator(speed=5, api_key=None, seed=3).start()
+    atexit.register(emulator.stop)
+    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo"))
+    pilot.app.set_connection(ActiveConnection("demo · emulator", connection, demo=True))
+    async with make_client(connection) as client:
+        train = (await upload_file(client, pilot.app.start_path / "support-bot" / "train.jsonl")).id
+        job = await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", train, suffix="support"))
+        emulator.advance(3600)
+        return (await retrieve_job(client, job.id)).fine_tuned_model or ""
+
+
+async def _chat_replay(pilot: Pilot[Any], *, compare: bool) -> None:
+    await settle(pilot)
+    tuned = await _chat_demo(pilot)
+    pilot.app.open_chat(model=tuned)
+    await _wait(pilot, lambda: pilot.app.screen.threads[0].model == tuned)
+    screen = pilot.app.screen
+    if compare:
+        await screen._compare_chosen("gpt-4o-mini-2024-07-18")
+    screen.start_replay(pilot.app.start_path / "prompts" / "metin.txt")
+    await _wait(pilot, lambda: screen.replay.busy)
+    await pilot.press("ctrl+g")
+    await _wait(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
+    await pilot.press("ctrl+n")
+    await _wait(pilot, lambda: screen.replay.position == 2 and not screen.busy)
+    screen.prompt.cursor_blink = False
+
+
+async def chat_replay(pilot: Pilot[Any]) -> None:
+    await _chat_replay(pilot, compare=False)
+
+
+async def chat_compare(pilot: Pilot[Any]) -> None:
+    await _chat_replay(pilot, compare=True)
+
+
 SHOTS: list[tuple[str, tuple[int, int], Setup]] = [
     ("files", (80, 24), browser),
     ("files-wide", (120, 36), browser),
     ("help", (80, 24), help_screen),
     ("settings", (80, 24), settings),
+    ("dataset", (80, 24), dataset_preview),
+    ("dataset-problems", (80, 24), dataset_problems),
+    ("dataset-stats", (80, 24), dataset_stats),
+    ("dataset-wide", (120, 36), dataset_preview),
+    ("jobs", (80, 24), jobs_list),
+    ("new-job", (80, 24), new_job),
+    ("job", (80, 24), job_running),
+    ("job-chart", (80, 24), job_chart),
+    ("chat", (80, 24), chat_replay),
+    ("chat-compare", (80, 24), chat_compare),
+    ("chat-compare-wide", (120, 36), chat_compare),
 ]
 
 

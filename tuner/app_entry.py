@@ -87,8 +87,10 @@ def _run_demo(folder: Path, emulator: Any) -> int:
     from tuner.ui.app import make_app
     from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
 
-    # The demo key is a placeholder the emulator accepts; it lives only in this process.
-    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo"))
+    # A placeholder the emulator accepts; it lives only in this process. Transcripts scrub any
+    # registered key from what they save, so it must be a string no conversation contains.
+    placeholder = Secret("tuner-demo-placeholder-key")
+    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=placeholder)
     active = ActiveConnection(label="demo · emulator", connection=connection, demo=True)
     # The demo never reads or writes the user's settings: a fresh in-memory store.
     services = Services(settings_store=MemorySettingsStore())

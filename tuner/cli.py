@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "convert",
     "upload",
     "jobs",
+    "chat",
     "emulator",
 )
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.ui.conftest import FakeServices, build_app
 from tuner.ui.modals import ConfirmModal, ReportModal
-from tuner.ui.screens.dataset_preview import DatasetPreviewScreen
+from tuner.ui.screens.dataset import DatasetScreen
 from tuner.ui.screens.files import FilesScreen, count_file
 from tuner.ui.services import ConversionSummary, MemorySettingsStore, Services
 from tuner.ui.widgets.data_tree import DataTree, FileFacts, facts_text, human_size
@@ -139,7 +139,7 @@ async def test_enter_opens_the_file(datasets: Path, settle) -> None:
         await move_to(pilot, "train.jsonl", settle)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, DatasetPreviewScreen)
+        assert isinstance(app.screen, DatasetScreen)
         assert app.last_dataset == (datasets / "chat" / "train.jsonl").resolve()
 
 
@@ -151,7 +151,7 @@ async def test_convert_writes_and_opens_the_result(datasets: Path, settle) -> No
         await pilot.press("C")
         await settle(pilot)
         assert (datasets / "legacy.jsonl").exists()
-        assert isinstance(app.screen, DatasetPreviewScreen)
+        assert isinstance(app.screen, DatasetScreen)
         assert app.screen.path.name == "legacy.jsonl"
 
 
@@ -189,7 +189,7 @@ async def test_convert_reports_what_it_skipped(datasets: Path, settle) -> None:
         assert "line 3, column 5" in "\n".join(app.screen.lines)
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, DatasetPreviewScreen)
+        assert isinstance(app.screen, DatasetScreen)
 
 
 async def test_convert_broken_json_shows_the_problem(datasets: Path, settle) -> None:

@@ -154,6 +154,30 @@ class TunerApp(App[int]):
         self.switch_mode("dataset")
         self.refresh_bindings()
 
+    def open_new_job(self, path: Path | None = None, file_id: str | None = None) -> None:
+        """Show the new-job form (in the jobs screen) for a local file and/or an uploaded id."""
+        from tuner.ui.screens.new_job import open_new_job
+
+        open_new_job(self, path=path, file_id=file_id)
+
+    def open_job(self, job_id: str) -> None:
+        """Show one job, followed live, on top of the jobs list."""
+        from tuner.ui.screens.job import open_job
+
+        open_job(self, job_id)
+
+    def open_chat(self, model: str | None = None) -> None:
+        """Show the chat screen; with `model` (a fine-tuned model or checkpoint), chat with it."""
+        if not self.route_available("chat"):
+            self.notify("No chat screen in this build", severity="error")
+            return
+        self.switch_mode("chat")
+        if model:
+            for screen in self.get_screen_stack("chat")[:1]:
+                use_model = getattr(screen, "use_model", None)
+                if callable(use_model):
+                    use_model(model)
+
     def current_file(self) -> Path | None:
         """The file the user is looking at: the browser's highlight or the open dataset."""
         getter = getattr(self.screen, "current_file", None)

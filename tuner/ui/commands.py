@@ -101,6 +101,13 @@ class WorkCommands(_CommandListProvider):
         ("convert", "Convert JSON to JSONL", "Write a .jsonl next to the .json file"),
         ("upload", "Upload current file", "Upload the file for fine-tuning"),
         ("new_job", "New fine-tuning job", "Create a job from an uploaded file"),
+        # The chat screen's actions.
+        ("replay", "Chat: replay a prompt file", "Each line becomes the next user turn"),
+        ("compare", "Chat: compare with another model", "Both models get every turn"),
+        ("params", "Chat: system prompt and parameters", "Temperature, penalties, max tokens"),
+        ("history", "Chat: past conversations", "Reopen a saved chat and continue it"),
+        ("export", "Chat: export as training examples", "Pick and correct exchanges"),
+        ("new_chat", "Chat: new conversation", "Start again with the same models"),
     )
 
     def commands(self) -> Iterator[Command]:
@@ -122,8 +129,17 @@ class ScreenCommands(_CommandListProvider):
                 )
         if app.route_available("chat"):
             yield Command("Open chat", "Talk to a model", partial(app.action_show, "chat"))
+            yield Command("Chat: switch model", "Pick the model to chat with", self._chat_model)
         yield Command("Help: keys", "Every key of this screen", app.action_help)
         yield Command("Toggle light/dark theme", "Saved in settings", app.action_toggle_theme)
+
+    def _chat_model(self) -> None:
+        app = self.tuner
+        app.open_chat()
+        for screen in app.get_screen_stack("chat")[:1]:
+            pick = getattr(screen, "action_pick_model", None)
+            if callable(pick):
+                pick()
 
 
 class ConnectionCommands(_CommandListProvider):
@@ -136,7 +152,7 @@ class ConnectionCommands(_CommandListProvider):
             yield Command(
                 f"Switch profile: {name}", "Use this connection", partial(app.switch_profile, name)
             )
-        for model in app.services.models():
+        for model, _price in app.services.prices(app.settings):
             yield Command(
                 f"Switch model: {model}",
                 "Default base model",

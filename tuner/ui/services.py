@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,3 +319,7 @@ class Services:
     analyse: Analyser = default_analyser
     catalog: Callable[[Settings], Catalog] = settings_catalog
     upload: Uploader = default_upload
+    # The jobs screens: `poll_scale` multiplies every poll interval (tests pass e.g. 0.01 with
+    # a fast emulator); `clock` is "now" for relative times (snapshot tests fix it).
+    poll_scale: float = 1.0
+    clock: Callable[[], float] = time.time

@@ -52,16 +52,11 @@ class ScreenRoute:
 
 ROUTES: tuple[ScreenRoute, ...] = (
     ScreenRoute("files", "f", "Files", "tuner.ui.screens.files:FilesScreen"),
-    # The dataset screen is written separately; until then a read-only preview stands in.
     ScreenRoute(
-        "dataset",
-        "d",
-        "Dataset",
-        "tuner.ui.screens.dataset_preview:DatasetPreviewScreen",
-        needs_path=True,
+        "dataset", "d", "Dataset", "tuner.ui.screens.dataset:DatasetScreen", needs_path=True
     ),
-    ScreenRoute("jobs", "j", "Jobs", None),
-    ScreenRoute("chat", "c", "Chat", None),
+    ScreenRoute("jobs", "j", "Jobs", "tuner.ui.screens.jobs:JobsScreen"),
+    ScreenRoute("chat", "c", "Chat", "tuner.ui.screens.chat:ChatScreen"),
     ScreenRoute("settings", "s", "Settings", "tuner.ui.screens.settings:SettingsScreen"),
 )
 

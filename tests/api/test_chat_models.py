@@ -1,0 +1,39 @@
+"""The model picker's list: fine-tuned (newest first), their checkpoints, then base models."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tuner.api.chat_models import chat_model_choices, is_chat_model
+from tuner.api.files import upload_file
+from tuner.api.jobs import JobSpec, create_job, retrieve_job
+
+MODEL = "gpt-4o-mini-2024-07-18"
+
+
+async def test_choices_in_picker_order(client, service_env, train_file) -> None:
+    uploaded = await upload_file(client, train_file)
+    job = await create_job(client, JobSpec(MODEL, uploaded.id, suffix="pick"))
+    for _ in range(400):
+        job = await retrieve_job(client, job.id)
+        if job.status == "succeeded":
+            break
+        await asyncio.sleep(0.01)
+    assert job.status == "succeeded"
+    models = await chat_model_choices(client)
+    kinds = [m.kind for m in models]
+    assert models[0].id == job.fine_tuned_model
+    assert "checkpoint" in kinds
+    assert kinds == sorted(kinds, key=["fine_tuned", "checkpoint", "base"].index)
+    assert all(
+        m.id.startswith(job.fine_tuned_model.rsplit(":", 1)[0])
+        for m in models
+        if m.kind == "checkpoint"
+    )
+    assert any(m.id == MODEL for m in models)
+
+
+def test_non_chat_models_are_left_out() -> None:
+    assert is_chat_model("gpt-4o-mini")
+    assert not is_chat_model("text-embedding-3-small")
+    assert not is_chat_model("whisper-1")

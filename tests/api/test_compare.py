@@ -1,0 +1,129 @@
+"""ReplayGroup: every model gets line k before any gets line k+1; one set of controls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+from tuner.api.compare import ReplayGroup
+from tuner.api.errors import ErrorKind, ServiceError
+from tuner.api.replay import LineStatus, PromptReplay, ReplayState
+from tuner.api.retry import RetryPolicy
+
+FAST = RetryPolicy(attempts=2, base=0.001, cap=0.002)
+
+
+class Model:
+    """Replies '<name>: <prompt>'; records the order of requests across models in `log`."""
+
+    def __init__(self, name: str, log: list[str], gate: asyncio.Event | None = None) -> None:
+        self.name = name
+        self.log = log
+        self.gate = gate
+        self.failures: list[ServiceError] = []
+        self.started = asyncio.Event()
+
+    async def __call__(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
+        prompt = request.messages[-1]["content"]
+        self.log.append(f"{self.name}:{prompt}")
+        if self.failures:
+            raise self.failures.pop(0)
+        yield ChatDelta(f"{self.name}: ")
+        self.started.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        yield ChatDelta(prompt)
+        yield ChatDone(f"{self.name}: {prompt}", "stop", 3, 2, self.name)
+
+
+def pair(lines: list[str], log: list[str], **gates: asyncio.Event) -> tuple[ReplayGroup, ...]:
+    models = [Model(name, log, gates.get(name)) for name in ("a", "b")]
+    replays = [
+        PromptReplay(None, lines, ChatRequest(m.name), streamer=m, retry=FAST) for m in models
+    ]
+    return ReplayGroup(replays), *models  # type: ignore[return-value]
+
+
+async def test_lockstep_and_separate_conversations() -> None:
+    log: list[str] = []
+    group, _a, _b = pair(["one", "two", "three"], log)
+    states: list[ReplayState] = []
+    group._on_state = states.append
+    assert await group.run() is ReplayState.DONE
+    # line k goes to both models before line k+1 goes to either
+    assert [entry.split(":")[1] for entry in log] == ["one", "one", "two", "two", "three", "three"]
+    first, second = group.replays
+    assert first.messages[1] == {"role": "assistant", "content": "a: one"}
+    assert second.messages[1] == {"role": "assistant", "content": "b: one"}
+    assert states == [ReplayState.RUNNING, ReplayState.DONE]
+
+
+async def test_step_pause_skip() -> None:
+    log: list[str] = []
+    group, *_ = pair(["one", "two", "three", "four"], log)
+    assert await group.step() is ReplayState.PAUSED
+    assert group.position == 1
+    group.skip()  # idle: the next line is skipped for both
+    assert group.statuses(1) == [LineStatus.SKIPPED, LineStatus.SKIPPED]
+    assert await group.run() is ReplayState.DONE
+    assert group.statuses(3) == [LineStatus.DONE, LineStatus.DONE]
+
+
+async def test_pause_waits_for_every_model() -> None:
+    log: list[str] = []
+    gate = asyncio.Event()
+    group, _a, b = pair(["one", "two"], log, b=gate)
+    task = asyncio.create_task(group.run())
+    await b.started.wait()
+    group.pause()
+    gate.set()
+    assert await task is ReplayState.PAUSED
+    assert group.position == 1 and group.statuses(0) == [LineStatus.DONE] * 2
+
+
+async def test_stop_keeps_partial_replies() -> None:
+    log: list[str] = []
+    gate = asyncio.Event()
+    group, a, b = pair(["one", "two"], log, a=gate, b=gate)
+    task = asyncio.create_task(group.run())
+    await a.started.wait()
+    await b.started.wait()
+    group.stop()
+    assert await task is ReplayState.STOPPED
+    assert group.statuses(0) == [LineStatus.STOPPED] * 2
+    assert group.replays[0].messages[-1] == {"role": "assistant", "content": "a: "}
+    with pytest.raises(RuntimeError):
+        await group.run()
+
+
+async def test_a_failing_model_does_not_hold_up_the_other() -> None:
+    log: list[str] = []
+    group, a, _b = pair(["one", "two"], log)
+    a.failures = [ServiceError(ErrorKind.SERVER, "boom", status=500)] * 2
+    assert await group.run() is ReplayState.DONE
+    assert group.statuses(0) == [LineStatus.FAILED, LineStatus.DONE]
+    assert group.failed_lines() == [0]
+    assert group.replays[0].messages == [
+        {"role": "user", "content": "two"},
+        {"role": "assistant", "content": "a: two"},
+    ]
+
+
+async def test_replays_stopped_directly_end_the_group() -> None:
+    log: list[str] = []
+    group, *_ = pair(["one", "two"], log)
+    for replay in group.replays:
+        replay.stop()
+    assert await asyncio.wait_for(group.run(), 1) is ReplayState.STOPPED
+
+
+def test_groups_need_matching_replays() -> None:
+    with pytest.raises(ValueError):
+        ReplayGroup([])
+    a = PromptReplay(None, ["x"], ChatRequest("a"), streamer=Model("a", []))
+    b = PromptReplay(None, ["x", "y"], ChatRequest("b"), streamer=Model("b", []))
+    with pytest.raises(ValueError):
+        ReplayGroup([a, b])

@@ -1,0 +1,50 @@
+"""Chat turn and conversation costs: fine-tuned ids priced from the catalog, the rest unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from tuner.data.catalog import default_catalog
+from tuner.data.chat_cost import (
+    TurnCost,
+    UsageTotals,
+    describe_totals,
+    describe_turn,
+    format_dollars,
+    inference_prices,
+    price_turn,
+)
+
+FT = "ft:gpt-4o-mini-2024-07-18:org:support:abc123"
+
+
+def test_fine_tuned_ids_and_checkpoints_use_the_fine_tuned_inference_prices() -> None:
+    catalog = default_catalog()
+    assert inference_prices(catalog, FT) == (0.30, 1.20)
+    assert inference_prices(catalog, FT + ":ckpt-step-10") == (0.30, 1.20)
+    cost = price_turn(catalog, FT, 1_000_000, 500_000)
+    assert cost.dollars == pytest.approx(0.30 + 0.60)
+
+
+def test_base_and_unknown_models_are_unpriced_not_guessed() -> None:
+    catalog = default_catalog()
+    assert inference_prices(catalog, "gpt-4o-mini-2024-07-18") is None
+    assert inference_prices(catalog, "ft:mystery-model:org::x") is None
+    assert price_turn(catalog, "llama3", 10, 10).dollars is None
+    assert price_turn(catalog, FT, None, None).dollars is None  # an interrupted reply
+
+
+def test_totals_and_descriptions() -> None:
+    totals = UsageTotals()
+    assert describe_totals(totals) == "no turns yet"
+    totals.add(TurnCost(100, 50, 0.002))
+    assert describe_totals(totals) == "1 turn · 100 in · 50 out · $0.0020"
+    totals.add(TurnCost(10, 5, None))
+    assert describe_totals(totals) == "2 turns · 110 in · 55 out · $0.0020 + 1 unpriced"
+    only_unknown = UsageTotals()
+    only_unknown.add(TurnCost(1, 2, None))
+    assert describe_totals(only_unknown).endswith("price unknown")
+    assert describe_turn(TurnCost(12, 40, None)) == "12 in · 40 out · price unknown"
+    assert describe_turn(TurnCost(None, None, None)) == "tokens unknown"
+    assert format_dollars(1.234) == "$1.23"
+    assert format_dollars(0) == "$0"

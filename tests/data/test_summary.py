@@ -1,0 +1,91 @@
+"""One-line summaries of examples for the list rows: roles, first user words, bad lines."""
+
+from __future__ import annotations
+
+import json
+
+from tuner.data.summary import MAX_SUMMARY_BYTES, format_size, summarise_line
+
+
+def line(obj: object) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode()
+
+
+def test_chat_roles_and_first_user_words() -> None:
+    s = summarise_line(
+        line(
+            {
+                "messages": [
+                    {"role": "system", "content": "Be brief."},
+                    {"role": "user", "content": "Where is\n my   order?"},
+                    {"role": "assistant", "content": "On its way."},
+                    {"role": "user", "content": "Thanks"},
+                    {"role": "assistant", "content": "You're welcome."},
+                ]
+            }
+        )
+    )
+    assert s.roles == "S U A U A"
+    assert s.text == "Where is my order?"
+    assert not s.bad
+
+
+def test_content_parts_tools_and_unknown_roles() -> None:
+    s = summarise_line(
+        line(
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "What is this?"},
+                            {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+                        ],
+                    },
+                    {"role": "assistant", "tool_calls": []},
+                    {"role": "tool", "content": "{}"},
+                    {"role": "wizard"},
+                    "oops",
+                ]
+            }
+        )
+    )
+    assert s.roles == "U A T ? ?"
+    assert s.text == "What is this? [image]"
+
+
+def test_preference_example() -> None:
+    s = summarise_line(
+        line(
+            {
+                "input": {"messages": [{"role": "user", "content": "Hi"}]},
+                "preferred_output": [{"role": "assistant", "content": "Hello!"}],
+                "non_preferred_output": [{"role": "assistant", "content": "What."}],
+            }
+        )
+    )
+    assert s.roles == "U → A|A"
+    assert s.text == "Hi"
+
+
+def test_bad_lines_are_summaries_not_exceptions() -> None:
+    assert summarise_line(b"").blank
+    assert summarise_line(b"   ").blank
+    assert summarise_line(b'{"messages": [').text.startswith("(not valid JSON)")
+    assert summarise_line(b'{"x": "\xff"}').text == "(not UTF-8)"
+    assert summarise_line(b"[1, 2]").text == "(a JSON list, not an object)"
+    assert summarise_line(b'{"prompt": "a"}').text == "(no messages: prompt)"
+    assert summarise_line(b'{"messages": []}').bad
+    assert summarise_line(b"\xef\xbb\xbf" + line({"messages": [{"role": "user"}]})).roles == "U"
+
+
+def test_huge_line_is_not_parsed() -> None:
+    s = summarise_line(b"x" * (MAX_SUMMARY_BYTES + 1))
+    assert s.bad and "not summarised" in s.text
+
+
+def test_format_size() -> None:
+    assert format_size(812) == "812 B"
+    assert format_size(3_400) == "3.4 KB"
+    assert format_size(100_000_000) == "100 MB"
+    assert format_size(1_200_000_000) == "1.2 GB"

@@ -1,0 +1,95 @@
+"""`tuner chat --replay` as a script sees it: streamed transcript, exit codes, transcript saved."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tuner.api.retry import RetryPolicy
+from tuner.api.transcripts import list_transcripts, load_transcript
+from tuner.cli import main
+from tuner.commands import chat as chat_command
+from tuner.emulator import Emulator, Fault
+
+MODEL = "gpt-4o-mini-2024-07-18"
+
+
+@pytest.fixture
+def service(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with Emulator(port=0, speed=500, api_key="test-key") as emu:
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
+        fast = RetryPolicy(attempts=3, base=0.001, cap=0.005)
+        monkeypatch.setattr(chat_command, "_retry_policy", lambda: fast)
+        yield emu
+
+
+@pytest.fixture
+def prompts(tmp_path: Path) -> Path:
+    path = tmp_path / "metin.txt"
+    path.write_text("Merhaba\n\nLaktozsuz süt var mı?\nTeşekkürler\n", encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["chat", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_replay_prints_the_transcript_and_saves_it(service, prompts, capsys) -> None:
+    code, out, err = run(capsys, "--model", MODEL, "--replay", str(prompts), "--system", "Kısa")
+    assert code == 0
+    assert "\033[" not in out  # not a terminal: plain text
+    assert out.count("user [") == 3 and out.count("assistant:") == 3
+    assert out.index("Merhaba") < out.index("Laktozsuz") < out.index("Teşekkürler")
+    assert "You asked about" in out
+    (saved,) = list_transcripts()
+    assert f"transcript saved: {saved.path}" in err and "3 of 3 lines answered" in err
+    transcript = load_transcript(saved.path)
+    assert transcript.header.system_prompt == "Kısa"
+    assert [t.role for t in transcript.turns] == ["user", "assistant"] * 3
+    assert "test-key" not in saved.path.read_text() + out + err
+
+
+def test_colours_on_a_terminal(service, prompts, monkeypatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    monkeypatch.setattr("sys.stdout", out)
+    assert main(["chat", "--model", MODEL, "--replay", str(prompts)]) == 0
+    text = out.getvalue()
+    assert chat_command.USER_COLOUR in text and chat_command.MODEL_COLOUR in text
+
+
+def test_a_line_that_keeps_failing_exits_1(service: Emulator, prompts, capsys) -> None:
+    service.faults.add(Fault(path_pattern=r"/chat/completions", status=429, retry_after=0.001))
+    service.faults.add(Fault(path_pattern=r"/chat/completions", status=500, times=2))
+    code, out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    # line 1: 429 then 500, 500 -> three attempts, failed and skipped; the others answered
+    assert code == 1
+    assert "line 1: failed:" in err and "2 of 3 lines answered" in err
+    assert out.count("assistant:") >= 3
+
+
+def test_usage_and_unusable_service_exit_2(service, prompts, tmp_path, capsys) -> None:
+    code, _out, err = run(capsys, "--model", MODEL, "--replay", str(tmp_path / "missing.txt"))
+    assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
+    code, _out, err = run(capsys, "--model", MODEL, "--replay", str(prompts), "--temperature", "9")
+    assert code == 2 and "temperature" in err
+    code, _out, err = run(capsys, "--model", "no-such-model", "--replay", str(prompts))
+    assert code == 2 and err.strip().splitlines()[-1].startswith("tuner chat: Not found")
+    assert list_transcripts() == []  # nothing answered, nothing saved
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n \n", encoding="utf-8")
+    assert run(capsys, "--model", MODEL, "--replay", str(empty))[0] == 2
+
+
+def test_no_key_exits_2(prompts, monkeypatch, capsys) -> None:
+    code, _out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    assert code == 2 and err.startswith("tuner chat:")

@@ -1,0 +1,354 @@
+"""The chat screen against the emulator: streaming, stop, replay, retries, compare, export."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.ui.conftest import build_app
+from tuner.api.client import make_client
+from tuner.api.files import upload_file
+from tuner.api.jobs import JobSpec, create_job, retrieve_job
+from tuner.api.retry import RetryPolicy
+from tuner.api.transcripts import list_transcripts, load_transcript
+from tuner.config import Connection, Secret
+from tuner.data.analysis import analyse_file
+from tuner.emulator import Emulator, Fault
+from tuner.ui.app import TunerApp
+from tuner.ui.modals.export_chat import EditReplyModal, ExportModal
+from tuner.ui.screens.chat import ChatScreen
+from tuner.ui.screens.transcripts import TranscriptsModal
+from tuner.ui.services import ActiveConnection
+from tuner.ui.widgets.chat_pane import ChatPane, ChatTurn
+
+TEST_KEY = "test-key"
+BASE = "gpt-4o-mini-2024-07-18"
+FAST_RETRY = RetryPolicy(attempts=3, base=0.001, cap=0.005)
+PROMPTS = [f"Soru {n}: ne önerirsin?" for n in range(1, 11)]
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        yield emu
+
+
+def connection(emu: Emulator) -> ActiveConnection:
+    conn = Connection(profile_name="test", base_url=emu.base_url, api_key=Secret(TEST_KEY))
+    return ActiveConnection("test · emulator", conn)
+
+
+def chat_app(root: Path, emu: Emulator) -> TunerApp:
+    return build_app(root, connection=connection(emu))
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10) -> None:
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the screen never reached the expected state")
+
+
+async def open_chat(pilot: Pilot[Any], model: str = BASE) -> ChatScreen:
+    app = pilot.app
+    app.open_chat(model=model)  # type: ignore[attr-defined]
+    await until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ChatScreen)
+            and bool(app.screen.threads)
+            and app.screen.threads[0].model == model
+        ),
+    )
+    return app.screen  # type: ignore[return-value]
+
+
+def turns(pane: ChatPane) -> list[tuple[str, str]]:
+    return [(t.role, t.text) for t in pane.query(ChatTurn).results(ChatTurn)]
+
+
+async def send(pilot: Pilot[Any], screen: ChatScreen, text: str) -> None:
+    screen.prompt.value = text
+    screen.prompt.focus()
+    await pilot.press("enter")
+
+
+async def fine_tune(emu: Emulator, train: Path) -> str:
+    """A succeeded job's fine-tuned model id."""
+    conn = Connection(profile_name="t", base_url=emu.base_url, api_key=Secret(TEST_KEY))
+    async with make_client(conn) as client:
+        uploaded = await upload_file(client, train)
+        job = await create_job(client, JobSpec(BASE, uploaded.id, suffix="chat"))
+        for _ in range(500):
+            job = await retrieve_job(client, job.id)
+            if job.fine_tuned_model:
+                return job.fine_tuned_model
+            await asyncio.sleep(0.01)
+    raise AssertionError("the job did not finish")
+
+
+def prompt_file(root: Path, lines: list[str] = PROMPTS) -> Path:
+    path = root / "metin.txt"
+    path.write_text("\n".join(lines[:5]) + "\n\n" + "\n".join(lines[5:]) + "\n", encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ talking
+
+
+async def test_a_reply_streams_in_several_steps(datasets: Path) -> None:
+    with Emulator(port=0, speed=0.5, api_key=TEST_KEY) as emu:  # ~60 ms between chunks
+        app = chat_app(datasets, emu)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_chat(pilot)
+            await send(pilot, screen, "How many epochs?")
+            pane = screen.panes[0]
+            await until(pilot, lambda: len(pane.replies()) == 1)
+            reply = pane.replies()[0]
+            seen: list[str] = []
+            while not reply.query_one(".status").render().plain.endswith("price unknown"):
+                source = reply.body.source
+                if source and (not seen or seen[-1] != source):
+                    seen.append(source)
+                await pilot.pause(0.005)
+            assert len(seen) >= 3, seen  # the Markdown grew piece by piece
+            assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(seen))
+            assert reply.body.source == reply.text and reply.text.startswith("You asked about")
+            assert "1 turn" in pane.query_one(".pane-title").render().plain
+
+
+async def test_esc_stops_a_reply_and_keeps_the_partial_text(datasets: Path) -> None:
+    with Emulator(port=0, speed=0.2, api_key=TEST_KEY) as emu:  # 150 ms between chunks
+        app = chat_app(datasets, emu)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_chat(pilot)
+            await send(pilot, screen, "Tell me everything")
+            pane = screen.panes[0]
+            await until(pilot, lambda: bool(pane.replies()) and bool(pane.replies()[0].text))
+            await pilot.press("escape")
+            reply = pane.replies()[0]
+            await until(pilot, lambda: reply.has_class("-stopped"))
+            assert "stopped" in reply.query_one(".status").render().plain
+            assert reply.text and screen.threads[0].messages[-1]["content"] == reply.text
+            saved = load_transcript(screen.threads[0].transcript.path)
+            assert saved.turns[-1].partial and saved.turns[-1].content == reply.text
+            # the conversation goes on after a stop
+            await send(pilot, screen, "Go on")
+            await until(pilot, lambda: len(pane.replies()) == 2 and not pane.streaming)
+            await until(pilot, lambda: not screen.busy)
+            assert len(screen.threads[0].messages) == 4
+
+
+async def test_service_errors_are_shown_in_the_pane(datasets: Path, emulator: Emulator) -> None:
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot, "no-such-model")
+        await send(pilot, screen, "hello")
+        pane = screen.panes[0]
+        await until(pilot, lambda: bool(pane.replies()) and pane.replies()[0].has_class("-failed"))
+        status = pane.replies()[0].query_one(".status").render().plain
+        assert "does not exist" in status and "Traceback" not in status
+
+
+async def test_no_profile_says_so(datasets: Path) -> None:
+    app = build_app(datasets, connection=ActiveConnection("no profile", problem="no key"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        screen = app.screen
+        await until(pilot, lambda: bool(screen.query(".note.-error")))
+        note = screen.query_one(".note.-error").render().plain
+        assert note.startswith("no profile: press s for settings")
+        assert screen.prompt.disabled
+        await pilot.press("s")
+        assert app.current_mode == "settings"
+
+
+async def test_parameters_are_edited_in_place(datasets: Path, emulator: Emulator) -> None:
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_chat(pilot)
+        await pilot.press("f2")
+        assert screen.focused is not None and screen.focused.id == "param-system_prompt"
+        await pilot.press(*"Be brief.", "tab", *"0.3", "tab", "tab", "tab", *"4", "escape")
+        assert screen.focused is screen.prompt
+        assert screen.settings.system_prompt == "Be brief."
+        assert screen.settings.temperature == 0.3 and screen.settings.max_tokens == 4
+        assert "temp 0.3" in screen.query_one("#summary").render().plain
+        await send(pilot, screen, "A long question")
+        pane = screen.panes[0]
+        await until(pilot, lambda: bool(pane.replies()) and not pane.streaming)
+        await until(
+            pilot, lambda: "max tokens" in pane.replies()[0].query_one(".status").render().plain
+        )
+        header = load_transcript(screen.threads[0].transcript.path).header
+        assert header.system_prompt == "Be brief." and header.params["max_tokens"] == 4
+        # a bad value is refused and the last good settings stay in force
+        params = screen.query_one("#param-temperature", Input)
+        params.value = "9"
+        await pilot.pause()
+        assert "outside 0 to 2" in screen.query_one("#param-error").render().plain
+        assert screen.settings.temperature == 0.3
+
+
+# ------------------------------------------------------------------ replay
+
+
+async def test_replay_runs_pauses_steps_and_finishes(datasets: Path) -> None:
+    with Emulator(port=0, speed=5, api_key=TEST_KEY) as emu:
+        app = chat_app(datasets, emu)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_chat(pilot)
+            screen.start_replay(prompt_file(datasets))
+            pane = screen.panes[0]
+            await until(pilot, lambda: bool(pane.replies()))
+            await pilot.press("ctrl+g")  # pause after the line in flight
+            await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
+            done = screen.replay.position
+            status = screen.query_one("#replay-status").render().plain
+            assert f"line {done + 1} of 10" in status and "paused" in status
+            await pilot.press("ctrl+n")  # one more line, then paused again
+            await until(pilot, lambda: screen.replay.position == done + 1 and not screen.busy)
+            assert screen.replay.state.value == "paused"
+            await pilot.press("ctrl+g")
+            await until(pilot, lambda: screen.replay.state.value == "done")
+            await until(pilot, lambda: len(pane.replies()) == 10 and not pane.streaming)
+            assert "done, 10 lines" in screen.query_one("#replay-status").render().plain
+
+            shown = turns(pane)
+            assert [text for role, text in shown if role == "user"] == PROMPTS
+            assert [role for role, _ in shown] == ["user", "assistant"] * 10
+            saved = load_transcript(screen.threads[0].transcript.path)
+            assert [(t.role, t.content) for t in saved.turns] == shown
+            assert saved.header.params == {}
+
+
+async def test_replay_retries_rate_limits_and_skips_a_line_that_keeps_failing(
+    datasets: Path, emulator: Emulator
+) -> None:
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_chat(pilot)
+        screen.retry = FAST_RETRY
+        emulator.faults.add(
+            Fault(path_pattern=r"/chat/completions", status=429, retry_after=0.01, times=2)
+        )
+        screen.start_replay(prompt_file(datasets, ["first", "second", "third"]))
+        await until(pilot, lambda: screen.replay.busy)
+        await pilot.press("ctrl+g")  # pause after line 1, which needs two retries
+        await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
+        pane = screen.panes[0]
+        assert screen.replay.position == 1 and not pane.replies()[0].has_class("-failed")
+        emulator.faults.add(Fault(path_pattern=r"/chat/completions", status=500, times=3))
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: screen.replay.state.value == "done")
+        await until(pilot, lambda: len(pane.replies()) == 3 and not pane.streaming)
+        first, second, third = pane.replies()
+        assert second.has_class("-failed")
+        assert "failed, skipped" in second.query_one(".status").render().plain
+        assert not first.has_class("-failed") and not third.has_class("-failed")
+        assert [m["content"] for m in screen.threads[0].messages if m["role"] == "user"] == [
+            "first",
+            "third",
+        ]
+        assert "1 failed" in screen.query_one("#replay-status").render().plain
+
+
+# ------------------------------------------------------------------ compare
+
+
+async def test_compare_sends_every_turn_to_both_models(datasets: Path, emulator: Emulator) -> None:
+    tuned = await fine_tune(emulator, datasets / "chat" / "train.jsonl")
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot, tuned)
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: app.screen.query("#model-filter"))
+        app.screen.query_one("#model-filter", Input).value = BASE
+        await pilot.press("enter")
+        await until(pilot, lambda: len(screen.threads) == 2)
+        assert screen.query_one("#columns").has_class("-stacked")  # 80 columns: stacked
+        await send(pilot, screen, "Which base model should I use?")
+        tuned_pane, base_pane = screen.panes
+        await until(
+            pilot,
+            lambda: all(
+                p.replies() and p.replies()[0].query_one(".status").render().plain.count(" in · ")
+                for p in (tuned_pane, base_pane)
+            ),
+        )
+        assert tuned_pane.replies()[0].text.startswith("**Short answer:**")
+        assert base_pane.replies()[0].text.startswith("You asked about")
+        assert "$" in tuned_pane.query_one(".pane-title").render().plain  # fine-tuned: priced
+        assert "price unknown" in base_pane.query_one(".pane-title").render().plain
+        # a replay goes to both, line by line
+        screen.start_replay(prompt_file(datasets, ["one", "two"]))
+        await until(pilot, lambda: screen.replay.state.value == "done")
+        await until(pilot, lambda: len(base_pane.replies()) == 3 and not base_pane.streaming)
+        assert len(tuned_pane.replies()) == 3
+        titles = {load_transcript(t.transcript.path).header.model for t in screen.threads}
+        assert titles == {tuned, BASE}
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert not screen.query_one("#columns").has_class("-stacked")
+
+
+# ------------------------------------------------------------------ history and export
+
+
+async def test_reopen_a_past_conversation_and_continue_it(
+    datasets: Path, emulator: Emulator
+) -> None:
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_chat(pilot)
+        await send(pilot, screen, "Remember me")
+        await until(pilot, lambda: not screen.busy and bool(screen.threads[0].transcript))
+        path = screen.threads[0].transcript.path
+        await pilot.press("f5")
+        await until(pilot, lambda: not screen.panes[0].replies())
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, TranscriptsModal))
+        await until(pilot, lambda: app.screen.query_one("#transcripts").option_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: len(screen.panes[0].replies()) == 1)
+        await send(pilot, screen, "Still there?")
+        await until(pilot, lambda: len(screen.panes[0].replies()) == 2 and not screen.busy)
+        await until(pilot, lambda: len(load_transcript(path).turns) == 4)
+        assert len(list_transcripts()) == 1
+
+
+async def test_export_corrected_replay_opens_in_the_dataset_screen(
+    datasets: Path, emulator: Emulator, tmp_path: Path
+) -> None:
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_chat(pilot)
+        screen.start_replay(prompt_file(datasets))
+        await until(pilot, lambda: screen.replay.state.value == "done" and not screen.busy)
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: isinstance(app.screen, ExportModal))
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EditReplyModal))
+        app.screen.query_one("#reply").text = "A corrected answer."
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ExportModal))
+        out = tmp_path / "exported.jsonl"
+        app.screen.query_one("#export-path", Input).value = str(out)
+        app.screen.query_one("#export-path", Input).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "dataset")
+        assert app.last_dataset == out.resolve()
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 10 and "A corrected answer." in lines[0]
+        report = analyse_file(out, None)
+        assert report.valid
+        assert TEST_KEY not in out.read_text() + screen.threads[0].transcript.path.read_text()

@@ -1,0 +1,596 @@
+"""The dataset screen: list, preview, problems, stats, search, upload, and bad inputs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import build_app, settle_app
+from tuner.config import Connection, Secret
+from tuner.emulator import Emulator
+from tuner.ui.screens.dataset import NO_PROFILE, DatasetScreen
+from tuner.ui.screens.new_job import NewJobScreen
+from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services, default_analyser
+from tuner.ui.widgets.conversation import ConversationView
+from tuner.ui.widgets.example_list import ExampleList
+from tuner.ui.widgets.problems_pane import ProblemsPane
+from tuner.ui.widgets.stats_pane import StatsPane, TokenHistogram
+
+SYSTEM = {"role": "system", "content": "You are terse."}
+
+
+def chat(i: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "messages": [
+            SYSTEM,
+            {"role": "user", "content": f"Question number {i}?"},
+            {"role": "assistant", "content": f"Answer {i}."},
+        ],
+        **extra,
+    }
+
+
+def write(path: Path, rows: list[Any]) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def train(tmp_path: Path) -> Path:
+    """20 good examples with a bad line (7) and a duplicate (12) among them."""
+    rows: list[Any] = [chat(i) for i in range(20)]
+    rows[6] = '{"messages": [oops'
+    rows[11] = chat(3)
+    return write(tmp_path / "train.jsonl", rows)
+
+
+def services(**kwargs: Any) -> Services:
+    return Services(settings_store=MemorySettingsStore(), **kwargs)
+
+
+def open_app(path: Path, **kwargs: Any):
+    kwargs.setdefault("services", services())
+    return build_app(path.parent, open_file=path, **kwargs)
+
+
+def screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notices(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def preview_text(app) -> str:
+    view = app.screen.query_one(ConversationView)
+    return "\n".join(strip.text for strip in view.body.render_lines(view.body.region.reset_offset))
+
+
+def footer_actions(app) -> dict[str, str]:
+    return {
+        key: active.binding.action
+        for key, active in app.screen.active_bindings.items()
+        if active.enabled
+    }
+
+
+# -- opening, list and keys -----------------------------------------------------------------------
+
+
+async def test_opens_with_rows_preview_tokens_and_status(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DatasetScreen)
+        assert app.current_file() == train.resolve()
+        text = screen_text(app)
+        assert "S U A" in text and "Question number 0?" in text
+        assert "(not valid JSON)" in text  # line 7
+        assert " ✗ " in text  # its problem marker
+        assert screen.examples.tokens_for(1) and screen.examples.tokens_for(7) is None
+        assert "line 1" in preview_text(app) and "Answer 0." in preview_text(app)
+        status = str(screen.query_one("#status-text").render())
+        assert "train.jsonl" in status and "20 lines" in status and "error" in status
+
+
+async def test_list_keys_move_the_cursor_and_the_preview_follows(tmp_path: Path, settle) -> None:
+    path = write(tmp_path / "many.jsonl", [chat(i) for i in range(300)])
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        examples = app.screen.query_one(ExampleList)
+        assert app.focused is examples
+        steps = [
+            ("down", 2),
+            ("down", 3),
+            ("up", 2),
+            ("pagedown", None),
+            ("pageup", 2),
+            ("end", 300),
+            ("home", 1),
+            ("G", 300),
+            ("g", 1),
+        ]
+        for key, expected in steps:
+            await pilot.press(key)
+            await settle(pilot)
+            if expected is not None:
+                assert examples.line == expected, key
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert examples.line > 5
+        line = examples.line
+        assert f"line {line}" in preview_text(app)
+        assert f"Answer {line - 1}." in preview_text(app)
+        await pilot.press("end")
+        await settle(pilot)
+        assert " 300 " in screen_text(app)  # the last row is painted
+
+
+async def test_only_rows_on_screen_are_read(tmp_path: Path, settle) -> None:
+    path = write(tmp_path / "many.jsonl", [chat(i) for i in range(5000)])
+    app = open_app(path)
+    read: list[int] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        original = screen._summarise
+
+        def counting(line: int):
+            read.append(line)
+            return original(line)
+
+        screen.examples._summarise = counting
+        screen.examples.forget()
+        await pilot.press("end")
+        await settle(pilot)
+        assert screen.examples.line == 5000
+        assert read and len(set(read)) < 40
+        assert min(read) > 4900 or min(read) == 1  # rows at the top, then rows at the end
+
+
+async def test_click_selects_a_row(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        examples = app.screen.query_one(ExampleList)
+        await pilot.click(ExampleList, offset=(10, 3))
+        await settle(pilot)
+        assert examples.line == 4
+
+
+async def test_raw_toggle_shows_pretty_json(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        text = preview_text(app)
+        assert '"messages": [' in text and '"role": "system",' in text
+        await pilot.press("r")
+        await settle(pilot)
+        assert "SYSTEM" in preview_text(app)
+
+
+async def test_bad_line_preview_shows_problem_and_raw_text(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.examples.go_to_line(7)
+        await settle(pilot)
+        text = preview_text(app)
+        assert "invalid_json" in text and '{"messages": [oops' in text
+        assert "Traceback" not in screen_text(app)
+
+
+# -- problems -------------------------------------------------------------------------------------
+
+
+async def test_problems_tree_groups_by_code_and_enter_jumps(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        pane = app.screen.query_one(ProblemsPane)
+        tree = pane.tree
+        assert app.focused is tree
+        labels = [str(node.label) for node in tree.root.children]
+        assert any(label.startswith("✗ invalid_json") and label.endswith("1") for label in labels)
+        assert any("duplicate_example" in label for label in labels)
+        assert f"Problems {len(app.screen.report.problems)}" in screen_text(app)
+        # The first group is open; go to its first finding and press enter.
+        tree.move_cursor(tree.root.children[0].children[0])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.examples.line == 7
+        assert app.screen.tabs.active == "preview-tab"
+        assert app.focused is app.screen.examples
+
+
+async def test_n_and_shift_n_step_through_problem_lines(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        examples = app.screen.examples
+        assert footer_actions(app)["n"] == "next_problem"
+        visited = []
+        for _ in range(3):
+            await pilot.press("n")
+            await settle(pilot)
+            visited.append(examples.line)
+        assert visited == [7, 12, 7]  # wraps around
+        assert any("Wrapped" in m for m in notices(app))
+        await pilot.press("N")
+        await settle(pilot)
+        assert examples.line == 12
+        # From the stats tab too ("from anywhere on the screen").
+        await pilot.press("3")
+        await pilot.press("n")
+        await settle(pilot)
+        assert examples.line == 7
+
+
+# -- stats and pricing ----------------------------------------------------------------------------
+
+
+class CountingAnalyser:
+    def __init__(self) -> None:
+        self.models: list[str | None] = []
+
+    def __call__(self, path: Path, model: str | None, **kwargs: Any):
+        self.models.append(model)
+        return default_analyser(path, model, **kwargs)
+
+
+async def test_stats_show_figures_histogram_and_cost(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        report = app.screen.report
+        text = screen_text(app)
+        assert "examples" in text and f"{report.examples:,}" in text
+        assert f"{report.stats.total:,}" in text
+        assert "p50 · p95" in text and "min · mean" in text
+        assert report.estimate.cost_text in text
+        assert "█" in text  # the histogram's bars
+        histogram = app.screen.query_one(TokenHistogram)
+        assert histogram.stats is report.stats
+
+
+async def test_epochs_keys_and_model_choice_reprice_or_reanalyse(train: Path, settle) -> None:
+    analyser = CountingAnalyser()
+    app = open_app(train, services=services(analyse=analyser))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        stats = screen.query_one(StatsPane)
+        report = screen.report
+        auto = report.estimate.epochs
+        await pilot.press("plus")
+        await settle(pilot)
+        assert stats.epochs == auto + 1
+        await pilot.press("minus", "minus")
+        await settle(pilot)
+        assert stats.epochs == auto - 1
+        assert analyser.models == ["gpt-4o-mini-2024-07-18"]  # repriced, not re-run
+        await pilot.press("3")
+        await settle(pilot)
+        assert f"{auto - 1} " in screen_text(app) or f"{auto - 1}\n" in screen_text(app)
+        # Same encoding (o200k_base): instant reprice with the new price.
+        stats.set_model("gpt-4o-2024-08-06")
+        await settle(pilot)
+        assert analyser.models == ["gpt-4o-mini-2024-07-18"]
+        assert "$25.0/1M" in screen_text(app)
+        # Another encoding (cl100k_base): the analysis runs again for the new model.
+        stats.set_model("gpt-3.5-turbo-0125")
+        await settle(pilot)
+        assert analyser.models[-1] == "gpt-3.5-turbo-0125"
+        assert screen.report.encoding == "cl100k_base"
+        assert "over 16,385" in screen_text(app)
+
+
+async def test_stop_analysis_with_x(train: Path, settle) -> None:
+    started = threading.Event()
+
+    def slow(path: Path, model: str | None, *, cancel: threading.Event, **kwargs: Any):
+        from tuner.data.analysis import AnalysisCancelled
+
+        started.set()
+        cancel.wait(10)
+        raise AnalysisCancelled(str(path))
+
+    app = open_app(train, services=services(analyse=slow))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(20):
+            await pilot.pause()
+            if started.is_set():
+                break
+        assert "Checking and counting tokens" in screen_text(app)
+        assert footer_actions(app)["x"] == "stop_analysis"
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("Analysis stopped" in m for m in notices(app))
+        assert "x" not in footer_actions(app)
+        assert "Checking" not in screen_text(app)
+        assert app.screen.report is None
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+
+async def test_search_jumps_and_n_steps_matches_then_escape_returns(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        examples = app.screen.examples
+        await pilot.press("slash")
+        await pilot.press(*"ANSWER 1")  # lines 2, 11 and 13..20 hold "Answer 1", "Answer 1x"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert examples.line == 2
+        assert "10 matches" in screen_text(app)
+        await pilot.press("enter")  # enter in the bar: next match
+        await settle(pilot)
+        assert examples.line == 11
+        await pilot.press("escape")  # closes the bar; the search stays active
+        await settle(pilot)
+        assert footer_actions(app)["n"] == "next_match"
+        assert "Next match" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert examples.line == 13  # line 12 is the duplicate of example 3
+        await pilot.press("N", "N")
+        await settle(pilot)
+        assert examples.line == 2
+        await pilot.press("escape")  # ends the search: n / N are problems again
+        await settle(pilot)
+        assert footer_actions(app)["n"] == "next_problem"
+        assert "Next problem" in screen_text(app)
+        assert app.screen.search_query is None
+
+
+async def test_search_with_no_match_says_so(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"zebra", "enter")
+        await settle(pilot)
+        assert any("No line contains 'zebra'" in m for m in notices(app))
+        assert app.screen.examples.line == 1
+
+
+# -- upload ---------------------------------------------------------------------------------------
+
+
+async def test_upload_without_profile_says_what_to_do(train: Path, settle) -> None:
+    app = open_app(train, connection=ActiveConnection(label="no profile", problem="no key"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await pilot.press("J")
+        await settle(pilot)
+        said = [m for m in notices(app) if NO_PROFILE in m]
+        assert len(said) == 2 and "no key" in said[0]
+
+
+async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> None:
+    path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
+    with Emulator(port=0, speed=500, api_key="test-key") as emu:
+        connection = Connection(
+            profile_name="emu", base_url=emu.base_url, api_key=Secret("test-key")
+        )
+        app = open_app(path, connection=ActiveConnection(label="emu", connection=connection))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            seen: list[tuple[int, int]] = []
+            original = app.screen._upload_progressed
+
+            def spy(event) -> None:
+                seen.append((event.sent, event.total))
+                original(event)
+
+            app.screen._upload_progressed = spy  # type: ignore[method-assign]
+            await pilot.press("u")
+            await settle(pilot)
+            screen = app.screen
+            file_id = screen.uploaded_file_id
+            assert file_id is not None
+            with emu.state.lock:
+                stored = emu.state.files[file_id]
+            assert stored.filename == "good.jsonl" and stored.purpose == "fine-tune"
+            assert stored.read() == path.read_bytes()
+            assert any(f"Uploaded good.jsonl as {file_id}" in m for m in notices(app))
+            assert file_id in str(screen.query_one("#status-text").render())
+            await pilot.press("J")
+            await settle(pilot)
+            assert isinstance(app.screen, NewJobScreen)
+            assert app.screen.initial_path == path.resolve()
+            assert app.screen.local_copies == {file_id: path.resolve()}
+
+
+async def test_new_job_opens_the_form_with_this_file(train: Path, settle) -> None:
+    connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
+    app = open_app(train, connection=ActiveConnection(label="x", connection=connection))
+    opened: list[tuple[Path | None, str | None]] = []
+    app.open_new_job = lambda path=None, file_id=None: opened.append((path, file_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("J")
+        await settle(pilot)
+        assert opened == [(train.resolve(), None)]
+
+
+async def test_upload_of_an_invalid_file_asks_first(train: Path, settle) -> None:
+    calls: list[Path] = []
+
+    async def fake_upload(connection: Connection, path: Path, progress) -> str:
+        calls.append(path)
+        progress(path.stat().st_size, path.stat().st_size)
+        return "file-fake123"
+
+    connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
+    app = open_app(
+        train,
+        services=services(upload=fake_upload),
+        connection=ActiveConnection(label="x", connection=connection),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")  # the file has an error: confirm first
+        await settle(pilot)
+        assert "Upload anyway?" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert calls == []
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert calls == [train.resolve()]
+        assert app.screen.uploaded_file_id == "file-fake123"
+
+
+async def test_upload_failure_is_a_notification(tmp_path: Path, settle) -> None:
+    path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
+
+    async def failing(connection: Connection, path: Path, progress) -> str:
+        raise RuntimeError("the service said no")
+
+    connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
+    app = open_app(
+        path,
+        services=services(upload=failing),
+        connection=ActiveConnection(label="x", connection=connection),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert any("Upload failed: the service said no" in m for m in notices(app))
+        assert app.screen.uploaded_file_id is None
+
+
+# -- bad inputs -----------------------------------------------------------------------------------
+
+
+async def test_empty_file(tmp_path: Path, settle) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "empty.jsonl has no examples" in text
+        assert "(empty file)" in text
+        await pilot.press("end", "n", "r", "slash", *"x", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DatasetScreen)
+
+
+async def test_json_array_file_shows_not_jsonl_with_the_convert_hint(
+    tmp_path: Path, settle
+) -> None:
+    path = tmp_path / "legacy.json"
+    path.write_text(json.dumps([chat(i) for i in range(3)], indent=2), encoding="utf-8")
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        banner = str(app.screen.query_one("#banner").render())
+        assert "not JSONL" in banner and "tuner convert" in banner
+        assert app.screen.query_one("#banner").display
+
+
+async def test_invalid_utf8_line(tmp_path: Path, settle) -> None:
+    path = tmp_path / "latin1.jsonl"
+    rows = [json.dumps(chat(i)).encode() for i in range(11)]
+    rows[2] = b'{"messages": [{"role": "user", "content": "caf\xe9"}]}'
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "(not UTF-8)" in screen_text(app)
+        app.screen.examples.go_to_line(3)
+        await settle(pilot)
+        text = preview_text(app)
+        assert "invalid_utf8" in text and "caf�" in text
+
+
+async def test_huge_line_is_capped_in_the_preview(tmp_path: Path, settle) -> None:
+    path = tmp_path / "huge.jsonl"
+    big = {"messages": [{"role": "user", "content": "x" * 5_000_000}, SYSTEM]}
+    write(path, [big, chat(1)])
+
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "too long to summarise" in screen_text(app)
+        view = app.screen.query_one(ConversationView)
+        rendered = "\n".join(s.text for s in view.body.render_lines(view.body.region.reset_offset))
+        assert "line 1 · 5.0 MB" in rendered
+        assert "MB more)" in rendered
+        assert len(rendered) < 200_000
+        await pilot.press("down")
+        await settle(pilot)
+        assert "Answer 1." in preview_text(app)
+
+
+async def test_missing_file_and_directory_show_the_problem(tmp_path: Path, settle) -> None:
+    for path, reason in (
+        (tmp_path / "gone.jsonl", "No such file or directory"),
+        (tmp_path, "Is a directory"),
+    ):
+        app = build_app(tmp_path, open_file=path, services=services())
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            text = screen_text(app)
+            assert f"Cannot read {path.name}: {reason}" in text
+            assert "Traceback" not in text
+            await pilot.press("end", "n", "u", "3")
+            await settle(pilot)
+
+
+async def test_file_removed_while_analysing(train: Path, settle) -> None:
+    def vanish(path: Path, model: str | None, **kwargs: Any):
+        path.unlink()
+        return default_analyser(path, model, **kwargs)
+
+    app = open_app(train, services=services(analyse=vanish))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Cannot read train.jsonl: No such file or directory" in screen_text(app)
+
+
+async def test_preference_file_preview(tmp_path: Path, settle) -> None:
+    row = {
+        "input": {"messages": [{"role": "user", "content": "Tea or coffee?"}]},
+        "preferred_output": [{"role": "assistant", "content": "Tea, brewed for 3 minutes."}],
+        "non_preferred_output": [{"role": "assistant", "content": "Whatever."}],
+    }
+    path = write(tmp_path / "dpo.jsonl", [row] * 3)
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "U → A|A" in screen_text(app)
+        text = preview_text(app)
+        assert "INPUT" in text and "PREFERRED" in text and "REJECTED" in text
+        assert "Tea, brewed" in text and "Whatever." in text
+
+
+async def test_wide_layout_puts_the_list_beside_the_tabs(train: Path) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_app(pilot)
+        assert app.screen.has_class("-wide")
+        examples = app.screen.examples
+        tabs = app.screen.tabs
+        assert examples.region.right <= tabs.region.x + 1
+        assert examples.region.height > 20

@@ -1,0 +1,519 @@
+"""The jobs list, the job screen and the new-job form, driven against the emulator.
+
+The emulator runs fast (or nearly frozen, moved with `advance`, where a test needs a job to
+stay running); `Services(poll_scale=...)` shrinks every poll interval to match. Waiting is
+`wait_until`: short pilot pauses until a condition holds, with a deadline, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.css.query import NoMatches
+from textual.pilot import Pilot
+
+from tuner.api.follower import FollowState
+from tuner.config import Connection, Secret
+from tuner.emulator import Emulator, Fault
+from tuner.ui.app import TunerApp, make_app
+from tuner.ui.modals import ConfirmModal
+from tuner.ui.screens.job import JobScreen
+from tuner.ui.screens.jobs import JobsScreen
+from tuner.ui.screens.new_job import NewJobScreen
+from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
+
+KEY = "test-key"
+MODEL = "gpt-4o-mini-2024-07-18"
+
+
+def example(i: int) -> dict[str, Any]:
+    return {
+        "messages": [
+            {"role": "user", "content": f"What is {i} + {i}?"},
+            {"role": "assistant", "content": f"{2 * i}"},
+        ]
+    }
+
+
+def write_jsonl(path: Path, count: int) -> Path:
+    path.write_text("".join(json.dumps(example(i)) + "\n" for i in range(count)), "utf-8")
+    return path
+
+
+@pytest.fixture
+def emu() -> Any:
+    with Emulator(speed=500, api_key=KEY) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def slow_emu() -> Any:
+    """Nearly frozen: jobs move only when the test calls `advance`."""
+    with Emulator(speed=0.001, api_key=KEY) as emulator:
+        yield emulator
+
+
+def connection(emulator: Emulator) -> ActiveConnection:
+    conn = Connection(profile_name="test", base_url=emulator.base_url, api_key=Secret(KEY))
+    return ActiveConnection(label="test", connection=conn)
+
+
+def jobs_app(root: Path, emulator: Emulator | None, **services: Any) -> TunerApp:
+    services.setdefault("poll_scale", 0.01)
+    active = connection(emulator) if emulator else ActiveConnection("no profile", problem="none")
+    return make_app(
+        root,
+        services=Services(settings_store=MemorySettingsStore(), **services),
+        connection=active,
+    )
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except NoMatches:  # the screen is still composing
+            return False
+
+    while not holds():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await pilot.pause(0.02)
+
+
+async def start_job(emulator: Emulator, path: Path, **spec: Any) -> str:
+    from tuner.api.client import make_client
+    from tuner.api.files import upload_file
+    from tuner.api.jobs import JobSpec, create_job
+
+    async with make_client(connection(emulator).connection) as client:  # type: ignore[arg-type]
+        uploaded = await upload_file(client, path)
+        return (await create_job(client, JobSpec(MODEL, uploaded.id, **spec))).id
+
+
+def server_ids(emulator: Emulator, job_id: str) -> list[str]:
+    return [event["id"] for event in emulator.server_events(job_id)]
+
+
+def finished(screen: JobScreen) -> bool:
+    return screen.follow_status is not None and screen.follow_status.state is FollowState.FINISHED
+
+
+def count_bells(app: TunerApp) -> list[int]:
+    rung: list[int] = []
+    app.bell = lambda: rung.append(1)  # type: ignore[method-assign]
+    return rung
+
+
+def notices(app: TunerApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+# -- the jobs list ---------------------------------------------------------------------------------
+
+
+async def test_no_profile_says_so(tmp_path: Path) -> None:
+    app = jobs_app(tmp_path, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        await pilot.pause()
+        message = str(app.screen.query_one("#jobs-message").render())
+        assert "No profile: press s" in message
+        await pilot.press("n")  # no crash, a notice
+        await pilot.pause()
+        assert isinstance(app.screen, JobsScreen)
+
+
+async def test_list_pages_filters_and_opens(tmp_path: Path, emu: Emulator) -> None:
+    train = write_jsonl(tmp_path / "train.jsonl", 12)
+    bad = write_jsonl(tmp_path / "small.jsonl", 3)
+    ids = [await start_job(emu, train) for _ in range(22)]
+    failing = await start_job(emu, bad)
+    emu.advance(3600)  # everything finished
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        await wait_until(pilot, lambda: screen.table.row_count == 20)
+        assert screen.jobs.has_more
+        assert screen.selected_job_id() == failing  # newest first
+        # Reaching the last row loads the older page.
+        screen.table.focus()
+        await pilot.press("ctrl+end")
+        await wait_until(pilot, lambda: screen.table.row_count == 23)
+        assert set(screen.jobs.jobs) == {*ids, failing}
+        await pilot.press("t", "t", "t")  # all -> active -> succeeded -> failed
+        await wait_until(pilot, lambda: screen.status_filter == "failed")
+        assert screen.table.row_count == 1
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        assert app.screen.job_id == failing  # type: ignore[attr-defined]
+
+
+async def test_list_refreshes_live_and_announces_once(tmp_path: Path, slow_emu: Emulator) -> None:
+    emu = slow_emu
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung = count_bells(app)
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        await wait_until(pilot, lambda: job_id in screen.jobs.jobs)
+        assert screen.jobs.jobs[job_id].status == "validating_files"
+        emu.advance(20)
+        await wait_until(pilot, lambda: screen.jobs.jobs[job_id].status == "running")
+        emu.advance(3600)
+        await wait_until(pilot, lambda: screen.jobs.jobs[job_id].status == "succeeded")
+        await wait_until(pilot, lambda: rung)
+        assert any("succeeded" in text for text in notices(app))
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        assert len(rung) == 1
+        # Nothing active: the timer stops instead of polling an idle history.
+        await wait_until(pilot, lambda: screen._timer is None)
+
+
+# -- the new-job form ------------------------------------------------------------------------------
+
+
+async def open_form(app: TunerApp, pilot: Pilot[Any]) -> NewJobScreen:
+    await pilot.press("j")
+    await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(app.screen, NewJobScreen))
+    return app.screen  # type: ignore[return-value]
+
+
+async def test_create_from_local_file_and_watch_to_success(tmp_path: Path, emu: Emulator) -> None:
+    train = write_jsonl(tmp_path / "train.jsonl", 20)
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung = count_bells(app)
+        form = await open_form(app, pilot)
+        form.query_one("#train-path").value = str(train)  # type: ignore[attr-defined]
+        form.query_one("#suffix").value = "adder"  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "$" in str(form.query_one("#estimate").render()))
+        estimate = str(form.query_one("#estimate").render())
+        assert "20 examples" in estimate and "epochs (auto)" in estimate
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        # The local file was uploaded first, and the job trains on it.
+        uploaded = [f for f in emu.state.files.values() if f.filename == "train.jsonl"]
+        assert len(uploaded) == 1
+        await wait_until(pilot, lambda: finished(screen) and screen.job is not None)
+        assert screen.job is not None and screen.job.status == "succeeded"
+        assert screen.job.training_file == uploaded[0].id
+        assert ":adder:" in (screen.job.fine_tuned_model or "")
+        # Every event once, in the service's order.
+        assert [e.id for e in screen.log_view.events] == server_ids(emu, screen.job_id)
+        # The chart filled (live, then the result file's full record).
+        metrics = [e for e in emu.server_events(screen.job_id) if e["type"] == "metrics"]
+        await wait_until(pilot, lambda: screen.chart.series.source == "result file")
+        assert len(screen.chart.series) == len(metrics) == metrics[-1]["data"]["total_steps"]
+        steps, losses = screen.chart.series.series("train_loss")
+        assert steps[0] == 1 and all(loss > 0 for loss in losses)
+        # The end was announced: bell, notification, and chat offered in the footer.
+        await wait_until(pilot, lambda: rung)
+        assert any("succeeded" in text for text in notices(app))
+        assert screen.check_action("open_chat", ()) is True
+        model = screen.job.fine_tuned_model
+        await pilot.press("o")
+        chat = app.get_screen_stack("chat")[0]
+        await wait_until(pilot, lambda: [t.model for t in chat.threads] == [model])
+        assert app.current_mode == "chat"
+
+
+async def test_form_errors_stay_in_the_form(tmp_path: Path, emu: Emulator) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"messages": [}\n' * 12, "utf-8")
+    train = write_jsonl(tmp_path / "train.jsonl", 20)
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+
+        def error() -> str:
+            return str(form.query_one("#form-error").render())
+
+        form.query_one("#suffix").value = "not ok!"  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "suffix may hold only" in error())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NewJobScreen) and "suffix" in error()
+        form.query_one("#suffix").value = ""  # type: ignore[attr-defined]
+        form.query_one("#epochs").value = "99"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "between 1 and 50" in error())
+        form.query_one("#epochs").value = ""  # type: ignore[attr-defined]
+        form.query_one("#train-path").value = str(broken)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "broken.jsonl has" in error())
+        assert not emu.state.files  # an invalid file is not uploaded
+        # A refusal by the service appears in the form too.
+        form.query_one("#train-path").value = str(train)  # type: ignore[attr-defined]
+        emu.faults.add(
+            Fault(
+                r"/fine_tuning/jobs$",
+                method="POST",
+                status=400,
+                message="Fine-tuning is not available for this model.",
+            )
+        )
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "not available" in error())
+        assert isinstance(app.screen, NewJobScreen)
+        assert not form.creating
+
+
+async def test_uploaded_file_without_local_copy_cannot_be_priced(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    from tuner.api.client import make_client
+    from tuner.api.files import upload_file
+
+    train = write_jsonl(tmp_path / "train.jsonl", 20)
+    async with make_client(connection(emu).connection) as client:  # type: ignore[arg-type]
+        file_id = (await upload_file(client, train)).id
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        pick = form.query_one("#train-pick")
+        await wait_until(pilot, lambda: len(pick._options) > 1)  # type: ignore[attr-defined]
+        pick.value = file_id  # type: ignore[attr-defined]
+        await wait_until(
+            pilot, lambda: "needs the local file" in str(form.query_one("#estimate").render())
+        )
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        fine_tune = [f for f in emu.state.files.values() if f.purpose == "fine-tune"]
+        assert len(fine_tune) == 1  # nothing uploaded again
+
+
+async def test_open_new_job_entry_point_prices_the_local_copy(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    train = write_jsonl(tmp_path / "train.jsonl", 20)
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_new_job(path=train, file_id="file-abc")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewJobScreen))
+        form = app.screen
+        assert app.current_mode == "jobs"
+        await wait_until(pilot, lambda: "20 examples" in str(form.query_one("#estimate").render()))
+        assert form.query_one("#train-pick").value == "file-abc"  # type: ignore[attr-defined]
+
+
+# -- the job screen --------------------------------------------------------------------------------
+
+
+async def test_failed_job_shows_its_error(tmp_path: Path, slow_emu: Emulator) -> None:
+    emu = slow_emu
+    job_id = await start_job(emu, write_jsonl(tmp_path / "small.jsonl", 3))
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung = count_bells(app)
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: screen.job is not None)
+        assert screen.job is not None and screen.job.status == "validating_files"
+        emu.advance(10)  # validation fails while the user watches
+        await wait_until(pilot, lambda: finished(screen) and screen.job is not None)
+        assert screen.job is not None and screen.job.status == "failed"
+        header = str(screen.query_one("#job-header").render())
+        assert "invalid_training_file" in header and "param: training_file" in header
+        assert screen.job.error is not None and screen.job.error.message in header
+        await wait_until(pilot, lambda: rung)  # it failed while watched
+        assert screen.check_action("open_chat", ()) is False
+        assert [e.id for e in screen.log_view.events] == server_ids(emu, job_id)
+
+
+async def test_controls_ask_first_and_refuse_cleanly(tmp_path: Path, slow_emu: Emulator) -> None:
+    job_id = await start_job(slow_emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    slow_emu.advance(20)  # running, mid-training
+    app = jobs_app(tmp_path, slow_emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
+
+        async def answer(key: str, control: str, yes: bool) -> None:
+            await pilot.press(key)
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+            await pilot.press("y" if yes else "n")
+            await wait_until(pilot, lambda: app.screen is screen)
+
+        await answer("p", "pause", yes=False)
+        await pilot.pause(0.1)
+        assert slow_emu.state.jobs[job_id].status == "running"
+        await answer("p", "pause", yes=True)
+        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "paused")
+        await pilot.press("p")  # already paused: refused before asking
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("Only a running job can be paused" in text for text in notices(app))
+        await answer("u", "resume", yes=True)
+        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
+        await answer("x", "cancel", yes=True)
+        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "cancelled")
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("cannot be cancelled any more" in text for text in notices(app))
+        await wait_until(pilot, lambda: finished(screen))
+        assert [e.id for e in screen.log_view.events] == server_ids(slow_emu, job_id)
+
+
+async def test_service_refusal_is_shown_readably(tmp_path: Path, slow_emu: Emulator) -> None:
+    job_id = await start_job(slow_emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    slow_emu.advance(20)
+    app = jobs_app(tmp_path, slow_emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
+        slow_emu.advance(3600)  # finished behind the screen's back: the service refuses
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: any("refused" in t for t in notices(app)))
+        assert any("cannot be cancelled" in t for t in notices(app))
+
+
+async def test_faults_show_reconnecting_and_lose_nothing(tmp_path: Path, emu: Emulator) -> None:
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    emu.faults.add(Fault(r"/events", status=500, times=3))
+    emu.faults.add(Fault(r"/events", drop_connection=True, times=2))
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: FollowState.RECONNECTING in screen.follow_states)
+        await wait_until(pilot, lambda: finished(screen))
+        ids = [e.id for e in screen.log_view.events]
+        assert ids == server_ids(emu, job_id) and len(ids) == len(set(ids))
+        assert len(emu.faults) == 0
+
+
+async def test_reconnecting_is_visible_in_the_header(tmp_path: Path, slow_emu: Emulator) -> None:
+    job_id = await start_job(slow_emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    app = jobs_app(tmp_path, slow_emu, poll_scale=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: screen.job is not None and screen.log_view.events)
+        slow_emu.faults.add(Fault(r"/events", status=500, times=1000))
+        header = screen.query_one("#job-header")
+        await wait_until(pilot, lambda: "reconnecting" in str(header.render()))
+        assert "The service failed (500)" in str(header.render())
+        slow_emu.faults.clear()
+        slow_emu.advance(3600)
+        await wait_until(pilot, lambda: finished(screen))
+        assert [e.id for e in screen.log_view.events] == server_ids(slow_emu, job_id)
+
+
+async def test_reopening_shows_history_once_and_marks_what_is_new(
+    tmp_path: Path, slow_emu: Emulator
+) -> None:
+    job_id = await start_job(slow_emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    slow_emu.advance(15)
+    app = jobs_app(tmp_path, slow_emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(
+            pilot, lambda: len(screen.log_view.events) == len(server_ids(slow_emu, job_id))
+        )
+        seen = [e.id for e in screen.log_view.events]
+    slow_emu.advance(3600)  # the job finished while tuner was closed
+    again = jobs_app(tmp_path, slow_emu)
+    async with again.run_test(size=(80, 24)) as pilot:
+        again.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(again.screen, JobScreen))
+        screen = again.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: finished(screen))
+        ids = [e.id for e in screen.log_view.events]
+        assert ids == server_ids(slow_emu, job_id)  # the whole history, each event once
+        assert ids[: len(seen)] == seen
+        assert screen.log_view.seen_until == seen[-1]
+        lines = [strip.text for strip in screen.log_view.lines]
+        marker = next(i for i, line in enumerate(lines) if "new since your last visit" in line)
+        assert marker == len(seen)
+
+
+async def test_log_filter_follow_and_chart_toggle(tmp_path: Path, emu: Emulator) -> None:
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: finished(screen))
+        log = screen.log_view
+        await pilot.press("e")
+        assert log.filter == "messages" and log.shown_ids
+        assert all(e.type != "metrics" for e in log.events if e.id in log.shown_ids)
+        await pilot.press("e")
+        assert log.filter == "metrics" and len(log.shown_ids) == len(screen.chart.series)
+        await pilot.press("e")
+        assert log.filter == "all" and len(log.lines) >= len(log.events)
+        log.focus()
+        await pilot.press("pageup")
+        assert not log.following
+        assert "paused" in str(screen.query_one("#job-line").render())
+        await pilot.press("F")
+        assert log.following
+        await pilot.press("a")
+        await pilot.pause()
+        assert screen.chart.accuracy
+        assert "train_mean_token_accuracy" in screen.chart.plotted
+
+
+async def test_checkpoint_opens_chat_when_chat_exists(tmp_path: Path, emu: Emulator) -> None:
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    app = jobs_app(tmp_path, emu)
+    opened: list[str] = []
+    app.open_chat = lambda model: opened.append(model)  # type: ignore[attr-defined]
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: finished(screen) and len(screen.checkpoints) == 3)
+        await pilot.press("k")
+        screen.checkpoint_table.focus()
+        await pilot.press("down")
+        await pilot.press("o")
+        await pilot.pause()
+        assert opened == [screen.checkpoints[1].fine_tuned_model_checkpoint]
+        assert ":ckpt-step-" in opened[0]
+        await pilot.press("l", "o")
+        await pilot.pause()
+        assert opened[-1] == screen.job.fine_tuned_model  # type: ignore[union-attr]

@@ -1,0 +1,95 @@
+"""Snapshots of the chat screen: one model, two models compared, a replay paused mid-way.
+
+Replies come from the emulator, which answers the same conversation to the same model with the
+same words; the view draws no clock and no file names, so the pictures are stable. Base models
+show "price unknown" by design (the catalog holds fine-tuned inference prices only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import settle_app
+from tests.ui.test_chat_screen import chat_app, open_chat, prompt_file, send, until
+from tuner.emulator import Emulator
+
+OTHER = "gpt-4.1-nano-2025-04-14"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(port=0, speed=5, api_key="test-key") as emu:  # replays slow enough to pause
+        yield emu
+
+
+async def _idle(pilot: Any) -> None:
+    screen = pilot.app.screen
+    await until(pilot, lambda: not screen.busy and not any(p.streaming for p in screen.panes))
+    await settle_app(pilot)
+    for pane in screen.panes:
+        pane.turns.scroll_end(animate=False, immediate=True)
+    screen.prompt.cursor_blink = False  # a blinking cursor would make the picture flaky
+    await pilot.pause(0.1)
+
+
+def _one_message(datasets: Path):
+    async def run_before(pilot: Any) -> None:
+        screen = await open_chat(pilot)
+        await send(pilot, screen, "Kaç epoch yeterli?")
+        await until(pilot, lambda: bool(screen.panes[0].replies()))
+        await _idle(pilot)
+
+    return run_before
+
+
+def _compare(datasets: Path):
+    async def run_before(pilot: Any) -> None:
+        screen = await open_chat(pilot)
+        await screen._compare_chosen(OTHER)
+        await send(pilot, screen, "Kaç epoch yeterli?")
+        await until(pilot, lambda: all(p.replies() for p in screen.panes))
+        await _idle(pilot)
+
+    return run_before
+
+
+def _mid_replay(datasets: Path, *, compare: bool):
+    async def run_before(pilot: Any) -> None:
+        screen = await open_chat(pilot)
+        if compare:
+            await screen._compare_chosen(OTHER)
+        screen.start_replay(prompt_file(datasets))
+        await until(pilot, lambda: screen.replay is not None and screen.replay.busy)
+        await pilot.press("ctrl+g")  # pause after the first line
+        await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
+        await pilot.press("ctrl+n")  # and step one more
+        await until(pilot, lambda: screen.replay.position == 2 and not screen.busy)
+        await _idle(pilot)
+
+    return run_before
+
+
+def test_chat_one_model(snap_compare, datasets: Path, emulator: Emulator) -> None:
+    app = chat_app(datasets, emulator)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_one_message(datasets))
+
+
+def test_chat_compare_stacked(snap_compare, datasets: Path, emulator: Emulator) -> None:
+    app = chat_app(datasets, emulator)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_compare(datasets))
+
+
+def test_chat_replay_paused(snap_compare, datasets: Path, emulator: Emulator) -> None:
+    app = chat_app(datasets, emulator)
+    run_before = _mid_replay(datasets, compare=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_chat_compare_replay_side_by_side(snap_compare, datasets: Path, emulator: Emulator) -> None:
+    app = chat_app(datasets, emulator)
+    run_before = _mid_replay(datasets, compare=True)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -1,0 +1,160 @@
+"""Snapshots of the jobs screens at 80x24 (and one at 120x40): form, list, job running, finished.
+
+Determinism: the emulator's ids, job seeds and metrics come from its `seed`; its clock is frozen
+at a fixed instant (speed ~0, start pinned) and moved only by `advance`, so every timestamp is
+the same on each run. The app's "now" (`Services.clock`) is pinned to the same clock and times
+of day are printed in UTC. The job runs on the real emulator over HTTP, as in use.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.test_jobs_screens import KEY, example, jobs_app, start_job, wait_until
+from tuner.api.follower import FollowState
+from tuner.emulator import Emulator
+from tuner.ui.screens.job import JobScreen
+from tuner.ui.screens.jobs import JobsScreen
+from tuner.ui.screens.new_job import NewJobScreen
+
+START = 1_750_000_000.25  # 2025-06-15 15:06:40 UTC
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def frozen() -> Iterator[Emulator]:
+    with Emulator(speed=1e-9, api_key=KEY, seed=7) as emulator:
+        emulator.clock._start_unix = START  # pinned: timestamps equal on every run
+        yield emulator
+
+
+def data(tmp_path: Path) -> tuple[Path, Path]:
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps(example(i)) + "\n" for i in range(20)), "utf-8")
+    valid = tmp_path / "valid.jsonl"
+    valid.write_text("".join(json.dumps(example(i)) + "\n" for i in range(50, 60)), "utf-8")
+    return train, valid
+
+
+def app_for(tmp_path: Path, emulator: Emulator) -> Any:
+    return jobs_app(tmp_path, emulator, clock=emulator.clock.now, poll_scale=1.0)
+
+
+async def valid_job(emulator: Emulator, tmp_path: Path) -> str:
+    from tuner.api.client import make_client
+    from tuner.api.files import upload_file
+    from tuner.api.jobs import JobSpec, create_job
+    from tuner.config import Connection, Secret
+
+    train, valid = data(tmp_path)
+    conn = Connection(profile_name="t", base_url=emulator.base_url, api_key=Secret(KEY))
+    async with make_client(conn) as client:
+        train_id = (await upload_file(client, train)).id
+        valid_id = (await upload_file(client, valid)).id
+        spec = JobSpec("gpt-4o-mini-2024-07-18", train_id, valid_id, suffix="adder")
+        return (await create_job(client, spec)).id
+
+
+async def open_job_at(pilot: Any, emulator: Emulator, job_id: str, *, done: bool) -> JobScreen:
+    app = pilot.app
+    app.open_job(job_id)
+    await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+    screen = app.screen
+    count = len(emulator.server_events(job_id))
+
+    def ready() -> bool:
+        states = screen.follow_states
+        followed = bool(states) and (states[-1] is FollowState.FINISHED) == done
+        details = screen.job is not None and (len(screen.checkpoints) > 0 or not done)
+        return len(screen.log_view.events) == count and followed and details
+
+    await wait_until(pilot, ready)
+    if done:
+        await wait_until(pilot, lambda: screen.chart.series.source == "result file")
+    await pilot.pause(0.1)
+    return screen
+
+
+def test_new_job_form(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
+    train, _ = data(tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        file_id = await valid_job(frozen, tmp_path)  # gives the profile uploaded files
+        del file_id
+        pilot.app.open_new_job(path=train, file_id=next(iter(frozen.state.files)))
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewJobScreen))
+        form = pilot.app.screen
+        await wait_until(pilot, lambda: "examples" in str(form.query_one("#estimate").render()))
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_jobs_list(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
+    async def run_before(pilot: Any) -> None:
+        first = await valid_job(frozen, tmp_path)
+        small = tmp_path / "small.jsonl"
+        small.write_text("".join(json.dumps(example(i)) + "\n" for i in range(3)), "utf-8")
+        frozen.advance(600)
+        await start_job(frozen, small)
+        await valid_job(frozen, tmp_path)
+        frozen.advance(30)
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, JobsScreen))
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: screen.table.row_count == 3)
+        assert screen.jobs.jobs[first].status == "succeeded"
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_job_running(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
+    async def run_before(pilot: Any) -> None:
+        job_id = await valid_job(frozen, tmp_path)
+        frozen.advance(40)  # mid-training
+        screen = await open_job_at(pilot, frozen, job_id, done=False)
+        assert screen.job is not None and screen.job.status == "running"
+
+    assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_job_running_chart(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
+    async def run_before(pilot: Any) -> None:
+        job_id = await valid_job(frozen, tmp_path)
+        frozen.advance(40)
+        screen = await open_job_at(pilot, frozen, job_id, done=False)
+        assert len(screen.chart.series) > 5
+        await pilot.press("g")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_job_finished(
+    snap_compare, tmp_path: Path, frozen: Emulator, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: Any) -> None:
+        job_id = await valid_job(frozen, tmp_path)
+        frozen.advance(3600)
+        screen = await open_job_at(pilot, frozen, job_id, done=True)
+        assert screen.job is not None and screen.job.status == "succeeded"
+        await pilot.press("g")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(tmp_path, frozen), terminal_size=size, run_before=run_before)

@@ -1,0 +1,283 @@
+"""What the jobs screens decide without drawing anything: refresh pacing, job-list merging,
+which controls a status allows, event filters and the metric series a chart plots.
+
+Kept out of the UI so the rules are tested directly: a list that polls too often costs the
+user's CPU and the service's rate limit, and a control offered for the wrong status turns into
+a refusal the user has to read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from tuner.api.jobs import TERMINAL_STATUSES
+from tuner.api.metrics import MetricPoint
+
+if TYPE_CHECKING:
+    from openai.types.fine_tuning import FineTuningJob
+
+ACTIVE_STATUSES = frozenset({"validating_files", "queued", "running", "paused"})
+
+# --------------------------------------------------------------------------- controls
+
+Control = Literal["cancel", "pause", "resume"]
+
+# The statuses in which the service accepts each control (FACTS.md; the emulator agrees).
+CONTROL_STATUSES: dict[Control, frozenset[str]] = {
+    "cancel": frozenset({"validating_files", "queued", "running", "paused"}),
+    "pause": frozenset({"running"}),
+    "resume": frozenset({"paused"}),
+}
+
+
+def control_refusal(control: Control, status: str) -> str | None:
+    """Why `control` cannot apply to a job in `status` (one sentence), or None if it can.
+
+    Checked before asking for confirmation, so the user is never asked to confirm something
+    the service would refuse.
+    """
+    if status in CONTROL_STATUSES[control]:
+        return None
+    if status in TERMINAL_STATUSES:
+        return f"The job has {status}; it cannot be {_PAST[control]} any more."
+    if control == "pause":
+        return f"Only a running job can be paused (this one is {status.replace('_', ' ')})."
+    if control == "resume":
+        return f"Only a paused job can be resumed (this one is {status.replace('_', ' ')})."
+    return f"A {status.replace('_', ' ')} job cannot be cancelled."
+
+
+_PAST: dict[Control, str] = {"cancel": "cancelled", "pause": "paused", "resume": "resumed"}
+
+
+# --------------------------------------------------------------------------- refresh pacing
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """How often the jobs list re-reads the service while a job is active.
+
+    `fast` after something changed, doubling while nothing does, never slower than `slow`.
+    With no active job the list stops refreshing (`next_interval` returns None): a finished
+    history does not change by itself, and `r` refreshes by hand.
+    """
+
+    fast: float = 5.0
+    slow: float = 30.0
+
+    def scaled(self, factor: float) -> RefreshPolicy:
+        """The same pacing on a faster clock (tests)."""
+        return replace(self, fast=self.fast * factor, slow=self.slow * factor)
+
+    def next_interval(self, previous: float | None, *, changed: bool, active: bool) -> float | None:
+        """Seconds until the next refresh; None: stop until something restarts it."""
+        if not active:
+            return None
+        if changed or previous is None:
+            return self.fast
+        return min(self.slow, previous * 2)
+
+
+# --------------------------------------------------------------------------- the list of jobs
+
+
+def is_active(job: FineTuningJob) -> bool:
+    return job.status not in TERMINAL_STATUSES
+
+
+def _fingerprint(job: FineTuningJob) -> tuple[object, ...]:
+    return (
+        job.status,
+        job.fine_tuned_model,
+        job.trained_tokens,
+        job.finished_at,
+        job.estimated_finish,
+    )
+
+
+@dataclass
+class ListUpdate:
+    """What a refresh changed: `changed` ids (rows to redraw), `added` (new rows at the top)
+    and `finished` (jobs that went from active to terminal since the last look)."""
+
+    changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    finished: list[FineTuningJob] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.changed or self.added)
+
+
+class JobList:
+    """The profile's jobs, newest first, as loaded page by page and refreshed at the top.
+
+    `next_after` is the cursor for the next older page (None once the history is complete).
+    """
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, FineTuningJob] = {}  # insertion order = newest first
+        self.has_more = False
+        self.loaded = False
+
+    @property
+    def ordered(self) -> list[FineTuningJob]:
+        return list(self.jobs.values())
+
+    @property
+    def next_after(self) -> str | None:
+        if not self.has_more or not self.jobs:
+            return None
+        return next(reversed(self.jobs))
+
+    @property
+    def active(self) -> list[FineTuningJob]:
+        return [job for job in self.jobs.values() if is_active(job)]
+
+    def append_page(self, page: Sequence[FineTuningJob], has_more: bool) -> list[str]:
+        """Add an older page at the bottom; returns the ids that were new."""
+        new = [job.id for job in page if job.id not in self.jobs]
+        for job in page:
+            self.jobs.setdefault(job.id, job)
+        self.has_more = has_more and bool(page)
+        self.loaded = True
+        return new
+
+    def refresh(self, newest: Sequence[FineTuningJob], has_more: bool = False) -> ListUpdate:
+        """Merge a fresh first page (and any individually re-read jobs) into the list."""
+        update = ListUpdate()
+        fresh: dict[str, FineTuningJob] = {}
+        for job in newest:
+            old = self.jobs.get(job.id)
+            if old is None:
+                update.added.append(job.id)
+                fresh[job.id] = job
+                continue
+            if _fingerprint(old) != _fingerprint(job):
+                update.changed.append(job.id)
+                if is_active(old) and not is_active(job):
+                    update.finished.append(job)
+            self.jobs[job.id] = job
+        if fresh:
+            self.jobs = {**fresh, **self.jobs}
+        if not self.loaded:
+            self.has_more = has_more
+            self.loaded = True
+        return update
+
+
+# --------------------------------------------------------------------------- filters
+
+StatusFilter = Literal["all", "active", "succeeded", "failed", "cancelled"]
+STATUS_FILTERS: tuple[StatusFilter, ...] = ("all", "active", "succeeded", "failed", "cancelled")
+
+
+def status_matches(selected: StatusFilter, status: str) -> bool:
+    if selected == "all":
+        return True
+    if selected == "active":
+        return status not in TERMINAL_STATUSES
+    return status == selected
+
+
+EventFilter = Literal["all", "messages", "metrics"]
+EVENT_FILTERS: tuple[EventFilter, ...] = ("all", "messages", "metrics")
+
+
+def event_matches(selected: EventFilter, event_type: str | None) -> bool:
+    """Metrics events are `type == "metrics"`; everything else counts as a message."""
+    if selected == "all":
+        return True
+    is_metrics = event_type == "metrics"
+    return is_metrics if selected == "metrics" else not is_metrics
+
+
+def next_in(options: Sequence[str], current: str) -> str:
+    """The option after `current`, wrapping around (for keys that cycle a filter)."""
+    index = options.index(current) if current in options else -1
+    return options[(index + 1) % len(options)]
+
+
+# --------------------------------------------------------------------------- metrics for a chart
+
+
+@dataclass
+class MetricSeries:
+    """Metric points by step, as a chart plots them: one point per step, newest value wins.
+
+    Live events fill it as they arrive; the finished job's result file `replace`s it with the
+    full per-step record (live events may skip steps on long jobs).
+    """
+
+    points: dict[int, MetricPoint] = field(default_factory=dict)
+    source: Literal["live", "result file"] = "live"
+
+    def add(self, point: MetricPoint) -> None:
+        self.points[point.step] = point
+
+    def replace(self, points: Iterable[MetricPoint]) -> None:
+        self.points = {point.step: point for point in points}
+        self.source = "result file"
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def series(self, name: str) -> tuple[list[int], list[float]]:
+        """(steps, values) of one `MetricPoint` field, skipping steps without a value."""
+        steps: list[int] = []
+        values: list[float] = []
+        for step in sorted(self.points):
+            value = getattr(self.points[step], name)
+            if value is not None:
+                steps.append(step)
+                values.append(float(value))
+        return steps, values
+
+    @property
+    def total_steps(self) -> int | None:
+        for step in sorted(self.points, reverse=True):
+            total = self.points[step].total_steps
+            if total:
+                return total
+        return None
+
+    @property
+    def last(self) -> MetricPoint | None:
+        return self.points[max(self.points)] if self.points else None
+
+
+def finished_summary(job: FineTuningJob) -> str:
+    """One line for a notification: what happened to the job and what it produced."""
+    if job.status == "succeeded":
+        return f"Job {job.id} succeeded: {job.fine_tuned_model or 'model ready'}"
+    if job.status == "failed":
+        error = job.error
+        reason = error.message if error is not None and error.message else "no reason given"
+        return f"Job {job.id} failed: {reason}"
+    return f"Job {job.id} {job.status}"
+
+
+# --------------------------------------------------------------------------- short names
+
+_DATE_TAIL = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
+
+
+def short_model(model_id: str) -> str:
+    """A base model without its snapshot date: `gpt-4o-mini-2024-07-18` → `gpt-4o-mini`."""
+    return _DATE_TAIL.sub("", model_id)
+
+
+def short_fine_tuned(model_id: str | None) -> str | None:
+    """The distinguishing end of `ft:BASE:ORG:SUFFIX:ID`: `SUFFIX:ID` (or `ID` with no suffix)."""
+    if not model_id:
+        return None
+    parts = model_id.split(":")
+    if len(parts) >= 5 and parts[0] == "ft":
+        suffix, ident = parts[3], parts[4]
+        tail = ":".join(parts[5:])
+        name = f"{suffix}:{ident}" if suffix else ident
+        return f"{name}:{tail}" if tail else name
+    return model_id

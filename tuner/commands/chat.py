@@ -1,0 +1,188 @@
+"""`tuner chat --model M --replay FILE`: send a prompt file line by line, print the chat.
+
+Each non-empty line of FILE is the next user turn of one conversation; the model's reply is
+streamed to stdout before the next line goes (the seed script's `metin.txt` habit). User and model
+are coloured on a terminal and plain text otherwise (or with NO_COLOR). Lines that hit a rate
+limit or a server error are retried with backoff; a line that still fails is reported on stderr
+and skipped, keeping the conversation. The transcript is saved as the chat screen saves it, and
+its path printed on stderr.
+
+Exit codes: 0 every line answered; 1 some line failed; 2 usage, unreadable file, or a service that
+cannot be used at all (no key, unknown model, unreachable on the first line), one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from tuner.commands._service import CommandFailure, fail, run_service
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+    from tuner.api.compare import ReplayGroup
+    from tuner.api.replay import PromptReplay, ReplayEvent
+    from tuner.api.retry import RetryPolicy
+
+USER_COLOUR = "\033[1;36m"
+MODEL_COLOUR = "\033[32m"
+DIM = "\033[2m"
+RESET = "\033[0m"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "chat",
+        help="replay a prompt file into a model and print the conversation",
+        description=(
+            "Send each non-empty line of a text file as the next user turn of one "
+            "conversation, streaming the model's replies. The transcript is saved."
+        ),
+    )
+    p.add_argument("--model", required=True, help="model id (base, fine-tuned or checkpoint)")
+    p.add_argument("--replay", required=True, metavar="FILE", help="prompt file, one turn a line")
+    p.add_argument("--system", metavar="TEXT", help="system prompt")
+    p.add_argument("--temperature", metavar="T", help="0 to 2")
+    p.add_argument("--frequency-penalty", metavar="F", help="-2 to 2")
+    p.add_argument("--presence-penalty", metavar="P", help="-2 to 2")
+    p.add_argument("--max-tokens", metavar="N", help="at most N tokens per reply")
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="settings profile to use (default: the active one, or OPENAI_* variables)",
+    )
+    p.set_defaults(func=run)
+
+
+def _retry_policy() -> RetryPolicy:
+    """Backoff for failed lines (a function, so `tuner --help` never imports tuner.api)."""
+    from tuner.api.retry import RetryPolicy
+
+    return RetryPolicy(attempts=4, base=1.0, cap=20.0)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tuner.api.chat_session import ChatSettings, SettingsError
+    from tuner.api.replay import PromptFileError, read_prompt_file
+
+    try:
+        settings = ChatSettings.parse(
+            args.system or "",
+            args.temperature or "",
+            args.frequency_penalty or "",
+            args.presence_penalty or "",
+            args.max_tokens or "",
+        )
+    except SettingsError as exc:
+        return fail("chat", str(exc))
+    path = Path(args.replay).expanduser()
+    try:
+        lines = read_prompt_file(path)
+    except PromptFileError as exc:
+        return fail("chat", str(exc))
+    if not lines:
+        return fail("chat", f"{path}: no prompts (every line is empty)")
+
+    out = sys.stdout
+    colour = out.isatty() and not os.environ.get("NO_COLOR")
+    printer = TranscriptPrinter(out, sys.stderr, colour=colour, total=len(lines))
+
+    async def work(client: AsyncOpenAI) -> int:
+        from tuner.api.chat_session import ChatThread
+        from tuner.api.compare import ReplayGroup
+
+        thread = ChatThread(args.model, title=f"replay {path.name}")
+        player = thread.replay(
+            client, lines, settings, on_event=printer.on_event, retry=_retry_policy()
+        )
+        group = ReplayGroup([player])
+        printer.player, printer.group = player, group
+        try:
+            await group.run()
+        finally:
+            if thread.transcript is not None:
+                print(f"transcript saved: {thread.transcript.path}", file=sys.stderr)
+        if printer.fatal is not None:
+            raise CommandFailure(printer.fatal)
+        failed = group.failed_lines()
+        answered = group.total - len(failed)
+        print(f"{answered} of {group.total} lines answered", file=sys.stderr)
+        return 1 if failed else 0
+
+    return run_service("chat", args, work)
+
+
+class TranscriptPrinter:
+    """Writes replay events as a readable transcript; remembers a failure that ends the run."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, colour: bool, total: int) -> None:
+        self.out = out
+        self.err = err
+        self.colour = colour
+        self.total = total
+        self.fatal: str | None = None
+        self.player: PromptReplay | None = None
+        self.group: ReplayGroup | None = None
+        self._answered = 0
+
+    def _paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{RESET}" if self.colour else text
+
+    def on_event(self, event: ReplayEvent) -> None:
+        from tuner.api.errors import ErrorKind
+        from tuner.api.replay import (
+            LineDelta,
+            LineFailed,
+            LineFinished,
+            LineRetrying,
+            LineStarted,
+            LineStopped,
+        )
+
+        if isinstance(event, LineStarted):
+            if event.attempt == 0:
+                label = self._paint(USER_COLOUR, f"user [{event.index + 1}/{event.total}]:")
+                self.out.write(f"{label} {self._paint(USER_COLOUR, event.line.text)}\n")
+            elif self._started_reply:
+                self.out.write(self._paint(DIM, "  (retrying: the reply starts again)") + "\n")
+            self.out.write(self._paint(MODEL_COLOUR, "assistant:") + " ")
+            self._started_reply = False
+            self.out.flush()
+        elif isinstance(event, LineDelta):
+            self._started_reply = True
+            self.out.write(self._paint(MODEL_COLOUR, event.text))
+            self.out.flush()
+        elif isinstance(event, LineFinished):
+            self._answered += 1
+            self.out.write("\n\n")
+            self.out.flush()
+        elif isinstance(event, LineRetrying):
+            self.out.write("\n")
+            self.out.flush()
+            self.err.write(
+                f"line {event.index + 1}: {event.error.message} "
+                f"(retry {event.attempt} in {event.delay:.1f}s)\n"
+            )
+        elif isinstance(event, LineFailed):
+            self.out.write(self._paint(DIM, "(no reply)") + "\n\n")
+            self.out.flush()
+            line = self.player.lines[event.index].number if self.player else event.index + 1
+            self.err.write(f"line {line}: failed: {event.error.message}\n")
+            # No key, unknown model, refused: every line would fail the same way. An
+            # unreachable service on the very first line is also "cannot be used at all".
+            unreachable = event.error.kind in (ErrorKind.CONNECTION, ErrorKind.TIMEOUT)
+            unusable = event.error.kind is not ErrorKind.INVALID_REQUEST and (
+                not event.error.retryable or (unreachable and self._answered == 0)
+            )
+            if unusable and self.group is not None:
+                self.fatal = event.error.message
+                self.group.stop()
+        elif isinstance(event, LineStopped):
+            self.out.write("\n")
+            self.out.flush()
+
+    _started_reply = False

@@ -1,0 +1,102 @@
+"""What a chat turn and a conversation cost, from the catalog's inference prices.
+
+The catalog holds the *fine-tuned* inference prices of each base model (FACTS.md), so only
+fine-tuned ids (`ft:...`, checkpoints included) are priced. A base model's own inference price is
+not in the catalog, and quoting the fine-tuned price for it would overstate the bill, so its cost
+is reported as unknown rather than guessed. Tokens are the service's own counts (the `usage` of
+the streamed reply); a reply without usage (an interrupted one) has unknown tokens and cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tuner.data.catalog import Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class TurnCost:
+    """One reply's tokens and dollars; None where the service or the catalog gave no figure."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    dollars: float | None
+
+    @property
+    def tokens_known(self) -> bool:
+        return self.prompt_tokens is not None and self.completion_tokens is not None
+
+
+def inference_prices(catalog: Catalog, model: str) -> tuple[float, float] | None:
+    """($ per 1M input tokens, $ per 1M output tokens) for a fine-tuned `model`, else None."""
+    if not model.strip().lower().startswith("ft:"):
+        return None
+    info = catalog.resolve(model).info
+    if info is None or info.input_price_per_1m is None or info.output_price_per_1m is None:
+        return None
+    return info.input_price_per_1m, info.output_price_per_1m
+
+
+def price_turn(
+    catalog: Catalog, model: str, prompt_tokens: int | None, completion_tokens: int | None
+) -> TurnCost:
+    """The cost of one reply of `model` with the given usage (dollars None when unknown)."""
+    prices = inference_prices(catalog, model)
+    dollars: float | None = None
+    if prices is not None and prompt_tokens is not None and completion_tokens is not None:
+        dollars = (prompt_tokens * prices[0] + completion_tokens * prices[1]) / 1_000_000
+    return TurnCost(prompt_tokens, completion_tokens, dollars)
+
+
+@dataclass(slots=True)
+class UsageTotals:
+    """A conversation's running totals. `unpriced` counts turns whose cost is unknown."""
+
+    turns: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    dollars: float = 0.0
+    unpriced: int = 0
+
+    def add(self, cost: TurnCost) -> None:
+        self.turns += 1
+        self.prompt_tokens += cost.prompt_tokens or 0
+        self.completion_tokens += cost.completion_tokens or 0
+        if cost.dollars is None:
+            self.unpriced += 1
+        else:
+            self.dollars += cost.dollars
+
+
+def format_dollars(dollars: float | None) -> str:
+    """`$0.0012`, `$1.23`, or `price unknown`: small amounts keep 4 significant decimals."""
+    if dollars is None:
+        return "price unknown"
+    if dollars == 0:
+        return "$0"
+    if dollars < 0.01:
+        return f"${dollars:.4f}"
+    return f"${dollars:.2f}"
+
+
+def describe_turn(cost: TurnCost) -> str:
+    """`12 in · 40 out · $0.0001` for the line under a reply."""
+    if not cost.tokens_known:
+        return "tokens unknown"
+    return (
+        f"{cost.prompt_tokens} in · {cost.completion_tokens} out · {format_dollars(cost.dollars)}"
+    )
+
+
+def describe_totals(totals: UsageTotals) -> str:
+    """`3 turns · 120 in · 300 out · $0.0004` (or `price unknown`, or `+ N unpriced`)."""
+    if totals.turns == 0:
+        return "no turns yet"
+    turns = f"{totals.turns} turn{'' if totals.turns == 1 else 's'}"
+    head = f"{turns} · {totals.prompt_tokens} in · {totals.completion_tokens} out"
+    if totals.unpriced == totals.turns:
+        return f"{head} · price unknown"
+    money = format_dollars(totals.dollars)
+    if totals.unpriced:
+        return f"{head} · {money} + {totals.unpriced} unpriced"
+    return f"{head} · {money}"

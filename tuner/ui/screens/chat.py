@@ -1,0 +1,606 @@
+"""The chat screen: talk to a model, replay a prompt file into it, compare two models.
+
+Thin by design. Every user turn, typed or read from a prompt file, goes through
+`tuner.api.compare.ReplayGroup` over one `PromptReplay` per model (`ChatThread.replay`), so
+streaming, retries with backoff, stop-with-partial and the transcript on disk behave the same in
+every case. The screen owns the one worker that drives the group (a replay spans both columns
+when comparing, so no single column can own it); each `ChatPane` renders the events it is sent.
+Leaving the screen for another mode keeps a replay going; closing the app cancels the worker.
+
+Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped") ·
+ctrl+o model · ctrl+b compare · ctrl+r replay a file, then ctrl+g run/pause, ctrl+n step,
+ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5 new conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from tuner.api.chat_session import ChatSettings, ChatThread
+from tuner.api.replay import (
+    LineFailed,
+    LineFinished,
+    LineRetrying,
+    LineSkipped,
+    LineStarted,
+    LineStopped,
+    ReplayEvent,
+    ReplayState,
+)
+from tuner.api.retry import RetryPolicy
+from tuner.ui.widgets.chat_pane import ChatPane
+from tuner.ui.widgets.chat_params import ChatParams
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+    from tuner.api.compare import ReplayGroup
+    from tuner.api.jobs import ChatModel
+    from tuner.config import Connection
+    from tuner.ui.app import TunerApp
+    from tuner.ui.modals.export_chat import ExportChoice
+
+# Below this width two columns are too narrow to read: compare stacks them.
+SIDE_BY_SIDE_MIN_WIDTH = 110
+NO_PROFILE = "no profile: press s for settings"
+_OPEN = (ReplayState.READY, ReplayState.RUNNING, ReplayState.PAUSED)
+
+
+class ChatScreen(Screen[None]):
+    """Chat with one model, or with two side by side."""
+
+    CSS_PATH = "chat.tcss"
+    TITLE = "Chat"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop", "Stop", id="chat.stop", show=False),
+        Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
+        Binding("ctrl+b", "compare", "Compare", id="chat.compare"),
+        Binding("ctrl+r", "replay", "Replay", id="chat.replay"),
+        Binding("ctrl+g", "run_pause", "Run·pause", id="chat.run_pause"),
+        Binding("ctrl+n", "step", "Step", id="chat.step"),
+        Binding("ctrl+s", "skip", "Skip", id="chat.skip"),
+        Binding("f2", "params", "Params", id="chat.params"),
+        Binding("ctrl+l", "history", "Chats", id="chat.history"),
+        Binding("ctrl+y", "export", "Export", id="chat.export"),
+        Binding("f5", "new_chat", "New chat", id="chat.new", show=False),
+        Binding("i", "focus_prompt", "Type", id="chat.type", show=False),
+    ]
+
+    def __init__(self, model: str | None = None) -> None:
+        super().__init__()
+        self.settings = ChatSettings()
+        self.threads: list[ChatThread] = []
+        self.active: ReplayGroup | None = None  # the group the worker is driving now
+        self.replay: ReplayGroup | None = None  # the prompt file loaded, until done/stopped
+        self.replay_file: Path | None = None
+        self.retry = RetryPolicy(attempts=4, base=1.0, cap=20.0)
+        self._pending_model = model
+        self._progress = ""
+        self._client: AsyncOpenAI | None = None
+        self._client_for: Connection | None = None
+        self._worker: Worker[None] | None = None
+
+    @property
+    def tuner(self) -> TunerApp:
+        return cast("TunerApp", self.app)
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        catalog = self.tuner.services.catalog(self.tuner.settings)
+        yield Header(icon="≡")
+        yield Static("", id="summary", markup=False)
+        with Horizontal(id="body"):
+            with Container(id="columns"):
+                yield ChatPane(catalog, id="primary")
+                yield ChatPane(catalog, id="secondary")
+            yield ChatParams(self.settings, id="params")
+        yield Static("", id="replay-status", markup=False)
+        yield Input(placeholder="Message (enter sends)", id="prompt", compact=True)
+        yield Footer(compact=True)
+
+    @property
+    def panes(self) -> list[ChatPane]:
+        """The panes in use: one, or two when comparing."""
+        panes = [self.query_one("#primary", ChatPane), self.query_one("#secondary", ChatPane)]
+        return panes[: max(1, len(self.threads))]
+
+    @property
+    def prompt(self) -> Input:
+        return self.query_one("#prompt", Input)
+
+    async def on_mount(self) -> None:
+        self._show_summary()
+        self._arrange()
+        model = self._pending_model or getattr(self.tuner.settings, "default_model", None)
+        self._pending_model = None
+        if self._connection_problem() is None and model:
+            await self._new_conversation([model])
+        await self._check_connection()
+        self.prompt.focus()
+
+    async def on_screen_resume(self) -> None:
+        await self._check_connection()
+
+    def on_resize(self) -> None:
+        self._arrange()
+
+    def _arrange(self) -> None:
+        columns = self.query_one("#columns")
+        columns.set_class(self.size.width < SIDE_BY_SIDE_MIN_WIDTH, "-stacked")
+        columns.set_class(len(self.threads) > 1, "-compare")
+
+    def _show_summary(self) -> None:
+        system = self.settings.system_prompt
+        shown = " ".join(system.split()) if system else "none"
+        if len(shown) > 40:
+            shown = shown[:39] + "…"
+        self.query_one("#summary", Static).update(
+            f"{self.settings.summary()} · system: {shown} · f2 edits"
+        )
+
+    def _show_status(self) -> None:
+        status = self.query_one("#replay-status", Static)
+        replay = self.replay
+        if replay is None or self.replay_file is None:
+            status.update(self._progress)
+            return
+        state = replay.state
+        where = self._progress or f"line {min(replay.position + 1, replay.total)} of {replay.total}"
+        if state is ReplayState.DONE:
+            failed = len(replay.failed_lines())
+            tail = f" · {failed} failed" if failed else ""
+            status.update(f"replay {self.replay_file.name}: done, {replay.total} lines{tail}")
+            return
+        keys = {
+            ReplayState.READY: "ctrl+g run · ctrl+n step",
+            ReplayState.RUNNING: "ctrl+g pause · ctrl+s skip · esc stop",
+            ReplayState.PAUSED: "ctrl+g run · ctrl+n step · ctrl+s skip · esc stop",
+            ReplayState.STOPPED: "ctrl+r replays again",
+        }[state]
+        status.update(f"replay {self.replay_file.name} · {where} · {state.value} · {keys}")
+
+    # -- connection and client ---------------------------------------------------------------
+
+    def _connection_problem(self) -> str | None:
+        active = self.tuner.connection
+        if active.connection is None:
+            detail = f" ({active.problem})" if active.problem else ""
+            return f"{NO_PROFILE}{detail}"
+        return None
+
+    async def _check_connection(self) -> None:
+        problem = self._connection_problem()
+        self.prompt.disabled = problem is not None
+        primary = self.query_one("#primary", ChatPane)
+        if problem is not None:
+            if not primary.has_class("-no-connection"):
+                primary.add_class("-no-connection")
+                await primary.reset(None)
+                await primary.note(problem, error=True)
+        elif primary.has_class("-no-connection"):
+            primary.remove_class("-no-connection")
+            await primary.reset(None, "connected: ctrl+o picks a model")
+
+    def _client_or_none(self) -> AsyncOpenAI | None:
+        """The SDK client for the active connection (rebuilt when it changes), or None."""
+        from tuner.api.client import make_client
+        from tuner.api.errors import ServiceError
+
+        connection = self.tuner.connection.connection
+        if connection is None:
+            self.notify(NO_PROFILE, severity="error")
+            return None
+        if self._client is None or self._client_for is not connection:
+            try:
+                self._client = make_client(connection)
+            except ServiceError as exc:
+                self.notify(exc.message, severity="error")
+                return None
+            self._client_for = connection
+        return self._client
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+    async def _load_models(self) -> list[ChatModel]:
+        from tuner.api.chat_models import chat_model_choices
+
+        client = self._client_or_none()
+        if client is None:
+            return []
+        return await chat_model_choices(client)
+
+    # -- conversations -----------------------------------------------------------------------
+
+    async def _new_conversation(self, models: list[str], note: str | None = None) -> None:
+        """Fresh threads (and panes) for `models`; what was said before stays on disk."""
+        self.replay = None
+        self.replay_file = None
+        self._progress = ""
+        title = f"compare: {models[0]} vs {models[1]}" if len(models) > 1 else None
+        threads = [ChatThread(model, title=title) for model in models]
+        panes = [self.query_one("#primary", ChatPane), self.query_one("#secondary", ChatPane)]
+        for pane, thread in zip(panes, threads, strict=False):
+            await pane.reset(thread.model, note)
+        self.threads = threads  # only now: a turn sent before the reset would be wiped by it
+        self._arrange()
+        self._show_status()
+        self.refresh_bindings()
+
+    def use_model(self, model: str) -> None:
+        """Chat with `model` (from `app.open_chat`): a new conversation, or on mount."""
+        if not self.is_mounted:
+            self._pending_model = model
+            return
+        self.run_worker(self._new_conversation([model]), group="chat-ui")
+
+    @property
+    def busy(self) -> bool:
+        """True from the moment a send is scheduled until its worker has finished."""
+        return self._worker is not None and not self._worker.is_finished
+
+    def _listener(self, index: int) -> Callable[[ReplayEvent], None]:
+        pane = self.panes[index]
+
+        def hear(event: ReplayEvent) -> None:
+            pane.post_message(ChatPane.Event(event))
+            if index == 0 and self.replay is not None and self.active is self.replay:
+                self._track(event)
+
+        return hear
+
+    def _track(self, event: ReplayEvent) -> None:
+        """Progress of the replay, from the first column's events."""
+        if isinstance(event, LineStarted):
+            self._progress = f"line {event.index + 1} of {event.total}"
+        elif isinstance(event, LineRetrying):
+            self._progress = (
+                f"line {event.index + 1}: {event.error.message} · "
+                f"retry {event.attempt} in {event.delay:.1f}s"
+            )
+        elif isinstance(event, LineFinished | LineFailed | LineSkipped | LineStopped):
+            total = self.replay.total if self.replay else 0
+            self._progress = f"line {min(event.index + 2, total)} of {total}"
+        self._show_status()
+
+    def _group(self, lines: list[Any]) -> ReplayGroup | None:
+        from tuner.api.compare import ReplayGroup
+
+        client = self._client_or_none()
+        if client is None:
+            return None
+        replays = [
+            thread.replay(
+                client, lines, self.settings, on_event=self._listener(i), retry=self.retry
+            )
+            for i, thread in enumerate(self.threads)
+        ]
+        return ReplayGroup(replays, on_state=lambda _state: self._show_status())
+
+    def _can_send(self) -> bool:
+        problem = self._connection_problem()
+        if problem is not None:
+            self.notify(problem, severity="error")
+            return False
+        if not self.threads:
+            self.notify("Pick a model first: ctrl+o", severity="warning")
+            self.action_pick_model()
+            return False
+        if self.busy:
+            self.notify("Wait for the reply, or press esc to stop it", severity="warning")
+            return False
+        return True
+
+    @on(Input.Submitted, "#prompt")
+    def send(self, event: Input.Submitted) -> None:
+        """Send the typed message to every column's model."""
+        event.stop()
+        text = event.value.strip()
+        if not text or not self._can_send():
+            return
+        group = self._group([text])
+        if group is None:
+            return
+        event.input.value = ""
+        self._drive(group, step=False)
+
+    def _drive(self, group: ReplayGroup, *, step: bool) -> None:
+        self.active = group
+        self._worker = self._run_group(group, step)
+        self.refresh_bindings()
+        self._show_status()
+
+    @work(exclusive=True, group="chat-stream", exit_on_error=False)
+    async def _run_group(self, group: ReplayGroup, step: bool) -> None:
+        if step:
+            await group.step()
+        else:
+            await group.run()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "chat-stream" or not event.worker.is_finished:
+            return
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            message = str(error) or type(error).__name__
+            self.notify(f"The chat stopped: {message}", severity="error")
+        if self.replay is not None and self.replay.state not in _OPEN:
+            self._progress = ""
+        self.refresh_bindings()
+        self._show_status()
+
+    # -- replay ------------------------------------------------------------------------------
+
+    def _default_prompt_file(self) -> Path | None:
+        """The `.txt` highlighted in the browser, else the file replayed last."""
+        try:
+            files = self.tuner.get_screen_stack("files")
+        except KeyError:
+            files = []
+        for screen in files:
+            getter = getattr(screen, "highlighted_path", None)
+            path = getter() if callable(getter) else None
+            if isinstance(path, Path) and path.suffix.lower() == ".txt":
+                return path
+        return self.replay_file
+
+    def action_replay(self) -> None:
+        """Pick a prompt file and replay it into the conversation, line by line."""
+        from tuner.ui.modals.pick_file import PickFileModal
+
+        if not self._can_send():
+            return
+        if self.replay is not None and self.replay.state in _OPEN:
+            self.notify("A replay is loaded: esc stops it first", severity="warning")
+            return
+        modal = PickFileModal(self.tuner.start_path, default=self._default_prompt_file())
+        self.app.push_screen(modal, self.start_replay)
+
+    def start_replay(self, path: Path | None) -> None:
+        """Read `path` and start sending it (also the entry point for tests)."""
+        from tuner.api.replay import PromptFileError, read_prompt_file
+
+        if path is None or not self._can_send():
+            return
+        try:
+            lines = read_prompt_file(path)
+        except PromptFileError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not lines:
+            self.notify(f"{path.name} has no prompts (every line is empty)", severity="warning")
+            return
+        group = self._group(lines)
+        if group is None:
+            return
+        self.replay, self.replay_file = group, path
+        self._progress = ""
+        self._drive(group, step=False)
+
+    def action_run_pause(self) -> None:
+        replay = self.replay
+        if replay is None:
+            return
+        if replay.busy:
+            replay.pause()
+            self._progress = f"{self._progress} · pausing after this line".strip(" ·")
+            self._show_status()
+        elif replay.state in (ReplayState.READY, ReplayState.PAUSED) and not self.busy:
+            self._drive(replay, step=False)
+
+    def action_step(self) -> None:
+        replay = self.replay
+        paused = replay is not None and replay.state in (ReplayState.READY, ReplayState.PAUSED)
+        if replay is not None and paused and not self.busy:
+            self._drive(replay, step=True)
+
+    def action_skip(self) -> None:
+        if self.replay is not None and self.replay.state in _OPEN:
+            self.replay.skip()
+            self._show_status()
+
+    def action_stop(self) -> None:
+        """Stop the reply or replay in flight; with nothing to stop, leave the input field."""
+        stopped = False
+        if self.active is not None and self.busy:
+            self.active.stop()
+            stopped = True
+        if self.replay is not None and self.replay.state in _OPEN:
+            self.replay.stop()
+            stopped = True
+        if stopped:
+            self._show_status()
+            self.refresh_bindings()
+            return
+        if self.query_one("#params", ChatParams).has_focus_within:
+            self.prompt.focus()
+        elif self.focused is self.prompt:
+            self.query_one("#primary", ChatPane).turns.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Replay keys only while a replay is loaded (esc, which also leaves the input field,
+        is always on; the reply and the replay line say when it stops something)."""
+        replay_open = self.replay is not None and self.replay.state in _OPEN
+        if action in ("run_pause", "skip"):
+            return replay_open
+        if action == "step":
+            return replay_open and not self.busy
+        if action in ("pick_model", "compare", "replay", "history"):
+            return not replay_open  # they would refuse anyway: keep the footer for the replay
+        return True
+
+    # -- models and compare ------------------------------------------------------------------
+
+    def _loader(self) -> Callable[[], Any] | None:
+        return self._load_models if self._connection_problem() is None else None
+
+    def action_pick_model(self) -> None:
+        from tuner.ui.modals.pick_model import PickModelModal
+
+        if self.busy:
+            self.notify("Wait for the reply, or press esc to stop it", severity="warning")
+            return
+        current = self.threads[0].model if self.threads else None
+        self.app.push_screen(
+            PickModelModal(self._loader(), current=current, title="Chat with"),
+            self._model_chosen,
+        )
+
+    async def _model_chosen(self, model: str | None) -> None:
+        if not model:
+            return
+        models = [model] + [t.model for t in self.threads[1:]]
+        note = "new conversation" if len(models) == 1 else "new comparison"
+        await self._new_conversation(models, note)
+
+    def action_compare(self) -> None:
+        """Add a second model (both get every turn from now on), or go back to one."""
+        from tuner.ui.modals.pick_model import PickModelModal
+
+        if self.busy or (self.replay is not None and self.replay.state in _OPEN):
+            self.notify("Stop the reply or replay first (esc)", severity="warning")
+            return
+        if len(self.threads) > 1:
+            self.run_worker(self._new_conversation([self.threads[0].model]), group="chat-ui")
+            self.notify("Compare off: a new conversation with one model")
+            return
+        if not self.threads:
+            self.notify("Pick a model first: ctrl+o", severity="warning")
+            return
+        self.app.push_screen(
+            PickModelModal(self._loader(), title=f"Compare {self.threads[0].model} with"),
+            self._compare_chosen,
+        )
+
+    async def _compare_chosen(self, model: str | None) -> None:
+        if model and self.threads:
+            await self._new_conversation(
+                [self.threads[0].model, model], "compare: every turn goes to both models"
+            )
+
+    async def action_new_chat(self) -> None:
+        if self.busy:
+            self.notify("Stop the reply first (esc)", severity="warning")
+            return
+        if self.threads:
+            await self._new_conversation([t.model for t in self.threads], "new conversation")
+
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus()
+
+    # -- parameters --------------------------------------------------------------------------
+
+    def action_params(self) -> None:
+        params = self.query_one("#params", ChatParams)
+        if params.display:
+            params.display = False
+            self.prompt.focus()
+            return
+        params.display = True
+        params.focus_first()
+
+    @on(ChatParams.Changed)
+    def _params_changed(self, event: ChatParams.Changed) -> None:
+        self.settings = event.settings
+        self._show_summary()
+
+    # -- past conversations and export -------------------------------------------------------
+
+    def action_history(self) -> None:
+        from tuner.ui.screens.transcripts import TranscriptsModal
+
+        if self.busy or (self.replay is not None and self.replay.state in _OPEN):
+            self.notify("Stop the reply or replay first (esc)", severity="warning")
+            return
+        self.app.push_screen(TranscriptsModal(), self.reopen)
+
+    async def reopen(self, path: Path | None) -> None:
+        """Continue the conversation saved in `path`: its model, prompt, params and turns."""
+        from tuner.api.transcripts import TranscriptError, load_transcript
+
+        if path is None:
+            return
+        try:
+            transcript = load_transcript(path)
+        except TranscriptError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        header = transcript.header
+        params = dict(header.params)
+        self.settings = ChatSettings(
+            header.system_prompt,
+            params.get("temperature"),
+            params.get("frequency_penalty"),
+            params.get("presence_penalty"),
+            params.get("max_tokens"),
+        )
+        self.query_one("#params", ChatParams).load(self.settings)
+        self._show_summary()
+        await self._new_conversation([header.model])
+        self.threads = [ChatThread.resume(transcript)]
+        await self.panes[0].show_transcript(transcript)
+
+    def _export_thread(self) -> ChatThread | None:
+        if len(self.threads) > 1 and self.query_one("#secondary", ChatPane).has_focus_within:
+            return self.threads[1]
+        return self.threads[0] if self.threads else None
+
+    def action_export(self) -> None:
+        """Choose exchanges, correct replies, and write them as training examples."""
+        from tuner.api.chat_export import default_export_path
+        from tuner.api.transcripts import TranscriptError, complete_exchanges, load_transcript
+        from tuner.ui.modals.export_chat import ExportModal
+
+        thread = self._export_thread()
+        if thread is None or thread.transcript is None:
+            self.notify("Nothing to export yet: the conversation is empty", severity="warning")
+            return
+        try:
+            transcript = load_transcript(thread.transcript.path)
+        except TranscriptError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not complete_exchanges(transcript):
+            self.notify("No complete exchange to export yet", severity="warning")
+            return
+        default = default_export_path(self.tuner.start_path / "exports", transcript)
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is not None:
+                self._export(transcript, choice)
+
+        self.app.push_screen(ExportModal(transcript, default), chosen)
+
+    @work(thread=True, group="chat-export", exit_on_error=False)
+    def _export(self, transcript: Any, choice: ExportChoice) -> None:
+        from tuner.api.chat_export import export_chats
+
+        try:
+            count = export_chats(
+                [transcript],
+                choice.path,
+                edits={transcript.path: choice.edits},
+                exchanges=choice.exchanges,
+                mode=choice.mode,
+            )
+        except OSError as exc:
+            message = f"Export failed: {exc.strerror or exc}"
+            self.app.call_from_thread(self.notify, message, severity="error")
+            return
+        self.app.call_from_thread(self._exported, choice.path, count)
+
+    def _exported(self, path: Path, count: int) -> None:
+        self.notify(f"Exported {count} examples to {path}")
+        self.tuner.open_dataset(path)

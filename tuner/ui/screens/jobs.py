@@ -1,0 +1,365 @@
+"""The jobs list: every job of the profile with coloured status, refreshed while any is active.
+
+Pages come from `tuner.api.jobs.list_jobs` (newest first); reaching the last row loads the next
+older page. While a job is active the first page is re-read on a backing-off timer
+(`RefreshPolicy`: 5 s after a change, doubling to 30 s while nothing moves, stopped when nothing
+is active), so an idle list costs almost nothing. A job that reaches a terminal status is
+announced once per app (notification + terminal bell), whichever screen noticed it first.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from tuner.api.job_watch import (
+    STATUS_FILTERS,
+    JobList,
+    RefreshPolicy,
+    StatusFilter,
+    finished_summary,
+    next_in,
+    short_fine_tuned,
+    short_model,
+    status_matches,
+)
+from tuner.data.durations import format_ago, format_count, format_duration
+from tuner.ui.widgets.job_header import status_text
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.fine_tuning import FineTuningJob
+
+    from tuner.ui.app import TunerApp
+
+PAGE_SIZE = 20
+WIDE = 110  # columns from which the full ids fit
+
+_announced: weakref.WeakKeyDictionary[App[Any], set[str]] = weakref.WeakKeyDictionary()
+
+
+def announce_finished(app: App[Any], job: FineTuningJob, *, offer_chat: bool = True) -> bool:
+    """Tell the user (once per app and job) that `job` ended: a notification and the bell.
+
+    The bell reaches a user in another tmux window; the notification says what happened.
+    Returns False when this job was already announced.
+    """
+    seen = _announced.setdefault(app, set())
+    if job.id in seen:
+        return False
+    seen.add(job.id)
+    message = finished_summary(job)
+    if job.status == "succeeded" and offer_chat:
+        message += " — open the job and press o to chat with it"
+    severity = {"succeeded": "information", "failed": "error"}.get(job.status, "warning")
+    app.notify(message, title="Fine-tuning job finished", severity=severity, timeout=15)  # type: ignore[arg-type]
+    app.bell()
+    return True
+
+
+def mark_announced(app: App[Any], job_id: str) -> None:
+    """Remember a job the user already saw finish (it is not announced again)."""
+    _announced.setdefault(app, set()).add(job_id)
+
+
+def make_screen_client(app: TunerApp) -> AsyncOpenAI:
+    """A client for the app's connection (raises `ServiceError` when there is none)."""
+    from tuner.api.client import make_client
+    from tuner.api.errors import ErrorKind, ServiceError
+
+    connection = app.connection.connection
+    if connection is None:
+        raise ServiceError(ErrorKind.NO_KEY, app.connection.problem or "no profile")
+    return make_client(connection)
+
+
+def row_cells(job: FineTuningJob, now: float, wide: bool) -> list[Any]:
+    """The cells of one job's row; narrow terminals get short names."""
+    took = job.finished_at - job.created_at if job.finished_at else now - job.created_at
+    ended = job.status in ("succeeded", "failed", "cancelled")
+    took_text = format_duration(took) if (job.finished_at or not ended) else "—"
+    tokens = format_count(job.trained_tokens) if job.trained_tokens else "—"
+    if wide:
+        model = Text(job.fine_tuned_model or "—", style="green" if job.fine_tuned_model else "dim")
+        return [
+            status_text(job.status),
+            job.id,
+            job.model,
+            model,
+            format_ago(job.created_at, now),
+            took_text,
+            tokens,
+        ]
+    short = short_fine_tuned(job.fine_tuned_model)
+    name = Text(short, style="green") if short else Text(f"…{job.id[-10:]}", style="dim")
+    return [
+        status_text(job.status),
+        short_model(job.model)[:16],
+        name,
+        format_ago(job.created_at, now),
+        took_text,
+        tokens,
+    ]
+
+
+NARROW_COLUMNS = ("Status", "Base", "Model / job", "Created", "Took", "Tokens")
+WIDE_COLUMNS = ("Status", "Job", "Base model", "Fine-tuned model", "Created", "Took", "Tokens")
+
+
+class JobsScreen(Screen[None]):
+    """All jobs of the active profile; enter opens one, n starts a new one."""
+
+    CSS_PATH = "jobs.tcss"
+    TITLE = "Jobs"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_job", "New job", id="jobs.new"),
+        Binding("t", "cycle_filter", "Status filter", id="jobs.filter"),
+        Binding("r", "refresh", "Refresh", id="jobs.refresh"),
+        Binding("m", "load_more", "More", id="jobs.more", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs = JobList()
+        self.status_filter: StatusFilter = "all"
+        self._client: AsyncOpenAI | None = None
+        self._timer: Timer | None = None
+        self._interval: float | None = None
+        self._wide: bool | None = None
+        self.error: str | None = None
+
+    @property
+    def tuner(self) -> TunerApp:
+        return cast("TunerApp", self.app)
+
+    @property
+    def policy(self) -> RefreshPolicy:
+        return RefreshPolicy().scaled(self.tuner.services.poll_scale)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static(id="jobs-message")
+        yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="jobs-status")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#jobs-table", DataTable)
+
+    def on_mount(self) -> None:
+        self._set_columns(self.size.width >= WIDE)
+        if self.tuner.connection.connection is None:
+            self._no_profile()
+            return
+        self.load_first()
+
+    def _no_profile(self) -> None:
+        problem = self.tuner.connection.problem
+        message = Text("No profile: press s to set one up.", style="bold")
+        if problem:
+            message.append(f"\n{problem}", style="dim")
+        self.query_one("#jobs-message", Static).update(message)
+        self.query_one("#jobs-message").display = True
+        self.table.display = False
+        self._status("")
+
+    def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if self._client is not None:
+            client, self._client = self._client, None
+            self.app.call_later(client.close)
+
+    def on_screen_resume(self) -> None:
+        """Back from a job or the form: re-read at once (a new job may be there)."""
+        if self.jobs.loaded and self.tuner.connection.connection is not None:
+            self.action_refresh()
+
+    def on_resize(self) -> None:
+        wide = self.size.width >= WIDE
+        if wide != self._wide:
+            self._set_columns(wide)
+            self._fill()
+
+    def _client_now(self) -> AsyncOpenAI:
+        if self._client is None:
+            self._client = make_screen_client(self.tuner)
+        return self._client
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def load_first(self) -> None:
+        self._status("Loading jobs…")
+        self._fetch(None, "first")
+
+    @work(exclusive=True, group="jobs-fetch", exit_on_error=False)
+    async def _fetch(self, after: str | None, kind: str) -> tuple[str, list[Any], bool]:
+        from tuner.api.jobs import list_jobs, retrieve_job
+
+        client = self._client_now()
+        jobs, has_more = await list_jobs(client, after=after, limit=PAGE_SIZE)
+        if kind == "refresh":
+            # Active jobs older than the first page are re-read one by one (rare).
+            listed = {job.id for job in jobs}
+            for job in self.jobs.active:
+                if job.id not in listed:
+                    jobs.append(await retrieve_job(client, job.id))
+        return kind, jobs, has_more
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "jobs-fetch":
+            return
+        if event.state == WorkerState.SUCCESS:
+            kind, jobs, has_more = event.worker.result
+            self.error = None
+            if kind == "more":
+                self.jobs.append_page(jobs, has_more)
+                self._fill()
+            elif not self.jobs.loaded:
+                self.jobs.append_page(jobs, has_more)
+                for job in jobs:
+                    if job.status in ("succeeded", "failed", "cancelled"):
+                        mark_announced(self.app, job.id)
+                self._fill()
+            else:
+                update = self.jobs.refresh(jobs)
+                for job in update.finished:
+                    announce_finished(self.app, job)
+                self._fill()
+                self._schedule(changed=update.any)
+                return
+            self._schedule(changed=True)
+        elif event.state == WorkerState.ERROR:
+            self.error = str(event.worker.error)
+            self._status("")
+            self.notify(f"Could not list jobs: {self.error}", severity="error", timeout=10)
+            self._schedule(changed=False)
+
+    def _schedule(self, *, changed: bool) -> None:
+        """Plan the next refresh by the policy; none while nothing is active."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        active = bool(self.jobs.active) or self.error is not None
+        self._interval = self.policy.next_interval(self._interval, changed=changed, active=active)
+        if self._interval is not None:
+            self._timer = self.set_timer(self._interval, self._refresh_tick)
+        self._status()
+
+    def _refresh_tick(self) -> None:
+        self._timer = None
+        self._fetch(None, "refresh" if self.jobs.loaded else "first")
+
+    def action_refresh(self) -> None:
+        if self.tuner.connection.connection is None:
+            self._no_profile()
+            return
+        self._interval = None
+        self._fetch(None, "refresh" if self.jobs.loaded else "first")
+
+    def action_load_more(self) -> None:
+        after = self.jobs.next_after
+        if after is None:
+            return
+        self._status("Loading older jobs…")
+        self._fetch(after, "more")
+
+    @on(DataTable.RowHighlighted, "#jobs-table")
+    def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.table.row_count - 1 and self.jobs.next_after is not None:
+            self.action_load_more()
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _set_columns(self, wide: bool) -> None:
+        self._wide = wide
+        table = self.table
+        table.clear(columns=True)
+        for label in WIDE_COLUMNS if wide else NARROW_COLUMNS:
+            table.add_column(label, key=label)
+
+    def visible_jobs(self) -> list[FineTuningJob]:
+        return [j for j in self.jobs.ordered if status_matches(self.status_filter, j.status)]
+
+    def _fill(self) -> None:
+        """Redraw the rows, keeping the cursor on the same job."""
+        table = self.table
+        self.query_one("#jobs-message").display = False
+        table.display = True
+        selected = self.selected_job_id()
+        now = self.tuner.services.clock()
+        table.clear()
+        for job in self.visible_jobs():
+            table.add_row(*row_cells(job, now, bool(self._wide)), key=job.id)
+        if selected is not None and selected in {j.id for j in self.visible_jobs()}:
+            table.move_cursor(row=table.get_row_index(selected), animate=False)
+        if not self.jobs.ordered and self.jobs.loaded:
+            self.query_one("#jobs-message", Static).update(
+                Text("No fine-tuning jobs yet: press n to start one.", style="bold")
+            )
+            self.query_one("#jobs-message").display = True
+            table.display = False
+        self._status()
+
+    def _status(self, text: str | None = None) -> None:
+        if text is None:
+            shown = len(self.visible_jobs())
+            total = len(self.jobs.jobs)
+            noun = "job" if total == 1 else "jobs"
+            parts = [f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"]
+            parts.append(f"showing {self.status_filter} (t)")
+            if self.jobs.has_more:
+                parts.append("older: m")
+            if self._interval is not None:
+                parts.append(f"live, every {format_duration(self._interval)}")
+            if self.error:
+                parts.append(f"error: {self.error}")
+            text = " · ".join(parts)
+        self.query_one("#jobs-status", Static).update(text)
+
+    def selected_job_id(self) -> str | None:
+        table = self.table
+        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        return str(key.value) if key.value is not None else None
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_cycle_filter(self) -> None:
+        self.status_filter = cast(StatusFilter, next_in(STATUS_FILTERS, self.status_filter))
+        self._fill()
+        if not self.visible_jobs() and self.jobs.next_after is not None:
+            self.action_load_more()
+
+    @on(DataTable.RowSelected, "#jobs-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.open_job(str(event.row_key.value))
+
+    def open_job(self, job_id: str) -> None:
+        from tuner.ui.screens.job import JobScreen
+
+        self.app.push_screen(JobScreen(job_id))
+
+    def action_new_job(self) -> None:
+        from tuner.ui.screens.new_job import NewJobScreen
+
+        if self.tuner.connection.connection is None:
+            self.notify("No profile: press s to set one up", severity="warning")
+            return
+        # Start from the dataset the user last opened, if any: usually the one to train on.
+        dataset = self.tuner.last_dataset
+        path = dataset if dataset is not None and dataset.suffix == ".jsonl" else None
+        self.app.push_screen(NewJobScreen(path=path))

@@ -1,0 +1,514 @@
+"""The new-job form: base model, training / validation file, suffix, method, hyperparameters.
+
+A file is either already on the service (picked from the profile's files) or local: a local
+file is validated first (`Services.analyse`, in a thread) and uploaded with a progress bar, then
+the job is created. The cost estimate is shown before the user confirms; it needs the local
+file (an uploaded file without a local copy is not downloaded to price it). Every refusal, ours
+or the service's, is shown in the form.
+
+Entry points: `n` on the jobs screen, and `open_new_job(app, path=..., file_id=...)` (also
+`app.open_new_job(...)`) from the dataset screen's "new job from this file".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.worker import Worker, WorkerState
+
+from tuner.api.errors import ServiceError
+from tuner.api.job_form import FormError, JobForm
+from tuner.api.jobs import check_suffix
+from tuner.data.durations import format_count
+
+if TYPE_CHECKING:
+    from tuner.data.analysis import AnalysisReport
+    from tuner.data.catalog import Catalog, ModelInfo
+    from tuner.ui.app import TunerApp
+
+LOCAL = "local"
+NONE = "none"
+ESTIMATE_DELAY = 0.4  # seconds after the last keystroke in a path before analysing it
+
+
+def model_label(info: ModelInfo, today: datetime.date) -> str:
+    """`gpt-4o-mini-2024-07-18 · $3.00/1M · 65,536 tok` (limit / price as known)."""
+    price = f"${info.training_price_per_1m:,.2f}/1M" if info.training_price_per_1m else "price ?"
+    limit = f"{info.example_token_limit:,} tok" if info.example_token_limit else "limit n/p"
+    label = f"{info.id} · {price} · {limit}"
+    if info.shutdown is not None and info.shutdown <= today:
+        label += " · retired"
+    return label
+
+
+def open_new_job(app: App[Any], path: Path | None = None, file_id: str | None = None) -> None:
+    """Show the new-job form in the jobs screen, prefilled with a local file and/or its id.
+
+    `path` alone: the file is validated and uploaded on create. `file_id` (with `path` as its
+    local copy, if known): the uploaded file is used and `path` only prices the estimate.
+    """
+    tuner = cast("TunerApp", app)
+    if tuner.current_mode != "jobs" and tuner.route_available("jobs"):
+        tuner.switch_mode("jobs")
+    app.push_screen(NewJobScreen(path=path, file_id=file_id))
+
+
+class NewJobScreen(Screen[None]):
+    """A one-line-per-field form that fits 80x24."""
+
+    CSS_PATH = "new_job.tcss"
+    TITLE = "New job"
+    AUTO_FOCUS = "#model"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "create", "Create job", id="new_job.create", priority=True),
+        Binding("escape", "back", "Back", id="new_job.back"),
+    ]
+
+    class UploadProgress(Message):
+        """Bytes sent of one upload; a newer one replaces an unprocessed older one."""
+
+        def __init__(self, name: str, sent: int, total: int) -> None:
+            super().__init__()
+            self.name, self.sent, self.total = name, sent, total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, NewJobScreen.UploadProgress)
+
+    class Stage(Message):
+        """What the create worker is doing now (validating, uploading, creating)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, path: Path | None = None, file_id: str | None = None) -> None:
+        super().__init__()
+        self.initial_path = path
+        self.initial_file_id = file_id
+        # Local copies of uploaded files, to price them: file id -> path.
+        self.local_copies: dict[str, Path] = {}
+        if path is not None and file_id is not None:
+            self.local_copies[file_id] = path
+        self.report: AnalysisReport | None = None
+        self.report_key: tuple[Path, str] | None = None  # (path, encoding) analysed
+        self._estimate_timer: Timer | None = None
+        self.creating = False
+        self.error_about: str | None = None
+
+    @property
+    def tuner(self) -> TunerApp:
+        return cast("TunerApp", self.app)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.tuner.services.catalog(self.tuner.settings)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        today = datetime.date.today()
+        models = [(model_label(m, today), m.id) for m in self.catalog.models]
+        default = self.tuner.settings.default_model
+        if default not in {value for _, value in models}:
+            default = models[0][1] if models else ""
+        yield Header(icon="≡")
+        with VerticalScroll(id="form"):
+            yield from self._row(
+                "Base model", Select(models, value=default, allow_blank=False, id="model")
+            )
+            train_options: list[tuple[str, str]] = [("Local file (path below)", LOCAL)]
+            yield from self._row(
+                "Training",
+                Select(train_options, value=LOCAL, allow_blank=False, id="train-pick"),
+            )
+            yield from self._row(
+                "  local path", Input(placeholder="path/to/train.jsonl", id="train-path")
+            )
+            valid_options = [("None", NONE), ("Local file (path below)", LOCAL)]
+            yield from self._row(
+                "Validation",
+                Select(valid_options, value=NONE, allow_blank=False, id="valid-pick"),
+            )
+            yield from self._row(
+                "  local path", Input(placeholder="path/to/valid.jsonl", id="valid-path")
+            )
+            yield from self._row(
+                "Suffix", Input(placeholder="optional, e.g. support-bot", id="suffix")
+            )
+            methods = [("supervised", "supervised"), ("dpo (preference pairs)", "dpo")]
+            yield from self._row(
+                "Method", Select(methods, value="supervised", allow_blank=False, id="method")
+            )
+            with Horizontal(classes="row"):
+                yield Label("Epochs", classes="field-label")
+                yield Input(placeholder="auto", id="epochs", classes="small", compact=True)
+                yield Label("Batch", classes="mini-label")
+                yield Input(placeholder="auto", id="batch", classes="small", compact=True)
+                yield Label("LR ×", classes="mini-label")
+                yield Input(placeholder="auto", id="lr", classes="small", compact=True)
+                yield Label("Beta", classes="mini-label", id="beta-label")
+                yield Input(placeholder="auto", id="beta", classes="small", compact=True)
+            yield from self._row("Seed", Input(placeholder="random", id="seed"))
+            yield Static(id="estimate")
+            yield ProgressBar(id="upload", show_eta=False)
+            yield Static(id="form-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Create job", id="create", variant="primary", compact=True)
+                yield Button("Back", id="back", compact=True)
+        yield Footer(compact=True)
+
+    def _row(self, label: str, widget: Input | Select[Any]) -> ComposeResult:
+        if isinstance(widget, Input | Select):
+            widget.compact = True
+        with Horizontal(classes="row"):
+            yield Label(label, classes="field-label")
+            yield widget
+
+    def on_mount(self) -> None:
+        self.query_one("#upload").display = False
+        self.query_one("#beta-label").display = False
+        self.query_one("#beta").display = False
+        if self.initial_path is not None and self.initial_file_id is None:
+            self.query_one("#train-path", Input).value = self._shown_path(self.initial_path)
+        self._sync_paths()
+        self._load_files()
+        self._estimate_now()
+
+    def _shown_path(self, path: Path) -> str:
+        """The path relative to the browser's folder when it is inside it: shorter, and what
+        the user sees in the browser (typed paths are resolved against the same folder)."""
+        try:
+            return str(path.resolve().relative_to(self.tuner.start_path.resolve()))
+        except ValueError:
+            return str(path)
+
+    # -- the profile's files -------------------------------------------------------------------
+
+    @work(exclusive=True, group="files", exit_on_error=False)
+    async def _load_files(self) -> list[tuple[str, str]]:
+        from tuner.api.files import list_files
+
+        client = _client(self.tuner)
+        try:
+            files = await list_files(client)
+        finally:
+            await client.close()
+        return [(f"{f.filename} · {f.id}", f.id) for f in files if f.purpose == "fine-tune"]
+
+    def _set_file_options(self, uploaded: list[tuple[str, str]]) -> None:
+        known = {value for _, value in uploaded}
+        if self.initial_file_id and self.initial_file_id not in known:
+            name = self.initial_path.name if self.initial_path else "uploaded file"
+            uploaded.insert(0, (f"{name} · {self.initial_file_id}", self.initial_file_id))
+        train = self.query_one("#train-pick", Select)
+        chosen = train.value
+        train.set_options([("Local file (path below)", LOCAL), *uploaded])
+        if self.initial_file_id:
+            train.value = self.initial_file_id
+            self.initial_file_id = None
+        elif chosen in known:
+            train.value = chosen
+        valid = self.query_one("#valid-pick", Select)
+        chosen_valid = valid.value
+        valid.set_options([("None", NONE), ("Local file (path below)", LOCAL), *uploaded])
+        if chosen_valid in known or chosen_valid in (NONE, LOCAL):
+            valid.value = chosen_valid
+        self._sync_paths()
+        self._estimate_now()
+
+    # -- live checks ---------------------------------------------------------------------------
+
+    def _sync_paths(self) -> None:
+        self.query_one("#train-path").disabled = (
+            self.query_one("#train-pick", Select).value != LOCAL
+        )
+        self.query_one("#valid-path").disabled = (
+            self.query_one("#valid-pick", Select).value != LOCAL
+        )
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "method":
+            dpo = event.value == "dpo"
+            self.query_one("#beta-label").display = dpo
+            self.query_one("#beta").display = dpo
+        self._sync_paths()
+        self._estimate_now()
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "suffix":
+            self._check_suffix(event.value)
+        elif event.input.id in ("train-path", "epochs"):
+            # Wait for the typing to stop before analysing a file.
+            if self._estimate_timer is not None:
+                self._estimate_timer.stop()
+            self._estimate_timer = self.set_timer(ESTIMATE_DELAY, self._estimate_now)
+
+    def _check_suffix(self, value: str) -> None:
+        try:
+            check_suffix(value.strip() or None)
+        except ServiceError as exc:
+            self.show_error(exc.message, about="suffix")
+        else:
+            if self.error_about == "suffix":
+                self.show_error(None)
+
+    def show_error(self, message: str | None, *, about: str | None = None) -> None:
+        """Show (or clear) the form's one error line; `about` names the field it concerns."""
+        self.error_about = about if message else None
+        error = self.query_one("#form-error", Static)
+        error.update(Text(message, style="bold red") if message else "")
+
+    # -- the estimate --------------------------------------------------------------------------
+
+    def estimate_path(self) -> Path | None:
+        """The local file to price: the typed path, or the local copy of an uploaded file."""
+        pick = self.query_one("#train-pick", Select).value
+        if pick == LOCAL:
+            return self.typed_path("train")
+        return self.local_copies.get(str(pick))
+
+    def typed_path(self, which: str) -> Path | None:
+        """The path typed for `which` (train / valid); relative to the browser's folder."""
+        text = self.query_one(f"#{which}-path", Input).value.strip()
+        if not text:
+            return None
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else self.tuner.start_path / path
+
+    def model_info(self) -> ModelInfo | None:
+        model = self.query_one("#model", Select).value
+        return self.catalog.resolve(str(model)).info if isinstance(model, str) else None
+
+    def _estimate_now(self) -> None:
+        self._estimate_timer = None
+        estimate = self.query_one("#estimate", Static)
+        path = self.estimate_path()
+        if path is None:
+            if self.query_one("#train-pick", Select).value == LOCAL:
+                estimate.update(Text("Cost: type the training file's path.", style="dim"))
+            else:
+                estimate.update(
+                    Text(
+                        "Cost: the estimate needs the local file; this one is only on the "
+                        "service (open it from the dataset screen to price it).",
+                        style="dim",
+                    )
+                )
+            return
+        if not path.is_file():
+            estimate.update(Text(f"Cost: no such file: {path}", style="yellow"))
+            return
+        model = str(self.query_one("#model", Select).value)
+        resolution = self.catalog.resolve(model)
+        key = (path.resolve(), resolution.encoding)
+        if self.report is not None and self.report_key == key:
+            self._show_estimate()
+            return
+        estimate.update(Text(f"Cost: analysing {path.name}…", style="dim"))
+        self._analyse(path, model)
+
+    @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
+    def _analyse(self, path: Path, model: str) -> tuple[tuple[Path, str], AnalysisReport]:
+        report = self.tuner.services.analyse(path, model, catalog=self.catalog)
+        return (path.resolve(), report.encoding), report
+
+    def _show_estimate(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        text = Text("Cost: ", style="bold")
+        if not report.valid:
+            first = report.errors[0]
+            where = f"line {first.line}: " if first.line else ""
+            text.append(
+                f"{report.path.name} has {len(report.errors)} error(s) ({where}{first.message})",
+                style="red",
+            )
+            self.query_one("#estimate", Static).update(text)
+            return
+        try:
+            epochs = JobForm("m", epochs=self.query_one("#epochs", Input).value).hyperparameters()
+            chosen = epochs.n_epochs if isinstance(epochs.n_epochs, int) else None
+        except FormError:
+            chosen = None
+        estimate = report.reprice(self.model_info(), chosen)
+        text.append(estimate.cost_text, style="bold green")
+        text.append(
+            f"  {report.examples} examples · {format_count(estimate.billed_tokens)} tokens/epoch"
+            f" · {estimate.epochs} epochs{' (auto)' if chosen is None else ''}"
+            f" · {format_count(estimate.trained_tokens)} trained"
+        )
+        if not report.exact_tokens:
+            text.append(" · approximate", style="yellow")
+        self.query_one("#estimate", Static).update(text)
+
+    # -- creating ------------------------------------------------------------------------------
+
+    def form(self) -> JobForm:
+        def value(widget_id: str) -> str:
+            return self.query_one(f"#{widget_id}", Input).value
+
+        method = str(self.query_one("#method", Select).value)
+        return JobForm(
+            model=str(self.query_one("#model", Select).value),
+            method="dpo" if method == "dpo" else "supervised",
+            suffix=value("suffix"),
+            epochs=value("epochs"),
+            batch_size=value("batch"),
+            learning_rate_multiplier=value("lr"),
+            beta=value("beta"),
+            seed=value("seed"),
+        )
+
+    def _file_choice(self, which: str) -> tuple[str | None, Path | None]:
+        """(file id, None) for an uploaded file, (None, path) for a local one, (None, None)."""
+        pick = self.query_one(f"#{which}-pick", Select).value
+        if pick == LOCAL:
+            return None, self.typed_path(which)
+        if pick == NONE or pick is Select.NULL:
+            return None, None
+        return str(pick), None
+
+    def action_create(self) -> None:
+        if self.creating:
+            return
+        try:
+            form = self.form()
+            form.check()
+            train_id, train_path = self._file_choice("train")
+            valid_id, valid_path = self._file_choice("valid")
+            if train_id is None and train_path is None:
+                raise FormError("training", "Pick an uploaded training file or type a local path")
+            for path in (train_path, valid_path):
+                if path is not None and not path.is_file():
+                    raise FormError("file", f"No such file: {path}")
+        except ServiceError as exc:
+            self.show_error(exc.message, about=getattr(exc, "field", None))
+            return
+        self.show_error(None)
+        self.creating = True
+        self.query_one("#create", Button).disabled = True
+        self._create(form, train_id, train_path, valid_id, valid_path)
+
+    @work(exclusive=True, group="create", exit_on_error=False)
+    async def _create(
+        self,
+        form: JobForm,
+        train_id: str | None,
+        train_path: Path | None,
+        valid_id: str | None,
+        valid_path: Path | None,
+    ) -> str:
+        from tuner.api.jobs import create_job
+
+        if train_path is not None:
+            train_id = await self._validate_and_upload(train_path, form.model)
+        if valid_path is not None:
+            valid_id = await self._validate_and_upload(valid_path, form.model)
+        assert train_id is not None
+        self.post_message(self.Stage("Creating the job…"))
+        client = _client(self.tuner)
+        try:
+            job = await create_job(client, form.to_spec(train_id, valid_id))
+        finally:
+            await client.close()
+        return job.id
+
+    async def _validate_and_upload(self, path: Path, model: str) -> str:
+        import asyncio
+
+        self.post_message(self.Stage(f"Checking {path.name}…"))
+        report = self.report if self.report is not None and self.report.path == path else None
+        if report is None or report.path.resolve() != path.resolve():
+            report = await asyncio.to_thread(
+                self.tuner.services.analyse, path, model, catalog=self.catalog
+            )
+        if not report.valid:
+            first = report.errors[0]
+            where = f" (line {first.line}: {first.message})" if first.line else f" ({first})"
+            raise FormError("file", f"{path.name} has {len(report.errors)} error(s){where}")
+        connection = self.tuner.connection.connection
+        assert connection is not None
+        self.post_message(self.Stage(f"Uploading {path.name}…"))
+        return await self.tuner.services.upload(
+            connection,
+            path,
+            lambda sent, total: self.post_message(self.UploadProgress(path.name, sent, total)),
+        )
+
+    @on(Stage)
+    def _stage(self, message: Stage) -> None:
+        self.query_one("#form-error", Static).update(Text(message.text, style="bold"))
+
+    @on(UploadProgress)
+    def _progress(self, message: UploadProgress) -> None:
+        bar = self.query_one("#upload", ProgressBar)
+        bar.display = True
+        bar.update(total=max(1, message.total), progress=message.sent)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if event.state == WorkerState.SUCCESS:
+            if group == "files":
+                self._set_file_options(list(event.worker.result))
+            elif group == "estimate":
+                self.report_key, self.report = event.worker.result
+                self._show_estimate()
+            elif group == "create":
+                self._created(str(event.worker.result))
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            message = error.message if isinstance(error, ServiceError) else str(error)
+            if group == "files":
+                self.notify(f"Could not list uploaded files: {message}", severity="warning")
+            elif group == "estimate":
+                self.query_one("#estimate", Static).update(
+                    Text(f"Cost: could not analyse the file: {message}", style="yellow")
+                )
+            elif group == "create":
+                self.creating = False
+                self.query_one("#create", Button).disabled = False
+                self.query_one("#upload").display = False
+                self.show_error(message)
+
+    def _created(self, job_id: str) -> None:
+        from tuner.ui.screens.job import JobScreen
+
+        self.creating = False
+        self.notify(f"Created job {job_id}")
+        self.app.switch_screen(JobScreen(job_id, just_created=True))
+
+    @on(Button.Pressed, "#create")
+    def _create_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_create()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
+    def action_back(self) -> None:
+        with contextlib.suppress(Exception):
+            self.workers.cancel_group(self, "create")
+        self.dismiss()
+
+
+def _client(app: TunerApp) -> Any:
+    from tuner.ui.screens.jobs import make_screen_client
+
+    return make_screen_client(app)

@@ -1,0 +1,244 @@
+"""One conversation column: the model's name and running cost, then the turns as they stream.
+
+The pane does not talk to the service. Whoever drives the conversation (the chat screen's
+worker, running a `ReplayGroup`) posts each `ReplayEvent` to the pane as a `ChatPane.Event`
+message; the pane handles them in order, in its own message loop. Reply text is appended with
+`Markdown.get_stream()` / `MarkdownStream.write()`, which batches fragments when tokens arrive
+faster than the Markdown widget can re-render, instead of re-rendering the whole reply per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from tuner.api.replay import (
+    LineDelta,
+    LineFailed,
+    LineFinished,
+    LineRetrying,
+    LineSkipped,
+    LineStarted,
+    LineStopped,
+    ReplayEvent,
+)
+from tuner.data.chat_cost import UsageTotals, describe_totals, describe_turn, price_turn
+
+if TYPE_CHECKING:
+    from tuner.api.transcripts import Transcript
+    from tuner.data.catalog import Catalog
+
+
+STREAMING = "… esc stops"
+
+
+class ChatTurn(Vertical):
+    """One message: who said it, the text (Markdown for replies), and a status line."""
+
+    def __init__(self, role: str, author: str, text: str = "", *, status: str = "") -> None:
+        super().__init__(classes=f"turn -{role}")
+        self.role = role
+        self.author = author
+        self.text = text
+        self._status = status
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.author, classes="author", markup=False)
+        if self.role == "assistant":
+            yield Markdown(self.text, classes="body")
+        else:
+            yield Static(self.text, classes="body", markup=False)
+        yield Static(self._status, classes="status", markup=False)
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(".body", Markdown)
+
+    def set_status(self, text: str, state: str | None = None) -> None:
+        """Show `text` under the message; `state` (stopped, failed, skipped) adds a style."""
+        self._status = text
+        if self.is_mounted:
+            self.query_one(".status", Static).update(text)
+        for name in ("stopped", "failed", "skipped", "retrying"):
+            self.set_class(name == state, f"-{name}")
+
+
+class ChatPane(Vertical):
+    """A model's side of the conversation. `model` is shown in the title with the totals."""
+
+    class Event(Message):
+        """A replay event for this pane (posted by the screen's replay callback)."""
+
+        def __init__(self, event: ReplayEvent) -> None:
+            super().__init__()
+            self.event = event
+
+    def __init__(self, catalog: Catalog, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.catalog = catalog
+        self.model: str | None = None
+        self.totals = UsageTotals()
+        self._reply: ChatTurn | None = None
+        self._reply_index: int | None = None
+        self._stream: MarkdownStream | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="pane-title", markup=False)
+        yield VerticalScroll(classes="turns")
+
+    def on_mount(self) -> None:
+        self._show_title()
+
+    @property
+    def turns(self) -> VerticalScroll:
+        return self.query_one(".turns", VerticalScroll)
+
+    @property
+    def streaming(self) -> bool:
+        return self._stream is not None
+
+    def replies(self) -> list[ChatTurn]:
+        return list(self.query("ChatTurn.-assistant").results(ChatTurn))
+
+    def _show_title(self) -> None:
+        name = self.model or "no model"
+        self.query_one(".pane-title", Static).update(f"{name} · {describe_totals(self.totals)}")
+
+    # -- whole-pane changes ------------------------------------------------------------------
+
+    async def reset(self, model: str | None, note: str | None = None) -> None:
+        """Start over (a new conversation): no turns, zero totals, an optional note."""
+        await self._end_stream()
+        self.model = model
+        self.totals = UsageTotals()
+        self._reply = None
+        await self.turns.remove_children()
+        if note:
+            await self.note(note)
+        self._show_title()
+
+    async def note(self, text: str, *, error: bool = False) -> None:
+        """A line of information in the conversation (never sent to the model)."""
+        await self.turns.mount(Static(text, classes="note -error" if error else "note"))
+        self.turns.scroll_end(animate=False)
+
+    async def show_transcript(self, transcript: Transcript) -> None:
+        """Render a saved conversation (to continue it) with its recorded usage."""
+        await self.reset(transcript.header.model)
+        widgets: list[ChatTurn] = []
+        for turn in transcript.turns:
+            if turn.role == "user":
+                widgets.append(ChatTurn("user", "you", turn.content))
+            elif turn.role == "assistant":
+                cost = price_turn(
+                    self.catalog,
+                    turn.model or transcript.header.model,
+                    turn.prompt_tokens,
+                    turn.completion_tokens,
+                )
+                status = "stopped" if turn.partial else describe_turn(cost)
+                self.totals.add(cost)
+                reply = ChatTurn("assistant", self.model or "model", turn.content, status=status)
+                if turn.partial:
+                    reply.add_class("-stopped")
+                widgets.append(reply)
+        await self.turns.mount_all(widgets)
+        await self.note(f"reopened {transcript.path.name}: new turns are added to it")
+        self._show_title()
+
+    # -- the stream --------------------------------------------------------------------------
+
+    async def on_chat_pane_event(self, message: ChatPane.Event) -> None:
+        message.stop()
+        event = message.event
+        if isinstance(event, LineStarted):
+            await self._started(event)
+        elif isinstance(event, LineDelta):
+            if self._stream is not None and self._reply is not None:
+                self._reply.text += event.text
+                await self._stream.write(event.text)
+        elif isinstance(event, LineFinished):
+            await self._finished(event)
+        elif isinstance(event, LineRetrying):
+            if self._reply is not None:
+                self._reply.set_status(
+                    f"{event.error.message} · retry {event.attempt} in {event.delay:.1f}s",
+                    "retrying",
+                )
+        elif isinstance(event, LineFailed):
+            await self._end_stream()
+            if self._reply is not None:
+                self._reply.set_status(f"failed, skipped: {event.error.message}", "failed")
+        elif isinstance(event, LineStopped):
+            await self._end_stream()
+            if self._reply is not None:
+                self._reply.set_status("stopped", "stopped")
+        elif isinstance(event, LineSkipped):
+            await self._skipped(event)
+
+    async def _started(self, event: LineStarted) -> None:
+        await self._end_stream()
+        if event.attempt == 0 or self._reply is None or self._reply_index != event.index:
+            who = "you" if event.total == 1 else f"you · line {event.index + 1} of {event.total}"
+            prompt = ChatTurn("user", who, event.line.text)
+            self._reply = ChatTurn("assistant", self.model or "model", status=STREAMING)
+            self._reply_index = event.index
+            await self.turns.mount_all([prompt, self._reply])
+        else:  # a retry: the reply starts again from nothing
+            self._reply.text = ""
+            await self._reply.body.update("")
+            self._reply.set_status(STREAMING, None)
+        self.turns.scroll_end(animate=False)
+        self.turns.anchor()
+        self._stream = Markdown.get_stream(self._reply.body)
+
+    async def _finished(self, event: LineFinished) -> None:
+        await self._end_stream()
+        reply = event.reply
+        cost = price_turn(
+            self.catalog,
+            reply.model or self.model or "",
+            reply.prompt_tokens,
+            reply.completion_tokens,
+        )
+        self.totals.add(cost)
+        if self._reply is not None:
+            if self._reply.text != reply.text:  # never expected; the record wins
+                self._reply.text = reply.text
+                await self._reply.body.update(reply.text)
+            suffix = " · cut at max tokens" if reply.finish_reason == "length" else ""
+            self._reply.set_status(describe_turn(cost) + suffix)
+        self._reply = None
+        self._show_title()
+        self.turns.scroll_end(animate=False)
+
+    async def _skipped(self, event: LineSkipped) -> None:
+        if self._reply is not None and self._reply_index == event.index:
+            await self._end_stream()
+            self._reply.set_status("skipped", "skipped")
+            self._reply = None
+        else:
+            await self.note(f"line {event.index + 1} skipped")
+
+    async def _end_stream(self) -> None:
+        """Stop the Markdown stream and make sure the reply shows every fragment received."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            await stream.stop()
+        except asyncio.CancelledError:
+            # `MarkdownStream.stop()` cancels its updater; if that task had not started yet,
+            # awaiting it raises here. Only a cancellation of this handler itself is ours.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+        reply = self._reply
+        if reply is not None and reply.body.source != reply.text:
+            await reply.body.update(reply.text)

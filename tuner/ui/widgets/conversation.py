@@ -1,0 +1,316 @@
+"""The preview of one example: its turns as a conversation, or the line's JSON, never a traceback.
+
+`build_preview` turns a line's bytes into a Rich renderable: role-coloured turns (the system
+prompt set apart), tool calls and tool results as their own blocks, weight-0 assistant turns
+marked as not trained, images as placeholders, preference (DPO) examples as input, preferred
+and non-preferred outputs. Long turns wrap; only pathological sizes are cut, and the cut says
+how much was left out. `ConversationView` shows it in a scrollable pane.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from tuner.data.problems import Problem
+
+# The raw view pretty-prints at most this much; more is cut with a note saying how much.
+RAW_LIMIT = 64 * 1024
+# One turn shows at most this many characters (a base64 blob is not worth wrapping).
+TURN_LIMIT = 50_000
+# Lines longer than this are not parsed for the preview: their start is shown raw.
+PARSE_LIMIT = 4 * 1024 * 1024
+
+ROLE_STYLES = {
+    "system": "bold magenta",
+    "developer": "bold magenta",
+    "user": "bold cyan",
+    "assistant": "bold green",
+    "tool": "bold yellow",
+    "function": "bold yellow",
+}
+ROLE_LABEL_WIDTH = 10
+
+
+def size_text(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:,.1f} MB"
+    if n >= 1000:
+        return f"{n / 1e3:,.1f} KB"
+    return f"{n:,} bytes"
+
+
+def _cut(text: str, limit: int) -> tuple[str, str | None]:
+    if len(text) <= limit:
+        return text, None
+    return text[:limit], f"… ({len(text) - limit:,} more characters)"
+
+
+def _image_placeholder(part: dict[str, Any]) -> str:
+    image = part.get("image_url")
+    url = image.get("url") if isinstance(image, dict) else image
+    if isinstance(url, str) and url.startswith("data:"):
+        return f"[image: inline data, {size_text(len(url))}]"
+    if isinstance(url, str):
+        shown = url if len(url) <= 80 else url[:77] + "…"
+        return f"[image: {shown}]"
+    return "[image]"
+
+
+def _content(content: Any) -> Text:
+    """A message's content as wrapped text: string, list of parts, or anything else as JSON."""
+    text = Text()
+    if content is None:
+        return text
+    if isinstance(content, str):
+        body, note = _cut(content, TURN_LIMIT)
+        text.append(body)
+        if note:
+            text.append("\n" + note, style="dim")
+        return text
+    if isinstance(content, list):
+        for i, part in enumerate(content):
+            if i:
+                text.append("\n")
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                text.append(_image_placeholder(part), style="italic dim")
+            elif isinstance(part, dict) and isinstance(part.get("text"), str):
+                text.append_text(_content(part["text"]))
+            elif isinstance(part, dict) and isinstance(part.get("refusal"), str):
+                text.append("refusal: ", style="italic")
+                text.append(part["refusal"])
+            else:
+                text.append(_compact(part), style="dim")
+        return text
+    return Text(_compact(content), style="dim")
+
+
+def _compact(value: Any) -> str:
+    try:
+        shown = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        shown = repr(value)
+    return _cut(shown, TURN_LIMIT)[0]
+
+
+def _call_text(name: Any, arguments: Any) -> Text:
+    args = arguments if isinstance(arguments, str) else _compact(arguments)
+    text = Text("→ ", style="yellow")
+    text.append(str(name) if name is not None else "?", style="bold yellow")
+    text.append("(")
+    text.append(_cut(args, TURN_LIMIT)[0])
+    text.append(")")
+    return text
+
+
+def _turns(table: Table, messages: Any, label_suffix: str = "") -> None:
+    if not isinstance(messages, list):
+        table.add_row(Text("?", style="bold red"), Text("(no message list)", style="dim"))
+        return
+    for message in messages:
+        if not isinstance(message, dict):
+            table.add_row(Text("?", style="bold red"), Text(_compact(message), style="dim"))
+            continue
+        role = message.get("role")
+        role_name = role if isinstance(role, str) else "?"
+        style = ROLE_STYLES.get(role_name, "bold red")
+        label = Text(role_name.upper() + label_suffix, style=style)
+        body = _content(message.get("content"))
+        if role_name == "system":
+            body.stylize("italic")
+        untrained = role_name == "assistant" and message.get("weight", 1) == 0
+        if untrained:
+            body.stylize("dim")
+            body = Text.assemble(("weight 0 · not trained\n", "italic dim"), body)
+        if message.get("name"):
+            body = Text.assemble((f"name: {message['name']}\n", "dim"), body)
+        if role_name == "tool" and message.get("tool_call_id"):
+            body = Text.assemble((f"result of {message['tool_call_id']}\n", "dim"), body)
+        if isinstance(message.get("refusal"), str):
+            body.append(("\n" if body else "") + "refusal: " + message["refusal"], style="italic")
+        calls = message.get("tool_calls")
+        if isinstance(calls, list):
+            for call in calls:
+                function = call.get("function") if isinstance(call, dict) else None
+                if isinstance(function, dict):
+                    call_line = _call_text(function.get("name"), function.get("arguments"))
+                else:
+                    call_line = Text(_compact(call), style="yellow")
+                if isinstance(call, dict) and call.get("id"):
+                    call_line.append(f"  [{call['id']}]", style="dim")
+                body.append("\n" if body else "")
+                body.append_text(call_line)
+        function_call = message.get("function_call")
+        if isinstance(function_call, dict):
+            body.append("\n" if body else "")
+            body.append_text(_call_text(function_call.get("name"), function_call.get("arguments")))
+        if not body:
+            body = Text("(empty)", style="dim")
+        table.add_row(label, body)
+
+
+def _grid() -> Table:
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(no_wrap=True, width=ROLE_LABEL_WIDTH)
+    table.add_column(ratio=1, overflow="fold")
+    return table
+
+
+def _section(title: str, style: str) -> Text:
+    return Text(title, style=style)
+
+
+def problem_lines(problems: Iterable[Problem]) -> list[Text]:
+    out = []
+    for p in problems:
+        mark, style = ("✗", "bold red") if p.is_error else ("!", "bold yellow")
+        where = f" (message {p.message_index})" if p.message_index is not None else ""
+        line = Text.assemble((f"{mark} {p.code}", style), f"{where}: {p.message}")
+        out.append(line)
+    return out
+
+
+def _decode(raw: bytes) -> tuple[str, bool]:
+    """Text for display; the flag is False when bytes were not UTF-8 (shown replaced)."""
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace"), False
+
+
+def _raw_block(raw: bytes, total: int, pretty: bool) -> list[RenderableType]:
+    """The line as text: pretty JSON when it parses and is small, else the bytes as they are."""
+    parts: list[RenderableType] = []
+    shown = raw[:RAW_LIMIT]
+    if pretty and total <= RAW_LIMIT:
+        try:
+            obj = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError):
+            pass
+        else:
+            text = json.dumps(obj, indent=2, ensure_ascii=False)
+            parts.append(Text(text, overflow="fold"))
+            return parts
+    decoded, ok = _decode(shown)
+    if not ok:
+        parts.append(Text("(bytes that are not UTF-8 are shown as �)", style="italic dim"))
+    parts.append(Text(decoded, overflow="fold"))
+    if total > len(shown):
+        parts.append(Text(f"… ({size_text(total - len(shown))} more)", style="bold dim"))
+    return parts
+
+
+def build_preview(
+    line: int,
+    raw: bytes,
+    total: int,
+    problems: Sequence[Problem] = (),
+    tokens: int | None = None,
+    *,
+    show_raw: bool = False,
+) -> RenderableType:
+    """The preview of line `line`, whose first bytes are `raw` out of `total`.
+
+    Problems of the line come first. `show_raw` shows the line's JSON (pretty-printed when
+    small enough) instead of the conversation. Never raises on any input.
+    """
+    head = Text.assemble((f"line {line:,}", "bold"))
+    parts: list[RenderableType] = [*problem_lines(problems)]
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if total > PARSE_LIMIT or show_raw:
+        head.append(f" · {size_text(total)}", style="dim")
+        if show_raw:
+            head.append(" · raw JSON (r: conversation)", style="dim")
+        return Group(head, *parts, *_raw_block(body, total, pretty=show_raw))
+    if not body.strip():
+        head.append(" · blank line", style="dim")
+        return Group(head, *parts, Text("(nothing on this line)", style="dim"))
+    try:
+        obj = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        head.append(" · not UTF-8", style="dim")
+        if not problems:
+            parts.append(Text("This line holds bytes that are not UTF-8.", style="bold red"))
+        return Group(head, *parts, *_raw_block(body, total, pretty=False))
+    except ValueError:
+        head.append(" · not an example", style="dim")
+        if not problems:
+            parts.append(Text("This line is not valid JSON.", style="bold red"))
+        return Group(head, *parts, *_raw_block(body, total, pretty=False))
+    if tokens is not None:
+        head.append(f" · {tokens:,} tokens", style="dim")
+    if not isinstance(obj, dict):
+        head.append(" · not an example", style="dim")
+        return Group(head, *parts, *_raw_block(body, total, pretty=True))
+    table = _grid()
+    if "messages" in obj:
+        messages = obj.get("messages")
+        count = len(messages) if isinstance(messages, list) else 0
+        head.append(f" · chat · {count} message{'s' if count != 1 else ''}", style="dim")
+        _tools_row(table, obj)
+        _turns(table, messages)
+    elif "input" in obj or "preferred_output" in obj or "non_preferred_output" in obj:
+        head.append(" · preference (DPO)", style="dim")
+        source = obj.get("input")
+        table.add_row(_section("INPUT", "bold"), Text(""))
+        if isinstance(source, dict):
+            _tools_row(table, source)
+            _turns(table, source.get("messages"))
+        else:
+            table.add_row(Text("?", style="bold red"), Text(_compact(source), style="dim"))
+        table.add_row(_section("PREFERRED", "bold green"), Text("✓ the output to learn"))
+        _turns(table, obj.get("preferred_output"))
+        table.add_row(_section("REJECTED", "bold red"), Text("✗ the output to avoid"))
+        _turns(table, obj.get("non_preferred_output"), "")
+    else:
+        head.append(" · not an example", style="dim")
+        return Group(head, *parts, *_raw_block(body, total, pretty=True))
+    head.append(" · r: raw JSON", style="dim")
+    return Group(head, *parts, table)
+
+
+def _tools_row(table: Table, obj: dict[str, Any]) -> None:
+    names = []
+    for key in ("tools", "functions"):
+        items = obj.get(key)
+        if isinstance(items, list):
+            for item in items:
+                function = item.get("function", item) if isinstance(item, dict) else None
+                name = function.get("name") if isinstance(function, dict) else None
+                names.append(str(name) if name else "?")
+    if names:
+        table.add_row(Text("TOOLS", style="bold yellow"), Text(", ".join(names), style="yellow"))
+
+
+class ConversationView(VerticalScroll):
+    """A scrollable pane showing `build_preview`'s result."""
+
+    DEFAULT_CSS = """
+    ConversationView {
+        height: 1fr;
+        padding: 0 1;
+    }
+    ConversationView > #conversation-body {
+        width: 1fr;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="conversation-body")
+
+    def show(self, renderable: RenderableType) -> None:
+        self.query_one("#conversation-body", Static).update(renderable)
+        self.scroll_home(animate=False)
+
+    @property
+    def body(self) -> Static:
+        return self.query_one("#conversation-body", Static)

@@ -1,0 +1,157 @@
+"""The top of the job screen: status, models, files, resolved hyperparameters, progress, error.
+
+Everything comes from the job as the service last returned it (hyperparameters "as resolved by
+the service": once a job runs, "auto" becomes the values it chose) plus the follower's state,
+so the user can tell "the job is quiet" from "tuner lost the connection".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tuner.api.follower import FollowState, FollowStatus
+from tuner.api.metrics import MetricPoint
+from tuner.data.durations import format_ago, format_count, format_duration, format_until
+
+if TYPE_CHECKING:
+    from openai.types.fine_tuning import FineTuningJob
+
+STATUS_STYLES: dict[str, str] = {
+    "validating_files": "magenta",
+    "queued": "magenta",
+    "running": "bold cyan",
+    "paused": "bold yellow",
+    "succeeded": "bold green",
+    "failed": "bold red",
+    "cancelled": "yellow",
+}
+STATUS_WORDS: dict[str, str] = {"validating_files": "validating"}
+
+
+def status_text(status: str) -> Text:
+    """A job status, coloured the same way in the list and on the job screen."""
+    return Text(STATUS_WORDS.get(status, status), style=STATUS_STYLES.get(status, ""))
+
+
+def resolved_hyperparameters(job: FineTuningJob) -> tuple[str, dict[str, Any]]:
+    """(method, hyperparameters) as the service reports them: the method's block, else the
+    legacy top-level `hyperparameters`."""
+    method = job.method
+    kind = method.type if method is not None and method.type else "supervised"
+    block = getattr(method, kind, None) if method is not None else None
+    hyper = getattr(block, "hyperparameters", None) if block is not None else None
+    if hyper is None:
+        hyper = job.hyperparameters
+    values = hyper.model_dump(exclude_none=True) if hyper is not None else {}
+    return kind, values
+
+
+def _hyper_text(values: dict[str, Any]) -> str:
+    names = (
+        ("n_epochs", "epochs"),
+        ("batch_size", "batch"),
+        ("learning_rate_multiplier", "lr×"),
+        ("beta", "beta"),
+    )
+    parts = [f"{label} {values[key]}" for key, label in names if key in values]
+    return " · ".join(parts) or "auto"
+
+
+def follow_text(status: FollowStatus | None) -> Text:
+    """ "● following", "↻ reconnecting… (error, attempt n)", "✓ finished", "✗ stopped: …"."""
+    if status is None:
+        return Text("○ starting", style="dim")
+    if status.state is FollowState.FOLLOWING:
+        return Text("● following live", style="green")
+    if status.state is FollowState.RECONNECTING:
+        text = Text("↻ reconnecting…", style="bold yellow")
+        if status.error is not None:
+            text.append(f" {status.error.message} (attempt {status.attempt})", style="yellow")
+        return text
+    if status.state is FollowState.FINISHED:
+        return Text("✓ finished: every event shown", style="dim")
+    message = status.error.message if status.error is not None else "stopped"
+    return Text(f"✗ not following: {message}", style="bold red")
+
+
+class JobHeader(Static):
+    """Job facts in five to seven short lines; `show()` redraws from the latest job."""
+
+    DEFAULT_CSS: ClassVar[str] = """
+    JobHeader {
+        height: auto; padding: 0 1; background: $boost;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Loading job…", id=id)
+        self.job: FineTuningJob | None = None
+
+    def show(
+        self,
+        job: FineTuningJob,
+        *,
+        now: float,
+        follow: FollowStatus | None,
+        last_point: MetricPoint | None = None,
+    ) -> None:
+        self.job = job
+        self.update(self.describe(job, now=now, follow=follow, last_point=last_point))
+
+    @staticmethod
+    def describe(
+        job: FineTuningJob,
+        *,
+        now: float,
+        follow: FollowStatus | None,
+        last_point: MetricPoint | None = None,
+    ) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append_text(status_text(job.status))
+        text.append(f"  {job.id}", style="bold")
+        text.append("  ")
+        text.append_text(follow_text(follow))
+        text.append("\nmodel   ", style="dim")
+        text.append(job.model)
+        if job.fine_tuned_model:
+            text.append("\nresult  ", style="dim")
+            text.append(job.fine_tuned_model, style="green")
+        text.append("\nfiles   ", style="dim")
+        text.append(f"train {job.training_file}")
+        if job.validation_file:
+            text.append(f" · valid {job.validation_file}")
+        method, values = resolved_hyperparameters(job)
+        text.append("\nhyper   ", style="dim")
+        text.append(f"{method} · {_hyper_text(values)}")
+        if job.seed is not None:
+            text.append(f" · seed {job.seed}", style="dim")
+        text.append("\nprogress", style="dim")
+        text.append(" ")
+        text.append(_progress(job, now, last_point))
+        if job.error is not None and (job.error.code or job.error.message):
+            error = job.error
+            text.append("\nerror   ", style="bold red")
+            text.append(f"{error.code or 'error'}: ", style="bold red")
+            text.append(error.message or "", style="red")
+            if error.param:
+                text.append(f" (param: {error.param})", style="red")
+        return text
+
+
+def _progress(job: FineTuningJob, now: float, last_point: MetricPoint | None) -> str:
+    parts = [f"created {format_ago(job.created_at, now)}"]
+    if last_point is not None and last_point.total_steps:
+        parts.append(f"step {last_point.step}/{last_point.total_steps}")
+    if job.finished_at:
+        parts.append(f"took {format_duration(job.finished_at - job.created_at)}")
+    elif job.status not in ("failed", "cancelled", "succeeded"):
+        parts.append(f"running for {format_duration(now - job.created_at)}")
+    if job.trained_tokens:
+        parts.append(f"{format_count(job.trained_tokens)} tokens trained")
+    if job.estimated_finish and not job.finished_at:
+        parts.append(f"finish {format_until(job.estimated_finish, now)}")
+    return " · ".join(parts)

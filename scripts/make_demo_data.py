@@ -290,18 +290,24 @@ def tool_call(rng: random.Random, lang: str, index: int) -> dict[str, object]:
 
 
 def examples(rng: random.Random, count: int) -> list[dict[str, object]]:
+    """`count` distinct examples: templates without placeholders would otherwise repeat, and a
+    demo file full of duplicate warnings would teach the wrong lesson."""
     out: list[dict[str, object]] = []
+    seen: set[str] = set()
     i = 0
     while len(out) < count:
         lang = "tr" if i % 2 == 0 else "en"
         kind = i % 10
         if kind == 3:
-            out.append(multi(rng, lang, rng.choice(MULTI_TR if lang == "tr" else MULTI_EN)))
+            example = multi(rng, lang, rng.choice(MULTI_TR if lang == "tr" else MULTI_EN))
         elif kind == 7:
-            out.append(tool_call(rng, lang, i))
+            example = tool_call(rng, lang, i)
         else:
-            out.append(single(rng, lang, rng.choice(SINGLE_TR if lang == "tr" else SINGLE_EN)))
+            example = single(rng, lang, rng.choice(SINGLE_TR if lang == "tr" else SINGLE_EN))
         i += 1
+        if dumps(example) not in seen:
+            seen.add(dumps(example))
+            out.append(example)
     return out
 
 

@@ -352,3 +352,18 @@ async def test_export_corrected_replay_opens_in_the_dataset_screen(
         report = analyse_file(out, None)
         assert report.valid
         assert TEST_KEY not in out.read_text() + screen.threads[0].transcript.path.read_text()
+
+
+async def test_opening_chat_with_a_model_puts_the_cursor_in_the_message_box(
+    datasets: Path, emulator: Emulator
+) -> None:
+    """From a job's "try model" the user types next; focus left elsewhere ate the keys."""
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        screen.query_one("#primary", ChatPane).turns.focus()
+        app.action_show("files")
+        await pilot.pause()
+        screen = await open_chat(pilot, "gpt-4.1-nano-2025-04-14")
+        await pilot.pause()
+        assert app.focused is screen.prompt

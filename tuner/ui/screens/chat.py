@@ -238,6 +238,7 @@ class ChatScreen(Screen[None]):
         self._arrange()
         self._show_status()
         self.refresh_bindings()
+        self.prompt.focus()  # a new conversation starts with typing
 
     def use_model(self, model: str) -> None:
         """Chat with `model` (from `app.open_chat`): a new conversation, or on mount."""

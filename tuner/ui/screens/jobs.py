@@ -122,7 +122,8 @@ class JobsScreen(Screen[None]):
     TITLE = "Jobs"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_job", "New job", id="jobs.new"),
-        Binding("t", "cycle_filter", "Status filter", id="jobs.filter"),
+        # `t` is named in the status line ("showing all (t)"), which leaves the footer room.
+        Binding("t", "cycle_filter", "Status filter", id="jobs.filter", show=False),
         Binding("r", "refresh", "Refresh", id="jobs.refresh"),
         Binding("m", "load_more", "More", id="jobs.more", show=False),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,19 +21,17 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
-DATA_MODULES = [
-    "tuner.data.problems",
-    "tuner.data.lines",
-    "tuner.data.rules",
-    "tuner.data.file_rules",
-    "tuner.data.convert",
-    "tuner.data.encodings",
-    "tuner.data.tokens",
-    "tuner.data.catalog",
-    "tuner.data.estimate",
-    "tuner.data.stats",
-    "tuner.data.analysis",
-]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules(package: str) -> list[str]:
+    """Every module of a tuner package, found on disk so a new module is checked too."""
+    folder = ROOT.joinpath(*package.split("."))
+    return sorted(f"{package}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__")
+
+
+DATA_MODULES = _modules("tuner.data")
+API_MODULES = _modules("tuner.api")
 
 
 @pytest.mark.parametrize("module", DATA_MODULES)
@@ -41,6 +40,16 @@ def test_data_layer_imports_neither_textual_nor_openai(module: str) -> None:
     assert "textual" not in loaded
     assert "openai" not in loaded
     assert "tuner.api" not in loaded
+
+
+@pytest.mark.parametrize("module", API_MODULES)
+def test_api_layer_imports_no_textual(module: str) -> None:
+    loaded = _modules_after(f"import {module}")
+    assert "textual" not in loaded
+
+
+def test_the_lists_are_not_empty() -> None:
+    assert "tuner.data.analysis" in DATA_MODULES and "tuner.api.follower" in API_MODULES
 
 
 def test_cli_help_does_not_import_the_heavy_stack() -> None:

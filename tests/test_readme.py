@@ -24,3 +24,15 @@ def test_readme_opens_with_the_two_commands() -> None:
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci_lines[-1] == _readme_commands()[1]
+
+
+def test_readme_shows_the_screenshots_that_exist() -> None:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\(screenshots/([\w.-]+\.svg)\)", text))
+    on_disk = {p.name for p in (ROOT / "screenshots").glob("*.svg")}
+    assert shown, "the README shows no screenshot"
+    assert shown <= on_disk, f"missing: {shown - on_disk}"
+    screens = {"files", "dataset", "new-job", "jobs", "job", "chat", "settings", "help"}
+    assert {name.removesuffix(".svg") for name in shown} >= screens

@@ -21,6 +21,16 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
 
+SAMPLING_PARAMS = ("temperature", "frequency_penalty", "presence_penalty", "max_tokens")
+
+
+def sampling_params(source: object) -> dict[str, Any]:
+    """The sampling parameters set on `source` (a request, the chat settings); None is unset,
+    and an unset parameter is left out so the service's own default applies."""
+    values = {name: getattr(source, name) for name in SAMPLING_PARAMS}
+    return {name: value for name, value in values.items() if value is not None}
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     """One request: the conversation so far (`messages`, without the system prompt) and params."""
@@ -35,13 +45,7 @@ class ChatRequest:
 
     def params(self) -> dict[str, Any]:
         """The sampling parameters that are set (for the request and for transcript headers)."""
-        values = {
-            "temperature": self.temperature,
-            "frequency_penalty": self.frequency_penalty,
-            "presence_penalty": self.presence_penalty,
-            "max_tokens": self.max_tokens,
-        }
-        return {key: value for key, value in values.items() if value is not None}
+        return sampling_params(self)
 
     def api_messages(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.chat import ChatRequest
+from tuner.api.chat import ChatRequest, sampling_params
 from tuner.api.replay import PromptLine, PromptReplay, ReplayEvent
 from tuner.api.retry import RetryPolicy
 from tuner.api.transcripts import Transcript, TranscriptWriter
@@ -49,13 +49,7 @@ class ChatSettings:
 
     def params(self) -> dict[str, Any]:
         """The parameters that are set, as the request and the transcript header take them."""
-        values = {
-            "temperature": self.temperature,
-            "frequency_penalty": self.frequency_penalty,
-            "presence_penalty": self.presence_penalty,
-            "max_tokens": self.max_tokens,
-        }
-        return {key: value for key, value in values.items() if value is not None}
+        return sampling_params(self)
 
     def summary(self) -> str:
         """`temp 0.7 · freq 0 · pres 0 · max 200`, with `—` for the service default."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,44 @@ def test_refused_user_file_falls_back_to_builtin(tmp_path: Path) -> None:
     counter, resolution = counter_for_model("gpt-4o-mini", default_catalog(), bad)
     assert counter.encoding_name == "o200k_base" and not counter.approximate
     assert str(bad) in (resolution.notice or "")
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+def test_long_texts_are_counted_in_segments_exactly(name: str) -> None:
+    """A 100 MB content must not become a 30-million-int list; the segments add up exactly."""
+    from tuner.data.tokens import split_at_piece_starts
+
+    enc = load_encoding(name)
+    words = [
+        "Merhaba",
+        "dünya!",
+        "  çift",
+        "boşluk",
+        "\n\nyeni",
+        "satır",
+        "can't",
+        "12345",
+        "ÇOK",
+        "güzel.",
+        "x" * 50,
+        "<|endoftext|>",
+        "naïve",
+        "日本語",
+        "  ",
+        "\t",
+        "ok",
+    ]
+    rng = random.Random(5)
+    text = " ".join(rng.choice(words) for _ in range(40_000))
+    parts = list(split_at_piece_starts(text, size=997))
+    assert "".join(parts) == text and len(parts) > 100
+    assert sum(len(enc.encode_ordinary(p)) for p in parts) == len(enc.encode_ordinary(text))
+    assert list(split_at_piece_starts("a" * 5000, size=100)) == ["a" * 5000]  # no safe cut
+
+
+def test_a_huge_content_is_counted_like_a_small_one() -> None:
+    catalog = default_catalog()
+    counter, _ = counter_for_model("gpt-4o-mini-2024-07-18", catalog)
+    text = "kelime ve söz " * 200_000  # 2.8 M characters: the segmented path
+    enc = load_encoding("o200k_base")
+    assert counter.count_text(text) == len(enc.encode_ordinary(text))

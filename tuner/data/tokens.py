@@ -30,7 +30,7 @@ pool per call) was 5-15x slower, per example or over the whole set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -59,6 +59,52 @@ class ExampleTokens:
 
 _CACHE_MAX_CHARS = 1024
 _CACHE_MAX_ENTRIES = 4096
+
+
+# Texts longer than this are encoded in segments: tiktoken returns a list of every token, and a
+# 100 MB string would make a list of 30 million ints (over a gigabyte) just to be counted.
+_SEGMENT_CHARS = 1 << 20
+
+
+def split_at_piece_starts(text: str, size: int = _SEGMENT_CHARS) -> Iterator[str]:
+    """`text` cut into segments of about `size` characters whose token counts add up exactly.
+
+    Each cut is made just before a single space that follows a non-space character and precedes
+    a letter. The split patterns of cl100k_base and o200k_base always start a new piece there
+    (" word"), and BPE never merges across pieces, so encoding the segments one by one gives the
+    same tokens as encoding the whole. Where no such place exists, a segment runs on until one
+    does (a text with no spaces at all stays whole).
+    """
+    start, n = 0, len(text)
+    while n - start > size:
+        cut = _piece_start_before(text, start + 1, start + size)
+        if cut < 0:
+            cut = _piece_start_after(text, start + size)
+        if cut < 0:
+            break
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
+def _is_piece_start(text: str, i: int) -> bool:
+    return 0 < i < len(text) - 1 and not text[i - 1].isspace() and text[i + 1].isalpha()
+
+
+def _piece_start_before(text: str, lo: int, hi: int) -> int:
+    """The last safe cut in [lo, hi), or -1."""
+    i = text.rfind(" ", lo, hi)
+    while i >= 0 and not _is_piece_start(text, i):
+        i = text.rfind(" ", lo, i)
+    return i
+
+
+def _piece_start_after(text: str, lo: int) -> int:
+    """The first safe cut at or after `lo`, or -1."""
+    i = text.find(" ", lo)
+    while i >= 0 and not _is_piece_start(text, i):
+        i = text.find(" ", i + 1)
+    return i
 
 
 def approximate_token_count(text: str) -> int:
@@ -96,6 +142,8 @@ class TokenCounter:
                 # dataset; remembering short strings skips their BPE work. Bounded so a file of
                 # unique texts costs at most a few MB.
                 if len(text) > _CACHE_MAX_CHARS:
+                    if len(text) > _SEGMENT_CHARS:
+                        return sum(len(encode(part)) for part in split_at_piece_starts(text))
                     return len(encode(text))
                 n = cache.get(text)
                 if n is None:

@@ -56,3 +56,12 @@ def test_cli_help_does_not_import_the_heavy_stack() -> None:
     loaded = _modules_after("import tuner.cli; tuner.cli.build_parser()")
     for heavy in ("textual", "openai", "tiktoken"):
         assert heavy not in loaded, heavy
+
+
+def test_spawned_workers_do_not_start_tuner_again() -> None:
+    """multiprocessing's spawn re-runs `python -m tuner`'s main module as `__mp_main__`."""
+    code = "import runpy; runpy.run_module('tuner', run_name='__mp_main__'); print('ok')"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "ok"

@@ -148,3 +148,29 @@ def test_empty_file(tmp_path: Path) -> None:
     report = analyse_file(path, MODEL)
     assert [p.code for p in report.errors] == ["empty_file"]
     assert report.examples == 0 and report.stats.n == 0 and report.epochs == 0
+
+
+def test_parallel_run_from_an_app_thread_with_captured_stderr(tmp_path: Path) -> None:
+    """In the app, workers are spawned from a thread while Textual has replaced sys.stderr with
+    a capture whose fileno() is -1; spawning used to fail ("bad value(s) in fds_to_keep").
+    A fresh interpreter, so no resource tracker is running yet."""
+    import subprocess
+    import sys
+
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(200)])
+    code = f"""
+import sys, threading
+class Capture:
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): return -1
+sys.stderr = Capture()
+from tuner.data.analysis import analyse_file
+result = {{}}
+thread = threading.Thread(target=lambda: result.update(r=analyse_file({str(path)!r}, workers=2)))
+thread.start(); thread.join()
+print(result["r"].examples)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "200"

@@ -13,12 +13,14 @@ import gc
 import itertools
 import multiprocessing
 import os
+import sys
 import threading
 from array import array
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 from tuner.data.catalog import Catalog, ModelInfo, Resolution, default_catalog
@@ -273,6 +275,30 @@ def _run_chunks(
     return results
 
 
+_tracker_lock = threading.Lock()
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker against a stderr that has a file descriptor.
+
+    The tracker hands its child `sys.stderr.fileno()`. Inside a Textual app sys.stderr is a
+    capture object whose fileno() is -1, and spawning fails with "bad value(s) in
+    fds_to_keep". Once started, the tracker is reused by every later pool.
+    """
+    try:
+        if sys.stderr is not None and sys.stderr.fileno() >= 0:
+            return
+    except (AttributeError, OSError, ValueError):
+        pass
+    with _tracker_lock:
+        captured = sys.stderr
+        sys.stderr = sys.__stderr__
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = captured
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Fork when it is safe, so workers share the vocabulary the parent already loaded.
 
@@ -282,6 +308,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     """
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
+    _start_resource_tracker()
     return multiprocessing.get_context("spawn")
 
 

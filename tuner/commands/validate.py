@@ -146,7 +146,7 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
         w("  no example could be counted\n")
     est = report.estimate
     w(f"\nEstimate for {report.model}\n")
-    w(f"  {report.epochs} epochs x {report.billed_tokens:,} billed tokens")
+    w(f"  {_count(report.epochs, 'epoch')} x {report.billed_tokens:,} billed tokens")
     w(f" = {est.trained_tokens:,} trained tokens\n")
     if est.cost_usd is not None and est.price_per_1m is not None:
         w(f"  at ${est.price_per_1m:,.2f} per 1M tokens: ${est.cost_usd:,.2f}\n")

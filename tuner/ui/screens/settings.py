@@ -135,7 +135,9 @@ class SettingsScreen(Screen[None]):
                     classes="hint",
                 )
                 yield DataTable(id="prices", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        # ctrl+p still opens the palette (help lists it); its footer hint would push Help and
+        # Quit off an 80-column footer.
+        yield Footer(compact=True, show_command_palette=False)
 
     def _row(self, name: str) -> ComposeResult:
         with Horizontal(classes="row"):

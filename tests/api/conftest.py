@@ -70,3 +70,21 @@ def train_file(tmp_path: Path) -> Path:
 def bad_train_file(tmp_path: Path) -> Path:
     """Valid JSONL that the service fails the job for: fewer than 10 examples."""
     return write_jsonl(tmp_path / "small.jsonl", [chat_example(i) for i in range(3)])
+
+
+async def train_model(client: object, train_file: Path, suffix: str) -> object:
+    """Upload `train_file`, fine-tune the base model on it, and wait for success (the emulator's
+    fast clock makes this about a tenth of a second); returns the finished job."""
+    import asyncio
+
+    from tuner.api.files import upload_file
+    from tuner.api.jobs import JobSpec, create_job, retrieve_job
+
+    uploaded = await upload_file(client, train_file)
+    job = await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", uploaded.id, suffix=suffix))
+    for _ in range(400):
+        job = await retrieve_job(client, job.id)
+        if job.status == "succeeded":
+            return job
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"job {job.id} did not succeed: {job.status}")

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from tuner.api.chat_models import chat_model_choices, is_chat_model
-from tuner.api.files import upload_file
-from tuner.api.jobs import JobSpec, create_job, retrieve_job
+
+from .conftest import train_model
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
 async def test_choices_in_picker_order(client, service_env, train_file) -> None:
-    uploaded = await upload_file(client, train_file)
-    job = await create_job(client, JobSpec(MODEL, uploaded.id, suffix="pick"))
-    for _ in range(400):
-        job = await retrieve_job(client, job.id)
-        if job.status == "succeeded":
-            break
-        await asyncio.sleep(0.01)
-    assert job.status == "succeeded"
+    job = await train_model(client, train_file, "pick")
     models = await chat_model_choices(client)
     kinds = [m.kind for m in models]
     assert models[0].id == job.fine_tuned_model

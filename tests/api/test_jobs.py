@@ -25,6 +25,8 @@ from tuner.api.jobs import (
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator
 
+from .conftest import train_model
+
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
@@ -136,16 +138,7 @@ async def test_pause_resume_cancel(train_file: Path) -> None:
 
 
 async def test_list_chat_models_puts_fine_tuned_first(client, service_env, train_file) -> None:
-    import asyncio
-
-    uploaded = await upload_file(client, train_file)
-    job = await create_job(client, JobSpec(MODEL, uploaded.id, suffix="chat"))
-    for _ in range(400):
-        job = await retrieve_job(client, job.id)
-        if job.status == "succeeded":
-            break
-        await asyncio.sleep(0.01)
-    assert job.status == "succeeded"
+    job = await train_model(client, train_file, "chat")
     models = await list_chat_models(client)
     assert models[0].id == job.fine_tuned_model
     assert models[0].kind == "fine_tuned"

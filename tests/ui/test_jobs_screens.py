@@ -98,6 +98,15 @@ async def start_job(emulator: Emulator, path: Path, **spec: Any) -> str:
         return (await create_job(client, JobSpec(MODEL, uploaded.id, **spec))).id
 
 
+async def open_job_screen(app: TunerApp, pilot: Pilot[Any], job_id: str) -> JobScreen:
+    """Open `job_id` the way the jobs list does and return its screen once it is shown."""
+    app.open_job(job_id)
+    await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+    screen = app.screen
+    assert isinstance(screen, JobScreen)
+    return screen
+
+
 def server_ids(emulator: Emulator, job_id: str) -> list[str]:
     return [event["id"] for event in emulator.server_events(job_id)]
 
@@ -326,10 +335,7 @@ async def test_failed_job_shows_its_error(tmp_path: Path, slow_emu: Emulator) ->
     app = jobs_app(tmp_path, emu)
     async with app.run_test(size=(80, 24)) as pilot:
         rung = count_bells(app)
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: screen.job is not None)
         assert screen.job is not None and screen.job.status == "validating_files"
         emu.advance(10)  # validation fails while the user watches
@@ -348,10 +354,7 @@ async def test_controls_ask_first_and_refuse_cleanly(tmp_path: Path, slow_emu: E
     slow_emu.advance(20)  # running, mid-training
     app = jobs_app(tmp_path, slow_emu)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
 
         async def answer(key: str, control: str, yes: bool) -> None:
@@ -386,10 +389,7 @@ async def test_service_refusal_is_shown_readably(tmp_path: Path, slow_emu: Emula
     slow_emu.advance(20)
     app = jobs_app(tmp_path, slow_emu)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
         slow_emu.advance(3600)  # finished behind the screen's back: the service refuses
         await pilot.press("x")
@@ -405,10 +405,7 @@ async def test_faults_show_reconnecting_and_lose_nothing(tmp_path: Path, emu: Em
     emu.faults.add(Fault(r"/events", drop_connection=True, times=2))
     app = jobs_app(tmp_path, emu)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: FollowState.RECONNECTING in screen.follow_states)
         await wait_until(pilot, lambda: finished(screen))
         ids = [e.id for e in screen.log_view.events]
@@ -420,10 +417,7 @@ async def test_reconnecting_is_visible_in_the_header(tmp_path: Path, slow_emu: E
     job_id = await start_job(slow_emu, write_jsonl(tmp_path / "train.jsonl", 20))
     app = jobs_app(tmp_path, slow_emu, poll_scale=0.05)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: screen.job is not None and screen.log_view.events)
         slow_emu.faults.add(Fault(r"/events", status=500, times=1000))
         header = screen.query_one("#job-header")
@@ -442,10 +436,7 @@ async def test_reopening_shows_history_once_and_marks_what_is_new(
     slow_emu.advance(15)
     app = jobs_app(tmp_path, slow_emu)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(
             pilot, lambda: len(screen.log_view.events) == len(server_ids(slow_emu, job_id))
         )
@@ -471,10 +462,7 @@ async def test_log_filter_follow_and_chart_toggle(tmp_path: Path, emu: Emulator)
     job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 20))
     app = jobs_app(tmp_path, emu)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: finished(screen))
         log = screen.log_view
         await pilot.press("e")
@@ -502,10 +490,7 @@ async def test_checkpoint_opens_chat_when_chat_exists(tmp_path: Path, emu: Emula
     opened: list[str] = []
     app.open_chat = lambda model: opened.append(model)  # type: ignore[attr-defined]
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_job(job_id)
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
-        screen = app.screen
-        assert isinstance(screen, JobScreen)
+        screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: finished(screen) and len(screen.checkpoints) == 3)
         await pilot.press("k")
         screen.checkpoint_table.focus()

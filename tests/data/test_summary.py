@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tuner.data.summary import MAX_SUMMARY_BYTES, format_size, summarise_line
+from tuner.data.durations import format_size
+from tuner.data.summary import MAX_SUMMARY_BYTES, summarise_line
 
 
 def line(obj: object) -> bytes:

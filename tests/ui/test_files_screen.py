@@ -12,7 +12,7 @@ from tuner.ui.modals import ConfirmModal, ReportModal
 from tuner.ui.screens.dataset import DatasetScreen
 from tuner.ui.screens.files import FilesScreen, count_file
 from tuner.ui.services import ConversionSummary, MemorySettingsStore, Services
-from tuner.ui.widgets.data_tree import DataTree, FileFacts, facts_text, human_size
+from tuner.ui.widgets.data_tree import DataTree, FileFacts, facts_text
 
 
 def fake_services() -> tuple[Services, FakeServices]:
@@ -263,7 +263,5 @@ def test_count_file_reports_unreadable(tmp_path: Path) -> None:
 
 
 def test_labels() -> None:
-    assert human_size(512) == "512 B"
-    assert human_size(1536) == "1.5 KB"
     assert "…" in facts_text(FileFacts(size=10)).plain
     assert "3 ln" in facts_text(FileFacts(size=10, lines=3)).plain

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tuner.data.durations import format_size
+
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
     from openai.types import FileObject
@@ -112,19 +114,10 @@ class StderrProgress:
         if percent == self._last:
             return
         self._last = percent
-        self.stream.write(f"\r{self.label}: {percent:3d}% of {_size(total)}")
+        self.stream.write(f"\r{self.label}: {percent:3d}% of {format_size(total)}")
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"
 
 
 def check_training_file(path: Path) -> list[str]:

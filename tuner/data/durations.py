@@ -68,3 +68,14 @@ def format_count(value: int | None) -> str:
             digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
             return f"{scaled:.{digits}f}{suffix}"
     return str(value)
+
+
+def format_size(n: int) -> str:
+    """Bytes for people: `812 B`, `3.4 KB`, `100 MB`, `1.2 GB` (decimal units)."""
+    if n < 1000:
+        return f"{n} B"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        if n < scale * 1000 or unit == "GB":
+            value = n / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{n} B"  # pragma: no cover - the loop always returns

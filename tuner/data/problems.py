@@ -38,6 +38,11 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def located(self) -> str:
+        """`line 12: message`, or the message alone for a finding about the whole file: the one
+        way every screen and command names where a problem is."""
+        return f"line {self.line:,}: {self.message}" if self.line is not None else self.message
+
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of `tuner validate --json`."""
         return {

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from tuner.data.durations import format_size
+
 BOM = b"\xef\xbb\xbf"
 
 # A line longer than this is not parsed for the list: a 100 MB line would freeze the row.
@@ -112,14 +114,3 @@ def summarise_line(raw: bytes) -> ExampleSummary:
         return ExampleSummary(" ".join([*letters, "→", "A|A"]), _one_line(first_user))
     keys = ", ".join(str(k) for k in list(obj)[:3]) or "no keys"
     return ExampleSummary("", f"(no messages: {keys})", bad=True)
-
-
-def format_size(n: int) -> str:
-    """Bytes for people: `812 B`, `3.4 KB`, `100 MB`, `1.2 GB` (decimal units)."""
-    if n < 1000:
-        return f"{n} B"
-    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
-        if n < scale * 1000 or unit == "GB":
-            value = n / scale
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{n} B"  # pragma: no cover - the loop always returns

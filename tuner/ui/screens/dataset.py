@@ -261,10 +261,10 @@ class DatasetScreen(Screen[None]):
 
     def _summarise(self, line: int) -> ExampleSummary:
         """The list row of `line`: called from `render_line`, only for rows on screen."""
+        from tuner.data.durations import format_size
         from tuner.data.summary import (
             MAX_SUMMARY_BYTES,
             ExampleSummary,
-            format_size,
             summarise_line,
         )
 

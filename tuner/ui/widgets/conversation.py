@@ -20,6 +20,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tuner.data.durations import format_size
+
 if TYPE_CHECKING:
     from tuner.data.problems import Problem
 
@@ -41,14 +43,6 @@ ROLE_STYLES = {
 ROLE_LABEL_WIDTH = 10
 
 
-def size_text(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1e6:,.1f} MB"
-    if n >= 1000:
-        return f"{n / 1e3:,.1f} KB"
-    return f"{n:,} bytes"
-
-
 def _cut(text: str, limit: int) -> tuple[str, str | None]:
     if len(text) <= limit:
         return text, None
@@ -59,7 +53,7 @@ def _image_placeholder(part: dict[str, Any]) -> str:
     image = part.get("image_url")
     url = image.get("url") if isinstance(image, dict) else image
     if isinstance(url, str) and url.startswith("data:"):
-        return f"[image: inline data, {size_text(len(url))}]"
+        return f"[image: inline data, {format_size(len(url))}]"
     if isinstance(url, str):
         shown = url if len(url) <= 80 else url[:77] + "…"
         return f"[image: {shown}]"
@@ -205,7 +199,7 @@ def _raw_block(raw: bytes, total: int, pretty: bool) -> list[RenderableType]:
         parts.append(Text("(bytes that are not UTF-8 are shown as �)", style="italic dim"))
     parts.append(Text(decoded, overflow="fold"))
     if total > len(shown):
-        parts.append(Text(f"… ({size_text(total - len(shown))} more)", style="bold dim"))
+        parts.append(Text(f"… ({format_size(total - len(shown))} more)", style="bold dim"))
     return parts
 
 
@@ -227,7 +221,7 @@ def build_preview(
     parts: list[RenderableType] = [*problem_lines(problems)]
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     if total > PARSE_LIMIT or show_raw:
-        head.append(f" · {size_text(total)}", style="dim")
+        head.append(f" · {format_size(total)}", style="dim")
         if show_raw:
             head.append(" · raw JSON (r: conversation)", style="dim")
         return Group(head, *parts, *_raw_block(body, total, pretty=show_raw))

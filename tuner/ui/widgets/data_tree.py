@@ -20,6 +20,7 @@ from textual.widgets import DirectoryTree
 from textual.widgets.directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
+from tuner.data.durations import format_size
 from tuner.ui.services import ValidationSummary
 
 DATA_SUFFIXES = frozenset({".jsonl", ".json", ".txt"})
@@ -36,16 +37,6 @@ class FileFacts:
     validating: bool = False
 
 
-def human_size(size: int) -> str:
-    """1536 -> "1.5 KB": short enough for a tree label."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"  # pragma: no cover - unreachable
-
-
 def facts_text(facts: FileFacts | None) -> Text:
     """The dim suffix after a file name: `18.2 KB · 60 lines · ✓ valid`."""
     text = Text()
@@ -56,7 +47,7 @@ def facts_text(facts: FileFacts | None) -> Text:
         return text
     parts: list[str] = []
     if facts.size is not None:
-        parts.append(human_size(facts.size))
+        parts.append(format_size(facts.size))
     parts.append("…" if facts.lines is None else f"{facts.lines:,} ln")
     text.append("  " + " · ".join(parts), style="dim")
     if facts.validating:

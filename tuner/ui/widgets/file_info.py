@@ -7,8 +7,9 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
+from tuner.data.durations import format_size
 from tuner.ui.services import plural
-from tuner.ui.widgets.data_tree import FileFacts, human_size
+from tuner.ui.widgets.data_tree import FileFacts
 
 HINTS = {
     ".jsonl": "enter opens · v validates",
@@ -51,7 +52,7 @@ def describe(path: Path | None, root: Path, facts: FileFacts | None, is_dir: boo
         text.append(facts.problem, style="red")
         return text
     rows = [
-        ("size", human_size(facts.size) if facts.size is not None else "…"),
+        ("size", format_size(facts.size) if facts.size is not None else "…"),
         ("lines", f"{facts.lines:,}" if facts.lines is not None else "counting…"),
     ]
     for label, value in rows:

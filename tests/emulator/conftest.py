@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -52,6 +56,53 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         time.sleep(0.01)
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def raw_request(emu: Emulator, data: bytes, timeout: float = 10.0) -> RawResponse:
+    """Send `data` as it is (a request the SDK would never make) and read one response."""
+    with socket.create_connection((emu.host, emu.port), timeout=timeout) as sock:
+        sock.sendall(data)
+        # The request is all there is: the server sees its end (unless it hung up already).
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_WR)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        body = response.read()
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return RawResponse(response.status, headers, body)
+
+
+def request_bytes(
+    method: str,
+    path: str,
+    body: bytes = b"",
+    *,
+    host: str = "127.0.0.1",
+    headers: dict[str, str | None] | None = None,
+) -> bytes:
+    """An HTTP/1.1 request with the test key; `headers` may override, add or (None) drop any."""
+    fields: dict[str, str | None] = {
+        "Host": host,
+        "Authorization": f"Bearer {API_KEY}",
+        "Connection": "close",
+    }
+    if body:
+        fields["Content-Length"] = str(len(body))
+    fields.update(headers or {})
+    head = f"{method} {path} HTTP/1.1\r\n" + "".join(
+        f"{k}: {v}\r\n" for k, v in fields.items() if v is not None
+    )
+    return (head + "\r\n").encode("latin-1") + body
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from tuner.emulator.checks import default_training_file_checker
+from tuner.data.analysis import analyse_file
+from tuner.emulator.checks import default_training_file_checker, review_training_file
 
 from .conftest import chat_rows
 
@@ -29,3 +31,16 @@ def test_refusals_name_the_problem() -> None:
     assert "Line 1: " in (default_training_file_checker(b"[1]\n" + chat_rows(12)) or "")
     assert "messages" in (default_training_file_checker(b'{"prompt": "x"}\n' + chat_rows(12)) or "")
     assert "UTF-8" in (default_training_file_checker(chat_rows(12) + b"\xff\xfe\n") or "")
+
+
+def test_a_review_counts_and_bills_for_the_jobs_model(tmp_path: Path) -> None:
+    path = tmp_path / "file-abc"  # stored files are named by id, not by the user's name
+    path.write_bytes(chat_rows(12))
+    review = review_training_file(path, "gpt-3.5-turbo-1106")
+    report = analyse_file(path, "gpt-3.5-turbo-1106")
+    assert (review.error, review.examples) == (None, 12)
+    assert review.billed_tokens == report.billed_tokens > 0
+    path.write_bytes(chat_rows(9))
+    refused = review_training_file(path, "gpt-4o-mini-2024-07-18")
+    assert refused.error is not None and refused.error.startswith("Invalid file format.")
+    assert "file-abc" not in refused.error and "The training file" in refused.error

@@ -163,3 +163,32 @@ def test_errors(emu: Emulator, http: httpx2.Client) -> None:
     check("ErrorResponse", http.get("/models").json())
     bad = http.post("/chat/completions", json={"model": "nope", "messages": [{"role": "user"}]})
     check("ErrorResponse", bad.json())
+
+
+def test_refusals_added_for_safety_and_catalog(emu: Emulator, http: httpx2.Client) -> None:
+    """Host and Origin refusals, malformed bodies, retired and unknown models: ErrorResponse."""
+    foreign = httpx2.get(f"{emu.base_url}/models", headers={"Host": "evil.example"})
+    assert foreign.status_code == 421
+    check("ErrorResponse", foreign.json())
+    cross = http.get("/models", headers={"Origin": "http://evil.example"})
+    assert cross.status_code == 403
+    check("ErrorResponse", cross.json())
+    nested = http.post("/chat/completions", content=b"[" * 100 + b"]" * 100)
+    assert nested.status_code == 400
+    check("ErrorResponse", nested.json())
+    train = _upload(http, chat_rows(10))["id"]
+    for model, code in (("gpt-3.5-turbo-0613", "model_retired"), ("gpt-9", "model_not_found")):
+        refused = http.post("/fine_tuning/jobs", json={"model": model, "training_file": train})
+        assert refused.json()["error"]["code"] == code
+        check("ErrorResponse", refused.json())
+
+
+def test_azure_v1(emu: Emulator) -> None:
+    v1 = httpx2.Client(base_url=emu.azure_v1_base_url, headers={"api-key": API_KEY})
+    check("ListModelsResponse", v1.get("/models").json())
+    messages = [{"role": "user", "content": "hello"}]
+    reply = v1.post("/chat/completions", json={"model": "gpt-4o-mini", "messages": messages})
+    check("CreateChatCompletionResponse", reply.json())
+    missing = v1.post("/chat/completions", json={"model": "ft:nope", "messages": messages})
+    assert missing.status_code == 404
+    check("ErrorResponse", missing.json())

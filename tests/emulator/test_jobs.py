@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 
 import openai
 import pytest
@@ -11,8 +13,11 @@ from openai import OpenAI
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
+from tuner.cli import main
+from tuner.data.analysis import analyse_file
+from tuner.data.estimate import default_epochs
 from tuner.emulator import Emulator
-from tuner.emulator.jobs import FIRST_STEP_AT, STARTED_AT, VALIDATED_AT
+from tuner.emulator.jobs import FIRST_STEP_AT, STARTED_AT, VALIDATED_AT, resolve_hyperparameters
 
 from .conftest import assert_no_extras, chat_rows, wait_for
 
@@ -156,7 +161,7 @@ def test_metrics_are_deterministic_for_a_seed(emu: Emulator, client: OpenAI) -> 
     train = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune").id
     losses = []
     for _ in range(2):
-        job = client.fine_tuning.jobs.create(model="gpt-4.1-nano", training_file=train, seed=3)
+        job = client.fine_tuning.jobs.create(model="gpt-4.1-mini", training_file=train, seed=3)
         _finish(client, job.id)
         losses.append([e["data"] for e in emu.server_events(job.id) if e["type"] == "metrics"])
     assert losses[0] == losses[1]
@@ -208,8 +213,8 @@ def test_dpo_job(emu: Emulator, client: OpenAI) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "param", "fragment"),
     [
-        ({"model": "gpt-5-ultra"}, "model", "not available for fine-tuning"),
-        ({"model": "gpt-3.5-turbo-0613"}, "model", "not available for fine-tuning"),
+        ({"model": "gpt-5-ultra"}, "model", "does not exist"),
+        ({"model": "gpt-3.5-turbo-0613"}, "model", "retired"),
         ({"training_file": "file-missing"}, "training_file", "file-missing"),
         ({"suffix": "x" * 65}, "suffix", "maximum is 64"),
         ({"suffix": "a:b"}, "suffix", "may only contain"),
@@ -228,7 +233,7 @@ def test_create_refusals(
     body = caught.value.body
     assert isinstance(body, dict) and body["param"] == param
     if param == "model":
-        assert caught.value.code == "model_not_available"
+        assert caught.value.code in ("model_not_found", "model_retired")
 
 
 def test_file_with_the_wrong_purpose_is_refused(client: OpenAI) -> None:
@@ -292,3 +297,72 @@ def test_pause_freezes_progress_and_resume_continues(
     assert slow_client.fine_tuning.jobs.retrieve(job.id).status == "succeeded"
     messages = [e["message"] for e in slow_emu.server_events(job.id)]
     assert "Fine-tuning job paused" in messages and "Fine-tuning job resumed" in messages
+
+
+def _varied_rows(count: int) -> bytes:
+    """Examples that exercise every counting rule: names, tools, parts, weights, long turns."""
+    rows = []
+    for i in range(count):
+        messages: list[dict[str, object]] = [
+            {"role": "system", "content": "You are terse. " * (i % 4)},
+            {"role": "user", "name": "ada", "content": f"Question {i}: " + "why? " * i},
+            {
+                "role": "assistant",
+                "content": [{"type": "text", "text": f"Because {i}."}],
+                "weight": i % 2,
+            },
+            {"role": "user", "content": "And then?"},
+            {"role": "assistant", "content": "Then we stop. " * (1 + i % 5)},
+        ]
+        row: dict[str, object] = {"messages": messages}
+        if i % 3 == 0:
+            row["tools"] = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
+        rows.append(json.dumps(row))
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _validate_json(capsys: pytest.CaptureFixture[str], path: Path, model: str) -> dict:
+    assert main(["validate", str(path), "--model", model, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("count", "model"), [(30, "gpt-4o-mini-2024-07-18"), (12, "gpt-4.1")])
+def test_trained_tokens_are_billed_as_tuner_estimates_them(
+    client: OpenAI, tmp_path: Path, capsys: pytest.CaptureFixture[str], count: int, model: str
+) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(_varied_rows(count))
+    report = _validate_json(capsys, path, model)
+    file_id = client.files.create(file=path, purpose="fine-tune").id
+    job = _finish(client, client.fine_tuning.jobs.create(model=model, training_file=file_id).id)
+    assert job.status == "succeeded"
+    assert job.hyperparameters.n_epochs == report["epochs"] == default_epochs(count)
+    assert job.trained_tokens == report["tokens"]["billed"] * report["epochs"]
+    assert job.trained_tokens == report["trained_tokens"]
+
+
+def test_each_example_is_billed_up_to_the_models_limit(client: OpenAI, tmp_path: Path) -> None:
+    model = "gpt-3.5-turbo-1106"  # 16,385 tokens per example
+    long = {
+        "messages": [
+            {"role": "user", "content": "hi " * 20_000},
+            {"role": "assistant", "content": "ok"},
+        ]
+    }
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(chat_rows(10) + (json.dumps(long) + "\n").encode())
+    report = analyse_file(path, model)
+    assert report.over_limit == 1 and report.billed_tokens < report.stats.total
+    file_id = client.files.create(file=path, purpose="fine-tune").id
+    created = client.fine_tuning.jobs.create(
+        model=model, training_file=file_id, hyperparameters={"n_epochs": 2}
+    )
+    job = _finish(client, created.id)
+    assert job.status == "succeeded"
+    assert job.trained_tokens == report.billed_tokens * 2
+
+
+@pytest.mark.parametrize("count", [1, 10, 33, 34, 100, 8333, 8334, 30_000])
+def test_auto_epochs_follow_tuners_rule(count: int) -> None:
+    auto = {"n_epochs": "auto", "batch_size": "auto", "learning_rate_multiplier": "auto"}
+    assert resolve_hyperparameters(auto, count)["n_epochs"] == default_epochs(count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,12 @@ from openai import OpenAI
 
 from tuner.emulator import Emulator
 from tuner.emulator.clock import SimClock
+from tuner.emulator.server import EmulatorHTTPServer
 
 from .conftest import API_KEY
 
 REPO = Path(__file__).resolve().parents[2]
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
 def test_start_stop_without_a_context_manager() -> None:
@@ -72,3 +75,40 @@ def test_clock_moves_with_speed_and_advance() -> None:
         clock.advance(-1)
     with pytest.raises(ValueError):
         SimClock(speed=0)
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",  # connected, then silence
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n",  # headers never end
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Length: 100\r\n\r\n{",  # the body never comes
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n10\r\n{",  # nor the chunk
+    ],
+    ids=["silent", "headers", "body", "chunk"],
+)
+def test_a_stalled_client_is_cut_off_after_the_read_timeout(sent: bytes) -> None:
+    with Emulator(speed=1000, read_timeout=0.2) as emu:
+        # The socket's own timeout is far longer: the test waits for the server to hang up.
+        with socket.create_connection((emu.host, emu.port), timeout=30) as sock:
+            sock.sendall(sent)
+            assert b" 200 " not in _read_until_closed(sock)
+        # The emulator still serves others.
+        assert httpx2.get(f"{emu.base_url}/models", headers=AUTH).is_success
+
+
+def test_read_timeout_defaults_to_thirty_seconds() -> None:
+    assert Emulator().read_timeout == 30.0
+
+
+def test_the_listen_backlog_absorbs_bursts() -> None:
+    assert EmulatorHTTPServer.request_queue_size >= 128

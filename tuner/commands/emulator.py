@@ -2,12 +2,18 @@
 
 Point any OpenAI client at it (`OPENAI_BASE_URL=http://127.0.0.1:PORT/v1`) to try a whole
 fine-tuning loop with no account: jobs run on a compressed clock, `--speed` compresses it more.
+It accepts any API key unless `--key` names the one to require, and says which on start;
+`--seed` makes its ids and metrics the same on every run (for scripts that compare outputs).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tuner.emulator import Emulator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,11 +26,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--speed", type=float, default=1.0, help="divide every simulated delay by this factor"
     )
+    p.add_argument(
+        "--key",
+        metavar="KEY",
+        default=None,
+        help="require this API key (default: accept any key)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="make ids, job seeds and metrics reproducible (default: random on each start)",
+    )
     p.set_defaults(func=run)
 
 
+def emulator_from_args(args: argparse.Namespace) -> Emulator:
+    """The (not yet started) emulator the command line asks for."""
+    from tuner.emulator import Emulator
+
+    return Emulator(port=args.port, speed=args.speed, api_key=args.key, seed=args.seed)
+
+
 def run(args: argparse.Namespace) -> int:
-    from tuner.emulator import serve_forever
+    from tuner.emulator import serve_in_foreground
 
     if args.speed <= 0:
         print("tuner emulator: --speed must be greater than 0", file=sys.stderr)
@@ -32,8 +57,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"tuner emulator: --port {args.port} is not a port number", file=sys.stderr)
         return 2
+    if args.key is not None and not args.key.strip():
+        print("tuner emulator: --key must not be empty", file=sys.stderr)
+        return 2
     try:
-        serve_forever(args.port, args.speed)
+        serve_in_foreground(emulator_from_args(args))
     except OSError as exc:
         print(f"tuner emulator: cannot listen on port {args.port}: {exc.strerror}", file=sys.stderr)
         return 2

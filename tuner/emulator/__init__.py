@@ -2,29 +2,39 @@
 
 It speaks the service's wire format for files, uploads, fine-tuning jobs (with events,
 metrics and checkpoints on a compressed clock), models and chat completions (plain and
-streamed), under `/v1` and Azure's `/openai` layout, and can inject faults. The real
-`openai` SDK talks to it over real HTTP on 127.0.0.1, so what passes here passes the
-SDK's own parsing.
+streamed), under `/v1` and Azure's layouts (classic `/openai/...?api-version=` and the v1 API
+under `/openai/v1`, with deployments), and can inject faults. The real `openai` SDK talks to
+it over real HTTP on 127.0.0.1, so what passes here passes the SDK's own parsing.
+
+It holds users' uploaded training data during a demo, so it answers only requests addressed
+to a loopback name (see `host_check`), issues unguessable ids unless seeded, and cuts off
+clients that stall (`read_timeout`).
 
     with Emulator(speed=500) as emu:
         client = OpenAI(base_url=emu.base_url, api_key="test-key")
+        azure_v1 = OpenAI(base_url=emu.azure_v1_base_url, api_key="test-key")
+        emu.deploy(fine_tuned_model_id, "support-bot")  # before chat on Azure
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from types import TracebackType
 from typing import Any
 
-from .checks import TrainingFileChecker, default_training_file_checker
+from .checks import TrainingFileChecker
 from .clock import SimClock
 from .faults import Fault, FaultSet
 from .ids import IdFactory
 from .server import EmulatorHTTPServer
 from .service import Service
 from .store import State
+from .together import TogetherService
 
-__all__ = ["Emulator", "Fault", "FaultSet", "serve_forever"]
+__all__ = ["Emulator", "Fault", "FaultSet", "serve_forever", "serve_in_foreground"]
+
+DEFAULT_READ_TIMEOUT = 30.0
 
 
 class Emulator:
@@ -34,8 +44,15 @@ class Emulator:
     - `speed`: simulated seconds per real second (every simulated delay is divided by it).
     - `api_key`: the only key accepted; None accepts any key (and none).
     - `training_file_checker`: bytes -> None if acceptable, else the failure message;
-      defaults to `checks.default_training_file_checker`.
-    - `seed`: makes ids, job seeds and metrics reproducible.
+      by default tuner's own analysis decides (`checks`). Billing always follows it.
+    - `seed`: makes ids, job seeds and metrics reproducible; None (the default) makes them
+      random, different for each emulator.
+    - `start_time`: unix seconds where the simulated clock starts (default: now). It is also
+      the emulator's "today", which decides the models that are retired.
+    - `read_timeout`: seconds a connection may stall while sending a request (or idle between
+      requests) before it is closed.
+    - `host`: the address to listen on. Requests must name a loopback host (or this address,
+      unless it is a wildcard such as 0.0.0.0) in `Host`.
     """
 
     def __init__(
@@ -44,18 +61,27 @@ class Emulator:
         speed: float = 1.0,
         api_key: str | None = "test-key",
         training_file_checker: TrainingFileChecker | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         *,
         host: str = "127.0.0.1",
+        start_time: float | None = None,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
+        if read_timeout <= 0:
+            raise ValueError("read_timeout must be positive")
         self.host = host
         self.port = port
         self.api_key = api_key
-        self.clock = SimClock(speed)
+        self.seed = seed
+        self.read_timeout = read_timeout
+        self.clock = SimClock(speed, start_time)
         self.faults = FaultSet()
-        checker = training_file_checker or default_training_file_checker
-        self.state = State(self.clock, IdFactory(seed), checker, seed)
+        # Job seeds and metrics come from an integer seed; unseeded, a random one.
+        state_seed = seed if seed is not None else secrets.randbits(62)
+        self.state = State(self.clock, IdFactory(seed), training_file_checker, state_seed)
         self.service = Service(self.state)
+        # Together's dialect, under /together/v1: its own account on the same clock.
+        self.together = TogetherService(self.state, lambda: self.api_key)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -109,11 +135,40 @@ class Emulator:
         """For `OpenAI(base_url=...)`."""
         return f"{self.azure_endpoint}/v1"
 
+    @property
+    def azure_v1_base_url(self) -> str:
+        """For the plain `OpenAI(base_url=...)` client on Azure's v1 API."""
+        return f"{self.azure_endpoint}/openai/v1"
+
+    @property
+    def together_base_url(self) -> str:
+        """For `Together(base_url=...)`: the SDK appends `/v1/...` itself."""
+        return f"{self.azure_endpoint}/together"
+
     # Test helpers -------------------------------------------------------------------
 
     @property
     def speed(self) -> float:
         return self.clock.speed
+
+    @property
+    def start_time(self) -> float:
+        """Unix seconds where the simulated clock started."""
+        return self.clock.start_time
+
+    def deploy(self, model_id: str, name: str | None = None) -> str:
+        """Deploy a model on the emulated Azure resource; returns the deployment name.
+
+        On Azure (both layouts) chat names a deployment, and a fine-tuned model or checkpoint
+        answers only once deployed (base models are deployed under their own ids). Azure does
+        this in its control plane; tests and the demo call this, or the ARM-like `PUT` that
+        `azure` documents. `name` defaults to the model id. ValueError for an unknown model.
+        """
+        return self.service.deployments.deploy(model_id, name)
+
+    def undeploy(self, name: str) -> bool:
+        """Remove a deployment; False if there was none by that name."""
+        return self.service.deployments.undeploy(name)
 
     def advance(self, seconds: float) -> None:
         """Move the simulated clock forward instantly; jobs catch up on the next read."""
@@ -127,16 +182,39 @@ class Emulator:
             return [event.to_json() for event in self.state.jobs[job_id].events]
 
 
-def serve_forever(port: int, speed: float, host: str = "127.0.0.1") -> None:
+def serve_forever(
+    port: int,
+    speed: float,
+    host: str = "127.0.0.1",
+    *,
+    api_key: str | None = None,
+    seed: int | None = None,
+) -> None:
     """Run an emulator in the foreground until interrupted (for `tuner emulator`).
 
-    It accepts any API key, since it holds nothing worth protecting.
+    With no `api_key` it accepts any key, and says so on start.
     """
-    emulator = Emulator(port=port, speed=speed, api_key=None, host=host)
+    emulator = Emulator(port=port, speed=speed, api_key=api_key, seed=seed, host=host)
+    serve_in_foreground(emulator)
+
+
+def serve_in_foreground(emulator: Emulator) -> None:
+    """Start `emulator`, print where it listens and what it accepts, serve until interrupted."""
     emulator.start()
-    print(f"tuner emulator listening on {emulator.base_url} (speed x{speed:g})", flush=True)
-    print(f"Azure endpoint: {emulator.azure_endpoint}  (any api-version, any key)", flush=True)
     try:
+        print(
+            f"tuner emulator listening on {emulator.base_url} (speed x{emulator.speed:g})",
+            flush=True,
+        )
+        print(
+            f"Azure endpoint: {emulator.azure_endpoint}  (any api-version); "
+            f"Azure v1 API: {emulator.azure_v1_base_url}",
+            flush=True,
+        )
+        if emulator.api_key is None:
+            print("API key: any key is accepted (start with --key KEY to require one)", flush=True)
+        else:
+            print("API key: required (the key given with --key)", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -1,12 +1,19 @@
-"""The base models the emulated service knows, and which of them can be fine-tuned.
+"""The base models the emulated service knows, which can be fine-tuned, and when they retire.
 
-Kept apart from tuner's own model catalog (tuner/data) on purpose: the emulator plays
-the service, and a test that passes because both sides share one table proves nothing.
+Kept apart from tuner's own model catalog (tuner/data) on purpose: the emulator plays the
+service, and a test that passes because both sides share one table proves little. The one
+exception is the retirement dates: they are facts that change (FACTS.md), and the emulator must
+agree with tuner about them at any simulated date, so they are read from `tuner.data.catalog`.
+Models tuner does not list (o4-mini, which the emulator cannot fine-tune) keep their own date.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import date
+
+from tuner.data.catalog import default_catalog
 
 ORGANIZATION_ID = "org-tuner-emulator"
 # The organisation part of fine-tuned model names, `ft:BASE:ORG:SUFFIX:ID`.
@@ -19,17 +26,23 @@ class BaseModel:
     created: int
     owned_by: str = "system"
     fine_tunable: bool = False
-    shutdown_date: str | None = None
+    shutdown_date: str | None = None  # ISO date: from this day on the model is retired
+    listed: bool = True  # in /models and callable; a long-retired model is neither
+
+    def retired_on(self, today: date) -> bool:
+        """Whether the model is retired as of `today` (it is on its shutdown day itself)."""
+        return self.shutdown_date is not None and today >= date.fromisoformat(self.shutdown_date)
 
 
-BASE_MODELS: tuple[BaseModel, ...] = (
+_MODELS: tuple[BaseModel, ...] = (
     BaseModel("gpt-4.1-2025-04-14", 1744315746, fine_tunable=True),
     BaseModel("gpt-4.1-mini-2025-04-14", 1744317547, fine_tunable=True),
-    BaseModel("gpt-4.1-nano-2025-04-14", 1744321025, fine_tunable=True, shutdown_date="2026-10-23"),
+    BaseModel("gpt-4.1-nano-2025-04-14", 1744321025, fine_tunable=True),
     BaseModel("gpt-4o-2024-08-06", 1722814719, fine_tunable=True),
     BaseModel("gpt-4o-mini-2024-07-18", 1721172717, fine_tunable=True),
-    BaseModel("gpt-3.5-turbo-0125", 1706048358, fine_tunable=True, shutdown_date="2026-10-23"),
+    BaseModel("gpt-3.5-turbo-0125", 1706048358, fine_tunable=True),
     BaseModel("gpt-3.5-turbo-1106", 1698959748, fine_tunable=True),
+    BaseModel("gpt-3.5-turbo-0613", 1686587434, fine_tunable=True, listed=False),
     BaseModel("gpt-4.1", 1744316542),
     BaseModel("gpt-4.1-mini", 1744318173),
     BaseModel("gpt-4.1-nano", 1744321707),
@@ -39,7 +52,21 @@ BASE_MODELS: tuple[BaseModel, ...] = (
     BaseModel("o4-mini", 1744225351, shutdown_date="2026-10-23"),
 )
 
+
+def _with_tuners_dates(models: tuple[BaseModel, ...]) -> tuple[BaseModel, ...]:
+    """Each model's shutdown date as tuner's built-in catalog has it (same id), else its own."""
+    dates = {info.id: info.shutdown for info in default_catalog()}
+    return tuple(
+        dataclasses.replace(model, shutdown_date=dates[model.id].isoformat())
+        if dates.get(model.id) is not None
+        else model
+        for model in models
+    )
+
+
+BASE_MODELS: tuple[BaseModel, ...] = _with_tuners_dates(_MODELS)
 BY_ID: dict[str, BaseModel] = {model.id: model for model in BASE_MODELS}
+LISTED: tuple[BaseModel, ...] = tuple(model for model in BASE_MODELS if model.listed)
 
 # Aliases the fine-tuning endpoint accepts and resolves to a dated snapshot, as the
 # service does (the job's `model` then shows the snapshot).
@@ -53,8 +80,15 @@ FINE_TUNING_ALIASES: dict[str, str] = {
 }
 
 
-def fine_tunable_snapshot(model: str) -> str | None:
-    """The dated snapshot a fine-tuning job on `model` trains, or None if it cannot."""
-    model = FINE_TUNING_ALIASES.get(model, model)
+def fine_tuning_target(model: str) -> BaseModel | None:
+    """The model a fine-tuning job on `model` would train (aliases resolved); None if unknown.
+
+    The caller still checks `fine_tunable` and `retired_on(today)`.
+    """
+    return BY_ID.get(FINE_TUNING_ALIASES.get(model, model))
+
+
+def is_listed(model: str) -> bool:
+    """A base model that /models shows and chat answers (a long-retired one is neither)."""
     base = BY_ID.get(model)
-    return base.id if base is not None and base.fine_tunable else None
+    return base is not None and base.listed

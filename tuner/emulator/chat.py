@@ -68,7 +68,8 @@ def _last_user_text(messages: list[Any]) -> str:
             if isinstance(content, str):
                 return content
             if isinstance(content, list):
-                return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+                texts = [part.get("text") for part in content if isinstance(part, dict)]
+                return " ".join(text for text in texts if isinstance(text, str))
     return ""
 
 

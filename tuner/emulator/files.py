@@ -98,6 +98,9 @@ class FilesEndpoints:
         for key in ("filename", "purpose", "bytes", "mime_type"):
             if body.get(key) is None:
                 raise invalid_request(f"Missing required parameter: '{key}'.", param=key)
+        for key in ("filename", "mime_type"):
+            if not isinstance(body[key], str):
+                raise invalid_request(f"'{key}' must be a string.", param=key)
         purpose = _check_purpose(body["purpose"])
         size = body["bytes"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
@@ -109,10 +112,10 @@ class FilesEndpoints:
         now = self.state.now()
         upload = UploadRecord(
             id=self.state.ids.new("upload_"),
-            filename=os.path.basename(str(body["filename"])),
+            filename=os.path.basename(body["filename"]),
             purpose=purpose,
             bytes=size,
-            mime_type=str(body["mime_type"]),
+            mime_type=body["mime_type"],
             created_at=now,
             expires_at=now + UPLOAD_EXPIRES_AFTER,
         )

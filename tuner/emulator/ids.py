@@ -1,12 +1,15 @@
 """Object ids shaped like the service's (`file-…`, `ftjob-…`, `ftckpt_…`).
 
-Ids come from one seeded generator per emulator, so a test run with the same seed sees
-the same ids in the same order, which keeps failures reproducible.
+Ids are unpredictable by default: a demo emulator holds users' uploaded training data, and
+its first upload must not always be the same `file-…` that any local page or process could
+guess. A seed makes them reproducible instead (tests and snapshot pictures rely on it): the
+same seed gives the same ids in the same order.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 import string
 import threading
 
@@ -25,10 +28,10 @@ _LENGTHS = {
 
 
 class IdFactory:
-    """Makes unique, deterministic ids for one emulator."""
+    """Makes unique ids for one emulator: random, or deterministic for a given `seed`."""
 
-    def __init__(self, seed: int) -> None:
-        self._rng = random.Random(seed)
+    def __init__(self, seed: int | None) -> None:
+        self._rng: random.Random = secrets.SystemRandom() if seed is None else random.Random(seed)
         self._lock = threading.Lock()
         self._issued: set[str] = set()
 

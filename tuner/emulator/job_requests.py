@@ -7,8 +7,10 @@ Problems inside the training file are found later, while the job is `validating_
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from . import catalog
@@ -62,14 +64,7 @@ def parse_job_request(body: dict[str, Any], state: State) -> JobSpec:
         if key not in _KNOWN_FIELDS:
             raise invalid_request(f"Unrecognized request argument supplied: {key}")
     model = _required_str(body, "model")
-    snapshot = catalog.fine_tunable_snapshot(model)
-    if snapshot is None:
-        raise ApiError(
-            400,
-            f"Model {model} is not available for fine-tuning or does not exist.",
-            param="model",
-            code="model_not_available",
-        )
+    snapshot = _fine_tuning_model(model, state)
     training_file = _required_str(body, "training_file")
     _check_file(state, training_file, "training_file")
     validation_file = body.get("validation_file")
@@ -95,6 +90,42 @@ def parse_job_request(body: dict[str, Any], state: State) -> JobSpec:
         hyperparameters=hyperparameters,
         integrations=integrations,
     )
+
+
+def _fine_tuning_model(model: str, state: State) -> str:
+    """The snapshot a job on `model` trains, or the refusal a client can tell apart.
+
+    Three refusals, each with its own code, because a client acts differently on each: an
+    unknown name (a typo: `model_not_found`), a retired model as of the simulated today (pick a
+    current one: `model_retired`, which tuner explains as such), and a known model that cannot
+    be fine-tuned (`model_not_fine_tunable`). None says `model_not_available`, which tuner reads
+    as "fine-tuning is closed".
+    """
+    target = catalog.fine_tuning_target(model)
+    if target is None:
+        raise ApiError(
+            400,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
+    today = datetime.fromtimestamp(state.clock.now(), UTC).date()
+    if target.retired_on(today):
+        raise ApiError(
+            400,
+            f"The model `{target.id}` was retired on {target.shutdown_date} and can no longer "
+            "be fine-tuned.",
+            param="model",
+            code="model_retired",
+        )
+    if not target.fine_tunable:
+        raise ApiError(
+            400,
+            f"The model `{model}` does not support fine-tuning with the supervised or dpo methods.",
+            param="model",
+            code="model_not_fine_tunable",
+        )
+    return target.id
 
 
 def _required_str(body: dict[str, Any], key: str) -> str:
@@ -193,7 +224,8 @@ def _hyperparameters(value: Any, method_type: str, param: str) -> dict[str, Any]
     names = ["batch_size", "learning_rate_multiplier", "n_epochs"]
     if method_type == "dpo":
         names.insert(1, "beta")
-    value = value or {}
+    if value is None:
+        value = {}
     if not isinstance(value, dict):
         raise invalid_request("hyperparameters must be an object.", param=param)
     result: dict[str, Any] = {}
@@ -204,9 +236,9 @@ def _hyperparameters(value: Any, method_type: str, param: str) -> dict[str, Any]
         item = value.get(name, "auto")
         if item != "auto":
             kind, low, high = _RANGES[name]
-            ok = isinstance(item, int | float) and not isinstance(item, bool)
+            ok = isinstance(item, int | float) and not isinstance(item, bool) and _finite(item)
             if ok and kind is int:
-                ok = float(item).is_integer() and low <= item <= high
+                ok = (isinstance(item, int) or item.is_integer()) and low <= item <= high
                 item = int(item) if ok else item
             elif ok:
                 ok = low < item <= high
@@ -218,6 +250,14 @@ def _hyperparameters(value: Any, method_type: str, param: str) -> dict[str, Any]
                 )
         result[name] = item
     return result
+
+
+def _finite(number: int | float) -> bool:
+    """A number a float can hold (JSON allows integers far beyond one, e.g. 10**400)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def _integrations(value: Any) -> list[dict[str, Any]] | None:

@@ -15,7 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuner.data.estimate import default_epochs
+
 from . import catalog
+from .checks import TrainingFileReview, review_training_file
+from .errors import invalid_request
 from .job_requests import JobSpec
 from .store import Checkpoint, Event, FineTunedModel, State
 
@@ -46,7 +50,7 @@ class Job:
     seed: int
     short_id: str
     n_examples: int
-    tokens_per_epoch: int
+    tokens_per_epoch: int  # billed per epoch, as tuner's estimate counts them
     check_error: tuple[str, str] | None  # (param, message) if a file is refused
     status: str = "validating_files"
     error: dict[str, Any] | None = None
@@ -113,32 +117,28 @@ class Job:
         }
 
 
-def _count(content: bytes) -> tuple[int, int]:
-    """(examples, approximate tokens): non-blank lines, and bytes / 4 (documented estimate)."""
-    examples = tokens = 0
-    for line in content.splitlines():
-        if line.strip():
-            examples += 1
-            tokens += max(1, len(line) // 4)
-    return examples, tokens
+@dataclass(frozen=True)
+class JobFiles:
+    """What validating a job's files found: the examples, the tokens billed per epoch, and
+    (param, message) if a file is refused."""
+
+    examples: int
+    billed_tokens: int
+    check_error: tuple[str, str] | None
 
 
 def resolve_hyperparameters(requested: dict[str, Any], n_examples: int) -> dict[str, Any]:
     """Replace every "auto" with the concrete value the service would choose.
 
-    Epochs follow the published rule (target 3, scaled so small sets see about 100
-    examples and huge sets about 25,000); batch size is about 0.2% of the examples
-    (1 to 256); the learning-rate multiplier and DPO beta are plausible defaults.
+    Epochs follow the published rule through tuner's own `default_epochs` (target 3, scaled
+    so small sets see about 100 examples and huge sets about 25,000), so the emulator never
+    disagrees with tuner's estimate; batch size is about 0.2% of the examples (1 to 256); the
+    learning-rate multiplier and DPO beta are plausible defaults.
     """
     n = max(1, n_examples)
     resolved = dict(requested)
     if resolved.get("n_epochs") == "auto":
-        epochs = 3
-        if 3 * n < 100:
-            epochs = min(25, 100 // n)
-        elif 3 * n > 25_000:
-            epochs = max(1, 25_000 // n)
-        resolved["n_epochs"] = epochs
+        resolved["n_epochs"] = default_epochs(n)
     if resolved.get("batch_size") == "auto":
         resolved["batch_size"] = max(1, min(256, round(n * 0.002)))
     if resolved.get("learning_rate_multiplier") == "auto":
@@ -158,21 +158,55 @@ class JobSimulator:
 
     # Creation -----------------------------------------------------------------------
 
-    def create(self, spec: JobSpec) -> Job:
-        state = self.state
-        with state.lock:
-            training = state.files[spec.training_file]
-            content = training.read()
-            n_examples, tokens = _count(content)
+    def review(self, spec: JobSpec) -> JobFiles:
+        """Check and count the job's files, as the service does while validating them.
+
+        Called without the state lock: counting a big file takes a while, and other requests
+        should not wait for it. Billing always follows tuner's count of the training file.
+        """
+        try:
+            training = review_training_file(self._path(spec.training_file), spec.model)
             check_error = None
-            message = state.checker(content)
+            message = self._verdict(spec.training_file, spec.model, training)
             if message is not None:
                 check_error = ("training_file", message)
             elif spec.validation_file is not None:
-                valid = state.files[spec.validation_file].read()
-                message = state.checker(valid)
+                message = self._verdict(spec.validation_file, spec.model)
                 if message is not None:
                     check_error = ("validation_file", message)
+        except FileNotFoundError:
+            # Deleted since the request was checked: refused like a missing file.
+            with self.state.lock:
+                gone_training = spec.training_file not in self.state.files
+            param = "training_file" if gone_training else "validation_file"
+            raise invalid_request(
+                f"Invalid file id for {param}: {getattr(spec, param)}. No such file.",
+                param=param,
+                code="invalid_file_id",
+            ) from None
+        return JobFiles(training.examples, training.billed_tokens, check_error)
+
+    def _path(self, file_id: str) -> str:
+        with self.state.lock:
+            stored = self.state.files.get(file_id)
+        if stored is None:
+            raise FileNotFoundError(file_id)
+        return stored.path
+
+    def _verdict(
+        self, file_id: str, model: str, review: TrainingFileReview | None = None
+    ) -> str | None:
+        """Why a file is refused (None: it is not): by the emulator's custom checker if it
+        was given one, else by tuner's analysis."""
+        path = self._path(file_id)
+        if self.state.checker is not None:
+            with open(path, "rb") as handle:
+                return self.state.checker(handle.read())
+        return (review or review_training_file(path, model)).error
+
+    def create(self, spec: JobSpec, files: JobFiles) -> Job:
+        state = self.state
+        with state.lock:
             seed = spec.seed if spec.seed is not None else self._rng.randrange(2**31)
             now = state.clock.now()
             job = Job(
@@ -181,9 +215,9 @@ class JobSimulator:
                 created_at=int(now),
                 seed=seed,
                 short_id=state.ids.token(8),
-                n_examples=n_examples,
-                tokens_per_epoch=tokens,
-                check_error=check_error,
+                n_examples=files.examples,
+                tokens_per_epoch=files.billed_tokens,
+                check_error=files.check_error,
                 last_tick=now,
             )
             shape = random.Random(f"{seed}:shape")

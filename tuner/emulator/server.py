@@ -3,6 +3,10 @@
 A `ThreadingHTTPServer` speaking HTTP/1.1 with keep-alive (as the SDK's connection pool
 expects); streams use chunked transfer encoding, so a dropped connection mid-stream is
 seen by the client as an incomplete body, exactly as with a real network failure.
+
+Before anything else a request must name a loopback host (`host_check`); bodies are read by
+`bodies`, which answers every malformed one with a 400; and a client that stalls for the
+emulator's `read_timeout` is cut off, so no thread waits on it forever.
 """
 
 from __future__ import annotations
@@ -11,19 +15,19 @@ import contextlib
 import hmac
 import json
 import logging
-import re
 import socket
-import tempfile
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import multipart
-from .errors import ApiError, invalid_api_key, invalid_request, not_found
+from . import azure, bodies, host_check, multipart
+from .errors import ApiError, invalid_api_key, not_found
 from .faults import Fault
+from .together import PREFIX as TOGETHER_PREFIX
+from .together.raw_body import read_raw_body
 from .wire import FileResponse, JsonResponse, Request, Response, StreamResponse
 
 if TYPE_CHECKING:
@@ -31,15 +35,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_JSON_BYTES = 64 * 1024 * 1024
 # How many stream chunks a `drop_connection` fault lets through before cutting.
 DROP_AFTER_CHUNKS = 3
-_AZURE_DEPLOYMENT = re.compile(r"^/deployments/(?P<name>[^/]+)(?P<rest>/.*)$")
+# After refusing a request whose body is left unread: how long, and how much, to keep reading
+# (and dropping) what the client still sends before closing. See `_linger`.
+LINGER_SECONDS = 1.0
+LINGER_BYTES = 4 * 1024 * 1024
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog. The default of 5 makes a burst of connections (a test suite, an
+    # SDK's pool opening at once) wait for SYN retransmits: a one-second stall each.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.emulator = emulator
@@ -79,6 +88,12 @@ class RequestHandler(BaseHTTPRequestHandler):
     server: EmulatorHTTPServer
     server_version = "tuner-emulator"
 
+    def setup(self) -> None:
+        # A read timeout on the socket: a client that stalls while sending headers or a body
+        # (or idles on a keep-alive connection) is cut off instead of holding a thread forever.
+        self.timeout = self.server.emulator.read_timeout
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
 
@@ -91,27 +106,56 @@ class RequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle()
 
+    # No route takes these: a JSON 404, not http.server's HTML 501. OPTIONS is a browser's
+    # CORS preflight, and the answer carries no Access-Control-* header: the page is refused.
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def do_OPTIONS(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:  # Together's presigned uploads, Azure's control plane
+        self._handle()
+
     # Request --------------------------------------------------------------------------
 
     def _handle(self) -> None:
         emulator = self.server.emulator
         url = urlsplit(self.path)
         path = unquote(url.path)
-        fault = emulator.faults.take(self.command, path)
         form: dict[str, multipart.Part] = {}
+        fault: Fault | None = None
+        self._unread_body = False
         try:
+            # First of all: a refused request neither reads its body nor uses up a fault.
+            self._check_host()
+            fault = emulator.faults.take(self.command, path)
             if fault is not None and fault.delay > 0:
                 time.sleep(fault.delay)
-            json_body, form = self._read_body(emulator.state.spool_dir)
+            spool = emulator.state.spool_dir
+            together = path.startswith(TOGETHER_PREFIX + "/")
+            if self.command == "PUT" and together:  # a presigned upload: raw bytes, not JSON
+                json_body, form = None, read_raw_body(self.rfile, self.headers, spool)
+            else:
+                json_body, form = self._read_body(spool)
             if fault is not None and fault.status is not None:
                 raise _fault_error(fault)
-            req = self._route(path, url.query, json_body, form)
-            response = emulator.service.dispatch(req)
+            if together:
+                response = emulator.together.handle(
+                    self.command, path, url.query, self.headers, json_body, form
+                )
+            else:
+                req = self._route(path, url.query, json_body, form)
+                response = emulator.service.dispatch(req)
         except ApiError as error:
+            if isinstance(error, bodies.BodyError):
+                # The framing is lost: the rest is unreadable.
+                self.close_connection = self._unread_body = True
             response = JsonResponse(error.body(), error.status, error.headers)
-        except multipart.MultipartError as error:
-            self.close_connection = True  # the rest of the body is unread
-            response = _error_response(invalid_request(f"Malformed multipart body: {error}"))
+        except (TimeoutError, ConnectionError):
+            # The client stalled past the read timeout, or went away: nobody to answer.
+            self.close_connection = True
+            return
         except Exception:
             self.close_connection = True
             log.exception("emulator handler failed")
@@ -125,50 +169,28 @@ class RequestHandler(BaseHTTPRequestHandler):
         drop = fault is not None and fault.drop_connection
         try:
             self._send(response, drop)
-        except (_Dropped, BrokenPipeError, ConnectionResetError):
+        except (_Dropped, BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
             self._hang_up()
+        else:
+            if self._unread_body:
+                self._linger()
 
     def _read_body(self, spool_dir: str) -> tuple[Any, dict[str, multipart.Part]]:
         """Consume the whole body (keep-alive needs it) and parse it as JSON or multipart."""
-        stream: BinaryIO = self.rfile
-        content_type = self.headers.get("Content-Type", "")
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            stream, length = self._dechunk(spool_dir)
-        else:
-            length = int(self.headers.get("Content-Length") or 0)
-        if length == 0:
-            return None, {}
-        if content_type.startswith("multipart/form-data"):
-            boundary = multipart.boundary_of(content_type)
-            return None, multipart.parse(stream, length, boundary, spool_dir)
-        if length > MAX_JSON_BYTES:
-            _discard(stream, length)
-            raise invalid_request("The request body is too large.")
-        raw = stream.read(length)
-        try:
-            return json.loads(raw), {}
-        except ValueError:
-            raise invalid_request(
-                "We could not parse the JSON body of your request. The OpenAI API expects a "
-                "JSON payload."
-            ) from None
+        return bodies.read_body(self.rfile, self.headers, spool_dir)
 
-    def _dechunk(self, spool_dir: str) -> tuple[BinaryIO, int]:
-        # Closed by the garbage collector once the request is done.
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=spool_dir)  # noqa: SIM115
-        total = 0
-        while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                break
-            spool.write(self.rfile.read(size))
-            self.rfile.readline()
-            total += size
-        spool.seek(0)
-        return spool, total  # type: ignore[return-value]
+    def _check_host(self) -> None:
+        """Refuse a Host or Origin that is not local (DNS rebinding, cross-site pages)."""
+        try:
+            host_check.check_request(
+                self.headers.get("Host"),
+                self.headers.get("Origin"),
+                host_check.bind_names(self.server.emulator.host),
+            )
+        except ApiError:
+            self.close_connection = self._unread_body = True
+            raise
 
     def _route(
         self, path: str, query: str, json_body: Any, form: dict[str, multipart.Part]
@@ -179,18 +201,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         req = Request(self.command, path, params, headers, json_body, form)
         if path.startswith("/v1/") or path == "/v1":
             req.path = path[3:]
-        elif path.startswith("/openai/"):
-            req.azure = True
-            req.path = path[len("/openai") :]
-            version = req.arg("api-version")
-            if not version:
-                raise ApiError(404, "Resource not found", code="404")
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(-preview)?", version):
-                raise ApiError(400, "API version not supported", code="BadRequest")
-            match = _AZURE_DEPLOYMENT.match(req.path)
-            if match is not None:
-                req.deployment = match.group("name")
-                req.path = match.group("rest")
+        elif path.startswith(azure.PREFIXES):
+            azure.route(req, path)  # classic, v1 and the control plane
         else:
             raise not_found(f"Invalid URL ({self.command} {path})")
         self._check_key(req)
@@ -271,6 +283,25 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 
+    def _linger(self) -> None:
+        """Finish sending, then read and drop what the client still sends, briefly.
+
+        Closing a socket that holds unread data makes the kernel send a reset, and a reset can
+        destroy the response before the client reads it: the client would see a dropped
+        connection instead of the 400 that says what was wrong with its request.
+        """
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER_SECONDS
+            drained = 0
+            while drained < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                block = self.connection.recv(64 * 1024)
+                if not block:
+                    return
+                drained += len(block)
+
     def _hang_up(self) -> None:
         """Close the socket now, without finishing the response."""
         with contextlib.suppress(OSError):
@@ -287,11 +318,3 @@ def _fault_error(fault: Fault) -> ApiError:
 
 def _error_response(error: ApiError) -> JsonResponse:
     return JsonResponse(error.body(), error.status, error.headers)
-
-
-def _discard(stream: BinaryIO, length: int) -> None:
-    while length > 0:
-        block = stream.read(min(length, 1024 * 1024))
-        if not block:
-            return
-        length -= len(block)

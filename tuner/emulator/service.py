@@ -1,7 +1,8 @@
 """The emulated service: the route table, and the job, model and chat endpoints.
 
-Routes are matched on the path relative to `/v1` (or Azure's `/openai`), so the same
-handlers serve both the OpenAI and the Azure URL layouts.
+Routes are matched on the path relative to `/v1` (or Azure's `/openai` and `/openai/v1`), so
+the same handlers serve the OpenAI and both Azure URL layouts; Azure's control plane goes to
+`azure.Deployments`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from . import catalog, chat
+from . import azure, catalog, chat
 from .errors import ApiError, invalid_request, model_not_found, not_found
 from .files import FilesEndpoints, list_body, page
 from .job_requests import parse_job_request
@@ -32,6 +33,7 @@ class Service:
         self.state = state
         self.jobs = JobSimulator(state)
         self.files = FilesEndpoints(state)
+        self.deployments = azure.Deployments(state)
         f = self.files
         job = r"/fine_tuning/jobs/(?P<job_id>[^/]+)"
         table: list[tuple[str, str, Handler]] = [
@@ -60,6 +62,8 @@ class Service:
         self.routes = [(m, re.compile(p + r"/?$"), h) for m, p, h in table]
 
     def dispatch(self, req: Request) -> Response:
+        if req.arm:
+            return self.deployments.dispatch(req)
         known_path = False
         for method, pattern, handler in self.routes:
             match = pattern.match(req.path)
@@ -69,7 +73,9 @@ class Service:
             if method == req.method:
                 kwargs = {k: unquote(v) for k, v in match.groupdict().items()}
                 return handler(req, **kwargs)
-        prefix = "/openai" if req.azure else "/v1"
+        prefix = "/v1"
+        if req.azure:
+            prefix = azure.V1_PREFIX if req.azure_v1 else "/openai"
         detail = " (method not allowed)" if known_path else ""
         raise not_found(f"Invalid URL ({req.method} {prefix}{req.path}){detail}")
 
@@ -84,7 +90,8 @@ class Service:
     def create_job(self, req: Request) -> JsonResponse:
         with self.state.lock:
             spec = parse_job_request(req.body(), self.state)
-            return JsonResponse(self.jobs.create(spec).to_json())
+        files = self.jobs.review(spec)  # reads and counts the files: not under the lock
+        return JsonResponse(self.jobs.create(spec, files).to_json())
 
     def list_jobs(self, req: Request) -> JsonResponse:
         limit = req.int_arg("limit", 20, 1, 100)
@@ -150,7 +157,7 @@ class Service:
     def _models(self) -> list[dict[str, Any]]:
         with self.state.lock:
             self.state.tick()
-            models = [_base_model_json(m) for m in catalog.BASE_MODELS]
+            models = [_base_model_json(m) for m in catalog.LISTED]
             models += [
                 {"id": m.id, "object": "model", "created": m.created, "owned_by": m.owned_by}
                 for m in self.state.fine_tuned_models.values()
@@ -168,7 +175,7 @@ class Service:
 
     def delete_model(self, req: Request, model: str) -> JsonResponse:
         with self.state.lock:
-            if model in catalog.BY_ID:
+            if catalog.is_listed(model):
                 raise ApiError(
                     403,
                     "You have insufficient permissions for this operation.",
@@ -182,7 +189,7 @@ class Service:
         with self.state.lock:
             self.state.tick()
             return (
-                model in catalog.BY_ID
+                catalog.is_listed(model)
                 or model in self.state.fine_tuned_models
                 or model in self.state.checkpoint_models
             )
@@ -194,13 +201,19 @@ class Service:
         model = req.deployment or body.get("model")
         if not isinstance(model, str) or not model:
             raise invalid_request("Missing required parameter: 'model'.", param="model")
+        if req.azure:
+            # On Azure `model` names a deployment; the reply names the model it serves.
+            deployed = self.deployments.resolve(model)
+            if deployed is None:
+                raise azure.deployment_not_found()
+            model = deployed
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             raise invalid_request(
                 "Invalid 'messages': expected a non-empty array of messages.", param="messages"
             )
         for index, message in enumerate(messages):
-            if not isinstance(message, dict) or "role" not in message:
+            if not isinstance(message, dict) or not isinstance(message.get("role"), str):
                 raise invalid_request(
                     f"Invalid 'messages[{index}]': each message needs a 'role'.",
                     param=f"messages[{index}]",
@@ -216,14 +229,7 @@ class Service:
         if body.get("n") not in (None, 1):
             raise invalid_request("The emulator supports only n=1.", param="n")
         if not self._chat_model_exists(model):
-            if req.deployment is not None:
-                raise ApiError(
-                    404,
-                    "The API deployment for this resource does not exist. If you created the "
-                    "deployment within the last 5 minutes, please wait a moment and try again.",
-                    code="DeploymentNotFound",
-                )
-            raise model_not_found(model)
+            raise azure.deployment_not_found() if req.azure else model_not_found(model)
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
         if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
             raise invalid_request("max_tokens must be a positive integer.", param="max_tokens")

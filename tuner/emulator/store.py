@@ -149,6 +149,16 @@ class FineTunedModel:
     job_id: str
 
 
+@dataclass
+class Deployment:
+    """An Azure deployment: a name that chat calls, serving one model."""
+
+    name: str
+    model: str
+    created_at: int
+    sku: dict[str, Any] = field(default_factory=lambda: {"name": "standard", "capacity": 1})
+
+
 class State:
     """Everything the emulated service remembers. Read it in tests under `lock`."""
 
@@ -156,13 +166,14 @@ class State:
         self,
         clock: SimClock,
         ids: IdFactory,
-        checker: TrainingFileChecker,
+        checker: TrainingFileChecker | None,
         seed: int,
     ) -> None:
         self.clock = clock
         self.ids = ids
+        # None: tuner's own analysis decides (see `checks`); else this callable does.
         self.checker = checker
-        self.seed = seed
+        self.seed = seed  # of job seeds and metrics; random unless the emulator was given one
         self.lock = threading.RLock()
         self.spool_dir = tempfile.mkdtemp(prefix="tuner-emulator-")
         self.files: dict[str, StoredFile] = {}
@@ -171,6 +182,8 @@ class State:
         self.jobs: dict[str, Any] = {}
         self.fine_tuned_models: dict[str, FineTunedModel] = {}
         self.checkpoint_models: set[str] = set()
+        # Azure deployments: name -> the model id it serves (see `azure`).
+        self.deployments: dict[str, Deployment] = {}
         # Called before every read of job state, so progress is computed lazily.
         self.on_tick: Callable[[], None] = lambda: None
 

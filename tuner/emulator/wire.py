@@ -20,7 +20,9 @@ class Request:
     headers: dict[str, str]
     json: Any = None
     form: dict[str, Part] = field(default_factory=dict)
-    azure: bool = False
+    azure: bool = False  # either Azure data-plane layout: classic or v1
+    azure_v1: bool = False  # Azure's v1 API, under /openai/v1
+    arm: bool = False  # the ARM-like control plane, under /azure-management
     deployment: str | None = None
 
     def arg(self, name: str, default: str | None = None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -174,3 +175,64 @@ print(result["r"].examples)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "200"
+
+
+# -- what the dataset screen and the file browser's badge are told ----------------------------
+
+
+@pytest.mark.parametrize("deep", [b'{"a":' * 3000 + b"1" + b"}" * 3000, b"[" * 3000 + b"]" * 3000])
+def test_deep_nesting_on_the_first_line_is_one_problem(tmp_path: Path, deep: bytes) -> None:
+    path = write_jsonl(tmp_path / "deep.jsonl", [chat(i) for i in range(12)])
+    path.write_bytes(deep + b"\n" + path.read_bytes())
+    report = analyse_file(path, MODEL)
+    (problem,) = report.errors
+    assert (problem.line, problem.code) == (1, "invalid_json")
+    assert "nested too deeply" in problem.message
+    assert report.examples == 13
+
+
+def test_utf16_is_one_whole_file_problem(tmp_path: Path) -> None:
+    text = b"".join(orjson.dumps(chat(i)) + b"\n" for i in range(30)).decode()
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(text.encode("utf-16"))
+    report = analyse_file(path, MODEL)
+    (problem,) = report.problems
+    assert (problem.code, problem.line, problem.is_error) == ("wrong_encoding", None, True)
+    assert problem.message.startswith("train.jsonl is encoded as UTF-16 (little-endian)")
+
+
+def test_a_repeated_key_is_a_problem_of_its_line(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "dup.jsonl", [chat(i) for i in range(12)])
+    lines = path.read_bytes().splitlines()
+    lines[4] = lines[4][:-1] + b', "messages": []}'
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    report = analyse_file(path, MODEL)
+    duplicate = [p for p in report.errors if p.code == "duplicate_key"]
+    assert [p.located() for p in duplicate] == [
+        'line 5: the key "messages" appears twice in one object; the service would keep '
+        "only the last"
+    ]
+
+
+def test_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "train.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="FIFO"):
+        analyse_file(fifo, MODEL)
+
+
+def test_a_copy_is_reported_under_the_name_given(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "validate-123.jsonl", [chat(i) for i in range(3)])
+    report = analyse_file(path, MODEL, shown_as="/dev/fd/63")
+    assert report.path == Path("/dev/fd/63")
+    (few,) = [p for p in report.problems if p.code == "too_few_examples"]
+    assert few.message.startswith("63 has 3 examples")
+
+
+def test_an_example_past_an_unknown_limit_is_counted_to_a_cap(tmp_path: Path) -> None:
+    example = {"messages": [{"role": "user", "content": "b" * 20_000_000}, *chat(0)["messages"]]}
+    path = write_jsonl(tmp_path / "huge.jsonl", [example])
+    report = analyse_file(path, "gpt-4.1-2025-04-14")
+    (huge,) = [p for p in report.warnings if p.code == "huge_example"]
+    assert "a lower bound" in huge.message
+    assert any("lower bounds" in notice for notice in report.notices)

@@ -1,22 +1,19 @@
-"""`tuner convert`: the data function and the command line."""
+"""`tuner.data.convert`: JSON arrays and pretty-printed objects to JSONL, streamed, safely."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
+import random
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import orjson
 import pytest
 
-from tuner.commands import convert as convert_command
-from tuner.data.convert import (
-    ConversionError,
-    convert_file,
-    detect_input_kind,
-    strip_trailing_commas,
-)
+from tuner.data.convert import ConversionError, convert_file, detect_input_kind
 
 TURKISH = """{
   "messages": [
@@ -36,13 +33,6 @@ TURKISH = """{
 
 def read_jsonl(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
-
-
-def run_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="tuner")
-    convert_command.register(parser.add_subparsers())
-    args = parser.parse_args(["convert", *argv])
-    return args.func(args)
 
 
 def test_pretty_printed_with_trailing_commas_and_turkish(tmp_path: Path) -> None:
@@ -114,7 +104,7 @@ def test_broken_object_in_the_middle(tmp_path: Path) -> None:
     assert result.examples_written == 2
     (issue,) = result.skipped
     assert (issue.line, issue.column) == (5, 32)
-    assert "Expecting ',' delimiter" in issue.message
+    assert "a comma is missing" in issue.message
     assert "starting at line 4" in issue.message
     assert [r["messages"][0]["content"] for r in read_jsonl(dst)] == ["one", "three"]
 
@@ -174,13 +164,6 @@ def test_not_utf8_json_is_a_conversion_error(tmp_path: Path) -> None:
         convert_file(src, tmp_path / "out.jsonl")
 
 
-def test_strip_trailing_commas_respects_strings() -> None:
-    text = '{"a": ",]", "b": "\\",}", "c": [1, 2 ,\n ] ,}'
-    cleaned = strip_trailing_commas(text)
-    assert len(cleaned) == len(text)
-    assert json.loads(cleaned) == {"a": ",]", "b": '",}', "c": [1, 2]}
-
-
 def test_detect_input_kind(tmp_path: Path) -> None:
     path = tmp_path / "x"
     for data, kind in [
@@ -189,57 +172,284 @@ def test_detect_input_kind(tmp_path: Path) -> None:
         (b"{\n", "json"),
         (b"", "jsonl"),
         (b'  {"a": 1},\n{"b": 2}', "json"),
+        (b'\xef\xbb\xbf{"a": 1}\n', "jsonl"),
+        (b'\xef\xbb\xbf\n\n  \n  {"a": 1}\n', "jsonl"),
+        (b"\n\n  [\n", "json"),
+        (b"\n \n", "jsonl"),
     ]:
         path.write_bytes(data)
         assert detect_input_kind(path) == kind, data
 
 
-# -- command line ---------------------------------------------------------------------------
+# -- resynchronising after a broken object ----------------------------------------------------
 
 
-def test_cli_converts_and_reports(tmp_path: Path, capsys) -> None:
-    src, dst = tmp_path / "tr.json", tmp_path / "tr.jsonl"
-    src.write_text(TURKISH, encoding="utf-8")
-    assert run_cli(str(src), str(dst)) == 0
-    out = capsys.readouterr().out
-    assert "wrote 2 examples" in out
-    assert len(read_jsonl(dst)) == 2
-
-
-def test_cli_exit_1_when_some_objects_skipped(tmp_path: Path, capsys) -> None:
-    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    src.write_text('{"a": 1}\n{"b": }\n', encoding="utf-8")
-    assert run_cli(str(src), str(dst)) == 1
-    err = capsys.readouterr().err
-    assert f"{src}:2:7:" in err
-    assert read_jsonl(dst) == [{"a": 1}]
-
-
-def test_cli_refuses_overwrite_with_exit_2(tmp_path: Path, capsys) -> None:
-    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    src.write_text('{"a": 1}\n', encoding="utf-8")
-    dst.write_text("keep", encoding="utf-8")
-    assert run_cli(str(src), str(dst)) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--force" in err and "Traceback" not in err
-    assert dst.read_text(encoding="utf-8") == "keep"
-    assert run_cli(str(src), str(dst), "--force") == 0
-
-
-def test_cli_missing_input_exit_2(tmp_path: Path, capsys) -> None:
-    assert run_cli(str(tmp_path / "nope.json"), str(tmp_path / "out.jsonl")) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "nope.json" in err
-
-
-def test_cli_json_output(tmp_path: Path, capsys) -> None:
-    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    src.write_text('{"a": 1}\n{"b": }\n', encoding="utf-8")
-    assert run_cli(str(src), str(dst), "--json") == 1
-    payload = json.loads(capsys.readouterr().out)
-    assert payload["input"] == str(src)
-    assert payload["output"] == str(dst)
-    assert payload["examples"] == 1
-    assert payload["skipped"] == [
-        {"line": 2, "column": 7, "message": payload["skipped"][0]["message"]}
+def pretty_examples(n: int) -> list[str]:
+    return [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "user", "content": f"Question {i}"},
+                    {"role": "assistant", "content": f"Answer {i}"},
+                ]
+            },
+            indent=2,
+        )
+        for i in range(n)
     ]
+
+
+def test_curly_quotes_skip_one_object_reported_once(tmp_path: Path) -> None:
+    objects = pretty_examples(14)
+    objects[5] = objects[5].replace('"You are a helpful assistant."', "“You are a helpful…”")
+    src, dst = tmp_path / "in.json", tmp_path / "out.jsonl"
+    text = ",\n".join(objects) + "\n"
+    src.write_text(text, encoding="utf-8")
+    result = convert_file(src, dst)
+    rows = read_jsonl(dst)
+    assert result.examples_written == 13 and len(rows) == 13
+    assert all("messages" in row for row in rows)  # never an inner message object
+    (issue,) = result.skipped
+    bad_line = text.splitlines().index('      "content": “You are a helpful…”') + 1
+    assert (issue.line, issue.column) == (bad_line, 18)
+    assert "curly quote" in issue.message and "starting at line" in issue.message
+
+
+def test_an_object_left_open_resumes_at_the_next_one(tmp_path: Path) -> None:
+    objects = pretty_examples(6)
+    objects[2] = objects[2].rstrip().removesuffix("}")  # its closing brace is missing
+    src, dst = tmp_path / "in.json", tmp_path / "out.jsonl"
+    src.write_text("\n".join(objects) + "\n", encoding="utf-8")
+    result = convert_file(src, dst)
+    assert [r["messages"][1]["content"] for r in read_jsonl(dst)] == [
+        f"Question {i}" for i in (0, 1, 3, 4, 5)
+    ]
+    (issue,) = result.skipped
+    assert "not closed" in issue.message or "missing }" in issue.message
+
+
+def test_an_unclosed_string_is_reported_once(tmp_path: Path) -> None:
+    objects = pretty_examples(5)
+    objects[1] = objects[1].replace('"Question 1"', '"Question 1')
+    src, dst = tmp_path / "in.json", tmp_path / "out.jsonl"
+    src.write_text("\n".join(objects) + "\n", encoding="utf-8")
+    result = convert_file(src, dst)
+    assert result.examples_written == 4 and len(result.skipped) == 1
+    assert "not closed before the end of its line" in result.skipped[0].message
+
+
+def test_text_between_objects_is_one_issue(tmp_path: Path) -> None:
+    objects = pretty_examples(3)
+    src, dst = tmp_path / "in.json", tmp_path / "out.jsonl"
+    src.write_text(f"{objects[0]}\nHere are more examples:\n{objects[1]}\n42\n{objects[2]}\n")
+    result = convert_file(src, dst)
+    assert result.examples_written == 3
+    assert [i.message.split(" (")[0].split(",")[0] for i in result.skipped] == [
+        "text outside any object",
+        "a JSON number",
+    ]
+
+
+# -- what cannot be converted is said plainly ---------------------------------------------------
+
+
+def test_deep_nesting_on_the_first_line_is_reported_not_a_crash(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    deep = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    src.write_bytes(deep + b"\n" + b'{"messages": []}\n')
+    result = convert_file(src, dst)
+    assert result.examples_written == 1
+    (issue,) = result.skipped
+    assert issue.line == 1 and "nested too deeply" in issue.message
+
+
+def test_deep_values_orjson_cannot_write_are_still_written(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b'{"a":' + b"[" * 600 + b"]" * 600 + b"}\n")
+    assert convert_file(src, dst).examples_written == 1
+    assert dst.read_bytes().count(b"[") == 600
+
+
+def test_a_repeated_key_is_reported_not_silently_dropped(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(
+        b'{"messages": [{"role": "user", "content": "hi"}], "messages": []}\n{"messages": [1]}\n'
+    )
+    result = convert_file(src, dst)
+    assert result.examples_written == 1
+    (issue,) = result.skipped
+    assert issue.line == 1 and 'the key "messages" appears twice' in issue.message
+
+
+def test_a_number_with_too_many_digits_is_named(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.json", tmp_path / "out.jsonl"
+    src.write_text('{\n  "a": ' + "9" * 5000 + "\n}\n", encoding="utf-8")
+    (issue,) = convert_file(src, dst).skipped
+    assert (issue.line, issue.column) == (2, 8)
+    assert "a number with too many digits" in issue.message
+    assert "set_int_max_str_digits" not in issue.message
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_are_one_clear_error(tmp_path: Path, codec: str) -> None:
+    src = tmp_path / "in.json"
+    data = '[{"messages": []}]'.encode(codec)
+    src.write_bytes(data if codec != "utf-16-be" else b"\xfe\xff" + data)
+    with pytest.raises(ConversionError, match=r"encoded as UTF-(16|32).*save it as UTF-8"):
+        convert_file(src, tmp_path / "out.jsonl")
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_missing_output_folder_is_named(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"a": 1}\n')
+    dst = tmp_path / "missing" / "out.jsonl"
+    with pytest.raises(ConversionError) as caught:
+        convert_file(src, dst)
+    assert str(caught.value) == f"cannot write {dst}: the folder {dst.parent} does not exist"
+
+
+# -- the output file: permissions and links ---------------------------------------------------
+
+
+def test_in_place_conversion_keeps_the_mode(tmp_path: Path) -> None:
+    path = tmp_path / "data.json"
+    path.write_text('[{"a": 1}, {"b": 2}]', encoding="utf-8")
+    path.chmod(0o644)
+    assert convert_file(path, path, force=True).written
+    assert read_jsonl(path) == [{"a": 1}, {"b": 2}]
+    assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+def test_a_new_output_honours_the_umask(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b'{"a": 1}\n')
+    previous = os.umask(0o022)
+    try:
+        convert_file(src, dst)
+    finally:
+        os.umask(previous)
+    assert os.stat(dst).st_mode & 0o777 == 0o644
+
+
+def test_force_onto_a_link_writes_through_and_a_dangling_link_needs_force(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"a": 1}\n')
+    target, link = tmp_path / "real.jsonl", tmp_path / "link.jsonl"
+    link.symlink_to(target)  # dangling for now
+    with pytest.raises(FileExistsError):
+        convert_file(src, link)
+    assert link.is_symlink() and not target.exists()
+    convert_file(src, link, force=True)
+    assert link.is_symlink() and read_jsonl(target) == [{"a": 1}]
+
+
+# -- memory: a small multiple of the largest example ------------------------------------------
+
+_PEAK_MEMORY = """
+import resource, subprocess, sys
+limit = 1 << 31  # a runaway parse fails fast instead of eating the machine
+child = subprocess.run(
+    [sys.executable, "-c", "import sys; from tuner.cli import main; sys.exit(main(sys.argv[1:]))",
+     "convert", sys.argv[1], sys.argv[2]],
+    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+    capture_output=True, text=True,
+)
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(child.returncode, peak_kb, child.stderr.strip()[-300:])
+"""
+
+
+def big_example(chars: int) -> dict:
+    """An example whose user turn is one string of about `chars` characters."""
+    words = "the model learns from each example, so write answers şöyle: ".split()
+    text = " ".join(words[k % len(words)] for k in range(chars // 6))
+    return {
+        "messages": [
+            {"role": "system", "content": "Kısa cevap ver."},
+            {"role": "user", "content": text},
+            {"role": "assistant", "content": "Tamam."},
+        ]
+    }
+
+
+def peak_rss_mb(src: Path, dst: Path) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_PEAK_MEMORY), str(src), str(dst)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.split(maxsplit=2)
+    assert out[0] == "0", out
+    return int(out[1]) / 1024
+
+
+@pytest.mark.parametrize("layout", ["one line", "pretty-printed"])
+def test_a_huge_first_object_converts_in_bounded_memory(tmp_path: Path, layout: str) -> None:
+    """A 30 MB object as the first line was read whole and regex-scanned: ~120 bytes per
+    character of a long string. Streaming keeps the peak a small multiple of the object."""
+    example = big_example(30_000_000)
+    text = json.dumps(example, ensure_ascii=False, indent=None if layout == "one line" else 2)
+    src, dst = tmp_path / "big.json", tmp_path / "big.jsonl"
+    src.write_text(text + "\n" + json.dumps({"messages": []}) + "\n", encoding="utf-8")
+    size_mb = src.stat().st_size / 1e6
+    assert size_mb > 25
+    peak = peak_rss_mb(src, dst)
+    assert peak < 8 * size_mb + 60, f"{peak:.0f} MB peak for a {size_mb:.0f} MB object"
+    first = orjson.loads(dst.read_bytes().split(b"\n", 1)[0])
+    assert first == example
+
+
+MISTAKES = {
+    "curly quote": lambda t, i: t[:i] + "“" + t[i + 1 :],
+    "missing quote": lambda t, i: t[:i] + t[i + 1 :],
+    "stray quote": lambda t, i: t[:i] + '"' + t[i:],
+}
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one per line", "pretty"])
+@pytest.mark.parametrize("layout", ["objects", "array"])
+def test_one_mistake_costs_one_example_and_one_issue(
+    tmp_path: Path, indent: int | None, layout: str
+) -> None:
+    """Whatever single slip a hand makes (a curly or missing quote, a missing comma or bracket),
+    the other examples are written, the slip is reported once, and no inner object ever comes
+    out as an example."""
+    examples = [
+        {
+            "messages": [
+                {"role": "system", "content": "Be brief, please."},
+                {"role": "user", "content": f"q{i}: a [b] {{c}}"},
+                {"role": "assistant", "content": "a"},
+            ]
+        }
+        for i in range(6)
+    ]
+    text = ",\n".join(json.dumps(e, indent=indent) for e in examples)
+    if layout == "array":
+        text = f"[\n{text}\n]"
+    rng = random.Random(f"{indent}{layout}")
+    src, dst = tmp_path / "in.json", tmp_path / "out.jsonl"
+    for _ in range(60):
+        kind = rng.choice(["curly quote", "missing quote", "stray quote", "comma", "bracket"])
+        if kind in MISTAKES:
+            quotes = [i for i, c in enumerate(text) if c == '"']
+            broken = MISTAKES[kind](text, rng.choice(quotes))
+        else:
+            spots = [i for i, c in enumerate(text) if c in (",}]" if kind == "comma" else "}]")]
+            at = rng.choice(spots)
+            broken = text[:at] + text[at + 1 :]
+        src.write_text(broken, encoding="utf-8")
+        result = convert_file(src, dst, force=True)
+        rows = read_jsonl(dst) if result.written else []
+        assert all(set(row) == {"messages"} for row in rows), (kind, broken)
+        assert (len(rows), len(result.skipped)) in ((6, 0), (5, 1)), (kind, broken, result)
+
+
+def test_columns_count_characters_and_ignore_the_bom(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.json", tmp_path / "out.jsonl"
+    src.write_bytes('\ufeff[{"ş": 1}, {"ğ": ‘x’}]'.encode())
+    (issue,) = convert_file(src, dst).skipped
+    assert (issue.line, issue.column) == (1, 18)  # ‘ is the 18th character after the BOM

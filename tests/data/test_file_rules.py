@@ -8,7 +8,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tuner.data.file_rules import FileFacts, check_file, example_hash, sniff_json_container
+from tuner.data.file_rules import (
+    FileFacts,
+    check_file,
+    example_hash,
+    foreign_encoding,
+    preflight,
+    sniff_json_container,
+)
 from tuner.data.lines import iter_lines, split_ranges
 from tuner.data.problems import Severity
 from tuner.data.rules import check_example
@@ -175,3 +182,40 @@ def test_object_opening_on_first_line_is_not_jsonl(tmp_path: Path) -> None:
 )
 def test_jsonl_is_fine_even_named_json(tmp_path: Path, data: bytes) -> None:
     assert sniff(tmp_path, data) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        ('{"a": 1}\n'.encode("utf-16"), "UTF-16 (little-endian)"),
+        (b"\xfe\xff" + '{"a": 1}\n'.encode("utf-16-be"), "UTF-16 (big-endian)"),
+        ('{"a": 1}\n'.encode("utf-32"), "UTF-32 (little-endian)"),
+        ('{"a": 1}\n'.encode("utf-16-le"), "UTF-16 (little-endian, no byte-order mark)"),
+        ('[{"a": 1}]'.encode("utf-32-be"), "UTF-32 (big-endian, no byte-order mark)"),
+        (b'{"a": 1}\n', None),
+        (b"\xef\xbb\xbf{}", None),
+    ],
+)
+def test_foreign_encoding(data: bytes, name: str | None) -> None:
+    assert foreign_encoding(data) == name
+
+
+def test_preflight_names_the_encoding_once(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_bytes("[1]\n".encode("utf-16"))
+    problem = preflight(path)
+    assert problem is not None and problem.code == "wrong_encoding" and problem.line is None
+
+
+@pytest.mark.parametrize("first", [b'{"a":' * 3000 + b"1" + b"}" * 3000, b"[" * 3000 + b"]" * 3000])
+def test_a_deep_first_line_is_not_taken_for_a_container(tmp_path: Path, first: bytes) -> None:
+    """It is one JSONL line that is too deep, reported per line; sniffing must not crash on it."""
+    assert sniff(tmp_path, first + b"\n" + example(1) + b"\n") is None
+
+
+def test_a_copy_is_sniffed_under_the_name_given(tmp_path: Path) -> None:
+    path = tmp_path / "validate-1.jsonl"
+    path.write_bytes(b'[\n  {"messages": []}\n]\n')
+    problem = sniff_json_container(path, shown="stdin")
+    assert problem is not None and problem.message.startswith("stdin is a JSON array")
+    assert "validate-1" not in problem.message

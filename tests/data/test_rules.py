@@ -432,3 +432,33 @@ def test_every_problem_message_is_one_readable_line() -> None:
     assert problems
     for p in problems:
         assert p.message and "\n" not in p.message and p.line == 1
+
+
+def test_a_repeated_key_is_an_error_and_the_rest_is_still_checked() -> None:
+    first = {
+        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    }
+    raw = orjson.dumps(first)[:-1] + b', "messages": [{"role": "user", "content": "hi"}]}'
+    problems = check_example(raw, 3).problems
+    (duplicate,) = [p for p in problems if p.code == "duplicate_key"]
+    assert duplicate.line == 3 and duplicate.message == (
+        'the key "messages" appears twice in one object; the service would keep only the last'
+    )
+    # What the service would read, the last list, is checked too.
+    assert "example_missing_assistant_message" in [p.code for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ('{"messages": [{"role": "user", "content": “Merhaba”}]}'.encode(), "curly quote"),
+        (b"{'messages': []}", "single quotes"),
+        (b'{"messages": [] "tools": []}', "a comma is missing"),
+        (b'{"n": ' + b"1" * 5000 + b"}", "a number with too many digits (5,000)"),
+        (b'{"a":' * 2000 + b"1" + b"}" * 2000, "nested too deeply"),
+    ],
+)
+def test_invalid_json_names_the_likely_cause(raw: bytes, words: str) -> None:
+    (problem,) = check_example(raw, 1).problems
+    assert problem.code == "invalid_json" and words in problem.message
+    assert problem.message.startswith("not valid JSON at column ")

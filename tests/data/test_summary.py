@@ -74,7 +74,7 @@ def test_bad_lines_are_summaries_not_exceptions() -> None:
     assert summarise_line(b"   ").blank
     assert summarise_line(b'{"messages": [').text.startswith("(not valid JSON)")
     assert summarise_line(b'{"x": "\xff"}').text == "(not UTF-8)"
-    assert summarise_line(b"[1, 2]").text == "(a JSON list, not an object)"
+    assert summarise_line(b"[1, 2]").text == "(a JSON array, not an object)"
     assert summarise_line(b'{"prompt": "a"}').text == "(no messages: prompt)"
     assert summarise_line(b'{"messages": []}').bad
     assert summarise_line(b"\xef\xbb\xbf" + line({"messages": [{"role": "user"}]})).roles == "U"
@@ -90,3 +90,12 @@ def test_format_size() -> None:
     assert format_size(3_400) == "3.4 KB"
     assert format_size(100_000_000) == "100 MB"
     assert format_size(1_200_000_000) == "1.2 GB"
+
+
+def test_deep_nesting_is_summarised_as_such() -> None:
+    deep = b'{"a":' * 3000 + b"1" + b"}" * 3000
+    summary = summarise_line(deep)
+    assert summary.bad and summary.text.startswith("(not valid JSON: nested too deeply)")
+    assert summarise_line(b"[" * 3000 + b"]" * 3000).text.startswith(
+        "(not valid JSON: nested too deeply)"
+    )

@@ -335,3 +335,33 @@ def test_a_huge_content_is_counted_like_a_small_one() -> None:
     text = "kelime ve söz " * 200_000  # 2.8 M characters: the segmented path
     enc = load_encoding("o200k_base")
     assert counter.count_text(text) == len(enc.encode_ordinary(text))
+
+
+def test_a_cap_keeps_counts_exact_below_it_and_stops_past_it() -> None:
+    counter = exact("o200k_base")
+    small = {"messages": [{"role": "user", "content": "Merhaba dünya " * 50}]}
+    assert counter.count_chat(small, cap=65_536) == counter.count_chat(small)
+    huge = {
+        "messages": [
+            {"role": "user", "content": "Q" * 20_000_000},  # one piece: no space, no digit
+            {"role": "assistant", "content": "kısa"},
+        ]
+    }
+    counts = counter.count_chat(huge, cap=65_536)
+    assert counts.lower_bound and counts.total > 65_536
+
+
+def test_messages_past_the_cap_are_not_counted() -> None:
+    counter = exact("o200k_base")
+    many = {"messages": [{"role": "user", "content": "kelime " * 300} for _ in range(2_000)]}
+    capped = counter.count_chat(many, cap=1_000)
+    assert capped.lower_bound and 1_000 < capped.total < counter.count_chat(many).total
+
+
+def test_values_nested_deeper_than_orjson_writes_are_counted() -> None:
+    deep: object = "x"
+    for _ in range(600):
+        deep = [deep]
+    example = {"messages": [{"role": "assistant", "content": "ok", "tool_calls": deep}]}
+    counts = exact("o200k_base").count_chat(example)
+    assert counts.total > 600 // 8  # the brackets are counted, nothing raised

@@ -9,10 +9,12 @@ the file-level rules) that are merged in file order.
 
 from __future__ import annotations
 
+import errno
 import gc
 import itertools
 import multiprocessing
 import os
+import stat
 import sys
 import threading
 from array import array
@@ -25,12 +27,12 @@ from pathlib import Path
 
 from tuner.data.catalog import Catalog, ModelInfo, Resolution, default_catalog
 from tuner.data.estimate import CostEstimate, billed_tokens, default_epochs, estimate_cost
-from tuner.data.file_rules import FileFacts, check_file, sniff_json_container
+from tuner.data.file_rules import FileFacts, check_file, preflight
 from tuner.data.lines import iter_lines, split_ranges
 from tuner.data.problems import DatasetFormat, Problem, Severity, warning
 from tuner.data.rules import check_example
 from tuner.data.stats import TokenStats
-from tuner.data.tokens import TokenCounter, counter_for_model
+from tuner.data.tokens import UNKNOWN_LIMIT_CAP, ExampleTokens, TokenCounter, counter_for_model
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -58,6 +60,7 @@ class ChunkResult:
     token_counts: array  # tokens of that example; 0 when it could not be counted
     assistant_tokens: int = 0
     trained_assistant_tokens: int = 0
+    lower_bounds: int = 0  # examples whose count is only a lower bound (too long to count)
 
 
 @dataclass(slots=True)
@@ -192,27 +195,30 @@ def analyse_file(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    shown_as: str | None = None,
 ) -> AnalysisReport:
     """Check and count a whole file; raises OSError if it cannot be read, AnalysisCancelled.
 
     `workers=None` picks one process for small files and one per core for large ones.
+    `shown_as` is the name the user gave the input when `path` is a copy of it (a pipe spooled
+    to a file): the report and its messages use it. Anything but a regular file (a directory, a
+    FIFO, a device) is refused with an `OSError` that says what it is: reading one could block
+    or never end.
     """
     path = Path(path)
-    size = path.stat().st_size
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a directory")
+    size = _regular_file_size(path)
     catalog = catalog or default_catalog()
     model = model or DEFAULT_MODEL
     counter, resolution = counter_for_model(model, catalog, tiktoken_file)
     info = resolution.info
     limit = info.example_token_limit if info else None
 
-    container = sniff_json_container(path)
-    if container is not None:
+    whole_file = preflight(path, shown_as)
+    if whole_file is not None:
         chunks = [_empty_chunk(size)]
-        preflight = [container]
+        found = [whole_file]
     else:
-        preflight = []
+        found = []
         key = next(_counter_keys)
         _counters[key] = counter
         try:
@@ -220,7 +226,19 @@ def analyse_file(
             chunks = _run_chunks(task, size, workers, progress, cancel)
         finally:
             del _counters[key]
-    return _assemble(path, model, resolution, counter, info, limit, epochs, chunks, preflight)
+    shown = Path(shown_as) if shown_as is not None else path
+    return _assemble(shown, model, resolution, counter, info, limit, epochs, chunks, found)
+
+
+def _regular_file_size(path: Path) -> int:
+    """The size of `path`, or an OSError saying why it is not a regular file one can read."""
+    info = os.stat(path)
+    if stat.S_ISREG(info.st_mode):
+        return info.st_size
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+    kind = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+    raise OSError(errno.EINVAL, f"is {kind}, not a regular file", str(path))
 
 
 def _run_chunks(
@@ -322,11 +340,12 @@ def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> C
     """Check and count the lines that begin in [start, end); runs in a worker process."""
     counter = _task_counter(task)
     limit = task.limit
+    cap = limit if limit is not None else UNKNOWN_LIMIT_CAP
     facts = FileFacts()
     problems: list[Problem] = []
     lines = array("I")
     counts = array("I")
-    assistant = trained = 0
+    assistant = trained = lower_bounds = 0
     count_chat = counter.count_chat
     count_preference = counter.count_preference
     for line_no, raw in iter_lines(task.path, start, end, first_line):
@@ -342,22 +361,48 @@ def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> C
         if not isinstance(obj, dict) or check.format is None:
             counts.append(0)
             continue
-        tokens = (
-            count_preference(obj) if check.format is DatasetFormat.PREFERENCE else count_chat(obj)
-        )
+        if check.format is DatasetFormat.PREFERENCE:
+            tokens = count_preference(obj, cap)
+        else:
+            tokens = count_chat(obj, cap)
         counts.append(tokens.total)
         assistant += tokens.assistant
         trained += tokens.trained_assistant
-        if limit is not None and tokens.total > limit:
-            problems.append(
-                warning(
-                    "over_token_limit",
-                    f"example has {tokens.total:,} tokens, over the model's {limit:,} per-example "
-                    "limit: the tokens past it are cut off and the example may be dropped",
-                    line_no,
-                )
+        lower_bounds += tokens.lower_bound
+        too_many = _token_warning(tokens, limit, cap, line_no)
+        if too_many is not None:
+            problems.append(too_many)
+    return ChunkResult(start, end, problems, facts, lines, counts, assistant, trained, lower_bounds)
+
+
+def _token_warning(tokens: ExampleTokens, limit: int | None, cap: int, line: int) -> Problem | None:
+    """A warning for an example over the model's limit, or too long to count exactly."""
+    cut = "the tokens past it are cut off and the example may be dropped"
+    if limit is not None and tokens.total > limit:
+        if tokens.lower_bound:
+            message = (
+                f"example has more than {limit:,} tokens (tuner stops counting past the model's "
+                f"{limit:,} per-example limit): {cut}"
             )
-    return ChunkResult(start, end, problems, facts, lines, counts, assistant, trained)
+        else:
+            message = (
+                f"example has {tokens.total:,} tokens, over the model's {limit:,} per-example "
+                f"limit: {cut}"
+            )
+        return warning("over_token_limit", message, line)
+    if not tokens.lower_bound:
+        return None
+    if tokens.total > cap:
+        message = (
+            f"example has more than {cap:,} tokens; tuner stops counting there, so its count is "
+            "a lower bound"
+        )
+    else:
+        message = (
+            f"example has at least {tokens.total:,} tokens (a lower bound: it holds a run of "
+            "text too long to tokenize)"
+        )
+    return warning("huge_example", message, line)
 
 
 def _empty_chunk(size: int) -> ChunkResult:
@@ -373,13 +418,13 @@ def _assemble(
     limit: int | None,
     epochs: int | None,
     chunks: list[ChunkResult],
-    preflight: list[Problem],
+    whole_file: list[Problem],
 ) -> AnalysisReport:
     facts = FileFacts()
     problems: list[Problem] = []
     lines = array("I")
     counts = array("I")
-    assistant = trained = 0
+    assistant = trained = lower_bounds = 0
     for chunk in chunks:
         facts.merge(chunk.facts)
         problems.extend(chunk.problems)
@@ -387,8 +432,9 @@ def _assemble(
         counts.extend(chunk.token_counts)
         assistant += chunk.assistant_tokens
         trained += chunk.trained_assistant_tokens
+        lower_bounds += chunk.lower_bounds
 
-    problems = (preflight or check_file(facts, path)) + problems
+    problems = (whole_file or check_file(facts, path)) + problems
     problems.sort(key=_problem_order)
     counted = array("I", (t for t in counts if t))
     stats = TokenStats.from_counts(counted)
@@ -402,6 +448,12 @@ def _assemble(
     if info is not None and limit is None:
         notices.append(
             f"{info.id}: the service publishes no per-example token limit; that check was skipped"
+        )
+    if lower_bounds:
+        noun = "example is" if lower_bounds == 1 else "examples are"
+        notices.append(
+            f"{lower_bounds:,} {noun} too long to count exactly: their token counts (and the "
+            "totals) are lower bounds"
         )
     return AnalysisReport(
         path=path,

@@ -18,8 +18,12 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from tuner.data.encodings import DEFAULT_ENCODING, KNOWN_ENCODINGS
+
+if TYPE_CHECKING:
+    from tuner.config import Settings
 
 # OpenAI stops all new fine-tuning jobs on its own platform after this day (FACTS.md).
 OPENAI_FINE_TUNING_CLOSES = date(2027, 1, 6)
@@ -345,3 +349,14 @@ def default_catalog() -> Catalog:
     if _DEFAULT is None:
         _DEFAULT = Catalog(_BUILTIN)
     return _DEFAULT
+
+
+def settings_catalog(settings: Settings) -> Catalog:
+    """The built-in table with the settings' `[[models]]` overrides (global, then the active
+    profile's). Raises `CatalogError` naming the settings file and the entry at fault."""
+    from tuner.config import settings_path
+
+    try:
+        return default_catalog().with_overrides(settings.catalog_overrides())
+    except CatalogError as exc:
+        raise CatalogError(f"{settings_path()}: [[models]] {exc}") from None

@@ -2,43 +2,55 @@
 
 Accepted input: a JSON array of examples; a stream of pretty-printed objects, with or without
 commas between them and with trailing commas inside them (as hand-written data has); or JSONL
-with stray blank lines. Objects that cannot be read are reported with their line and column
-in the input and skipped; conversion goes on with the next object it can find.
+with stray blank lines.
 
-JSONL input is streamed line by line. Arrays and pretty-printed JSON are read whole, which is
-fine up to a few hundred MB (memory about three times the file size).
+Everything is streamed, so memory stays a small multiple of the largest example whatever the
+file's size: JSONL line by line, arrays and pretty-printed objects one top-level value at a time
+(`json_stream`). A value that cannot be read is reported
+once, with its line and column and the likely cause (curly or single quotes, a missing comma, an
+object left open), and conversion resumes at the next top-level object: an object nested in a
+broken one is never taken for an example. A key repeated inside one object is reported too, not
+silently reduced to its last value.
 
-The output is written to a temporary file next to it, synced, then renamed over the target,
-so a failed or interrupted conversion never leaves a partial file in its place.
+The output is written to a hidden temporary file next to the target (`.OUT.XXXX.tmp`), synced,
+then renamed over it, so a failed or interrupted conversion never leaves a partial file in its
+place. A replaced file keeps its permissions; a new one gets the usual 0666 minus the umask. A
+symbolic link as the target is written through: the file it points to is replaced, the link
+stays.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import re
-import tempfile
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from tuner.data.atomic_file import OutputError, describe_os_error, output_target, write_atomically
+from tuner.data.file_rules import foreign_encoding
+from tuner.data.json_scan import blank_trailing_commas
+from tuner.data.json_stream import BOM, NotUtf8, Positioned, Skip, TopLevelObjects
+from tuner.data.json_values import (
+    JsonFault,
+    JsonFaultError,
+    compact_json,
+    duplicate_key_reason,
+    json_type,
+    load,
+    repeated_key,
+)
 from tuner.data.lines import iter_lines
-from tuner.data.rules import json_type
 
-BOM = b"\xef\xbb\xbf"
-_SNIFF_BYTES = 64 * 1024
-
-# A JSON string (escapes included), or a comma followed only by whitespace and a closing
-# bracket. Strings are matched first, so a comma inside a string is never touched.
-_TRAILING_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])', re.DOTALL)
+_CHUNK = 1 << 20
 
 
 class ConversionError(Exception):
-    """The input cannot be converted at all (unreadable, not UTF-8); one line for the user."""
+    """The input cannot be converted at all, or the output cannot be written; one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +80,45 @@ class ConversionResult:
 
 
 def detect_input_kind(path: str | os.PathLike[str]) -> str:
-    """'jsonl' when the first line is a complete JSON value, else 'json' (array or pretty)."""
-    with open(path, "rb") as f:
-        head = f.read(_SNIFF_BYTES)
-    head = head.removeprefix(BOM).lstrip()
-    if not head or head[:1] == b"[":
-        return "jsonl" if not head else "json"
-    first_line = head.split(b"\n", 1)[0]
-    try:
-        orjson.loads(first_line)
-    except orjson.JSONDecodeError:
+    """'jsonl' when the first non-blank line is a complete JSON value (not an array), else
+    'json' (an array, or pretty-printed objects).
+
+    An array is known by its first byte; any other first line is read whole (its length is
+    what streaming JSONL line by line would hold anyway) and must parse on its own.
+    """
+    start, first = _first_significant_byte(path)
+    if first is None:
+        return "jsonl"
+    if first == b"[":
         return "json"
+    for _, raw in iter_lines(path, start, first_line=1):
+        try:
+            orjson.loads(raw.removeprefix(BOM).strip())
+        except orjson.JSONDecodeError:
+            return "json"
+        return "jsonl"
     return "jsonl"
+
+
+def _first_significant_byte(path: str | os.PathLike[str]) -> tuple[int, bytes | None]:
+    """(where the line holding the first non-blank byte starts, that byte), BOM skipped."""
+    offset, line_start = 0, 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            if offset == 0 and chunk.startswith(BOM):
+                chunk, offset = chunk[3:], 3  # the line still starts at 0
+            stripped = chunk.lstrip()
+            if stripped:
+                at = len(chunk) - len(stripped)
+                newline = chunk.rfind(b"\n", 0, at)
+                if newline >= 0:
+                    line_start = offset + newline + 1
+                return line_start, stripped[:1]
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                line_start = offset + newline + 1
+            offset += len(chunk)
+    return 0, None
 
 
 def convert_file(
@@ -87,28 +126,57 @@ def convert_file(
 ) -> ConversionResult:
     """Convert `src` into clean JSONL at `dst` and return what was written and skipped.
 
-    Raises `FileExistsError` if `dst` exists and `force` is False, `ConversionError` if `src`
-    cannot be decoded at all, and `OSError` if it cannot be read or `dst` cannot be written.
+    Raises `FileExistsError` if `dst` exists (even as a dangling symbolic link) and `force` is
+    False; `ConversionError` if `src` cannot be converted at all (a directory, not UTF-8) or
+    `dst` cannot be written (a missing folder, a full disk); `OSError` if `src` cannot be read.
     When no example at all could be converted, `dst` is left untouched.
     """
-    src_path, dst_path = Path(src), Path(dst)
-    if dst_path.exists() and not force:
-        raise FileExistsError(f"{dst_path} already exists; use --force to overwrite it")
-    if not src_path.is_file():
-        raise ConversionError(f"{src_path} is not a readable file")
-    kind = detect_input_kind(src_path)
-    result = ConversionResult(input_kind=kind)
-    examples = (
-        _jsonl_examples(src_path, result) if kind == "jsonl" else _json_examples(src_path, result)
-    )
-    _write_atomically(dst_path, examples, result)
+    src_path = Path(src)
+    try:
+        target = output_target(dst, force=force)
+        _check_input(src_path)
+        kind = detect_input_kind(src_path)
+        result = ConversionResult(input_kind=kind)
+        with contextlib.ExitStack() as stack:
+            if kind == "jsonl":
+                examples = _jsonl_examples(src_path, result)
+            else:
+                f = stack.enter_context(open(src_path, "rb", buffering=0))
+                examples = iter(TopLevelObjects(f, _skipper(result)))
+            result.written = write_atomically(target, _write_examples(examples, result))
+    except OutputError as exc:
+        raise ConversionError(str(exc)) from None
+    except NotUtf8 as bad:
+        raise ConversionError(f"{src_path} is not UTF-8 ({bad}); save it as UTF-8 first") from None
     return result
 
 
-# -- JSONL input (streamed) -------------------------------------------------------------------
+def _skipper(result: ConversionResult) -> Skip:
+    def skip(line: int, column: int, message: str) -> None:
+        result.skipped.append(ConversionIssue(line, column, message))
+
+    return skip
 
 
-Positioned = tuple[int, int, dict[str, Any]]
+def _check_input(src: Path) -> None:
+    try:
+        mode = os.stat(src).st_mode
+    except OSError as exc:
+        raise ConversionError(f"{src}: {describe_os_error(exc)}") from None
+    if stat.S_ISDIR(mode):
+        raise ConversionError(f"{src} is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise ConversionError(f"{src} is not a regular file")
+    with open(src, "rb") as f:
+        encoding = foreign_encoding(f.read(4))
+    if encoding is not None:
+        raise ConversionError(f"{src} is encoded as {encoding}: save it as UTF-8 first")
+
+
+# -- JSONL input (streamed line by line) ------------------------------------------------------
+
+# The bytes of each example let the writer look for repeated keys.
+Writer = Callable[[BinaryIO], bool]
 
 
 def _jsonl_examples(path: Path, result: ConversionResult) -> Iterator[Positioned]:
@@ -119,182 +187,61 @@ def _jsonl_examples(path: Path, result: ConversionResult) -> Iterator[Positioned
         if not raw.strip():
             continue
         try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            obj = _retry_without_trailing_commas(raw)
-            if obj is None:
-                result.skipped.append(_orjson_issue(raw, exc, line))
+            value = load(raw)
+        except JsonFaultError as bad:
+            fixed = _without_trailing_commas(raw)
+            if fixed is None:
+                result.skipped.append(_line_issue(bad.fault, line))
                 continue
-        if not isinstance(obj, dict):
+            raw, value = fixed
+        if not isinstance(value, dict):
             result.skipped.append(
-                ConversionIssue(line, 1, f"a JSON {json_type(obj)}, not an object; skipped")
+                ConversionIssue(line, 1, f"a JSON {json_type(value)}, not an object; skipped")
             )
             continue
-        yield line, 1, obj
+        yield line, 1, value, raw
 
 
-def _retry_without_trailing_commas(raw: bytes) -> Any:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
+def _without_trailing_commas(raw: bytes) -> tuple[bytes, Any] | None:
+    """The line and its value once trailing commas are blanked (and one at its end dropped)."""
+    if b"," not in raw:
         return None
-    cleaned = strip_trailing_commas(text).rstrip().removesuffix(",")
+    buf = bytearray(raw)
+    blank_trailing_commas(buf)
+    cleaned = bytes(buf).rstrip().removesuffix(b",")
     try:
-        return orjson.loads(cleaned)
-    except orjson.JSONDecodeError:
+        return cleaned, load(cleaned)
+    except JsonFaultError:
         return None
 
 
-def _orjson_issue(raw: bytes, exc: orjson.JSONDecodeError, line: int) -> ConversionIssue:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        return ConversionIssue(line, bad.start + 1, f"not UTF-8 ({bad.reason}); skipped")
-    column = exc.colno if isinstance(exc.colno, int) and exc.colno > 0 else 1
-    return ConversionIssue(line, column, f"invalid JSON: {exc.msg}; skipped")
-
-
-# -- JSON array or pretty-printed objects (read whole) ----------------------------------------
-
-
-def strip_trailing_commas(text: str) -> str:
-    """Blank out commas that directly precede "}" or "]" outside strings (positions kept)."""
-    return _TRAILING_COMMA.sub(_blank_comma, text)
-
-
-def _blank_comma(match: re.Match[str]) -> str:
-    token = match.group()
-    return " " if token == "," else token
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def _json_examples(path: Path, result: ConversionResult) -> Iterator[Positioned]:
-    data = path.read_bytes().removeprefix(BOM)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        line = data.count(b"\n", 0, bad.start) + 1
-        raise ConversionError(
-            f"{path} is not UTF-8 (line {line}, byte offset {bad.start}: {bad.reason}); "
-            "save it as UTF-8 first"
-        ) from None
-    del data
-    text = strip_trailing_commas(text)
-    positions = _Positions(text)
-    size = len(text)
-    pos = _skip_separators(text, 0)
-    if pos < size and text[pos] == "[":  # a top-level array: its items are the examples
-        pos = _skip_separators(text, pos + 1)
-    while pos < size:
-        if text[pos] == "]":
-            pos = _skip_separators(text, pos + 1)
-            continue
-        try:
-            obj, end = _DECODER.raw_decode(text, pos)
-        except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-            result.skipped.append(_json_issue(positions, pos, exc))
-            pos = _resync(text, pos)
-            continue
-        line, column = positions.line_col(pos)
-        if isinstance(obj, dict):
-            yield line, column, obj
-        else:
-            result.skipped.append(
-                ConversionIssue(line, column, f"a JSON {json_type(obj)}, not an object; skipped")
-            )
-        pos = _skip_separators(text, end)
-
-
-def _skip_separators(text: str, pos: int) -> int:
-    size = len(text)
-    while pos < size and text[pos] in " \t\r\n,":
-        pos += 1
-    return pos
-
-
-def _json_issue(positions: _Positions, start: int, exc: Exception) -> ConversionIssue:
-    """Point at the error itself; name the line where the skipped object started."""
-    line, column = positions.line_col(start)
-    if isinstance(exc, json.JSONDecodeError):
-        error_line, error_column = positions.line_col(exc.pos)
-        message = f"{exc.msg}; skipped the object starting at line {line}"
-        return ConversionIssue(error_line, error_column, message)
-    detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-    return ConversionIssue(line, column, f"{detail}; skipped the object starting here")
-
-
-def _resync(text: str, start: int) -> int:
-    """Where the next example starts after a broken one: the next line whose first non-blank
-    character is "{" at the broken object's indentation or less (or the end of the text)."""
-    size = len(text)
-    indent = start - (text.rfind("\n", 0, start) + 1)
-    pos = text.find("\n", start)
-    while pos >= 0:
-        pos += 1
-        probe = pos
-        limit = min(size, pos + indent)
-        while probe < limit and text[probe] in " \t":
-            probe += 1
-        if probe < size and text[probe] == "{":
-            return probe
-        pos = text.find("\n", pos)
-    return size
-
-
-class _Positions:
-    """Line and column of increasing offsets in `text`, without recounting from the start."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.line = 1
-
-    def line_col(self, pos: int) -> tuple[int, int]:
-        if pos < self.pos:
-            self.pos, self.line = 0, 1
-        self.line += self.text.count("\n", self.pos, pos)
-        self.pos = pos
-        return self.line, pos - (self.text.rfind("\n", 0, pos) + 1) + 1
+def _line_issue(fault: JsonFault, line: int) -> ConversionIssue:
+    if fault.code == "invalid_utf8":
+        return ConversionIssue(line, (fault.byte_offset or 0) + 1, f"{fault.reason}; skipped")
+    column = fault.offset + 1 if fault.offset is not None else 1
+    return ConversionIssue(line, column, f"not valid JSON: {fault.reason}; skipped")
 
 
 # -- writing ----------------------------------------------------------------------------------
 
 
-def _write_atomically(dst: Path, examples: Iterator[Positioned], result: ConversionResult) -> None:
-    directory = dst.parent if str(dst.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=directory)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
-            _write_examples(out, examples, result)
-            out.flush()
-            os.fsync(out.fileno())
-        if result.examples_written == 0:
-            tmp.unlink()
-            return
-        os.replace(tmp, dst)
-        result.written = True
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+def _write_examples(examples: Iterator[Positioned], result: ConversionResult) -> Writer:
+    """The writer for `write_atomically`: each example as one line; True if any was written."""
 
+    def write(out: BinaryIO) -> bool:
+        dumps = orjson.dumps
+        for line, column, obj, raw in examples:
+            try:
+                data = dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
+            except orjson.JSONEncodeError:  # nested over the 255 levels orjson writes
+                data = compact_json(obj) + b"\n"
+            key = repeated_key(raw, data)
+            if key is not None:
+                issue = ConversionIssue(line, column, f"{duplicate_key_reason(key)}; skipped")
+                result.skipped.append(issue)
+                continue
+            out.write(data)
+            result.examples_written += 1
+        return result.examples_written > 0
 
-def _write_examples(
-    out: BinaryIO, examples: Iterator[Positioned], result: ConversionResult
-) -> None:
-    dumps = orjson.dumps
-    for line, column, obj in examples:
-        try:
-            data = dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
-        except orjson.JSONEncodeError as exc:
-            result.skipped.append(ConversionIssue(line, column, f"cannot write it: {exc}; skipped"))
-            continue
-        out.write(data)
-        result.examples_written += 1
+    return write

@@ -278,6 +278,28 @@ def load_encoding(name: str, tiktoken_file: Path | None = None) -> tiktoken.Enco
     return build_encoding(name, tiktoken_file)
 
 
+def max_token_bytes(encoding: tiktoken.Encoding) -> int:
+    """The most bytes any one token of `encoding` stands for (128 for cl100k and o200k).
+
+    Counting uses it as a floor: a text of N bytes has at least N / this many tokens. Asks the
+    encoding token by token (a quarter of a second), once per encoding object.
+    """
+    known = _MAX_TOKEN_BYTES.get(id(encoding))
+    if known is not None and known[0] is encoding:
+        return known[1]
+    longest = 1
+    for token in range(encoding.n_vocab):
+        try:
+            longest = max(longest, len(encoding.decode_single_token_bytes(token)))
+        except KeyError:  # an unassigned id between the ranks and the special tokens
+            continue
+    _MAX_TOKEN_BYTES[id(encoding)] = (encoding, longest)
+    return longest
+
+
+_MAX_TOKEN_BYTES: dict[int, tuple[tiktoken.Encoding, int]] = {}
+
+
 @functools.lru_cache(maxsize=8)
 def load_counting_encoding(name: str, tiktoken_file: Path | None = None) -> tiktoken.Encoding:
     """Like `load_encoding`, minus tiktoken's second, Python-side copy of the vocabulary.

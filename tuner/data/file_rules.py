@@ -2,14 +2,14 @@
 
 Validation workers each fold their lines into a `FileFacts`; the facts are merged (in any
 order) and `check_file` turns them into file-level findings: too few examples, duplicates,
-mixed formats. `sniff_json_container` catches the commonest wrong shape before any line is
-read: a JSON array or pretty-printed objects instead of one example per line.
+mixed formats. `preflight` catches, from the first bytes, what would make every line wrong:
+a file in UTF-16 or UTF-32 (one error instead of one per line), and a JSON array or
+pretty-printed objects instead of one example per line.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from tuner.data.json_scan import value_end
 from tuner.data.problems import DatasetFormat, Problem, error, warning
 from tuner.data.rules import ExampleCheck
 
@@ -30,8 +31,16 @@ def example_hash(obj: Any) -> int:
     """A 64-bit hash of an example's canonical JSON: equal JSON (whitespace, key order) -> equal."""
     try:
         canonical = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        canonical = repr(obj).encode("utf-8", "surrogatepass")
+    except (TypeError, orjson.JSONEncodeError):  # nested too deeply for orjson to write
+        try:
+            canonical = repr(obj).encode("utf-8", "surrogatepass")
+        except RecursionError:
+            canonical = b"%d" % id(obj)  # never equal to another example's
+    return canonical_hash(canonical)
+
+
+def canonical_hash(canonical: bytes) -> int:
+    """The 64-bit hash of bytes that are equal for equal examples (`ExampleCheck.canonical`)."""
     return int.from_bytes(hashlib.blake2b(canonical, digest_size=8).digest(), "little")
 
 
@@ -60,7 +69,9 @@ class FileFacts:
         if check.format is not None:
             self.add_format(check.format, line)
         if isinstance(check.obj, dict):
-            self.add_hash(example_hash(check.obj), line)
+            canonical = check.canonical
+            digest = canonical_hash(canonical) if canonical is not None else example_hash(check.obj)
+            self.add_hash(digest, line)
 
     def add_format(self, fmt: DatasetFormat | str, line: int) -> None:
         key = str(fmt)
@@ -154,15 +165,81 @@ def check_file(facts: FileFacts, path: str | os.PathLike[str]) -> list[Problem]:
     return problems
 
 
-def sniff_json_container(path: str | os.PathLike[str]) -> Problem | None:
+# Byte-order marks, longest first (UTF-32 LE starts like UTF-16 LE).
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+)
+# Without a mark, JSON's first character ({ or [, ASCII) gives the encoding away by its zeros.
+# (zeros in a code unit, where the ASCII byte sits in it, the encoding)
+_ZERO_PATTERNS = (
+    (b"\x00\x00\x00", 3, "UTF-32 (big-endian, no byte-order mark)"),
+    (b"\x00\x00\x00", 0, "UTF-32 (little-endian, no byte-order mark)"),
+    (b"\x00", 1, "UTF-16 (big-endian, no byte-order mark)"),
+    (b"\x00", 0, "UTF-16 (little-endian, no byte-order mark)"),
+)
+
+
+def foreign_encoding(head: bytes) -> str | None:
+    """The name of the Unicode encoding the file starting with `head` is in, when it is UTF-16
+    or UTF-32 (by its byte-order mark, or by the zeros around a leading { or [); else None.
+
+    Such a file read as UTF-8 makes every line look broken; the one useful message is that the
+    whole file must be saved as UTF-8.
+    """
+    for mark, name in _BOMS:
+        if head.startswith(mark):
+            return name
+    for zeros, at, name in _ZERO_PATTERNS:
+        width = len(zeros) + 1
+        unit = head[:width]
+        if len(unit) == width and unit[at : at + 1] in (b"{", b"["):
+            rest = unit[:at] + unit[at + 1 :]
+            if rest == zeros:
+                return name
+    return None
+
+
+def preflight(path: str | os.PathLike[str], shown: str | None = None) -> Problem | None:
+    """The one whole-file error that makes per-line checks pointless, or None.
+
+    A file in UTF-16 or UTF-32 (`wrong_encoding`), or a JSON array or pretty-printed objects
+    (`not_jsonl`, see `sniff_json_container`). `shown` is the name to use in messages (the
+    path as the user gave it), by default `path`. Reads only the first 64 KB.
+    """
+    path = Path(path)
+    shown_path = Path(shown) if shown is not None else path
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    encoding = foreign_encoding(head)
+    if encoding is not None:
+        return error(
+            "wrong_encoding",
+            f"{shown_path.name} is encoded as {encoding}: save it as UTF-8 (the service reads "
+            "UTF-8 only)",
+            None,
+        )
+    return _container_problem(head, shown_path, convertible=shown is None)
+
+
+def sniff_json_container(path: str | os.PathLike[str], shown: str | None = None) -> Problem | None:
     """A `not_jsonl` error if the file is a JSON array or pretty-printed objects, else None.
 
-    Reads only the first 64 KB. A `.json` file that holds one object per line is fine. When
-    this returns a problem, per-line validation of the file would only repeat it line by line.
+    Reads only the first 64 KB. A `.json` file that holds one object per line is fine, and so is
+    a first line that is complete but broken (too deep, bad quotes): per-line checks report it.
+    When this returns a problem, per-line validation of the file would only repeat it line by
+    line.
     """
     path = Path(path)
     with open(path, "rb") as f:
         head = f.read(_SNIFF_BYTES)
+    shown_path = Path(shown) if shown is not None else path
+    return _container_problem(head, shown_path, convertible=shown is None)
+
+
+def _container_problem(head: bytes, path: Path, *, convertible: bool) -> Problem | None:
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     text = head.lstrip()
@@ -172,7 +249,7 @@ def sniff_json_container(path: str | os.PathLike[str]) -> Problem | None:
     first_line = first_line.strip()
     kind = None
     if text[:1] == b"[":
-        kind = _array_kind(first_line, rest)
+        kind = _array_kind(text, first_line, rest)
     elif (
         text[:1] == b"{"
         and not _parses(first_line)
@@ -181,24 +258,31 @@ def sniff_json_container(path: str | os.PathLike[str]) -> Problem | None:
         kind = "pretty-printed JSON (objects spread over several lines)"
     if kind is None:
         return None
-    out = (
-        path.with_suffix(".jsonl") if path.suffix != ".jsonl" else path.with_suffix(".clean.jsonl")
-    )
-    command = f"tuner convert {shlex.quote(str(path))} {shlex.quote(str(out))}"
+    if convertible:
+        out = (
+            path.with_suffix(".jsonl")
+            if path.suffix != ".jsonl"
+            else path.with_suffix(".clean.jsonl")
+        )
+        how = f"convert it with: tuner convert {shlex.quote(str(path))} {shlex.quote(str(out))}"
+    else:
+        how = "save it to a file and convert it with: tuner convert FILE OUT.jsonl"
     return error(
-        "not_jsonl",
-        f"{path.name} is {kind}, not JSONL (one example per line); convert it with: {command}",
-        None,
+        "not_jsonl", f"{path.name} is {kind}, not JSONL (one example per line); {how}", None
     )
 
 
-def _array_kind(first_line: bytes, rest: bytes) -> str | None:
+def _array_kind(text: bytes, first_line: bytes, rest: bytes) -> str | None:
+    end = value_end(text)
+    if end is None or b"\n" in text[:end]:
+        return "a JSON array"
+    # The first line holds a whole value. One line holding an array of examples and nothing
+    # after it is an array file; any other line (some other array, or one too deep or broken to
+    # parse) is a JSONL line, reported per line.
     try:
         value = orjson.loads(first_line)
     except orjson.JSONDecodeError:
-        return "a JSON array"
-    # One line holding a whole array of examples is an array file; a line holding some other
-    # array is a JSONL line with a wrong type, reported per line.
+        return None
     examples = isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
     if examples and not rest.strip():
         return "a JSON array on one line"
@@ -214,12 +298,9 @@ def _parses(line: bytes) -> bool:
 
 
 def _spans_lines(text: bytes) -> bool:
-    try:
-        decoded = text.decode("utf-8", "replace")
-        _, end = json.JSONDecoder().raw_decode(decoded)
-    except ValueError:
-        return False
-    return "\n" in decoded[:end]
+    """The value at the start of `text` is complete and spreads over more than one line."""
+    end = value_end(text)
+    return end is not None and b"\n" in text[:end]
 
 
 def _continues(rest: bytes) -> bool:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from tuner.data.durations import format_size
+from tuner.data.json_values import JsonFaultError, json_type, load
 
 BOM = b"\xef\xbb\xbf"
 
@@ -85,6 +84,15 @@ def _one_line(text: str, limit: int = 200) -> str:
     return words if words.isprintable() else "".join(c for c in words if c.isprintable())
 
 
+def _fault_label(reason: str) -> str:
+    """A few words for a row: what is wrong when it is not a plain syntax error."""
+    if reason.startswith("nested too deeply"):
+        return "not valid JSON: nested too deeply"
+    if reason.startswith("a number"):
+        return "not valid JSON: a number too long"
+    return "not valid JSON"
+
+
 def summarise_line(raw: bytes) -> ExampleSummary:
     """Summarise one raw JSONL line (bytes without the line ending); never raises."""
     if raw.startswith(BOM):
@@ -94,15 +102,15 @@ def summarise_line(raw: bytes) -> ExampleSummary:
     if len(raw) > MAX_SUMMARY_BYTES:
         return ExampleSummary("", f"(line of {format_size(len(raw))}, not summarised)", bad=True)
     try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
+        obj = load(raw)
+    except JsonFaultError as bad:
+        if bad.fault.code == "invalid_utf8":
             return ExampleSummary("", "(not UTF-8)", bad=True)
-        return ExampleSummary("", "(not valid JSON) " + _one_line(raw[:400].decode()), bad=True)
+        label = _fault_label(bad.fault.reason)
+        snippet = _one_line(raw[:400].decode("utf-8", "replace"))
+        return ExampleSummary("", f"({label}) {snippet}", bad=True)
     if not isinstance(obj, dict):
-        return ExampleSummary("", f"(a JSON {type(obj).__name__}, not an object)", bad=True)
+        return ExampleSummary("", f"(a JSON {json_type(obj)}, not an object)", bad=True)
     if "messages" in obj:
         letters, first_user = _roles(obj["messages"])
         bad = not letters

@@ -20,6 +20,11 @@ a string; real files are not so tidy, so tuner decides, and the rule is the same
 `assistant` is the cookbook's `num_assistant_tokens`: the tokens of assistant messages' content
 (text only). `trained_assistant` is the same over assistant messages whose `weight` is not 0.
 
+Huge examples: given its model's per-example limit as `cap`, `count_chat` counts exactly up to
+it and then stops (`ExampleTokens.lower_bound`): past the limit the service cuts the example
+anyway, and a 200 MB line with no spaces must not take minutes and gigabytes to say so
+(`token_segments` explains how long texts are cut and bounded).
+
 Counting never raises on a malformed example: the validator reports what is wrong, this counts
 what is countable (a message that is not an object counts nothing).
 
@@ -30,15 +35,26 @@ pool per call) was 5-15x slower, per example or over the whole set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import orjson
 import tiktoken
 
 from tuner.data.catalog import Catalog, Resolution, encoding_name_for
-from tuner.data.encodings import EncodingUnavailable, load_counting_encoding
+from tuner.data.encodings import EncodingUnavailable, load_counting_encoding, max_token_bytes
+from tuner.data.json_values import compact_json
+from tuner.data.token_segments import SEGMENT_CHARS, count_within, split_at_piece_starts
+
+__all__ = [
+    "UNKNOWN_LIMIT_CAP",
+    "ExampleTokens",
+    "TokenCounter",
+    "approximate_token_count",
+    "counter_for_model",
+    "split_at_piece_starts",
+]
 
 # The cookbook's constants.
 TOKENS_PER_EXAMPLE = 3  # every reply is primed with <|start|>assistant<|message|>
@@ -47,76 +63,45 @@ TOKENS_PER_NAME = 1
 
 _TOOL_KEYS = ("tools", "functions")
 
+# For a model with no published per-example limit, counting stops exactly past this many tokens
+# per example (the figure is then a lower bound, and said to be one).
+UNKNOWN_LIMIT_CAP = 1_000_000
+_NO_CAP = sys.maxsize
+
 
 @dataclass(frozen=True, slots=True)
 class ExampleTokens:
-    """The counts for one example; `total` is what is billed (before the model's cap)."""
+    """The counts for one example; `total` is what is billed (before the model's cap).
+
+    `lower_bound` is True when counting stopped early: past the cap it was given, or in a run
+    of text too long to tokenize. `total` is then at least what it says, and more than the cap
+    unless the cap is above 65,536 tokens.
+    """
 
     total: int
     assistant: int
     trained_assistant: int
+    lower_bound: bool = False
 
 
 _CACHE_MAX_CHARS = 1024
 _CACHE_MAX_ENTRIES = 4096
+_SEGMENT_CHARS = SEGMENT_CHARS
 
 
-# Texts longer than this are encoded in segments: tiktoken returns a list of every token, and a
-# 100 MB string would make a list of 30 million ints (over a gigabyte) just to be counted.
-_SEGMENT_CHARS = 1 << 20
+class _Tally:
+    """One example's counting budget, and whether any count in it is only a lower bound."""
 
+    __slots__ = ("cap", "lower")
 
-def split_at_piece_starts(text: str, size: int = _SEGMENT_CHARS) -> Iterator[str]:
-    """`text` cut into segments of about `size` characters whose token counts add up exactly.
-
-    Each cut is made just before a single space that follows a non-space character and precedes
-    a letter. The split patterns of cl100k_base and o200k_base always start a new piece there
-    (" word"), and BPE never merges across pieces, so encoding the segments one by one gives the
-    same tokens as encoding the whole. Where no such place exists, a segment runs on until one
-    does (a text with no spaces at all stays whole).
-    """
-    start, n = 0, len(text)
-    while n - start > size:
-        cut = _piece_start_before(text, start + 1, start + size)
-        if cut < 0:
-            cut = _piece_start_after(text, start + size)
-        if cut < 0:
-            break
-        yield text[start:cut]
-        start = cut
-    yield text[start:]
-
-
-def _is_piece_start(text: str, i: int) -> bool:
-    return 0 < i < len(text) - 1 and not text[i - 1].isspace() and text[i + 1].isalpha()
-
-
-def _piece_start_before(text: str, lo: int, hi: int) -> int:
-    """The last safe cut in [lo, hi), or -1."""
-    i = text.rfind(" ", lo, hi)
-    while i >= 0 and not _is_piece_start(text, i):
-        i = text.rfind(" ", lo, i)
-    return i
-
-
-def _piece_start_after(text: str, lo: int) -> int:
-    """The first safe cut at or after `lo`, or -1."""
-    i = text.find(" ", lo)
-    while i >= 0 and not _is_piece_start(text, i):
-        i = text.find(" ", i + 1)
-    return i
+    def __init__(self, cap: int | None) -> None:
+        self.cap = cap if cap is not None else _NO_CAP
+        self.lower = False
 
 
 def approximate_token_count(text: str) -> int:
     """A last-resort estimate when no vocabulary can be loaded: ~4 UTF-8 bytes per token."""
     return (len(text.encode("utf-8", "surrogatepass")) + 3) // 4
-
-
-def _compact_json(value: object) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return str(value)
 
 
 class TokenCounter:
@@ -126,11 +111,12 @@ class TokenCounter:
     `approximate_token_count` and `approximate` is always True.
     """
 
-    __slots__ = ("_count_text", "approximate", "encoding")
+    __slots__ = ("_count_text", "_max_token_bytes", "approximate", "encoding")
 
     def __init__(self, encoding: tiktoken.Encoding | None, approximate: bool) -> None:
         self.encoding = encoding
         self.approximate = approximate or encoding is None
+        self._max_token_bytes = 0
         if encoding is None:
             self._count_text: Callable[[str], int] = approximate_token_count
         else:
@@ -159,42 +145,58 @@ class TokenCounter:
         return self.encoding.name if self.encoding is not None else None
 
     def count_text(self, text: str) -> int:
-        """Tokens of `text` as plain text (special-token strings included as text)."""
+        """Tokens of `text` as plain text (special-token strings included as text), exactly."""
         return self._count_text(text)
 
-    def _content_tokens(self, content: object) -> int:
+    def _text(self, text: str, tally: _Tally, budget: int) -> int:
+        """Tokens of `text`; a long one is counted exactly only up to `budget` (see _Tally)."""
+        if len(text) <= _SEGMENT_CHARS or self.encoding is None:
+            return self._count_text(text)
+        if not self._max_token_bytes:
+            self._max_token_bytes = max_token_bytes(self.encoding)
+        encode = self.encoding.encode_ordinary
+        n, lower = count_within(encode, text, budget, self._max_token_bytes)
+        tally.lower = tally.lower or lower
+        return n
+
+    def _content_tokens(self, content: object, tally: _Tally, budget: int) -> int:
         """Tokens of a message's `content`: a string, or the text of its text parts."""
         if isinstance(content, str):
-            return self._count_text(content)
+            return self._text(content, tally, budget)
         if isinstance(content, list):
-            count = self._count_text
             n = 0
             for part in content:
+                if isinstance(part, dict) and part.get("type", "text") == "text":
+                    part = part.get("text")
                 if isinstance(part, str):
-                    n += count(part)
-                elif isinstance(part, dict) and part.get("type", "text") == "text":
-                    text = part.get("text")
-                    if isinstance(text, str):
-                        n += count(text)
+                    n += self._text(part, tally, budget - n)
             return n
         return 0
 
-    def _value_tokens(self, key: object, value: object) -> int:
+    def _value_tokens(self, key: object, value: object, tally: _Tally, budget: int) -> int:
         if isinstance(value, str):
-            return self._count_text(value)
+            return self._text(value, tally, budget)
         if key == "content":
-            return self._content_tokens(value)
+            return self._content_tokens(value, tally, budget)
         if isinstance(value, dict | list):
-            return self._count_text(_compact_json(value))
+            return self._text(compact_json(value).decode(), tally, budget)
         return 0
 
-    def _messages(self, messages: object) -> tuple[int, int, int]:
-        """(tokens of the messages, assistant content tokens, trained assistant tokens)."""
+    def _messages(self, messages: object, tally: _Tally, spent: int) -> tuple[int, int, int]:
+        """(tokens of the messages, assistant content tokens, trained assistant tokens).
+
+        `spent` is what the example has counted before these messages; once past the cap,
+        the remaining messages are not counted (the tally records that).
+        """
         if not isinstance(messages, list):
             return 0, 0, 0
         count = self._count_text
+        cap = tally.cap
         total = assistant = trained = 0
         for message in messages:
+            if spent + total > cap:
+                tally.lower = True
+                break
             if not isinstance(message, dict):
                 continue
             n = TOKENS_PER_MESSAGE
@@ -202,7 +204,10 @@ class TokenCounter:
             for key, value in message.items():
                 if key == "weight":
                     continue
-                v = count(value) if isinstance(value, str) else self._value_tokens(key, value)
+                if isinstance(value, str) and len(value) <= _SEGMENT_CHARS:
+                    v = count(value)
+                else:
+                    v = self._value_tokens(key, value, tally, cap - spent - total - n)
                 if key == "content":
                     content_tokens = v
                 elif key == "name":
@@ -215,43 +220,51 @@ class TokenCounter:
                     trained += content_tokens
         return total, assistant, trained
 
-    def _tools(self, container: Mapping[str, object]) -> int:
+    def _tools(self, container: Mapping[str, object], tally: _Tally, spent: int) -> int:
         n = 0
         for key in _TOOL_KEYS:
             value = container.get(key)
             if value:
-                n += self._value_tokens(key, value)
+                n += self._value_tokens(key, value, tally, tally.cap - spent - n)
         return n
 
-    def count_chat(self, example: object) -> ExampleTokens:
-        """Counts for a supervised example `{"messages": [...], "tools": [...]?}`."""
+    def count_chat(self, example: object, cap: int | None = None) -> ExampleTokens:
+        """Counts for a supervised example `{"messages": [...], "tools": [...]?}`.
+
+        With a `cap` (the model's per-example limit), counting is exact up to it and stops
+        soon after: the result is then a lower bound (`lower_bound`), in bounded time.
+        """
         if not isinstance(example, dict):
             return ExampleTokens(0, 0, 0)
-        total, assistant, trained = self._messages(example.get("messages"))
-        total += TOKENS_PER_EXAMPLE + self._tools(example)
-        return ExampleTokens(total, assistant, trained)
+        tally = _Tally(cap)
+        total = TOKENS_PER_EXAMPLE + self._tools(example, tally, 0)
+        messages, assistant, trained = self._messages(example.get("messages"), tally, total)
+        total += messages
+        return ExampleTokens(total, assistant, trained, tally.lower)
 
-    def count_preference(self, example: object) -> ExampleTokens:
+    def count_preference(self, example: object, cap: int | None = None) -> ExampleTokens:
         """Counts for a DPO example: `input` (messages and tools) + both outputs.
 
         `total` = 3 + input messages + input tools + `preferred_output` + `non_preferred_output`
         messages, each message by the chat rule: both completions are processed in training, so
         both are counted. `assistant` and `trained_assistant` are the output messages' content
-        (a DPO output has no `weight`, so every one is trained).
+        (a DPO output has no `weight`, so every one is trained). `cap` as for `count_chat`.
         """
         if not isinstance(example, dict):
             return ExampleTokens(0, 0, 0)
+        tally = _Tally(cap)
         total = TOKENS_PER_EXAMPLE
         given = example.get("input")
         if isinstance(given, dict):
-            messages, _, _ = self._messages(given.get("messages"))
-            total += messages + self._tools(given)
+            total += self._tools(given, tally, total)
+            messages, _, _ = self._messages(given.get("messages"), tally, total)
+            total += messages
         assistant = 0
         for key in ("preferred_output", "non_preferred_output"):
-            output, output_assistant, _ = self._messages(example.get(key))
+            output, output_assistant, _ = self._messages(example.get(key), tally, total)
             total += output
             assistant += output_assistant
-        return ExampleTokens(total, assistant, assistant)
+        return ExampleTokens(total, assistant, assistant, tally.lower)
 
 
 def counter_for_model(

@@ -36,7 +36,8 @@ import asyncio, json, sys, threading
 from pathlib import Path
 from tuner.ui.app import make_app
 from tuner.ui.screens.dataset import DatasetScreen
-from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
+from tuner.ui.services import MemorySettingsStore, Services
+from tuner.ui.session import ActiveConnection
 
 path = Path(sys.argv[1])
 kwargs = {}

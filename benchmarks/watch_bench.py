@@ -29,7 +29,8 @@ import asyncio, json, os, sys, time
 from pathlib import Path
 from tuner.config import Connection, Secret
 from tuner.ui.app import make_app
-from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
+from tuner.ui.services import MemorySettingsStore, Services
+from tuner.ui.session import ActiveConnection
 
 folder, base_url, job_id, out = sys.argv[1:5]
 warmup, seconds = float(os.environ["BENCH_WARMUP"]), float(os.environ["BENCH_SECONDS"])
@@ -70,19 +71,21 @@ def measure(env: dict[str, str], folder: Path, base_url: str, job_id: str, out: 
 
 
 async def paused_job(base_url: str, train: Path, emulator: object) -> str:
-    from tuner.api.client import make_client
-    from tuner.api.files import upload_file
-    from tuner.api.jobs import JobSpec, create_job, pause_job, retrieve_job
+    from tuner.api.jobs import JobSpec
+    from tuner.api.service import open_service
     from tuner.config import Connection, Secret
 
     connection = Connection(profile_name="bench", base_url=base_url, api_key=Secret("bench"))
-    async with make_client(connection) as client:
-        file_id = (await upload_file(client, train)).id
-        job = await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", file_id))
+    service = open_service(connection)
+    try:
+        file_id = (await service.upload_file(train)).id
+        job = await service.create_job(JobSpec("gpt-4o-mini-2024-07-18", file_id))
         emulator.advance(20)  # type: ignore[attr-defined]  # running, a few steps in
-        assert (await retrieve_job(client, job.id)).status == "running"
-        await pause_job(client, job.id)
+        assert (await service.retrieve_job(job.id)).status == "running"
+        await service.pause_job(job.id)
         return job.id
+    finally:
+        await service.close()
 
 
 def main() -> int:

@@ -23,7 +23,8 @@ from textual.worker import WorkerFailed  # noqa: E402
 
 from tuner.demo import copy_demo_data  # noqa: E402
 from tuner.ui.app import make_app  # noqa: E402
-from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services  # noqa: E402
+from tuner.ui.services import MemorySettingsStore, Services  # noqa: E402
+from tuner.ui.session import ActiveConnection  # noqa: E402
 from tuner.ui.widgets.data_tree import DataTree  # noqa: E402
 
 OUT = ROOT / "screenshots"
@@ -75,9 +76,8 @@ async def _jobs_demo(pilot: Pilot[Any], *, jobs: int = 1, advance: float = 0.0) 
     """Point the app at a fresh emulator holding `jobs` support-bot jobs; return their ids."""
     import atexit
 
-    from tuner.api.client import make_client
-    from tuner.api.files import upload_file
-    from tuner.api.jobs import JobSpec, create_job
+    from tuner.api.jobs import JobSpec
+    from tuner.api.service import open_service
     from tuner.config import Connection, Secret
     from tuner.emulator import Emulator
 
@@ -88,13 +88,16 @@ async def _jobs_demo(pilot: Pilot[Any], *, jobs: int = 1, advance: float = 0.0) 
     pilot.app.services.clock = emulator.clock.now  # "now" is the emulator's frozen clock
     folder = pilot.app.start_path / "support-bot"
     ids = []
-    async with make_client(connection) as client:
-        train = (await upload_file(client, folder / "train.jsonl")).id
-        valid = (await upload_file(client, folder / "valid.jsonl")).id
+    service = open_service(connection)
+    try:
+        train = (await service.upload_file(folder / "train.jsonl")).id
+        valid = (await service.upload_file(folder / "valid.jsonl")).id
         for n in range(jobs):
             spec = JobSpec("gpt-4o-mini-2024-07-18", train, valid, suffix=f"support-v{n + 1}")
-            ids.append((await create_job(client, spec)).id)
+            ids.append((await service.create_job(spec)).id)
             emulator.advance(advance if n == jobs - 1 else 3600)
+    finally:
+        await service.close()
     return ids
 
 
@@ -169,9 +172,8 @@ async def _chat_demo(pilot: Pilot[Any]) -> str:
     """Point the app at a fresh emulator that has one fine-tuned model; return its id."""
     import atexit
 
-    from tuner.api.client import make_client
-    from tuner.api.files import upload_file
-    from tuner.api.jobs import JobSpec, create_job, retrieve_job
+    from tuner.api.jobs import JobSpec
+    from tuner.api.service import open_service
     from tuner.config import Connection, Secret
     from tuner.emulator import Emulator
 
@@ -179,11 +181,15 @@ async def _chat_demo(pilot: Pilot[Any]) -> str:
     atexit.register(emulator.stop)
     connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo"))
     pilot.app.set_connection(ActiveConnection("demo · emulator", connection, demo=True))
-    async with make_client(connection) as client:
-        train = (await upload_file(client, pilot.app.start_path / "support-bot" / "train.jsonl")).id
-        job = await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", train, suffix="support"))
+    service = open_service(connection)
+    try:
+        folder = pilot.app.start_path / "support-bot"
+        train = (await service.upload_file(folder / "train.jsonl")).id
+        job = await service.create_job(JobSpec("gpt-4o-mini-2024-07-18", train, suffix="support"))
         emulator.advance(3600)
-        return (await retrieve_job(client, job.id)).fine_tuned_model or ""
+        return (await service.retrieve_job(job.id)).fine_tuned_model or ""
+    finally:
+        await service.close()
 
 
 async def _chat_replay(pilot: Pilot[Any], *, compare: bool) -> None:

@@ -1,7 +1,8 @@
 """Suite-wide guards: no outside network, and no test touches the real home directory.
 
-Every test gets its own config, data and cache folders, and `OPENAI_API_KEY` / `OPENAI_BASE_URL`
-from the developer's shell are removed so a test can never reach a real account.
+Every test gets its own config, data and cache folders, and the services' keys and URLs from the
+developer's shell (`OPENAI_*`, `AZURE_OPENAI_*`, `TOGETHER_*`) are removed, so a test can never
+reach a real account.
 """
 
 from __future__ import annotations
@@ -66,4 +67,6 @@ def _private_dirs(
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
         monkeypatch.delenv(var, raising=False)
     for var in ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION"):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("TOGETHER_API_KEY", "TOGETHER_BASE_URL", "TOGETHER_PROJECT_ID"):
         monkeypatch.delenv(var, raising=False)

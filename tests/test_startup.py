@@ -15,7 +15,8 @@ PROBE = textwrap.dedent(
     from pathlib import Path
 
     from tuner.ui.app import make_app
-    from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
+    from tuner.ui.services import MemorySettingsStore, Services
+    from tuner.ui.session import ActiveConnection
 
 
     async def main() -> None:

@@ -85,7 +85,8 @@ def _run(target: Path | None, *, profile: str | None) -> int:
 def _run_demo(folder: Path, emulator: Any) -> int:
     from tuner.config import Connection, Secret
     from tuner.ui.app import make_app
-    from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
+    from tuner.ui.services import MemorySettingsStore, Services
+    from tuner.ui.session import ActiveConnection
 
     # A placeholder the emulator accepts; it lives only in this process. Transcripts scrub any
     # registered key from what they save, so it must be a string no conversation contains.

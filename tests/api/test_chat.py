@@ -8,10 +8,9 @@ import time
 
 import pytest
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, stream_chat
-from tuner.api.client import make_client
+from tests.helpers import open_test_service
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault
 
 MODEL = "gpt-4o-mini-2024-07-18"
@@ -30,11 +29,11 @@ def test_request_shape() -> None:
     assert req.params() == {"temperature": 0.2, "max_tokens": 50}
 
 
-async def test_streams_deltas_then_usage(client) -> None:
+async def test_streams_deltas_then_usage(service) -> None:
     items = [
         item
-        async for item in stream_chat(
-            client, request(system_prompt="Be brief.", temperature=0.5, presence_penalty=0.1)
+        async for item in service.stream_chat(
+            request(system_prompt="Be brief.", temperature=0.5, presence_penalty=0.1)
         )
     ]
     deltas = [i for i in items if isinstance(i, ChatDelta)]
@@ -48,24 +47,24 @@ async def test_streams_deltas_then_usage(client) -> None:
     assert done.model == MODEL
 
 
-async def test_unknown_model_is_not_found(client) -> None:
+async def test_unknown_model_is_not_found(service) -> None:
     with pytest.raises(ServiceError) as caught:
         [
             i
-            async for i in stream_chat(
-                client, ChatRequest("ft:nope:x:y:z", [{"role": "user", "content": "hi"}])
+            async for i in service.stream_chat(
+                ChatRequest("ft:nope:x:y:z", [{"role": "user", "content": "hi"}])
             )
         ]
     assert caught.value.kind in (ErrorKind.NOT_FOUND, ErrorKind.INVALID_REQUEST)
 
 
 async def test_dropped_stream_raises_connection_error_after_partial_text(
-    client, service_env: Emulator
+    service, service_env: Emulator
 ) -> None:
     service_env.faults.add(Fault(path_pattern=r"/chat/completions", drop_connection=True))
     partial: list[str] = []
     with pytest.raises(ServiceError) as caught:
-        async for item in stream_chat(client.with_options(max_retries=0), request()):
+        async for item in service.without_retries().stream_chat(request()):
             if isinstance(item, ChatDelta):
                 partial.append(item.text)
     assert caught.value.kind is ErrorKind.CONNECTION
@@ -75,13 +74,13 @@ async def test_dropped_stream_raises_connection_error_after_partial_text(
 async def test_cancelling_the_consumer_stops_promptly_and_keeps_partial_text() -> None:
     # A slow emulator: each chunk takes about 60 ms, so the whole reply takes several hundred.
     with Emulator(speed=0.5, api_key="test-key") as slow:
-        connection = Connection("p", base_url=slow.base_url, api_key=Secret("test-key"))
-        async with make_client(connection) as client:
+        service = open_test_service(slow)
+        try:
             partial: list[str] = []
             first = asyncio.Event()
 
             async def consume() -> None:
-                async for item in stream_chat(client, request()):
+                async for item in service.stream_chat(request()):
                     if isinstance(item, ChatDelta):
                         partial.append(item.text)
                         first.set()
@@ -96,8 +95,10 @@ async def test_cancelling_the_consumer_stops_promptly_and_keeps_partial_text() -
             assert partial and task.cancelled()
 
             # Closing early via aclosing works the same way, and the client stays usable.
-            async with contextlib.aclosing(stream_chat(client, request())) as stream:
+            async with contextlib.aclosing(service.stream_chat(request())) as stream:
                 async for item in stream:
                     assert isinstance(item, ChatDelta)
                     break
             assert len(slow.faults) == 0
+        finally:
+            await service.close()

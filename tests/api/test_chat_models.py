@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from tuner.api.chat_models import chat_model_choices, is_chat_model
-
-from .conftest import train_model
+from tests.helpers import train_model
+from tuner.api.chat_models import chat_model_choices, is_chat_model, model_kind
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
-async def test_choices_in_picker_order(client, service_env, train_file) -> None:
-    job = await train_model(client, train_file, "pick")
-    models = await chat_model_choices(client)
+async def test_choices_in_picker_order(service, service_env, train_file) -> None:
+    job = await train_model(service_env, train_file, "pick")
+    models = await chat_model_choices(service)
     kinds = [m.kind for m in models]
     assert models[0].id == job.fine_tuned_model
     assert "checkpoint" in kinds
@@ -28,3 +27,9 @@ def test_non_chat_models_are_left_out() -> None:
     assert is_chat_model("gpt-4o-mini")
     assert not is_chat_model("text-embedding-3-small")
     assert not is_chat_model("whisper-1")
+
+
+def test_model_kinds_from_openai_style_ids() -> None:
+    assert model_kind("ft:gpt-4o-mini-2024-07-18:org:s:abc") == "fine_tuned"
+    assert model_kind("ft:gpt-4o-mini-2024-07-18:org:s:abc:ckpt-step-10") == "checkpoint"
+    assert model_kind("gpt-4o-mini") == "base"

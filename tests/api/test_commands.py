@@ -61,7 +61,8 @@ def test_create_follow_list_cancel(service_env: Emulator, train_file: Path, caps
     )  # fmt: skip
     assert code == 0
     assert job["id"].startswith("ftjob-") and job["model"] == MODEL
-    assert job["method"]["supervised"]["hyperparameters"]["n_epochs"] == 2
+    assert job["method"] == "supervised" and job["hyperparameters"]["n_epochs"] == 2
+    assert job["status"] == "validating_files"
 
     assert main(["jobs", "follow", job["id"], "--json", "--interval", "0.01"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -149,7 +150,9 @@ def test_unknown_profile(service_env, capsys) -> None:
 def test_unreachable_service(monkeypatch, capsys) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    monkeypatch.setattr("tuner.api.client.DEFAULT_MAX_RETRIES", 0)  # no SDK backoff wait
+    monkeypatch.setattr(
+        "tuner.api.openai_service.client.DEFAULT_MAX_RETRIES", 0
+    )  # no SDK backoff wait
     assert main(["jobs"]) == 2
     err = capsys.readouterr().err
     assert "Cannot reach the service" in err and "Traceback" not in err

@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, stream_chat
-from tuner.api.client import make_client
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.cursors import CursorStore
-from tuner.api.files import upload_file
 from tuner.api.follower import EventFollower, FollowState
-from tuner.api.jobs import JobSpec, create_job, list_checkpoints, retrieve_job
-from tuner.api.metrics import fetch_result_metrics, parse_metrics_event
+from tuner.api.jobs import JobSpec
 from tuner.api.replay import PromptReplay, ReplayState, read_prompt_file
+from tuner.api.service import FineTuningService, open_service
 from tuner.api.transcripts import TranscriptWriter, export_training_examples, load_transcript
+from tuner.api.types import JobStatus
 from tuner.config import Profile, Settings, resolve_connection, save_api_key, save_settings
 from tuner.emulator import Emulator
 
@@ -31,8 +30,8 @@ MODEL = "gpt-4o-mini-2024-07-18"
 
 
 @pytest.fixture(params=["openai", "azure"])
-async def any_client(request, emulator: Emulator) -> AsyncIterator[object]:
-    """A client built from a saved profile, as a user would set it up (key in secrets.toml)."""
+async def any_service(request, emulator: Emulator) -> AsyncIterator[FineTuningService]:
+    """A service opened from a saved profile, as a user would set it up (key in secrets.toml)."""
     if request.param == "openai":
         profile = Profile("local", base_url=emulator.base_url)
     else:
@@ -46,34 +45,40 @@ async def any_client(request, emulator: Emulator) -> AsyncIterator[object]:
     save_api_key(profile.name, "test-key")
     connection = resolve_connection()
     assert connection.kind == request.param
-    async with make_client(connection) as client:
-        yield client
+    service = open_service(connection)
+    try:
+        yield service
+    finally:
+        await service.close()
 
 
-async def test_the_whole_loop(any_client, emulator: Emulator, train_file: Path, tmp_path) -> None:
-    client = any_client
-    single = await upload_file(client, train_file)
-    parts = await upload_file(client, train_file, single_request_limit=1000, part_size=600)
+async def test_the_whole_loop(any_service, emulator: Emulator, train_file: Path, tmp_path) -> None:
+    service = any_service
+    single = await service.upload_file(train_file)
+    service.single_request_limit, service.part_size = 1000, 600  # the Uploads API, in parts
+    parts = await service.upload_file(train_file)
     assert single.bytes == parts.bytes == train_file.stat().st_size
+    assert len(emulator.state.uploads) == 1
 
-    job = await create_job(
-        client, JobSpec(MODEL, parts.id, validation_file=single.id, suffix="e2e", seed=1)
+    job = await service.create_job(
+        JobSpec(MODEL, parts.id, validation_file=single.id, suffix="e2e", seed=1)
     )
-    follower = EventFollower(client, job.id, CursorStore(), FAST_POLL)
+    follower = EventFollower(service, job.id, CursorStore(), FAST_POLL)
     events = [event async for event in follower]
     assert [e.id for e in events] == [e["id"] for e in emulator.server_events(job.id)]
     assert follower.state is FollowState.FINISHED
-    live_points = [p for e in events if (p := parse_metrics_event(e))]
+    live_points = [e.metrics for e in events if e.metrics]
     assert live_points
 
-    job = await retrieve_job(client, job.id)
-    assert job.status == "succeeded" and job.fine_tuned_model
-    checkpoints = await list_checkpoints(client, job.id)
+    job = await service.retrieve_job(job.id)
+    assert job.status is JobStatus.SUCCEEDED and job.fine_tuned_model
+    emulator.deploy(job.fine_tuned_model)  # Azure answers a fine-tune only once deployed
+    checkpoints = await service.list_checkpoints(job.id)
     assert checkpoints
-    steps = [c.step_number for c in checkpoints]
+    steps = [c.step for c in checkpoints]
     assert steps == sorted(steps, reverse=True)
-    assert all(c.fine_tuned_model_checkpoint.startswith("ft:") for c in checkpoints)
-    result_points = await fetch_result_metrics(client, job)
+    assert all(c.model and c.model.startswith("ft:") for c in checkpoints)
+    result_points = await service.job_metrics(job)
     assert result_points and result_points[-1].step == live_points[-1].step
 
     request = ChatRequest(
@@ -84,7 +89,7 @@ async def test_the_whole_loop(any_client, emulator: Emulator, train_file: Path, 
         frequency_penalty=0.1,
         max_tokens=64,
     )
-    items = [item async for item in stream_chat(client, request)]
+    items = [item async for item in service.stream_chat(request)]
     assert isinstance(items[-1], ChatDone) and items[-1].completion_tokens
     assert any(isinstance(i, ChatDelta) for i in items)
 
@@ -92,7 +97,7 @@ async def test_the_whole_loop(any_client, emulator: Emulator, train_file: Path, 
     prompts.write_text("\n".join(f"Question {n}?" for n in range(1, 13)) + "\n", encoding="utf-8")
     writer = TranscriptWriter.start(job.fine_tuned_model, "Be brief.", request.params())
     replay = PromptReplay(
-        client,
+        service,
         read_prompt_file(prompts),
         ChatRequest(job.fine_tuned_model, system_prompt="Be brief.", temperature=0.7),
         transcript=writer,

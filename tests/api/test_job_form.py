@@ -7,12 +7,13 @@ import pytest
 from tuner.api.errors import ServiceError
 from tuner.api.job_form import FormError, JobForm, parse_float, parse_int
 from tuner.api.jobs import Hyperparameters
+from tuner.api.openai_service import request_body
 
 
 def test_empty_fields_are_left_to_the_service() -> None:
     spec = JobForm("gpt-4o-mini-2024-07-18").to_spec("file-1")
     assert spec.hyperparameters == Hyperparameters()
-    assert spec.as_params() == {
+    assert request_body(spec) == {
         "model": "gpt-4o-mini-2024-07-18",
         "training_file": "file-1",
         "method": {"type": "supervised"},
@@ -25,7 +26,7 @@ def test_set_fields_are_sent() -> None:
     )
     spec = form.to_spec("file-1", "file-2")
     assert spec.suffix == "bot" and spec.seed == 7 and spec.validation_file == "file-2"
-    assert spec.as_params()["method"] == {
+    assert request_body(spec)["method"] == {
         "type": "dpo",
         "dpo": {"hyperparameters": {"n_epochs": 3, "beta": 0.2}},
     }

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai.types.fine_tuning import FineTuningJob
-
 from tuner.api.job_watch import (
     JobList,
     MetricSeries,
@@ -19,38 +17,27 @@ from tuner.api.job_watch import (
     status_matches,
 )
 from tuner.api.metrics import MetricPoint
+from tuner.api.types import Job, JobError, JobStatus
 
 
-def job(job_id: str, status: str = "running", **extra: Any) -> FineTuningJob:
-    data = {
-        "id": job_id,
-        "object": "fine_tuning.job",
-        "created_at": 1_700_000_000,
-        "model": "gpt-4o-mini-2024-07-18",
-        "organization_id": "org-1",
-        "result_files": [],
-        "status": status,
-        "training_file": "file-1",
-        "seed": 1,
-        "hyperparameters": {"n_epochs": "auto"},
-        "error": None,
-        "fine_tuned_model": None,
-        "finished_at": None,
-        "trained_tokens": None,
-        "validation_file": None,
-    }
-    data.update(extra)
-    return FineTuningJob.model_validate(data)
+def job(job_id: str, status: str = "running", **extra: Any) -> Job:
+    return Job(job_id, JobStatus(status), "gpt-4o-mini-2024-07-18", 1_700_000_000, **extra)
 
 
 def test_controls_follow_the_status() -> None:
-    assert control_refusal("cancel", "running") is None
-    assert control_refusal("cancel", "queued") is None
-    assert control_refusal("pause", "running") is None
-    assert control_refusal("resume", "paused") is None
-    assert "cannot be cancelled any more" in (control_refusal("cancel", "succeeded") or "")
-    assert "Only a running job can be paused" in (control_refusal("pause", "queued") or "")
-    assert "Only a paused job can be resumed" in (control_refusal("resume", "running") or "")
+    assert control_refusal("cancel", JobStatus("running")) is None
+    assert control_refusal("cancel", JobStatus("queued")) is None
+    assert control_refusal("pause", JobStatus("running")) is None
+    assert control_refusal("resume", JobStatus("paused")) is None
+    assert "cannot be cancelled any more" in (
+        control_refusal("cancel", JobStatus("succeeded")) or ""
+    )
+    assert "Only a running job can be paused" in (
+        control_refusal("pause", JobStatus("queued")) or ""
+    )
+    assert "Only a paused job can be resumed" in (
+        control_refusal("resume", JobStatus("running")) or ""
+    )
 
 
 def test_refresh_backs_off_and_stops_when_idle() -> None:
@@ -79,9 +66,13 @@ def test_job_list_pages_and_refresh() -> None:
 
 
 def test_filters() -> None:
-    assert status_matches("all", "failed")
-    assert status_matches("active", "paused") and not status_matches("active", "succeeded")
-    assert status_matches("failed", "failed") and not status_matches("failed", "cancelled")
+    assert status_matches("all", JobStatus("failed"))
+    assert status_matches("active", JobStatus("paused")) and not status_matches(
+        "active", JobStatus("succeeded")
+    )
+    assert status_matches("failed", JobStatus("failed")) and not status_matches(
+        "failed", JobStatus("cancelled")
+    )
     assert event_matches("metrics", "metrics") and not event_matches("metrics", "message")
     assert event_matches("messages", None) and not event_matches("messages", "metrics")
     assert next_in(("all", "messages", "metrics"), "metrics") == "all"
@@ -106,5 +97,5 @@ def test_short_names_and_summary() -> None:
     assert short_fine_tuned(None) is None
     done = job("j", "succeeded", fine_tuned_model="ft:gpt-4o:org::AbC")
     assert finished_summary(done) == "Job j succeeded: ft:gpt-4o:org::AbC"
-    failed = job("j", "failed", error={"code": "x", "message": "too few", "param": None})
+    failed = job("j", "failed", error=JobError("x", "too few"))
     assert finished_summary(failed) == "Job j failed: too few"

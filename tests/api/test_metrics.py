@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 import base64
-from types import SimpleNamespace
 
-from tuner.api.metrics import MetricPoint, parse_metrics_event, parse_result_csv, point_from_mapping
-
-
-def test_event_data_becomes_a_point() -> None:
-    event = SimpleNamespace(
-        type="metrics",
-        data={"step": 5, "total_steps": 30, "train_loss": 1.25, "train_mean_token_accuracy": 0.5},
-    )
-    assert parse_metrics_event(event) == MetricPoint(
-        step=5, total_steps=30, train_loss=1.25, train_mean_token_accuracy=0.5
-    )
-    assert parse_metrics_event(SimpleNamespace(type="message", data={"step": 1})) is None
-    assert parse_metrics_event(SimpleNamespace(type="metrics", data=None)) is None
+from tuner.api.metrics import MetricPoint, parse_result_csv, point_from_mapping
 
 
 def test_old_and_new_csv_columns() -> None:

@@ -1,4 +1,4 @@
-"""translate(): every SDK / transport failure becomes one readable, key-free ServiceError."""
+"""The openai SDK's failures become one readable, key-free ServiceError (`translate`)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ import httpx2
 import openai
 import pytest
 
-from tuner.api.client import make_client
 from tuner.api.errors import (
     PROFILE_HINT,
     ErrorKind,
     ServiceError,
     register_secret,
     scrub,
-    service_errors,
-    translate,
 )
-from tuner.api.jobs import JobSpec, create_job
+from tuner.api.jobs import JobSpec
+from tuner.api.openai_service import OpenAIService, capabilities_for
+from tuner.api.openai_service.client import make_client
+from tuner.api.openai_service.errors import service_errors, translate
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault
 
@@ -142,8 +142,9 @@ async def test_closed_fine_tuning_over_the_wire(emulator: Emulator) -> None:
     )
     connection = Connection("p", base_url=emulator.base_url, api_key=Secret("test-key"))
     async with make_client(connection, max_retries=0) as client:
+        service = OpenAIService(client, capabilities_for(connection), emulator.base_url)
         with pytest.raises(ServiceError) as caught:
-            await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", "file-abc"))
+            await service.create_job(JobSpec("gpt-4o-mini-2024-07-18", "file-abc"))
     assert caught.value.kind is ErrorKind.FINE_TUNING_CLOSED
     assert caught.value.status == 400
     assert "base_url" in caught.value.message
@@ -152,7 +153,8 @@ async def test_closed_fine_tuning_over_the_wire(emulator: Emulator) -> None:
 async def test_refused_connection_is_connection_error() -> None:
     connection = Connection("p", base_url="http://127.0.0.1:9/v1", api_key=Secret("test-key"))
     async with make_client(connection, max_retries=0, timeout=2) as client:
+        service = OpenAIService(client, capabilities_for(connection), "http://127.0.0.1:9/v1")
         with pytest.raises(ServiceError) as caught:
-            await create_job(client, JobSpec("gpt-4o-mini-2024-07-18", "file-abc"))
+            await service.create_job(JobSpec("gpt-4o-mini-2024-07-18", "file-abc"))
     assert caught.value.kind is ErrorKind.CONNECTION
     assert caught.value.retryable

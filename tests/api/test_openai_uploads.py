@@ -6,10 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api import files
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.files import delete_file, file_text, list_files, retrieve_file, upload_file
+from tuner.api.openai_service import uploads
+from tuner.api.openai_service.uploads import upload_file
 from tuner.emulator import Emulator, Fault
+
+
+async def file_text(client, file_id: str) -> str:
+    return (await client.files.content(file_id)).text
 
 
 async def test_single_request_upload_reports_progress(client, train_file: Path) -> None:
@@ -50,18 +54,8 @@ async def test_part_failure_cancels_the_upload(client, service_env: Emulator, tr
 
 
 async def test_module_constants_are_the_service_limits() -> None:
-    assert files.SINGLE_REQUEST_LIMIT == 512 * 1024 * 1024
-    assert files.PART_SIZE == 64 * 1024 * 1024
-
-
-async def test_list_retrieve_delete(client, train_file: Path) -> None:
-    uploaded = await upload_file(client, train_file)
-    assert uploaded.id in [f.id for f in await list_files(client)]
-    assert (await retrieve_file(client, uploaded.id)).id == uploaded.id
-    assert (await delete_file(client, uploaded.id)).deleted
-    with pytest.raises(ServiceError) as caught:
-        await retrieve_file(client, uploaded.id)
-    assert caught.value.kind is ErrorKind.NOT_FOUND
+    assert uploads.SINGLE_REQUEST_LIMIT == 512 * 1024 * 1024
+    assert uploads.PART_SIZE == 64 * 1024 * 1024
 
 
 async def test_missing_local_file_is_oserror(client, tmp_path: Path) -> None:

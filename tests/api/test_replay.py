@@ -239,7 +239,7 @@ async def test_cancelling_the_owner_propagates() -> None:
 
 
 async def test_replay_against_the_emulator_with_rate_limits(
-    client, service_env: Emulator, tmp_path: Path
+    service, service_env: Emulator, tmp_path: Path
 ) -> None:
     path = tmp_path / "prompts.txt"
     path.write_text("Hello\n\nHow are you?\nBye\n", encoding="utf-8")
@@ -249,7 +249,7 @@ async def test_replay_against_the_emulator_with_rate_limits(
     writer = TranscriptWriter.start(MODEL, "Be brief.")
     events: list[ReplayEvent] = []
     player = PromptReplay(
-        client,
+        service,
         read_prompt_file(path),
         ChatRequest(MODEL, system_prompt="Be brief.", temperature=0.2),
         on_event=events.append,

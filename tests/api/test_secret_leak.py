@@ -14,22 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api.chat import ChatRequest, stream_chat
-from tuner.api.client import make_client
+from tuner.api.chat import ChatRequest
+from tuner.api.chat_models import chat_model_choices
 from tuner.api.cursors import CursorStore
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.files import list_files, upload_file
 from tuner.api.follower import EventFollower
-from tuner.api.jobs import (
-    JobSpec,
-    cancel_job,
-    create_job,
-    list_chat_models,
-    list_checkpoints,
-    list_jobs,
-    retrieve_job,
-)
+from tuner.api.jobs import JobSpec
 from tuner.api.replay import PromptReplay
+from tuner.api.service import open_service
 from tuner.api.transcripts import TranscriptWriter, export_training_examples, list_transcripts
 from tuner.cli import main
 from tuner.config import (
@@ -57,39 +49,42 @@ async def drive(emu: Emulator, train_file: Path, out_dir: Path) -> list[str]:
     assert connection.api_key == Secret(LEAK) and connection.key_origin == "file"
     texts += [repr(connection), str(connection), repr(load_settings())]
 
-    async with make_client(connection) as client:
-        uploaded = await upload_file(client, train_file)
-        await upload_file(client, train_file, single_request_limit=10, part_size=1000)
-        await list_files(client)
-        job = await create_job(client, JobSpec(MODEL, uploaded.id, suffix="leak"))
-        [e async for e in EventFollower(client, job.id, CursorStore(), FAST_POLL)]
-        job = await retrieve_job(client, job.id)
-        await list_jobs(client)
-        await list_checkpoints(client, job.id)
-        await list_chat_models(client)
+    service = open_service(connection)
+    try:
+        uploaded = await service.upload_file(train_file)
+        service.single_request_limit, service.part_size = 10, 1000  # type: ignore[attr-defined]
+        await service.upload_file(train_file)
+        await service.list_files()
+        job = await service.create_job(JobSpec(MODEL, uploaded.id, suffix="leak"))
+        [e async for e in EventFollower(service, job.id, CursorStore(), FAST_POLL)]
+        job = await service.retrieve_job(job.id)
+        await service.list_jobs()
+        await service.list_checkpoints(job.id)
+        await chat_model_choices(service)
+        await service.job_metrics(job)
         hello = [{"role": "user", "content": "hi"}]
-        await _drain(stream_chat(client, ChatRequest(job.fine_tuned_model, hello)))
+        await _drain(service.stream_chat(ChatRequest(job.fine_tuned_model, hello)))
         writer = TranscriptWriter.start(job.fine_tuned_model, "sys", {"temperature": 1})
         await PromptReplay(
-            client, ["one", "two"], ChatRequest(job.fine_tuned_model), transcript=writer
+            service, ["one", "two"], ChatRequest(job.fine_tuned_model), transcript=writer
         ).run()
         export_training_examples(writer.path, out_dir / "export.jsonl")
         list_transcripts()
 
-        quiet = client.with_options(max_retries=0)
+        quiet = service.without_retries()
         failures = [
-            (ErrorKind.NOT_FOUND, lambda: retrieve_job(quiet, "ftjob-missing")),
-            (ErrorKind.NOT_FOUND, lambda: cancel_job(quiet, "ftjob-missing")),
+            (ErrorKind.NOT_FOUND, lambda: quiet.retrieve_job("ftjob-missing")),
+            (ErrorKind.NOT_FOUND, lambda: quiet.cancel_job("ftjob-missing")),
         ]
         for status, kind in ((429, ErrorKind.RATE_LIMITED), (500, ErrorKind.SERVER)):
             emu.faults.add(Fault(path_pattern=r"/fine_tuning/jobs$", status=status, retry_after=1))
-            failures.append((kind, lambda: list_jobs(quiet)))
+            failures.append((kind, lambda: quiet.list_jobs()))
         emu.faults.add(Fault(path_pattern=r"/chat/completions", drop_connection=True))
         failures.append(
             (
                 ErrorKind.CONNECTION,
                 lambda: _drain(
-                    stream_chat(quiet, ChatRequest(MODEL, [{"role": "user", "content": "x"}]))
+                    quiet.stream_chat(ChatRequest(MODEL, [{"role": "user", "content": "x"}]))
                 ),
             )
         )
@@ -98,13 +93,17 @@ async def drive(emu: Emulator, train_file: Path, out_dir: Path) -> list[str]:
                 await call()
             assert caught.value.kind is kind
             texts += [repr(caught.value), str(caught.value)]
+    finally:
+        await service.close()
 
-    wrong = Connection("p", base_url=emu.base_url, api_key=Secret("wrong-key"))
-    async with make_client(wrong, max_retries=0) as client:
+    wrong = open_service(Connection("p", base_url=emu.base_url, api_key=Secret("wrong-key")))
+    try:
         with pytest.raises(ServiceError) as caught:
-            await list_jobs(client)
+            await wrong.without_retries().list_jobs()
         assert caught.value.kind is ErrorKind.AUTH
         texts += [repr(caught.value), str(caught.value)]
+    finally:
+        await wrong.close()
     return texts
 
 
@@ -138,7 +137,7 @@ def test_the_key_appears_nowhere(
         assert main(["jobs", "--json"]) == 0
         assert main(["jobs", "cancel", "ftjob-missing"]) == 2
         emu.faults.add(Fault(path_pattern=r"/fine_tuning/jobs", status=500, times=10))
-        monkeypatch.setattr("tuner.api.client.DEFAULT_MAX_RETRIES", 0)
+        monkeypatch.setattr("tuner.api.openai_service.client.DEFAULT_MAX_RETRIES", 0)
         assert main(["jobs"]) == 2
         monkeypatch.setenv("OPENAI_API_KEY", "wrong-key")
         assert main(["jobs"]) == 2

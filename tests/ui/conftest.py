@@ -1,67 +1,37 @@
-"""Helpers for the UI tests: a fixed dataset folder, an app factory, and `settle`.
+"""Helpers for the UI tests: a fixed dataset folder, an app factory, and fake data callables.
 
-`settle` waits for every worker except the directory tree's loader, which by design runs for
-the tree's lifetime (so `app.workers.wait_for_complete()` alone would never return).
+Waiting, examples and the emulator connection live in `tests.helpers`, shared with the other
+test folders.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.worker import WorkerFailed
 
+from tests import helpers
+from tests.helpers import chat_line
 from tuner.config import Settings
 from tuner.ui.app import TunerApp, make_app
 from tuner.ui.services import (
-    ActiveConnection,
     ConversionSummary,
     MemorySettingsStore,
     Services,
     ValidationSummary,
 )
+from tuner.ui.session import ActiveConnection
 
 Settle = Callable[[Pilot[Any]], Awaitable[None]]
 
 
-def _pending(app: TunerApp) -> list[Any]:
-    return [w for w in app.workers if w.group != "_loader" and not w.is_finished]
-
-
-async def settle_app(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    for _ in range(50):
-        await pilot.pause()
-        pending = _pending(app)  # type: ignore[arg-type]
-        if not pending:
-            await pilot.pause()
-            if not _pending(app):  # type: ignore[arg-type]
-                return
-            continue
-        with contextlib.suppress(WorkerFailed):
-            await app.workers.wait_for_complete(pending)
-
-
 @pytest.fixture
 def settle() -> Settle:
-    return settle_app
-
-
-def chat_line(user: str, answer: str) -> str:
-    return json.dumps(
-        {
-            "messages": [
-                {"role": "user", "content": user},
-                {"role": "assistant", "content": answer},
-            ]
-        },
-        ensure_ascii=False,
-    )
+    """Wait until no worker runs (see `tests.helpers.settle`)."""
+    return helpers.settle
 
 
 def write_datasets(root: Path) -> Path:
@@ -88,7 +58,8 @@ def datasets(tmp_path: Path) -> Path:
 
 
 class FakeServices:
-    """Records calls; validation and conversion answers are set per test."""
+    """Records calls; validation and conversion answers are set per test. Used where the test
+    is about the screen's handling of an answer, not about the checks themselves."""
 
     def __init__(self) -> None:
         self.validated: list[Path] = []

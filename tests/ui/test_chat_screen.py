@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,23 +11,19 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tests.helpers import TEST_KEY, active_connection, train_model, wait_until
 from tests.ui.conftest import build_app
-from tuner.api.client import make_client
-from tuner.api.files import upload_file
-from tuner.api.jobs import JobSpec, create_job, retrieve_job
 from tuner.api.retry import RetryPolicy
 from tuner.api.transcripts import list_transcripts, load_transcript
-from tuner.config import Connection, Secret
 from tuner.data.analysis import analyse_file
 from tuner.emulator import Emulator, Fault
 from tuner.ui.app import TunerApp
 from tuner.ui.modals.export_chat import EditReplyModal, ExportModal
+from tuner.ui.modals.transcripts import TranscriptsModal
 from tuner.ui.screens.chat import ChatScreen
-from tuner.ui.screens.transcripts import TranscriptsModal
-from tuner.ui.services import ActiveConnection
+from tuner.ui.session import ActiveConnection
 from tuner.ui.widgets.chat_pane import ChatPane, ChatTurn
 
-TEST_KEY = "test-key"
 BASE = "gpt-4o-mini-2024-07-18"
 FAST_RETRY = RetryPolicy(attempts=3, base=0.001, cap=0.005)
 PROMPTS = [f"Soru {n}: ne önerirsin?" for n in range(1, 11)]
@@ -40,21 +35,12 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-def connection(emu: Emulator) -> ActiveConnection:
-    conn = Connection(profile_name="test", base_url=emu.base_url, api_key=Secret(TEST_KEY))
-    return ActiveConnection("test · emulator", conn)
-
-
 def chat_app(root: Path, emu: Emulator) -> TunerApp:
-    return build_app(root, connection=connection(emu))
+    return build_app(root, connection=active_connection(emu, "test · emulator"))
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the screen never reached the expected state")
+async def until(pilot: Pilot[Any], condition: Callable[[], Any]) -> None:
+    await wait_until(pilot, condition)
 
 
 async def open_chat(pilot: Pilot[Any], model: str = BASE) -> ChatScreen:
@@ -83,16 +69,9 @@ async def send(pilot: Pilot[Any], screen: ChatScreen, text: str) -> None:
 
 async def fine_tune(emu: Emulator, train: Path) -> str:
     """A succeeded job's fine-tuned model id."""
-    conn = Connection(profile_name="t", base_url=emu.base_url, api_key=Secret(TEST_KEY))
-    async with make_client(conn) as client:
-        uploaded = await upload_file(client, train)
-        job = await create_job(client, JobSpec(BASE, uploaded.id, suffix="chat"))
-        for _ in range(500):
-            job = await retrieve_job(client, job.id)
-            if job.fine_tuned_model:
-                return job.fine_tuned_model
-            await asyncio.sleep(0.01)
-    raise AssertionError("the job did not finish")
+    job = await train_model(emu, train, "chat")
+    assert job.fine_tuned_model
+    return job.fine_tuned_model
 
 
 def prompt_file(root: Path, lines: list[str] = PROMPTS) -> Path:
@@ -166,7 +145,7 @@ async def test_no_profile_says_so(datasets: Path) -> None:
         screen = app.screen
         await until(pilot, lambda: bool(screen.query(".note.-error")))
         note = screen.query_one(".note.-error").render().plain
-        assert note.startswith("no profile: press s for settings")
+        assert note.startswith("No profile: press s for settings")
         assert screen.prompt.disabled
         await pilot.press("s")
         assert app.current_mode == "settings"
@@ -241,9 +220,9 @@ async def test_replay_retries_rate_limits_and_skips_a_line_that_keeps_failing(
         emulator.faults.add(
             Fault(path_pattern=r"/chat/completions", status=429, retry_after=0.01, times=2)
         )
-        screen.start_replay(prompt_file(datasets, ["first", "second", "third"]))
-        await until(pilot, lambda: screen.replay.busy)
-        await pilot.press("ctrl+g")  # pause after line 1, which needs two retries
+        screen.start_replay(prompt_file(datasets, ["first", "second", "third"]), run=False)
+        assert screen.replay.state.value == "ready"
+        await pilot.press("ctrl+n")  # line 1 only, which needs two retries, then paused
         await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
         pane = screen.panes[0]
         assert screen.replay.position == 1 and not pane.replies()[0].has_class("-failed")

@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import build_app, settle_app
+from tests.helpers import TEST_KEY, active_connection, notices
+from tests.helpers import settle as settle_app
+from tests.ui.conftest import build_app
 from tuner.config import Connection, Secret
-from tuner.emulator import Emulator
-from tuner.ui.screens.dataset import NO_PROFILE, DatasetScreen
+from tuner.emulator import Emulator, Fault
+from tuner.ui.screens.dataset import DatasetScreen
 from tuner.ui.screens.new_job import NewJobScreen
-from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services, default_analyser
+from tuner.ui.services import MemorySettingsStore, Services, default_analyser
+from tuner.ui.session import NO_PROFILE, ActiveConnection
 from tuner.ui.widgets.conversation import ConversationView
 from tuner.ui.widgets.example_list import ExampleList
 from tuner.ui.widgets.problems_pane import ProblemsPane
@@ -62,10 +65,6 @@ def screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
 def preview_text(app) -> str:
     view = app.screen.query_one(ConversationView)
     return "\n".join(strip.text for strip in view.body.render_lines(view.body.region.reset_offset))
@@ -95,7 +94,7 @@ async def test_opens_with_rows_preview_tokens_and_status(train: Path, settle) ->
         assert " ✗ " in text  # its problem marker
         assert screen.examples.tokens_for(1) and screen.examples.tokens_for(7) is None
         assert "line 1" in preview_text(app) and "Answer 0." in preview_text(app)
-        status = str(screen.query_one("#status-text").render())
+        status = screen.activity.text
         assert "train.jsonl" in status and "20 lines" in status and "error" in status
 
 
@@ -355,7 +354,7 @@ async def test_search_jumps_and_n_steps_matches_then_escape_returns(train: Path,
         await settle(pilot)
         assert footer_actions(app)["n"] == "next_problem"
         assert "Next problem" in screen_text(app)
-        assert app.screen.search_query is None
+        assert not app.screen.search_bar.active
 
 
 async def test_search_with_no_match_says_so(train: Path, settle) -> None:
@@ -384,11 +383,8 @@ async def test_upload_without_profile_says_what_to_do(train: Path, settle) -> No
 
 async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> None:
     path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
-    with Emulator(port=0, speed=500, api_key="test-key") as emu:
-        connection = Connection(
-            profile_name="emu", base_url=emu.base_url, api_key=Secret("test-key")
-        )
-        app = open_app(path, connection=ActiveConnection(label="emu", connection=connection))
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        app = open_app(path, connection=active_connection(emu))
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             seen: list[tuple[int, int]] = []
@@ -409,7 +405,7 @@ async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> No
             assert stored.filename == "good.jsonl" and stored.purpose == "fine-tune"
             assert stored.read() == path.read_bytes()
             assert any(f"Uploaded good.jsonl as {file_id}" in m for m in notices(app))
-            assert file_id in str(screen.query_one("#status-text").render())
+            assert file_id in screen.activity.text
             await pilot.press("J")
             await settle(pilot)
             assert isinstance(app.screen, NewJobScreen)
@@ -430,53 +426,38 @@ async def test_new_job_opens_the_form_with_this_file(train: Path, settle) -> Non
 
 
 async def test_upload_of_an_invalid_file_asks_first(train: Path, settle) -> None:
-    calls: list[Path] = []
-
-    async def fake_upload(connection: Connection, path: Path, progress) -> str:
-        calls.append(path)
-        progress(path.stat().st_size, path.stat().st_size)
-        return "file-fake123"
-
-    connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
-    app = open_app(
-        train,
-        services=services(upload=fake_upload),
-        connection=ActiveConnection(label="x", connection=connection),
-    )
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("u")  # the file has an error: confirm first
-        await settle(pilot)
-        assert "Upload anyway?" in screen_text(app)
-        await pilot.press("n")
-        await settle(pilot)
-        assert calls == []
-        await pilot.press("u")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
-        assert calls == [train.resolve()]
-        assert app.screen.uploaded_file_id == "file-fake123"
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        app = open_app(train, connection=active_connection(emu))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("u")  # the file has an error: confirm first
+            await settle(pilot)
+            assert "Upload anyway?" in screen_text(app)
+            await pilot.press("n")
+            await settle(pilot)
+            assert not emu.state.files
+            await pilot.press("u")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            with emu.state.lock:
+                stored = list(emu.state.files.values())
+            assert [f.read() for f in stored] == [train.read_bytes()]
+            assert app.screen.uploaded_file_id == stored[0].id
 
 
 async def test_upload_failure_is_a_notification(tmp_path: Path, settle) -> None:
     path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
-
-    async def failing(connection: Connection, path: Path, progress) -> str:
-        raise RuntimeError("the service said no")
-
-    connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
-    app = open_app(
-        path,
-        services=services(upload=failing),
-        connection=ActiveConnection(label="x", connection=connection),
-    )
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("u")
-        await settle(pilot)
-        assert any("Upload failed: the service said no" in m for m in notices(app))
-        assert app.screen.uploaded_file_id is None
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        emu.faults.add(Fault(r"/files$", method="POST", status=400, message="the service said no"))
+        app = open_app(path, connection=active_connection(emu))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("u")
+            await settle(pilot)
+            assert any("Upload failed:" in m and "the service said no" in m for m in notices(app))
+            assert app.screen.uploaded_file_id is None
+            assert not app.screen.activity.shows("upload")
 
 
 # -- bad inputs -----------------------------------------------------------------------------------
@@ -545,8 +526,8 @@ async def test_huge_line_is_capped_in_the_preview(tmp_path: Path, settle) -> Non
 
 async def test_missing_file_and_directory_show_the_problem(tmp_path: Path, settle) -> None:
     for path, reason in (
-        (tmp_path / "gone.jsonl", "No such file or directory"),
-        (tmp_path, "Is a directory"),
+        (tmp_path / "gone.jsonl", "no such file or directory"),
+        (tmp_path, "is a directory"),
     ):
         app = build_app(tmp_path, open_file=path, services=services())
         async with app.run_test(size=(80, 24)) as pilot:
@@ -566,7 +547,7 @@ async def test_file_removed_while_analysing(train: Path, settle) -> None:
     app = open_app(train, services=services(analyse=vanish))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "Cannot read train.jsonl: No such file or directory" in screen_text(app)
+        assert "Cannot read train.jsonl: no such file or directory" in screen_text(app)
 
 
 async def test_preference_file_preview(tmp_path: Path, settle) -> None:

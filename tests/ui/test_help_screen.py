@@ -33,9 +33,7 @@ async def test_groups_screen_widget_and_global_keys(datasets: Path, settle) -> N
         for expected in ("Validate", "Convert", "Settings", "Quit", "Light/dark", "^p", "^q"):
             assert expected in text
         assert "? / f1" in text
-        # A screen's key is listed exactly when the screen is built.
-        for name in ("jobs", "chat"):
-            assert (app.routes[name].label in text) == app.route_available(name)
+        assert "Jobs" in text and "Chat" in text
 
 
 async def test_shows_remapped_keys(datasets: Path, settle) -> None:

@@ -2,100 +2,65 @@
 
 The emulator runs fast (or nearly frozen, moved with `advance`, where a test needs a job to
 stay running); `Services(poll_scale=...)` shrinks every poll interval to match. Waiting is
-`wait_until`: short pilot pauses until a condition holds, with a deadline, never a fixed sleep.
+`wait_until`: short pilot pauses until a condition holds, with a deadline, never a fixed sleep;
+"nothing happened" is checked once the work that could have done it has finished.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.css.query import NoMatches
 from textual.pilot import Pilot
 
+from tests.helpers import (
+    TEST_KEY,
+    active_connection,
+    notices,
+    start_job,
+    wait_until,
+    write_examples,
+)
 from tuner.api.follower import FollowState
-from tuner.config import Connection, Secret
+from tuner.api.types import JobStatus
 from tuner.emulator import Emulator, Fault
 from tuner.ui.app import TunerApp, make_app
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.screens.job import JobScreen
 from tuner.ui.screens.jobs import JobsScreen
 from tuner.ui.screens.new_job import NewJobScreen
-from tuner.ui.services import ActiveConnection, MemorySettingsStore, Services
-
-KEY = "test-key"
-MODEL = "gpt-4o-mini-2024-07-18"
-
-
-def example(i: int) -> dict[str, Any]:
-    return {
-        "messages": [
-            {"role": "user", "content": f"What is {i} + {i}?"},
-            {"role": "assistant", "content": f"{2 * i}"},
-        ]
-    }
+from tuner.ui.services import MemorySettingsStore, Services
+from tuner.ui.session import ActiveConnection
 
 
 def write_jsonl(path: Path, count: int) -> Path:
-    path.write_text("".join(json.dumps(example(i)) + "\n" for i in range(count)), "utf-8")
-    return path
+    return write_examples(path, count, system=False)
 
 
 @pytest.fixture
 def emu() -> Any:
-    with Emulator(speed=500, api_key=KEY) as emulator:
+    with Emulator(speed=500, api_key=TEST_KEY) as emulator:
         yield emulator
 
 
 @pytest.fixture
 def slow_emu() -> Any:
     """Nearly frozen: jobs move only when the test calls `advance`."""
-    with Emulator(speed=0.001, api_key=KEY) as emulator:
+    with Emulator(speed=0.001, api_key=TEST_KEY) as emulator:
         yield emulator
-
-
-def connection(emulator: Emulator) -> ActiveConnection:
-    conn = Connection(profile_name="test", base_url=emulator.base_url, api_key=Secret(KEY))
-    return ActiveConnection(label="test", connection=conn)
 
 
 def jobs_app(root: Path, emulator: Emulator | None, **services: Any) -> TunerApp:
     services.setdefault("poll_scale", 0.01)
-    active = connection(emulator) if emulator else ActiveConnection("no profile", problem="none")
+    active = (
+        active_connection(emulator) if emulator else ActiveConnection("no profile", problem="none")
+    )
     return make_app(
         root,
         services=Services(settings_store=MemorySettingsStore(), **services),
         connection=active,
     )
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-
-    def holds() -> bool:
-        try:
-            return bool(condition())
-        except NoMatches:  # the screen is still composing
-            return False
-
-    while not holds():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await pilot.pause(0.02)
-
-
-async def start_job(emulator: Emulator, path: Path, **spec: Any) -> str:
-    from tuner.api.client import make_client
-    from tuner.api.files import upload_file
-    from tuner.api.jobs import JobSpec, create_job
-
-    async with make_client(connection(emulator).connection) as client:  # type: ignore[arg-type]
-        uploaded = await upload_file(client, path)
-        return (await create_job(client, JobSpec(MODEL, uploaded.id, **spec))).id
 
 
 async def open_job_screen(app: TunerApp, pilot: Pilot[Any], job_id: str) -> JobScreen:
@@ -121,8 +86,8 @@ def count_bells(app: TunerApp) -> list[int]:
     return rung
 
 
-def notices(app: TunerApp) -> list[str]:
-    return [n.message for n in app._notifications]
+def running_workers(screen: Any, group: str) -> list[Any]:
+    return [w for w in screen.workers if w.group == group and not w.is_finished]
 
 
 # -- the jobs list ---------------------------------------------------------------------------------
@@ -135,7 +100,7 @@ async def test_no_profile_says_so(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
         await pilot.pause()
         message = str(app.screen.query_one("#jobs-message").render())
-        assert "No profile: press s" in message
+        assert "No profile: press s for settings" in message
         await pilot.press("n")  # no crash, a notice
         await pilot.pause()
         assert isinstance(app.screen, JobsScreen)
@@ -180,16 +145,17 @@ async def test_list_refreshes_live_and_announces_once(tmp_path: Path, slow_emu: 
         screen = app.screen
         assert isinstance(screen, JobsScreen)
         await wait_until(pilot, lambda: job_id in screen.jobs.jobs)
-        assert screen.jobs.jobs[job_id].status == "validating_files"
+        assert screen.jobs.jobs[job_id].status is JobStatus.VALIDATING
         emu.advance(20)
-        await wait_until(pilot, lambda: screen.jobs.jobs[job_id].status == "running")
+        await wait_until(pilot, lambda: screen.jobs.jobs[job_id].status is JobStatus.RUNNING)
         emu.advance(3600)
-        await wait_until(pilot, lambda: screen.jobs.jobs[job_id].status == "succeeded")
+        await wait_until(pilot, lambda: screen.jobs.jobs[job_id].status is JobStatus.SUCCEEDED)
         await wait_until(pilot, lambda: rung)
         assert any("succeeded" in text for text in notices(app))
-        await pilot.press("r")
-        await pilot.pause(0.1)
-        assert len(rung) == 1
+        await pilot.press("r")  # the key is handled once the refresh worker is started
+        await wait_until(pilot, lambda: not running_workers(screen, "jobs-fetch"))
+        await pilot.pause()  # the page it read is handled
+        assert len(rung) == 1  # the refresh saw the finished job again: no second bell
         # Nothing active: the timer stops instead of polling an idle history.
         await wait_until(pilot, lambda: screen._timer is None)
 
@@ -224,7 +190,7 @@ async def test_create_from_local_file_and_watch_to_success(tmp_path: Path, emu: 
         uploaded = [f for f in emu.state.files.values() if f.filename == "train.jsonl"]
         assert len(uploaded) == 1
         await wait_until(pilot, lambda: finished(screen) and screen.job is not None)
-        assert screen.job is not None and screen.job.status == "succeeded"
+        assert screen.job is not None and screen.job.status is JobStatus.SUCCEEDED
         assert screen.job.training_file == uploaded[0].id
         assert ":adder:" in (screen.job.fine_tuned_model or "")
         # Every event once, in the service's order.
@@ -290,12 +256,14 @@ async def test_form_errors_stay_in_the_form(tmp_path: Path, emu: Emulator) -> No
 async def test_uploaded_file_without_local_copy_cannot_be_priced(
     tmp_path: Path, emu: Emulator
 ) -> None:
-    from tuner.api.client import make_client
-    from tuner.api.files import upload_file
+    from tests.helpers import open_test_service
 
     train = write_jsonl(tmp_path / "train.jsonl", 20)
-    async with make_client(connection(emu).connection) as client:  # type: ignore[arg-type]
-        file_id = (await upload_file(client, train)).id
+    service = open_test_service(emu)
+    try:
+        file_id = (await service.upload_file(train)).id
+    finally:
+        await service.close()
     app = jobs_app(tmp_path, emu)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(app, pilot)
@@ -337,10 +305,10 @@ async def test_failed_job_shows_its_error(tmp_path: Path, slow_emu: Emulator) ->
         rung = count_bells(app)
         screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: screen.job is not None)
-        assert screen.job is not None and screen.job.status == "validating_files"
+        assert screen.job is not None and screen.job.status is JobStatus.VALIDATING
         emu.advance(10)  # validation fails while the user watches
         await wait_until(pilot, lambda: finished(screen) and screen.job is not None)
-        assert screen.job is not None and screen.job.status == "failed"
+        assert screen.job is not None and screen.job.status is JobStatus.FAILED
         header = str(screen.query_one("#job-header").render())
         assert "invalid_training_file" in header and "param: training_file" in header
         assert screen.job.error is not None and screen.job.error.message in header
@@ -355,7 +323,9 @@ async def test_controls_ask_first_and_refuse_cleanly(tmp_path: Path, slow_emu: E
     app = jobs_app(tmp_path, slow_emu)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_job_screen(app, pilot, job_id)
-        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
+        await wait_until(
+            pilot, lambda: screen.job is not None and screen.job.status is JobStatus.RUNNING
+        )
 
         async def answer(key: str, control: str, yes: bool) -> None:
             await pilot.press(key)
@@ -364,18 +334,24 @@ async def test_controls_ask_first_and_refuse_cleanly(tmp_path: Path, slow_emu: E
             await wait_until(pilot, lambda: app.screen is screen)
 
         await answer("p", "pause", yes=False)
-        await pilot.pause(0.1)
+        assert not running_workers(screen, "job-control")  # "no" sends nothing
         assert slow_emu.state.jobs[job_id].status == "running"
         await answer("p", "pause", yes=True)
-        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "paused")
+        await wait_until(
+            pilot, lambda: screen.job is not None and screen.job.status is JobStatus.PAUSED
+        )
         await pilot.press("p")  # already paused: refused before asking
         await pilot.pause()
         assert app.screen is screen
         assert any("Only a running job can be paused" in text for text in notices(app))
         await answer("u", "resume", yes=True)
-        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
+        await wait_until(
+            pilot, lambda: screen.job is not None and screen.job.status is JobStatus.RUNNING
+        )
         await answer("x", "cancel", yes=True)
-        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "cancelled")
+        await wait_until(
+            pilot, lambda: screen.job is not None and screen.job.status is JobStatus.CANCELLED
+        )
         await pilot.press("x")
         await pilot.pause()
         assert app.screen is screen
@@ -390,7 +366,9 @@ async def test_service_refusal_is_shown_readably(tmp_path: Path, slow_emu: Emula
     app = jobs_app(tmp_path, slow_emu)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_job_screen(app, pilot, job_id)
-        await wait_until(pilot, lambda: screen.job is not None and screen.job.status == "running")
+        await wait_until(
+            pilot, lambda: screen.job is not None and screen.job.status is JobStatus.RUNNING
+        )
         slow_emu.advance(3600)  # finished behind the screen's back: the service refuses
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -497,7 +475,7 @@ async def test_checkpoint_opens_chat_when_chat_exists(tmp_path: Path, emu: Emula
         await pilot.press("down")
         await pilot.press("o")
         await pilot.pause()
-        assert opened == [screen.checkpoints[1].fine_tuned_model_checkpoint]
+        assert opened == [screen.checkpoints[1].model]
         assert ":ckpt-step-" in opened[0]
         await pilot.press("l", "o")
         await pilot.pause()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import settle_app
+from tests.helpers import settle as settle_app
 from tests.ui.test_chat_screen import chat_app, open_chat, prompt_file, send, until
 from tuner.emulator import Emulator
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import build_app, settle_app
+from tests.helpers import settle as settle_app
+from tests.ui.conftest import build_app
 from tuner.ui.services import MemorySettingsStore, Services
 
 SIZES = [(80, 24), (120, 40)]

@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.ui.test_jobs_screens import KEY, example, jobs_app, start_job, wait_until
+from tests.helpers import TEST_KEY, chat_example, open_test_service, start_job, wait_until
+from tests.ui.test_jobs_screens import jobs_app
 from tuner.api.follower import FollowState
+from tuner.api.types import JobStatus
 from tuner.emulator import Emulator
 from tuner.ui.screens.job import JobScreen
 from tuner.ui.screens.jobs import JobsScreen
@@ -37,16 +39,20 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def frozen() -> Iterator[Emulator]:
-    with Emulator(speed=1e-9, api_key=KEY, seed=7) as emulator:
-        emulator.clock._start_unix = START  # pinned: timestamps equal on every run
+    # Pinned start: timestamps are equal on every run.
+    with Emulator(speed=1e-9, api_key=TEST_KEY, seed=7, start_time=START) as emulator:
         yield emulator
 
 
 def data(tmp_path: Path) -> tuple[Path, Path]:
     train = tmp_path / "train.jsonl"
-    train.write_text("".join(json.dumps(example(i)) + "\n" for i in range(20)), "utf-8")
+    train.write_text(
+        "".join(json.dumps(chat_example(i, system=False)) + "\n" for i in range(20)), "utf-8"
+    )
     valid = tmp_path / "valid.jsonl"
-    valid.write_text("".join(json.dumps(example(i)) + "\n" for i in range(50, 60)), "utf-8")
+    valid.write_text(
+        "".join(json.dumps(chat_example(i, system=False)) + "\n" for i in range(50, 60)), "utf-8"
+    )
     return train, valid
 
 
@@ -55,18 +61,17 @@ def app_for(tmp_path: Path, emulator: Emulator) -> Any:
 
 
 async def valid_job(emulator: Emulator, tmp_path: Path) -> str:
-    from tuner.api.client import make_client
-    from tuner.api.files import upload_file
-    from tuner.api.jobs import JobSpec, create_job
-    from tuner.config import Connection, Secret
+    from tuner.api.jobs import JobSpec
 
     train, valid = data(tmp_path)
-    conn = Connection(profile_name="t", base_url=emulator.base_url, api_key=Secret(KEY))
-    async with make_client(conn) as client:
-        train_id = (await upload_file(client, train)).id
-        valid_id = (await upload_file(client, valid)).id
+    service = open_test_service(emulator)
+    try:
+        train_id = (await service.upload_file(train)).id
+        valid_id = (await service.upload_file(valid)).id
         spec = JobSpec("gpt-4o-mini-2024-07-18", train_id, valid_id, suffix="adder")
-        return (await create_job(client, spec)).id
+        return (await service.create_job(spec)).id
+    finally:
+        await service.close()
 
 
 async def open_job_at(pilot: Any, emulator: Emulator, job_id: str, *, done: bool) -> JobScreen:
@@ -108,7 +113,9 @@ def test_jobs_list(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
     async def run_before(pilot: Any) -> None:
         first = await valid_job(frozen, tmp_path)
         small = tmp_path / "small.jsonl"
-        small.write_text("".join(json.dumps(example(i)) + "\n" for i in range(3)), "utf-8")
+        small.write_text(
+            "".join(json.dumps(chat_example(i, system=False)) + "\n" for i in range(3)), "utf-8"
+        )
         frozen.advance(600)
         await start_job(frozen, small)
         await valid_job(frozen, tmp_path)
@@ -117,7 +124,7 @@ def test_jobs_list(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, JobsScreen))
         screen = pilot.app.screen
         await wait_until(pilot, lambda: screen.table.row_count == 3)
-        assert screen.jobs.jobs[first].status == "succeeded"
+        assert screen.jobs.jobs[first].status is JobStatus.SUCCEEDED
         await pilot.pause(0.1)
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
@@ -128,7 +135,7 @@ def test_job_running(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
         job_id = await valid_job(frozen, tmp_path)
         frozen.advance(40)  # mid-training
         screen = await open_job_at(pilot, frozen, job_id, done=False)
-        assert screen.job is not None and screen.job.status == "running"
+        assert screen.job is not None and screen.job.status is JobStatus.RUNNING
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
 
@@ -153,7 +160,7 @@ def test_job_finished(
         job_id = await valid_job(frozen, tmp_path)
         frozen.advance(3600)
         screen = await open_job_at(pilot, frozen, job_id, done=True)
-        assert screen.job is not None and screen.job.status == "succeeded"
+        assert screen.job is not None and screen.job.status is JobStatus.SUCCEEDED
         await pilot.press("g")
         await pilot.pause(0.1)
 

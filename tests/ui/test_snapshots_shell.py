@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import FakeServices, build_app, settle_app
+from tests.helpers import settle as settle_app
+from tests.ui.conftest import FakeServices, build_app
 from tuner.config import Profile, Settings
 from tuner.ui.services import MemorySettingsStore, Services, ValidationSummary
 from tuner.ui.widgets.data_tree import DataTree

@@ -1,10 +1,10 @@
-"""The service layer: client from config, files, jobs, event following, chat, replay, transcripts.
+"""The service layer: one seam to any fine-tuning service, and what tuner builds on it.
 
-Plain async Python on the official SDK (`AsyncOpenAI` / `AsyncAzureOpenAI`); no Textual. Nothing is
-imported here: `import openai` costs over a second, so each module imports it only where needed
-and screens import these modules lazily.
+`service` defines the seam (`FineTuningService`, a Protocol) and `types` tuner's own results;
+`openai_service` implements it for OpenAI, Azure OpenAI and compatible hosts. On top of the seam,
+knowing no SDK: `follower` (each event once), `replay` and `compare` (prompt files into one or
+more models), `chat_session`, `chat_models`, `transcripts`, `checked_upload`, `job_watch`.
 
-Modules: `errors` (ServiceError), `client` (make_client), `files`, `jobs`, `follower`
-(EventFollower, CursorStore), `metrics` (MetricPoint), `chat` (stream_chat), `replay`
-(PromptReplay), `transcripts`, `retry` (backoff policy).
+Plain async Python, no Textual. Nothing is imported here: an SDK import costs over a second, so
+only a connected service imports one.
 """

@@ -1,25 +1,16 @@
-"""Stream a chat completion as typed pieces: text deltas, then one final item with usage.
+"""A chat request and the typed pieces of its streamed answer: text deltas, then one final item.
 
-Uses `stream=True` with `stream_options={"include_usage": True}`, so the last chunk carries the
-token counts. The generator owns the HTTP stream: cancelling the consuming task, or closing the
-generator (`contextlib.aclosing`), closes the response at once, and whatever text the caller
-has collected so far stays theirs.
-
-`max_tokens` is sent as `max_tokens`: fine-tuned chat models, Azure and the OpenAI-compatible
-servers all accept it, whereas `max_completion_tokens` is newer and not universal.
+Every service streams chat through `FineTuningService.stream_chat(request)`, which yields
+`ChatDelta`s and then exactly one `ChatDone` with the token usage. The generator owns the HTTP
+stream: cancelling the consuming task, or closing the generator (`contextlib.aclosing`), closes
+the response at once, and whatever text the caller has collected so far stays theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from tuner.api.errors import service_errors
-
-if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
+from typing import Any
 
 SAMPLING_PARAMS = ("temperature", "frequency_penalty", "presence_penalty", "max_tokens")
 
@@ -71,40 +62,3 @@ class ChatDone:
     prompt_tokens: int | None
     completion_tokens: int | None
     model: str | None = None
-
-
-async def stream_chat(
-    client: AsyncOpenAI, request: ChatRequest
-) -> AsyncIterator[ChatDelta | ChatDone]:
-    """Yield `ChatDelta`s as tokens arrive, then exactly one `ChatDone`.
-
-    Raises `ServiceError` (also mid-stream, e.g. a dropped connection). Wrap in
-    `contextlib.aclosing` when you may stop early, so the HTTP stream closes immediately.
-    """
-    parts: list[str] = []
-    finish_reason: str | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    model: str | None = None
-    with service_errors():
-        stream = await client.chat.completions.create(
-            model=request.model,
-            messages=request.api_messages(),  # type: ignore[arg-type]
-            stream=True,
-            stream_options={"include_usage": True},
-            **request.params(),
-        )
-        async with stream:
-            async for chunk in stream:
-                model = chunk.model or model
-                if chunk.usage is not None:
-                    prompt_tokens = chunk.usage.prompt_tokens
-                    completion_tokens = chunk.usage.completion_tokens
-                for choice in chunk.choices:
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
-                    text = choice.delta.content if choice.delta else None
-                    if text:
-                        parts.append(text)
-                        yield ChatDelta(text)
-    yield ChatDone("".join(parts), finish_reason, prompt_tokens, completion_tokens, model)

@@ -23,7 +23,7 @@ from tuner.api.retry import RetryPolicy
 from tuner.api.transcripts import Transcript, TranscriptWriter
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tuner.api.service import FineTuningService
 
 # (name, lowest, highest) of each float parameter, as the chat completions API documents them.
 FLOAT_RANGES: dict[str, tuple[float, float]] = {
@@ -160,7 +160,7 @@ class ChatThread:
 
     def replay(
         self,
-        client: AsyncOpenAI | None,
+        service: FineTuningService | None,
         lines: Sequence[PromptLine | str],
         settings: ChatSettings,
         *,
@@ -171,7 +171,7 @@ class ChatThread:
     ) -> PromptReplay:
         """A replay of `lines` that continues (and grows) this thread's `messages`."""
         player = PromptReplay(
-            client,
+            service,
             lines,
             self.request(settings),
             on_event=on_event,

@@ -1,21 +1,21 @@
 """One error type for everything the service can do wrong, in words a person can act on.
 
-The SDK raises a dozen exception classes (and httpx2 a few more mid-stream). Screens and commands
-should not care: `translate` turns any of them into a `ServiceError` with a `kind`, a short
-`message`, the HTTP `status` and whether retrying can help. Refusals caused by OpenAI closing
-fine-tuning, or by a retired base model, are recognised from a small table of codes and phrases
-and explained with a pointer to profiles for other OpenAI-compatible services.
+Each SDK raises a dozen exception classes (and its HTTP library a few more mid-stream). Screens
+and commands should not care: every service implementation turns them into a `ServiceError` with
+a `kind`, a short `message`, the HTTP `status` and whether retrying can help. Refusals caused
+by OpenAI closing fine-tuning, or by a retired base model, are recognised from a small table of
+codes and phrases and explained with a pointer to profiles for other services.
 
 Keys never reach a message: every message is scrubbed of registered secrets and key-like tokens.
-`openai` is imported lazily, inside `translate`, so importing this module stays cheap.
+Nothing here knows an SDK: each service implementation translates its SDK's exceptions (see
+`tuner.api.openai_service.errors`) into `ServiceError` through `status_error`.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -182,7 +182,7 @@ def _classify_refusal(code: str | None, message: str) -> ErrorKind | None:
 # --------------------------------------------------------------------------- translation
 
 
-def _one_line(text: str, limit: int = 300) -> str:
+def one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -206,20 +206,24 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-def _service_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
+def body_message(body: Any) -> str | None:
+    """The message of an error body: `{"error": {"message": ...}}` or `{"message": ...}`."""
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body
         message = inner.get("message")
         if isinstance(message, str) and message:
             return message
-    return str(getattr(exc, "message", "") or exc)
+    return None
 
 
-def _status_error(exc: Any, status: int) -> ServiceError:
-    code = getattr(exc, "code", None)
-    service_message = _one_line(_service_message(exc))
-    retry_after = _retry_after(getattr(getattr(exc, "response", None), "headers", None))
+def status_error(
+    status: int, service_message: str, *, code: str | None = None, headers: Any = None
+) -> ServiceError:
+    """The `ServiceError` for an HTTP error answer: `status`, the service's own message and
+    code, and the response headers (for Retry-After). Every service implementation uses it, so
+    a 429 or a retired model reads the same whichever service said it."""
+    service_message = one_line(service_message)
+    retry_after = _retry_after(headers)
     if 400 <= status < 500 and status not in (401, 429):
         refusal = _classify_refusal(code, service_message)
         if refusal is ErrorKind.FINE_TUNING_CLOSED:
@@ -260,64 +264,7 @@ def _status_error(exc: Any, status: int) -> ServiceError:
     return ServiceError(kind, message, status=status, retry_after=retry_after, code=code)
 
 
-def translate(exc: BaseException) -> ServiceError:
-    """Map any SDK / transport exception to a `ServiceError` (a ServiceError passes through)."""
-    if isinstance(exc, ServiceError):
-        return exc
-    import httpx2
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException | TimeoutError):
-        return ServiceError(ErrorKind.TIMEOUT, "The service did not answer in time (timeout)")
-    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
-        return ServiceError(
-            ErrorKind.CONNECTION,
-            "Cannot reach the service (connection refused or dropped)",
-        )
-    if isinstance(exc, openai.APIStatusError):
-        return _status_error(exc, exc.status_code)
-    if isinstance(exc, httpx2.HTTPStatusError):
-        return _status_error(exc, exc.response.status_code)
-    if isinstance(exc, openai.APIResponseValidationError):
-        return ServiceError(ErrorKind.UNKNOWN, "The service sent a response tuner cannot read")
-    if isinstance(exc, ConnectionError):
-        return ServiceError(ErrorKind.CONNECTION, f"Connection failed: {_one_line(str(exc))}")
-    if isinstance(exc, openai.OpenAIError):
-        text = _one_line(str(exc))
-        if "api_key" in text and "must be set" in text:
-            return ServiceError(ErrorKind.NO_KEY, NO_KEY_MESSAGE)
-        return ServiceError(ErrorKind.UNKNOWN, text or type(exc).__name__)
-    return ServiceError(ErrorKind.UNKNOWN, _one_line(f"{type(exc).__name__}: {exc}"))
-
-
 NO_KEY_MESSAGE = (
     "No API key. Set OPENAI_API_KEY, or save one for the profile with tuner settings "
     "(stored in secrets.toml, mode 0600)"
 )
-
-
-def _translatable(exc: BaseException) -> bool:
-    import httpx2
-    import openai
-
-    return isinstance(
-        exc,
-        openai.OpenAIError | httpx2.HTTPError | httpx2.StreamError | ConnectionError | TimeoutError,
-    )
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Inside this block, SDK and transport exceptions come out as `ServiceError`.
-
-    The original is dropped (`from None`): its text may quote request headers, and nothing above
-    this layer should need it.
-    """
-    try:
-        yield
-    except ServiceError:
-        raise
-    except Exception as exc:
-        if not _translatable(exc):
-            raise
-        raise translate(exc) from None

@@ -10,8 +10,12 @@ Polling adapts: fast while events arrive, doubling while quiet, capped. Failures
 (429 with Retry-After, 5xx, timeouts, dropped connections) are retried with exponential backoff
 and jitter, and reported through the state (`reconnecting`, with the error) so a screen can say so.
 The follower stops once the job is terminal and its last events are drained. With a
-`CursorStore`, the id of each event is saved as it is handed over, so a restarted follower
-continues with the next one (knowing only that id, it treats everything listed below it as seen).
+`CursorStore`, the id of an event is saved once the consumer has taken it and asked for the next
+one, so a consumer that dies while showing an event (a closed pipe, a crash) sees that event
+again after a restart, and never one twice otherwise (knowing only that id, a restarted follower
+treats everything listed below it as seen).
+
+It talks to any `FineTuningService` and hands over tuner's own `JobEvent`s.
 """
 
 from __future__ import annotations
@@ -21,29 +25,15 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from tuner.api.client import without_retries
 from tuner.api.cursors import CursorStore
-from tuner.api.errors import ServiceError, service_errors
-from tuner.api.jobs import TERMINAL_STATUSES
-from tuner.api.metrics import MetricPoint, fetch_result_metrics, parse_metrics_event
+from tuner.api.errors import ServiceError
 from tuner.api.retry import RetryPolicy
+from tuner.api.types import EventPage, Job, JobEvent
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-
-__all__ = [
-    "CursorStore",
-    "EventFollower",
-    "FollowState",
-    "FollowStatus",
-    "MetricPoint",
-    "PollPolicy",
-    "fetch_result_metrics",
-    "parse_metrics_event",
-]
+    from tuner.api.service import FineTuningService
 
 T = TypeVar("T")
 
@@ -86,7 +76,7 @@ class PollPolicy:
         )
 
 
-def _looks_terminal(event: FineTuningJobEvent) -> bool:
+def _looks_terminal(event: JobEvent) -> bool:
     text = event.message.lower()
     return event.level == "error" or any(word in text for word in _TERMINAL_WORDS)
 
@@ -104,7 +94,7 @@ class EventFollower:
 
     def __init__(
         self,
-        client: AsyncOpenAI,
+        service: FineTuningService,
         job_id: str,
         cursor_store: CursorStore | None = None,
         poll: PollPolicy | None = None,
@@ -112,13 +102,13 @@ class EventFollower:
         resume: bool = True,
         on_state: Callable[[FollowStatus], None] | None = None,
     ) -> None:
-        self._client = without_retries(client)
+        self._service = service.without_retries()
         self.job_id = job_id
         self._store = cursor_store
         self.poll = poll or PollPolicy()
         self._on_state = on_state
         self.status = FollowStatus(FollowState.FOLLOWING)
-        self.job: FineTuningJob | None = None
+        self.job: Job | None = None
         self._recent: deque[str] = deque(maxlen=self._RECENT)
         self._recent_set: set[str] = set()
         self._newest_created: int | None = None
@@ -134,10 +124,6 @@ class EventFollower:
     @property
     def state(self) -> FollowState:
         return self.status.state
-
-    @property
-    def last_error(self) -> ServiceError | None:
-        return self.status.error
 
     def _set_status(self, status: FollowStatus) -> None:
         self.status = status
@@ -174,26 +160,21 @@ class EventFollower:
                 self._set_status(FollowStatus(FollowState.FOLLOWING))
             return result
 
-    async def _page(self, after: str | None) -> Any:
-        kwargs: dict[str, Any] = {"limit": self.poll.page_size}
-        if after is not None:
-            kwargs["after"] = after
-        with service_errors():
-            return await self._client.fine_tuning.jobs.list_events(self.job_id, **kwargs)
+    async def _page(self, after: str | None) -> EventPage:
+        return await self._service.list_events(self.job_id, after, self.poll.page_size)
 
-    async def _retrieve(self) -> FineTuningJob:
-        with service_errors():
-            return await self._client.fine_tuning.jobs.retrieve(self.job_id)
+    async def _retrieve(self) -> Job:
+        return await self._service.retrieve_job(self.job_id)
 
-    async def _fetch_new(self) -> list[FineTuningJobEvent]:
+    async def _fetch_new(self) -> list[JobEvent]:
         """Every event not yet handed over, oldest first."""
-        collected: list[FineTuningJobEvent] = []
+        collected: list[JobEvent] = []
         collected_ids: set[str] = set()
         boundary = self._newest_created
         after: str | None = None
         while True:
             page = await self._with_retry(lambda after=after: self._page(after))
-            items: list[FineTuningJobEvent] = list(page.data)
+            items = list(page.events)
             reached_old = False
             for event in items:
                 if event.id == self._restored:
@@ -215,29 +196,32 @@ class EventFollower:
         collected.reverse()
         return collected
 
-    def _hand_over(self, event: FineTuningJobEvent) -> None:
-        # Saved before the consumer gets it: a consumer that stops after this event resumes
-        # with the next one, never this one again.
-        self._remember(event.id, event.created_at)
+    def _shown(self, event: JobEvent) -> None:
+        """The consumer took `event` and asked for more: it was shown, so save the cursor."""
         if self._store is not None:
             self._store.set(self.job_id, event.id)
 
     # ------------------------------------------------------------------ iteration
 
-    def __aiter__(self) -> AsyncIterator[FineTuningJobEvent]:
+    def __aiter__(self) -> AsyncIterator[JobEvent]:
         if self._started:
             raise RuntimeError("an EventFollower can be iterated only once")
         self._started = True
         return self._follow()
 
-    async def _follow(self) -> AsyncIterator[FineTuningJobEvent]:
+    async def _hand_over(self, events: list[JobEvent]) -> AsyncIterator[JobEvent]:
+        for event in events:
+            self._remember(event.id, event.created_at)
+            yield event
+            self._shown(event)
+
+    async def _follow(self) -> AsyncIterator[JobEvent]:
         self._set_status(FollowStatus(FollowState.FOLLOWING))
         interval = self.poll.fast
         check_job = True  # always look at the job once: it may have finished long ago
         while True:
             new = await self._fetch_new()
-            for event in new:
-                self._hand_over(event)
+            async for event in self._hand_over(new):
                 yield event
             if new:
                 interval = self.poll.fast
@@ -247,9 +231,8 @@ class EventFollower:
                 check_job = True
             if check_job:
                 self.job = await self._with_retry(self._retrieve)
-                if self.job.status in TERMINAL_STATUSES:
-                    for event in await self._fetch_new():
-                        self._hand_over(event)
+                if self.job.finished:
+                    async for event in self._hand_over(await self._fetch_new()):
                         yield event
                     self._set_status(FollowStatus(FollowState.FINISHED, job_status=self.job.status))
                     return

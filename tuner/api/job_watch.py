@@ -11,29 +11,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from tuner.api.jobs import TERMINAL_STATUSES
 from tuner.api.metrics import MetricPoint
-
-if TYPE_CHECKING:
-    from openai.types.fine_tuning import FineTuningJob
-
-ACTIVE_STATUSES = frozenset({"validating_files", "queued", "running", "paused"})
+from tuner.api.types import Job, JobStatus
 
 # --------------------------------------------------------------------------- controls
 
 Control = Literal["cancel", "pause", "resume"]
 
 # The statuses in which the service accepts each control (FACTS.md; the emulator agrees).
-CONTROL_STATUSES: dict[Control, frozenset[str]] = {
-    "cancel": frozenset({"validating_files", "queued", "running", "paused"}),
-    "pause": frozenset({"running"}),
-    "resume": frozenset({"paused"}),
+CONTROL_STATUSES: dict[Control, frozenset[JobStatus]] = {
+    "cancel": frozenset(
+        {JobStatus.VALIDATING, JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED}
+    ),
+    "pause": frozenset({JobStatus.RUNNING}),
+    "resume": frozenset({JobStatus.PAUSED}),
 }
 
 
-def control_refusal(control: Control, status: str) -> str | None:
+def control_refusal(control: Control, status: JobStatus) -> str | None:
     """Why `control` cannot apply to a job in `status` (one sentence), or None if it can.
 
     Checked before asking for confirmation, so the user is never asked to confirm something
@@ -41,13 +38,13 @@ def control_refusal(control: Control, status: str) -> str | None:
     """
     if status in CONTROL_STATUSES[control]:
         return None
-    if status in TERMINAL_STATUSES:
-        return f"The job has {status}; it cannot be {_PAST[control]} any more."
+    if status.finished:
+        return f"The job has {status.value}; it cannot be {_PAST[control]} any more."
     if control == "pause":
-        return f"Only a running job can be paused (this one is {status.replace('_', ' ')})."
+        return f"Only a running job can be paused (this one is {status.words})."
     if control == "resume":
-        return f"Only a paused job can be resumed (this one is {status.replace('_', ' ')})."
-    return f"A {status.replace('_', ' ')} job cannot be cancelled."
+        return f"Only a paused job can be resumed (this one is {status.words})."
+    return f"A {status.words} job cannot be cancelled."
 
 
 _PAST: dict[Control, str] = {"cancel": "cancelled", "pause": "paused", "resume": "resumed"}
@@ -84,11 +81,7 @@ class RefreshPolicy:
 # --------------------------------------------------------------------------- the list of jobs
 
 
-def is_active(job: FineTuningJob) -> bool:
-    return job.status not in TERMINAL_STATUSES
-
-
-def _fingerprint(job: FineTuningJob) -> tuple[object, ...]:
+def _fingerprint(job: Job) -> tuple[object, ...]:
     return (
         job.status,
         job.fine_tuned_model,
@@ -105,7 +98,7 @@ class ListUpdate:
 
     changed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
-    finished: list[FineTuningJob] = field(default_factory=list)
+    finished: list[Job] = field(default_factory=list)
 
     @property
     def any(self) -> bool:
@@ -119,12 +112,12 @@ class JobList:
     """
 
     def __init__(self) -> None:
-        self.jobs: dict[str, FineTuningJob] = {}  # insertion order = newest first
+        self.jobs: dict[str, Job] = {}  # insertion order = newest first
         self.has_more = False
         self.loaded = False
 
     @property
-    def ordered(self) -> list[FineTuningJob]:
+    def ordered(self) -> list[Job]:
         return list(self.jobs.values())
 
     @property
@@ -134,10 +127,10 @@ class JobList:
         return next(reversed(self.jobs))
 
     @property
-    def active(self) -> list[FineTuningJob]:
-        return [job for job in self.jobs.values() if is_active(job)]
+    def active(self) -> list[Job]:
+        return [job for job in self.jobs.values() if job.active]
 
-    def append_page(self, page: Sequence[FineTuningJob], has_more: bool) -> list[str]:
+    def append_page(self, page: Sequence[Job], has_more: bool) -> list[str]:
         """Add an older page at the bottom; returns the ids that were new."""
         new = [job.id for job in page if job.id not in self.jobs]
         for job in page:
@@ -146,10 +139,10 @@ class JobList:
         self.loaded = True
         return new
 
-    def refresh(self, newest: Sequence[FineTuningJob], has_more: bool = False) -> ListUpdate:
+    def refresh(self, newest: Sequence[Job], has_more: bool = False) -> ListUpdate:
         """Merge a fresh first page (and any individually re-read jobs) into the list."""
         update = ListUpdate()
-        fresh: dict[str, FineTuningJob] = {}
+        fresh: dict[str, Job] = {}
         for job in newest:
             old = self.jobs.get(job.id)
             if old is None:
@@ -158,7 +151,7 @@ class JobList:
                 continue
             if _fingerprint(old) != _fingerprint(job):
                 update.changed.append(job.id)
-                if is_active(old) and not is_active(job):
+                if old.active and job.finished:
                     update.finished.append(job)
             self.jobs[job.id] = job
         if fresh:
@@ -175,12 +168,12 @@ StatusFilter = Literal["all", "active", "succeeded", "failed", "cancelled"]
 STATUS_FILTERS: tuple[StatusFilter, ...] = ("all", "active", "succeeded", "failed", "cancelled")
 
 
-def status_matches(selected: StatusFilter, status: str) -> bool:
+def status_matches(selected: StatusFilter, status: JobStatus) -> bool:
     if selected == "all":
         return True
     if selected == "active":
-        return status not in TERMINAL_STATUSES
-    return status == selected
+        return not status.finished
+    return status.value == selected
 
 
 EventFilter = Literal["all", "messages", "metrics"]
@@ -249,15 +242,15 @@ class MetricSeries:
         return self.points[max(self.points)] if self.points else None
 
 
-def finished_summary(job: FineTuningJob) -> str:
+def finished_summary(job: Job) -> str:
     """One line for a notification: what happened to the job and what it produced."""
-    if job.status == "succeeded":
+    if job.status is JobStatus.SUCCEEDED:
         return f"Job {job.id} succeeded: {job.fine_tuned_model or 'model ready'}"
-    if job.status == "failed":
+    if job.status is JobStatus.FAILED:
         error = job.error
         reason = error.message if error is not None and error.message else "no reason given"
         return f"Job {job.id} failed: {reason}"
-    return f"Job {job.id} {job.status}"
+    return f"Job {job.id} {job.status.value}"
 
 
 # --------------------------------------------------------------------------- short names

@@ -15,13 +15,7 @@ import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from tuner.api.errors import ErrorKind, ServiceError
-
-if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -90,16 +84,6 @@ def point_from_mapping(values: Mapping[str, Any]) -> MetricPoint | None:
     )
 
 
-def parse_metrics_event(event: FineTuningJobEvent) -> MetricPoint | None:
-    """The metrics of an event of type `metrics` (None for other events)."""
-    data = event.data
-    if not isinstance(data, Mapping):
-        return None
-    if event.type not in (None, "metrics"):
-        return None
-    return point_from_mapping(data)
-
-
 def _maybe_base64(text: str) -> str:
     stripped = text.strip()
     if not stripped or "," in stripped.splitlines()[0]:
@@ -117,18 +101,3 @@ def parse_result_csv(text: str) -> list[MetricPoint]:
     points = [point for row in reader if (point := point_from_mapping(row)) is not None]
     points.sort(key=lambda point: point.step)
     return points
-
-
-async def fetch_result_metrics(client: AsyncOpenAI, job: FineTuningJob) -> list[MetricPoint]:
-    """Download the job's result file and parse it; [] when the job has no result file yet."""
-    from tuner.api.files import file_text
-
-    if not job.result_files:
-        return []
-    text = await file_text(client, job.result_files[0])
-    try:
-        return parse_result_csv(text)
-    except csv.Error as exc:
-        raise ServiceError(
-            ErrorKind.UNKNOWN, f"The result file is not a readable CSV: {exc}"
-        ) from None

@@ -27,14 +27,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, stream_chat
-from tuner.api.client import without_retries
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
+    from tuner.api.service import FineTuningService
     from tuner.api.transcripts import TranscriptWriter
 
 
@@ -173,7 +171,7 @@ class PromptReplay:
 
     def __init__(
         self,
-        client: AsyncOpenAI | None,
+        service: FineTuningService | None,
         lines: Sequence[PromptLine | str],
         request: ChatRequest,
         *,
@@ -195,10 +193,9 @@ class PromptReplay:
         self._on_event = on_event
         self._transcript = transcript
         if streamer is None:
-            if client is None:
-                raise ValueError("PromptReplay needs a client or a streamer")
-            quiet = without_retries(client)  # we retry, visibly
-            streamer = lambda req: stream_chat(quiet, req)  # noqa: E731
+            if service is None:
+                raise ValueError("PromptReplay needs a service or a streamer")
+            streamer = service.without_retries().stream_chat  # we retry, visibly
         self._streamer = streamer
         self._busy = False
         self._pause_requested = False

@@ -1,9 +1,10 @@
 """What every command that talks to the service shares: the connection, the event loop, errors.
 
-`run_service` resolves the profile, builds the client, runs the command's coroutine and turns a
-`ServiceError` or `ConfigError` into one line on stderr and exit 2. `upload_checked` validates a
-local file (refusing one with errors unless forced) and uploads it with a progress line, for
-`tuner upload` and `tuner jobs create --training-file PATH`.
+`run_service` resolves the profile, opens the service (`tuner.api.service.open_service`), runs
+the command's coroutine and closes the service; a `ServiceError` or `ConfigError` becomes one
+line on stderr and exit 2. `upload_local_file` checks a local file (refusing one with errors
+unless forced) and uploads it with a progress line, for `tuner upload` and `tuner jobs create
+--training-file PATH`: the same checked upload the app's new-job form uses.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tuner.data.durations import format_size
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-    from openai.types import FileObject
+    from tuner.api.service import FineTuningService
+    from tuner.api.types import RemoteFile
 
 # How many validation problems `tuner upload` names before "... and N more".
 PROBLEMS_SHOWN = 5
@@ -60,22 +61,24 @@ def fail(command: str, message: str, code: int = 2) -> int:
 def run_service(
     command: str,
     args: argparse.Namespace,
-    work: Callable[[AsyncOpenAI], Awaitable[int]],
+    work: Callable[[FineTuningService], Awaitable[int]],
 ) -> int:
-    """Connect with the chosen profile and run `work(client)`; errors become one stderr line."""
-    from tuner.api.client import make_client
+    """Connect with the chosen profile and run `work(service)`; errors become one stderr line."""
     from tuner.api.errors import ServiceError
+    from tuner.api.service import open_service
     from tuner.config import ConfigError, load_settings, resolve_connection
 
     try:
         connection = resolve_connection(load_settings(), getattr(args, "profile", None))
-        client = make_client(connection)
+        service = open_service(connection)
     except (ConfigError, ServiceError) as exc:
         return fail(command, str(exc))
 
     async def main() -> int:
-        async with client:
-            return await work(client)
+        try:
+            return await work(service)
+        finally:
+            await service.close()
 
     try:
         return asyncio.run(main())
@@ -86,13 +89,13 @@ def run_service(
 
 
 def to_json(item: Any) -> Any:
-    """SDK objects (pydantic), possibly inside dicts and lists, as plain JSON data."""
+    """tuner's types (their `to_json`), possibly inside dicts and lists, as plain JSON data."""
     if isinstance(item, dict):
         return {key: to_json(value) for key, value in item.items()}
     if isinstance(item, list | tuple):
         return [to_json(x) for x in item]
-    if hasattr(item, "model_dump"):
-        return item.model_dump(mode="json")
+    if hasattr(item, "to_json"):
+        return item.to_json()
     return item
 
 
@@ -120,44 +123,31 @@ class StderrProgress:
         self.stream.flush()
 
 
-def check_training_file(path: Path) -> list[str]:
-    """`file:line: message` for each error tuner's checks find (empty when the file is valid).
+async def upload_local_file(
+    service: FineTuningService, path: Path, *, force: bool, show_progress: bool
+) -> RemoteFile:
+    """Check `path` (refusing errors unless `force`), then upload it for fine-tuning."""
+    from tuner.api.checked_upload import FileRefused, upload_checked
 
-    Raises `CommandFailure(2)` when the file cannot be read.
-    """
-    from tuner.data.analysis import analyse_file
-
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise CommandFailure(f"{path}: no such file")
+    progress = StderrProgress(f"uploading {path.name}") if show_progress else None
     try:
-        report = analyse_file(path, model=None)
-    except OSError as exc:
-        raise CommandFailure(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if report.valid:
-        return []
-    return [
-        f"{path}:{p.line}: {p.code}: {p.message}" if p.line else f"{path}: {p.code}: {p.message}"
-        for p in report.errors
-    ]
-
-
-async def upload_checked(
-    client: AsyncOpenAI, path: Path, *, force: bool, show_progress: bool
-) -> FileObject:
-    """Validate `path` (refusing errors unless `force`), then upload it for fine-tuning."""
-    from tuner.api.files import upload_file
-
-    problems = await asyncio.to_thread(check_training_file, path)
-    if problems and not force:
+        return await upload_checked(service, path, force=force, progress=progress)
+    except FileRefused as refused:
+        problems = [
+            f"{path}:{p.line}: {p.code}: {p.message}"
+            if p.line
+            else f"{path}: {p.code}: {p.message}"
+            for p in refused.problems
+        ]
         shown = problems[:PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
         lines = [f"{path} has {len(problems)} error(s); not uploaded (--force to upload anyway)"]
         lines += [f"  {p}" for p in shown]
         if more:
             lines.append(f"  ... and {more} more (tuner validate {path})")
-        raise CommandFailure("\n".join(lines), code=1)
-    progress = StderrProgress(f"uploading {path.name}") if show_progress else None
-    try:
-        return await upload_file(client, path, progress=progress)
-    except OSError as exc:
-        raise CommandFailure(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise CommandFailure("\n".join(lines), code=1) from None
+    except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
+        reason = exc.strerror.lower() if exc.strerror else str(exc)
+        raise CommandFailure(f"{path}: cannot read: {reason}") from None

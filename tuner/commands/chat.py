@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, TextIO
 from tuner.commands._service import CommandFailure, fail, run_service
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
     from tuner.api.compare import ReplayGroup
     from tuner.api.replay import PromptReplay, ReplayEvent
     from tuner.api.retry import RetryPolicy
+    from tuner.api.service import FineTuningService
 
 USER_COLOUR = "\033[1;36m"
 MODEL_COLOUR = "\033[32m"
@@ -91,13 +90,13 @@ def run(args: argparse.Namespace) -> int:
     colour = out.isatty() and not os.environ.get("NO_COLOR")
     printer = TranscriptPrinter(out, sys.stderr, colour=colour, total=len(lines))
 
-    async def work(client: AsyncOpenAI) -> int:
+    async def work(service: FineTuningService) -> int:
         from tuner.api.chat_session import ChatThread
         from tuner.api.compare import ReplayGroup
 
         thread = ChatThread(args.model, title=f"replay {path.name}")
         player = thread.replay(
-            client, lines, settings, on_event=printer.on_event, retry=_retry_policy()
+            service, lines, settings, on_event=printer.on_event, retry=_retry_policy()
         )
         group = ReplayGroup([player])
         printer.player, printer.group = player, group

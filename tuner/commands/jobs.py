@@ -25,14 +25,13 @@ from tuner.commands._service import (
     fail,
     print_json,
     run_service,
-    upload_checked,
+    upload_local_file,
 )
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-
     from tuner.api.follower import FollowStatus
+    from tuner.api.service import FineTuningService
+    from tuner.api.types import Job, JobEvent
 
 DEFAULT_POLL_INTERVAL = 1.5
 
@@ -95,11 +94,11 @@ def _when(timestamp: int | float | None) -> str:
 # --------------------------------------------------------------------------- list
 
 
-def job_rows(jobs: list[FineTuningJob]) -> list[str]:
+def job_rows(jobs: list[Job]) -> list[str]:
     """The compact table `tuner jobs` prints: id, status, model, fine-tuned model, created."""
     header = ("ID", "STATUS", "MODEL", "FINE-TUNED MODEL", "CREATED")
     rows = [
-        (job.id, job.status, job.model, job.fine_tuned_model or "-", _when(job.created_at))
+        (job.id, job.status.value, job.model, job.fine_tuned_model or "-", _when(job.created_at))
         for job in jobs
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -110,12 +109,11 @@ def job_rows(jobs: list[FineTuningJob]) -> list[str]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from tuner.api.jobs import list_jobs
-
-    async def work(client: AsyncOpenAI) -> int:
-        jobs, has_more = await list_jobs(client, limit=args.limit)
+    async def work(service: FineTuningService) -> int:
+        page = await service.list_jobs(limit=args.limit)
+        jobs = list(page.jobs)
         if args.json:
-            print_json({"data": jobs, "has_more": has_more})
+            print_json({"data": jobs, "has_more": page.has_more})
         elif not jobs:
             print("no fine-tuning jobs")
         else:
@@ -128,15 +126,15 @@ def run_list(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- create
 
 
-async def _file_id(client: AsyncOpenAI, value: str, *, force: bool, quiet: bool) -> str:
+async def _file_id(service: FineTuningService, value: str, *, force: bool, quiet: bool) -> str:
     """A file id as given, or the id of the local file after validating and uploading it."""
     path = Path(value)
     if value.startswith("file-") and not path.exists():
         return value
     if not path.exists():
         raise CommandFailure(f"{value}: no such file (and not a file id like file-...)")
-    uploaded = await upload_checked(
-        client, path, force=force, show_progress=sys.stderr.isatty() and not quiet
+    uploaded = await upload_local_file(
+        service, path, force=force, show_progress=sys.stderr.isatty() and not quiet
     )
     if not quiet:
         print(f"uploaded {path} as {uploaded.id}", file=sys.stderr)
@@ -144,7 +142,7 @@ async def _file_id(client: AsyncOpenAI, value: str, *, force: bool, quiet: bool)
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from tuner.api.jobs import Hyperparameters, JobSpec, check_spec, create_job
+    from tuner.api.jobs import Hyperparameters, JobSpec, check_spec
 
     hyper = Hyperparameters(
         n_epochs=args.epochs,
@@ -152,14 +150,14 @@ def run_create(args: argparse.Namespace) -> int:
         learning_rate_multiplier=args.learning_rate_multiplier,
     )
 
-    async def work(client: AsyncOpenAI) -> int:
+    async def work(service: FineTuningService) -> int:
         # Check what we can before uploading anything.
         check_spec(JobSpec(args.model, "pending", suffix=args.suffix, hyperparameters=hyper))
-        training = await _file_id(client, args.training_file, force=args.force, quiet=args.json)
+        training = await _file_id(service, args.training_file, force=args.force, quiet=args.json)
         validation = None
         if args.validation_file:
             validation = await _file_id(
-                client, args.validation_file, force=args.force, quiet=args.json
+                service, args.validation_file, force=args.force, quiet=args.json
             )
         spec = JobSpec(
             model=args.model,
@@ -170,11 +168,11 @@ def run_create(args: argparse.Namespace) -> int:
             method=args.method,
             hyperparameters=hyper,
         )
-        job = await create_job(client, spec)
+        job = await service.create_job(spec)
         if args.json:
             print_json(job)
         else:
-            print(f"{job.id}  {job.status}  {job.model}")
+            print(f"{job.id}  {job.status.value}  {job.model}")
         return 0
 
     return run_service("jobs create", args, work)
@@ -183,22 +181,23 @@ def run_create(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- follow
 
 
-def _event_line(event: FineTuningJobEvent) -> str:
+def _event_line(event: JobEvent) -> str:
     when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
     return f"{when}  {event.level:<5}  {event.message}"
 
 
-def _job_error(job: FineTuningJob) -> str:
+def _job_error(job: Job) -> str:
     error = job.error
     if error is None or not (error.message or error.code):
-        return f"job {job.id} {job.status}"
+        return f"job {job.id} {job.status.value}"
     code = f" ({error.code})" if error.code else ""
-    return f"job {job.id} {job.status}: {error.message}{code}"
+    return f"job {job.id} {job.status.value}: {error.message}{code}"
 
 
 def run_follow(args: argparse.Namespace) -> int:
     from tuner.api.cursors import CursorStore
     from tuner.api.follower import EventFollower, FollowState, PollPolicy
+    from tuner.api.types import JobStatus
 
     if args.interval <= 0:
         return fail("jobs follow", "--interval must be above 0")
@@ -208,9 +207,9 @@ def run_follow(args: argparse.Namespace) -> int:
             wait = f", retrying in {status.retry_in:.1f}s" if status.retry_in is not None else ""
             print(f"reconnecting: {status.error.message}{wait}", file=sys.stderr, flush=True)
 
-    async def work(client: AsyncOpenAI) -> int:
+    async def work(service: FineTuningService) -> int:
         follower = EventFollower(
-            client,
+            service,
             args.job,
             CursorStore(),
             PollPolicy().scaled(args.interval / DEFAULT_POLL_INTERVAL),
@@ -225,7 +224,7 @@ def run_follow(args: argparse.Namespace) -> int:
         job = follower.job
         if job is None:  # pragma: no cover - the follower always retrieves the job
             return 2
-        if job.status == "succeeded":
+        if job.status is JobStatus.SUCCEEDED:
             if not args.json:
                 print(f"job {job.id} succeeded: {job.fine_tuned_model}", file=sys.stderr)
             return 0
@@ -239,14 +238,12 @@ def run_follow(args: argparse.Namespace) -> int:
 
 
 def run_cancel(args: argparse.Namespace) -> int:
-    from tuner.api.jobs import cancel_job
-
-    async def work(client: AsyncOpenAI) -> int:
-        job = await cancel_job(client, args.job)
+    async def work(service: FineTuningService) -> int:
+        job = await service.cancel_job(args.job)
         if args.json:
             print_json(job)
         else:
-            print(f"{job.id}  {job.status}")
+            print(f"{job.id}  {job.status.value}")
         return 0
 
     return run_service("jobs cancel", args, work)

@@ -11,10 +11,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tuner.commands._service import add_service_options, print_json, run_service, upload_checked
+from tuner.commands._service import (
+    add_service_options,
+    print_json,
+    run_service,
+    upload_local_file,
+)
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tuner.api.service import FineTuningService
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,15 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    async def work(client: AsyncOpenAI) -> int:
+    async def work(service: FineTuningService) -> int:
         show_progress = sys.stderr.isatty() and not args.json
-        uploaded = await upload_checked(
-            client, args.file, force=args.force, show_progress=show_progress
+        uploaded = await upload_local_file(
+            service, args.file, force=args.force, show_progress=show_progress
         )
         if args.json:
             print_json(uploaded)
         else:
-            print(f"{uploaded.id}  {uploaded.filename}  {uploaded.bytes} bytes  {uploaded.status}")
+            status = f"  {uploaded.status}" if uploaded.status else ""
+            print(f"{uploaded.id}  {uploaded.filename}  {uploaded.bytes} bytes{status}")
         return 0
 
     return run_service("upload", args, work)

@@ -1,17 +1,21 @@
-"""The app shell: `make_app()`, the `TunerApp` class, global bindings and screen switching.
+"""The app shell: `make_app()`, the `TunerApp` class, global bindings, navigation, the session.
 
-Top-level screens are Textual *modes*, one per route in `tuner.ui.screens.ROUTES`. A mode keeps
+Top-level screens are Textual *modes*, one per route in `tuner.ui.routes.ROUTES`. A mode keeps
 its own screen stack, so each area keeps its state while the user looks elsewhere: the browser
 keeps its expanded folders and cursor, the jobs list can push a job's detail screen, and `d`
 returns to the dataset exactly as it was left. Help and dialogs are pushed on top of the
 current mode's stack and pop back to it.
+
+The app owns what screens share: navigation (`open_dataset`, `open_job`, `open_new_job`,
+`open_chat`), the one service session (`session`), the settings, and which finished jobs were
+already announced. Screens call these; no screen imports another.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -25,8 +29,12 @@ from tuner.ui.commands import (
     ScreenCommands,
     WorkCommands,
 )
-from tuner.ui.screens import ROUTES, ScreenRoute
-from tuner.ui.services import ActiveConnection, Services
+from tuner.ui.routes import ROUTES, ScreenRoute
+from tuner.ui.services import Services
+from tuner.ui.session import ActiveConnection, ServiceSession
+
+if TYPE_CHECKING:
+    from tuner.api.types import Job
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
@@ -72,21 +80,26 @@ class TunerApp(App[int]):
         settings: Settings,
         connection: ActiveConnection,
         open_file: Path | None = None,
-        routes: tuple[ScreenRoute, ...] = ROUTES,
     ) -> None:
         super().__init__()
         self.start_path = start_path
         self.services = services
-        self.connection = connection
-        self.routes = {r.name: r for r in routes}
+        self.session = ServiceSession(connection, services.open_service)
+        self.routes = {r.name: r for r in ROUTES}
         self.last_dataset: Path | None = None
+        self.announced: set[str] = set()  # jobs whose end the user was told about
         self._open_file = open_file
         self.settings = settings
-        self.theme = _textual_theme(getattr(self.settings, "theme", None))
+        self.theme = _textual_theme(self.settings.theme)
         self.sub_title = connection.label
-        for r in routes:
-            if r.available and not r.needs_path:
+        for r in ROUTES:
+            if not r.needs_path:
                 self.add_mode(r.name, self._factory(r))
+
+    @property
+    def connection(self) -> ActiveConnection:
+        """The active connection (what the title names)."""
+        return self.session.active
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -105,32 +118,30 @@ class TunerApp(App[int]):
         if self._open_file is not None:
             self.open_dataset(self._open_file)
 
+    async def on_unmount(self) -> None:
+        await self.session.close()
+
     def format_title(self, title: str, sub_title: str) -> Content:
         """`tuner · Files — demo · emulator`: where you are, then where you talk to."""
         screen_title = self.screen.title if self.screen.title != self.title else None
         head = f"tuner · {screen_title}" if screen_title else "tuner"
         return Content.assemble(head, (f" — {sub_title}", "dim") if sub_title else "")
 
-    # -- the screen registry -----------------------------------------------------------------
-
-    def route_available(self, name: str) -> bool:
-        """True when the screen `name` exists in this build (and, for the dataset, is open)."""
-        r = self.routes.get(name)
-        if r is None or not r.available:
-            return False
-        return not r.needs_path or self.last_dataset is not None
+    # -- navigation --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide keys of screens that do not exist yet: no footer entry, no placeholder."""
+        """The dataset key only once a file is open; the current screen's own key is hidden
+        (it would only take footer room)."""
         if action == "show" and parameters:
-            # The current screen's own key is hidden: it would only take footer room.
             name = str(parameters[0])
-            return self.route_available(name) and name != self.current_mode
+            if name == "dataset" and self.last_dataset is None:
+                return False
+            return name != self.current_mode
         return True
 
     def action_show(self, name: str) -> None:
         """Switch to the top-level screen `name` (its mode), keeping the others' state."""
-        if not self.route_available(name):
+        if name == "dataset" and self.last_dataset is None:
             return
         if self.current_mode != name:
             self.switch_mode(name)
@@ -141,42 +152,49 @@ class TunerApp(App[int]):
         The dataset mode is rebuilt for the new file, so `d` always returns to the last
         dataset opened.
         """
-        r = self.routes.get("dataset")
-        if r is None or not r.available:
-            self.notify(f"Cannot open {path.name}: no dataset screen", severity="error")
-            return
         self.last_dataset = path.resolve()
         if self.current_mode == "dataset":
             self.switch_mode(self.DEFAULT_MODE)
         if "dataset" in self._modes:
             self.remove_mode("dataset")
-        self.add_mode("dataset", self._factory(r, path=self.last_dataset))
+        self.add_mode("dataset", self._factory(self.routes["dataset"], path=self.last_dataset))
         self.switch_mode("dataset")
         self.refresh_bindings()
 
     def open_new_job(self, path: Path | None = None, file_id: str | None = None) -> None:
-        """Show the new-job form (in the jobs screen) for a local file and/or an uploaded id."""
-        from tuner.ui.screens.new_job import open_new_job
+        """Show the new-job form (over the jobs list) for a local file and/or an uploaded id.
 
-        open_new_job(self, path=path, file_id=file_id)
+        `path` alone: the file is checked and uploaded on create. `file_id` (with `path` as its
+        local copy, if known): the uploaded file is used and `path` only prices the estimate.
+        """
+        from tuner.ui.screens.new_job import NewJobScreen
 
-    def open_job(self, job_id: str) -> None:
-        """Show one job, followed live, on top of the jobs list."""
-        from tuner.ui.screens.job import open_job
+        if self.current_mode != "jobs":
+            self.switch_mode("jobs")
+        self.push_screen(NewJobScreen(path=path, file_id=file_id))
 
-        open_job(self, job_id)
+    def open_job(self, job_id: str, *, just_created: bool = False) -> None:
+        """Show one job, followed live, over the jobs list (in place of the form it came from)."""
+        from tuner.ui.screens.job import JobScreen
+        from tuner.ui.screens.new_job import NewJobScreen
+
+        screen = JobScreen(job_id, just_created=just_created)
+        if self.current_mode == "jobs" and isinstance(self.screen, NewJobScreen):
+            self.switch_screen(screen)
+            return
+        if self.current_mode != "jobs":
+            self.switch_mode("jobs")
+        self.push_screen(screen)
 
     def open_chat(self, model: str | None = None) -> None:
         """Show the chat screen; with `model` (a fine-tuned model or checkpoint), chat with it."""
-        if not self.route_available("chat"):
-            self.notify("No chat screen in this build", severity="error")
-            return
+        from tuner.ui.screens.chat import ChatScreen
+
         self.switch_mode("chat")
         if model:
             for screen in self.get_screen_stack("chat")[:1]:
-                use_model = getattr(screen, "use_model", None)
-                if callable(use_model):
-                    use_model(model)
+                if isinstance(screen, ChatScreen):
+                    screen.use_model(model)
 
     def current_file(self) -> Path | None:
         """The file the user is looking at: the browser's highlight or the open dataset."""
@@ -186,6 +204,30 @@ class TunerApp(App[int]):
             if found is not None:
                 return found
         return self.last_dataset
+
+    # -- finished jobs -----------------------------------------------------------------------
+
+    def announce_finished(self, job: Job, *, offer_chat: bool = True) -> bool:
+        """Tell the user (once per job) that `job` ended: a notification and the bell.
+
+        The bell reaches a user in another tmux window; the notification says what happened.
+        Returns False when this job was already announced.
+        """
+        from tuner.api.job_watch import finished_summary
+        from tuner.api.types import JobStatus
+
+        if job.id in self.announced:
+            return False
+        self.announced.add(job.id)
+        message = finished_summary(job)
+        if job.status is JobStatus.SUCCEEDED and offer_chat:
+            message += " — open the job and press o to chat with it"
+        severity = {JobStatus.SUCCEEDED: "information", JobStatus.FAILED: "error"}.get(
+            job.status, "warning"
+        )
+        self.notify(message, title="Fine-tuning job finished", severity=severity, timeout=15)  # type: ignore[arg-type]
+        self.bell()
+        return True
 
     # -- global actions ----------------------------------------------------------------------
 
@@ -209,21 +251,22 @@ class TunerApp(App[int]):
 
     def save_settings(self, settings: Settings) -> bool:
         """Adopt `settings` and write them; say so (and return False) if writing fails."""
+        from tuner.ui.failures import describe_error
+
         self.settings = settings
         try:
             self.services.settings_store.save(settings)
-        except OSError as exc:
-            self.notify(f"Settings not saved: {exc}", severity="error")
+        except (OSError, ConfigError) as exc:
+            self.notify(f"Settings not saved: {describe_error(exc)}", severity="error")
             return False
         return True
 
     def switch_profile(self, name: str) -> None:
-        """Make profile `name` the active one (persisted) and show it in the status line."""
+        """Make profile `name` the active one (persisted) and show it in the title."""
         if self.connection.demo:
             self.notify("The demo always talks to the built-in emulator", severity="warning")
             return
-        profile = self.settings.profiles.get(name)
-        if profile is None:
+        if name not in self.settings.profiles:
             self.notify(f"No profile named {name}", severity="error")
             return
         self.update_settings(active_profile=name)
@@ -236,13 +279,17 @@ class TunerApp(App[int]):
             self.set_connection(resolve_active(self.services, self.settings, None))
 
     def set_connection(self, connection: ActiveConnection) -> None:
-        """Use `connection` from now on and show it in the status line."""
-        self.connection = connection
+        """Use `connection` from now on (the old service is closed) and show it in the title.
+
+        Screens that list things from the service see `session.generation` change and re-read
+        when they are shown again."""
+        self.session.switch(connection)
+        self.run_worker(self.session.close_retired(), group="session", exit_on_error=False)
         self.sub_title = connection.label
 
     def set_default_model(self, model: str) -> None:
         self.update_settings(default_model=model)
-        self.notify(f"Default base model: {model}")
+        self.notify(f"Default base model for estimates: {model}")
 
 
 def _textual_theme(value: str | None) -> str:
@@ -254,7 +301,7 @@ def _textual_theme(value: str | None) -> str:
 
 
 def resolve_active(services: Services, settings: Settings, profile: str | None) -> ActiveConnection:
-    """The connection for `profile` (else the active one) and its status-line label.
+    """The connection for `profile` (else the active one) and its title label.
 
     The label names the profile and where its key comes from, never the key; an unusable
     profile gives a connection-less state whose `problem` the screens can show.
@@ -282,7 +329,6 @@ def make_app(
     services: Services | None = None,
     connection: ActiveConnection | None = None,
     profile: str | None = None,
-    routes: tuple[ScreenRoute, ...] = ROUTES,
 ) -> TunerApp:
     """Build the app: the one factory the CLI, the tests and the screenshot script share.
 
@@ -302,5 +348,4 @@ def make_app(
         settings=settings,
         connection=connection,
         open_file=open_file,
-        routes=routes,
     )

@@ -1,8 +1,8 @@
 """Command palette providers, one per domain: files, work on the current file, screens, connection.
 
 A command only appears when it can run: "Upload" only on a screen that has an `upload`
-action, "Open chat" only once the chat screen is in the registry. That is how later screens
-add palette entries without touching this module: give the screen the action.
+action, "Go to dataset" only once a file is open. That is how screens add palette entries
+without touching this module: give the screen the action.
 """
 
 from __future__ import annotations
@@ -123,13 +123,12 @@ class ScreenCommands(_CommandListProvider):
     def commands(self) -> Iterator[Command]:
         app = self.tuner
         for name, r in app.routes.items():
-            if app.route_available(name):
+            if name != "dataset" or app.last_dataset is not None:
                 yield Command(
                     f"Go to {r.label.lower()}", f"Key: {r.key}", partial(app.action_show, name)
                 )
-        if app.route_available("chat"):
-            yield Command("Open chat", "Talk to a model", partial(app.action_show, "chat"))
-            yield Command("Chat: switch model", "Pick the model to chat with", self._chat_model)
+        yield Command("Open chat", "Talk to a model", partial(app.action_show, "chat"))
+        yield Command("Chat: switch model", "Pick the model to chat with", self._chat_model)
         yield Command("Help: keys", "Every key of this screen", app.action_help)
         yield Command("Toggle light/dark theme", "Saved in settings", app.action_toggle_theme)
 
@@ -147,14 +146,13 @@ class ConnectionCommands(_CommandListProvider):
 
     def commands(self) -> Iterator[Command]:
         app = self.tuner
-        profiles = getattr(app.settings, "profiles", {}) or {}
-        for name in sorted(profiles):
+        for name in sorted(app.settings.profiles):
             yield Command(
                 f"Switch profile: {name}", "Use this connection", partial(app.switch_profile, name)
             )
-        for model, _price in app.services.prices(app.settings):
+        for model in app.services.catalog(app.settings).models:
             yield Command(
-                f"Switch model: {model}",
-                "Default base model",
-                partial(app.set_default_model, model),
+                f"Default model for estimates: {model.id}",
+                "The base model new jobs and cost estimates start from",
+                partial(app.set_default_model, model.id),
             )

@@ -1,17 +1,15 @@
 """What the screens need from the rest of tuner, passed in as one object.
 
 Screens never reach for `tuner.config`, `tuner.data` or `tuner.api` as globals: they call the
-`Services` the app was built with, so tests hand the app an in-memory settings store and fake
-callables, and the demo hands it an emulator connection. The default callables import
-`tuner.data` / `tuner.api` inside the call, which keeps them (and `openai`) off the path to the
-first frame.
+`Services` the app was built with, so tests hand the app an in-memory settings store, and the
+demo hands it an emulator connection. The default callables import `tuner.data` / `tuner.api`
+inside the call, which keeps them (and the SDK) off the path to the first frame. The service
+itself is reached through the app's `ServiceSession`, which `open_service` feeds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -20,25 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tuner.config import Connection, Profile, Settings
+from tuner.ui.session import ServiceOpener, connect_service
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveConnection:
-    """The connection the app uses, and the words the status line shows for it.
-
-    `connection` (a `tuner.config.Connection`, key wrapped in a `Secret`) is what the service
-    layer's `make_client` takes; it is None when the settings cannot produce one, in which case
-    `problem` says why. `label` never contains the key.
-    """
-
-    label: str
-    connection: Connection | None = None
-    demo: bool = False
-    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +54,7 @@ class ValidationSummary:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +105,9 @@ class ConfigSettingsStore:
 
     def key_state(self, profile: Profile) -> str:
         """ "key saved" / "from OPENAI_API_KEY" / "no key": never the key itself."""
-        from tuner.config import load_api_key
+        from tuner.config import key_state
 
-        if os.environ.get("OPENAI_API_KEY"):
-            return "from OPENAI_API_KEY"
-        if profile.key_source == "file" and load_api_key(profile) is not None:
-            return "key saved"
-        return "no key"
+        return key_state(profile)
 
     def resolve(self, settings: Settings, profile: str | None) -> Connection:
         from tuner.config import resolve_connection
@@ -151,12 +131,12 @@ class MemorySettingsStore:
         self.saves += 1
 
     def save_api_key(self, profile: str, key: str) -> None:
-        self._keys[profile] = key
+        self._keys[profile] = key.strip()
 
     def key_state(self, profile: Profile) -> str:
-        if os.environ.get("OPENAI_API_KEY"):
-            return "from OPENAI_API_KEY"
-        return "key saved" if profile.name in self._keys else "no key"
+        from tuner.config import key_state
+
+        return key_state(profile, saved=profile.name in self._keys)
 
     def resolve(self, settings: Settings, profile: str | None) -> Connection:
         from tuner.config import Secret, resolve_connection
@@ -177,15 +157,11 @@ def default_validator(path: Path, model: str | None) -> ValidationSummary:
 
     report = analyse_file(path, model)
     problems = [*report.errors, *report.warnings]
-    first_text = None
-    if problems:
-        first = problems[0]
-        first_text = f"line {first.line}: {first.message}" if first.line else first.message
     return ValidationSummary(
         valid=bool(report.valid),
         errors=len(report.errors),
         warnings=len(report.warnings),
-        first_problem=first_text,
+        first_problem=problems[0].located() if problems else None,
     )
 
 
@@ -202,27 +178,14 @@ def default_converter(src: Path, dst: Path, force: bool) -> ConversionSummary:
 
 async def default_connection_test(connection: Connection) -> str:
     """List the service's models: proves the URL, the key and the network in one call."""
-    from tuner.api.client import make_client
-    from tuner.api.errors import service_errors
+    from tuner.api.service import open_service
 
-    client = make_client(connection, max_retries=0, timeout=15.0)
+    service = open_service(connection)
     try:
-        with service_errors():
-            models = [model async for model in client.models.list()]
+        models = await service.without_retries().list_models()
     finally:
-        await client.close()
+        await service.close()
     return f"Connected: {len(models)} models available"
-
-
-def model_prices(settings: Settings) -> list[tuple[str, float | None]]:
-    """(model id, training $ per 1M tokens) for every catalog model, user overrides applied."""
-    from tuner.data.catalog import CatalogError, default_catalog
-
-    catalog = default_catalog()
-    # A bad override is reported by the commands that price; this table then shows defaults.
-    with contextlib.suppress(CatalogError):
-        catalog = catalog.with_overrides(settings.catalog_overrides())
-    return [(m.id, m.training_price_per_1m) for m in catalog.models]
 
 
 def with_price_override(settings: Settings, model: str, price: float | None) -> Settings:
@@ -242,9 +205,6 @@ def with_price_override(settings: Settings, model: str, price: float | None) -> 
     return dataclasses.replace(settings, models=kept)
 
 
-# -- the dataset screen's callables --------------------------------------------------------------
-
-
 class Analyser(Protocol):
     """`tuner.data.analysis.analyse_file`'s shape: runs in a thread worker, may be cancelled."""
 
@@ -258,10 +218,6 @@ class Analyser(Protocol):
         progress: Callable[[int, int], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> AnalysisReport: ...
-
-
-Uploader = Callable[[Connection, Path, Callable[[int, int], None]], Awaitable[str]]
-"""upload(connection, path, progress(sent, total)) -> the service's file id."""
 
 
 def default_analyser(
@@ -281,29 +237,15 @@ def default_analyser(
     )
 
 
-def settings_catalog(settings: Settings) -> Catalog:
-    """The model catalog with the settings' `[[models]]` overrides (defaults if they are bad)."""
-    from tuner.data.catalog import CatalogError, default_catalog
+def lenient_catalog(settings: Settings) -> Catalog:
+    """The catalog with the settings' overrides; the built-in one when they are bad (the
+    settings screen and `tuner validate` name the bad entry, a price table should still show)."""
+    from tuner.data.catalog import CatalogError, default_catalog, settings_catalog
 
-    catalog = default_catalog()
-    with contextlib.suppress(CatalogError):  # the settings screen reports bad overrides
-        catalog = catalog.with_overrides(settings.catalog_overrides())
-    return catalog
-
-
-async def default_upload(
-    connection: Connection, path: Path, progress: Callable[[int, int], None]
-) -> str:
-    """Upload `path` for fine-tuning with `tuner.api.files.upload_file`; returns the file id."""
-    from tuner.api.client import make_client
-    from tuner.api.files import upload_file
-
-    client = make_client(connection)
     try:
-        uploaded = await upload_file(client, path, "fine-tune", progress)
-    finally:
-        await client.close()
-    return uploaded.id
+        return settings_catalog(settings)
+    except CatalogError:
+        return default_catalog()
 
 
 @dataclass
@@ -314,11 +256,11 @@ class Services:
     validate: Validator = default_validator
     convert: Converter = default_converter
     test_connection: ConnectionTester = default_connection_test
-    prices: Callable[[Settings], list[tuple[str, float | None]]] = model_prices
-    # The dataset screen: analysis (thread worker), the catalog it prices with, upload.
+    # The dataset screen and the new-job form: analysis (thread worker) and the catalog.
     analyse: Analyser = default_analyser
-    catalog: Callable[[Settings], Catalog] = settings_catalog
-    upload: Uploader = default_upload
+    catalog: Callable[[Settings], Catalog] = lenient_catalog
+    # How the session turns a connection into a service (the real SDK-backed one by default).
+    open_service: ServiceOpener = connect_service
     # The jobs screens: `poll_scale` multiplies every poll interval (tests pass e.g. 0.01 with
     # a fast emulator); `clock` is "now" for relative times (snapshot tests fix it).
     poll_scale: float = 1.0

@@ -1,4 +1,4 @@
-"""Upload training files, with progress, by the route the service requires for their size.
+"""Upload training files to an OpenAI-API service, with progress, by the route their size needs.
 
 Files up to 512 MB go in one multipart request (`files.create`); the body is streamed from disk
 through a reader that counts bytes as the SDK pulls them, so the progress bar is honest. Larger
@@ -12,23 +12,21 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.errors import ErrorKind, ServiceError, service_errors
+from tuner.api.errors import ErrorKind, ServiceError
+from tuner.api.openai_service.errors import service_errors
+from tuner.api.service import Progress
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
-    from openai.types import FileDeleted, FileObject
+    from openai.types import FileObject
 
 SINGLE_REQUEST_LIMIT = 512 * 1024 * 1024
 PART_SIZE = 64 * 1024 * 1024
 UPLOADS_LIMIT = 8 * 1024 * 1024 * 1024
 JSONL_MIME = "application/jsonl"
-
-Progress = Callable[[int, int], None]
-"""progress(bytes_sent, bytes_total); called often, must be cheap."""
 
 
 class _CountingReader(io.RawIOBase):
@@ -182,27 +180,3 @@ async def _cancel_quietly(client: AsyncOpenAI, upload_id: str) -> None:
             await client.uploads.cancel(upload_id)
     except ServiceError:
         return
-
-
-async def list_files(client: AsyncOpenAI, purpose: str | None = "fine-tune") -> list[FileObject]:
-    """Every file of `purpose` (all pages), newest first as the service lists them."""
-    kwargs: dict[str, Any] = {"purpose": purpose} if purpose else {}
-    with service_errors():
-        return [item async for item in client.files.list(**kwargs)]
-
-
-async def retrieve_file(client: AsyncOpenAI, file_id: str) -> FileObject:
-    with service_errors():
-        return await client.files.retrieve(file_id)
-
-
-async def delete_file(client: AsyncOpenAI, file_id: str) -> FileDeleted:
-    with service_errors():
-        return await client.files.delete(file_id)
-
-
-async def file_text(client: AsyncOpenAI, file_id: str) -> str:
-    """A file's content as text (result CSVs, small JSONL)."""
-    with service_errors():
-        response = await client.files.content(file_id)
-        return response.text

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
-    from tuner.api.jobs import ChatModel
+    from tuner.api.chat_models import ChatModel
 
 ModelLoader = Callable[[], Awaitable["list[ChatModel]"]]
 

@@ -35,7 +35,7 @@ def describe(info: TranscriptInfo) -> Content:
 class TranscriptsModal(ModalScreen[Path | None]):
     """Returns the transcript file to reopen, or None."""
 
-    CSS_PATH = "../modals/modals.tcss"
+    CSS_PATH = "modals.tcss"
     CSS = """
     TranscriptsModal { align: center middle; }
     TranscriptsModal .dialog { width: 90%; max-width: 110; height: auto; max-height: 90%; }

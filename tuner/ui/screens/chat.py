@@ -15,6 +15,7 @@ ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -22,9 +23,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from tuner.api.chat_session import ChatSettings, ChatThread
 from tuner.api.replay import (
@@ -38,22 +40,31 @@ from tuner.api.replay import (
     ReplayState,
 )
 from tuner.api.retry import RetryPolicy
+from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.widgets.chat_pane import ChatPane
 from tuner.ui.widgets.chat_params import ChatParams
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
+    from tuner.api.chat_models import ChatModel
     from tuner.api.compare import ReplayGroup
-    from tuner.api.jobs import ChatModel
-    from tuner.config import Connection
+    from tuner.api.service import FineTuningService
     from tuner.ui.app import TunerApp
     from tuner.ui.modals.export_chat import ExportChoice
 
 # Below this width two columns are too narrow to read: compare stacks them.
 SIDE_BY_SIDE_MIN_WIDTH = 110
-NO_PROFILE = "no profile: press s for settings"
 _OPEN = (ReplayState.READY, ReplayState.RUNNING, ReplayState.PAUSED)
+
+
+@dataclass
+class SendingEnded(Message):
+    """The worker driving a send or a replay has stopped (done, paused, stopped or failed)."""
+
+
+@dataclass
+class Exported(Message):
+    path: Path
+    examples: int
 
 
 class ChatScreen(Screen[None]):
@@ -86,8 +97,6 @@ class ChatScreen(Screen[None]):
         self.retry = RetryPolicy(attempts=4, base=1.0, cap=20.0)
         self._pending_model = model
         self._progress = ""
-        self._client: AsyncOpenAI | None = None
-        self._client_for: Connection | None = None
         self._worker: Worker[None] | None = None
 
     @property
@@ -122,7 +131,7 @@ class ChatScreen(Screen[None]):
     async def on_mount(self) -> None:
         self._show_summary()
         self._arrange()
-        model = self._pending_model or getattr(self.tuner.settings, "default_model", None)
+        model = self._pending_model or self.tuner.settings.default_model
         self._pending_model = None
         if self._connection_problem() is None and model:
             await self._new_conversation([model])
@@ -173,11 +182,7 @@ class ChatScreen(Screen[None]):
     # -- connection and client ---------------------------------------------------------------
 
     def _connection_problem(self) -> str | None:
-        active = self.tuner.connection
-        if active.connection is None:
-            detail = f" ({active.problem})" if active.problem else ""
-            return f"{NO_PROFILE}{detail}"
-        return None
+        return self.tuner.session.problem
 
     async def _check_connection(self) -> None:
         problem = self._connection_problem()
@@ -192,35 +197,23 @@ class ChatScreen(Screen[None]):
             primary.remove_class("-no-connection")
             await primary.reset(None, "connected: ctrl+o picks a model")
 
-    def _client_or_none(self) -> AsyncOpenAI | None:
-        """The SDK client for the active connection (rebuilt when it changes), or None."""
-        from tuner.api.client import make_client
+    def _service_or_none(self) -> FineTuningService | None:
+        """The app's service for the active connection, or None (and the reason shown)."""
         from tuner.api.errors import ServiceError
 
-        connection = self.tuner.connection.connection
-        if connection is None:
-            self.notify(NO_PROFILE, severity="error")
+        try:
+            return self.tuner.session.service()
+        except ServiceError as exc:
+            self.notify(exc.message, severity="error")
             return None
-        if self._client is None or self._client_for is not connection:
-            try:
-                self._client = make_client(connection)
-            except ServiceError as exc:
-                self.notify(exc.message, severity="error")
-                return None
-            self._client_for = connection
-        return self._client
-
-    async def on_unmount(self) -> None:
-        if self._client is not None:
-            await self._client.close()
 
     async def _load_models(self) -> list[ChatModel]:
         from tuner.api.chat_models import chat_model_choices
 
-        client = self._client_or_none()
-        if client is None:
+        service = self._service_or_none()
+        if service is None:
             return []
-        return await chat_model_choices(client)
+        return await chat_model_choices(service)
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -279,12 +272,12 @@ class ChatScreen(Screen[None]):
     def _group(self, lines: list[Any]) -> ReplayGroup | None:
         from tuner.api.compare import ReplayGroup
 
-        client = self._client_or_none()
-        if client is None:
+        service = self._service_or_none()
+        if service is None:
             return None
         replays = [
             thread.replay(
-                client, lines, self.settings, on_event=self._listener(i), retry=self.retry
+                service, lines, self.settings, on_event=self._listener(i), retry=self.retry
             )
             for i, thread in enumerate(self.threads)
         ]
@@ -325,22 +318,31 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="chat-stream", exit_on_error=False)
     async def _run_group(self, group: ReplayGroup, step: bool) -> None:
-        if step:
-            await group.step()
-        else:
-            await group.run()
+        try:
+            if step:
+                await group.step()
+            else:
+                await group.run()
+        finally:
+            self.post_message(SendingEnded())
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "chat-stream" or not event.worker.is_finished:
-            return
-        if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            message = str(error) or type(error).__name__
-            self.notify(f"The chat stopped: {message}", severity="error")
+    @on(SendingEnded)
+    def _sending_ended(self) -> None:
         if self.replay is not None and self.replay.state not in _OPEN:
             self._progress = ""
         self.refresh_bindings()
         self._show_status()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Failures only (a reply's service errors are shown in its pane, not here)."""
+        worker = failed_worker(event)
+        if worker is None:
+            return
+        message = describe_error(worker.error)
+        if worker.group == "chat-export":
+            self.notify(f"Export failed: {message}", severity="error")
+        else:
+            self.notify(f"The chat stopped: {message}", severity="error")
 
     # -- replay ------------------------------------------------------------------------------
 
@@ -369,8 +371,8 @@ class ChatScreen(Screen[None]):
         modal = PickFileModal(self.tuner.start_path, default=self._default_prompt_file())
         self.app.push_screen(modal, self.start_replay)
 
-    def start_replay(self, path: Path | None) -> None:
-        """Read `path` and start sending it (also the entry point for tests)."""
+    def start_replay(self, path: Path | None, *, run: bool = True) -> None:
+        """Read `path` and start sending it; `run=False` loads it ready for ctrl+g / ctrl+n."""
         from tuner.api.replay import PromptFileError, read_prompt_file
 
         if path is None or not self._can_send():
@@ -388,7 +390,11 @@ class ChatScreen(Screen[None]):
             return
         self.replay, self.replay_file = group, path
         self._progress = ""
-        self._drive(group, step=False)
+        if run:
+            self._drive(group, step=False)
+        else:
+            self.refresh_bindings()
+            self._show_status()
 
     def action_run_pause(self) -> None:
         replay = self.replay
@@ -520,7 +526,7 @@ class ChatScreen(Screen[None]):
     # -- past conversations and export -------------------------------------------------------
 
     def action_history(self) -> None:
-        from tuner.ui.screens.transcripts import TranscriptsModal
+        from tuner.ui.modals.transcripts import TranscriptsModal
 
         if self.busy or (self.replay is not None and self.replay.state in _OPEN):
             self.notify("Stop the reply or replay first (esc)", severity="warning")
@@ -588,20 +594,16 @@ class ChatScreen(Screen[None]):
     def _export(self, transcript: Any, choice: ExportChoice) -> None:
         from tuner.api.chat_export import export_chats
 
-        try:
-            count = export_chats(
-                [transcript],
-                choice.path,
-                edits={transcript.path: choice.edits},
-                exchanges=choice.exchanges,
-                mode=choice.mode,
-            )
-        except OSError as exc:
-            message = f"Export failed: {exc.strerror or exc}"
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._exported, choice.path, count)
+        count = export_chats(
+            [transcript],
+            choice.path,
+            edits={transcript.path: choice.edits},
+            exchanges=choice.exchanges,
+            mode=choice.mode,
+        )
+        self.post_message(Exported(choice.path, count))
 
-    def _exported(self, path: Path, count: int) -> None:
-        self.notify(f"Exported {count} examples to {path}")
-        self.tuner.open_dataset(path)
+    @on(Exported)
+    def _exported(self, message: Exported) -> None:
+        self.notify(f"Exported {message.examples} examples to {message.path}")
+        self.tuner.open_dataset(message.path)

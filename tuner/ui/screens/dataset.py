@@ -4,8 +4,9 @@ The file is never loaded. A thread worker indexes line offsets (`LineIndex.scan_
 posts its progress; the virtual list grows with each batch and reads only the rows on screen.
 A second thread worker runs the full analysis (`Services.analyse`: validation, tokens, cost)
 with a progress bar and can be stopped with `x`; its report fills in token counts, problem
-markers, the problems tree and the statistics. Search is a third worker that scans the file's
-bytes. Upload goes through `Services.upload` in an async worker.
+markers, the problems tree and the statistics. The search bar (`SearchBar`) owns its own scan
+and matches. Upload checks the file and sends it through the app's service session in an async
+worker. Workers post their results as messages; only failures reach `on_worker_state_changed`.
 
 Keys `n` / `N` step through problem lines, or through search matches while a search is
 active; the footer names which, and escape ends the search.
@@ -14,33 +15,28 @@ active; the footer names which, and escape ends the search.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal
+from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import (
-    Footer,
-    Header,
-    Input,
-    Label,
-    ProgressBar,
-    Static,
-    TabbedContent,
-    TabPane,
-)
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, get_current_worker
 
+from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.services import plural
+from tuner.ui.widgets.activity_line import ActivityLine
 from tuner.ui.widgets.conversation import PARSE_LIMIT, RAW_LIMIT, ConversationView, build_preview
 from tuner.ui.widgets.example_list import ExampleList
 from tuner.ui.widgets.problems_pane import ProblemsPane
+from tuner.ui.widgets.search_bar import SearchBar
 from tuner.ui.widgets.stats_pane import StatsPane
 
 if TYPE_CHECKING:
@@ -53,40 +49,18 @@ if TYPE_CHECKING:
 
 FIRST_BATCH_LINES = 200  # the first rows are painted after this many lines are indexed
 BATCH_LINES = 50_000
-NO_PROFILE = "No profile: press s for settings"
 # What the status line shows when several things run at once: the first in this order.
 ACTIVITY_ORDER = ("upload", "analysis", "search", "scan")
 
 
-def describe_error(error: BaseException | None) -> str:
-    """One readable phrase for a failure: an OSError's reason, else the message."""
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return str(error) or type(error).__name__
+@dataclass
+class AnalysisDone(Message):
+    report: AnalysisReport
 
 
-class SearchBar(Horizontal):
-    """`/ query` and the match count; enter finds the next match, escape closes it."""
-
-    DEFAULT_CSS = """
-    SearchBar { height: 1; display: none; }
-    SearchBar.-open { display: block; }
-    SearchBar > Label { width: auto; padding: 0 1; }
-    SearchBar > Input { width: 1fr; }
-    SearchBar > #search-count { width: auto; color: $text-muted; }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield Label("/", id="search-slash")
-        yield Input(placeholder="search the file (enter: next match, esc: close)", compact=True)
-        yield Label("", id="search-count")
-
-    @property
-    def input(self) -> Input:
-        return self.query_one(Input)
-
-    def set_count(self, text: str) -> None:
-        self.query_one("#search-count", Label).update(text)
+@dataclass
+class Uploaded(Message):
+    file_id: str
 
 
 class DatasetScreen(Screen[None]):
@@ -148,19 +122,6 @@ class DatasetScreen(Screen[None]):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, DatasetScreen.UploadProgressed)
 
-    class SearchFound(Message):
-        """More lines matching `query` (not replaceable: each batch carries its own lines)."""
-
-        def __init__(
-            self, query: str, lines: list[int], scanned: int, total: int, done: bool
-        ) -> None:
-            super().__init__()
-            self.query = query
-            self.lines = lines
-            self.scanned = scanned
-            self.total = total
-            self.done = done
-
     # -- set-up ------------------------------------------------------------------------------
 
     def __init__(self, path: Path) -> None:
@@ -174,15 +135,9 @@ class DatasetScreen(Screen[None]):
         self._catalog: Catalog | None = None
         self._problems_by_line: dict[int, list[Problem]] = {}
         self._problem_lines: list[int] = []
-        self._activities: dict[str, tuple[str, float, float]] = {}
-        # Search state: the active query and the lines found so far (ascending).
-        self.search_query: str | None = None
-        self.search_lines: list[int] = []
-        self._search_set: set[int] = set()
-        self._search_done = False
-        self._jump_pending = False
-        self._bar_open = False
+        self._jump_pending = False  # a new search jumps to its first match at or after the cursor
         self._analysis_started = False
+        self._estimate_text = ""
 
     @property
     def tuner(self) -> TunerApp:
@@ -207,17 +162,14 @@ class DatasetScreen(Screen[None]):
                 with TabPane("Stats", id="stats-tab"):
                     models = [m.id for m in self.catalog.models]
                     yield StatsPane(models, self.tuner.settings.default_model, id="stats")
-        yield SearchBar(id="search")
-        with Horizontal(id="status"):
-            yield Static("", id="status-text", markup=False)
-            yield ProgressBar(id="status-bar", show_eta=False)
+        yield SearchBar(self.path, id="search")
+        yield ActivityLine(ACTIVITY_ORDER, {"analysis": "  (x stops)"}, id="status")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.title = f"Dataset · {self.path.name}"
         self.sub_title = None
         self.examples.focus()
-        self.query_one("#status-bar", ProgressBar).display = False
         self.query_one(ConversationView).show(Text("Reading…", style="dim"))
         from tuner.data.lines import LineIndex
 
@@ -229,7 +181,7 @@ class DatasetScreen(Screen[None]):
             self._cannot_read(exc)
             return
         self.examples.index = self.index
-        self._set_activity("scan", "Indexing lines", 0, 1)
+        self._activity_set("scan", "Indexing lines", 0, 1)
         self._scan(self.index)
 
     def on_unmount(self) -> None:
@@ -256,6 +208,10 @@ class DatasetScreen(Screen[None]):
     @property
     def search_bar(self) -> SearchBar:
         return self.query_one(SearchBar)
+
+    @property
+    def activity(self) -> ActivityLine:
+        return self.query_one(ActivityLine)
 
     # -- reading rows ------------------------------------------------------------------------
 
@@ -323,11 +279,12 @@ class DatasetScreen(Screen[None]):
             self._analysis_started = True
             self.call_after_refresh(self._start_analysis)
         if event.done:
-            self._clear_activity("scan")
+            self._show_summary()
+            self.activity.clear("scan")
             if event.lines == 0:
                 self.query_one(ConversationView).show(Text("(empty file)", style="dim"))
         else:
-            self._set_activity(
+            self._activity_set(
                 "scan", f"Indexing lines: {event.lines:,}", event.scanned, event.total
             )
 
@@ -365,18 +322,18 @@ class DatasetScreen(Screen[None]):
     # -- analysis ----------------------------------------------------------------------------
 
     def _start_analysis(self) -> None:
-        self._set_activity("analysis", "Checking and counting tokens", 0, 1)
+        self._activity_set("analysis", "Checking and counting tokens", 0, 1)
         self.refresh_bindings()
         self._analyse(self.stats.model, self.stats.epochs)
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def _analyse(self, model: str, epochs: int | None) -> AnalysisReport:
+    def _analyse(self, model: str, epochs: int | None) -> None:
         cancel = get_current_worker().cancelled_event
 
         def progress(done: int, total: int) -> None:
             self.post_message(self.AnalysisProgressed(done, total))
 
-        return self.tuner.services.analyse(
+        report = self.tuner.services.analyse(
             self.path,
             model,
             epochs=epochs,
@@ -384,21 +341,21 @@ class DatasetScreen(Screen[None]):
             progress=progress,
             cancel=cancel,
         )
+        self.post_message(AnalysisDone(report))
 
     @on(AnalysisProgressed)
     def _analysis_progressed(self, event: AnalysisProgressed) -> None:
-        if "analysis" in self._activities:
-            self._set_activity("analysis", "Checking and counting tokens", event.done, event.total)
+        self.activity.progress("analysis", event.done, event.total)
 
     def action_stop_analysis(self) -> None:
-        for worker in self.workers:
-            if worker.group == "analysis" and not worker.is_finished:
-                worker.cancel()
-        self._clear_activity("analysis")
+        self.workers.cancel_group(self, "analysis")
+        self.activity.clear("analysis")
         self.notify("Analysis stopped: token counts and problems are not shown")
         self.refresh_bindings()
 
-    def _analysis_done(self, report: AnalysisReport) -> None:
+    @on(AnalysisDone)
+    def _analysis_done(self, message: AnalysisDone) -> None:
+        report = message.report
         self.report = report
         by_line: dict[int, list[Problem]] = {}
         markers: dict[int, bool] = {}
@@ -420,7 +377,7 @@ class DatasetScreen(Screen[None]):
         self._show_banner(file_errors)
         self._price()
         self._show_preview(self.examples.line)
-        self._clear_activity("analysis")
+        self.activity.clear("analysis")
         self.refresh_bindings()
 
     def _show_banner(self, problems: list[Problem]) -> None:
@@ -444,8 +401,9 @@ class DatasetScreen(Screen[None]):
         self.query_one(ConversationView).show(Text(self.file_problem, style="bold red"))
         self.query_one(ProblemsPane).show_message(self.file_problem)
         self.stats.show_message(self.file_problem)
+        self._show_summary()
         for name in ("scan", "analysis"):
-            self._clear_activity(name)
+            self.activity.clear(name)
         self.refresh_bindings()
 
     # -- pricing -----------------------------------------------------------------------------
@@ -474,9 +432,7 @@ class DatasetScreen(Screen[None]):
         limit = info.example_token_limit if info is not None else None
         self.stats.show(report, estimate, limit)
         self._estimate_text = f"{estimate.cost_text} ({model}, {estimate.epochs} epochs)"
-        self._update_status()
-
-    _estimate_text = ""
+        self._show_summary()
 
     def action_epochs(self, delta: int) -> None:
         current = self.stats.epochs
@@ -518,124 +474,80 @@ class DatasetScreen(Screen[None]):
     # -- search ------------------------------------------------------------------------------
 
     def action_search(self) -> None:
-        bar = self.search_bar
-        bar.add_class("-open")
-        self._bar_open = True
-        bar.input.focus()
+        self.search_bar.opened = True
         self.refresh_bindings()
 
-    @on(Input.Submitted, "SearchBar Input")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        query = event.value
-        if not query:
-            return
-        if query == self.search_query:
+    @on(SearchBar.Found)
+    def _search_found(self, event: SearchBar.Found) -> None:
+        bar = event.bar
+        if event.next_requested:
             self.action_next_match()
             return
-        self.search_query = query
-        self.search_lines = []
-        self._search_set = set()
-        self._search_done = False
-        self._jump_pending = True
-        self.examples.set_matches(self._search_set)
-        self.search_bar.set_count("searching…")
-        self._set_activity("search", f"Searching for {query!r}", 0, 1)
-        self.refresh_bindings()
-        self._search(query)
-
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, query: str) -> None:
-        from tuner.data.search import search_file
-
-        cancel = get_current_worker().cancelled_event
-        for batch in search_file(self.path, query, cancel=cancel):
-            self.post_message(
-                self.SearchFound(
-                    query, batch.lines, batch.bytes_scanned, batch.total_bytes, batch.done
-                )
-            )
-
-    @on(SearchFound)
-    def _search_found(self, event: SearchFound) -> None:
-        if event.query != self.search_query:
-            return  # a superseded search
-        if event.lines:
-            self.search_lines.extend(event.lines)
-            self._search_set.update(event.lines)
-            self.examples.refresh()
-        self._search_done = event.done
-        n = len(self.search_lines)
-        count = f"{n:,} {'match' if n == 1 else 'matches'}"
-        if event.done:
-            self._clear_activity("search")
-            self.search_bar.set_count(count)
+        if not bar.matches and not bar.done:
+            self._jump_pending = True  # a new search: jump once its first match is known
+        self.examples.set_matches(bar.match_set)
+        self.examples.refresh()
+        if bar.done:
+            self.activity.clear("search")
         else:
-            self._set_activity("search", f"Searching: {count}", event.scanned, event.total)
-            self.search_bar.set_count(count + "…")
+            label = f"Searching: {bar.count_text()}" if bar.matches else "Searching"
+            self._activity_set("search", label, bar.scanned, bar.total or 1)
         if self._jump_pending:
-            current = self.examples.line
-            i = bisect_left(self.search_lines, current)
-            if i < len(self.search_lines):
+            target = bar.first_from(self.examples.line)
+            if target is not None:
                 self._jump_pending = False
-                self.examples.go_to_line(self.search_lines[i])
-            elif event.done:
+                self.examples.go_to_line(target)
+            elif bar.done:
                 self._jump_pending = False
-                if self.search_lines:
-                    self.examples.go_to_line(self.search_lines[0])
+                if bar.matches:
+                    self.examples.go_to_line(bar.matches[0])
                 else:
-                    self.notify(f"No line contains {self.search_query!r}", severity="warning")
+                    self.notify(f"No line contains {bar.search_text!r}", severity="warning")
+        self.refresh_bindings()
 
     def action_next_match(self) -> None:
-        self._step(self.search_lines, 1, "match")
+        self._step(self.search_bar.matches, 1, "match")
 
     def action_previous_match(self) -> None:
-        self._step(self.search_lines, -1, "match")
+        self._step(self.search_bar.matches, -1, "match")
 
     def action_escape(self) -> None:
         bar = self.search_bar
-        if self._bar_open:
+        if bar.opened:
             # First escape closes the bar; the search stays active (n / N step its matches).
-            bar.remove_class("-open")
-            self._bar_open = False
-            self.examples.focus()
-            self.refresh_bindings()
+            bar.close()
             return
-        self._end_search()
+        bar.end()
 
-    def _end_search(self) -> None:
-        for worker in self.workers:
-            if worker.group == "search" and not worker.is_finished:
-                worker.cancel()
-        self._clear_activity("search")
-        self.search_query = None
-        self.search_lines = []
-        self._search_set = set()
-        self.examples.set_matches(self._search_set)
-        self.search_bar.input.value = ""
-        self.search_bar.set_count("")
+    @on(SearchBar.Closed)
+    def _search_closed(self) -> None:
+        self.examples.focus()
+        self.refresh_bindings()
+
+    @on(SearchBar.Ended)
+    def _search_ended(self) -> None:
+        self._jump_pending = False
+        self.activity.clear("search")
+        self.examples.set_matches(set())
         self.refresh_bindings()
 
     # -- upload and new job ------------------------------------------------------------------
 
-    def _connection_or_say_why(self) -> Any:
-        active = self.tuner.connection
-        if active.connection is None:
-            detail = f" ({active.problem})" if active.problem else ""
-            self.notify(NO_PROFILE + detail, severity="warning")
-            return None
-        return active.connection
+    def _can_reach_service(self) -> bool:
+        problem = self.tuner.session.problem
+        if problem is not None:
+            self.notify(problem, severity="warning")
+        return problem is None
 
     def action_new_job(self) -> None:
         """The new-job form, prefilled with this file (and its uploaded id, once uploaded)."""
-        if self._connection_or_say_why() is None:
-            return
-        self.tuner.open_new_job(path=self.path, file_id=self.uploaded_file_id)
+        if self._can_reach_service():
+            self.tuner.open_new_job(path=self.path, file_id=self.uploaded_file_id)
 
     def action_upload(self) -> None:
-        if self._connection_or_say_why() is None:
+        if not self._can_reach_service():
             return
-        if any(w.group == "upload" and not w.is_finished for w in self.workers):
+        if self.activity.shows("upload"):
             self.notify("An upload is already running")
             return
         report = self.report
@@ -647,56 +559,65 @@ class DatasetScreen(Screen[None]):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self._start_upload()
+                    self._start_upload(force=True)
 
             self.app.push_screen(ConfirmModal(question, title="Upload", yes="Upload"), answered)
             return
-        self._start_upload()
+        self._start_upload(force=False)
 
-    def _start_upload(self) -> None:
-        self._set_activity("upload", f"Uploading {self.path.name}", 0, 1)
-        self._upload(self._connection_or_say_why())
+    def _start_upload(self, *, force: bool) -> None:
+        self._activity_set("upload", f"Uploading {self.path.name}")
+        self._upload(force)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
-    async def _upload(self, connection: Any) -> str:
+    async def _upload(self, force: bool) -> None:
+        from tuner.api.checked_upload import upload_checked
+
         def progress(sent: int, total: int) -> None:
             self.post_message(self.UploadProgressed(sent, total))
 
-        return await self.tuner.services.upload(connection, self.path, progress)
+        uploaded = await upload_checked(
+            self.tuner.session.service(),
+            self.path,
+            force=force,
+            progress=progress,
+            report=self.report,
+        )
+        self.post_message(Uploaded(uploaded.id))
 
     @on(UploadProgressed)
     def _upload_progressed(self, event: UploadProgressed) -> None:
-        if "upload" in self._activities:
-            self._set_activity("upload", f"Uploading {self.path.name}", event.sent, event.total)
+        self.activity.progress("upload", event.sent, event.total)
 
-    def _uploaded(self, file_id: str) -> None:
-        self.uploaded_file_id = file_id
-        self._clear_activity("upload")
-        self.notify(f"Uploaded {self.path.name} as {file_id} (J: new job)", title="Upload")
+    @on(Uploaded)
+    def _uploaded(self, message: Uploaded) -> None:
+        self.uploaded_file_id = message.file_id
+        self.activity.clear("upload")
+        self._show_summary()
+        self.notify(f"Uploaded {self.path.name} as {message.file_id} (J: new job)", title="Upload")
 
-    # -- workers -----------------------------------------------------------------------------
+    # -- failures ----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        group = worker.group
-        if event.state == WorkerState.SUCCESS:
-            if group == "analysis":
-                self._analysis_done(cast("AnalysisReport", worker.result))
-            elif group == "upload":
-                self._uploaded(str(worker.result))
-        elif event.state == WorkerState.ERROR:
-            self._worker_failed(group, worker.error)
-        elif event.state == WorkerState.CANCELLED and group == "upload":
-            self._clear_activity("upload")
+        """Failures only; a cancelled upload or analysis just clears its activity."""
+        from textual.worker import WorkerState
+
+        if event.state is WorkerState.CANCELLED and event.worker.group in ("upload", "analysis"):
+            self.activity.clear(event.worker.group)
+        worker = failed_worker(event)
+        if worker is not None:
+            self._worker_failed(worker.group, worker.error)
 
     def _worker_failed(self, group: str, error: BaseException | None) -> None:
+        from tuner.data.analysis import AnalysisCancelled
+
         if group == "scan":
             self._cannot_read(error or OSError("unknown error"))
             return
         if group == "analysis":
-            self._clear_activity("analysis")
+            self.activity.clear("analysis")
             self.refresh_bindings()
-            if type(error).__name__ == "AnalysisCancelled":
+            if isinstance(error, AnalysisCancelled):
                 return
             if isinstance(error, OSError):
                 self._cannot_read(error)
@@ -705,36 +626,17 @@ class DatasetScreen(Screen[None]):
             self.query_one(ProblemsPane).show_message(message)
             self.stats.show_message(message)
             self.notify(message, severity="error")
-        elif group == "search":
-            self._clear_activity("search")
-            self.notify(f"Search failed: {describe_error(error)}", severity="error")
         elif group == "upload":
-            self._clear_activity("upload")
+            self.activity.clear("upload")
             self.notify(f"Upload failed: {describe_error(error)}", severity="error")
 
     # -- the status line ---------------------------------------------------------------------
 
-    def _set_activity(self, name: str, label: str, done: float, total: float) -> None:
-        self._activities[name] = (label, done, total)
-        self._update_status()
+    def _activity_set(self, name: str, label: str, done: float = 0, total: float = 1) -> None:
+        self.activity.start(name, label, done, total)
 
-    def _clear_activity(self, name: str) -> None:
-        if self._activities.pop(name, None) is not None:
-            self._update_status()
-
-    def _update_status(self) -> None:
-        text = self.query_one("#status-text", Static)
-        bar = self.query_one("#status-bar", ProgressBar)
-        for name in ACTIVITY_ORDER:
-            if name in self._activities:
-                label, done, total = self._activities[name]
-                hint = "  (x stops)" if name == "analysis" else ""
-                text.update(label + hint)
-                bar.display = True
-                bar.update(total=max(total, 1), progress=done)
-                return
-        bar.display = False
-        text.update(self._summary_text())
+    def _show_summary(self) -> None:
+        self.activity.show_summary(self._summary_text())
 
     def _summary_text(self) -> str:
         if self.file_problem is not None:
@@ -761,7 +663,8 @@ class DatasetScreen(Screen[None]):
     # -- which keys apply --------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        searching = self.search_query is not None
+        bar = self.search_bar
+        searching = bar.active
         if action in ("next_match", "previous_match"):
             return searching
         if action in ("next_problem", "previous_problem"):
@@ -769,7 +672,7 @@ class DatasetScreen(Screen[None]):
                 return False
             return True if self._problem_lines else None
         if action == "escape":
-            return searching or self._bar_open
+            return searching or bar.opened
         if action == "stop_analysis":
-            return "analysis" in self._activities
+            return self.activity.shows("analysis")
         return True

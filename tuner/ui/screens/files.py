@@ -1,8 +1,8 @@
 """The file browser: pick a dataset, see its size, lines and validity, convert JSON to JSONL.
 
 Thin by design: counting lines is `tuner.data.lines.LineIndex`, validation and conversion are
-the app's `Services` callables. Each runs in a thread worker; results come back as worker
-results or messages, and failures are shown once, in `on_worker_state_changed`.
+the app's `Services` callables. Each runs in a thread worker; results come back as messages, and
+failures are shown once, in `on_worker_state_changed`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Tree
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tuner.ui.failures import describe_error
 from tuner.ui.modals import ConfirmModal, ReportModal
 from tuner.ui.services import ConversionSummary, ValidationSummary, plural
 from tuner.ui.widgets.data_tree import DataTree, FileFacts
@@ -61,13 +62,6 @@ def count_file(path: Path) -> FileFacts:
         return FileFacts(problem=f"cannot read: {exc}")
 
 
-def describe_error(error: BaseException | None) -> str:
-    """One readable line for a worker's failure (an OSError without its errno noise)."""
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror.lower()
-    return str(error) or type(error).__name__
-
-
 class FilesScreen(Screen[None]):
     """Browse a folder's data files; enter opens one in the dataset screen."""
 
@@ -87,6 +81,16 @@ class FilesScreen(Screen[None]):
             super().__init__()
             self.path = path
             self.facts = facts
+
+    @dataclass
+    class Validated(Message):
+        path: Path
+        summary: ValidationSummary
+
+    @dataclass
+    class Converted(Message):
+        job: _Job
+        result: ConversionSummary
 
     def __init__(self, root: Path) -> None:
         super().__init__()
@@ -189,13 +193,18 @@ class FilesScreen(Screen[None]):
             return
         facts.validating = True
         self._facts_changed(path)
+        model = self.tuner.settings.default_model
         worker = self.run_worker(
-            partial(self.tuner.services.validate, path, self.tuner.settings.default_model),
-            thread=True,
-            group="validate",
-            exit_on_error=False,
+            partial(self._validate, path, model), thread=True, group="validate", exit_on_error=False
         )
         self._jobs[worker] = _Job("validate", path)
+
+    def _validate(self, path: Path, model: str) -> None:
+        self.post_message(self.Validated(path, self.tuner.services.validate(path, model)))
+
+    @on(Validated)
+    def _validated_message(self, message: Validated) -> None:
+        self._validated(message.path, message.summary)
 
     def _validated(self, path: Path, summary: ValidationSummary | None) -> None:
         facts = self.tree.facts.setdefault(path, FileFacts())
@@ -225,15 +234,20 @@ class FilesScreen(Screen[None]):
             self._start_convert(src, dst, force=True)
 
     def _start_convert(self, src: Path, dst: Path, *, force: bool) -> None:
+        job = _Job("convert", src, dst)
         worker = self.run_worker(
-            partial(self.tuner.services.convert, src, dst, force),
-            thread=True,
-            group="convert",
-            exit_on_error=False,
+            partial(self._convert, job, force), thread=True, group="convert", exit_on_error=False
         )
-        self._jobs[worker] = _Job("convert", src, dst)
+        self._jobs[worker] = job
 
-    def _converted(self, job: _Job, result: ConversionSummary) -> None:
+    def _convert(self, job: _Job, force: bool) -> None:
+        assert job.dst is not None
+        result = self.tuner.services.convert(job.path, job.dst, force)
+        self.post_message(self.Converted(job, result))
+
+    @on(Converted)
+    def _converted(self, message: Converted) -> None:
+        job, result = message.job, message.result
         assert job.dst is not None
         self.tree.reload()
         written = f"Wrote {plural(result.examples_written, 'example')} to {job.dst.name}"
@@ -266,21 +280,11 @@ class FilesScreen(Screen[None]):
     # -- worker outcomes ---------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every validate/convert outcome lands here: a badge, a report, or a readable error."""
-        job = self._jobs.get(event.worker)
-        if job is None or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-            WorkerState.CANCELLED,
-        ):
+        """A validate/convert worker that failed (or was cancelled): a readable error."""
+        if not event.worker.is_finished:
             return
-        del self._jobs[event.worker]
-        if event.state == WorkerState.SUCCESS:
-            result = event.worker.result
-            if job.kind == "validate":
-                self._validated(job.path, cast(ValidationSummary, result))
-            else:
-                self._converted(job, cast(ConversionSummary, result))
+        job = self._jobs.pop(event.worker, None)
+        if job is None or event.state == WorkerState.SUCCESS:
             return
         if job.kind == "validate":
             self._validated(job.path, None)

@@ -6,13 +6,15 @@ once. The cursor saved by the previous visit (the `CursorStore` in the data dir)
 user got to, and a divider in the log says what is new since then. Reconnecting is the
 follower's job; its state is shown in the header ("↻ reconnecting…" with the error).
 
-Controls check the status first (`control_refusal`), ask through a `ConfirmModal`, and show a
-service refusal as a readable notification. When the job ends while watched, the app rings the
-bell and says so, and `o` offers chat with the new model.
+Controls check the status first (`control_refusal`) and what the service can do
+(`Capabilities`), ask through a `ConfirmModal`, and show a service refusal as a readable
+notification. When the job ends while watched, the app rings the bell and says so, and `o`
+offers chat with the new model.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -24,7 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from tuner.api.follower import FollowState, FollowStatus, PollPolicy
 from tuner.api.job_watch import (
@@ -35,27 +37,61 @@ from tuner.api.job_watch import (
     next_in,
     short_fine_tuned,
 )
-from tuner.api.metrics import parse_metrics_event
+from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
+from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
-from tuner.ui.screens.jobs import announce_finished, make_screen_client, mark_announced
 from tuner.ui.widgets.event_log import EventLog
 from tuner.ui.widgets.job_header import JobHeader
 from tuner.ui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
-
+    from tuner.api.metrics import MetricPoint
     from tuner.ui.app import TunerApp
 
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
 DETAILS_DELAY = 0.5  # x poll_scale: message events arriving together cause one re-read
+CONTROL_FEATURE = {"cancel": None, "pause": "pause_resume", "resume": "pause_resume"}
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+@dataclass
+class EventArrived(Message):
+    event: JobEvent
+
+
+@dataclass
+class FollowChanged(Message):
+    status: FollowStatus
+
+
+@dataclass
+class FollowEnded(Message):
+    job: Job | None
+
+
+@dataclass
+class DetailsLoaded(Message):
+    """The job and its checkpoints, re-read."""
+
+    job: Job
+    checkpoints: list[Checkpoint]
+
+
+@dataclass
+class ResultsLoaded(Message):
+    """A finished job's full per-step metrics (its result file)."""
+
+    points: list[MetricPoint]
+
+
+@dataclass
+class ControlDone(Message):
+    """The service accepted a cancel, pause or resume."""
+
+    job: Job
 
 
 class JobScreen(Screen[None]):
@@ -80,37 +116,28 @@ class JobScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="job.refresh", show=False),
     ]
 
-    class EventArrived(Message):
-        def __init__(self, event: FineTuningJobEvent) -> None:
-            super().__init__()
-            self.event = event
-
-    class FollowChanged(Message):
-        def __init__(self, status: FollowStatus) -> None:
-            super().__init__()
-            self.status = status
-
-    class FollowEnded(Message):
-        def __init__(self, job: FineTuningJob | None) -> None:
-            super().__init__()
-            self.job = job
-
     def __init__(self, job_id: str, *, just_created: bool = False) -> None:
         super().__init__()
         self.job_id = job_id
-        self.job: FineTuningJob | None = None
-        self.checkpoints: list[FineTuningJobCheckpoint] = []
+        self.job: Job | None = None
+        self.checkpoints: list[Checkpoint] = []
         self.follow_status: FollowStatus | None = None
         self.follow_states: list[FollowState] = []  # every state shown, in order
         # Announce the end only of a job seen active (or created here): not of old history.
         self.was_active: bool | None = True if just_created else None
-        self._client: AsyncOpenAI | None = None
         self._details_timer: Timer | None = None
         self._tick: Timer | None = None
 
     @property
     def tuner(self) -> TunerApp:
         return cast("TunerApp", self.app)
+
+    @property
+    def capabilities(self) -> Capabilities | None:
+        """What the connected service can do (None without a connection)."""
+        if self.tuner.session.problem is not None:
+            return None
+        return self.tuner.session.service().capabilities
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -142,8 +169,9 @@ class JobScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = self.job_id
         self.checkpoint_table.add_columns("Step", "Train loss", "Valid loss", "Accuracy", "Model")
-        if self.tuner.connection.connection is None:
-            self.query_one(JobHeader).update(Text("No profile: press s to set one up.", "bold"))
+        problem = self.tuner.session.problem
+        if problem is not None:
+            self.query_one(JobHeader).update(Text(problem, "bold"))
             return
         from tuner.api.cursors import CursorStore
 
@@ -156,14 +184,6 @@ class JobScreen(Screen[None]):
         for timer in (self._details_timer, self._tick):
             if timer is not None:
                 timer.stop()
-        if self._client is not None:
-            client, self._client = self._client, None
-            self.app.call_later(client.close)
-
-    def _client_now(self) -> AsyncOpenAI:
-        if self._client is None:
-            self._client = make_screen_client(self.tuner)
-        return self._client
 
     # -- following -----------------------------------------------------------------------------
 
@@ -173,16 +193,16 @@ class JobScreen(Screen[None]):
         from tuner.api.follower import EventFollower
 
         follower = EventFollower(
-            self._client_now(),
+            self.tuner.session.service(),
             self.job_id,
             CursorStore(),
             poll=PollPolicy().scaled(self.tuner.services.poll_scale),
             resume=False,  # the whole history, once; the saved cursor only marks "new since"
-            on_state=lambda status: self.post_message(self.FollowChanged(status)),
+            on_state=lambda status: self.post_message(FollowChanged(status)),
         )
         async for event in follower:
-            self.post_message(self.EventArrived(event))
-        self.post_message(self.FollowEnded(follower.job))
+            self.post_message(EventArrived(event))
+        self.post_message(FollowEnded(follower.job))
 
     @on(EventArrived)
     def _event(self, message: EventArrived) -> None:
@@ -190,9 +210,8 @@ class JobScreen(Screen[None]):
         if not self.log_view.add(event):
             return
         self._line()
-        point = parse_metrics_event(event)
-        if point is not None:
-            self.chart.add(point)
+        if event.metrics is not None:
+            self.chart.add(event.metrics)
             if self.job is not None:
                 self._show_header()
         else:
@@ -225,74 +244,84 @@ class JobScreen(Screen[None]):
         self._load_details()
 
     @work(exclusive=True, group="job-details", exit_on_error=False)
-    async def _load_details(self) -> tuple[FineTuningJob, list[FineTuningJobCheckpoint]]:
-        from tuner.api.jobs import list_checkpoints, retrieve_job
+    async def _load_details(self) -> None:
+        service = self.tuner.session.service()
+        job = await service.retrieve_job(self.job_id)
+        checkpoints = await service.list_checkpoints(self.job_id)
+        self.post_message(DetailsLoaded(job, checkpoints))
 
-        client = self._client_now()
-        job = await retrieve_job(client, self.job_id)
-        checkpoints = await list_checkpoints(client, self.job_id)
-        return job, checkpoints
+    @on(DetailsLoaded)
+    def _details_loaded(self, message: DetailsLoaded) -> None:
+        self._adopt(message.job)
+        self._show_checkpoints(message.checkpoints)
 
     @work(exclusive=True, group="job-results", exit_on_error=False)
-    async def _load_results(self) -> list[Any]:
-        from tuner.api.jobs import retrieve_job
-        from tuner.api.metrics import fetch_result_metrics
+    async def _load_results(self) -> None:
+        service = self.tuner.session.service()
+        job = self.job if self.job is not None else await service.retrieve_job(self.job_id)
+        points = await service.job_metrics(job)
+        if points:
+            self.post_message(ResultsLoaded(points))
 
-        client = self._client_now()
-        job = self.job if self.job is not None else await retrieve_job(client, self.job_id)
-        if job.status != "succeeded":
-            return []
-        return await fetch_result_metrics(client, job)
+    @on(ResultsLoaded)
+    def _results_loaded(self, message: ResultsLoaded) -> None:
+        self.chart.replace(message.points)
 
     @work(group="job-control", exit_on_error=False)
-    async def _run_control(self, control: Control) -> FineTuningJob:
-        from tuner.api.jobs import cancel_job, pause_job, resume_job
+    async def _run_control(self, control: Control) -> None:
+        service = self.tuner.session.service()
+        call = {
+            "cancel": service.cancel_job,
+            "pause": service.pause_job,
+            "resume": service.resume_job,
+        }[control]
+        self.post_message(ControlDone(await call(self.job_id)))
 
-        call = {"cancel": cancel_job, "pause": pause_job, "resume": resume_job}[control]
-        return await call(self._client_now(), self.job_id)
+    @on(ControlDone)
+    def _control_done(self, message: ControlDone) -> None:
+        job = message.job
+        self._adopt(job)
+        self.notify(f"Job {job.id} is now {job.status.words}")
+        self._load_details()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if event.state == WorkerState.SUCCESS:
-            result = event.worker.result
-            if group == "job-details":
-                job, checkpoints = result
-                self._adopt(job)
-                self._show_checkpoints(checkpoints)
-            elif group == "job-results" and result:
-                self.chart.replace(result)
-            elif group == "job-control":
-                self._adopt(result)
-                self.notify(f"Job {result.id} is now {result.status.replace('_', ' ')}")
-                self._load_details()
-        elif event.state == WorkerState.ERROR:
-            error = str(event.worker.error)
-            if group == "job-control":
-                self.notify(f"The service refused: {error}", severity="error", timeout=10)
-            elif group == "job-follow":
-                self.follow_status = FollowStatus(FollowState.FAILED, _as_service(event.worker))
-                self._show_header()
-                self.notify(f"Stopped following: {error}", severity="error", timeout=10)
-            elif group == "job-results":
-                self.notify(f"No result metrics: {error}", severity="warning")
-            else:
-                self.notify(f"Could not read the job: {error}", severity="error", timeout=10)
-                if self.job is None:
-                    self.query_one(JobHeader).update(Text(f"{self.job_id}: {error}", "bold red"))
+        """Failures only: each says what could not be done, in the UI's one wording."""
+        worker = failed_worker(event)
+        if worker is None:
+            return
+        error = describe_error(worker.error)
+        group = worker.group
+        if group == "job-control":
+            self.notify(f"The service refused: {error}", severity="error", timeout=10)
+        elif group == "job-follow":
+            from tuner.api.errors import ErrorKind, ServiceError
 
-    def _adopt(self, job: FineTuningJob) -> None:
+            failure = worker.error
+            if not isinstance(failure, ServiceError):
+                failure = ServiceError(ErrorKind.UNKNOWN, error)
+            self.follow_status = FollowStatus(FollowState.FAILED, failure)
+            self._show_header()
+            self.notify(f"Stopped following: {error}", severity="error", timeout=10)
+        elif group == "job-results":
+            self.notify(f"No result metrics: {error}", severity="warning")
+        else:
+            self.notify(f"Could not read the job: {error}", severity="error", timeout=10)
+            if self.job is None:
+                self.query_one(JobHeader).update(Text(f"{self.job_id}: {error}", "bold red"))
+
+    def _adopt(self, job: Job) -> None:
         """Take a newer copy of the job; announce it if it ended while being watched."""
         self.job = job
         if self.was_active is None:
-            self.was_active = job.status not in TERMINAL
+            self.was_active = job.active
             if not self.was_active:
-                mark_announced(self.app, job.id)
-        if job.status in TERMINAL:
+                self.tuner.announced.add(job.id)
+        if job.finished:
             if self._tick is not None:
                 self._tick.stop()
                 self._tick = None
             if self.was_active:
-                announce_finished(self.app, job)
+                self.tuner.announce_finished(job)
         elif self._tick is None:
             self._tick = self.set_interval(HEADER_TICK, self._show_header)
         self._show_header()
@@ -308,21 +337,24 @@ class JobScreen(Screen[None]):
             last_point=self.chart.series.last,
         )
 
-    def _show_checkpoints(self, checkpoints: list[FineTuningJobCheckpoint]) -> None:
+    def _show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
         ids = [c.id for c in checkpoints]
         if ids == [c.id for c in self.checkpoints]:
             return
-        self.checkpoints = sorted(checkpoints, key=lambda c: c.step_number)
+        self.checkpoints = sorted(checkpoints, key=lambda c: c.step)
         table = self.checkpoint_table
         table.clear()
         for ckpt in self.checkpoints:
             m = ckpt.metrics
+            valid = None
+            if m is not None:
+                valid = m.full_valid_loss if m.full_valid_loss is not None else m.valid_loss
             table.add_row(
-                str(ckpt.step_number),
-                _fmt(m.train_loss),
-                _fmt(m.full_valid_loss if m.full_valid_loss is not None else m.valid_loss),
-                _fmt(m.train_mean_token_accuracy),
-                short_fine_tuned(ckpt.fine_tuned_model_checkpoint) or "",
+                str(ckpt.step),
+                _fmt(m.train_loss if m else None),
+                _fmt(valid),
+                _fmt(m.train_mean_token_accuracy if m else None),
+                short_fine_tuned(ckpt.model) or "",
                 key=ckpt.id,
             )
         self.query_one("#job-tabs", TabbedContent).get_tab(
@@ -349,6 +381,11 @@ class JobScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_chat":
             return self._chat_model() is not None
+        if action == "control" and parameters:
+            feature = CONTROL_FEATURE.get(str(parameters[0]))
+            capabilities = self.capabilities
+            if feature is not None and capabilities is not None:
+                return capabilities.missing(feature) is None
         return True
 
     def _chat_model(self) -> str | None:
@@ -357,8 +394,8 @@ class JobScreen(Screen[None]):
         if tabs and cast(TabbedContent, tabs.first()).active == "checkpoints" and self.checkpoints:
             row = self.checkpoint_table.cursor_row
             if 0 <= row < len(self.checkpoints):
-                return self.checkpoints[row].fine_tuned_model_checkpoint
-        if self.job is not None and self.job.status == "succeeded":
+                return self.checkpoints[row].model
+        if self.job is not None and self.job.status is JobStatus.SUCCEEDED:
             return self.job.fine_tuned_model
         return None
 
@@ -403,7 +440,10 @@ class JobScreen(Screen[None]):
         if self.job is None:
             self.notify("The job has not loaded yet", severity="warning")
             return
-        refusal = control_refusal(control, self.job.status)
+        feature = CONTROL_FEATURE[control]
+        capabilities = self.capabilities
+        missing = capabilities.missing(feature) if feature and capabilities else None
+        refusal = missing or control_refusal(control, self.job.status)
         if refusal is not None:
             self.notify(refusal, severity="warning")
             return
@@ -424,17 +464,3 @@ class JobScreen(Screen[None]):
     def _confirmed(self, control: Control, answer: bool | None) -> None:
         if answer:
             self._run_control(control)
-
-
-def _as_service(worker: Worker[Any]) -> Any:
-    from tuner.api.errors import translate
-
-    error = worker.error
-    return translate(error) if isinstance(error, BaseException) else None
-
-
-def open_job(app: Any, job_id: str) -> None:
-    """Switch to the jobs screen and push `job_id`'s screen on top of the list."""
-    if app.current_mode != "jobs" and app.route_available("jobs"):
-        app.switch_mode("jobs")
-    app.push_screen(JobScreen(job_id))

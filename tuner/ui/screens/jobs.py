@@ -9,84 +9,56 @@ announced once per app (notification + terminal bell), whichever screen noticed 
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from tuner.api.job_watch import (
     STATUS_FILTERS,
     JobList,
     RefreshPolicy,
     StatusFilter,
-    finished_summary,
     next_in,
     short_fine_tuned,
     short_model,
     status_matches,
 )
 from tuner.data.durations import format_ago, format_count, format_duration
+from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.widgets.job_header import status_text
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-    from openai.types.fine_tuning import FineTuningJob
-
+    from tuner.api.types import Job
     from tuner.ui.app import TunerApp
 
 PAGE_SIZE = 20
 WIDE = 110  # columns from which the full ids fit
 
-_announced: weakref.WeakKeyDictionary[App[Any], set[str]] = weakref.WeakKeyDictionary()
+FetchKind = Literal["first", "refresh", "more"]
 
 
-def announce_finished(app: App[Any], job: FineTuningJob, *, offer_chat: bool = True) -> bool:
-    """Tell the user (once per app and job) that `job` ended: a notification and the bell.
+@dataclass
+class JobsLoaded(Message):
+    """A page of jobs arrived: the first page, a refresh of it, or an older page."""
 
-    The bell reaches a user in another tmux window; the notification says what happened.
-    Returns False when this job was already announced.
-    """
-    seen = _announced.setdefault(app, set())
-    if job.id in seen:
-        return False
-    seen.add(job.id)
-    message = finished_summary(job)
-    if job.status == "succeeded" and offer_chat:
-        message += " — open the job and press o to chat with it"
-    severity = {"succeeded": "information", "failed": "error"}.get(job.status, "warning")
-    app.notify(message, title="Fine-tuning job finished", severity=severity, timeout=15)  # type: ignore[arg-type]
-    app.bell()
-    return True
+    kind: FetchKind
+    jobs: list[Job]
+    has_more: bool
 
 
-def mark_announced(app: App[Any], job_id: str) -> None:
-    """Remember a job the user already saw finish (it is not announced again)."""
-    _announced.setdefault(app, set()).add(job_id)
-
-
-def make_screen_client(app: TunerApp) -> AsyncOpenAI:
-    """A client for the app's connection (raises `ServiceError` when there is none)."""
-    from tuner.api.client import make_client
-    from tuner.api.errors import ErrorKind, ServiceError
-
-    connection = app.connection.connection
-    if connection is None:
-        raise ServiceError(ErrorKind.NO_KEY, app.connection.problem or "no profile")
-    return make_client(connection)
-
-
-def row_cells(job: FineTuningJob, now: float, wide: bool) -> list[Any]:
+def row_cells(job: Job, now: float, wide: bool) -> list[Any]:
     """The cells of one job's row; narrow terminals get short names."""
     took = job.finished_at - job.created_at if job.finished_at else now - job.created_at
-    ended = job.status in ("succeeded", "failed", "cancelled")
-    took_text = format_duration(took) if (job.finished_at or not ended) else "—"
+    took_text = format_duration(took) if (job.finished_at or job.active) else "—"
     tokens = format_count(job.trained_tokens) if job.trained_tokens else "—"
     if wide:
         model = Text(job.fine_tuned_model or "—", style="green" if job.fine_tuned_model else "dim")
@@ -132,11 +104,11 @@ class JobsScreen(Screen[None]):
         super().__init__()
         self.jobs = JobList()
         self.status_filter: StatusFilter = "all"
-        self._client: AsyncOpenAI | None = None
         self._timer: Timer | None = None
         self._interval: float | None = None
         self._wide: bool | None = None
         self.error: str | None = None
+        self._generation = -1  # the session generation the list was read from
 
     @property
     def tuner(self) -> TunerApp:
@@ -159,17 +131,11 @@ class JobsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._set_columns(self.size.width >= WIDE)
-        if self.tuner.connection.connection is None:
-            self._no_profile()
-            return
         self.load_first()
 
     def _no_profile(self) -> None:
-        problem = self.tuner.connection.problem
-        message = Text("No profile: press s to set one up.", style="bold")
-        if problem:
-            message.append(f"\n{problem}", style="dim")
-        self.query_one("#jobs-message", Static).update(message)
+        problem = self.tuner.session.problem or ""
+        self.query_one("#jobs-message", Static).update(Text(problem, style="bold"))
         self.query_one("#jobs-message").display = True
         self.table.display = False
         self._status("")
@@ -177,13 +143,13 @@ class JobsScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self._timer is not None:
             self._timer.stop()
-        if self._client is not None:
-            client, self._client = self._client, None
-            self.app.call_later(client.close)
 
     def on_screen_resume(self) -> None:
-        """Back from a job or the form: re-read at once (a new job may be there)."""
-        if self.jobs.loaded and self.tuner.connection.connection is not None:
+        """Back from a job, the form or another screen: re-read at once (a new job may be
+        there), from the start when the connection changed meanwhile."""
+        if self._generation != self.tuner.session.generation:
+            self.load_first()
+        elif self.jobs.loaded:
             self.action_refresh()
 
     def on_resize(self) -> None:
@@ -192,59 +158,59 @@ class JobsScreen(Screen[None]):
             self._set_columns(wide)
             self._fill()
 
-    def _client_now(self) -> AsyncOpenAI:
-        if self._client is None:
-            self._client = make_screen_client(self.tuner)
-        return self._client
-
     # -- loading -------------------------------------------------------------------------------
 
     def load_first(self) -> None:
+        """Read the list from the start (on mount, and after the connection changed)."""
+        self._generation = self.tuner.session.generation
+        self.jobs = JobList()
+        self._interval = None
+        if self.tuner.session.problem is not None:
+            self._no_profile()
+            return
         self._status("Loading jobs…")
         self._fetch(None, "first")
 
     @work(exclusive=True, group="jobs-fetch", exit_on_error=False)
-    async def _fetch(self, after: str | None, kind: str) -> tuple[str, list[Any], bool]:
-        from tuner.api.jobs import list_jobs, retrieve_job
-
-        client = self._client_now()
-        jobs, has_more = await list_jobs(client, after=after, limit=PAGE_SIZE)
+    async def _fetch(self, after: str | None, kind: FetchKind) -> None:
+        service = self.tuner.session.service()
+        page = await service.list_jobs(after=after, limit=PAGE_SIZE)
+        jobs = list(page.jobs)
         if kind == "refresh":
             # Active jobs older than the first page are re-read one by one (rare).
             listed = {job.id for job in jobs}
             for job in self.jobs.active:
                 if job.id not in listed:
-                    jobs.append(await retrieve_job(client, job.id))
-        return kind, jobs, has_more
+                    jobs.append(await service.retrieve_job(job.id))
+        self.post_message(JobsLoaded(kind, jobs, page.has_more))
+
+    @on(JobsLoaded)
+    def _loaded(self, message: JobsLoaded) -> None:
+        self.error = None
+        if message.kind == "more":
+            self.jobs.append_page(message.jobs, message.has_more)
+            self._fill()
+        elif not self.jobs.loaded:
+            self.jobs.append_page(message.jobs, message.has_more)
+            self.tuner.announced.update(job.id for job in message.jobs if job.finished)
+            self._fill()
+        else:
+            update = self.jobs.refresh(message.jobs)
+            for job in update.finished:
+                self.tuner.announce_finished(job)
+            self._fill()
+            self._schedule(changed=update.any)
+            return
+        self._schedule(changed=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "jobs-fetch":
+        worker = failed_worker(event)
+        if worker is None:
             return
-        if event.state == WorkerState.SUCCESS:
-            kind, jobs, has_more = event.worker.result
-            self.error = None
-            if kind == "more":
-                self.jobs.append_page(jobs, has_more)
-                self._fill()
-            elif not self.jobs.loaded:
-                self.jobs.append_page(jobs, has_more)
-                for job in jobs:
-                    if job.status in ("succeeded", "failed", "cancelled"):
-                        mark_announced(self.app, job.id)
-                self._fill()
-            else:
-                update = self.jobs.refresh(jobs)
-                for job in update.finished:
-                    announce_finished(self.app, job)
-                self._fill()
-                self._schedule(changed=update.any)
-                return
-            self._schedule(changed=True)
-        elif event.state == WorkerState.ERROR:
-            self.error = str(event.worker.error)
-            self._status("")
-            self.notify(f"Could not list jobs: {self.error}", severity="error", timeout=10)
-            self._schedule(changed=False)
+        self.error = describe_error(worker.error)
+        self._status("")
+        self.notify(f"Could not list jobs: {self.error}", severity="error", timeout=10)
+        self._schedule(changed=False)
 
     def _schedule(self, *, changed: bool) -> None:
         """Plan the next refresh by the policy; none while nothing is active."""
@@ -262,7 +228,7 @@ class JobsScreen(Screen[None]):
         self._fetch(None, "refresh" if self.jobs.loaded else "first")
 
     def action_refresh(self) -> None:
-        if self.tuner.connection.connection is None:
+        if self.tuner.session.problem is not None:
             self._no_profile()
             return
         self._interval = None
@@ -289,7 +255,7 @@ class JobsScreen(Screen[None]):
         for label in WIDE_COLUMNS if wide else NARROW_COLUMNS:
             table.add_column(label, key=label)
 
-    def visible_jobs(self) -> list[FineTuningJob]:
+    def visible_jobs(self) -> list[Job]:
         return [j for j in self.jobs.ordered if status_matches(self.status_filter, j.status)]
 
     def _fill(self) -> None:
@@ -350,17 +316,14 @@ class JobsScreen(Screen[None]):
             self.open_job(str(event.row_key.value))
 
     def open_job(self, job_id: str) -> None:
-        from tuner.ui.screens.job import JobScreen
-
-        self.app.push_screen(JobScreen(job_id))
+        self.tuner.open_job(job_id)
 
     def action_new_job(self) -> None:
-        from tuner.ui.screens.new_job import NewJobScreen
-
-        if self.tuner.connection.connection is None:
-            self.notify("No profile: press s to set one up", severity="warning")
+        problem = self.tuner.session.problem
+        if problem is not None:
+            self.notify(problem, severity="warning")
             return
         # Start from the dataset the user last opened, if any: usually the one to train on.
         dataset = self.tuner.last_dataset
         path = dataset if dataset is not None and dataset.suffix == ".jsonl" else None
-        self.app.push_screen(NewJobScreen(path=path))
+        self.tuner.open_new_job(path=path)

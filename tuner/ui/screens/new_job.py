@@ -6,32 +6,34 @@ the job is created. The cost estimate is shown before the user confirms; it need
 file (an uploaded file without a local copy is not downloaded to price it). Every refusal, ours
 or the service's, is shown in the form.
 
-Entry points: `n` on the jobs screen, and `open_new_job(app, path=..., file_id=...)` (also
-`app.open_new_job(...)`) from the dataset screen's "new job from this file".
+Entry points: `n` on the jobs screen, and `app.open_new_job(path=..., file_id=...)` from the
+dataset screen's "new job from this file".
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from tuner.api.errors import ServiceError
 from tuner.api.job_form import FormError, JobForm
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
+from tuner.ui.failures import describe_error, failed_worker
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
@@ -53,16 +55,24 @@ def model_label(info: ModelInfo, today: datetime.date) -> str:
     return label
 
 
-def open_new_job(app: App[Any], path: Path | None = None, file_id: str | None = None) -> None:
-    """Show the new-job form in the jobs screen, prefilled with a local file and/or its id.
+@dataclass
+class FilesListed(Message):
+    """The profile's uploaded training files, as (label, file id) options."""
 
-    `path` alone: the file is validated and uploaded on create. `file_id` (with `path` as its
-    local copy, if known): the uploaded file is used and `path` only prices the estimate.
-    """
-    tuner = cast("TunerApp", app)
-    if tuner.current_mode != "jobs" and tuner.route_available("jobs"):
-        tuner.switch_mode("jobs")
-    app.push_screen(NewJobScreen(path=path, file_id=file_id))
+    options: list[tuple[str, str]]
+
+
+@dataclass
+class EstimateReady(Message):
+    """The analysis of the file to price: which (path, encoding) it was made for, and it."""
+
+    key: tuple[Path, str]
+    report: AnalysisReport
+
+
+@dataclass
+class JobCreated(Message):
+    job_id: str
 
 
 class NewJobScreen(Screen[None]):
@@ -197,15 +207,13 @@ class NewJobScreen(Screen[None]):
     # -- the profile's files -------------------------------------------------------------------
 
     @work(exclusive=True, group="files", exit_on_error=False)
-    async def _load_files(self) -> list[tuple[str, str]]:
-        from tuner.api.files import list_files
+    async def _load_files(self) -> None:
+        files = await self.tuner.session.service().list_files()
+        self.post_message(FilesListed([(f"{f.filename} · {f.id}", f.id) for f in files]))
 
-        client = _client(self.tuner)
-        try:
-            files = await list_files(client)
-        finally:
-            await client.close()
-        return [(f"{f.filename} · {f.id}", f.id) for f in files if f.purpose == "fine-tune"]
+    @on(FilesListed)
+    def _files_listed(self, message: FilesListed) -> None:
+        self._set_file_options(list(message.options))
 
     def _set_file_options(self, uploaded: list[tuple[str, str]]) -> None:
         known = {value for _, value in uploaded}
@@ -322,9 +330,14 @@ class NewJobScreen(Screen[None]):
         self._analyse(path, model)
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
-    def _analyse(self, path: Path, model: str) -> tuple[tuple[Path, str], AnalysisReport]:
+    def _analyse(self, path: Path, model: str) -> None:
         report = self.tuner.services.analyse(path, model, catalog=self.catalog)
-        return (path.resolve(), report.encoding), report
+        self.post_message(EstimateReady((path.resolve(), report.encoding), report))
+
+    @on(EstimateReady)
+    def _estimate_ready(self, message: EstimateReady) -> None:
+        self.report_key, self.report = message.key, message.report
+        self._show_estimate()
 
     def _show_estimate(self) -> None:
         report = self.report
@@ -332,10 +345,9 @@ class NewJobScreen(Screen[None]):
             return
         text = Text("Cost: ", style="bold")
         if not report.valid:
-            first = report.errors[0]
-            where = f"line {first.line}: " if first.line else ""
             text.append(
-                f"{report.path.name} has {len(report.errors)} error(s) ({where}{first.message})",
+                f"{report.path.name} has {len(report.errors)} error(s) "
+                f"({report.errors[0].located()})",
                 style="red",
             )
             self.query_one("#estimate", Static).update(text)
@@ -412,43 +424,37 @@ class NewJobScreen(Screen[None]):
         train_path: Path | None,
         valid_id: str | None,
         valid_path: Path | None,
-    ) -> str:
-        from tuner.api.jobs import create_job
-
+    ) -> None:
         if train_path is not None:
-            train_id = await self._validate_and_upload(train_path, form.model)
+            train_id = await self._check_and_upload(train_path, form.model)
         if valid_path is not None:
-            valid_id = await self._validate_and_upload(valid_path, form.model)
+            valid_id = await self._check_and_upload(valid_path, form.model)
         assert train_id is not None
         self.post_message(self.Stage("Creating the job…"))
-        client = _client(self.tuner)
-        try:
-            job = await create_job(client, form.to_spec(train_id, valid_id))
-        finally:
-            await client.close()
-        return job.id
+        job = await self.tuner.session.service().create_job(form.to_spec(train_id, valid_id))
+        self.post_message(JobCreated(job.id))
 
-    async def _validate_and_upload(self, path: Path, model: str) -> str:
+    async def _check_and_upload(self, path: Path, model: str) -> str:
         import asyncio
 
+        from tuner.api.checked_upload import upload_checked
+
         self.post_message(self.Stage(f"Checking {path.name}…"))
-        report = self.report if self.report is not None and self.report.path == path else None
+        report = self.report
         if report is None or report.path.resolve() != path.resolve():
             report = await asyncio.to_thread(
                 self.tuner.services.analyse, path, model, catalog=self.catalog
             )
-        if not report.valid:
-            first = report.errors[0]
-            where = f" (line {first.line}: {first.message})" if first.line else f" ({first})"
-            raise FormError("file", f"{path.name} has {len(report.errors)} error(s){where}")
-        connection = self.tuner.connection.connection
-        assert connection is not None
         self.post_message(self.Stage(f"Uploading {path.name}…"))
-        return await self.tuner.services.upload(
-            connection,
+        uploaded = await upload_checked(
+            self.tuner.session.service(),
             path,
-            lambda sent, total: self.post_message(self.UploadProgress(path.name, sent, total)),
+            report=report,
+            progress=lambda sent, total: self.post_message(
+                self.UploadProgress(path.name, sent, total)
+            ),
         )
+        return uploaded.id
 
     @on(Stage)
     def _stage(self, message: Stage) -> None:
@@ -461,36 +467,28 @@ class NewJobScreen(Screen[None]):
         bar.update(total=max(1, message.total), progress=message.sent)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if event.state == WorkerState.SUCCESS:
-            if group == "files":
-                self._set_file_options(list(event.worker.result))
-            elif group == "estimate":
-                self.report_key, self.report = event.worker.result
-                self._show_estimate()
-            elif group == "create":
-                self._created(str(event.worker.result))
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            message = error.message if isinstance(error, ServiceError) else str(error)
-            if group == "files":
-                self.notify(f"Could not list uploaded files: {message}", severity="warning")
-            elif group == "estimate":
-                self.query_one("#estimate", Static).update(
-                    Text(f"Cost: could not analyse the file: {message}", style="yellow")
-                )
-            elif group == "create":
-                self.creating = False
-                self.query_one("#create", Button).disabled = False
-                self.query_one("#upload").display = False
-                self.show_error(message)
+        """Failures only: each lands where the user is looking for that answer."""
+        worker = failed_worker(event)
+        if worker is None:
+            return
+        message = describe_error(worker.error)
+        if worker.group == "files":
+            self.notify(f"Could not list uploaded files: {message}", severity="warning")
+        elif worker.group == "estimate":
+            self.query_one("#estimate", Static).update(
+                Text(f"Cost: could not analyse the file: {message}", style="yellow")
+            )
+        elif worker.group == "create":
+            self.creating = False
+            self.query_one("#create", Button).disabled = False
+            self.query_one("#upload").display = False
+            self.show_error(message)
 
-    def _created(self, job_id: str) -> None:
-        from tuner.ui.screens.job import JobScreen
-
+    @on(JobCreated)
+    def _created(self, message: JobCreated) -> None:
         self.creating = False
-        self.notify(f"Created job {job_id}")
-        self.app.switch_screen(JobScreen(job_id, just_created=True))
+        self.notify(f"Created job {message.job_id}")
+        self.tuner.open_job(message.job_id, just_created=True)
 
     @on(Button.Pressed, "#create")
     def _create_pressed(self, event: Button.Pressed) -> None:
@@ -506,9 +504,3 @@ class NewJobScreen(Screen[None]):
         with contextlib.suppress(Exception):
             self.workers.cancel_group(self, "create")
         self.dismiss()
-
-
-def _client(app: TunerApp) -> Any:
-    from tuner.ui.screens.jobs import make_screen_client
-
-    return make_screen_client(app)

@@ -8,6 +8,7 @@ and cleared from the form at once; the screen only ever says whether a key exist
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -15,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -30,13 +32,23 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.worker import Worker
 
-from tuner.config import ConfigError, Profile, Secret
+from tuner.config import Profile, Secret, Settings
+from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.services import with_price_override
 
 if TYPE_CHECKING:
     from tuner.ui.app import TunerApp
+
+
+@dataclass
+class ConnectionTested(Message):
+    """What the connection test found (a count of models, or why there is no key)."""
+
+    text: str
+
 
 KINDS = (("OpenAI or compatible", "openai"), ("Azure OpenAI", "azure"))
 TEXT_FIELDS = ("name", "base_url", "azure_endpoint", "api_version", "organization", "project")
@@ -318,39 +330,43 @@ class SettingsScreen(Screen[None]):
 
     @work(exclusive=True, group="test-connection", exit_on_error=False)
     async def _test(self, profile: Profile, typed_key: str) -> None:
-        """List models with the form's settings; the outcome, or the readable error, is shown."""
-        result = self.query_one("#test-result", Static)
+        """List models with the form's settings; failures reach `on_worker_state_changed`."""
         settings = self.tuner.settings.with_profile(profile)
-        try:
-            connection = self.tuner.services.settings_store.resolve(settings, profile.name)
-            if typed_key:
-                connection = dataclasses.replace(connection, api_key=Secret(typed_key))
-            if connection.api_key is None:
-                result.update("No key: paste one above or set OPENAI_API_KEY")
-                return
-            message = await self.tuner.services.test_connection(connection)
-        except (ConfigError, OSError) as exc:
-            result.update(f"Failed: {exc}")
+        connection = self.tuner.services.settings_store.resolve(settings, profile.name)
+        if typed_key.strip():
+            connection = dataclasses.replace(connection, api_key=Secret(typed_key.strip()))
+        if connection.api_key is None:
+            self.post_message(ConnectionTested("No key: paste one above or set OPENAI_API_KEY"))
             return
-        except Exception as exc:  # the service layer's ServiceError, already one readable line
-            result.update(f"Failed: {exc}")
-            return
-        result.update(message)
+        self.post_message(ConnectionTested(await self.tuner.services.test_connection(connection)))
+
+    @on(ConnectionTested)
+    def _tested(self, message: ConnectionTested) -> None:
+        self.query_one("#test-result", Static).update(message.text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = failed_worker(event)
+        if worker is not None:
+            self.query_one("#test-result", Static).update(f"Failed: {describe_error(worker.error)}")
 
     # -- default model and prices ------------------------------------------------------------
+
+    def _prices(self, settings: Settings) -> list[tuple[str, float | None]]:
+        catalog = self.tuner.services.catalog(settings)
+        return [(model.id, model.training_price_per_1m) for model in catalog.models]
 
     def _model_names(self) -> list[str]:
         """Catalog models, with the current default first if the catalog does not know it."""
         settings = self.tuner.settings
-        names = [model for model, _ in self.tuner.services.prices(settings)]
+        names = [model for model, _ in self._prices(settings)]
         if settings.default_model not in names:
             names.insert(0, settings.default_model)
         return names
 
     def _fill_models(self) -> None:
         settings = self.tuner.settings
-        prices = self.tuner.services.prices(settings)
-        defaults = dict(self.tuner.services.prices(dataclasses.replace(settings, models=())))
+        prices = self._prices(settings)
+        defaults = dict(self._prices(dataclasses.replace(settings, models=())))
         table = self.query_one("#prices", DataTable)
         cursor = table.cursor_row
         table.clear()

@@ -9,10 +9,10 @@ how much was left out. `ConversationView` shows it in a scrollable pane.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -21,6 +21,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tuner.data.durations import format_size
+from tuner.data.json_values import load
 
 if TYPE_CHECKING:
     from tuner.data.problems import Problem
@@ -90,9 +91,9 @@ def _content(content: Any) -> Text:
 
 def _compact(value: Any) -> str:
     try:
-        shown = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        shown = repr(value)
+        shown = orjson.dumps(value).decode("utf-8")
+    except (TypeError, ValueError):  # orjson.JSONEncodeError, also for values nested too deep
+        shown = "(a value nested too deeply to show)"
     return _cut(shown, TURN_LIMIT)[0]
 
 
@@ -187,12 +188,11 @@ def _raw_block(raw: bytes, total: int, pretty: bool) -> list[RenderableType]:
     shown = raw[:RAW_LIMIT]
     if pretty and total <= RAW_LIMIT:
         try:
-            obj = json.loads(raw.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
+            text = orjson.dumps(load(raw.removeprefix(b"\xef\xbb\xbf")), option=orjson.OPT_INDENT_2)
+        except (ValueError, TypeError, RecursionError):  # not JSON, or too deep to indent
             pass
         else:
-            text = json.dumps(obj, indent=2, ensure_ascii=False)
-            parts.append(Text(text, overflow="fold"))
+            parts.append(Text(text.decode("utf-8"), overflow="fold"))
             return parts
     decoded, ok = _decode(shown)
     if not ok:
@@ -229,7 +229,8 @@ def build_preview(
         head.append(" · blank line", style="dim")
         return Group(head, *parts, Text("(nothing on this line)", style="dim"))
     try:
-        obj = json.loads(body.decode("utf-8"))
+        body.decode("utf-8")
+        obj = load(body)
     except UnicodeDecodeError:
         head.append(" · not UTF-8", style="dim")
         if not problems:

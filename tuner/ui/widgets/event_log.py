@@ -20,7 +20,7 @@ from tuner.api.job_watch import EventFilter, event_matches
 from tuner.data.durations import format_clock
 
 if TYPE_CHECKING:
-    from openai.types.fine_tuning import FineTuningJobEvent
+    from tuner.api.types import JobEvent
 
 LEVEL_STYLES: dict[str, str] = {"info": "", "warn": "bold yellow", "error": "bold red"}
 LEVEL_WORDS: dict[str, str] = {"info": "info ", "warn": "warn ", "error": "error"}
@@ -28,7 +28,7 @@ LEVEL_WORDS: dict[str, str] = {"info": "info ", "warn": "warn ", "error": "error
 
 @dataclass(frozen=True, slots=True)
 class LoggedEvent:
-    """What the log keeps of an event (the SDK object is not needed once drawn)."""
+    """What the log keeps of an event (its metrics and data are not needed once drawn)."""
 
     id: str
     created_at: int
@@ -37,7 +37,7 @@ class LoggedEvent:
     type: str | None
 
     @classmethod
-    def of(cls, event: FineTuningJobEvent) -> LoggedEvent:
+    def of(cls, event: JobEvent) -> LoggedEvent:
         return cls(event.id, event.created_at, event.level, event.message, event.type)
 
 
@@ -66,7 +66,7 @@ class EventLog(RichLog):
 
     # -- content -------------------------------------------------------------------------------
 
-    def add(self, event: FineTuningJobEvent | LoggedEvent) -> bool:
+    def add(self, event: JobEvent | LoggedEvent) -> bool:
         """Append one event; False (and nothing drawn) if it is already in the log."""
         logged = event if isinstance(event, LoggedEvent) else LoggedEvent.of(event)
         if logged.id in self._ids:

@@ -7,6 +7,7 @@ so the user can tell "the job is quiet" from "tuner lost the connection".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -14,47 +15,37 @@ from textual.widgets import Static
 
 from tuner.api.follower import FollowState, FollowStatus
 from tuner.api.metrics import MetricPoint
+from tuner.api.types import JobStatus
 from tuner.data.durations import format_ago, format_count, format_duration, format_until
 
 if TYPE_CHECKING:
-    from openai.types.fine_tuning import FineTuningJob
+    from tuner.api.types import Job
 
-STATUS_STYLES: dict[str, str] = {
-    "validating_files": "magenta",
-    "queued": "magenta",
-    "running": "bold cyan",
-    "paused": "bold yellow",
-    "succeeded": "bold green",
-    "failed": "bold red",
-    "cancelled": "yellow",
+STATUS_STYLES: dict[JobStatus, str] = {
+    JobStatus.VALIDATING: "magenta",
+    JobStatus.QUEUED: "magenta",
+    JobStatus.RUNNING: "bold cyan",
+    JobStatus.PAUSED: "bold yellow",
+    JobStatus.CANCELLING: "yellow",
+    JobStatus.SUCCEEDED: "bold green",
+    JobStatus.FAILED: "bold red",
+    JobStatus.CANCELLED: "yellow",
 }
-STATUS_WORDS: dict[str, str] = {"validating_files": "validating"}
 
 
-def status_text(status: str) -> Text:
+def status_text(status: JobStatus) -> Text:
     """A job status, coloured the same way in the list and on the job screen."""
-    return Text(STATUS_WORDS.get(status, status), style=STATUS_STYLES.get(status, ""))
+    return Text(status.words, style=STATUS_STYLES.get(status, ""))
 
 
-def resolved_hyperparameters(job: FineTuningJob) -> tuple[str, dict[str, Any]]:
-    """(method, hyperparameters) as the service reports them: the method's block, else the
-    legacy top-level `hyperparameters`."""
-    method = job.method
-    kind = method.type if method is not None and method.type else "supervised"
-    block = getattr(method, kind, None) if method is not None else None
-    hyper = getattr(block, "hyperparameters", None) if block is not None else None
-    if hyper is None:
-        hyper = job.hyperparameters
-    values = hyper.model_dump(exclude_none=True) if hyper is not None else {}
-    return kind, values
-
-
-def _hyper_text(values: dict[str, Any]) -> str:
+def _hyper_text(values: Mapping[str, Any]) -> str:
     names = (
         ("n_epochs", "epochs"),
         ("batch_size", "batch"),
         ("learning_rate_multiplier", "lr×"),
+        ("learning_rate", "lr"),
         ("beta", "beta"),
+        ("lora", "lora"),
     )
     parts = [f"{label} {values[key]}" for key, label in names if key in values]
     return " · ".join(parts) or "auto"
@@ -89,11 +80,11 @@ class JobHeader(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Loading job…", id=id)
-        self.job: FineTuningJob | None = None
+        self.job: Job | None = None
 
     def show(
         self,
-        job: FineTuningJob,
+        job: Job,
         *,
         now: float,
         follow: FollowStatus | None,
@@ -104,7 +95,7 @@ class JobHeader(Static):
 
     @staticmethod
     def describe(
-        job: FineTuningJob,
+        job: Job,
         *,
         now: float,
         follow: FollowStatus | None,
@@ -124,9 +115,8 @@ class JobHeader(Static):
         text.append(f"train {job.training_file}")
         if job.validation_file:
             text.append(f" · valid {job.validation_file}")
-        method, values = resolved_hyperparameters(job)
         text.append("\nhyper   ", style="dim")
-        text.append(f"{method} · {_hyper_text(values)}")
+        text.append(f"{job.method} · {_hyper_text(job.hyperparameters)}")
         if job.seed is not None:
             text.append(f" · seed {job.seed}", style="dim")
         text.append("\nprogress", style="dim")
@@ -142,13 +132,13 @@ class JobHeader(Static):
         return text
 
 
-def _progress(job: FineTuningJob, now: float, last_point: MetricPoint | None) -> str:
+def _progress(job: Job, now: float, last_point: MetricPoint | None) -> str:
     parts = [f"created {format_ago(job.created_at, now)}"]
     if last_point is not None and last_point.total_steps:
         parts.append(f"step {last_point.step}/{last_point.total_steps}")
     if job.finished_at:
         parts.append(f"took {format_duration(job.finished_at - job.created_at)}")
-    elif job.status not in ("failed", "cancelled", "succeeded"):
+    elif job.active:
         parts.append(f"running for {format_duration(now - job.created_at)}")
     if job.trained_tokens:
         parts.append(f"{format_count(job.trained_tokens)} tokens trained")

@@ -1,0 +1,178 @@
+"""What the tests share: example builders, file writers, the emulator connection, job starters,
+one way to wait, and the notices a screen showed.
+
+Waiting always waits for a condition (a state reached, a request counted), with a deadline that
+is generous on purpose: a busy 2-core CI machine may be slow, never wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
+
+    from tuner.api.service import FineTuningService
+    from tuner.api.types import Job
+    from tuner.config import Connection
+    from tuner.emulator import Emulator
+    from tuner.ui.session import ActiveConnection
+
+TEST_KEY = "test-key"
+BASE_MODEL = "gpt-4o-mini-2024-07-18"
+DEADLINE = 30.0  # seconds; only reached when something is really wrong
+
+
+# -- examples and files ------------------------------------------------------------------------
+
+
+def chat_example(i: int, *, system: bool = True) -> dict[str, Any]:
+    """A small valid chat example, different for every `i`."""
+    messages = [
+        {"role": "user", "content": f"What is {i} + {i}?"},
+        {"role": "assistant", "content": f"{2 * i}"},
+    ]
+    if system:
+        messages.insert(0, {"role": "system", "content": "You answer briefly."})
+    return {"messages": messages}
+
+
+def chat_line(user: str, answer: str) -> str:
+    """One JSONL line holding one user turn and its answer."""
+    messages = [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+    return json.dumps({"messages": messages}, ensure_ascii=False)
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def write_examples(path: Path, count: int, *, system: bool = True) -> Path:
+    """A valid training file of `count` examples."""
+    return write_jsonl(path, [chat_example(i, system=system) for i in range(count)])
+
+
+# -- the emulator ------------------------------------------------------------------------------
+
+
+def connection_to(emulator: Emulator, *, profile: str = "test") -> Connection:
+    from tuner.config import Connection, Secret
+
+    return Connection(profile_name=profile, base_url=emulator.base_url, api_key=Secret(TEST_KEY))
+
+
+def active_connection(emulator: Emulator, label: str = "test") -> ActiveConnection:
+    from tuner.ui.session import ActiveConnection
+
+    return ActiveConnection(label=label, connection=connection_to(emulator))
+
+
+def open_test_service(emulator: Emulator) -> FineTuningService:
+    """The real OpenAI-API service (the SDK over HTTP) pointed at `emulator`."""
+    from tuner.api.service import open_service
+
+    return open_service(connection_to(emulator))
+
+
+async def start_job(emulator: Emulator, path: Path, **spec: Any) -> str:
+    """Upload `path` and create a job on it; returns the job id (the job is not awaited)."""
+    from tuner.api.jobs import JobSpec
+
+    service = open_test_service(emulator)
+    try:
+        uploaded = await service.upload_file(path)
+        return (await service.create_job(JobSpec(BASE_MODEL, uploaded.id, **spec))).id
+    finally:
+        await service.close()
+
+
+async def train_model(emulator: Emulator, path: Path, suffix: str) -> Job:
+    """Fine-tune the base model on `path` and wait for success; returns the finished job.
+
+    The emulator's clock is moved on rather than waited for, so this is quick at any speed.
+    """
+    from tuner.api.types import JobStatus
+
+    job_id = await start_job(emulator, path, suffix=suffix)
+    service = open_test_service(emulator)
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            emulator.advance(3600)
+            job = await service.retrieve_job(job_id)
+            if job.status is JobStatus.SUCCEEDED:
+                return job
+            if job.finished or time.monotonic() > deadline:
+                raise AssertionError(f"job {job_id} did not succeed: {job.status}")
+            await asyncio.sleep(0.01)
+    finally:
+        await service.close()
+
+
+# -- waiting -----------------------------------------------------------------------------------
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = DEADLINE
+) -> None:
+    """Let the app run until `condition()` holds (a query that fails counts as not yet)."""
+    from textual.css.query import NoMatches
+
+    deadline = time.monotonic() + timeout
+
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except (NoMatches, IndexError, AttributeError):
+            return False  # the screen is still composing
+
+    while not holds():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await pilot.pause(0.02)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = DEADLINE) -> None:
+    """Poll `condition()` (outside an app) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        time.sleep(0.01)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until no worker runs, except the directory tree's loader (which lives as long as
+    the tree does, so `wait_for_complete()` alone would never return)."""
+    from textual.worker import WorkerFailed
+
+    app = pilot.app
+
+    def pending() -> list[Any]:
+        return [w for w in app.workers if w.group != "_loader" and not w.is_finished]
+
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        await pilot.pause()
+        running = pending()
+        if not running:
+            await pilot.pause()
+            if not pending():
+                return
+            continue
+        with contextlib.suppress(WorkerFailed):
+            await app.workers.wait_for_complete(running)
+    raise AssertionError("workers still running at the deadline")
+
+
+def notices(app: App[Any]) -> list[str]:
+    """The text of every notification the app is showing."""
+    return [str(n.message) for n in app._notifications]

@@ -1,0 +1,61 @@
+"""Check a training file, then upload it: the one path every upload in tuner takes.
+
+`tuner upload`, `tuner jobs create --training-file PATH` and the new-job form all upload local
+files the same way: tuner's own checks first (a file with errors is refused unless forced, so a
+typo does not cost an upload and a failed job), then the service's upload with progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tuner.api.errors import ErrorKind, ServiceError
+
+if TYPE_CHECKING:
+    from tuner.api.service import FineTuningService, Progress
+    from tuner.api.types import RemoteFile
+    from tuner.data.analysis import AnalysisReport
+    from tuner.data.problems import Problem
+
+
+class FileRefused(ServiceError):
+    """tuner's checks found errors in a file it was asked to upload. `problems` lists them."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        count = len(problems)
+        first = problems[0].located() if problems else "no detail"
+        noun = "error" if count == 1 else "errors"
+        super().__init__(
+            ErrorKind.INVALID_REQUEST, f"{path.name} has {count} {noun} ({first}); not uploaded"
+        )
+        self.path = path
+        self.problems = problems
+
+
+def check_file(path: Path, model: str | None = None) -> AnalysisReport:
+    """tuner's checks on `path`. Raises `OSError` when the file cannot be read."""
+    from tuner.data.analysis import analyse_file
+
+    return analyse_file(path, model)
+
+
+async def upload_checked(
+    service: FineTuningService,
+    path: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    report: AnalysisReport | None = None,
+) -> RemoteFile:
+    """Check `path` (or trust `report`, an analysis of it already made), then upload it.
+
+    Raises `FileRefused` for a file with errors unless `force`, `OSError` for an unreadable
+    file, and `ServiceError` for what the service refuses.
+    """
+    if report is None or report.path.resolve() != path.resolve():
+        report = await asyncio.to_thread(check_file, path)
+    if not report.valid and not force:
+        raise FileRefused(path, report.errors)
+    return await service.upload_file(path, progress)

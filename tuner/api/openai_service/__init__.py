@@ -1,0 +1,276 @@
+"""The OpenAI fine-tuning API behind tuner's service seam: OpenAI, Azure OpenAI, compatible hosts.
+
+`OpenAIService` owns one `AsyncOpenAI` (or `AsyncAzureOpenAI`) client and implements
+`tuner.api.service.FineTuningService` with it. Every answer is translated into tuner's types
+(`convert`), every failure into `ServiceError` (`errors`), so nothing above `tuner.api` sees the
+SDK. The SDK itself is imported only when a service is connected (`client.make_client`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat_models import ChatModel, model_kind
+from tuner.api.errors import ErrorKind, ServiceError
+from tuner.api.jobs import JobSpec, check_spec
+from tuner.api.metrics import MetricPoint, parse_result_csv
+from tuner.api.openai_service.client import make_client, without_retries
+from tuner.api.openai_service.convert import (
+    checkpoint_from_sdk,
+    event_from_sdk,
+    file_from_sdk,
+    job_from_sdk,
+)
+from tuner.api.openai_service.errors import service_errors
+from tuner.api.openai_service.uploads import PART_SIZE, SINGLE_REQUEST_LIMIT, upload_file
+from tuner.api.service import Progress
+from tuner.api.types import (
+    Capabilities,
+    Checkpoint,
+    EventPage,
+    Job,
+    JobPage,
+    JobStatus,
+    RemoteFile,
+)
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+    from tuner.config import Connection
+
+OPENAI_HOST = "api.openai.com"
+
+
+def capabilities_for(connection: Connection) -> Capabilities:
+    """What the connection's service offers. OpenAI and Azure OpenAI document all of this; a
+    compatible host is assumed to follow OpenAI's API until it refuses something."""
+    if connection.kind == "azure":
+        return Capabilities(
+            "Azure OpenAI",
+            pause_resume=True,
+            checkpoints=True,
+            dpo=True,
+            uploads_in_parts=True,
+            result_metrics=True,
+            models_need_deployment=True,
+        )
+    host = urlsplit(connection.base_url or "").hostname or OPENAI_HOST
+    name = "OpenAI" if host == OPENAI_HOST else f"the service at {host}"
+    return Capabilities(
+        name,
+        pause_resume=True,
+        checkpoints=True,
+        dpo=True,
+        uploads_in_parts=True,
+        result_metrics=True,
+    )
+
+
+def request_body(spec: JobSpec) -> dict[str, Any]:
+    """The `fine_tuning.jobs.create` body for `spec` (Nones left out, the method block set)."""
+    params: dict[str, Any] = {"model": spec.model, "training_file": spec.training_file}
+    optional = {
+        "validation_file": spec.validation_file,
+        "suffix": spec.suffix,
+        "seed": spec.seed,
+        "metadata": dict(spec.metadata) if spec.metadata else None,
+    }
+    params.update({key: value for key, value in optional.items() if value is not None})
+    method: dict[str, Any] = {"type": spec.method}
+    hyper = spec.hyperparameters.as_params(spec.method)
+    if hyper:
+        method[spec.method] = {"hyperparameters": hyper}
+    params["method"] = method
+    return params
+
+
+class OpenAIService:
+    """A connected OpenAI-API service. Build with `connect`; close with `close`."""
+
+    def __init__(self, client: AsyncOpenAI, capabilities: Capabilities, where: str) -> None:
+        self._client = client
+        self._capabilities = capabilities
+        self._where = where
+        # The sizes that choose the upload route; tests shrink them to take the parts route
+        # with a small file.
+        self.single_request_limit = SINGLE_REQUEST_LIMIT
+        self.part_size = PART_SIZE
+
+    @classmethod
+    def connect(cls, connection: Connection) -> OpenAIService:
+        """Raises `ServiceError(no_key)` when the connection carries no key."""
+        client = make_client(connection)
+        where = str(client.base_url).rstrip("/")
+        return cls(client, capabilities_for(connection), where)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
+
+    @property
+    def where(self) -> str:
+        return self._where
+
+    def without_retries(self) -> OpenAIService:
+        quiet = OpenAIService(without_retries(self._client), self._capabilities, self._where)
+        quiet.single_request_limit, quiet.part_size = self.single_request_limit, self.part_size
+        return quiet
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    # -- files -------------------------------------------------------------------------
+
+    async def upload_file(self, path: Path, progress: Progress | None = None) -> RemoteFile:
+        uploaded = await upload_file(
+            self._client,
+            path,
+            progress=progress,
+            single_request_limit=self.single_request_limit,
+            part_size=self.part_size,
+        )
+        return file_from_sdk(uploaded)
+
+    async def list_files(self) -> list[RemoteFile]:
+        with service_errors():
+            files = [item async for item in self._client.files.list(purpose="fine-tune")]
+        return [file_from_sdk(item) for item in files]
+
+    async def file_content(self, file_id: str) -> bytes:
+        with service_errors():
+            response = await self._client.files.content(file_id)
+            return response.content
+
+    async def delete_file(self, file_id: str) -> None:
+        with service_errors():
+            await self._client.files.delete(file_id)
+
+    # -- jobs --------------------------------------------------------------------------
+
+    async def create_job(self, spec: JobSpec) -> Job:
+        check_spec(spec)
+        with service_errors():
+            job = await self._client.fine_tuning.jobs.create(**request_body(spec))
+        return job_from_sdk(job)
+
+    async def list_jobs(self, after: str | None = None, limit: int = 20) -> JobPage:
+        kwargs: dict[str, Any] = {"limit": limit}
+        if after:
+            kwargs["after"] = after
+        with service_errors():
+            page = await self._client.fine_tuning.jobs.list(**kwargs)
+        return JobPage(tuple(job_from_sdk(job) for job in page.data), bool(page.has_more))
+
+    async def retrieve_job(self, job_id: str) -> Job:
+        with service_errors():
+            return job_from_sdk(await self._client.fine_tuning.jobs.retrieve(job_id))
+
+    async def cancel_job(self, job_id: str) -> Job:
+        with service_errors():
+            return job_from_sdk(await self._client.fine_tuning.jobs.cancel(job_id))
+
+    async def pause_job(self, job_id: str) -> Job:
+        with service_errors():
+            return job_from_sdk(await self._client.fine_tuning.jobs.pause(job_id))
+
+    async def resume_job(self, job_id: str) -> Job:
+        with service_errors():
+            return job_from_sdk(await self._client.fine_tuning.jobs.resume(job_id))
+
+    async def list_events(
+        self, job_id: str, after: str | None = None, limit: int = 50
+    ) -> EventPage:
+        kwargs: dict[str, Any] = {"limit": limit}
+        if after is not None:
+            kwargs["after"] = after
+        with service_errors():
+            page = await self._client.fine_tuning.jobs.list_events(job_id, **kwargs)
+        return EventPage(tuple(event_from_sdk(e) for e in page.data), bool(page.has_more))
+
+    async def list_checkpoints(self, job_id: str) -> list[Checkpoint]:
+        with service_errors():
+            found = [c async for c in self._client.fine_tuning.jobs.checkpoints.list(job_id)]
+        return [checkpoint_from_sdk(c) for c in found]
+
+    async def job_metrics(self, job: Job) -> list[MetricPoint]:
+        """The result file's per-step record; [] until the job succeeded with one."""
+        if job.status is not JobStatus.SUCCEEDED or not job.result_files:
+            return []
+        raw = await self.file_content(job.result_files[0])
+        try:
+            return parse_result_csv(raw.decode("utf-8", errors="replace"))
+        except csv.Error as exc:
+            raise ServiceError(
+                ErrorKind.UNKNOWN, f"The result file is not a readable CSV: {exc}"
+            ) from None
+
+    # -- models and chat ---------------------------------------------------------------
+
+    async def list_models(self) -> list[ChatModel]:
+        """Fine-tuned models (newest first), then base models (by name).
+
+        Fine-tuned models come from `/models` and from the recent succeeded jobs (a service
+        such as Azure may not list them as models); base models are the rest of `/models`.
+        """
+        with service_errors():
+            listed = [item async for item in self._client.models.list()]
+        fine_tuned: dict[str, ChatModel] = {}
+        base: list[ChatModel] = []
+        for model in listed:
+            kind = model_kind(model.id)
+            entry = ChatModel(model.id, kind, getattr(model, "created", None))
+            if kind == "base":
+                base.append(entry)
+            else:
+                fine_tuned[model.id] = entry
+        page = await self.list_jobs(limit=100)
+        for job in page.jobs:
+            name = job.fine_tuned_model
+            if job.status is JobStatus.SUCCEEDED and name:
+                known = fine_tuned.get(name)
+                created = job.finished_at or job.created_at
+                fine_tuned[name] = ChatModel(
+                    name, "fine_tuned", known.created if known else created, job.id
+                )
+        newest_first = sorted(fine_tuned.values(), key=lambda m: m.created or 0, reverse=True)
+        return newest_first + sorted(base, key=lambda m: m.id)
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
+        """`stream=True` with `include_usage`, so the last chunk carries the token counts.
+
+        `max_tokens` is sent as `max_tokens`: fine-tuned chat models, Azure and the compatible
+        servers all accept it, whereas `max_completion_tokens` is newer and not universal.
+        """
+        parts: list[str] = []
+        finish_reason: str | None = None
+        prompt_tokens: int | None = None
+        completion_tokens: int | None = None
+        model: str | None = None
+        with service_errors():
+            stream = await self._client.chat.completions.create(
+                model=request.model,
+                messages=request.api_messages(),  # type: ignore[arg-type]
+                stream=True,
+                stream_options={"include_usage": True},
+                **request.params(),
+            )
+            async with stream:
+                async for chunk in stream:
+                    model = chunk.model or model
+                    if chunk.usage is not None:
+                        prompt_tokens = chunk.usage.prompt_tokens
+                        completion_tokens = chunk.usage.completion_tokens
+                    for choice in chunk.choices:
+                        if choice.finish_reason:
+                            finish_reason = choice.finish_reason
+                        text = choice.delta.content if choice.delta else None
+                        if text:
+                            parts.append(text)
+                            yield ChatDelta(text)
+        yield ChatDone("".join(parts), finish_reason, prompt_tokens, completion_tokens, model)

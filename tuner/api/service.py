@@ -1,0 +1,128 @@
+"""The seam between tuner and a fine-tuning service: what the screens and commands may ask of one.
+
+`FineTuningService` is a Protocol: any object with these methods is a service. Each
+implementation (`tuner.api.openai_service` for OpenAI, Azure OpenAI and compatible hosts; more
+follow) owns its SDK client and translates every answer into tuner's own types
+(`tuner.api.types`), so no SDK type crosses this line. Failures come out as `ServiceError`, in
+words a user can act on.
+
+`open_service(connection)` picks the implementation for a resolved `Connection`; the app and
+the commands call it once per connection and close the service when they are done with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+    from tuner.api.chat_models import ChatModel
+    from tuner.api.jobs import JobSpec
+    from tuner.api.metrics import MetricPoint
+    from tuner.api.types import (
+        Capabilities,
+        Checkpoint,
+        EventPage,
+        Job,
+        JobPage,
+        RemoteFile,
+    )
+    from tuner.config import Connection
+
+Progress = Callable[[int, int], None]
+"""progress(bytes_sent, bytes_total); called often from the upload, must be cheap."""
+
+
+class FineTuningService(Protocol):
+    """A connected fine-tuning service. Every method raises `ServiceError` on failure."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this service can do beyond the basics; screens offer only that."""
+        ...
+
+    @property
+    def where(self) -> str:
+        """Where requests go (a base URL), for messages such as "cannot reach ..."."""
+        ...
+
+    # -- files -------------------------------------------------------------------------
+
+    async def upload_file(self, path: Path, progress: Progress | None = None) -> RemoteFile:
+        """Upload a training file; cancelling the awaiting task abandons the upload."""
+        ...
+
+    async def list_files(self) -> list[RemoteFile]:
+        """The training files stored on the service, newest first."""
+        ...
+
+    async def file_content(self, file_id: str) -> bytes:
+        """A stored file's bytes (result files, training data kept on the service)."""
+        ...
+
+    async def delete_file(self, file_id: str) -> None: ...
+
+    # -- jobs --------------------------------------------------------------------------
+
+    async def create_job(self, spec: JobSpec) -> Job: ...
+
+    async def list_jobs(self, after: str | None = None, limit: int = 20) -> JobPage:
+        """One page of jobs, newest first; pass the last id as `after` for the next page."""
+        ...
+
+    async def retrieve_job(self, job_id: str) -> Job: ...
+
+    async def cancel_job(self, job_id: str) -> Job: ...
+
+    async def pause_job(self, job_id: str) -> Job:
+        """Only when `capabilities.pause_resume`."""
+        ...
+
+    async def resume_job(self, job_id: str) -> Job:
+        """Only when `capabilities.pause_resume`."""
+        ...
+
+    async def list_events(
+        self, job_id: str, after: str | None = None, limit: int = 50
+    ) -> EventPage:
+        """Events newest first; `after` (an event id) pages toward older events."""
+        ...
+
+    async def list_checkpoints(self, job_id: str) -> list[Checkpoint]:
+        """The checkpoints the service kept, newest first ([] when the service keeps none)."""
+        ...
+
+    async def job_metrics(self, job: Job) -> list[MetricPoint]:
+        """A finished job's full per-step metrics ([] when the service keeps none)."""
+        ...
+
+    # -- models and chat ---------------------------------------------------------------
+
+    async def list_models(self) -> list[ChatModel]:
+        """Models one can chat with: fine-tuned (newest first), then base models."""
+        ...
+
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
+        """Yield `ChatDelta`s as tokens arrive, then one `ChatDone`. Close it to stop early."""
+        ...
+
+    # -- lifetime ----------------------------------------------------------------------
+
+    def without_retries(self) -> FineTuningService:
+        """The same service (same connection pool) with the SDK's own retries off: for callers
+        that retry visibly themselves (the event follower, the prompt replay)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def open_service(connection: Connection) -> FineTuningService:
+    """The service for a resolved connection. Imports the SDK (slow) only now.
+
+    Raises `ServiceError(no_key)` when the connection has no key.
+    """
+    from tuner.api.openai_service import OpenAIService
+
+    return OpenAIService.connect(connection)

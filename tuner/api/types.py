@@ -1,0 +1,201 @@
+"""tuner's own small types for what a fine-tuning service returns: jobs, events, checkpoints, files.
+
+Every service tuner talks to (OpenAI, Azure OpenAI, a compatible host, Together AI) answers in its
+own shapes. The implementations behind `tuner.api.service.FineTuningService` translate those into
+these frozen dataclasses, and nothing above `tuner.api` ever sees an SDK type: a screen that shows
+a `Job` works the same whichever service produced it, and a second service plugs in without
+touching a screen.
+
+Statuses are tuner's (`JobStatus`); the service's own word is kept in `Job.service_status` for the
+user who wants to see it. Every type has `to_json()` for the headless commands' `--json` output,
+which is therefore the same shape for every service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from tuner.api.metrics import MetricPoint
+
+
+class JobStatus(StrEnum):
+    """Where a job is, in tuner's words. The values are OpenAI's, which most services share."""
+
+    VALIDATING = "validating_files"
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLING = "cancelling"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        """True once the job can no longer change (it succeeded, failed or was cancelled)."""
+        return self in FINISHED_STATUSES
+
+    @property
+    def words(self) -> str:
+        """How a person reads it: `validating`, `running`, ..."""
+        return "validating" if self is JobStatus.VALIDATING else self.value
+
+
+FINISHED_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, enums, mappings and tuples as plain JSON data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _JsonMixin:
+    def to_json(self) -> dict[str, Any]:
+        """This value as plain JSON data (the `--json` output of the commands)."""
+        return _plain(self)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class JobError(_JsonMixin):
+    """Why a job failed, as the service said it: a code, a message, the parameter at fault."""
+
+    code: str | None
+    message: str
+    param: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job(_JsonMixin):
+    """A fine-tuning job as the service last reported it.
+
+    `fine_tuned_model` is what one chats with once it succeeded (OpenAI's `ft:...` id,
+    Together's output name). `hyperparameters` holds the values the service resolved (after
+    "auto" became numbers), keyed with tuner's names: n_epochs, batch_size,
+    learning_rate_multiplier, learning_rate, beta, lora...
+    """
+
+    id: str
+    status: JobStatus
+    model: str
+    created_at: int
+    training_file: str | None = None
+    validation_file: str | None = None
+    fine_tuned_model: str | None = None
+    finished_at: int | None = None
+    estimated_finish: int | None = None
+    trained_tokens: int | None = None
+    method: str = "supervised"
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    suffix: str | None = None
+    error: JobError | None = None
+    result_files: tuple[str, ...] = ()
+    service_status: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status.finished
+
+    @property
+    def active(self) -> bool:
+        return not self.status.finished
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent(_JsonMixin):
+    """One line of a job's log. `metrics` is set for a training-metrics event."""
+
+    id: str
+    created_at: int
+    level: str  # info | warn | error
+    message: str
+    type: str = "message"  # message | metrics
+    metrics: MetricPoint | None = None
+    data: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """One page of events, newest first (the order every service lists them in)."""
+
+    events: tuple[JobEvent, ...]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint(_JsonMixin):
+    """A saved step of a job. `model` is the name to chat with, when the service serves it."""
+
+    id: str
+    step: int
+    created_at: int
+    model: str | None = None
+    metrics: MetricPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile(_JsonMixin):
+    """A file stored on the service (training data, a result CSV)."""
+
+    id: str
+    filename: str
+    bytes: int | None
+    created_at: int | None
+    purpose: str | None = None
+    status: str | None = None
+
+
+ModelKind = Literal["fine_tuned", "checkpoint", "base"]
+
+
+@dataclass(frozen=True, slots=True)
+class JobPage:
+    """One page of jobs, newest first, and whether older ones follow."""
+
+    jobs: tuple[Job, ...]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a service can do beyond the basics (upload, create, list, follow, cancel, chat).
+
+    Screens and commands offer only what is here, and `missing` says why in one sentence when a
+    user asks for something the connected service lacks.
+    """
+
+    service: str  # "OpenAI", "Azure OpenAI", "Together AI", ...
+    pause_resume: bool = False
+    checkpoints: bool = False
+    dpo: bool = False
+    price_estimate: bool = False
+    uploads_in_parts: bool = False
+    result_metrics: bool = False
+    models_need_deployment: bool = False
+
+    def missing(self, feature: str) -> str | None:
+        """None if `feature` (a field name above) is supported, else why it is not offered."""
+        if getattr(self, feature, False):
+            return None
+        words = {
+            "pause_resume": "pause or resume a job",
+            "checkpoints": "list a job's checkpoints",
+            "dpo": "train with preference (DPO) data",
+            "price_estimate": "price a job before it starts",
+            "uploads_in_parts": "take files larger than one upload request",
+            "result_metrics": "send a finished job's metrics file",
+            "models_need_deployment": "require deploying a model",
+        }
+        return f"{self.service} cannot {words.get(feature, feature.replace('_', ' '))}."

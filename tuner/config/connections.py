@@ -1,0 +1,119 @@
+"""From settings and environment to one `Connection`: which service, which URL, which key.
+
+Key resolution, the same everywhere (the commands, the app, the settings screen's "key" line):
+`OPENAI_API_KEY` in the environment wins, then `AZURE_OPENAI_API_KEY` for an Azure profile, then
+the secrets file (unless the profile says `key_source = "env"`). `OPENAI_BASE_URL` overrides
+the profile's `base_url`. Values from the environment are stripped of surrounding whitespace, so
+a CRLF `.env` file's `\\r` never reaches a request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tuner.config.errors import ConfigError
+from tuner.config.secrets import DEFAULT_PROFILE_NAME, Secret, clean_key, load_api_key
+from tuner.config.settings import Profile, ProfileKind, Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything needed to reach a service. The key is a `Secret`, so repr never shows it.
+
+    `api_key` is None when no key was found; opening the service turns that into a clear error.
+    `key_origin` says where it came from ("env", "file"), for the settings screen.
+    """
+
+    profile_name: str | None
+    kind: ProfileKind = "openai"
+    base_url: str | None = None
+    azure_endpoint: str | None = None
+    api_version: str | None = None
+    organization: str | None = None
+    project: str | None = None
+    api_key: Secret | None = None
+    key_origin: str | None = None
+
+    @property
+    def where(self) -> str:
+        """Where requests go, safe to show anywhere."""
+        if self.kind == "azure":
+            return self.azure_endpoint or "Azure OpenAI"
+        return self.base_url or "https://api.openai.com/v1"
+
+
+def env_key(profile: Profile, env: Mapping[str, str]) -> tuple[str, Secret] | None:
+    """(variable name, key) of the environment variable that gives `profile` its key."""
+    names = ["OPENAI_API_KEY"]
+    if profile.kind == "azure":
+        names.append("AZURE_OPENAI_API_KEY")
+    for name in names:
+        key = clean_key(env.get(name))
+        if key is not None:
+            return name, key
+    return None
+
+
+def key_state(
+    profile: Profile,
+    *,
+    env: Mapping[str, str] | None = None,
+    secrets: Path | None = None,
+    saved: bool | None = None,
+) -> str:
+    """Where `profile`'s key comes from, never the key: "from OPENAI_API_KEY", "key saved",
+    "no key". `saved` answers for the secrets file when the caller keeps keys elsewhere."""
+    found = env_key(profile, os.environ if env is None else env)
+    if found is not None:
+        return f"from {found[0]}"
+    if profile.key_source == "env":
+        return "no key (this profile reads it from the environment only)"
+    if saved is None:
+        saved = load_api_key(profile.name, path=secrets) is not None
+    return "key saved" if saved else "no key"
+
+
+def resolve_connection(
+    settings: Settings | None = None,
+    profile_name: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Connection:
+    """The connection for `profile_name` (else the active profile, else plain env variables).
+
+    Raises `ConfigError` for an unknown profile, an Azure profile with no endpoint, or a broken
+    settings or secrets file.
+    """
+    env = os.environ if env is None else env
+    settings = settings if settings is not None else load_settings()
+    if profile_name is not None and profile_name not in settings.profiles:
+        known = ", ".join(sorted(settings.profiles)) or "none defined"
+        raise ConfigError(f"no profile named {profile_name!r} (profiles: {known})")
+    profile = settings.profile(profile_name) or Profile(name=DEFAULT_PROFILE_NAME)
+
+    key: Secret | None = None
+    origin: str | None = None
+    found = env_key(profile, env)
+    if found is not None:
+        key, origin = found[1], "env"
+    elif profile.key_source == "file":
+        key = load_api_key(profile.name)
+        origin = "file" if key else None
+
+    base_url = (env.get("OPENAI_BASE_URL") or "").strip() or profile.base_url
+    if profile.kind == "azure" and not profile.azure_endpoint:
+        raise ConfigError(f"profile {profile.name!r} is an Azure profile but has no azure_endpoint")
+    return Connection(
+        profile_name=profile.name,
+        kind=profile.kind,
+        base_url=base_url.strip() if base_url else None,
+        azure_endpoint=profile.azure_endpoint.strip() if profile.azure_endpoint else None,
+        api_version=profile.api_version,
+        organization=profile.organization,
+        project=profile.project,
+        api_key=key,
+        key_origin=origin,
+    )

@@ -1,0 +1,108 @@
+"""The app's one connection to a fine-tuning service, owned once and shared by every screen.
+
+`ServiceSession` holds the active connection (what the settings resolved, with the words the
+title shows for it) and the `FineTuningService` built from it on first use. Screens ask it for
+the service and never build a client; a profile switch closes the old service and the next
+request opens the new one, so every screen follows the switch; the app closes it on exit.
+
+Opening a service imports the SDK, which costs over a second: nothing here does it before a
+screen actually talks to the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tuner.config import Connection
+
+if TYPE_CHECKING:
+    from tuner.api.service import FineTuningService
+
+NO_PROFILE = "No profile: press s for settings, or run tuner settings"
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveConnection:
+    """The connection the app uses, and the words the title shows for it.
+
+    `connection` (key wrapped in a `Secret`) is None when the settings cannot produce one, in
+    which case `problem` says why. `label` never contains the key.
+    """
+
+    label: str
+    connection: Connection | None = None
+    demo: bool = False
+    problem: str | None = None
+
+    @property
+    def unusable(self) -> str | None:
+        """Why no service can be reached with this connection (one sentence), or None."""
+        if self.connection is not None:
+            return None
+        return f"{NO_PROFILE} ({self.problem})" if self.problem else NO_PROFILE
+
+
+ServiceOpener = Callable[[Connection], "FineTuningService"]
+
+
+def connect_service(connection: Connection) -> FineTuningService:
+    from tuner.api.service import open_service
+
+    return open_service(connection)
+
+
+class ServiceSession:
+    """The active connection and its service, made on first use and closed on a switch."""
+
+    def __init__(self, active: ActiveConnection, opener: ServiceOpener = connect_service) -> None:
+        self.active = active
+        self._opener = opener
+        self._service: FineTuningService | None = None
+        self._retired: list[FineTuningService] = []
+        self.generation = 0  # bumped on every switch: screens compare it to know to re-read
+
+    @property
+    def problem(self) -> str | None:
+        """Why there is no service to talk to, or None."""
+        return self.active.unusable
+
+    @property
+    def connected(self) -> bool:
+        return self.active.connection is not None
+
+    def service(self) -> FineTuningService:
+        """The service for the active connection, opened now if need be.
+
+        Raises `ServiceError` (no profile, no key) in the words the screens show.
+        """
+        from tuner.api.errors import ErrorKind, ServiceError
+
+        if self._service is None:
+            connection = self.active.connection
+            if connection is None:
+                raise ServiceError(ErrorKind.NO_KEY, self.problem or NO_PROFILE)
+            self._service = self._opener(connection)
+        return self._service
+
+    def switch(self, active: ActiveConnection) -> None:
+        """Use `active` from now on; the old service is closed by the next `close_retired`."""
+        if self._service is not None:
+            self._retired.append(self._service)
+            self._service = None
+        self.active = active
+        self.generation += 1
+
+    async def close_retired(self) -> None:
+        """Close services left behind by a switch (their requests in flight end with them)."""
+        retired, self._retired = self._retired, []
+        for service in retired:
+            await service.close()
+
+    async def close(self) -> None:
+        """Close everything (the app is exiting)."""
+        if self._service is not None:
+            self._retired.append(self._service)
+            self._service = None
+        await self.close_retired()

@@ -1,0 +1,180 @@
+"""Search a file's bytes from a one-line bar: the bar owns the query, the matches and the scan.
+
+`/` opens the bar; enter starts a search (a thread worker scanning the file with
+`tuner.data.search.search_file`, cancelled when a new one starts) or, for the same query, asks
+for the next match; escape closes the bar but keeps the search active, so `n` / `N` step its
+matches. The bar posts `Found` as matches arrive (the screen marks rows and jumps to the first
+match at or after the cursor), and `Ended` when the search is over and forgotten.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Label
+from textual.worker import Worker, get_current_worker
+
+from tuner.ui.failures import describe_error, failed_worker
+
+
+class SearchBar(Horizontal):
+    """`/ query` and the match count, for the file at `path`."""
+
+    DEFAULT_CSS: ClassVar[str] = """
+    SearchBar { height: 1; display: none; }
+    SearchBar.-open { display: block; }
+    SearchBar > Label { width: auto; padding: 0 1; }
+    SearchBar > Input { width: 1fr; }
+    SearchBar > #search-count { width: auto; color: $text-muted; }
+    """
+
+    opened: reactive[bool] = reactive(False)
+
+    @dataclass
+    class Found(Message):
+        """More matches (or the end of the scan); `next_requested`: enter on the same query."""
+
+        bar: SearchBar
+        next_requested: bool = False
+
+    @dataclass
+    class Closed(Message):
+        """The bar was closed (the search may still be active)."""
+
+        bar: SearchBar
+
+    @dataclass
+    class Ended(Message):
+        """The search is over: no query, no matches."""
+
+        bar: SearchBar
+
+    @dataclass
+    class _Batch(Message):
+        query: str
+        lines: list[int]
+        scanned: int
+        total: int
+        done: bool
+
+    def __init__(self, path: Path, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.path = path
+        self.search_text: str | None = None
+        self.matches: list[int] = []  # ascending line numbers
+        self.match_set: set[int] = set()
+        self.done = False
+        self.scanned = 0
+        self.total = 0
+
+    def compose(self) -> ComposeResult:
+        yield Label("/", id="search-slash")
+        yield Input(placeholder="search the file (enter: next match, esc: close)", compact=True)
+        yield Label("", id="search-count")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def active(self) -> bool:
+        """True while a search's matches are in force (the bar may be closed)."""
+        return self.search_text is not None
+
+    def watch_opened(self, opened: bool) -> None:
+        self.set_class(opened, "-open")
+        if opened:
+            self.input.focus()
+
+    def close(self) -> None:
+        """Hide the bar; the search stays active."""
+        self.opened = False
+        self.post_message(self.Closed(self))
+
+    def end(self) -> None:
+        """Forget the search: stop its scan, drop its matches, empty the field."""
+        self.workers.cancel_group(self, "search")
+        self.search_text = None
+        self.matches = []
+        self.match_set = set()
+        self.done = False
+        self.input.value = ""
+        self._show_count("")
+        self.post_message(self.Ended(self))
+
+    def step(self, current: int, direction: int) -> tuple[int, bool] | None:
+        """(the match after / before line `current`, whether that wrapped around), or None."""
+        lines = self.matches
+        if not lines:
+            return None
+        if direction > 0:
+            i = bisect_right(lines, current)
+            return (lines[i], False) if i < len(lines) else (lines[0], len(lines) > 1)
+        i = bisect_left(lines, current) - 1
+        return (lines[i], False) if i >= 0 else (lines[-1], len(lines) > 1)
+
+    def first_from(self, current: int) -> int | None:
+        """The first match at or after line `current`, if one was found yet."""
+        i = bisect_left(self.matches, current)
+        return self.matches[i] if i < len(self.matches) else None
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = event.value
+        if not query:
+            return
+        if query == self.search_text:
+            self.post_message(self.Found(self, next_requested=True))
+            return
+        self.search_text = query
+        self.matches = []
+        self.match_set = set()
+        self.done = False
+        self.scanned = self.total = 0
+        self._show_count("searching…")
+        self._search(query)
+        self.post_message(self.Found(self))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, query: str) -> None:
+        from tuner.data.search import search_file
+
+        cancel = get_current_worker().cancelled_event
+        for batch in search_file(self.path, query, cancel=cancel):
+            self.post_message(
+                self._Batch(query, batch.lines, batch.bytes_scanned, batch.total_bytes, batch.done)
+            )
+
+    @on(_Batch)
+    def _batch(self, batch: _Batch) -> None:
+        batch.stop()
+        if batch.query != self.search_text:
+            return  # a superseded search
+        self.matches.extend(batch.lines)
+        self.match_set.update(batch.lines)
+        self.done, self.scanned, self.total = batch.done, batch.scanned, batch.total
+        count = self.count_text()
+        self._show_count(count if batch.done else count + "…")
+        self.post_message(self.Found(self))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = failed_worker(event)
+        if worker is not None:
+            self._show_count("search failed")
+            self.notify(f"Search failed: {describe_error(worker.error)}", severity="error")
+
+    def count_text(self) -> str:
+        n = len(self.matches)
+        return f"{n:,} {'match' if n == 1 else 'matches'}"
+
+    def _show_count(self, text: str) -> None:
+        self.query_one("#search-count", Label).update(text)

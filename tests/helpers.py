@@ -176,3 +176,33 @@ async def settle(pilot: Pilot[Any]) -> None:
 def notices(app: App[Any]) -> list[str]:
     """The text of every notification the app is showing."""
     return [str(n.message) for n in app._notifications]
+
+
+# -- a host for one widget or dialog -------------------------------------------------------------
+
+
+def host_app(*widgets: Any) -> Any:
+    """A tiny app showing `widgets`, to test them alone. Results of dialogs pushed with
+    `app.push_screen(dialog, app.results.append)` land in `app.results`."""
+    from textual.app import App
+
+    class Host(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.results: list[Any] = []
+
+        def compose(self) -> Any:
+            yield from widgets
+
+    return Host()
+
+
+def collector(*kinds: type) -> tuple[Callable[[Any], None], list[Any]]:
+    """(a `run_test(message_hook=...)` hook, the list it fills with messages of `kinds`)."""
+    seen: list[Any] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, kinds):
+            seen.append(message)
+
+    return hook, seen

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tuner.api.chat import ChatRequest, sampling_params
 from tuner.api.replay import PromptLine, PromptReplay, ReplayEvent
 from tuner.api.retry import RetryPolicy
-from tuner.api.transcripts import Transcript, TranscriptWriter
+from tuner.api.transcripts import Transcript, TranscriptHeader, TranscriptWriter
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
@@ -60,6 +60,18 @@ class ChatSettings:
         return (
             f"temp {show(self.temperature)} · freq {show(self.frequency_penalty)} · "
             f"pres {show(self.presence_penalty)} · max {show(self.max_tokens)}"
+        )
+
+    @classmethod
+    def of_transcript(cls, header: TranscriptHeader) -> ChatSettings:
+        """The settings a saved conversation was held with, to continue it alike."""
+        params = dict(header.params)
+        return cls(
+            header.system_prompt,
+            params.get("temperature"),
+            params.get("frequency_penalty"),
+            params.get("presence_penalty"),
+            params.get("max_tokens"),
         )
 
     @classmethod

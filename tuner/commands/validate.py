@@ -358,8 +358,7 @@ def _print_groups(problems: list[Problem], write: Callable[[str], object]) -> No
         write(f"  {code} ({len(items):,}){where}\n")
         first = items[0]
         mentions_line = first.message.startswith(f"line {first.line} ")
-        at = f"line {first.line}: " if first.line is not None and not mentions_line else ""
-        write(f"      {at}{first.message}\n")
+        write(f"      {first.message if mentions_line else first.located()}\n")
     if len(ordered) > MAX_CODES_SHOWN:
         rest = sum(len(v) for _, v in ordered[MAX_CODES_SHOWN:])
         write(f"  … {len(ordered) - MAX_CODES_SHOWN} more codes ({rest:,} problems): use --json\n")

@@ -150,6 +150,21 @@ class AnalysisReport:
         chosen = epochs if epochs is not None else default_epochs(self.examples)
         return estimate_cost(billed, chosen, model, examples=self.examples)
 
+    def problems_by_line(self) -> tuple[dict[int, list[Problem]], dict[int, bool], list[Problem]]:
+        """(problems of each line, whether each such line has an error, whole-file errors):
+        what a list draws as row markers and a banner."""
+        by_line: dict[int, list[Problem]] = {}
+        has_error: dict[int, bool] = {}
+        file_errors: list[Problem] = []
+        for p in self.problems:
+            if p.line is None:
+                if p.is_error:
+                    file_errors.append(p)
+                continue
+            by_line.setdefault(p.line, []).append(p)
+            has_error[p.line] = has_error.get(p.line, False) or p.is_error
+        return by_line, has_error, file_errors
+
     def counted_tokens(self) -> array:
         """Token counts of the examples that could be counted (unparseable lines excluded)."""
         return array("I", (t for t in self.token_counts if t))

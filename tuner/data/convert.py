@@ -61,6 +61,10 @@ class ConversionIssue:
     column: int
     message: str
 
+    def located(self) -> str:
+        """`line 3, column 14: message`: where, then what."""
+        return f"line {self.line:,}, column {self.column}: {self.message}"
+
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "column": self.column, "message": self.message}
 

@@ -152,6 +152,16 @@ class LineIndex:
             data = data[:-1]
         return data
 
+    def line_head(self, n: int, whole_up_to: int, head: int) -> tuple[bytes, int]:
+        """(bytes, size) of line `n`: all of it when it holds at most `whole_up_to` bytes, else
+        its first `head` bytes. A preview of a 200 MB line must not read 200 MB."""
+        start, end = self.line_span(n)
+        total = end - start
+        if total <= whole_up_to:
+            data = self.line_bytes(n)
+            return data, len(data)
+        return self._pread(min(head, total), start), total
+
     def line_text(self, n: int) -> str:
         """Line `n` decoded as UTF-8, a BOM on line 1 removed; raises `InvalidUtf8Error`."""
         data = self.line_bytes(n)

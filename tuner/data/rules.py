@@ -97,10 +97,6 @@ class ExampleCheck:
     is_blank: bool = False
     canonical: bytes | None = None
 
-    @property
-    def has_errors(self) -> bool:
-        return any(p.is_error for p in self.problems)
-
 
 def check_example(raw: bytes, line: int) -> ExampleCheck:
     """Parse and check one JSONL line (1-based `line`); never raises.

@@ -8,9 +8,12 @@ could be read at all. Summaries never raise: a bad line is a summary that says w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuner.data.durations import format_size
+
+if TYPE_CHECKING:
+    from tuner.data.lines import LineIndex
 from tuner.data.json_values import JsonFaultError, json_type, load
 
 BOM = b"\xef\xbb\xbf"
@@ -122,3 +125,21 @@ def summarise_line(raw: bytes) -> ExampleSummary:
         return ExampleSummary(" ".join([*letters, "→", "A|A"]), _one_line(first_user))
     keys = ", ".join(str(k) for k in list(obj)[:3]) or "no keys"
     return ExampleSummary("", f"(no messages: {keys})", bad=True)
+
+
+def summarise_indexed(index: LineIndex | None, line: int) -> ExampleSummary:
+    """The list row of `line` of an indexed file; never raises (an unreadable line says so).
+
+    Called for the rows on screen only; a line too long to parse says how long it is instead.
+    """
+    if index is None:
+        return ExampleSummary("", "", bad=True)
+    try:
+        start, end = index.line_span(line)
+        if end - start > MAX_SUMMARY_BYTES:
+            size = format_size(end - start)
+            return ExampleSummary("", f"(line of {size}, too long to summarise)", bad=True)
+        return summarise_line(index.line_bytes(line))
+    except (OSError, IndexError) as exc:
+        reason = exc.strerror.lower() if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return ExampleSummary("", f"(cannot read: {reason})", bad=True)

@@ -25,14 +25,14 @@ from typing import Any
 
 from .checks import TrainingFileChecker
 from .clock import SimClock
-from .faults import Fault, FaultSet
+from .faults import Fault, FaultSet, Hold
 from .ids import IdFactory
 from .server import EmulatorHTTPServer
 from .service import Service
 from .store import State
 from .together import TogetherService
 
-__all__ = ["Emulator", "Fault", "FaultSet", "serve_forever", "serve_in_foreground"]
+__all__ = ["Emulator", "Fault", "FaultSet", "Hold", "serve_forever", "serve_in_foreground"]
 
 DEFAULT_READ_TIMEOUT = 30.0
 

@@ -29,6 +29,19 @@ _DEFAULT_ERRORS: dict[int, tuple[str, str, str | None]] = {
 
 
 @dataclass
+class Hold:
+    """Pause a streamed reply after `after_chunks` chunks until `release` is set.
+
+    A test that must act while a reply is half-written (stop it, watch it grow) waits for
+    `reached`, acts, then sets `release`: no timing, however slow the machine.
+    """
+
+    after_chunks: int = 2
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class Fault:
     """One injected misbehaviour.
 
@@ -39,6 +52,7 @@ class Fault:
     - `drop_connection`: close the socket part-way through the response (for a stream,
       after a few chunks).
     - `delay`: sleep this many real seconds (not divided by speed) before answering.
+    - `hold`: stop a streamed reply part-way until the test releases it (see `Hold`).
     - `times`: how many matching requests it applies to before it is removed.
     """
 
@@ -48,6 +62,7 @@ class Fault:
     retry_after: float | None = None
     drop_connection: bool = False
     delay: float = 0.0
+    hold: Hold | None = None
     times: int = 1
     message: str | None = None
     _regex: re.Pattern[str] = field(init=False, repr=False)

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import azure, bodies, host_check, multipart
 from .errors import ApiError, invalid_api_key, not_found
-from .faults import Fault
+from .faults import Fault, Hold
 from .together import PREFIX as TOGETHER_PREFIX
 from .together.raw_body import read_raw_body
 from .wire import FileResponse, JsonResponse, Request, Response, StreamResponse
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # How many stream chunks a `drop_connection` fault lets through before cutting.
 DROP_AFTER_CHUNKS = 3
+# A held stream waits at most this long for its release (a test that forgot it still ends).
+HOLD_LIMIT_SECONDS = 60.0
 # After refusing a request whose body is left unread: how long, and how much, to keep reading
 # (and dropping) what the client still sends before closing. See `_linger`.
 LINGER_SECONDS = 1.0
@@ -168,7 +170,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                     multipart._remove(part.path)
         drop = fault is not None and fault.drop_connection
         try:
-            self._send(response, drop)
+            self._send(response, drop, fault.hold if fault is not None else None)
         except (_Dropped, BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
             self._hang_up()
@@ -233,7 +235,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
 
-    def _send(self, response: Response, drop: bool) -> None:
+    def _send(self, response: Response, drop: bool, hold: Hold | None = None) -> None:
         if isinstance(response, JsonResponse):
             payload = json.dumps(response.body).encode()
             headers = {
@@ -258,9 +260,9 @@ class RequestHandler(BaseHTTPRequestHandler):
                 while block := handle.read(1024 * 1024):
                     self.wfile.write(block)
         else:
-            self._send_stream(response, drop)
+            self._send_stream(response, drop, hold)
 
-    def _send_stream(self, response: StreamResponse, drop: bool) -> None:
+    def _send_stream(self, response: StreamResponse, drop: bool, hold: Hold | None) -> None:
         self._start(
             200,
             {
@@ -274,6 +276,9 @@ class RequestHandler(BaseHTTPRequestHandler):
                 raise _Dropped
             if number and response.pause:
                 time.sleep(response.pause)
+            if hold is not None and number == hold.after_chunks:
+                hold.reached.set()
+                hold.release.wait(HOLD_LIMIT_SECONDS)
             self._write_chunk(f"data: {json.dumps(event)}\n\n".encode())
         self._write_chunk(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")

@@ -170,9 +170,7 @@ def default_converter(src: Path, dst: Path, force: bool) -> ConversionSummary:
     from tuner.data.convert import convert_file
 
     result = convert_file(src, dst, force=force)
-    skipped = tuple(
-        f"line {issue.line}, column {issue.column}: {issue.message}" for issue in result.skipped
-    )
+    skipped = tuple(issue.located() for issue in result.skipped)
     return ConversionSummary(result.examples_written, skipped, written=result.written)
 
 

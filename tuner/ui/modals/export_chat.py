@@ -2,8 +2,9 @@
 
 The user keeps or drops each complete exchange (space), rewrites a reply the model got wrong
 (`e` opens it in an editor), picks the shape (`m`: the whole conversation as one example, or one
-example per exchange) and the output path. The dialog returns an `ExportChoice`; the screen
-writes it with `tuner.api.chat_export.export_chats` and opens the file in the dataset screen.
+example per exchange) and the output path. The dialog writes the file itself (in a thread,
+with `tuner.api.chat_export.export_chats`) and returns what it wrote, an `Exported`; a path that
+cannot be written is said in the dialog, which stays open so the user can fix it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList, TextArea
 from textual.widgets.selection_list import Selection
+from textual.worker import Worker
+
+from tuner.ui.failures import describe_error, failed_worker
 
 if TYPE_CHECKING:
     from tuner.api.transcripts import Exchange, Transcript
@@ -34,6 +40,14 @@ class ExportChoice:
     exchanges: frozenset[int]
     edits: dict[int, str] = field(default_factory=dict)  # Turn.index -> corrected reply
     mode: Literal["conversation", "exchange"] = "exchange"
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What the export wrote: where, and how many examples."""
+
+    path: Path
+    examples: int
 
 
 def _short(text: str, width: int) -> str:
@@ -77,7 +91,7 @@ class EditReplyModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ExportModal(ModalScreen[ExportChoice | None]):
+class ExportModal(ModalScreen[Exported | None]):
     """Pick exchanges of `transcript`, correct replies, choose shape and path."""
 
     CSS_PATH = "modals.tcss"
@@ -86,6 +100,7 @@ class ExportModal(ModalScreen[ExportChoice | None]):
     ExportModal .dialog { width: 90%; max-width: 110; height: auto; max-height: 95%; }
     ExportModal SelectionList { height: auto; max-height: 10; margin: 1 0 0 0; }
     ExportModal #export-mode { color: $text-muted; }
+    ExportModal #export-error { color: $text-error; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="export.cancel"),
@@ -114,6 +129,7 @@ class ExportModal(ModalScreen[ExportChoice | None]):
             yield Label("", id="export-mode", markup=False)
             yield Label("Write to (enter writes the file, esc cancels):")
             yield Input(str(self.default_path), id="export-path", compact=True)
+            yield Label("", id="export-error", markup=False)
 
     def on_mount(self) -> None:
         self._show_mode()
@@ -176,7 +192,34 @@ class ExportModal(ModalScreen[ExportChoice | None]):
             self.notify("Nothing selected: space keeps an exchange", severity="error")
             return
         path = Path(text).expanduser()
-        self.dismiss(ExportChoice(path, chosen, dict(self.edits), self.mode))
+        self.query_one("#export-error", Label).update("writing…")
+        self._write(ExportChoice(path, chosen, dict(self.edits), self.mode))
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _write(self, choice: ExportChoice) -> None:
+        from tuner.api.chat_export import export_chats
+
+        count = export_chats(
+            [self.transcript],
+            choice.path,
+            edits={self.transcript.path: choice.edits},
+            exchanges=choice.exchanges,
+            mode=choice.mode,
+        )
+        self.post_message(self.Written(Exported(choice.path, count)))
+
+    @dataclass
+    class Written(Message):
+        result: Exported
+
+    def on_export_modal_written(self, message: Written) -> None:
+        self.dismiss(message.result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = failed_worker(event)
+        if worker is not None:
+            reason = describe_error(worker.error)
+            self.query_one("#export-error", Label).update(f"Not written: {reason}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -29,27 +29,19 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker
 
 from tuner.api.chat_session import ChatSettings, ChatThread
-from tuner.api.replay import (
-    LineFailed,
-    LineFinished,
-    LineRetrying,
-    LineSkipped,
-    LineStarted,
-    LineStopped,
-    ReplayEvent,
-    ReplayState,
-)
+from tuner.api.replay import ReplayEvent, ReplayState
 from tuner.api.retry import RetryPolicy
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.widgets.chat_pane import ChatPane
 from tuner.ui.widgets.chat_params import ChatParams
+from tuner.ui.widgets.replay_status import ReplayStatus
 
 if TYPE_CHECKING:
     from tuner.api.chat_models import ChatModel
     from tuner.api.compare import ReplayGroup
     from tuner.api.service import FineTuningService
     from tuner.ui.app import TunerApp
-    from tuner.ui.modals.export_chat import ExportChoice
+    from tuner.ui.modals.export_chat import Exported
 
 # Below this width two columns are too narrow to read: compare stacks them.
 SIDE_BY_SIDE_MIN_WIDTH = 110
@@ -59,12 +51,6 @@ _OPEN = (ReplayState.READY, ReplayState.RUNNING, ReplayState.PAUSED)
 @dataclass
 class SendingEnded(Message):
     """The worker driving a send or a replay has stopped (done, paused, stopped or failed)."""
-
-
-@dataclass
-class Exported(Message):
-    path: Path
-    examples: int
 
 
 class ChatScreen(Screen[None]):
@@ -96,7 +82,6 @@ class ChatScreen(Screen[None]):
         self.replay_file: Path | None = None
         self.retry = RetryPolicy(attempts=4, base=1.0, cap=20.0)
         self._pending_model = model
-        self._progress = ""
         self._worker: Worker[None] | None = None
 
     @property
@@ -114,7 +99,7 @@ class ChatScreen(Screen[None]):
                 yield ChatPane(catalog, id="primary")
                 yield ChatPane(catalog, id="secondary")
             yield ChatParams(self.settings, id="params")
-        yield Static("", id="replay-status", markup=False)
+        yield ReplayStatus(id="replay-status")
         yield Input(placeholder="Message (enter sends)", id="prompt", compact=True)
         yield Footer(compact=True)
 
@@ -158,26 +143,12 @@ class ChatScreen(Screen[None]):
             f"{self.settings.summary()} · system: {shown} · f2 edits"
         )
 
+    @property
+    def status_line(self) -> ReplayStatus:
+        return self.query_one(ReplayStatus)
+
     def _show_status(self) -> None:
-        status = self.query_one("#replay-status", Static)
-        replay = self.replay
-        if replay is None or self.replay_file is None:
-            status.update(self._progress)
-            return
-        state = replay.state
-        where = self._progress or f"line {min(replay.position + 1, replay.total)} of {replay.total}"
-        if state is ReplayState.DONE:
-            failed = len(replay.failed_lines())
-            tail = f" · {failed} failed" if failed else ""
-            status.update(f"replay {self.replay_file.name}: done, {replay.total} lines{tail}")
-            return
-        keys = {
-            ReplayState.READY: "ctrl+g run · ctrl+n step",
-            ReplayState.RUNNING: "ctrl+g pause · ctrl+s skip · esc stop",
-            ReplayState.PAUSED: "ctrl+g run · ctrl+n step · ctrl+s skip · esc stop",
-            ReplayState.STOPPED: "ctrl+r replays again",
-        }[state]
-        status.update(f"replay {self.replay_file.name} · {where} · {state.value} · {keys}")
+        self.status_line.redraw()
 
     # -- connection and client ---------------------------------------------------------------
 
@@ -221,7 +192,7 @@ class ChatScreen(Screen[None]):
         """Fresh threads (and panes) for `models`; what was said before stays on disk."""
         self.replay = None
         self.replay_file = None
-        self._progress = ""
+        self.status_line.load(None, None)
         title = f"compare: {models[0]} vs {models[1]}" if len(models) > 1 else None
         threads = [ChatThread(model, title=title) for model in models]
         panes = [self.query_one("#primary", ChatPane), self.query_one("#secondary", ChatPane)]
@@ -251,23 +222,9 @@ class ChatScreen(Screen[None]):
         def hear(event: ReplayEvent) -> None:
             pane.post_message(ChatPane.Event(event))
             if index == 0 and self.replay is not None and self.active is self.replay:
-                self._track(event)
+                self.status_line.hear(event)
 
         return hear
-
-    def _track(self, event: ReplayEvent) -> None:
-        """Progress of the replay, from the first column's events."""
-        if isinstance(event, LineStarted):
-            self._progress = f"line {event.index + 1} of {event.total}"
-        elif isinstance(event, LineRetrying):
-            self._progress = (
-                f"line {event.index + 1}: {event.error.message} · "
-                f"retry {event.attempt} in {event.delay:.1f}s"
-            )
-        elif isinstance(event, LineFinished | LineFailed | LineSkipped | LineStopped):
-            total = self.replay.total if self.replay else 0
-            self._progress = f"line {min(event.index + 2, total)} of {total}"
-        self._show_status()
 
     def _group(self, lines: list[Any]) -> ReplayGroup | None:
         from tuner.api.compare import ReplayGroup
@@ -328,10 +285,8 @@ class ChatScreen(Screen[None]):
 
     @on(SendingEnded)
     def _sending_ended(self) -> None:
-        if self.replay is not None and self.replay.state not in _OPEN:
-            self._progress = ""
+        self.status_line.settled()
         self.refresh_bindings()
-        self._show_status()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures only (a reply's service errors are shown in its pane, not here)."""
@@ -339,10 +294,7 @@ class ChatScreen(Screen[None]):
         if worker is None:
             return
         message = describe_error(worker.error)
-        if worker.group == "chat-export":
-            self.notify(f"Export failed: {message}", severity="error")
-        else:
-            self.notify(f"The chat stopped: {message}", severity="error")
+        self.notify(f"The chat stopped: {message}", severity="error")
 
     # -- replay ------------------------------------------------------------------------------
 
@@ -389,7 +341,7 @@ class ChatScreen(Screen[None]):
         if group is None:
             return
         self.replay, self.replay_file = group, path
-        self._progress = ""
+        self.status_line.load(group, path)
         if run:
             self._drive(group, step=False)
         else:
@@ -402,8 +354,7 @@ class ChatScreen(Screen[None]):
             return
         if replay.busy:
             replay.pause()
-            self._progress = f"{self._progress} · pausing after this line".strip(" ·")
-            self._show_status()
+            self.status_line.note("pausing after this line")
         elif replay.state in (ReplayState.READY, ReplayState.PAUSED) and not self.busy:
             self._drive(replay, step=False)
 
@@ -545,14 +496,7 @@ class ChatScreen(Screen[None]):
             self.notify(str(exc), severity="error")
             return
         header = transcript.header
-        params = dict(header.params)
-        self.settings = ChatSettings(
-            header.system_prompt,
-            params.get("temperature"),
-            params.get("frequency_penalty"),
-            params.get("presence_penalty"),
-            params.get("max_tokens"),
-        )
+        self.settings = ChatSettings.of_transcript(header)
         self.query_one("#params", ChatParams).load(self.settings)
         self._show_summary()
         await self._new_conversation([header.model])
@@ -583,27 +527,9 @@ class ChatScreen(Screen[None]):
             self.notify("No complete exchange to export yet", severity="warning")
             return
         default = default_export_path(self.tuner.start_path / "exports", transcript)
+        self.app.push_screen(ExportModal(transcript, default), self._exported)
 
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice is not None:
-                self._export(transcript, choice)
-
-        self.app.push_screen(ExportModal(transcript, default), chosen)
-
-    @work(thread=True, group="chat-export", exit_on_error=False)
-    def _export(self, transcript: Any, choice: ExportChoice) -> None:
-        from tuner.api.chat_export import export_chats
-
-        count = export_chats(
-            [transcript],
-            choice.path,
-            edits={transcript.path: choice.edits},
-            exchanges=choice.exchanges,
-            mode=choice.mode,
-        )
-        self.post_message(Exported(choice.path, count))
-
-    @on(Exported)
-    def _exported(self, message: Exported) -> None:
-        self.notify(f"Exported {message.examples} examples to {message.path}")
-        self.tuner.open_dataset(message.path)
+    def _exported(self, result: Exported | None) -> None:
+        if result is not None:
+            self.notify(f"Exported {result.examples} examples to {result.path}")
+            self.tuner.open_dataset(result.path)

@@ -217,37 +217,9 @@ class DatasetScreen(Screen[None]):
 
     def _summarise(self, line: int) -> ExampleSummary:
         """The list row of `line`: called from `render_line`, only for rows on screen."""
-        from tuner.data.durations import format_size
-        from tuner.data.summary import (
-            MAX_SUMMARY_BYTES,
-            ExampleSummary,
-            summarise_line,
-        )
+        from tuner.data.summary import summarise_indexed
 
-        index = self.index
-        if index is None:
-            return ExampleSummary("", "", bad=True)
-        try:
-            start, end = index.line_span(line)
-            if end - start > MAX_SUMMARY_BYTES:
-                return ExampleSummary(
-                    "", f"(line of {format_size(end - start)}, too long to summarise)", bad=True
-                )
-            return summarise_line(index.line_bytes(line))
-        except (OSError, IndexError) as exc:
-            return ExampleSummary("", f"(cannot read: {describe_error(exc)})", bad=True)
-
-    def _read_head(self, line: int) -> tuple[bytes, int]:
-        """The bytes of `line` the preview needs (all of it, or its start if huge) and its size."""
-        assert self.index is not None
-        start, end = self.index.line_span(line)
-        total = end - start
-        if total <= PARSE_LIMIT:
-            raw = self.index.line_bytes(line)
-            return raw, len(raw)
-        with open(self.index.path, "rb") as f:
-            f.seek(start)
-            return f.read(RAW_LIMIT), total
+        return summarise_indexed(self.index, line)
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -300,7 +272,7 @@ class DatasetScreen(Screen[None]):
             return
         problems = self._problems_by_line.get(line, [])
         try:
-            raw, total = self._read_head(line)
+            raw, total = self.index.line_head(line, PARSE_LIMIT, RAW_LIMIT)
         except OSError as exc:
             view.show(Text(f"Cannot read line {line}: {describe_error(exc)}", style="bold red"))
             return
@@ -357,16 +329,7 @@ class DatasetScreen(Screen[None]):
     def _analysis_done(self, message: AnalysisDone) -> None:
         report = message.report
         self.report = report
-        by_line: dict[int, list[Problem]] = {}
-        markers: dict[int, bool] = {}
-        file_errors: list[Problem] = []
-        for p in report.problems:
-            if p.line is None:
-                if p.is_error:
-                    file_errors.append(p)
-                continue
-            by_line.setdefault(p.line, []).append(p)
-            markers[p.line] = markers.get(p.line, False) or p.is_error
+        by_line, markers, file_errors = report.problems_by_line()
         self._problems_by_line = by_line
         self._problem_lines = sorted(by_line)
         self.examples.set_report(report.example_lines, report.token_counts, markers)

@@ -190,6 +190,8 @@ class ChatPane(Vertical):
             self._reply = ChatTurn("assistant", self.model or "model", status=STREAMING)
             self._reply_index = event.index
             await self.turns.mount_all([prompt, self._reply])
+            if not self._reply.is_attached:  # the pane went away meanwhile (the app is closing)
+                return
         else:  # a retry: the reply starts again from nothing
             self._reply.text = ""
             await self._reply.body.update("")

@@ -1,4 +1,4 @@
-"""`tuner upload` and `tuner jobs ...` through `tuner.cli.main`: exit codes, output, JSON shapes."""
+"""`tuner jobs ...` through `tuner.cli.main`: exit codes, output, JSON shapes, service faults."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 from tuner.cli import main
 from tuner.emulator import Emulator
 
-from .conftest import chat_example, write_jsonl
-
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
@@ -19,38 +17,6 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, objec
     code = main(list(argv))
     out = capsys.readouterr().out
     return code, json.loads(out) if out.strip() else None
-
-
-def test_upload_json(service_env, train_file: Path, capsys) -> None:
-    code, body = run_json(capsys, "upload", str(train_file), "--json")
-    assert code == 0
-    assert body["id"].startswith("file-")
-    assert body["purpose"] == "fine-tune" and body["bytes"] == train_file.stat().st_size
-
-
-def test_upload_human(service_env, train_file: Path, capsys) -> None:
-    assert main(["upload", str(train_file)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("file-") and "train.jsonl" in out
-
-
-def test_upload_refuses_invalid_file_unless_forced(service_env, tmp_path: Path, capsys) -> None:
-    path = write_jsonl(tmp_path / "broken.jsonl", [chat_example(i) for i in range(12)])
-    with path.open("a") as handle:
-        handle.write("{not json\n")
-    assert main(["upload", str(path)]) == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert f"{path}:13:" in captured.err and "--force" in captured.err
-    assert "Traceback" not in captured.err
-    code, body = run_json(capsys, "upload", str(path), "--force", "--json")
-    assert code == 0 and body["id"].startswith("file-")
-
-
-def test_upload_missing_file(service_env, tmp_path: Path, capsys) -> None:
-    assert main(["upload", str(tmp_path / "nope.jsonl")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no such file" in err
 
 
 def test_create_follow_list_cancel(service_env: Emulator, train_file: Path, capsys) -> None:

@@ -1,0 +1,36 @@
+"""Past conversations: every saved transcript listed, newest first; enter reopens one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import host_app, wait_until
+from tuner.api.transcripts import TranscriptWriter
+from tuner.ui.modals.transcripts import TranscriptsModal
+
+
+async def test_lists_saved_conversations_and_returns_the_chosen_one(tmp_path: Path) -> None:
+    first = TranscriptWriter.start("gpt-4o-mini", directory=tmp_path, title="replay metin.txt")
+    first.append("user", "hi")
+    first.append("assistant", "hello")
+    second = TranscriptWriter.start("ft:m:org:bot:x", directory=tmp_path)
+    second.append("user", "again")
+    app = host_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        modal = TranscriptsModal(tmp_path)
+        app.push_screen(modal, app.results.append)
+        await wait_until(pilot, lambda: modal.query_one("#transcripts").option_count == 2)
+        assert "2 saved" in str(modal.query_one("#transcripts-status").render())
+        await pilot.press("enter")  # the newest first
+        await wait_until(pilot, lambda: app.results == [second.path])
+
+
+async def test_says_when_there_is_nothing_yet(tmp_path: Path) -> None:
+    app = host_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        modal = TranscriptsModal(tmp_path / "none")
+        app.push_screen(modal, app.results.append)
+        await wait_until(
+            pilot,
+            lambda: "No saved" in str(modal.query_one("#transcripts-status").render()),
+        )

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from tuner.config.errors import ConfigError
 from tuner.config.secrets import DEFAULT_PROFILE_NAME, Secret, clean_key, load_api_key
-from tuner.config.settings import Profile, ProfileKind, Settings, load_settings
+from tuner.config.settings import Profile, ServiceAddress, Settings, load_settings
 
 
 @dataclass(frozen=True)
-class Connection:
+class Connection(ServiceAddress):
     """Everything needed to reach a service. The key is a `Secret`, so repr never shows it.
 
     `api_key` is None when no key was found; opening the service turns that into a clear error.
@@ -28,12 +28,6 @@ class Connection:
     """
 
     profile_name: str | None
-    kind: ProfileKind = "openai"
-    base_url: str | None = None
-    azure_endpoint: str | None = None
-    api_version: str | None = None
-    organization: str | None = None
-    project: str | None = None
     api_key: Secret | None = None
     key_origin: str | None = None
 

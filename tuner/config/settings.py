@@ -26,8 +26,21 @@ _KEY_SOURCES: tuple[str, ...] = ("env", "file")
 PROFILE_FIELDS = ("kind", "base_url", "azure_endpoint", "api_version", "organization", "project")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ServiceAddress:
+    """Which service, and where: what a profile names and a connection carries. Keyword-only,
+    so the classes built on it keep their own first positional field."""
+
+    kind: ProfileKind = "openai"
+    base_url: str | None = None
+    azure_endpoint: str | None = None
+    api_version: str | None = None
+    organization: str | None = None
+    project: str | None = None
+
+
 @dataclass(frozen=True)
-class Profile:
+class Profile(ServiceAddress):
     """One service to talk to: OpenAI, Azure OpenAI, or any OpenAI-compatible base_url.
 
     `models` are raw `[[profiles.NAME.models]]` tables: catalog overrides for this service only.
@@ -35,12 +48,6 @@ class Profile:
     """
 
     name: str
-    kind: ProfileKind = "openai"
-    base_url: str | None = None
-    azure_endpoint: str | None = None
-    api_version: str | None = None
-    organization: str | None = None
-    project: str | None = None
     key_source: KeySource = "file"
     models: tuple[Mapping[str, Any], ...] = ()
 

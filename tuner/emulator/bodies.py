@@ -52,10 +52,7 @@ def read_body(
     Returns (JSON value or None, form parts); file parts are on disk in `spool_dir` and the
     caller owns them. Raises `BodyError` (close the connection) or `ApiError` (400).
     """
-    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
-        stream, length = _dechunk(stream, spool_dir)
-    else:
-        length = content_length(headers.get_all("Content-Length") or [])
+    stream, length = framed_body(stream, headers, spool_dir)
     if length == 0:
         return None, {}
     content_type = headers.get("Content-Type") or ""
@@ -72,6 +69,30 @@ def read_body(
     if len(raw) < length:
         raise BodyError("The request body ended before its Content-Length.")
     return parse_json(raw), {}
+
+
+def framed_body(stream: BinaryIO, headers: Message, spool_dir: str) -> tuple[BinaryIO, int]:
+    """(a stream positioned at the body, its length): a chunked body is spooled and counted,
+    otherwise `Content-Length` is checked. Raises `BodyError` for broken framing."""
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        return _dechunk(stream, spool_dir)
+    return stream, content_length(headers.get_all("Content-Length") or [])
+
+
+def copy_body(
+    stream: BinaryIO,
+    sink: Any,
+    size: int,
+    early: str = "The request body ended before its Content-Length.",
+) -> None:
+    """Copy exactly `size` bytes of the body, a block at a time; `BodyError(early)` if it ends
+    before that."""
+    while size > 0:
+        block = stream.read(min(size, MB))
+        if not block:
+            raise BodyError(early)
+        sink.write(block)
+        size -= len(block)
 
 
 def content_length(values: list[str]) -> int:
@@ -152,7 +173,7 @@ def _dechunk(stream: BinaryIO, spool_dir: str) -> tuple[BinaryIO, int]:
             raise BodyError(
                 f"The chunked body is over the emulator's limit of {MAX_BODY_BYTES // MB} MB."
             )
-        _copy(stream, spool, size)
+        copy_body(stream, spool, size, "The chunked request body ended early, inside a chunk.")
         if stream.read(2) != b"\r\n":
             raise BodyError("A chunk of the request body is not followed by CRLF.")
     for _ in range(_MAX_TRAILER_LINES):
@@ -169,15 +190,6 @@ def _line(stream: BinaryIO, what: str) -> bytes:
     if not line.endswith(b"\n"):
         raise BodyError("The chunked request body ended early, inside a chunk.")
     return line
-
-
-def _copy(stream: BinaryIO, sink: Any, size: int) -> None:
-    while size > 0:
-        block = stream.read(min(size, MB))
-        if not block:
-            raise BodyError("The chunked request body ended early, inside a chunk.")
-        sink.write(block)
-        size -= len(block)
 
 
 def _discard(stream: BinaryIO, length: int) -> None:

@@ -50,18 +50,12 @@ OPENAI_HOST = "api.openai.com"
 def capabilities_for(connection: Connection) -> Capabilities:
     """What the connection's service offers. OpenAI and Azure OpenAI document all of this; a
     compatible host is assumed to follow OpenAI's API until it refuses something."""
-    if connection.kind == "azure":
-        return Capabilities(
-            "Azure OpenAI",
-            pause_resume=True,
-            checkpoints=True,
-            dpo=True,
-            uploads_in_parts=True,
-            result_metrics=True,
-            models_need_deployment=True,
-        )
+    azure = connection.kind == "azure"
     host = urlsplit(connection.base_url or "").hostname or OPENAI_HOST
-    name = "OpenAI" if host == OPENAI_HOST else f"the service at {host}"
+    if azure:
+        name = "Azure OpenAI"
+    else:
+        name = "OpenAI" if host == OPENAI_HOST else f"the service at {host}"
     return Capabilities(
         name,
         pause_resume=True,
@@ -69,6 +63,7 @@ def capabilities_for(connection: Connection) -> Capabilities:
         dpo=True,
         uploads_in_parts=True,
         result_metrics=True,
+        models_need_deployment=azure,
     )
 
 

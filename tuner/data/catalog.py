@@ -157,6 +157,26 @@ _FAMILY_ENCODINGS: dict[str, tuple[str, str]] = {
 _FAMILIES_LONGEST_FIRST = sorted(_FAMILY_ENCODINGS, key=len, reverse=True)
 
 
+def retired(info: ModelInfo, today: date) -> bool:
+    """True once the model's retirement date has come (it and its fine-tunes stop serving)."""
+    return info.shutdown is not None and info.shutdown <= today
+
+
+def retirement_note(info: ModelInfo | None, today: date, *, near_days: int = 30) -> str | None:
+    """`retired 2026-10-23`, `retires 2026-12-01 (in 12 days)`, or None when no date is near.
+
+    What a model's name is marked with wherever a user picks or sees it: the job form, the
+    model picker, the jobs list."""
+    if info is None or info.shutdown is None:
+        return None
+    if info.shutdown <= today:
+        return f"retired {info.shutdown:%Y-%m-%d}"
+    days = (info.shutdown - today).days
+    if days <= near_days:
+        return f"retires {info.shutdown:%Y-%m-%d} (in {days} day{'' if days == 1 else 's'})"
+    return None
+
+
 def _family(model_id: str) -> str | None:
     """The known family `model_id` belongs to, by prefix."""
     for prefix in _FAMILIES_LONGEST_FIRST:
@@ -210,6 +230,22 @@ class Catalog:
             key = key.lower()
             info = self._models.get(self._aliases.get(key, key))
         return info
+
+    def fine_tunable(self, today: date) -> list[ModelInfo]:
+        """The models one can still start a fine-tuning job on at `today`."""
+        return [info for info in self._models.values() if not retired(info, today)]
+
+    def refusal(self, model_id: str, today: date) -> str | None:
+        """Why a new job on `model_id` would be refused for its base model's retirement (one
+        sentence naming the date and the models that are still fine-tunable), or None."""
+        info = self.resolve(model_id).info
+        if info is None or not retired(info, today):
+            return None
+        still = ", ".join(m.id for m in self.fine_tunable(today)) or "none known"
+        return (
+            f"{info.id} was retired on {info.shutdown:%Y-%m-%d} and can no longer be "
+            f"fine-tuned; fine-tunable models: {still}"
+        )
 
     def resolve(self, model_id: str) -> Resolution:
         """Understand any model id; see the module docstring. Never raises."""

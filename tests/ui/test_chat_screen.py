@@ -98,7 +98,9 @@ async def test_a_reply_streams_into_the_pane_before_it_is_finished(
         partial = reply.body.source
         assert pane.streaming and "esc stops" in reply.query_one(".status").render().plain
         hold.release.set()
-        await until(pilot, lambda: not pane.streaming and not screen.busy)
+        # Finished: the status under the reply has its token counts (set after the last piece).
+        await until(pilot, lambda: " in · " in reply.query_one(".status").render().plain)
+        await until(pilot, lambda: not screen.busy)
         assert reply.body.source == reply.text and reply.text.startswith(partial)
         assert len(reply.text) > len(partial) and reply.text.startswith("You asked about")
         assert "1 turn" in pane.query_one(".pane-title").render().plain

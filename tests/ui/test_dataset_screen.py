@@ -416,13 +416,16 @@ async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> No
 async def test_new_job_opens_the_form_with_this_file(train: Path, settle) -> None:
     connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
     app = open_app(train, connection=ActiveConnection(label="x", connection=connection))
-    opened: list[tuple[Path | None, str | None]] = []
-    app.open_new_job = lambda path=None, file_id=None: opened.append((path, file_id))
+    opened: list[tuple[Path | None, str | None, str | None]] = []
+    app.open_new_job = lambda path=None, file_id=None, model=None: opened.append(
+        (path, file_id, model)
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("J")
         await settle(pilot)
-        assert opened == [(train.resolve(), None)]
+        # The model chosen in the Stats tab comes along (the default here).
+        assert opened == [(train.resolve(), None, app.settings.default_model)]
 
 
 async def test_upload_of_an_invalid_file_asks_first(train: Path, settle) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs import Hyperparameters, JobSpec, Method, check_spec
 
-AUTO_WORDS = frozenset({"", "auto"})
+AUTO_WORDS = frozenset({"", "auto", "-"})  # "-": back to the service's choice
 
 
 class FormError(ServiceError):

@@ -59,8 +59,15 @@ class TunerApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *_route_bindings(),
         Binding("question_mark,f1", "app.help", "Help", id="app.help"),
-        Binding("q", "app.quit", "Quit", id="app.quit"),
-        Binding("ctrl+q", "app.quit", "Quit", id="app.quit_now", show=False, priority=True),
+        Binding("q", "app.request_quit('key')", "Quit", id="app.quit"),
+        Binding(
+            "ctrl+q",
+            "app.request_quit('ctrl')",
+            "Quit",
+            id="app.quit_now",
+            show=False,
+            priority=True,
+        ),
         Binding(
             "ctrl+p",
             "app.command_palette",
@@ -70,6 +77,8 @@ class TunerApp(App[int]):
             priority=True,
         ),
         Binding("ctrl+t", "app.toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
+        # Screens with an escape of their own (stop, back, close) take it first.
+        Binding("escape", "app.leave_field", "Leave field", id="app.leave_field", show=False),
     ]
 
     def __init__(
@@ -88,6 +97,7 @@ class TunerApp(App[int]):
         self.routes = {r.name: r for r in ROUTES}
         self.last_dataset: Path | None = None
         self.announced: set[str] = set()  # jobs whose end the user was told about
+        self._previous_mode = self.DEFAULT_MODE
         self._open_file = open_file
         self.settings = settings
         self.theme = _textual_theme(self.settings.theme)
@@ -121,6 +131,14 @@ class TunerApp(App[int]):
     async def on_unmount(self) -> None:
         await self.session.close()
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, minus local variables (they may hold keys): see `crash`."""
+        from tuner.ui.crash import crash_report
+
+        self.bell()
+        self._exit_renderables.append(crash_report())
+        self._close_messages_no_wait()
+
     def format_title(self, title: str, sub_title: str) -> Content:
         """`tuner · Files — demo · emulator`: where you are, then where you talk to."""
         screen_title = self.screen.title if self.screen.title != self.title else None
@@ -129,9 +147,19 @@ class TunerApp(App[int]):
 
     # -- navigation --------------------------------------------------------------------------
 
+    @property
+    def typing_screen(self) -> bool:
+        """True on a screen where typing is the main action (chat, the new-job form): there no
+        printable key switches screens or quits, so a sentence never turns into commands."""
+        return bool(getattr(self.screen, "TYPING", False))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The dataset key only once a file is open; the current screen's own key is hidden
-        (it would only take footer room)."""
+        (it would only take footer room); no letter key acts on a typing screen."""
+        if self.typing_screen and action in ("show", "help"):
+            return False
+        if action == "request_quit":
+            return not self.typing_screen or parameters == ("ctrl",)
         if action == "show" and parameters:
             name = str(parameters[0])
             if name == "dataset" and self.last_dataset is None:
@@ -144,7 +172,56 @@ class TunerApp(App[int]):
         if name == "dataset" and self.last_dataset is None:
             return
         if self.current_mode != name:
+            self._previous_mode = self.current_mode
             self.switch_mode(name)
+
+    def go_back(self) -> None:
+        """Back to the screen the user came from (the browser when there is none)."""
+        target = self._previous_mode if self._previous_mode != self.current_mode else "files"
+        if target == "dataset" and self.last_dataset is None:
+            target = "files"
+        self.action_show(target)
+
+    def action_keys(self) -> None:
+        """Help, from a typing screen's own non-printable key (f1)."""
+        self.action_help()
+
+    def action_leave_field(self) -> None:
+        """Escape leaves a text field, so the screen's single-letter keys work again."""
+        from textual.widgets import Input, TextArea
+
+        if isinstance(self.focused, Input | TextArea):
+            self.screen.set_focus(None)
+
+    async def action_request_quit(self, how: str = "key") -> None:
+        """Quit, but ask first when something would be lost: a replay or upload running, a
+        filled form, an unsent message."""
+        from tuner.ui.modals import ConfirmModal
+
+        pending = self.work_in_flight()
+        if not pending:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        question = "Quit now? " + "; ".join(pending) + " would be lost."
+        await self.push_screen(ConfirmModal(question, title="Quit", yes="Quit"), answered)
+
+    def work_in_flight(self) -> list[str]:
+        """What every screen of every mode says it would lose on quitting now."""
+        found: list[str] = []
+        for mode in list(self._modes):
+            try:
+                stack = self.get_screen_stack(mode)
+            except KeyError:
+                continue
+            for screen in stack:
+                lose = getattr(screen, "work_in_flight", None)
+                found += lose() if callable(lose) else []
+        return found
 
     def open_dataset(self, path: Path) -> None:
         """Open `path` in the dataset screen: the one entry point every screen uses.
@@ -161,7 +238,9 @@ class TunerApp(App[int]):
         self.switch_mode("dataset")
         self.refresh_bindings()
 
-    def open_new_job(self, path: Path | None = None, file_id: str | None = None) -> None:
+    def open_new_job(
+        self, path: Path | None = None, file_id: str | None = None, model: str | None = None
+    ) -> None:
         """Show the new-job form (over the jobs list) for a local file and/or an uploaded id.
 
         `path` alone: the file is checked and uploaded on create. `file_id` (with `path` as its
@@ -171,7 +250,7 @@ class TunerApp(App[int]):
 
         if self.current_mode != "jobs":
             self.switch_mode("jobs")
-        self.push_screen(NewJobScreen(path=path, file_id=file_id))
+        self.push_screen(NewJobScreen(path=path, file_id=file_id, model=model))
 
     def open_job(self, job_id: str, *, just_created: bool = False) -> None:
         """Show one job, followed live, over the jobs list (in place of the form it came from)."""

@@ -32,6 +32,7 @@ from tuner.api.chat_session import ChatSettings, ChatThread
 from tuner.api.replay import ReplayEvent, ReplayState
 from tuner.api.retry import RetryPolicy
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.typing_screen import TypingScreen
 from tuner.ui.widgets.chat_pane import ChatPane
 from tuner.ui.widgets.chat_params import ChatParams
 from tuner.ui.widgets.replay_status import ReplayStatus
@@ -53,13 +54,15 @@ class SendingEnded(Message):
     """The worker driving a send or a replay has stopped (done, paused, stopped or failed)."""
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(TypingScreen, Screen[None]):
     """Chat with one model, or with two side by side."""
 
     CSS_PATH = "chat.tcss"
     TITLE = "Chat"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop", "Stop", id="chat.stop", show=False),
+        # One escape, two meanings: stop what is in flight, else back to the last screen.
+        Binding("escape", "stop", "Stop", id="chat.stop"),
+        Binding("escape", "back", "Back", id="chat.back"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
         Binding("ctrl+b", "compare", "Compare", id="chat.compare"),
         Binding("ctrl+r", "replay", "Replay", id="chat.replay"),
@@ -67,10 +70,10 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "step", "Step", id="chat.step"),
         Binding("ctrl+s", "skip", "Skip", id="chat.skip"),
         Binding("f2", "params", "Params", id="chat.params"),
-        Binding("ctrl+l", "history", "Chats", id="chat.history"),
+        Binding("ctrl+l", "history", "Chats", id="chat.history", show=False),
         Binding("ctrl+y", "export", "Export", id="chat.export"),
         Binding("f5", "new_chat", "New chat", id="chat.new", show=False),
-        Binding("i", "focus_prompt", "Type", id="chat.type", show=False),
+        Binding("f1", "app.keys", "Help", id="chat.help"),
     ]
 
     def __init__(self, model: str | None = None) -> None:
@@ -83,6 +86,7 @@ class ChatScreen(Screen[None]):
         self.retry = RetryPolicy(attempts=4, base=1.0, cap=20.0)
         self._pending_model = model
         self._worker: Worker[None] | None = None
+        self._refused: str | None = None  # a parameter typed that the service would refuse
 
     @property
     def tuner(self) -> TunerApp:
@@ -100,7 +104,9 @@ class ChatScreen(Screen[None]):
                 yield ChatPane(catalog, id="secondary")
             yield ChatParams(self.settings, id="params")
         yield ReplayStatus(id="replay-status")
-        yield Input(placeholder="Message (enter sends)", id="prompt", compact=True)
+        yield Input(
+            placeholder="Message (enter sends)", id="prompt", compact=True, select_on_focus=False
+        )
         yield Footer(compact=True)
 
     @property
@@ -135,6 +141,11 @@ class ChatScreen(Screen[None]):
         columns.set_class(len(self.threads) > 1, "-compare")
 
     def _show_summary(self) -> None:
+        if self._refused:
+            self.query_one("#summary", Static).update(
+                f"⚠ {self._refused}: not used, still {self.settings.summary()} · f2 edits"
+            )
+            return
         system = self.settings.system_prompt
         shown = " ".join(system.split()) if system else "none"
         if len(shown) > 40:
@@ -369,28 +380,59 @@ class ChatScreen(Screen[None]):
             self.replay.skip()
             self._show_status()
 
+    @property
+    def _stoppable(self) -> bool:
+        """A reply streaming, or a replay loaded: what escape stops."""
+        replay_open = self.replay is not None and self.replay.state in _OPEN
+        return replay_open or (self.active is not None and self.busy)
+
     def action_stop(self) -> None:
-        """Stop the reply or replay in flight; with nothing to stop, leave the input field."""
-        stopped = False
+        """Stop the reply or replay in flight; the cursor stays in the message box."""
         if self.active is not None and self.busy:
             self.active.stop()
-            stopped = True
         if self.replay is not None and self.replay.state in _OPEN:
             self.replay.stop()
-            stopped = True
-        if stopped:
-            self._show_status()
-            self.refresh_bindings()
-            return
+        self._show_status()
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        """Back to the last screen; the conversation and any draft stay here for later."""
         if self.query_one("#params", ChatParams).has_focus_within:
-            self.prompt.focus()
-        elif self.focused is self.prompt:
-            self.query_one("#primary", ChatPane).turns.focus()
+            self.prompt.focus()  # first, out of the parameters
+            return
+        self.tuner.go_back()
+
+    @property
+    def TYPING(self) -> bool:  # type: ignore[override]
+        """Typing is the point only when there is a service to talk to: without one the
+        screen's note says to press s for settings, and that key must work."""
+        return self.is_mounted and not self.prompt.disabled
+
+    def stray_key(self, character: str) -> None:
+        """Typing anywhere on this screen types into the message box."""
+        if self.prompt.disabled:
+            return
+        self.prompt.focus()
+        self.prompt.insert_text_at_cursor(character)
+
+    def work_in_flight(self) -> list[str]:
+        """What quitting now would lose: a running replay, a reply, an unsent message."""
+        lost: list[str] = []
+        if self.replay is not None and self.replay.state in _OPEN and self.replay_file:
+            lost.append(f"the replay of {self.replay_file.name} (line {self.replay.position + 1})")
+        elif self.busy:
+            lost.append("the reply being written")
+        if self.prompt.value.strip():
+            lost.append("the message you are typing")
+        return lost
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Replay keys only while a replay is loaded (esc, which also leaves the input field,
-        is always on; the reply and the replay line say when it stops something)."""
+        """Replay keys only while a replay is loaded; escape stops, or else goes back."""
         replay_open = self.replay is not None and self.replay.state in _OPEN
+        if action == "stop":
+            return self._stoppable
+        if action == "back":
+            return not self._stoppable
         if action in ("run_pause", "skip"):
             return replay_open
         if action == "step":
@@ -455,9 +497,6 @@ class ChatScreen(Screen[None]):
         if self.threads:
             await self._new_conversation([t.model for t in self.threads], "new conversation")
 
-    def action_focus_prompt(self) -> None:
-        self.prompt.focus()
-
     # -- parameters --------------------------------------------------------------------------
 
     def action_params(self) -> None:
@@ -472,6 +511,12 @@ class ChatScreen(Screen[None]):
     @on(ChatParams.Changed)
     def _params_changed(self, event: ChatParams.Changed) -> None:
         self.settings = event.settings
+        self._refused = None
+        self._show_summary()
+
+    @on(ChatParams.Refused)
+    def _params_refused(self, event: ChatParams.Refused) -> None:
+        self._refused = event.reason
         self._show_summary()
 
     # -- past conversations and export -------------------------------------------------------

@@ -505,7 +505,9 @@ class DatasetScreen(Screen[None]):
     def action_new_job(self) -> None:
         """The new-job form, prefilled with this file (and its uploaded id, once uploaded)."""
         if self._can_reach_service():
-            self.tuner.open_new_job(path=self.path, file_id=self.uploaded_file_id)
+            self.tuner.open_new_job(
+                path=self.path, file_id=self.uploaded_file_id, model=self.stats.model
+            )
 
     def action_upload(self) -> None:
         if not self._can_reach_service():

@@ -34,6 +34,8 @@ from tuner.api.job_form import FormError, JobForm
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.modals import ConfirmModal
+from tuner.ui.typing_screen import TypingScreen
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
@@ -46,13 +48,15 @@ ESTIMATE_DELAY = 0.4  # seconds after the last keystroke in a path before analys
 
 
 def model_label(info: ModelInfo, today: datetime.date) -> str:
-    """`gpt-4o-mini-2024-07-18 · $3.00/1M · 65,536 tok` (limit / price as known)."""
+    """`gpt-4o-mini-2024-07-18 · $3.00/1M · 65,536 tok`, with what is not known said so, and
+    the retirement date when it is near or past."""
+    from tuner.data.catalog import retirement_note
+
     price = f"${info.training_price_per_1m:,.2f}/1M" if info.training_price_per_1m else "price ?"
-    limit = f"{info.example_token_limit:,} tok" if info.example_token_limit else "limit n/p"
+    limit = f"{info.example_token_limit:,} tok" if info.example_token_limit else "no limit given"
     label = f"{info.id} · {price} · {limit}"
-    if info.shutdown is not None and info.shutdown <= today:
-        label += " · retired"
-    return label
+    note = retirement_note(info, today)
+    return f"{label} · {note}" if note else label
 
 
 @dataclass
@@ -75,7 +79,7 @@ class JobCreated(Message):
     job_id: str
 
 
-class NewJobScreen(Screen[None]):
+class NewJobScreen(TypingScreen, Screen[None]):
     """A one-line-per-field form that fits 80x24."""
 
     CSS_PATH = "new_job.tcss"
@@ -84,6 +88,7 @@ class NewJobScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "create", "Create job", id="new_job.create", priority=True),
         Binding("escape", "back", "Back", id="new_job.back"),
+        Binding("f1", "app.keys", "Help", id="new_job.help"),
     ]
 
     class UploadProgress(Message):
@@ -103,10 +108,16 @@ class NewJobScreen(Screen[None]):
             super().__init__()
             self.text = text
 
-    def __init__(self, path: Path | None = None, file_id: str | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, file_id: str | None = None, model: str | None = None
+    ) -> None:
         super().__init__()
         self.initial_path = path
         self.initial_file_id = file_id
+        self.initial_model = model  # the model chosen where the user came from (dataset stats)
+        self._initial_values: dict[str, str] = {}
+        # Files this form uploaded: a refused create does not upload them again on retry.
+        self.uploaded: dict[Path, str] = {}
         # Local copies of uploaded files, to price them: file id -> path.
         self.local_copies: dict[str, Path] = {}
         if path is not None and file_id is not None:
@@ -130,7 +141,7 @@ class NewJobScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         today = datetime.date.today()
         models = [(model_label(m, today), m.id) for m in self.catalog.models]
-        default = self.tuner.settings.default_model
+        default = self.initial_model or self.tuner.settings.default_model
         if default not in {value for _, value in models}:
             default = models[0][1] if models else ""
         yield Header(icon="≡")
@@ -192,6 +203,9 @@ class NewJobScreen(Screen[None]):
         self.query_one("#beta").display = False
         if self.initial_path is not None and self.initial_file_id is None:
             self.query_one("#train-path", Input).value = self._shown_path(self.initial_path)
+        self._initial_values = {
+            widget.id: widget.value.strip() for widget in self.query(Input) if widget.id
+        }
         self._sync_paths()
         self._load_files()
         self._estimate_now()
@@ -248,6 +262,8 @@ class NewJobScreen(Screen[None]):
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "model" and self.error_about == "create":
+            self.show_error(None)  # the service's answer was about the model left behind
         if event.select.id == "method":
             dpo = event.value == "dpo"
             self.query_one("#beta-label").display = dpo
@@ -408,6 +424,9 @@ class NewJobScreen(Screen[None]):
             for path in (train_path, valid_path):
                 if path is not None and not path.is_file():
                     raise FormError("file", f"No such file: {path}")
+            refusal = self.catalog.refusal(form.model, datetime.date.today())
+            if refusal is not None:
+                raise FormError("model", refusal[:1].upper() + refusal[1:])
         except ServiceError as exc:
             self.show_error(exc.message, about=getattr(exc, "field", None))
             return
@@ -439,6 +458,10 @@ class NewJobScreen(Screen[None]):
 
         from tuner.api.checked_upload import upload_checked
 
+        done = self.uploaded.get(path.resolve())
+        if done is not None:
+            self.post_message(self.Stage(f"Using {path.name}, uploaded before as {done}…"))
+            return done
         self.post_message(self.Stage(f"Checking {path.name}…"))
         report = self.report
         if report is None or report.path.resolve() != path.resolve():
@@ -454,6 +477,7 @@ class NewJobScreen(Screen[None]):
                 self.UploadProgress(path.name, sent, total)
             ),
         )
+        self.uploaded[path.resolve()] = uploaded.id
         return uploaded.id
 
     @on(Stage)
@@ -482,7 +506,10 @@ class NewJobScreen(Screen[None]):
             self.creating = False
             self.query_one("#create", Button).disabled = False
             self.query_one("#upload").display = False
-            self.show_error(message)
+            if self.uploaded:
+                kept = ", ".join(f"{path.name} as {fid}" for path, fid in self.uploaded.items())
+                message += f" (uploaded {kept}: a retry uses it)"
+            self.show_error(message, about="create")
 
     @on(JobCreated)
     def _created(self, message: JobCreated) -> None:
@@ -501,6 +528,33 @@ class NewJobScreen(Screen[None]):
         self.action_back()
 
     def action_back(self) -> None:
+        """Back to the jobs list; a filled form or an upload in flight is given up only if the
+        user says so."""
+        lost = self.work_in_flight()
+        if not lost:
+            self._leave()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._leave()
+
+        question = f"Leave the new-job form? {'; '.join(lost)} would be lost."
+        self.app.push_screen(ConfirmModal(question, title="Leave", yes="Leave"), answered)
+
+    def _leave(self) -> None:
         with contextlib.suppress(Exception):
             self.workers.cancel_group(self, "create")
         self.dismiss()
+
+    def work_in_flight(self) -> list[str]:
+        """What leaving now would lose: the upload running, or what was typed."""
+        if self.creating:
+            return ["the upload and job being created"]
+        typed = [
+            widget_id
+            for widget_id in ("train-path", "valid-path", "suffix", "epochs", "batch", "lr", "seed")
+            if self.query_one(f"#{widget_id}", Input).value.strip()
+            != self._initial_values.get(widget_id, "")
+        ]
+        return ["the values typed in the new-job form"] if typed else []

@@ -34,7 +34,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker
 
-from tuner.config import Profile, Secret, Settings
+from tuner.config import ConfigError, Profile, Secret, Settings
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.services import with_price_override
@@ -194,7 +194,10 @@ class SettingsScreen(Screen[None]):
         state = "no key"
         if self.editing is not None:
             profile = self.tuner.settings.profiles[self.editing]
-            state = self.tuner.services.settings_store.key_state(profile)
+            try:
+                state = self.tuner.services.settings_store.key_state(profile)
+            except ConfigError as exc:  # a broken secrets file: say where, never show it
+                state = describe_error(exc)
         self.query_one("#key-state", Static).update(state)
 
     def _show_kind_fields(self) -> None:
@@ -271,8 +274,8 @@ class SettingsScreen(Screen[None]):
                 self.tuner.services.settings_store.save_api_key(
                     profile.name, key_input.value.strip()
                 )
-            except OSError as exc:
-                self.notify(f"Key not saved: {exc.strerror or exc}", severity="error")
+            except (OSError, ConfigError) as exc:
+                self.notify(f"Key not saved: {describe_error(exc)}", severity="error")
         key_input.value = ""
         self.tuner.refresh_connection()
         self._fill_profiles(select=profile.name)

@@ -33,6 +33,13 @@ class ChatParams(VerticalScroll):
             super().__init__()
             self.settings = settings
 
+    class Refused(Message):
+        """A typed value the service would refuse; the last valid settings stay in force."""
+
+        def __init__(self, reason: str | None) -> None:
+            super().__init__()
+            self.reason = reason  # None: nothing is refused any more
+
     def __init__(self, settings: ChatSettings | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.settings = settings or ChatSettings()
@@ -70,7 +77,10 @@ class ChatParams(VerticalScroll):
             settings = ChatSettings.parse(**values)
         except SettingsError as exc:
             error.update(str(exc))
+            self.post_message(self.Refused(str(exc)))
             return
+        if str(error.render()):
+            self.post_message(self.Refused(None))
         error.update("")
         if settings != self.settings:
             self.settings = settings

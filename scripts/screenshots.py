@@ -23,6 +23,7 @@ from textual.worker import WorkerFailed  # noqa: E402
 
 from tuner.demo import copy_demo_data  # noqa: E402
 from tuner.ui.app import make_app  # noqa: E402
+from tuner.ui.screens.files import FilesScreen  # noqa: E402
 from tuner.ui.services import MemorySettingsStore, Services  # noqa: E402
 from tuner.ui.session import ActiveConnection  # noqa: E402
 from tuner.ui.widgets.data_tree import DataTree  # noqa: E402
@@ -43,12 +44,24 @@ async def settle(pilot: Pilot[Any]) -> None:
             await app.workers.wait_for_complete(pending)
 
 
+async def wait_for_badges(pilot: Pilot[Any]) -> None:
+    """The browser checks small files by itself a moment after it opens: wait for the badges."""
+    screen = pilot.app.screen
+    assert isinstance(screen, FilesScreen)
+    for _ in range(2000):
+        if screen.auto_checks_done():
+            break
+        await asyncio.sleep(0.01)
+    await settle(pilot)
+
+
 async def browser(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     tree = pilot.app.screen.query_one(DataTree)
     for node in list(tree.root.children):
         node.expand()
     await settle(pilot)
+    await wait_for_badges(pilot)
     for node in (n for c in tree.root.children for n in c.children):
         if node.data is not None and node.data.path.name == "broken.jsonl":
             tree.move_cursor(node)

@@ -206,3 +206,14 @@ def collector(*kinds: type) -> tuple[Callable[[Any], None], list[Any]]:
             seen.append(message)
 
     return hook, seen
+
+
+async def wait_for_badges(pilot: Pilot[Any]) -> None:
+    """Until every small `.jsonl` the browser lists has its badge (they are checked by
+    themselves a moment after the browser opens): a snapshot taken then is the same every run."""
+    from tuner.ui.screens.files import FilesScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, FilesScreen)
+    await wait_until(pilot, screen.auto_checks_done)
+    await settle(pilot)

@@ -1,18 +1,26 @@
-"""`tuner [PATH] [--demo] [--profile NAME]`: start the terminal app.
+"""`tuner [PATH] [--demo] [--profile NAME]`: start the terminal app (and `tuner settings`).
 
 Textual and the app are imported inside `run_app`, so `tuner validate` never pays for them,
 and nothing on the way to the first frame imports `openai`.
+
+The exit code is the app's: 0 after a normal quit, non-zero when it crashed (Textual sets
+`return_code` to 1 and `run()` returns None). `tuner --demo` keeps everything it writes
+(transcripts, follow cursors) in its own temporary folder, removed on exit: trying tuner leaves
+nothing in the user's data folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+DATA_DIR_VARIABLE = "TUNER_DATA_DIR"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,20 +40,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def demo_session() -> Iterator[tuple[Path, Any]]:
-    """A fresh copy of the demo data and a running emulator, both cleaned up on exit."""
+    """A fresh copy of the demo data and a running emulator, both cleaned up on exit.
+
+    While it lasts, tuner's data folder (`TUNER_DATA_DIR`) is a folder beside the demo data, in
+    the same temporary folder, so the demo's transcripts and cursors never mix with the user's;
+    the variable is put back as it was afterwards.
+    """
     from tuner.demo import copy_demo_data
     from tuner.emulator import Emulator
 
     folder = copy_demo_data()
     try:
-        with Emulator(port=0, speed=1.0, api_key=None) as emulator:
-            yield folder, emulator
+        with _data_dir(folder.parent / "data"), Emulator(port=0, speed=1.0, api_key=None) as emu:
+            yield folder, emu
     finally:
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
-def run_app(argv: Sequence[str]) -> int:
-    """Parse `argv`, run the app until the user quits, and return the exit code."""
+@contextmanager
+def _data_dir(folder: Path) -> Iterator[None]:
+    """`TUNER_DATA_DIR` set to `folder` (created) inside the block, restored after it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    before = os.environ.get(DATA_DIR_VARIABLE)
+    os.environ[DATA_DIR_VARIABLE] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(DATA_DIR_VARIABLE, None)
+        else:
+            os.environ[DATA_DIR_VARIABLE] = before
+
+
+def run_app(argv: Sequence[str], *, start_mode: str | None = None) -> int:
+    """Parse `argv`, run the app until the user quits, and return the exit code.
+
+    `start_mode` opens the app on that mode ("settings" for `tuner settings`) instead of the
+    file browser.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv))
@@ -63,23 +95,33 @@ def run_app(argv: Sequence[str]) -> int:
             return 2
         with demo_session() as (folder, emulator):
             return _run_demo(folder, emulator)
-    return _run(target, profile=args.profile)
+    return _run(target, profile=args.profile, start_mode=start_mode)
 
 
-def _run(target: Path | None, *, profile: str | None) -> int:
+def _exit_code(app: Any, result: int | None) -> int:
+    """A failing return code of the app (1 after a crash, when `run()` gives None), else the
+    result the app exited with, else 0."""
+    code = getattr(app, "return_code", None)
+    return code if code else (result or 0)
+
+
+def _run(target: Path | None, *, profile: str | None, start_mode: str | None = None) -> int:
     from tuner.config import ConfigError
     from tuner.ui.app import make_app
 
     folder, open_file = (target.parent, target) if target and target.is_file() else (target, None)
+    mode: dict[str, Any] = {"start_mode": start_mode} if start_mode is not None else {}
     try:
-        app = make_app(folder, open_file=open_file, profile=profile)
+        app = make_app(folder, open_file=open_file, profile=profile, **mode)
     except ConfigError as exc:
         print(f"tuner: error: {exc}", file=sys.stderr)
         return 2
-    if profile is not None and app.connection.connection is None:
+    # A profile that cannot connect (no key yet) is refused, except by the settings screen,
+    # which is where a key is given.
+    if profile is not None and start_mode != "settings" and app.connection.connection is None:
         print(f"tuner: error: {app.connection.problem}", file=sys.stderr)
         return 2
-    return app.run() or 0
+    return _exit_code(app, app.run())
 
 
 def _run_demo(folder: Path, emulator: Any) -> int:
@@ -96,4 +138,4 @@ def _run_demo(folder: Path, emulator: Any) -> int:
     # The demo never reads or writes the user's settings: a fresh in-memory store.
     services = Services(settings_store=MemorySettingsStore())
     app = make_app(folder, services=services, connection=active)
-    return app.run() or 0
+    return _exit_code(app, app.run())

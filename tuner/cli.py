@@ -2,6 +2,10 @@
 
 Exit codes shared by every command: 0 success, 1 the work found a problem (invalid data, a failed
 job), 2 usage errors or unreadable input. Errors are one line on stderr, never a traceback.
+
+`tuner --help` shows the app first (most people want the app, and nothing else would tell them
+`tuner PATH` and `--demo` exist), then the commands. `tuner settings` is a command that opens the
+app on its settings screen.
 """
 
 from __future__ import annotations
@@ -20,6 +24,19 @@ COMMAND_MODULES: tuple[str, ...] = (
     "chat",
     "emulator",
 )
+# Commands that open the app rather than run headless; registered here, above the app.
+APP_COMMANDS: tuple[str, ...] = ("settings",)
+
+USAGE = "tuner [PATH] [--demo] [--profile NAME]\n       tuner COMMAND [options]"
+DESCRIPTION = """\
+Without a command, tuner opens the terminal app: a file browser on PATH (a folder, default the
+current one), or the dataset screen when PATH is a file. Check, price and upload fine-tuning
+data, start and watch jobs, chat with the models they make.
+
+  --demo          try every screen with sample data and a built-in emulated service (no key)
+  --profile NAME  connect with that settings profile
+
+With a command, tuner runs headless (scripts, CI); `tuner COMMAND --help` for its options."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,17 +50,39 @@ def build_parser() -> argparse.ArgumentParser:
     """The full command line, for `main` and for tests that check usage handling."""
     parser = _Parser(
         prog="tuner",
-        description="Check, price, upload fine-tuning data; run and watch jobs; chat with models.",
+        usage=USAGE,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", parser_class=_Parser
+    )
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"tuner.commands.{name}")
         module.register(subparsers)
+    _register_settings(subparsers)
     return parser
 
 
+def _register_settings(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "settings",
+        help="open the app on its settings screen (profiles, keys, the default model)",
+        description="Open the tuner app on the settings screen, as `tuner` then `s` does.",
+    )
+    p.add_argument("--profile", metavar="NAME", help="open that profile's form")
+    p.set_defaults(func=_run_settings)
+
+
+def _run_settings(args: argparse.Namespace) -> int:
+    from tuner import app_entry
+
+    argv = ["--profile", args.profile] if args.profile else []
+    return app_entry.run_app(argv, start_mode="settings")
+
+
 def _is_command(argv: Sequence[str]) -> bool:
-    names = set(COMMAND_MODULES) | {"-h", "--help", "--version"}
+    names = set(COMMAND_MODULES) | set(APP_COMMANDS) | {"-h", "--help", "--version"}
     return bool(argv) and argv[0] in names
 
 

@@ -47,7 +47,7 @@ async def test_streams_deltas_then_usage(service) -> None:
     assert done.model == MODEL
 
 
-async def test_unknown_model_is_not_found(service) -> None:
+async def test_unknown_model_is_named_as_retired_or_unknown(service) -> None:
     with pytest.raises(ServiceError) as caught:
         [
             i
@@ -55,10 +55,11 @@ async def test_unknown_model_is_not_found(service) -> None:
                 ChatRequest("ft:nope:x:y:z", [{"role": "user", "content": "hi"}])
             )
         ]
-    assert caught.value.kind in (ErrorKind.NOT_FOUND, ErrorKind.INVALID_REQUEST)
+    assert caught.value.kind is ErrorKind.MODEL_UNAVAILABLE and not caught.value.retryable
+    assert caught.value.message.startswith("ft:nope:x:y:z is a retired or unknown model: ")
 
 
-async def test_dropped_stream_raises_connection_error_after_partial_text(
+async def test_dropped_stream_raises_dropped_after_partial_text(
     service, service_env: Emulator
 ) -> None:
     service_env.faults.add(Fault(path_pattern=r"/chat/completions", drop_connection=True))
@@ -67,8 +68,9 @@ async def test_dropped_stream_raises_connection_error_after_partial_text(
         async for item in service.without_retries().stream_chat(request()):
             if isinstance(item, ChatDelta):
                 partial.append(item.text)
-    assert caught.value.kind is ErrorKind.CONNECTION
-    assert caught.value.retryable
+    # The service answered and then the connection was lost: dropped, not "unreachable".
+    assert caught.value.kind is ErrorKind.DROPPED
+    assert caught.value.retryable and partial
 
 
 async def test_cancelling_the_consumer_stops_promptly_and_keeps_partial_text() -> None:

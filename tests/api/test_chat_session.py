@@ -8,6 +8,7 @@ import pytest
 
 from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.chat_session import ChatSettings, ChatThread, SettingsError
+from tuner.api.replay import TranscriptUnsaved
 from tuner.api.transcripts import list_transcripts, load_transcript
 
 
@@ -74,3 +75,18 @@ async def test_unsaved_replays_write_nothing() -> None:
     thread = ChatThread("m")
     await thread.replay(None, ["hi"], ChatSettings(), streamer=echo, save=False).run()
     assert thread.transcript is None and len(thread.messages) == 2
+
+
+async def test_a_thread_whose_transcript_cannot_start_keeps_talking(tmp_path) -> None:
+    """The transcripts folder cannot be made (its parent is a regular file; root ignores
+    permission bits): each replay of the thread still answers, and says so only once."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file\n")
+    thread = ChatThread("m", directory=blocker / "transcripts")
+    events: list[object] = []
+    await thread.replay(None, ["hi"], ChatSettings(), streamer=echo, on_event=events.append).run()
+    await thread.replay(None, ["more"], ChatSettings(), streamer=echo, on_event=events.append).run()
+    assert [m["content"] for m in thread.messages] == ["hi", "echo hi (1)", "more", "echo more (3)"]
+    unsaved = [e for e in events if isinstance(e, TranscriptUnsaved)]
+    assert len(unsaved) == 1 and unsaved[0].folder == blocker / "transcripts"
+    assert thread.transcript is None and thread.unsaved is not None

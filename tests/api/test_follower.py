@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ async def test_survives_faults_while_running(
     assert len(seen) == len(set(seen))
     assert FollowState.RECONNECTING in states
     assert states[-1] is FollowState.FINISHED
-    assert {ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.CONNECTION} <= set(errors)
+    assert {ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.DROPPED} <= set(errors)
     assert len(service_env.faults) == 0
 
 
@@ -226,3 +227,103 @@ async def test_quiet_polls_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
     ids = [e.id async for e in EventFollower(service, "job", poll=policy)]  # type: ignore[arg-type]
     assert ids == ["e1"]
     assert sleeps == [1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+class FullDiskStore(CursorStore):
+    """A cursor store on a full disk: every write raises ENOSPC. Simulated by this subclass:
+    tests run as root, which ignores permission bits, so a read-only folder would be written."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.attempts = 0
+
+    def set(self, job_id: str, event_id: str) -> None:
+        self.attempts += 1
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+
+
+async def test_a_cursor_that_cannot_be_saved_is_reported_once_and_following_goes_on(
+    tmp_path: Path,
+) -> None:
+    service = ScriptedService()
+    service.listing = [event(f"e{n}", n) for n in range(5, 0, -1)]
+    service.status = JobStatus.SUCCEEDED
+    store = FullDiskStore(tmp_path / "cursors.json")
+    problems: list[OSError] = []
+    follower = EventFollower(
+        service,  # type: ignore[arg-type]
+        "job",
+        store,
+        FAST_POLL,
+        on_cursor_error=problems.append,
+    )
+    ids = [e.id async for e in follower]
+    assert ids == ["e1", "e2", "e3", "e4", "e5"]
+    assert len(problems) == 1 and problems[0].errno == errno.ENOSPC
+    assert store.attempts == 1  # no second try per event once the folder is known bad
+    assert follower.state is FollowState.FINISHED
+
+
+class FailingService(ScriptedService):
+    """Fails every call with `errors` in turn (the last one for ever), then answers."""
+
+    where = "http://127.0.0.1:9/v1"
+
+    def __init__(self, *errors: ServiceError, failures: int | None = None) -> None:
+        super().__init__()
+        self.errors = list(errors)
+        self.failures = failures  # None: never stops failing
+        self.calls = 0
+
+    async def list_events(self, job_id: str, after: str | None = None, limit: int = 50) -> Any:
+        self.calls += 1
+        if self.failures is None or self.calls <= self.failures:
+            raise self.errors[min(self.calls, len(self.errors)) - 1]
+        return await super().list_events(job_id, after, limit)
+
+
+class FakeClock:
+    """The follower's clock and sleep, so "five minutes unreachable" takes no time at all."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 1000.0
+        real_sleep = asyncio.sleep
+
+        async def sleep(delay: float) -> None:
+            self.now += delay
+            await real_sleep(0)
+
+        monkeypatch.setattr("tuner.api.follower.asyncio.sleep", sleep)
+        monkeypatch.setattr("tuner.api.follower._clock", lambda: self.now)
+
+
+REFUSED = ServiceError(
+    ErrorKind.CONNECTION, "Cannot reach http://127.0.0.1:9/v1 (connection refused)"
+)
+
+
+async def test_gives_up_once_unreachable_for_longer_than_the_timeout(monkeypatch) -> None:
+    clock = FakeClock(monkeypatch)
+    service = FailingService(REFUSED)
+    follower = EventFollower(service, "job", poll=PollPolicy(), unreachable_timeout=300)  # type: ignore[arg-type]
+    with pytest.raises(ServiceError) as caught:
+        [e async for e in follower]
+    assert caught.value.kind is ErrorKind.CONNECTION
+    assert caught.value.message == (
+        "Cannot reach http://127.0.0.1:9/v1 (connection refused); gave up after 5m 00s of trying"
+    )
+    assert 300 <= clock.now - 1000 < 300 + 1  # the last wait ends at the deadline, not past it
+    assert follower.state is FollowState.FAILED
+
+
+async def test_rate_limits_and_server_errors_do_not_count_as_unreachable(monkeypatch) -> None:
+    """A service that answers 429 or 500 is there: only the retry policy limits those."""
+    clock = FakeClock(monkeypatch)
+    limited = ServiceError(ErrorKind.RATE_LIMITED, "Rate limited (429)", retry_after=60)
+    failing = ServiceError(ErrorKind.SERVER, "The service failed (500)")
+    service = FailingService(REFUSED, limited, failing, failures=40)
+    service.listing = [event("e1", 1)]
+    service.status = JobStatus.SUCCEEDED
+    follower = EventFollower(service, "job", poll=PollPolicy(), unreachable_timeout=30)  # type: ignore[arg-type]
+    assert [e.id async for e in follower] == ["e1"]
+    assert clock.now - 1000 > 30 * 10  # far longer than the timeout, and still following

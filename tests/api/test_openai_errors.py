@@ -74,33 +74,142 @@ def test_retry_after_seconds_and_millis() -> None:
 def test_transport_errors() -> None:
     assert translate(openai.APITimeoutError(REQUEST)).kind is ErrorKind.TIMEOUT
     assert translate(openai.APIConnectionError(request=REQUEST)).kind is ErrorKind.CONNECTION
-    assert translate(httpx2.ReadError("boom", request=REQUEST)).kind is ErrorKind.CONNECTION
     assert translate(httpx2.ReadTimeout("slow", request=REQUEST)).kind is ErrorKind.TIMEOUT
     assert translate(ValueError("odd")).kind is ErrorKind.UNKNOWN
     same = ServiceError(ErrorKind.AUTH, "x")
     assert translate(same) is same
 
 
+def sdk_wrapped(cause: BaseException, *, timeout: bool = False) -> openai.APIConnectionError:
+    """What the SDK raises for a transport failure: its own error, caused by httpx2's."""
+    try:
+        try:
+            raise cause
+        except BaseException as inner:
+            if timeout:
+                raise openai.APITimeoutError(REQUEST) from inner
+            raise openai.APIConnectionError(request=REQUEST) from inner
+    except openai.APIConnectionError as outer:
+        return outer
+
+
+WHERE = "http://127.0.0.1:9/v1"
+
+
+@pytest.mark.parametrize(
+    ("raised", "kind", "words"),
+    [
+        # Never connected: the service is unreachable, and the message says where.
+        (
+            sdk_wrapped(httpx2.ConnectError("All connection attempts failed", request=REQUEST)),
+            ErrorKind.CONNECTION,
+            f"Cannot reach {WHERE}",
+        ),
+        (
+            sdk_wrapped(httpx2.ConnectTimeout("timed out", request=REQUEST), timeout=True),
+            ErrorKind.CONNECTION,
+            f"Cannot reach {WHERE} (no answer to the connection in time)",
+        ),
+        # Connected, then lost mid-request: the service is there; the reply was cut.
+        (
+            sdk_wrapped(httpx2.RemoteProtocolError("peer closed", request=REQUEST)),
+            ErrorKind.DROPPED,
+            "The connection dropped before the reply was complete",
+        ),
+        (
+            httpx2.ReadError("reset", request=REQUEST),
+            ErrorKind.DROPPED,
+            "The connection dropped before the reply was complete",
+        ),
+        (
+            httpx2.RemoteProtocolError("incomplete chunked read", request=REQUEST),
+            ErrorKind.DROPPED,
+            "dropped",
+        ),
+        (ConnectionResetError(104, "Connection reset by peer"), ErrorKind.DROPPED, "dropped"),
+        (ConnectionRefusedError(111, "Connection refused"), ErrorKind.CONNECTION, "refused"),
+        # Connected, but the answer did not come in time.
+        (
+            sdk_wrapped(httpx2.ReadTimeout("slow", request=REQUEST), timeout=True),
+            ErrorKind.TIMEOUT,
+            "did not answer in time",
+        ),
+    ],
+)
+def test_unreachable_and_dropped_are_told_apart(
+    raised: BaseException, kind: ErrorKind, words: str
+) -> None:
+    error = translate(raised, WHERE)
+    assert error.kind is kind and words in error.message
+    assert error.retryable
+
+
+def test_refused_names_the_reason() -> None:
+    refused = ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 9)")
+    connect = httpx2.ConnectError("All connection attempts failed", request=REQUEST)
+    connect.__context__ = refused
+    error = translate(sdk_wrapped(connect), WHERE)
+    assert error.message == f"Cannot reach {WHERE} (connection refused)"
+    # Without a URL (an SDK client built outside a service) the message still reads well.
+    assert (
+        translate(sdk_wrapped(connect)).message == "Cannot reach the service (connection refused)"
+    )
+
+
 @pytest.mark.parametrize(
     ("message", "code", "kind"),
     [
+        # The wind-down: fine-tuning itself is closed, whatever the model.
         ("Fine-tuning is no longer available for new jobs.", None, ErrorKind.FINE_TUNING_CLOSED),
-        ("This model is not available for new fine-tuning jobs", None, "fine_tuning_closed"),
         ("Refused.", "fine_tuning_unavailable", ErrorKind.FINE_TUNING_CLOSED),
-        ("Refused.", "model_not_available", ErrorKind.FINE_TUNING_CLOSED),
-        ("The model gpt-3.5-turbo-0613 has been deprecated.", None, ErrorKind.MODEL_RETIRED),
-        ("Model gone", "model_retired", ErrorKind.MODEL_RETIRED),
-        # A retired model wins over the generic "not available" code.
-        ("gpt-3.5-turbo-0613 has been retired", "model_not_available", ErrorKind.MODEL_RETIRED),
+        (
+            "New fine-tuning jobs are not available for your organization.",
+            None,
+            "fine_tuning_closed",
+        ),
+        # One model is not there: retired, misspelled, or never fine-tunable.
+        ("Refused.", "model_not_available", ErrorKind.MODEL_UNAVAILABLE),
+        ("This model is not available for new fine-tuning jobs", None, ErrorKind.MODEL_UNAVAILABLE),
+        ("The model gpt-3.5-turbo-0613 has been deprecated.", None, ErrorKind.MODEL_UNAVAILABLE),
+        ("Model gone", "model_retired", ErrorKind.MODEL_UNAVAILABLE),
+        ("gpt-3.5-turbo-0613 has been retired", "model_not_available", ErrorKind.MODEL_UNAVAILABLE),
+        (
+            "Model gpt-4o-minni is not available for fine-tuning or does not exist.",
+            None,
+            ErrorKind.MODEL_UNAVAILABLE,
+        ),
+        (
+            "The model `gpt-9` does not exist or you do not have access to it.",
+            "model_not_found",
+            ErrorKind.MODEL_UNAVAILABLE,
+        ),
+        # A model code wins over words that would otherwise read as the wind-down.
+        (
+            "Fine-tuning is not available for this model.",
+            "model_not_available",
+            "model_unavailable",
+        ),
         ("invalid training_file", "invalid_value", ErrorKind.INVALID_REQUEST),
     ],
 )
 def test_refusals_are_explained(message: str, code: str | None, kind: ErrorKind) -> None:
     error = translate(status_error(openai.BadRequestError, 400, message, code))
     assert error.kind == kind
-    if kind in (ErrorKind.FINE_TUNING_CLOSED, ErrorKind.MODEL_RETIRED):
+    assert message in error.message  # the service's own words are kept
+    if kind == ErrorKind.FINE_TUNING_CLOSED:
         assert PROFILE_HINT in error.message
         assert "base_url" in error.message and "profiles.NAME" in error.message
+    if kind == ErrorKind.MODEL_UNAVAILABLE:
+        assert "retired or unknown" in error.message.lower()
+        assert "closing fine-tuning" not in error.message and "base_url" not in error.message
+        assert not error.retryable
+
+
+def test_a_missing_deployment_is_not_a_model_refusal() -> None:
+    """Azure's 404 for a deployment says "does not exist" too, but of no model."""
+    missing = "The API deployment for this resource does not exist."
+    error = translate(status_error(openai.NotFoundError, 404, missing, "DeploymentNotFound"))
+    assert error.kind is ErrorKind.NOT_FOUND
 
 
 def test_keys_are_scrubbed_from_messages() -> None:
@@ -150,6 +259,21 @@ async def test_closed_fine_tuning_over_the_wire(emulator: Emulator) -> None:
     assert "base_url" in caught.value.message
 
 
+async def test_an_unknown_model_over_the_wire_is_named(emulator: Emulator) -> None:
+    """The emulator refuses a misspelled model (`model_not_found`): "retired or unknown",
+    naming the model, never the wind-down advice."""
+    connection = Connection("p", base_url=emulator.base_url, api_key=Secret("test-key"))
+    service = OpenAIService.connect(connection)
+    try:
+        with pytest.raises(ServiceError) as caught:
+            await service.create_job(JobSpec("gpt-4o-minni", "file-abc"))
+    finally:
+        await service.close()
+    assert caught.value.kind is ErrorKind.MODEL_UNAVAILABLE
+    assert caught.value.message.startswith("gpt-4o-minni is a retired or unknown model")
+    assert "closing fine-tuning" not in caught.value.message
+
+
 async def test_refused_connection_is_connection_error() -> None:
     connection = Connection("p", base_url="http://127.0.0.1:9/v1", api_key=Secret("test-key"))
     async with make_client(connection, max_retries=0, timeout=2) as client:
@@ -158,3 +282,4 @@ async def test_refused_connection_is_connection_error() -> None:
             await service.create_job(JobSpec("gpt-4o-mini-2024-07-18", "file-abc"))
     assert caught.value.kind is ErrorKind.CONNECTION
     assert caught.value.retryable
+    assert caught.value.message == "Cannot reach http://127.0.0.1:9/v1 (connection refused)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tuner.api.replay import (
     ReplayEvent,
     ReplayState,
     StateChanged,
+    TranscriptUnsaved,
     read_prompt_file,
 )
 from tuner.api.retry import RetryPolicy
@@ -263,3 +265,31 @@ async def test_replay_against_the_emulator_with_rate_limits(
     assert all(e.reply.completion_tokens for e in finished)
     turns = load_transcript(writer.path).turns
     assert [t.content for t in turns if t.role == "user"] == ["Hello", "How are you?", "Bye"]
+
+
+class FullDiskWriter:
+    """A transcript whose disk fills up after `room` records (ENOSPC, simulated: tests run as
+    root, which ignores permission bits)."""
+
+    def __init__(self, folder: Path, room: int) -> None:
+        self.folder = folder
+        self.room = room
+        self.records: list[tuple[str, str]] = []
+
+    def append(self, role: str, content: str, **fields: object) -> None:
+        if len(self.records) >= self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.records.append((role, content))
+
+
+async def test_a_transcript_that_cannot_be_written_loses_no_line(tmp_path: Path) -> None:
+    writer = FullDiskWriter(tmp_path / "transcripts", room=2)
+    player, events = replay(["a", "b", "c"], Model(), transcript=writer)
+    assert await player.run() is ReplayState.DONE
+    assert player.statuses == [LineStatus.DONE] * 3
+    assert [m["content"] for m in player.messages][-2:] == ["c", "echo: c"]
+    assert writer.records == [("user", "a"), ("assistant", "echo: a")]
+    unsaved = [e for e in events if isinstance(e, TranscriptUnsaved)]
+    assert len(unsaved) == 1  # said once, not for every later turn
+    assert unsaved[0].folder == tmp_path / "transcripts"
+    assert "no space left on device" in unsaved[0].reason

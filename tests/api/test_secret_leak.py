@@ -82,7 +82,7 @@ async def drive(emu: Emulator, train_file: Path, out_dir: Path) -> list[str]:
         emu.faults.add(Fault(path_pattern=r"/chat/completions", drop_connection=True))
         failures.append(
             (
-                ErrorKind.CONNECTION,
+                ErrorKind.DROPPED,
                 lambda: _drain(
                     quiet.stream_chat(ChatRequest(MODEL, [{"role": "user", "content": "x"}]))
                 ),

@@ -83,7 +83,8 @@ def test_usage_and_unusable_service_exit_2(service, prompts, tmp_path, capsys) -
     code, _out, err = run(capsys, "--model", MODEL, "--replay", str(prompts), "--temperature", "9")
     assert code == 2 and "temperature" in err
     code, _out, err = run(capsys, "--model", "no-such-model", "--replay", str(prompts))
-    assert code == 2 and err.strip().splitlines()[-1].startswith("tuner chat: Not found")
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and last.startswith("tuner chat: no-such-model is a retired or unknown model")
     assert list_transcripts() == []  # nothing answered, nothing saved
     empty = tmp_path / "empty.txt"
     empty.write_text("\n \n", encoding="utf-8")
@@ -93,3 +94,76 @@ def test_usage_and_unusable_service_exit_2(service, prompts, tmp_path, capsys) -
 def test_no_key_exits_2(prompts, monkeypatch, capsys) -> None:
     code, _out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
     assert code == 2 and err.startswith("tuner chat:")
+
+
+def test_an_unwritable_data_dir_loses_no_line(service, prompts, tmp_path, monkeypatch, capsys):
+    """The transcript cannot be saved (its folder's parent is a regular file: tests run as root,
+    which ignores permission bits): one warning, and every line is still sent and printed."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be\n")
+    monkeypatch.setenv("TUNER_DATA_DIR", str(blocker / "data"))
+    code, out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    assert code == 0
+    assert out.count("assistant:") == 3 and "Teşekkürler" in out
+    assert "3 of 3 lines answered" in err
+    warnings = [line for line in err.splitlines() if "cannot save the transcript" in line]
+    assert len(warnings) == 1 and str(blocker / "data") in warnings[0]
+    assert "not a directory" in warnings[0]
+    assert "transcript saved" not in err and "Traceback" not in err
+
+
+# -- which failures end the run (exit 2) and which only cost a line (exit 1) ---------------------
+
+
+def test_a_rate_limit_storm_before_the_first_answer_is_waited_out(
+    service: Emulator, prompts, capsys
+) -> None:
+    service.faults.add(
+        Fault(path_pattern=r"/chat/completions", status=429, retry_after=0.001, times=2)
+    )
+    code, out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    assert code == 0, err
+    assert err.count("Rate limited (429)") == 2 and "3 of 3 lines answered" in err
+    assert out.count("assistant:") == 5  # line 1 started three times
+
+
+def test_a_dropped_stream_before_the_first_answer_is_retried(
+    service: Emulator, prompts, capsys
+) -> None:
+    service.faults.add(Fault(path_pattern=r"/chat/completions", drop_connection=True))
+    code, out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    assert code == 0, err
+    assert "The connection dropped before the reply was complete" in err
+    assert "retrying: the reply starts again" in out and "3 of 3 lines answered" in err
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(path_pattern=r"/chat/completions", drop_connection=True, times=3),
+        Fault(path_pattern=r"/chat/completions", status=429, retry_after=0.001, times=3),
+    ],
+    ids=["dropped", "rate-limited"],
+)
+def test_a_first_line_that_keeps_failing_is_skipped_not_fatal(
+    service: Emulator, prompts, capsys, fault: Fault
+) -> None:
+    """The service answered (a 429, a stream cut short): it is reachable, so the run goes on
+    past line 1 and ends with exit 1 (a line failed), not 2 (service unusable)."""
+    service.faults.add(fault)
+    code, out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    assert code == 1, err
+    assert "line 1: failed:" in err and "2 of 3 lines answered" in err
+    assert "Cannot reach" not in err and "(no reply)" in out
+    assert "Teşekkürler" in out
+
+
+def test_a_refused_connection_on_the_first_line_ends_the_run(prompts, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    fast = RetryPolicy(attempts=2, base=0.001, cap=0.005)
+    monkeypatch.setattr(chat_command, "_retry_policy", lambda: fast)
+    code, _out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert last == "tuner chat: Cannot reach http://127.0.0.1:9/v1 (connection refused)"

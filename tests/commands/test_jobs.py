@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import re
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
+from tests.helpers import DEADLINE, TEST_KEY, start_job, wait_for
+from tuner.api.cursors import CursorStore
 from tuner.cli import main
-from tuner.emulator import Emulator
+from tuner.emulator import Emulator, Fault
 
 MODEL = "gpt-4o-mini-2024-07-18"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object]:
@@ -121,7 +132,8 @@ def test_unreachable_service(monkeypatch, capsys) -> None:
     )  # no SDK backoff wait
     assert main(["jobs"]) == 2
     err = capsys.readouterr().err
-    assert "Cannot reach the service" in err and "Traceback" not in err
+    # One line naming the URL that was tried and why it failed.
+    assert err == "tuner jobs: Cannot reach http://127.0.0.1:9/v1 (connection refused)\n"
 
 
 def test_usage_errors_exit_2(capsys) -> None:
@@ -129,3 +141,178 @@ def test_usage_errors_exit_2(capsys) -> None:
         main(["jobs", "create", "--training-file", "x"])
     assert caught.value.code == 2
     assert main(["jobs", "follow", "ftjob-x", "--interval", "0"]) == 2
+
+
+# -- follow into a pipe that closes (`tuner jobs follow JOB | head -3`) -------------------------
+
+
+def _read_lines(stream: IO[bytes], count: int, timeout: float = DEADLINE) -> list[str]:
+    """Exactly `count` lines from a pipe, waiting for each with a deadline (never a sleep)."""
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    newline = b"\n"
+    while buffer.count(newline) < count:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([stream], [], [], max(0.0, left))
+        if not ready:
+            raise AssertionError(f"only {buffer.count(newline)} of {count} lines arrived")
+        chunk = os.read(stream.fileno(), 1)  # byte by byte: take nothing past line `count`
+        if not chunk:
+            raise AssertionError(f"the pipe ended after {buffer.count(newline)} lines")
+        buffer += chunk
+    return buffer.decode().splitlines()
+
+
+def test_follow_into_a_closed_pipe_keeps_the_cursor_on_the_last_line_shown(
+    train_file: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """`tuner jobs follow JOB | head -3`: the cursor stays on the 3rd event (the last one the
+    reader took), and `--resume` starts with the 4th. The emulator's clock stands still (speed
+    0.001) so exactly three events exist while the pipe is open: no line 4 can slip into the
+    pipe's buffer before it closes."""
+    with Emulator(port=0, speed=0.001, api_key=TEST_KEY) as emu:
+        monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
+        job_id = asyncio.run(start_job(emu, train_file))
+        emu.advance(5)  # created, validating, validated: three events
+        first_three = [event["id"] for event in emu.server_events(job_id)]
+        assert len(first_three) == 3
+        follow = [sys.executable, "-m", "tuner", "jobs", "follow", job_id, "--interval", "0.01"]
+        process = subprocess.Popen(follow, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+        try:
+            lines = _read_lines(process.stdout, 3)
+            # The 3rd event's cursor is saved once the follower asks for the next one.
+            wait_for(lambda: CursorStore().get(job_id) == first_three[2])
+            process.stdout.close()  # what `head -3` does after its third line
+            emu.advance(10_000)  # the job runs to the end: the follower has more to print
+            _, err = process.communicate(timeout=DEADLINE)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert process.returncode == 0, err.decode()
+        assert b"Traceback" not in err and b"Exception ignored" not in err, err.decode()
+        assert "Validating training file" in lines[1] and "Files validated" in lines[2]
+        assert CursorStore().get(job_id) == first_three[2]
+
+        assert main(["jobs", "follow", job_id, "--resume", "--interval", "0.01", "--json"]) == 0
+        resumed = [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()]
+        assert resumed == [event["id"] for event in emu.server_events(job_id)][3:]
+
+
+def _unwritable_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data folder that cannot be created: its parent is a regular file. (Tests run as root,
+    which ignores permission bits, so a read-only folder would still be written.)"""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be\n")
+    folder = blocker / "data"
+    monkeypatch.setenv("TUNER_DATA_DIR", str(folder))
+    return folder
+
+
+def test_follow_with_an_unwritable_data_dir_prints_every_event(
+    service_env: Emulator, train_file: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    job_id = asyncio.run(start_job(service_env, train_file))
+    folder = _unwritable_data_dir(tmp_path, monkeypatch)
+    assert main(["jobs", "follow", job_id, "--json", "--interval", "0.01"]) == 0
+    out, err = capsys.readouterr()
+    printed = [json.loads(line)["id"] for line in out.splitlines()]
+    assert printed == [event["id"] for event in service_env.server_events(job_id)]
+    warnings = [line for line in err.splitlines() if "cannot save" in line]
+    assert len(warnings) == 1  # once, not once per event
+    assert str(folder) in warnings[0] and "not a directory" in warnings[0]
+    assert "Traceback" not in err
+
+
+def test_follow_gives_up_on_an_unreachable_service(monkeypatch, capsys) -> None:
+    """A typo in the base URL: `tuner jobs follow` used to retry for ever."""
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    argv = ["jobs", "follow", "ftjob-x", "--interval", "0.01", "--timeout", "0.2"]
+    assert main(argv) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("tuner jobs follow: Cannot reach http://127.0.0.1:9/v1 (connection")
+    assert re.search(r"; gave up after \d+\.\ds of trying$", last)
+    assert main(["jobs", "follow", "ftjob-x", "--timeout", "0"]) == 2  # must be above 0
+
+
+# -- retired and unknown models ------------------------------------------------------------------
+
+
+def test_a_retired_model_is_refused_before_anything_is_uploaded(
+    service_env: Emulator, train_file: Path, capsys
+) -> None:
+    argv = ["jobs", "create", "--model", "gpt-3.5-turbo-0613", "--training-file", str(train_file)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "2024-06-13" in err
+    assert MODEL in err  # a model that can still be fine-tuned
+    assert "closing fine-tuning" not in err
+    assert service_env.state.files == {}  # nothing uploaded
+
+
+def test_an_unknown_model_is_explained_as_such(service_env: Emulator, train_file, capsys) -> None:
+    argv = ["jobs", "create", "--model", "gpt-4o-minni", "--training-file", str(train_file)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("tuner jobs create: gpt-4o-minni is a retired or unknown model")
+    assert "closing fine-tuning" not in err and "base_url" not in err
+
+
+def test_the_wind_down_refusal_keeps_its_advice(service_env: Emulator, train_file, capsys) -> None:
+    service_env.faults.add(
+        Fault(
+            path_pattern=r"/fine_tuning/jobs$",
+            method="POST",
+            status=400,
+            message="Fine-tuning is no longer available for new jobs on this platform.",
+        )
+    )
+    argv = ["jobs", "create", "--model", MODEL, "--training-file", str(train_file)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "OpenAI is closing fine-tuning" in err and "base_url" in err
+
+
+# -- what `jobs create` tells before the job runs ----------------------------------------------
+
+
+def test_create_prints_the_estimate_and_how_to_follow(
+    service_env: Emulator, train_file: Path, capsys
+) -> None:
+    argv = ["jobs", "create", "--model", MODEL, "--training-file", str(train_file)]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    job_id = out.split()[0]
+    assert job_id.startswith("ftjob-")
+    # 20 examples: the service's auto epochs are 100 // 20 = 5.
+    assert re.search(r"estimate: [\d,]+ billed tokens x 5 epochs = [\d,]+ trained tokens", err)
+    assert re.search(r"\$\d+\.\d\d at \$3\.00 per 1M tokens", err)
+    assert f"follow with: tuner jobs follow {job_id}" in err
+
+    argv += ["--epochs", "2", "--json"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    job = json.loads(out)  # still one JSON object: the job, now with its estimate
+    estimate = job["estimate"]
+    assert estimate["epochs"] == 2 and estimate["examples"] == 20
+    assert estimate["trained_tokens"] == estimate["billed_tokens"] * 2
+    assert estimate["price_per_1m_usd"] == 3.0 and estimate["cost_usd"] > 0
+    assert err == ""  # --json keeps stderr for errors
+    # The service bills what tuner counted.
+    assert main(["jobs", "follow", job["id"], "--json", "--interval", "0.01"]) == 0
+    capsys.readouterr()
+    assert main(["jobs", "--json"]) == 0
+    listed = {j["id"]: j for j in json.loads(capsys.readouterr().out)["data"]}
+    assert listed[job["id"]]["trained_tokens"] == estimate["trained_tokens"]
+
+
+def test_create_from_a_file_id_has_no_estimate(service_env: Emulator, train_file, capsys):
+    assert main(["upload", str(train_file), "--json"]) == 0
+    file_id = json.loads(capsys.readouterr().out)["id"]
+    assert main(["jobs", "create", "--model", MODEL, "--training-file", file_id]) == 0
+    out, err = capsys.readouterr()
+    assert "estimate" not in err and f"follow with: tuner jobs follow {out.split()[0]}" in err
+    assert main(["jobs", "create", "--model", MODEL, "--training-file", file_id, "--json"]) == 0
+    assert "estimate" not in json.loads(capsys.readouterr().out)

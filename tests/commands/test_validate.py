@@ -377,3 +377,17 @@ def test_a_huge_line_without_spaces_is_checked_in_bounded_time(tmp_path, alphabe
     assert report["tokens"]["billed"] == 65_536
     assert float(seconds) < 30, seconds
     assert float(peak_mb) < 450, peak_mb
+
+
+def test_a_retired_model_is_warned_about_with_its_date(tmp_path, capsys) -> None:
+    """The data may be fine, but no job can be started on the model: say so, with the date."""
+    path = write(tmp_path / "train.jsonl", [chat(i) for i in range(60)])
+    code, out, _ = run(capsys, "validate", str(path), "--model", "gpt-3.5-turbo-0613")
+    assert code == 0  # the file itself is valid
+    assert "gpt-3.5-turbo-0613 was retired on 2024-06-13" in out
+    assert "gpt-4o-mini-2024-07-18" in out.split("retired on 2024-06-13", 1)[1]
+    code, out, _ = run(capsys, "validate", str(path), "--model", "gpt-3.5-turbo-0613", "--json")
+    notices = json.loads(out)["notices"]
+    assert any("retired on 2024-06-13" in notice for notice in notices)
+    code, out, _ = run(capsys, "validate", str(path), "--json")  # the default model: current
+    assert not any("retired" in notice for notice in json.loads(out)["notices"])

@@ -91,7 +91,8 @@ def test_an_unknown_model_is_refused_as_unknown(client_on: ClientOn) -> None:
     error = caught.value
     assert error.code == "model_not_found"
     assert "does not exist" in error.message
-    assert _kinds(error) == []  # neither "retired" nor "fine-tuning closed"
+    # Explained as a retired or unknown model, never as "fine-tuning is closed".
+    assert set(_kinds(error)) == {ErrorKind.MODEL_UNAVAILABLE}
 
 
 def test_a_known_model_that_cannot_be_fine_tuned(client_on: ClientOn) -> None:

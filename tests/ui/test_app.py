@@ -178,7 +178,7 @@ async def test_status_line_names_the_profile_never_the_key(datasets: Path, settl
     app = make_app(datasets, services=Services(settings_store=store))
     async with app.run_test() as pilot:
         await settle(pilot)
-        assert app.sub_title == "work"
+        assert app.sub_title == "work · 127.0.0.1:1"  # where it goes, never the key
         assert "test-key" not in app.sub_title
         assert app.connection.connection is not None
 
@@ -187,7 +187,19 @@ async def test_status_line_without_profile(datasets: Path, settle) -> None:
     app = make_app(datasets, services=Services(settings_store=MemorySettingsStore()))
     async with app.run_test() as pilot:
         await settle(pilot)
-        assert app.sub_title.startswith("no profile")
+        assert app.sub_title == "no profile · no key"
+        assert app.session.problem is not None and "No API key" in app.session.problem
+
+
+async def test_a_key_from_the_environment_names_where_it_goes(
+    datasets: Path, settle, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    app = make_app(datasets, services=Services(settings_store=MemorySettingsStore()))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.sub_title == "no profile · 127.0.0.1:9 · key from env"
 
 
 async def test_palette_lists_files_and_opens_one(datasets: Path, settle) -> None:
@@ -231,7 +243,8 @@ async def test_palette_commands_follow_the_screen(datasets: Path, settle) -> Non
     async with app.run_test() as pilot:
         await settle(pilot)
         work = [c.text for c in WorkCommands(app.screen).commands()]
-        assert "Validate current file" in work and "Upload current file" not in work
+        assert "Validate current file" in work and "Upload current file" in work
+        assert "Cancel this job" not in work
         screens = [c.text for c in ScreenCommands(app.screen).commands()]
         assert {"Go to settings", "Go to jobs", "Open chat"} <= set(screens)
         assert "Go to dataset" not in screens  # until a file is open
@@ -248,3 +261,19 @@ def test_walk_is_bounded(tmp_path: Path) -> None:
     found = walk_data_files(tmp_path)
     assert len(found) == 4
     assert all(".git" not in p.parts for p in found)
+
+
+async def test_the_palette_reaches_work_on_other_screens(datasets: Path, settle) -> None:
+    from tuner.ui.commands import ScreenCommands, WorkCommands
+    from tuner.ui.screens.job import JobScreen
+
+    app = build_app(datasets)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        texts = [c.text for c in ScreenCommands(app.screen).commands()]
+        assert "Chat: replay a prompt file" in texts and "Chat: compare with another model" in texts
+        work = [c.text for c in WorkCommands(app.screen).commands()]
+        assert {"Convert JSON to JSONL", "Upload current file", "Validate current file"} <= set(
+            work
+        )
+        assert "Cancel this job" in [c.text for c in WorkCommands(JobScreen("ftjob-x")).commands()]

@@ -14,6 +14,7 @@ from tests.helpers import settle as settle_app
 from tests.ui.conftest import build_app
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault
+from tuner.ui.modals import ConfirmModal
 from tuner.ui.screens.dataset import DatasetScreen
 from tuner.ui.screens.new_job import NewJobScreen
 from tuner.ui.services import MemorySettingsStore, Services, default_analyser
@@ -281,6 +282,13 @@ async def test_epochs_keys_and_model_choice_reprice_or_reanalyse(train: Path, se
         await settle(pilot)
         assert stats.epochs == auto - 1
         assert analyser.models == ["gpt-4o-mini-2024-07-18"]  # repriced, not re-run
+        stats.set_epochs(1)
+        await settle(pilot)
+        await pilot.press("minus")  # below 1: the service's own choice again
+        await settle(pilot)
+        assert stats.epochs is None
+        stats.set_epochs(auto - 1)
+        await settle(pilot)
         await pilot.press("3")
         await settle(pilot)
         assert f"{auto - 1} " in screen_text(app) or f"{auto - 1}\n" in screen_text(app)
@@ -288,7 +296,7 @@ async def test_epochs_keys_and_model_choice_reprice_or_reanalyse(train: Path, se
         stats.set_model("gpt-4o-2024-08-06")
         await settle(pilot)
         assert analyser.models == ["gpt-4o-mini-2024-07-18"]
-        assert "$25.0/1M" in screen_text(app)
+        assert "$25.0" in screen_text(app) and "price per 1M" in screen_text(app)
         # Another encoding (cl100k_base): the analysis runs again for the new model.
         stats.set_model("gpt-3.5-turbo-0125")
         await settle(pilot)
@@ -578,3 +586,62 @@ async def test_wide_layout_puts_the_list_beside_the_tabs(train: Path) -> None:
         tabs = app.screen.tabs
         assert examples.region.right <= tabs.region.x + 1
         assert examples.region.height > 20
+
+
+async def test_a_json_file_is_converted_from_its_own_screen(datasets: Path, settle) -> None:
+    from tests.helpers import wait_until
+
+    source = datasets / "legacy.json"
+    app = open_app(source, services=services())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.check_action("convert", ()) is True
+        assert app.screen.check_action("upload", ()) is False  # convert it first
+        await pilot.press("C")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, DatasetScreen) and app.screen.path.suffix == ".jsonl",
+        )
+        assert app.screen.path == (datasets / "legacy.jsonl").resolve()
+
+
+async def test_uploading_again_asks_and_the_browser_can_upload(tmp_path: Path, settle) -> None:
+    from tests.helpers import wait_until
+
+    path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        app = build_app(tmp_path, connection=active_connection(emu))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.screen.action_upload()  # the browser's u (from the palette): highlight first
+            await settle(pilot)
+            app.open_dataset(path, upload=True)  # what u in the browser does for a dataset
+            await wait_until(pilot, lambda: getattr(app.screen, "uploaded_file_id", None))
+            first = app.screen.uploaded_file_id
+            await pilot.press("u")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+            assert "uploaded already" in app.screen.question
+            await pilot.press("n")
+            await settle(pilot)
+            with emu.state.lock:
+                assert [f.id for f in emu.state.files.values()] == [first]
+
+
+async def test_a_long_problem_is_shown_whole(tmp_path: Path, settle) -> None:
+    long_text = "x" * 300
+    rows: list[Any] = [chat(i) for i in range(12)]
+    rows[2] = {"messages": [{"role": "user", "content": "q"}], "note": long_text}
+    path = write(tmp_path / "long.jsonl", rows)
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        pane = app.screen.query_one(ProblemsPane)
+        tree = pane.tree
+        tree.root.children[0].expand()
+        await settle(pilot)
+        tree.move_cursor(tree.root.children[0].children[0])
+        await settle(pilot)
+        detail = str(pane.query_one("#problem-detail").render())
+        assert detail.startswith("line 3: ") and len(detail) > 60

@@ -30,7 +30,7 @@ async def test_groups_screen_widget_and_global_keys(datasets: Path, settle) -> N
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         text = help_text(app)
-        for expected in ("Validate", "Convert", "Settings", "Quit", "Light/dark", "^p", "^q"):
+        for expected in ("Validate", "Settings", "Quit", "Light/dark", "^p", "^q"):
             assert expected in text
         assert "? / f1" in text
         assert "Jobs" in text and "Chat" in text

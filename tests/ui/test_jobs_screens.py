@@ -352,10 +352,9 @@ async def test_controls_ask_first_and_refuse_cleanly(tmp_path: Path, slow_emu: E
         await wait_until(
             pilot, lambda: screen.job is not None and screen.job.status is JobStatus.CANCELLED
         )
-        await pilot.press("x")
+        await pilot.press("x")  # cancelled: nothing to cancel any more, no key for it
         await pilot.pause()
-        assert app.screen is screen
-        assert any("cannot be cancelled any more" in text for text in notices(app))
+        assert app.screen is screen and not running_workers(screen, "job-control")
         await wait_until(pilot, lambda: finished(screen))
         assert [e.id for e in screen.log_view.events] == server_ids(slow_emu, job_id)
 
@@ -462,7 +461,9 @@ async def test_log_filter_follow_and_chart_toggle(tmp_path: Path, emu: Emulator)
         assert "train_mean_token_accuracy" in screen.chart.plotted
 
 
-async def test_checkpoint_opens_chat_when_chat_exists(tmp_path: Path, emu: Emulator) -> None:
+async def test_checkpoints_start_on_the_newest_and_say_what_o_opens(
+    tmp_path: Path, emu: Emulator
+) -> None:
     job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 20))
     app = jobs_app(tmp_path, emu)
     opened: list[str] = []
@@ -470,13 +471,125 @@ async def test_checkpoint_opens_chat_when_chat_exists(tmp_path: Path, emu: Emula
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_job_screen(app, pilot, job_id)
         await wait_until(pilot, lambda: finished(screen) and len(screen.checkpoints) == 3)
-        await pilot.press("k")
-        screen.checkpoint_table.focus()
-        await pilot.press("down")
+        await pilot.press("3")
+        newest = screen.checkpoints[-1]
+        assert screen.checkpoint_table.cursor_row == 2  # the newest, not the earliest
+        line = str(screen.query_one("#job-line").render())
+        assert "o chats with" in line and newest.model.rsplit(":", 1)[-1] in line
         await pilot.press("o")
         await pilot.pause()
-        assert opened == [screen.checkpoints[1].model]
-        assert ":ckpt-step-" in opened[0]
-        await pilot.press("l", "o")
+        assert opened == [newest.model]
+        screen.checkpoint_table.focus()
+        await pilot.press("up", "o")
+        await pilot.pause()
+        assert opened[-1] == screen.checkpoints[1].model and ":ckpt-step-" in opened[-1]
+        await pilot.press("1", "o")  # from the log: the final model
         await pilot.pause()
         assert opened[-1] == screen.job.fine_tuned_model  # type: ignore[union-attr]
+        assert screen.check_action("control", ("cancel",)) is False  # finished: no cancel key
+
+
+# -- what the list says when it cannot read -------------------------------------------------------
+
+
+async def test_no_key_is_said_once_and_a_saved_key_is_used_at_once(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    from tuner.config import Connection
+
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 12))
+    keyless = Connection(profile_name="test", base_url=emu.base_url)
+    app = jobs_app(tmp_path, None)
+    app.set_connection(ActiveConnection("test · no key", keyless))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        screen = app.screen
+        message = screen.query_one("#jobs-message")
+        await wait_until(pilot, lambda: "No API key for profile test" in str(message.render()))
+        assert not running_workers(screen, "jobs-fetch") and screen._timer is None
+        assert not [n for n in notices(app) if "Could not list jobs" in n]
+        app.set_connection(active_connection(emu))  # the key was saved in settings
+        await pilot.press("f", "j")
+        await wait_until(pilot, lambda: job_id in screen.jobs.jobs)
+        assert screen.table.display and not screen.error
+
+
+async def test_a_failing_service_is_said_once_while_retrying(tmp_path: Path, emu: Emulator) -> None:
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 12))
+    emu.faults.add(Fault(r"/fine_tuning/jobs$", method="GET", status=500, times=3))
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: job_id in screen.jobs.jobs)
+        said = [n for n in notices(app) if "Could not list jobs" in n]
+        assert len(said) == 1 and len(emu.faults) == 0
+        assert screen.error is None
+
+
+async def test_the_title_names_the_screen_after_leaving_a_form(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        jobs = app.screen
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewJobScreen))
+        app.set_connection(active_connection(emu, "renamed"))  # the title changes meanwhile
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is jobs)
+        title = str(jobs.query_one("HeaderTitle").render())
+        assert title.startswith("tuner · Jobs") and "renamed" in title
+
+
+async def test_relative_times_move_on_without_a_request(tmp_path: Path, emu: Emulator) -> None:
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 12))
+    emu.advance(3600)  # finished: nothing active, so no refresh timer either
+    now = [emu.clock.now()]
+    app = jobs_app(tmp_path, emu, clock=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: job_id in screen.jobs.jobs and screen._timer is None)
+        assert "1h ago" in str(screen.table.get_row(job_id)[3])
+        now[0] += 3 * 3600
+        await wait_until(pilot, lambda: "4h ago" in str(screen.table.get_row(job_id)[3]))
+
+
+async def test_the_log_rewraps_when_the_terminal_is_resized(tmp_path: Path, emu: Emulator) -> None:
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 12))
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_job_screen(app, pilot, job_id)
+        await wait_until(pilot, lambda: finished(screen))
+        wide = len(screen.log_view.lines)
+        await pilot.resize_terminal(50, 30)
+        await wait_until(pilot, lambda: len(screen.log_view.lines) > wide)
+        assert all(len(strip.text.rstrip()) <= 50 for strip in screen.log_view.lines)
+
+
+async def test_a_retired_base_model_is_refused_before_anything_is_uploaded(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    train = write_jsonl(tmp_path / "train.jsonl", 20)
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot)
+        model = form.query_one("#model")
+        labels = {value: str(label) for label, value in model._options}  # type: ignore[attr-defined]
+        assert "retired 2026-10-23" in labels["gpt-3.5-turbo-0125"]
+        model.value = "gpt-3.5-turbo-0125"  # type: ignore[attr-defined]
+        error = form.query_one("#form-error")
+        await wait_until(pilot, lambda: "was retired on 2026-10-23" in str(error.render()))
+        assert "fine-tunable models: gpt-4.1-2025-04-14" in str(error.render())
+        form.query_one("#train-path").value = str(train)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not running_workers(form, "create") and not emu.state.files
+        model.value = "gpt-4o-mini-2024-07-18"  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "retired" not in str(error.render()))

@@ -44,7 +44,7 @@ async def test_add_a_profile_with_a_key(datasets: Path, settle) -> None:
         assert screen.query_one("#api_key", Input).value == ""
         assert str(screen.query_one("#key-state", Static).render()) == "key saved"
         assert FAKE_KEY not in app.sub_title
-        assert app.sub_title == "work"
+        assert app.sub_title == "work · 127.0.0.1:9"
 
 
 async def test_edit_and_rename(datasets: Path, settle) -> None:
@@ -181,3 +181,24 @@ async def test_bad_price_is_refused(datasets: Path, settle) -> None:
         await settle(pilot)
         assert store.settings.models == ()
         assert any("Not a price" in n.message for n in app._notifications)
+
+
+async def test_the_first_field_is_one_tab_away_and_escape_leaves_a_field(
+    datasets: Path, settle
+) -> None:
+    settings = Settings(active_profile="work", profiles={"work": Profile("work")})
+    app = build_app(datasets, services=Services(settings_store=MemorySettingsStore(settings)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot, settle)
+        assert app.focused is screen.query_one("#profiles")
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#name", Input)
+        await pilot.press("escape")  # out of the field: single keys work again
+        assert not isinstance(app.focused, Input)
+        await pilot.press("2")
+        assert screen.query_one("#tabs").active == "models-tab"
+        await pilot.press("1")
+        assert screen.query_one("#tabs").active == "profiles-tab"
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.current_mode == "files"

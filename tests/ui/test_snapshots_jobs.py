@@ -146,7 +146,7 @@ def test_job_running_chart(snap_compare, tmp_path: Path, frozen: Emulator) -> No
         frozen.advance(40)
         screen = await open_job_at(pilot, frozen, job_id, done=False)
         assert len(screen.chart.series) > 5
-        await pilot.press("g")
+        await pilot.press("2")
         await pilot.pause(0.1)
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
@@ -161,7 +161,7 @@ def test_job_finished(
         frozen.advance(3600)
         screen = await open_job_at(pilot, frozen, job_id, done=True)
         assert screen.job is not None and screen.job.status is JobStatus.SUCCEEDED
-        await pilot.press("g")
+        await pilot.press("2")
         await pilot.pause(0.1)
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=size, run_before=run_before)

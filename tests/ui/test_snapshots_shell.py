@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import settle as settle_app
+from tests.helpers import wait_for_badges
 from tests.ui.conftest import FakeServices, build_app
 from tuner.config import Profile, Settings
 from tuner.ui.services import MemorySettingsStore, Services, ValidationSummary
@@ -39,6 +40,7 @@ async def expand_and_validate(pilot) -> None:
         if node.allow_expand:
             node.expand()
     await settle_app(pilot)
+    await wait_for_badges(pilot)
     train = next(
         n for c in tree.root.children for n in c.children if n.data.path.name == "train.jsonl"
     )

@@ -8,6 +8,10 @@ in one place however many replays (typed turns, files) continue it.
 
 `ChatSettings.parse` turns what a user typed in the parameter fields into checked values, with
 the ranges the service accepts, so a typo is refused before a request is spent on it.
+
+A thread whose transcript cannot be written (a read-only or full data folder) keeps talking:
+the first replay to fail says so (`TranscriptUnsaved`), and the thread's later replays do not
+try again (`ChatThread.unsaved`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 from tuner.api.chat import ChatRequest, sampling_params
 from tuner.api.replay import PromptLine, PromptReplay, ReplayEvent
 from tuner.api.retry import RetryPolicy
-from tuner.api.transcripts import Transcript, TranscriptHeader, TranscriptWriter
+from tuner.api.transcripts import (
+    Transcript,
+    TranscriptHeader,
+    TranscriptWriter,
+    transcripts_dir,
+)
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
@@ -136,6 +145,7 @@ class ChatThread:
     transcript: TranscriptWriter | None = None
     title: str | None = None
     directory: Path | None = None  # None: the data dir's transcripts folder
+    unsaved: OSError | None = None  # why the transcript could not be written, once it failed
 
     @classmethod
     def resume(cls, transcript: Transcript) -> ChatThread:
@@ -182,13 +192,14 @@ class ChatThread:
         save: bool = True,
     ) -> PromptReplay:
         """A replay of `lines` that continues (and grows) this thread's `messages`."""
+        writer = _FirstTurnWriter(self, settings) if save and self.unsaved is None else None
         player = PromptReplay(
             service,
             lines,
             self.request(settings),
             on_event=on_event,
             retry=retry,
-            transcript=_FirstTurnWriter(self, settings) if save else None,  # type: ignore[arg-type]
+            transcript=writer,  # type: ignore[arg-type]
             streamer=streamer,
         )
         player.messages = self.messages  # shared: the replay grows this conversation in place
@@ -203,5 +214,17 @@ class _FirstTurnWriter:
         self._thread = thread
         self._settings = settings
 
+    @property
+    def folder(self) -> Path:
+        """Where the transcript goes: named when it cannot be written."""
+        thread = self._thread
+        if thread.transcript is not None:
+            return thread.transcript.folder
+        return thread.directory or transcripts_dir()
+
     def append(self, role: Any, content: str, **fields: Any) -> Any:
-        return self._thread.writer(self._settings).append(role, content, **fields)
+        try:
+            return self._thread.writer(self._settings).append(role, content, **fields)
+        except OSError as error:
+            self._thread.unsaved = error  # the thread's later replays need not try again
+            raise

@@ -4,7 +4,9 @@ Each SDK raises a dozen exception classes (and its HTTP library a few more mid-s
 and commands should not care: every service implementation turns them into a `ServiceError` with
 a `kind`, a short `message`, the HTTP `status` and whether retrying can help. Refusals caused
 by OpenAI closing fine-tuning, or by a retired base model, are recognised from a small table of
-codes and phrases and explained with a pointer to profiles for other services.
+codes and phrases: OpenAI closing fine-tuning gets a pointer to profiles for other services, a
+retired or unknown model the advice to pick a current one (never the wind-down advice: a typo in
+a model name is not a reason to leave the service).
 
 Keys never reach a message: every message is scrubbed of registered secrets and key-like tokens.
 Nothing here knows an SDK: each service implementation translates its SDK's exceptions (see
@@ -30,15 +32,28 @@ class ErrorKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     SERVER = "server"
     TIMEOUT = "timeout"
+    # Never connected (refused, unknown host, no answer to connect): the service is unreachable.
     CONNECTION = "connection"
+    # Connected, then the connection was lost before the reply was complete: the service is
+    # there (it answered), so this is retried like a 5xx, never read as "unreachable".
+    DROPPED = "dropped"
     INVALID_REQUEST = "invalid_request"
+    # The service closed fine-tuning itself (OpenAI's wind-down): another service is the way on.
     FINE_TUNING_CLOSED = "fine_tuning_closed"
-    MODEL_RETIRED = "model_retired"
+    # This one model cannot be used: retired, misspelled, or not offered to this account.
+    MODEL_UNAVAILABLE = "model_unavailable"
+    MODEL_RETIRED = "model_unavailable"  # the old name, kept for callers not yet renamed
     UNKNOWN = "unknown"
 
 
 RETRYABLE_KINDS = frozenset(
-    {ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.TIMEOUT, ErrorKind.CONNECTION}
+    {
+        ErrorKind.RATE_LIMITED,
+        ErrorKind.SERVER,
+        ErrorKind.TIMEOUT,
+        ErrorKind.CONNECTION,
+        ErrorKind.DROPPED,
+    }
 )
 
 PROFILE_HINT = (
@@ -78,6 +93,15 @@ class ServiceError(Exception):
     def __repr__(self) -> str:
         kind, status = self.kind.value, self.status
         return f"ServiceError(kind={kind!r}, status={status!r}, message={self.message!r})"
+
+
+DROPPED_MESSAGE = "The connection dropped before the reply was complete"
+
+
+def unreachable(where: str | None, reason: str) -> ServiceError:
+    """The error for a service that could not be connected to: names the URL and why."""
+    target = where or "the service"
+    return ServiceError(ErrorKind.CONNECTION, f"Cannot reach {target} ({reason})")
 
 
 # --------------------------------------------------------------------------- scrubbing
@@ -133,20 +157,21 @@ class RefusalRule:
         return (code or "").lower() in self.codes or any(p in text for p in self.phrases)
 
 
-# Checked in order; the first match wins. Extend here when a service words it differently.
+_MODEL_CODES = frozenset(
+    {
+        "model_retired",
+        "model_deprecated",
+        "model_decommissioned",
+        "model_not_available",
+        "model_not_found",
+    }
+)
+
+# Checked in order; the first match wins. A code that names the model decides first (it is
+# the service's own word); then what says fine-tuning itself is closed; then words about one
+# model. Extend here when a service words it differently.
 REFUSAL_RULES: tuple[RefusalRule, ...] = (
-    RefusalRule(
-        ErrorKind.MODEL_RETIRED,
-        frozenset({"model_retired", "model_deprecated", "model_decommissioned"}),
-        (
-            "has been retired",
-            "was retired",
-            "is retired",
-            "has been deprecated",
-            "has been decommissioned",
-            "model is no longer supported",
-        ),
-    ),
+    RefusalRule(ErrorKind.MODEL_UNAVAILABLE, _MODEL_CODES, ()),
     RefusalRule(
         ErrorKind.FINE_TUNING_CLOSED,
         frozenset(
@@ -155,18 +180,34 @@ REFUSAL_RULES: tuple[RefusalRule, ...] = (
                 "fine_tuning_not_available",
                 "fine_tuning_closed",
                 "fine_tuning_disabled",
-                "model_not_available",
             }
         ),
         (
             "fine-tuning is no longer available",
             "fine tuning is no longer available",
-            "no longer available for fine-tuning",
-            "not available for new fine-tuning",
             "new fine-tuning jobs are not available",
-            "fine-tuning is not available",
+            "new fine-tuning jobs are no longer available",
             "fine-tuning has been disabled",
             "fine-tuning is closed",
+        ),
+    ),
+    RefusalRule(
+        ErrorKind.MODEL_UNAVAILABLE,
+        frozenset(),
+        (
+            "has been retired",
+            "was retired",
+            "is retired",
+            "has been deprecated",
+            "has been decommissioned",
+            "model is no longer supported",
+            "model is not available",
+            "not available for fine-tuning",
+            "not available for new fine-tuning",
+            "no longer available for fine-tuning",
+            "model does not exist",
+            "or does not exist",
+            "does not exist or you do not have access",
         ),
     ),
 )
@@ -185,6 +226,11 @@ def _classify_refusal(code: str | None, message: str) -> ErrorKind | None:
 def one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sentence(text: str) -> str:
+    """`text` ending as a sentence does, so that advice can follow it."""
+    return text if not text or text[-1] in ".!?" else f"{text}."
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -217,11 +263,17 @@ def body_message(body: Any) -> str | None:
 
 
 def status_error(
-    status: int, service_message: str, *, code: str | None = None, headers: Any = None
+    status: int,
+    service_message: str,
+    *,
+    code: str | None = None,
+    headers: Any = None,
+    model: str | None = None,
 ) -> ServiceError:
     """The `ServiceError` for an HTTP error answer: `status`, the service's own message and
-    code, and the response headers (for Retry-After). Every service implementation uses it, so
-    a 429 or a retired model reads the same whichever service said it."""
+    code, and the response headers (for Retry-After). `model` is the model the request named,
+    if any, for a refusal of it. Every service implementation uses it, so a 429 or a retired
+    model reads the same whichever service said it."""
     service_message = one_line(service_message)
     retry_after = _retry_after(headers)
     if 400 <= status < 500 and status not in (401, 429):
@@ -229,16 +281,18 @@ def status_error(
         if refusal is ErrorKind.FINE_TUNING_CLOSED:
             return ServiceError(
                 refusal,
-                f"The service refused a new fine-tuning job: {service_message} "
+                f"The service refused a new fine-tuning job: {_sentence(service_message)} "
                 f"OpenAI is closing fine-tuning on its own platform; {PROFILE_HINT}.",
                 status=status,
                 code=code,
             )
-        if refusal is ErrorKind.MODEL_RETIRED:
+        if refusal is ErrorKind.MODEL_UNAVAILABLE:
+            named = (
+                f"{model} is a retired or unknown model" if model else "Retired or unknown model"
+            )
             return ServiceError(
                 refusal,
-                f"The base model is retired: {service_message} Pick a current model, or "
-                f"{PROFILE_HINT}.",
+                f"{named}: {_sentence(service_message)} Pick a current model.",
                 status=status,
                 code=code,
             )
@@ -262,6 +316,12 @@ def status_error(
     if kind is ErrorKind.RATE_LIMITED and retry_after is not None:
         message += f" (retry after {retry_after:g}s)"
     return ServiceError(kind, message, status=status, retry_after=retry_after, code=code)
+
+
+def os_reason(error: OSError) -> str:
+    """An `OSError` in a few lower-case words ("not a directory", "no space left on device"),
+    to follow a file or folder name in a one-line message."""
+    return (error.strerror or str(error) or type(error).__name__).lower()
 
 
 NO_KEY_MESSAGE = (

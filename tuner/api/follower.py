@@ -13,7 +13,9 @@ The follower stops once the job is terminal and its last events are drained. Wit
 `CursorStore`, the id of an event is saved once the consumer has taken it and asked for the next
 one, so a consumer that dies while showing an event (a closed pipe, a crash) sees that event
 again after a restart, and never one twice otherwise (knowing only that id, a restarted follower
-treats everything listed below it as seen).
+treats everything listed below it as seen). A cursor that cannot be saved (a read-only or full
+data folder) never stops the following: the `OSError` is handed once to `on_cursor_error`, and
+the follower goes on without saving.
 
 It talks to any `FineTuningService` and hands over tuner's own `JobEvent`s.
 """
@@ -21,6 +23,8 @@ It talks to any `FineTuningService` and hands over tuner's own `JobEvent`s.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -28,7 +32,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
 from tuner.api.cursors import CursorStore
-from tuner.api.errors import ServiceError
+from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.retry import RetryPolicy
 from tuner.api.types import EventPage, Job, JobEvent
 
@@ -36,6 +40,13 @@ if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# The clock that measures how long the service has been unreachable (tests replace it).
+_clock = time.monotonic
+
+# Failures that say nothing answered at all; only these count toward `unreachable_timeout`.
+_UNREACHABLE_KINDS = frozenset({ErrorKind.CONNECTION, ErrorKind.TIMEOUT})
 
 _TERMINAL_WORDS = ("succeeded", "failed", "cancelled", "canceled", "completed", "model created")
 
@@ -76,6 +87,13 @@ class PollPolicy:
         )
 
 
+def _tried(seconds: float) -> str:
+    """`0.2s`, `12s`, `5m 00s`: how long the follower kept trying."""
+    from tuner.data.durations import format_duration
+
+    return f"{seconds:.1f}s" if seconds < 10 else format_duration(seconds)
+
+
 def _looks_terminal(event: JobEvent) -> bool:
     text = event.message.lower()
     return event.level == "error" or any(word in text for word in _TERMINAL_WORDS)
@@ -88,6 +106,13 @@ class EventFollower:
     history but still saves the cursor. `on_state` is called with a `FollowStatus` on every state
     change. Iterate it once; `job` holds the last job retrieved (the terminal one at the end).
     Non-retryable errors (404, 401, ...) end the iteration with a `ServiceError`.
+    `on_cursor_error` hears, once, the `OSError` of a cursor that could not be saved (without
+    it the problem is logged); the events keep coming either way.
+
+    `unreachable_timeout` (seconds, None: never) ends the iteration with a `ServiceError` once the
+    service has been unreachable (connection failures and timeouts, one after another) for that
+    long: a typo in the base URL must not be retried for ever. A 429 or a 5xx is an answer:
+    it restarts the count, and only the retry policy limits those.
     """
 
     _RECENT = 256
@@ -101,12 +126,17 @@ class EventFollower:
         *,
         resume: bool = True,
         on_state: Callable[[FollowStatus], None] | None = None,
+        on_cursor_error: Callable[[OSError], None] | None = None,
+        unreachable_timeout: float | None = None,
     ) -> None:
         self._service = service.without_retries()
         self.job_id = job_id
         self._store = cursor_store
         self.poll = poll or PollPolicy()
         self._on_state = on_state
+        self._on_cursor_error = on_cursor_error
+        self.unreachable_timeout = unreachable_timeout
+        self._unreachable_since: float | None = None  # monotonic time of the first failure
         self.status = FollowStatus(FollowState.FOLLOWING)
         self.job: Job | None = None
         self._recent: deque[str] = deque(maxlen=self._RECENT)
@@ -148,17 +178,47 @@ class EventFollower:
             try:
                 result = await call()
             except ServiceError as error:
-                if not error.retryable or self.poll.retry.gives_up(attempt):
+                left = self._unreachable_left(error)
+                if left is not None and left <= 0:
+                    error = self._gave_up(error)
+                if not error.retryable or self.poll.retry.gives_up(attempt) or left == 0:
                     self._set_status(FollowStatus(FollowState.FAILED, error, attempt))
-                    raise
+                    raise error from None
                 delay = self.poll.retry.delay(attempt, error)
+                if left is not None:
+                    delay = min(delay, left)  # one last try at the deadline, not after it
                 attempt += 1
                 self._set_status(FollowStatus(FollowState.RECONNECTING, error, attempt, delay))
                 await asyncio.sleep(delay)
                 continue
+            self._unreachable_since = None
             if self.status.state is FollowState.RECONNECTING:
                 self._set_status(FollowStatus(FollowState.FOLLOWING))
             return result
+
+    def _unreachable_left(self, error: ServiceError) -> float | None:
+        """Seconds left before giving up on an unreachable service (0: give up now), or None
+        when `error` is an answer (or there is no timeout)."""
+        if error.kind not in _UNREACHABLE_KINDS:
+            self._unreachable_since = None
+            return None
+        now = _clock()
+        if self._unreachable_since is None:
+            self._unreachable_since = now
+        if self.unreachable_timeout is None:
+            return None
+        return max(0.0, self._unreachable_since + self.unreachable_timeout - now)
+
+    def _gave_up(self, error: ServiceError) -> ServiceError:
+        """`error` as the follower's last word: where it was tried, and for how long."""
+        tried = _clock() - (self._unreachable_since or _clock())
+        where = getattr(self._service, "where", None)
+        said = error.message
+        if where and where not in said:
+            said = f"{where}: {said}"
+        return ServiceError(
+            error.kind, f"{said}; gave up after {_tried(tried)} of trying", status=error.status
+        )
 
     async def _page(self, after: str | None) -> EventPage:
         return await self._service.list_events(self.job_id, after, self.poll.page_size)
@@ -198,8 +258,17 @@ class EventFollower:
 
     def _shown(self, event: JobEvent) -> None:
         """The consumer took `event` and asked for more: it was shown, so save the cursor."""
-        if self._store is not None:
+        if self._store is None:
+            return
+        try:
             self._store.set(self.job_id, event.id)
+        except OSError as error:
+            # Showing events matters more than remembering them: stop saving, say so once.
+            self._store = None
+            if self._on_cursor_error is not None:
+                self._on_cursor_error(error)
+            else:
+                log.warning("cannot save the follow cursor for %s: %s", self.job_id, error)
 
     # ------------------------------------------------------------------ iteration
 

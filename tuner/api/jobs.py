@@ -3,7 +3,8 @@
 The spec is tuner's, the same for every service; each service implementation turns it into its
 own request body. What every service would refuse for its shape (a suffix with odd characters,
 epochs out of range) is refused here first: a typo should not cost a round trip, nor show up as
-the service's terser refusal.
+the service's terser refusal. A base model that tuner's catalog knows is retired is refused
+here too (`check_model_available`), before a file is uploaded for a job that cannot start.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
 
 from tuner.api.errors import ErrorKind, ServiceError
+
+if TYPE_CHECKING:
+    from tuner.data.catalog import Catalog
 
 SUFFIX_MAX = 64
 # The OpenAPI description only bounds the length (1–64). The suffix becomes one colon-separated
@@ -76,6 +81,18 @@ def check_spec(spec: JobSpec) -> None:
     batch = spec.hyperparameters.batch_size
     if isinstance(batch, int) and not 1 <= batch <= 256:
         raise _invalid(f"batch_size must be between 1 and 256 (got {batch})")
+
+
+def check_model_available(spec: JobSpec, catalog: Catalog, today: date) -> None:
+    """Raise `ServiceError(model_unavailable)` when the catalog knows `spec.model` (or the base
+    of a fine-tuned model) is retired at `today`; the message names the date and the models
+    that can still be fine-tuned. A model the catalog does not know passes: the service decides.
+
+    Call it before uploading anything (the CLI's `jobs create` and the new-job form do).
+    """
+    refusal = catalog.refusal(spec.model, today)
+    if refusal is not None:
+        raise ServiceError(ErrorKind.MODEL_UNAVAILABLE, refusal)
 
 
 def check_suffix(suffix: str | None) -> None:

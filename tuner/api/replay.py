@@ -14,6 +14,9 @@ chat screen and `tuner chat --replay` both drive:
 A line whose request fails with a retryable error (429 honouring Retry-After, 5xx, timeout,
 dropped connection) is retried with backoff; if it still fails it is marked failed and skipped,
 and the conversation so far is kept. Progress and text arrive as `ReplayEvent`s via `on_event`.
+
+A transcript that cannot be written (a read-only or full data folder) never costs the
+conversation: the replay says so once (`TranscriptUnsaved`) and goes on without saving.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
-from tuner.api.errors import ErrorKind, ServiceError
+from tuner.api.errors import DROPPED_MESSAGE, ErrorKind, ServiceError, os_reason
 from tuner.api.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -148,6 +151,17 @@ class LineStopped:
     partial: str
 
 
+@dataclass(frozen=True)
+class TranscriptUnsaved:
+    """The transcript could not be written; the replay goes on unsaved. Sent once.
+
+    `folder` is where it should have gone (None when the writer does not say), `reason` the
+    system's words ("read-only file system", "no space left on device")."""
+
+    folder: Path | None
+    reason: str
+
+
 ReplayEvent = (
     StateChanged
     | LineStarted
@@ -157,6 +171,7 @@ ReplayEvent = (
     | LineFailed
     | LineSkipped
     | LineStopped
+    | TranscriptUnsaved
 )
 
 Streamer = Callable[[ChatRequest], Any]  # returns an async iterator of ChatDelta | ChatDone
@@ -344,18 +359,27 @@ class PromptReplay:
         self._emit(LineStopped(index, partial))
 
     def _record(self, prompt: str, text: str, reply: ChatDone | None, *, partial: bool) -> None:
-        if self._transcript is None:
+        transcript = self._transcript
+        if transcript is None:
             return
-        self._transcript.append("user", prompt)
-        self._transcript.append(
-            "assistant",
-            text,
-            model=(reply.model if reply else None) or self.request.model,
-            finish_reason=reply.finish_reason if reply else None,
-            prompt_tokens=reply.prompt_tokens if reply else None,
-            completion_tokens=reply.completion_tokens if reply else None,
-            partial=partial,
-        )
+        try:
+            transcript.append("user", prompt)
+            transcript.append(
+                "assistant",
+                text,
+                model=(reply.model if reply else None) or self.request.model,
+                finish_reason=reply.finish_reason if reply else None,
+                prompt_tokens=reply.prompt_tokens if reply else None,
+                completion_tokens=reply.completion_tokens if reply else None,
+                partial=partial,
+            )
+        except OSError as error:
+            # The conversation matters more than its copy on disk: stop writing, say so once.
+            folder = getattr(transcript, "folder", None)
+            if folder is None and error.filename:
+                folder = Path(os.fsdecode(error.filename)).parent
+            self._transcript = None
+            self._emit(TranscriptUnsaved(folder, os_reason(error)))
 
     async def _send_with_retries(self, index: int) -> ChatDone:
         request = replace(self.request, messages=tuple(self.messages))
@@ -381,4 +405,5 @@ class PromptReplay:
                     self._emit(LineDelta(index, item.text))
                 elif isinstance(item, ChatDone):
                     return item
-        raise ServiceError(ErrorKind.CONNECTION, "The reply ended before the service finished it")
+        # The stream closed without its last chunk: the service was there, the reply was cut.
+        raise ServiceError(ErrorKind.DROPPED, DROPPED_MESSAGE)

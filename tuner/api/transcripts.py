@@ -143,6 +143,11 @@ class TranscriptWriter:
         _append_record(path, record)
         return cls(path, header)
 
+    @property
+    def folder(self) -> Path:
+        """Where the file is: named when it cannot be written."""
+        return self.path.parent
+
     @classmethod
     def reopen(cls, transcript: Transcript) -> TranscriptWriter:
         """Continue an existing transcript (after `load_transcript`)."""

@@ -22,6 +22,8 @@ from tuner.data.durations import format_size
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
     from tuner.api.types import RemoteFile
+    from tuner.data.analysis import AnalysisReport
+    from tuner.data.catalog import Catalog
 
 # How many validation problems `tuner upload` names before "... and N more".
 PROBLEMS_SHOWN = 5
@@ -123,17 +125,44 @@ class StderrProgress:
         self.stream.flush()
 
 
+async def analyse_local_file(
+    path: Path, model: str, catalog: Catalog, epochs: int | None = None
+) -> AnalysisReport:
+    """tuner's checks, token counts and cost estimate of `path` for `model` and `epochs` (None:
+    the service's auto choice), off the event loop, for a command that shows the estimate and
+    then uploads with `report=`."""
+    from tuner.data.analysis import analyse_file
+
+    if not path.exists() and not path.is_symlink():
+        raise CommandFailure(f"{path}: no such file")
+    try:
+        return await asyncio.to_thread(analyse_file, path, model, catalog=catalog, epochs=epochs)
+    except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
+        raise CommandFailure(f"{path}: cannot read: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
 async def upload_local_file(
-    service: FineTuningService, path: Path, *, force: bool, show_progress: bool
+    service: FineTuningService,
+    path: Path,
+    *,
+    force: bool,
+    show_progress: bool,
+    report: AnalysisReport | None = None,
 ) -> RemoteFile:
-    """Check `path` (refusing errors unless `force`), then upload it for fine-tuning."""
+    """Check `path` (refusing errors unless `force`), then upload it for fine-tuning.
+
+    `report` is an analysis of `path` already made (`analyse_local_file`): not made again."""
     from tuner.api.checked_upload import FileRefused, upload_checked
 
     if not path.exists() and not path.is_symlink():
         raise CommandFailure(f"{path}: no such file")
     progress = StderrProgress(f"uploading {path.name}") if show_progress else None
     try:
-        return await upload_checked(service, path, force=force, progress=progress)
+        return await upload_checked(service, path, force=force, progress=progress, report=report)
     except FileRefused as refused:
         problems = [
             f"{path}:{p.line}: {p.code}: {p.message}"
@@ -149,5 +178,4 @@ async def upload_local_file(
             lines.append(f"  ... and {more} more (tuner validate {path})")
         raise CommandFailure("\n".join(lines), code=1) from None
     except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
-        reason = exc.strerror.lower() if exc.strerror else str(exc)
-        raise CommandFailure(f"{path}: cannot read: {reason}") from None
+        raise CommandFailure(f"{path}: cannot read: {_reason(exc)}") from None

@@ -5,10 +5,12 @@ streamed to stdout before the next line goes (the seed script's `metin.txt` habi
 are coloured on a terminal and plain text otherwise (or with NO_COLOR). Lines that hit a rate
 limit or a server error are retried with backoff; a line that still fails is reported on stderr
 and skipped, keeping the conversation. The transcript is saved as the chat screen saves it, and
-its path printed on stderr.
+its path printed on stderr; when it cannot be saved (a read-only or full data folder) that is
+said once on stderr and the replay goes on.
 
 Exit codes: 0 every line answered; 1 some line failed; 2 usage, unreadable file, or a service that
-cannot be used at all (no key, unknown model, unreachable on the first line), one line on stderr.
+cannot be used at all (no key, unknown model, never connected to before the first answer), one
+line on stderr. Rate limits and replies cut short are retried per line, never fatal.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tuner.commands._service import CommandFailure, fail, run_service
 
 if TYPE_CHECKING:
     from tuner.api.compare import ReplayGroup
+    from tuner.api.errors import ServiceError
     from tuner.api.replay import PromptReplay, ReplayEvent
     from tuner.api.retry import RetryPolicy
     from tuner.api.service import FineTuningService
@@ -104,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
             await group.run()
         finally:
             if thread.transcript is not None:
-                print(f"transcript saved: {thread.transcript.path}", file=sys.stderr)
+                state = "incomplete" if thread.unsaved is not None else "saved"
+                print(f"transcript {state}: {thread.transcript.path}", file=sys.stderr)
         if printer.fatal is not None:
             raise CommandFailure(printer.fatal)
         failed = group.failed_lines()
@@ -132,7 +136,6 @@ class TranscriptPrinter:
         return f"{code}{text}{RESET}" if self.colour else text
 
     def on_event(self, event: ReplayEvent) -> None:
-        from tuner.api.errors import ErrorKind
         from tuner.api.replay import (
             LineDelta,
             LineFailed,
@@ -140,6 +143,7 @@ class TranscriptPrinter:
             LineRetrying,
             LineStarted,
             LineStopped,
+            TranscriptUnsaved,
         )
 
         if isinstance(event, LineStarted):
@@ -171,17 +175,32 @@ class TranscriptPrinter:
             self.out.flush()
             line = self.player.lines[event.index].number if self.player else event.index + 1
             self.err.write(f"line {line}: failed: {event.error.message}\n")
-            # No key, unknown model, refused: every line would fail the same way. An
-            # unreachable service on the very first line is also "cannot be used at all".
-            unreachable = event.error.kind in (ErrorKind.CONNECTION, ErrorKind.TIMEOUT)
-            unusable = event.error.kind is not ErrorKind.INVALID_REQUEST and (
-                not event.error.retryable or (unreachable and self._answered == 0)
-            )
-            if unusable and self.group is not None:
+            if self.ends_the_run(event.error) and self.group is not None:
                 self.fatal = event.error.message
                 self.group.stop()
         elif isinstance(event, LineStopped):
             self.out.write("\n")
             self.out.flush()
+        elif isinstance(event, TranscriptUnsaved):
+            where = f" in {event.folder}" if event.folder is not None else ""
+            self.err.write(
+                f"tuner chat: cannot save the transcript{where}: {event.reason}; "
+                "the conversation goes on unsaved\n"
+            )
+            self.err.flush()
 
     _started_reply = False
+
+    def ends_the_run(self, error: ServiceError) -> bool:
+        """Whether a line's failure means every line would fail the same way.
+
+        No key, a refused key, an unknown model: yes. A service that could never be connected
+        to, before any line was answered: yes (a typo in the URL). A service that answered with
+        a rate limit, a 5xx, a slow reply or a stream cut short is there: only this line is
+        lost, and so is a request the service refused for its content (a prompt too long).
+        """
+        from tuner.api.errors import ErrorKind
+
+        if error.kind is ErrorKind.CONNECTION:
+            return self._answered == 0
+        return not error.retryable and error.kind is not ErrorKind.INVALID_REQUEST

@@ -2,8 +2,12 @@
 
     tuner jobs [--limit N]                       the newest jobs as a table
     tuner jobs create --model M --training-file F [...]
-    tuner jobs follow JOB [--resume]             events as they happen; exit 0 on success,
-                                                 1 when the job fails or is cancelled
+                                                 start a job; on stderr the cost estimate (for
+                                                 a local F) and the command to follow it
+    tuner jobs follow JOB [--resume] [--timeout S]
+                                                 events as they happen; exit 0 on success, 1
+                                                 when the job fails or is cancelled, 2 when the
+                                                 service stays unreachable for S seconds
     tuner jobs cancel JOB
 
 Every form takes `--json` (`follow` prints one JSON object per event line) and `--profile`.
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +26,7 @@ from tuner.commands._args import positive_int
 from tuner.commands._service import (
     CommandFailure,
     add_service_options,
+    analyse_local_file,
     fail,
     print_json,
     run_service,
@@ -32,8 +37,13 @@ if TYPE_CHECKING:
     from tuner.api.follower import FollowStatus
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job, JobEvent
+    from tuner.data.analysis import AnalysisReport
+    from tuner.data.catalog import Catalog
+    from tuner.data.estimate import CostEstimate
 
 DEFAULT_POLL_INTERVAL = 1.5
+# Seconds `tuner jobs follow` keeps trying a service it cannot reach before exit 2.
+DEFAULT_UNREACHABLE_TIMEOUT = 300.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,6 +85,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=DEFAULT_POLL_INTERVAL,
         help=f"seconds between polls while events arrive (default {DEFAULT_POLL_INTERVAL})",
+    )
+    follow.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=DEFAULT_UNREACHABLE_TIMEOUT,
+        help="give up (exit 2) once the service has been unreachable this long "
+        f"(default {DEFAULT_UNREACHABLE_TIMEOUT:g}); rate limits and server errors are retried",
     )
     add_service_options(follow, nested=True)
     follow.set_defaults(func=run_follow)
@@ -126,23 +144,70 @@ def run_list(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- create
 
 
-async def _file_id(service: FineTuningService, value: str, *, force: bool, quiet: bool) -> str:
+async def _file_id(
+    service: FineTuningService,
+    value: str,
+    *,
+    force: bool,
+    quiet: bool,
+    report: AnalysisReport | None = None,
+) -> str:
     """A file id as given, or the id of the local file after validating and uploading it."""
     path = Path(value)
-    if value.startswith("file-") and not path.exists():
+    if _is_file_id(value):
         return value
     if not path.exists():
         raise CommandFailure(f"{value}: no such file (and not a file id like file-...)")
     uploaded = await upload_local_file(
-        service, path, force=force, show_progress=sys.stderr.isatty() and not quiet
+        service, path, force=force, show_progress=sys.stderr.isatty() and not quiet, report=report
     )
     if not quiet:
         print(f"uploaded {path} as {uploaded.id}", file=sys.stderr)
     return uploaded.id
 
 
+def _is_file_id(value: str) -> bool:
+    return value.startswith("file-") and not Path(value).exists()
+
+
+def _catalog() -> Catalog:
+    """The model catalog with the user's `[[models]]` overrides (a bad entry: exit 2)."""
+    from tuner.config import ConfigError, load_settings
+    from tuner.data.catalog import CatalogError, settings_catalog
+
+    try:
+        return settings_catalog(load_settings())
+    except (ConfigError, CatalogError) as exc:
+        raise CommandFailure(str(exc)) from None
+
+
+def estimate_json(estimate: CostEstimate) -> dict[str, object]:
+    """The `estimate` object `jobs create --json` adds to the job (a local training file only)."""
+    return {
+        "examples": estimate.examples,
+        "billed_tokens": estimate.billed_tokens,
+        "epochs": estimate.epochs,
+        "trained_tokens": estimate.trained_tokens,
+        "price_per_1m_usd": None if estimate.price_per_1m is None else float(estimate.price_per_1m),
+        "cost_usd": None if estimate.cost_usd is None else float(estimate.cost_usd),
+    }
+
+
+def estimate_line(estimate: CostEstimate, model: str) -> str:
+    """`estimate: 1,234 billed tokens x 3 epochs = 3,702 trained tokens, $0.01 at $3.00 per 1M
+    tokens (MODEL)`: tuner's own count, the epochs the service will use, the catalog's price."""
+    epochs = f"{estimate.epochs} epoch{'' if estimate.epochs == 1 else 's'}"
+    line = (
+        f"estimate: {estimate.billed_tokens:,} billed tokens x {epochs} = "
+        f"{estimate.trained_tokens:,} trained tokens"
+    )
+    if estimate.price_per_1m is None:
+        return f"{line}; price unknown for {model} (add it to settings.toml [[models]])"
+    return f"{line}, {estimate.cost_text} at ${estimate.price_per_1m:,.2f} per 1M tokens ({model})"
+
+
 def run_create(args: argparse.Namespace) -> int:
-    from tuner.api.jobs import Hyperparameters, JobSpec, check_spec
+    from tuner.api.jobs import Hyperparameters, JobSpec, check_model_available, check_spec
 
     hyper = Hyperparameters(
         n_epochs=args.epochs,
@@ -152,8 +217,19 @@ def run_create(args: argparse.Namespace) -> int:
 
     async def work(service: FineTuningService) -> int:
         # Check what we can before uploading anything.
-        check_spec(JobSpec(args.model, "pending", suffix=args.suffix, hyperparameters=hyper))
-        training = await _file_id(service, args.training_file, force=args.force, quiet=args.json)
+        pending = JobSpec(args.model, "pending", suffix=args.suffix, hyperparameters=hyper)
+        check_spec(pending)
+        catalog = _catalog()
+        check_model_available(pending, catalog, date.today())
+        report = None
+        if not _is_file_id(args.training_file):
+            path = Path(args.training_file)
+            if not path.exists():
+                raise CommandFailure(f"{path}: no such file (and not a file id like file-...)")
+            report = await analyse_local_file(path, args.model, catalog, args.epochs)
+        training = await _file_id(
+            service, args.training_file, force=args.force, quiet=args.json, report=report
+        )
         validation = None
         if args.validation_file:
             validation = await _file_id(
@@ -170,9 +246,15 @@ def run_create(args: argparse.Namespace) -> int:
         )
         job = await service.create_job(spec)
         if args.json:
-            print_json(job)
-        else:
-            print(f"{job.id}  {job.status.value}  {job.model}")
+            shown = job.to_json()
+            if report is not None:
+                shown["estimate"] = estimate_json(report.estimate)
+            print_json(shown)
+            return 0
+        print(f"{job.id}  {job.status.value}  {job.model}", flush=True)
+        if report is not None:
+            print(estimate_line(report.estimate, job.model), file=sys.stderr)
+        print(f"follow with: tuner jobs follow {job.id}", file=sys.stderr)
         return 0
 
     return run_service("jobs create", args, work)
@@ -196,11 +278,23 @@ def _job_error(job: Job) -> str:
 
 def run_follow(args: argparse.Namespace) -> int:
     from tuner.api.cursors import CursorStore
+    from tuner.api.errors import os_reason
     from tuner.api.follower import EventFollower, FollowState, PollPolicy
     from tuner.api.types import JobStatus
 
     if args.interval <= 0:
         return fail("jobs follow", "--interval must be above 0")
+    if args.timeout <= 0:
+        return fail("jobs follow", "--timeout must be above 0")
+    store = CursorStore()
+
+    def on_cursor_error(error: OSError) -> None:
+        print(
+            f"tuner jobs follow: cannot save the cursor in {store.path.parent}: "
+            f"{os_reason(error)}; following without it (--resume will start from the beginning)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def on_state(status: FollowStatus) -> None:
         if status.state is FollowState.RECONNECTING and status.error is not None:
@@ -211,10 +305,12 @@ def run_follow(args: argparse.Namespace) -> int:
         follower = EventFollower(
             service,
             args.job,
-            CursorStore(),
+            store,
             PollPolicy().scaled(args.interval / DEFAULT_POLL_INTERVAL),
             resume=args.resume,
             on_state=on_state,
+            on_cursor_error=on_cursor_error,
+            unreachable_timeout=args.timeout,
         )
         async for event in follower:
             if args.json:

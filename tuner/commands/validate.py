@@ -22,6 +22,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
@@ -87,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"tuner validate: {exc}")
     except (OSError, EncodingUnavailable) as exc:
         return _fail(f"tuner validate: {given}: {_describe(exc)}")
+    retired = catalog.refusal(model, date.today())  # the data may be fine; no job can start
+    if retired is not None:
+        report.notices.insert(0, retired)
     if args.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -98,8 +98,8 @@ def _fine_tuning_model(model: str, state: State) -> str:
     Three refusals, each with its own code, because a client acts differently on each: an
     unknown name (a typo: `model_not_found`), a retired model as of the simulated today (pick a
     current one: `model_retired`, which tuner explains as such), and a known model that cannot
-    be fine-tuned (`model_not_fine_tunable`). None says `model_not_available`, which tuner reads
-    as "fine-tuning is closed".
+    be fine-tuned (`model_not_fine_tunable`). tuner explains the first two as "a retired or
+    unknown model", never as fine-tuning being closed.
     """
     target = catalog.fine_tuning_target(model)
     if target is None:

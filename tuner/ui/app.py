@@ -22,13 +22,14 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 
-from tuner.config import ConfigError, Settings
+from tuner.config import ConfigError, Connection, Settings
 from tuner.ui.commands import (
     ConnectionCommands,
     FileCommands,
     ScreenCommands,
     WorkCommands,
 )
+from tuner.ui.conversion import ConversionFlow
 from tuner.ui.routes import ROUTES, ScreenRoute
 from tuner.ui.services import Services
 from tuner.ui.session import ActiveConnection, ServiceSession
@@ -41,10 +42,15 @@ DARK_THEME = "textual-dark"
 
 
 def _route_bindings() -> list[BindingType]:
-    return [Binding(r.key, f"app.show({r.name!r})", r.label, id=r.binding_id) for r in ROUTES]
+    """A single key for each top-level screen. Settings is left out of the footers (they have
+    no room for it at 80 columns); `s` works everywhere, and help and the palette list it."""
+    return [
+        Binding(r.key, f"app.show({r.name!r})", r.label, id=r.binding_id, show=r.name != "settings")
+        for r in ROUTES
+    ]
 
 
-class TunerApp(App[int]):
+class TunerApp(ConversionFlow, App[int]):
     """tuner's Textual app. Build it with `make_app`, which fills in the services."""
 
     CSS_PATH = "app.tcss"
@@ -89,8 +95,10 @@ class TunerApp(App[int]):
         settings: Settings,
         connection: ActiveConnection,
         open_file: Path | None = None,
+        start_mode: str | None = None,
     ) -> None:
         super().__init__()
+        self._start_mode = start_mode
         self.start_path = start_path
         self.services = services
         self.session = ServiceSession(connection, services.open_service)
@@ -117,7 +125,7 @@ class TunerApp(App[int]):
         def build() -> Screen[Any]:
             cls = r.screen_class()
             if r.name == "files":
-                return cls(root=self.start_path)
+                return cls(root=self.start_path, open_folders=self.connection.demo)
             return cls(**kwargs)
 
         return build
@@ -127,6 +135,8 @@ class TunerApp(App[int]):
             self.set_keymap(dict(self.settings.keys))
         if self._open_file is not None:
             self.open_dataset(self._open_file)
+        elif self._start_mode is not None:
+            self.action_show(self._start_mode)
 
     async def on_unmount(self) -> None:
         await self.session.close()
@@ -140,8 +150,11 @@ class TunerApp(App[int]):
         self._close_messages_no_wait()
 
     def format_title(self, title: str, sub_title: str) -> Content:
-        """`tuner · Files — demo · emulator`: where you are, then where you talk to."""
-        screen_title = self.screen.title if self.screen.title != self.title else None
+        """`tuner · Files — demo · emulator`: where you are, then where you talk to.
+
+        `title` is the title of the header's own screen: a header redrawn while another screen
+        is on top (a profile saved, a form left) still names its own screen."""
+        screen_title = title if title != self.title else None
         head = f"tuner · {screen_title}" if screen_title else "tuner"
         return Content.assemble(head, (f" — {sub_title}", "dim") if sub_title else "")
 
@@ -223,18 +236,19 @@ class TunerApp(App[int]):
                 found += lose() if callable(lose) else []
         return found
 
-    def open_dataset(self, path: Path) -> None:
+    def open_dataset(self, path: Path, *, upload: bool = False) -> None:
         """Open `path` in the dataset screen: the one entry point every screen uses.
 
         The dataset mode is rebuilt for the new file, so `d` always returns to the last
-        dataset opened.
+        dataset opened. `upload`: upload the file once its check is done (as `u` there).
         """
         self.last_dataset = path.resolve()
         if self.current_mode == "dataset":
             self.switch_mode(self.DEFAULT_MODE)
         if "dataset" in self._modes:
             self.remove_mode("dataset")
-        self.add_mode("dataset", self._factory(self.routes["dataset"], path=self.last_dataset))
+        factory = self._factory(self.routes["dataset"], path=self.last_dataset, upload=upload)
+        self.add_mode("dataset", factory)
         self.switch_mode("dataset")
         self.refresh_bindings()
 
@@ -391,14 +405,25 @@ def resolve_active(services: Services, settings: Settings, profile: str | None) 
         return ActiveConnection(label="no profile", problem=str(exc))
     named = settings.profile(profile)
     name = named.name if named is not None else "no profile"
-    kind = f" · {connection.kind}" if connection.kind != "openai" else ""
+    return ActiveConnection(label=connection_label(name, connection), connection=connection)
+
+
+def connection_label(name: str, connection: Connection) -> str:
+    """`work`, `azure · my-resource.openai.azure.com`, `no profile · 127.0.0.1:9 · key from env`:
+    which profile, where it goes when that is not OpenAI itself, where the key comes from."""
+    from urllib.parse import urlsplit
+
+    parts = [name]
+    if connection.kind != "openai":
+        parts.append(connection.kind)
+    where = urlsplit(connection.where)
+    if where.hostname and where.hostname != "api.openai.com":
+        parts.append(where.netloc)
     if connection.api_key is None:
-        key = " · no key"
+        parts.append("no key")
     elif connection.key_origin == "env":
-        key = " · key from env"
-    else:
-        key = ""
-    return ActiveConnection(label=f"{name}{kind}{key}", connection=connection)
+        parts.append("key from env")
+    return " · ".join(parts)
 
 
 def make_app(
@@ -408,12 +433,14 @@ def make_app(
     services: Services | None = None,
     connection: ActiveConnection | None = None,
     profile: str | None = None,
+    start_mode: str | None = None,
 ) -> TunerApp:
     """Build the app: the one factory the CLI, the tests and the screenshot script share.
 
     `start_path` is the folder the browser opens on (default: the current folder);
-    `open_file` is opened in the dataset screen after start-up. Without a `connection`, the
-    app resolves `profile` (or the settings' active profile) from the settings.
+    `open_file` is opened in the dataset screen after start-up, or else `start_mode` (a top
+    screen: "settings" for `tuner settings`) is shown first. Without a `connection`, the app
+    resolves `profile` (or the settings' active profile) from the settings.
     Raises `ConfigError` when the settings file cannot be read.
     """
     services = services or Services()
@@ -427,4 +454,5 @@ def make_app(
         settings=settings,
         connection=connection,
         open_file=open_file,
+        start_mode=start_mode,
     )

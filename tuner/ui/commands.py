@@ -101,6 +101,7 @@ class WorkCommands(_CommandListProvider):
         ("convert", "Convert JSON to JSONL", "Write a .jsonl next to the .json file"),
         ("upload", "Upload current file", "Upload the file for fine-tuning"),
         ("new_job", "New fine-tuning job", "Create a job from an uploaded file"),
+        ("cancel_job", "Cancel this job", "Training stops and cannot be restarted"),
         # The chat screen's actions.
         ("replay", "Chat: replay a prompt file", "Each line becomes the next user turn"),
         ("compare", "Chat: compare with another model", "Both models get every turn"),
@@ -129,16 +130,23 @@ class ScreenCommands(_CommandListProvider):
                 )
         yield Command("Open chat", "Talk to a model", partial(app.action_show, "chat"))
         yield Command("Chat: switch model", "Pick the model to chat with", self._chat_model)
+        if not hasattr(self.screen, "action_replay"):  # elsewhere: go to chat and do it there
+            for action, text, help_text in (
+                ("replay", "Chat: replay a prompt file", "Each line becomes the next user turn"),
+                ("compare", "Chat: compare with another model", "Both models get every turn"),
+            ):
+                yield Command(text, help_text, partial(self._in_chat, action))
         yield Command("Help: keys", "Every key of this screen", app.action_help)
         yield Command("Toggle light/dark theme", "Saved in settings", app.action_toggle_theme)
 
     def _chat_model(self) -> None:
+        self._in_chat("pick_model")
+
+    def _in_chat(self, action: str) -> None:
         app = self.tuner
         app.open_chat()
         for screen in app.get_screen_stack("chat")[:1]:
-            pick = getattr(screen, "action_pick_model", None)
-            if callable(pick):
-                pick()
+            screen.call_after_refresh(screen.run_action, action)
 
 
 class ConnectionCommands(_CommandListProvider):

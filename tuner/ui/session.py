@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
 
 NO_PROFILE = "No profile: press s for settings, or run tuner settings"
+NO_KEY = (
+    "No API key for {name}: press s for settings (or run tuner settings), or set OPENAI_API_KEY"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,11 @@ class ActiveConnection:
     @property
     def unusable(self) -> str | None:
         """Why no service can be reached with this connection (one sentence), or None."""
-        if self.connection is not None:
-            return None
-        return f"{NO_PROFILE} ({self.problem})" if self.problem else NO_PROFILE
+        if self.connection is None:
+            return f"{NO_PROFILE} ({self.problem})" if self.problem else NO_PROFILE
+        if self.connection.api_key is None:
+            return NO_KEY.format(name=f"profile {self.connection.profile_name}")
+        return None
 
 
 ServiceOpener = Callable[[Connection], "FineTuningService"]

@@ -31,6 +31,7 @@ async def test_picks_from_the_list_and_filters() -> None:
         assert "3 models" in str(modal.query_one("#models-status").render())
         await pilot.press(*"ckpt")
         await wait_until(pilot, lambda: modal.query_one("#models").option_count == 1)
+        assert "1 of 3 models" in str(modal.query_one("#models-status").render())
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.results)
         assert app.results == [MODELS[1].id]

@@ -65,3 +65,14 @@ async def test_show_draws_the_latest_copy() -> None:
         header.show(job(fine_tuned_model="ft:m:org:bot:x"), now=NOW, follow=None)
         await pilot.pause()
         assert "ft:m:org:bot:x" in str(header.render())
+
+
+def test_the_finish_estimate_is_not_counted_down_while_reconnecting() -> None:
+    running = job(estimated_finish=NOW + 90)
+    error = ServiceError(ErrorKind.CONNECTION, "Cannot reach the service")
+    live = JobHeader.describe(running, now=NOW, follow=FollowStatus(FollowState.FOLLOWING)).plain
+    lost = JobHeader.describe(
+        running, now=NOW, follow=FollowStatus(FollowState.RECONNECTING, error, attempt=1)
+    ).plain
+    assert "finish in 1m 30s" in live
+    assert "finish in" not in lost and "(last known)" in lost

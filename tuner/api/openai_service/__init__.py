@@ -133,24 +133,24 @@ class OpenAIService:
         return file_from_sdk(uploaded)
 
     async def list_files(self) -> list[RemoteFile]:
-        with service_errors():
+        with service_errors(self._where):
             files = [item async for item in self._client.files.list(purpose="fine-tune")]
         return [file_from_sdk(item) for item in files]
 
     async def file_content(self, file_id: str) -> bytes:
-        with service_errors():
+        with service_errors(self._where):
             response = await self._client.files.content(file_id)
             return response.content
 
     async def delete_file(self, file_id: str) -> None:
-        with service_errors():
+        with service_errors(self._where):
             await self._client.files.delete(file_id)
 
     # -- jobs --------------------------------------------------------------------------
 
     async def create_job(self, spec: JobSpec) -> Job:
         check_spec(spec)
-        with service_errors():
+        with service_errors(self._where, model=spec.model):
             job = await self._client.fine_tuning.jobs.create(**request_body(spec))
         return job_from_sdk(job)
 
@@ -158,24 +158,24 @@ class OpenAIService:
         kwargs: dict[str, Any] = {"limit": limit}
         if after:
             kwargs["after"] = after
-        with service_errors():
+        with service_errors(self._where):
             page = await self._client.fine_tuning.jobs.list(**kwargs)
         return JobPage(tuple(job_from_sdk(job) for job in page.data), bool(page.has_more))
 
     async def retrieve_job(self, job_id: str) -> Job:
-        with service_errors():
+        with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.retrieve(job_id))
 
     async def cancel_job(self, job_id: str) -> Job:
-        with service_errors():
+        with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.cancel(job_id))
 
     async def pause_job(self, job_id: str) -> Job:
-        with service_errors():
+        with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.pause(job_id))
 
     async def resume_job(self, job_id: str) -> Job:
-        with service_errors():
+        with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.resume(job_id))
 
     async def list_events(
@@ -184,12 +184,12 @@ class OpenAIService:
         kwargs: dict[str, Any] = {"limit": limit}
         if after is not None:
             kwargs["after"] = after
-        with service_errors():
+        with service_errors(self._where):
             page = await self._client.fine_tuning.jobs.list_events(job_id, **kwargs)
         return EventPage(tuple(event_from_sdk(e) for e in page.data), bool(page.has_more))
 
     async def list_checkpoints(self, job_id: str) -> list[Checkpoint]:
-        with service_errors():
+        with service_errors(self._where):
             found = [c async for c in self._client.fine_tuning.jobs.checkpoints.list(job_id)]
         return [checkpoint_from_sdk(c) for c in found]
 
@@ -213,7 +213,7 @@ class OpenAIService:
         Fine-tuned models come from `/models` and from the recent succeeded jobs (a service
         such as Azure may not list them as models); base models are the rest of `/models`.
         """
-        with service_errors():
+        with service_errors(self._where):
             listed = [item async for item in self._client.models.list()]
         fine_tuned: dict[str, ChatModel] = {}
         base: list[ChatModel] = []
@@ -247,7 +247,7 @@ class OpenAIService:
         prompt_tokens: int | None = None
         completion_tokens: int | None = None
         model: str | None = None
-        with service_errors():
+        with service_errors(self._where, model=request.model):
             stream = await self._client.chat.completions.create(
                 model=request.model,
                 messages=request.api_messages(),  # type: ignore[arg-type]

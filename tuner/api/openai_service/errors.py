@@ -1,52 +1,115 @@
 """The openai SDK's exceptions (and httpx2's, mid-stream) as tuner's `ServiceError`.
 
+Transport failures are told apart by what they mean for the user: a connection that could not be
+made (refused, unknown host, no answer to connect) is `CONNECTION`, "Cannot reach URL (why)",
+the one failure that says the service is unreachable; a connection that was made and then lost
+before the reply was complete is `DROPPED` (the service is there: retry, as for a 5xx); a
+connected service that is slow to answer is `TIMEOUT`. The SDK wraps httpx2's exception in its
+own (`APIConnectionError`, `APITimeoutError`), so the cause is read from the exception chain.
+
 `openai` and `httpx2` are imported inside the functions: importing this module stays cheap.
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from tuner.api.errors import (
+    DROPPED_MESSAGE,
     NO_KEY_MESSAGE,
     ErrorKind,
     ServiceError,
     body_message,
     one_line,
     status_error,
+    unreachable,
 )
 
+TIMEOUT_MESSAGE = "The service did not answer in time (timeout)"
 
-def _status_error(exc: Any, status: int) -> ServiceError:
+
+def _status_error(exc: Any, status: int, model: str | None) -> ServiceError:
     message = body_message(getattr(exc, "body", None)) or str(getattr(exc, "message", "") or exc)
     headers = getattr(getattr(exc, "response", None), "headers", None)
-    return status_error(status, message, code=getattr(exc, "code", None), headers=headers)
+    code = getattr(exc, "code", None)
+    return status_error(status, message, code=code, headers=headers, model=model)
 
 
-def translate(exc: BaseException) -> ServiceError:
-    """Map any SDK / transport exception to a `ServiceError` (a ServiceError passes through)."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and the exceptions that caused it, outermost first (loops cut)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Why a connection could not be made, in a few words, from the deepest cause known."""
+    import httpx2
+
+    for cause in _chain(exc):
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "unknown host"
+        if isinstance(cause, httpx2.ConnectTimeout | TimeoutError):
+            return "no answer to the connection in time"
+    for cause in _chain(exc):
+        if isinstance(cause, httpx2.ConnectError | OSError) and str(cause):
+            return one_line(str(cause), 120).lower()
+    return "connection failed"
+
+
+def _transport_error(exc: BaseException, where: str | None) -> ServiceError | None:
+    """The ServiceError for a transport failure anywhere in `exc`'s chain, or None."""
+    import httpx2
+
+    for cause in _chain(exc):
+        if isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError):
+            return unreachable(where, _connect_reason(cause))
+        if isinstance(cause, httpx2.UnsupportedProtocol):
+            return unreachable(where, one_line(str(cause), 120) or "unsupported URL")
+        if isinstance(cause, ConnectionRefusedError | socket.gaierror):
+            return unreachable(where, _connect_reason(cause))
+        if isinstance(cause, httpx2.TimeoutException | TimeoutError):
+            return ServiceError(ErrorKind.TIMEOUT, TIMEOUT_MESSAGE)
+        if isinstance(cause, httpx2.TransportError | ConnectionError):
+            return ServiceError(ErrorKind.DROPPED, DROPPED_MESSAGE)
+    return None
+
+
+def translate(
+    exc: BaseException, where: str | None = None, *, model: str | None = None
+) -> ServiceError:
+    """Map any SDK / transport exception to a `ServiceError` (a ServiceError passes through).
+
+    `where` is the service's base URL, named when it cannot be reached; `model` the model the
+    request named, named when the service refuses it."""
     if isinstance(exc, ServiceError):
         return exc
-    import httpx2
     import openai
 
-    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException | TimeoutError):
-        return ServiceError(ErrorKind.TIMEOUT, "The service did not answer in time (timeout)")
-    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
-        return ServiceError(
-            ErrorKind.CONNECTION,
-            "Cannot reach the service (connection refused or dropped)",
-        )
     if isinstance(exc, openai.APIStatusError):
-        return _status_error(exc, exc.status_code)
+        return _status_error(exc, exc.status_code, model)
+    import httpx2
+
     if isinstance(exc, httpx2.HTTPStatusError):
-        return _status_error(exc, exc.response.status_code)
+        return _status_error(exc, exc.response.status_code, model)
+    transport = _transport_error(exc, where)
+    if transport is not None:
+        return transport
+    # The SDK's own errors with no transport cause to read.
+    if isinstance(exc, openai.APITimeoutError):
+        return ServiceError(ErrorKind.TIMEOUT, TIMEOUT_MESSAGE)
+    if isinstance(exc, openai.APIConnectionError):
+        return unreachable(where, "connection failed")
     if isinstance(exc, openai.APIResponseValidationError):
         return ServiceError(ErrorKind.UNKNOWN, "The service sent a response tuner cannot read")
-    if isinstance(exc, ConnectionError):
-        return ServiceError(ErrorKind.CONNECTION, f"Connection failed: {one_line(str(exc))}")
     if isinstance(exc, openai.OpenAIError):
         text = one_line(str(exc))
         if "api_key" in text and "must be set" in text:
@@ -66,11 +129,13 @@ def _translatable(exc: BaseException) -> bool:
 
 
 @contextmanager
-def service_errors() -> Iterator[None]:
+def service_errors(where: str | None = None, *, model: str | None = None) -> Iterator[None]:
     """Inside this block, SDK and transport exceptions come out as `ServiceError`.
 
-    The original is dropped (`from None`): its text may quote request headers, and nothing above
-    this layer should need it.
+    `where` (the base URL) is named when the service cannot be reached, `model` when the service
+    refuses the model the request named. The original exception
+    is dropped (`from None`): its text may quote request headers, and nothing above this layer
+    should need it.
     """
     try:
         yield
@@ -79,4 +144,4 @@ def service_errors() -> Iterator[None]:
     except Exception as exc:
         if not _translatable(exc):
             raise
-        raise translate(exc) from None
+        raise translate(exc, where, model=model) from None

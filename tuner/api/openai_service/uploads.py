@@ -5,6 +5,12 @@ through a reader that counts bytes as the SDK pulls them, so the progress bar is
 files (up to 8 GB) go through the Uploads API: `uploads.create`, parts of at most 64 MB
 (`uploads.parts.create`), then `uploads.complete` with the part ids in order. Both limits are
 module constants and keyword arguments, so tests can force the parts route with a small file.
+
+A part that fails for a reason that may pass (429, 5xx, a timeout, a dropped connection) is sent
+again with backoff, for up to `PART_RETRY_BUDGET` seconds: an hour-long upload must not be lost
+to one bad minute. The parts already sent are kept; the Upload is cancelled only when a part
+gives up (or fails for good), and progress moves on only when a part is in, so it never goes
+back.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.openai_service.errors import service_errors
+from tuner.api.retry import RetryPolicy
 from tuner.api.service import Progress
 
 if TYPE_CHECKING:
@@ -27,6 +35,9 @@ SINGLE_REQUEST_LIMIT = 512 * 1024 * 1024
 PART_SIZE = 64 * 1024 * 1024
 UPLOADS_LIMIT = 8 * 1024 * 1024 * 1024
 JSONL_MIME = "application/jsonl"
+# How long one failing part is retried (seconds), and how far apart the tries are.
+PART_RETRY_BUDGET = 60.0
+PART_RETRY = RetryPolicy(attempts=None, base=1.0, cap=15.0)
 
 
 class _CountingReader(io.RawIOBase):
@@ -85,11 +96,15 @@ async def upload_file(
     single_request_limit: int | None = None,
     part_size: int | None = None,
     mime_type: str = JSONL_MIME,
+    retry: RetryPolicy | None = None,
+    retry_budget: float | None = None,
 ) -> FileObject:
     """Upload `path` and return the service's `FileObject` (its `id` is what a job needs).
 
-    Chooses one request or the Uploads API by size. Raises `ServiceError` for service failures and
-    `OSError` for an unreadable local file.
+    Chooses one request or the Uploads API by size. In parts, a failing part is retried by
+    `retry` (default `PART_RETRY`) for up to `retry_budget` seconds (default
+    `PART_RETRY_BUDGET`). Raises `ServiceError` for service failures and `OSError` for an
+    unreadable local file.
     """
     path = Path(path)
     total = path.stat().st_size
@@ -101,8 +116,10 @@ async def upload_file(
         )
     if total <= limit:
         return await _upload_single(client, path, purpose, total, progress, mime_type)
+    budget = PART_RETRY_BUDGET if retry_budget is None else retry_budget
+    parts = _PartSender(client, retry or PART_RETRY, budget)
     return await _upload_in_parts(
-        client, path, purpose, total, progress, part_size or PART_SIZE, mime_type
+        client, path, purpose, total, progress, part_size or PART_SIZE, mime_type, parts
     )
 
 
@@ -116,7 +133,7 @@ async def _upload_single(
 ) -> FileObject:
     with (
         _CountingReader(path.open("rb"), total, progress) as reader,
-        service_errors(),
+        service_errors(_where(client)),
     ):
         result = await client.files.create(
             file=(path.name, reader, mime_type),
@@ -133,6 +150,45 @@ def _read_part(path: Path, offset: int, size: int) -> bytes:
         return handle.read(size)
 
 
+class _PartSender:
+    """Sends each part, again and again while it fails for a reason that may pass.
+
+    The SDK's own retries are off for parts (same connection pool): this loop is the only one,
+    so the budget is what it says.
+    """
+
+    def __init__(self, client: AsyncOpenAI, retry: RetryPolicy, budget: float) -> None:
+        self._client = client.with_options(max_retries=0)
+        self._where = _where(client)
+        self._retry = retry
+        self._budget = budget
+
+    async def send(self, upload_id: str, data: bytes, number: int, count: int) -> str:
+        """The id of part `number` (1-based) of `count`, once the service has it."""
+        attempt = 0
+        started = time.monotonic()
+        while True:
+            try:
+                with service_errors(self._where):
+                    part = await self._client.uploads.parts.create(upload_id, data=data)
+                return part.id
+            except ServiceError as error:
+                spent = time.monotonic() - started
+                if not error.retryable:
+                    raise
+                if self._retry.gives_up(attempt) or spent >= self._budget:
+                    raise ServiceError(
+                        error.kind,
+                        f"part {number} of {count} failed: {error.message} "
+                        f"(gave up after {spent:.0f}s of retrying)",
+                        status=error.status,
+                        code=error.code,
+                    ) from None
+                delay = min(self._retry.delay(attempt, error), self._budget - spent)
+                attempt += 1
+                await asyncio.sleep(delay)
+
+
 async def _upload_in_parts(
     client: AsyncOpenAI,
     path: Path,
@@ -141,8 +197,10 @@ async def _upload_in_parts(
     progress: Progress | None,
     part_size: int,
     mime_type: str,
+    parts: _PartSender,
 ) -> FileObject:
-    with service_errors():
+    where = _where(client)
+    with service_errors(where):
         upload = await client.uploads.create(
             bytes=total,
             filename=path.name,
@@ -150,6 +208,7 @@ async def _upload_in_parts(
             purpose=purpose,  # type: ignore[arg-type]
         )
     part_ids: list[str] = []
+    count = -(-total // part_size)
     sent = 0
     try:
         while sent < total:
@@ -157,13 +216,11 @@ async def _upload_in_parts(
             data = await asyncio.to_thread(_read_part, path, sent, part_size)
             if not data:
                 raise OSError(f"{path} shrank while it was being uploaded")
-            with service_errors():
-                part = await client.uploads.parts.create(upload.id, data=data)
-            part_ids.append(part.id)
+            part_ids.append(await parts.send(upload.id, data, len(part_ids) + 1, count))
             sent += len(data)
             if progress is not None:
                 progress(sent, total)
-        with service_errors():
+        with service_errors(where):
             completed = await client.uploads.complete(upload.id, part_ids=part_ids)
     except BaseException:
         await _cancel_quietly(client, upload.id)
@@ -173,10 +230,15 @@ async def _upload_in_parts(
     return completed.file
 
 
+def _where(client: AsyncOpenAI) -> str:
+    """The client's base URL, named when the service cannot be reached."""
+    return str(client.base_url).rstrip("/")
+
+
 async def _cancel_quietly(client: AsyncOpenAI, upload_id: str) -> None:
     """Best effort: an abandoned Upload expires by itself after an hour anyway."""
     try:
-        with service_errors():
+        with service_errors(_where(client)):
             await client.uploads.cancel(upload_id)
     except ServiceError:
         return

@@ -81,7 +81,6 @@ class PickModelModal(ModalScreen[str | None]):
         except ServiceError as exc:
             self._status(f"cannot list models: {exc.message}")
             return
-        self._status(f"{len(self.models)} models · ↓ to the list")
         self._fill(filter_text="")
 
     def _fill(self, filter_text: str) -> None:
@@ -100,6 +99,9 @@ class PickModelModal(ModalScreen[str | None]):
         listed.set_options(options)
         if options:
             listed.highlighted = 0
+        shown = sum(1 for option in options if option is not None)
+        count = f"{shown} of {len(self.models)} models" if wanted else f"{shown} models"
+        self._status(f"{count} · ↓ to the list" if shown else f"{count} · enter uses the id typed")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker
 
 from tuner.api.chat_session import ChatSettings, ChatThread
-from tuner.api.replay import ReplayEvent, ReplayState
+from tuner.api.replay import ReplayEvent, ReplayState, TranscriptUnsaved
 from tuner.api.retry import RetryPolicy
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.typing_screen import TypingScreen
@@ -231,6 +231,14 @@ class ChatScreen(TypingScreen, Screen[None]):
         pane = self.panes[index]
 
         def hear(event: ReplayEvent) -> None:
+            if isinstance(event, TranscriptUnsaved):  # once per conversation
+                where = event.folder or "the data folder"
+                self.notify(
+                    f"This conversation is not being saved ({where}: {event.reason})",
+                    severity="warning",
+                    timeout=10,
+                )
+                return
             pane.post_message(ChatPane.Event(event))
             if index == 0 and self.replay is not None and self.active is self.replay:
                 self.status_line.hear(event)
@@ -576,5 +584,8 @@ class ChatScreen(TypingScreen, Screen[None]):
 
     def _exported(self, result: Exported | None) -> None:
         if result is not None:
-            self.notify(f"Exported {result.examples} examples to {result.path}")
+            where = f"Exported {result.examples} examples to {result.path}"
+            if self.tuner.connection.demo:
+                where += " (the demo's folder goes when you quit: copy it to keep it)"
+            self.notify(where, timeout=15)
             self.tuner.open_dataset(result.path)

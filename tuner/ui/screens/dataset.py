@@ -81,6 +81,7 @@ class DatasetScreen(Screen[None]):
         Binding("r", "toggle_raw", "Raw JSON", id="dataset.raw", show=False),
         Binding("u", "upload", "Upload", id="dataset.upload"),
         Binding("J", "new_job", "New job", id="dataset.new_job"),
+        Binding("C", "convert", "Convert to JSONL", id="dataset.convert"),
         Binding("x", "stop_analysis", "Stop analysis", id="dataset.stop_analysis"),
         Binding("1", "tab('preview')", "Preview", id="dataset.tab_preview", show=False),
         Binding("2", "tab('problems')", "Problems", id="dataset.tab_problems", show=False),
@@ -124,9 +125,10 @@ class DatasetScreen(Screen[None]):
 
     # -- set-up ------------------------------------------------------------------------------
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, upload: bool = False) -> None:
         super().__init__()
         self.path = Path(path)
+        self._upload_when_checked = upload  # asked for from the browser or the palette
         self.index: LineIndex | None = None
         self.report: AnalysisReport | None = None
         self.show_raw = False
@@ -342,6 +344,9 @@ class DatasetScreen(Screen[None]):
         self._show_preview(self.examples.line)
         self.activity.clear("analysis")
         self.refresh_bindings()
+        if self._upload_when_checked:
+            self._upload_when_checked = False
+            self.action_upload()
 
     def _show_banner(self, problems: list[Problem]) -> None:
         banner = self.query_one("#banner", Static)
@@ -398,9 +403,14 @@ class DatasetScreen(Screen[None]):
         self._show_summary()
 
     def action_epochs(self, delta: int) -> None:
+        """`+` / `-` step the epochs from the service's choice; `-` below 1 is that choice again
+        (auto), so a user who tried a figure can always go back."""
         current = self.stats.epochs
         if current is None:
             current = self.report.estimate.epochs if self.report is not None else 3
+        elif current + delta < 1:
+            self.stats.set_epochs(None)
+            return
         self.stats.set_epochs(max(1, min(50, current + delta)))
 
     # -- problems ----------------------------------------------------------------------------
@@ -502,6 +512,10 @@ class DatasetScreen(Screen[None]):
             self.notify(problem, severity="warning")
         return problem is None
 
+    def action_convert(self) -> None:
+        """This `.json` file as JSONL beside it, opened here once written."""
+        self.tuner.convert_json(self.path)
+
     def action_new_job(self) -> None:
         """The new-job form, prefilled with this file (and its uploaded id, once uploaded)."""
         if self._can_reach_service():
@@ -514,6 +528,19 @@ class DatasetScreen(Screen[None]):
             return
         if self.activity.shows("upload"):
             self.notify("An upload is already running")
+            return
+        if self.uploaded_file_id is not None:
+            question = (
+                f"{self.path.name} was uploaded already, as {self.uploaded_file_id}. "
+                "Upload another copy?"
+            )
+
+            def again(yes: bool | None) -> None:
+                if yes:
+                    self.uploaded_file_id = None
+                    self.action_upload()
+
+            self.app.push_screen(ConfirmModal(question, title="Upload", yes="Upload"), again)
             return
         report = self.report
         if report is not None and not report.valid:
@@ -606,9 +633,9 @@ class DatasetScreen(Screen[None]):
     def _summary_text(self) -> str:
         if self.file_problem is not None:
             return self.file_problem
-        parts = [self.path.name]
-        if self.index is not None and self.index.scanned:
-            parts.append(plural(len(self.index), "line"))
+        # What matters first, so a narrow terminal cuts the least useful end: the verdict,
+        # the cost, then the file's figures.
+        parts: list[str] = []
         report = self.report
         if report is not None:
             if report.errors:
@@ -617,10 +644,13 @@ class DatasetScreen(Screen[None]):
                 parts.append(f"! {plural(len(report.warnings), 'warning')}")
             else:
                 parts.append("✓ valid")
-            if report.examples:
-                parts.append(f"{report.stats.total:,} tokens")
-                if self._estimate_text:
-                    parts.append(self._estimate_text)
+            if report.examples and self._estimate_text:
+                parts.append(self._estimate_text)
+        parts.append(self.path.name)
+        if self.index is not None and self.index.scanned:
+            parts.append(plural(len(self.index), "line"))
+        if report is not None and report.examples:
+            parts.append(f"{report.stats.total:,} tokens")
         if self.uploaded_file_id:
             parts.append(f"uploaded: {self.uploaded_file_id}")
         return " · ".join(parts)
@@ -640,4 +670,8 @@ class DatasetScreen(Screen[None]):
             return searching or bar.opened
         if action == "stop_analysis":
             return self.activity.shows("analysis")
+        if action == "convert":
+            return self.path.suffix.lower() == ".json"
+        if action in ("upload", "new_job"):
+            return self.path.suffix.lower() != ".json"  # convert it first
         return True

@@ -24,22 +24,12 @@ from textual.widgets import Footer, Header, Tree
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tuner.ui.failures import describe_error
-from tuner.ui.modals import ConfirmModal, ReportModal
-from tuner.ui.services import ConversionSummary, ValidationSummary, plural
+from tuner.ui.services import ValidationSummary
 from tuner.ui.widgets.data_tree import DataTree, FileFacts
 from tuner.ui.widgets.file_info import FileInfo
 
 if TYPE_CHECKING:
     from tuner.ui.app import TunerApp
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """What a validate/convert worker was started for, to report its outcome."""
-
-    kind: str
-    path: Path
-    dst: Path | None = None
 
 
 def count_file(path: Path) -> FileFacts:
@@ -62,6 +52,14 @@ def count_file(path: Path) -> FileFacts:
         return FileFacts(problem=f"cannot read: {exc}")
 
 
+# Files up to this size are checked as soon as they are listed (a badge without pressing v).
+AUTO_CHECK_BYTES = 2 * 1024 * 1024
+# Seconds after the browser opens before those checks start: the first frames come first.
+AUTO_CHECK_AFTER = 1.0
+# How often the open folders are looked at for new files.
+WATCH_SECONDS = 2.0
+
+
 class FilesScreen(Screen[None]):
     """Browse a folder's data files; enter opens one in the dataset screen."""
 
@@ -70,8 +68,9 @@ class FilesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "validate", "Validate", id="files.validate"),
         Binding("C", "convert", "Convert", id="files.convert"),
-        Binding("a", "toggle_all", "All", id="files.toggle_all"),
+        Binding("a", "toggle_all", "All files", id="files.toggle_all", show=False),
         Binding("r", "reload", "Reload", id="files.reload", show=False),
+        Binding("u", "upload", "Upload", id="files.upload", show=False),
     ]
 
     class LinesCounted(Message):
@@ -87,15 +86,15 @@ class FilesScreen(Screen[None]):
         path: Path
         summary: ValidationSummary
 
-    @dataclass
-    class Converted(Message):
-        job: _Job
-        result: ConversionSummary
-
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, open_folders: bool = False) -> None:
         super().__init__()
         self.root = root
-        self._jobs: dict[Worker[object], _Job] = {}
+        # Open the top folders at start (the demo: its sample datasets in sight at once).
+        self.open_folders = open_folders
+        self._folder_times: dict[Path, int] = {}
+        self._to_check: list[Path] = []
+        self._checks_allowed = False
+        self._validating: dict[Worker[object], Path] = {}  # to report a failure on its file
 
     @property
     def tuner(self) -> TunerApp:
@@ -114,6 +113,35 @@ class FilesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._show_info(None)
+        self.set_interval(WATCH_SECONDS, self._watch_folders)
+        self.set_timer(AUTO_CHECK_AFTER, self._allow_checks)
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen: a file written meanwhile (a conversion, an export)."""
+        self._watch_folders(force=True)
+
+    def _watch_folders(self, force: bool = False) -> None:
+        """Reload when an open folder changed on disk (a file added, removed, renamed)."""
+        times: dict[Path, int] = {}
+        for folder in self.tree.expanded_folders():
+            try:
+                times[folder] = os.stat(folder).st_mtime_ns
+            except OSError:
+                times[folder] = -1
+        seen_before = bool(self._folder_times)
+        changed = times != self._folder_times
+        self._folder_times = times
+        if force or (changed and seen_before):
+            self.tree.reload()
+
+    @on(DataTree.FolderLoaded)
+    def _folder_loaded(self, event: DataTree.FolderLoaded) -> None:
+        if not self.open_folders or event.node is not self.tree.root:
+            return
+        self.open_folders = False  # only at start
+        for child in event.node.children:
+            if child.allow_expand:
+                child.expand()
 
     # -- what is highlighted -----------------------------------------------------------------
 
@@ -139,6 +167,7 @@ class FilesScreen(Screen[None]):
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[object]) -> None:
         self._show_info(self.highlighted_path())
+        self.refresh_bindings()
 
     def _facts_changed(self, path: Path) -> None:
         self.tree.refresh_path(path)
@@ -173,6 +202,34 @@ class FilesScreen(Screen[None]):
             event.facts.problem,
         )
         self._facts_changed(event.path)
+        small = facts.size is not None and facts.size <= AUTO_CHECK_BYTES
+        if small and facts.problem is None and event.path.suffix.lower() == ".jsonl":
+            self._to_check.append(event.path)  # a small dataset gets its badge without asking
+            if self._checks_allowed:
+                self._check_waiting()
+
+    def _allow_checks(self) -> None:
+        """After the first frames: checking loads a vocabulary, which would delay them."""
+        self._checks_allowed = True
+        self._check_waiting()
+
+    def auto_checks_done(self) -> bool:
+        """Whether every small `.jsonl` listed so far has its badge: what a screenshot or a
+        test waits for, so the picture is the same every run."""
+        small = [
+            facts
+            for path, facts in self.tree.facts.items()
+            if path.suffix.lower() == ".jsonl"
+            and facts.size is not None
+            and facts.size <= AUTO_CHECK_BYTES
+            and facts.problem is None
+        ]
+        return bool(small) and all(f.validation is not None and not f.validating for f in small)
+
+    def _check_waiting(self) -> None:
+        waiting, self._to_check = self._to_check, []
+        for path in waiting:
+            self._check(path)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -188,6 +245,9 @@ class FilesScreen(Screen[None]):
         if path is None:
             self.notify("Highlight a file to validate it", severity="warning")
             return
+        self._check(path)
+
+    def _check(self, path: Path) -> None:
         facts = self.tree.facts.setdefault(path, FileFacts())
         if facts.validating:
             return
@@ -197,7 +257,7 @@ class FilesScreen(Screen[None]):
         worker = self.run_worker(
             partial(self._validate, path, model), thread=True, group="validate", exit_on_error=False
         )
-        self._jobs[worker] = _Job("validate", path)
+        self._validating[worker] = path
 
     def _validate(self, path: Path, model: str) -> None:
         self.post_message(self.Validated(path, self.tuner.services.validate(path, model)))
@@ -213,6 +273,14 @@ class FilesScreen(Screen[None]):
             facts.validation = summary
         self._facts_changed(path)
 
+    def action_upload(self) -> None:
+        """Upload the highlighted dataset: its screen opens, checks it, then uploads."""
+        path = self.current_file()
+        if path is None or path.suffix.lower() != ".jsonl":
+            self.notify("Highlight a .jsonl file to upload it", severity="warning")
+            return
+        self.tuner.open_dataset(path, upload=True)
+
     # -- convert -----------------------------------------------------------------------------
 
     def action_convert(self) -> None:
@@ -220,62 +288,7 @@ class FilesScreen(Screen[None]):
         if src is None or src.suffix.lower() != ".json":
             self.notify("Highlight a .json file to convert it to JSONL", severity="warning")
             return
-        dst = src.with_suffix(".jsonl")
-        if dst.exists():
-            self.app.push_screen(
-                ConfirmModal(f"{dst.name} already exists. Overwrite it?", yes="Overwrite"),
-                partial(self._confirmed_convert, src, dst),
-            )
-        else:
-            self._start_convert(src, dst, force=False)
-
-    def _confirmed_convert(self, src: Path, dst: Path, overwrite: bool | None) -> None:
-        if overwrite:
-            self._start_convert(src, dst, force=True)
-
-    def _start_convert(self, src: Path, dst: Path, *, force: bool) -> None:
-        job = _Job("convert", src, dst)
-        worker = self.run_worker(
-            partial(self._convert, job, force), thread=True, group="convert", exit_on_error=False
-        )
-        self._jobs[worker] = job
-
-    def _convert(self, job: _Job, force: bool) -> None:
-        assert job.dst is not None
-        result = self.tuner.services.convert(job.path, job.dst, force)
-        self.post_message(self.Converted(job, result))
-
-    @on(Converted)
-    def _converted(self, message: Converted) -> None:
-        job, result = message.job, message.result
-        assert job.dst is not None
-        self.tree.reload()
-        written = f"Wrote {plural(result.examples_written, 'example')} to {job.dst.name}"
-        if not result.written:
-            self.app.push_screen(
-                ReportModal(
-                    "Nothing converted",
-                    f"No example in {job.path.name} could be converted; {job.dst.name} "
-                    "was not written.",
-                    result.skipped,
-                )
-            )
-        elif result.skipped:
-            self.app.push_screen(
-                ReportModal(
-                    "Converted with problems",
-                    f"{written}; {len(result.skipped)} could not be converted:",
-                    result.skipped,
-                ),
-                lambda _: self._open_converted(job.dst, result),
-            )
-        else:
-            self.notify(written)
-            self._open_converted(job.dst, result)
-
-    def _open_converted(self, dst: Path | None, result: ConversionSummary) -> None:
-        if dst is not None and result.written and result.examples_written and dst.exists():
-            self.tuner.open_dataset(dst)
+        self.tuner.convert_json(src)
 
     # -- worker outcomes ---------------------------------------------------------------------
 
@@ -283,18 +296,23 @@ class FilesScreen(Screen[None]):
         """A validate/convert worker that failed (or was cancelled): a readable error."""
         if not event.worker.is_finished:
             return
-        job = self._jobs.pop(event.worker, None)
-        if job is None or event.state == WorkerState.SUCCESS:
+        path = self._validating.pop(event.worker, None)
+        if path is None or event.state == WorkerState.SUCCESS:
             return
-        if job.kind == "validate":
-            self._validated(job.path, None)
+        self._validated(path, None)
         if event.state == WorkerState.ERROR:
-            verb = "validate" if job.kind == "validate" else "convert"
             self.notify(
-                f"Could not {verb} {job.path.name}: {describe_error(event.worker.error)}",
+                f"Could not validate {path.name}: {describe_error(event.worker.error)}",
                 severity="error",
                 timeout=10,
             )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`C` only where there is a `.json` file to convert."""
+        if action == "convert":
+            path = self.current_file()
+            return path is not None and path.suffix.lower() == ".json"
+        return True
 
     # -- view --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -68,6 +69,13 @@ class FollowChanged(Message):
 
 
 @dataclass
+class CursorUnsaved(Message):
+    """Where the user got to cannot be saved (a read-only or full data folder). Said once."""
+
+    error: OSError
+
+
+@dataclass
 class FollowEnded(Message):
     job: Job | None
 
@@ -106,9 +114,9 @@ class JobScreen(Screen[None]):
             "e", "cycle_filter", "Events", id="job.filter", show=False
         ),  # named in the status line
         Binding("a", "toggle_accuracy", "Loss/acc", id="job.accuracy", show=False),
-        Binding("l", "tab('log')", "Log", id="job.tab_log", show=False),
-        Binding("g", "tab('chart')", "Chart", id="job.tab_chart", show=False),
-        Binding("k", "tab('checkpoints')", "Checkpoints", id="job.tab_checkpoints", show=False),
+        Binding("1", "tab('log')", "Log", id="job.tab_log", show=False),
+        Binding("2", "tab('chart')", "Chart", id="job.tab_chart", show=False),
+        Binding("3", "tab('checkpoints')", "Checkpoints", id="job.tab_checkpoints", show=False),
         Binding("o", "open_chat", "Try model", id="job.chat"),
         Binding("x", "control('cancel')", "Cancel", id="job.cancel"),
         Binding("p", "control('pause')", "Pause", id="job.pause", show=False),
@@ -199,6 +207,7 @@ class JobScreen(Screen[None]):
             poll=PollPolicy().scaled(self.tuner.services.poll_scale),
             resume=False,  # the whole history, once; the saved cursor only marks "new since"
             on_state=lambda status: self.post_message(FollowChanged(status)),
+            on_cursor_error=lambda error: self.post_message(CursorUnsaved(error)),
         )
         async for event in follower:
             self.post_message(EventArrived(event))
@@ -223,6 +232,16 @@ class JobScreen(Screen[None]):
         self.follow_states.append(message.status.state)
         if self.job is not None:
             self._show_header()
+
+    @on(CursorUnsaved)
+    def _cursor_unsaved(self, message: CursorUnsaved) -> None:
+        folder = Path(message.error.filename).parent if message.error.filename else "data folder"
+        self.notify(
+            f"Following goes on, but where you got to is not saved ({folder}: "
+            f"{describe_error(message.error)})",
+            severity="warning",
+            timeout=10,
+        )
 
     @on(FollowEnded)
     def _follow_ended(self, message: FollowEnded) -> None:
@@ -360,6 +379,8 @@ class JobScreen(Screen[None]):
         self.query_one("#job-tabs", TabbedContent).get_tab(
             "checkpoints"
         ).label = f"Checkpoints ({len(self.checkpoints)})"
+        # Start on the newest: the one worth trying first, and what `o` opens from here.
+        table.move_cursor(row=len(self.checkpoints) - 1, animate=False)
 
     # -- status line ---------------------------------------------------------------------------
 
@@ -372,8 +393,14 @@ class JobScreen(Screen[None]):
         log = self.log_view
         follow = "auto-scroll on" if log.following else "paused: end or F to follow"
         shown = len(log.shown_ids)
+        tabs = self.query("#job-tabs")
+        if tabs and cast(TabbedContent, tabs.first()).active == "checkpoints":
+            model = self._chat_model()
+            opens = f"o chats with {short_fine_tuned(model)}" if model else "no model to chat with"
+            self.query_one("#job-line", Static).update(f"{opens} · 1/2/3: log/chart/checkpoints")
+            return
         self.query_one("#job-line", Static).update(
-            f"{shown} events · showing {log.filter} (e) · {follow} · l/g/k: log/chart/checkpoints"
+            f"{shown} events · showing {log.filter} (e) · {follow} · 1/2/3: log/chart/checkpoints"
         )
 
     # -- actions -------------------------------------------------------------------------------
@@ -382,6 +409,8 @@ class JobScreen(Screen[None]):
         if action == "open_chat":
             return self._chat_model() is not None
         if action == "control" and parameters:
+            if self.job is not None and self.job.finished:
+                return False  # nothing to cancel, pause or resume any more
             feature = CONTROL_FEATURE.get(str(parameters[0]))
             capabilities = self.capabilities
             if feature is not None and capabilities is not None:
@@ -404,15 +433,22 @@ class JobScreen(Screen[None]):
         if model is None:
             self.notify("No model to chat with yet", severity="warning")
             return
+        self.notify(f"Chat with {model}")
         self.tuner.open_chat(model=model)
+
+    def action_cancel_job(self) -> None:
+        """The palette's "Cancel this job": the same as `x`."""
+        self.action_control("cancel")
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self.refresh_bindings()
+        self._line()
 
     @on(DataTable.RowHighlighted, "#ckpt-table")
     def _checkpoint_highlighted(self) -> None:
         self.refresh_bindings()
+        self._line()
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#job-tabs", TabbedContent).active = tab

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from tuner.ui.app import TunerApp
 
 PAGE_SIZE = 20
+AGES_TICK = 30.0  # x poll_scale: "created 5m ago" is redrawn this often, without a request
 WIDE = 110  # columns from which the full ids fit
 
 FetchKind = Literal["first", "refresh", "more"]
@@ -131,7 +132,13 @@ class JobsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._set_columns(self.size.width >= WIDE)
+        self.set_interval(AGES_TICK * self.tuner.services.poll_scale, self._redraw_ages)
         self.load_first()
+
+    def _redraw_ages(self) -> None:
+        """Relative times ("created 5m ago", "took") move on even when no job does."""
+        if self.jobs.loaded and self.is_current:
+            self._fill()
 
     def _no_profile(self) -> None:
         problem = self.tuner.session.problem or ""
@@ -204,12 +211,25 @@ class JobsScreen(Screen[None]):
         self._schedule(changed=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed read: said once (not on every retry); retried later only when waiting can
+        help (the network, the service's load), never for a missing key or a refusal."""
+        from tuner.api.errors import ServiceError
+
         worker = failed_worker(event)
         if worker is None:
             return
-        self.error = describe_error(worker.error)
-        self._status("")
-        self.notify(f"Could not list jobs: {self.error}", severity="error", timeout=10)
+        error = describe_error(worker.error)
+        if error != self.error:
+            self.notify(f"Could not list jobs: {error}", severity="error", timeout=10)
+        self.error = error
+        retryable = isinstance(worker.error, ServiceError) and worker.error.retryable
+        if not retryable:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            self._interval = None
+            self._status()
+            return
         self._schedule(changed=False)
 
     def _schedule(self, *, changed: bool) -> None:
@@ -290,7 +310,8 @@ class JobsScreen(Screen[None]):
             if self._interval is not None:
                 parts.append(f"live, every {format_duration(self._interval)}")
             if self.error:
-                parts.append(f"error: {self.error}")
+                again = "retrying" if self._interval is not None else "r tries again"
+                parts.append(f"error: {self.error} ({again})")
             text = " · ".join(parts)
         self.query_one("#jobs-status", Static).update(text)
 

@@ -262,8 +262,12 @@ class NewJobScreen(TypingScreen, Screen[None]):
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "model" and self.error_about == "create":
-            self.show_error(None)  # the service's answer was about the model left behind
+        if event.select.id == "model":
+            refusal = self.catalog.refusal(str(event.value), datetime.date.today())
+            if refusal is not None:  # said at once, not after an upload
+                self.show_error(refusal[:1].upper() + refusal[1:], about="model")
+            elif self.error_about in ("create", "model"):
+                self.show_error(None)  # the answer was about the model left behind
         if event.select.id == "method":
             dpo = event.value == "dpo"
             self.query_one("#beta-label").display = dpo

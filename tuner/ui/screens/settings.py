@@ -78,9 +78,13 @@ class SettingsScreen(Screen[None]):
 
     CSS_PATH = "settings.tcss"
     TITLE = "Settings"
+    AUTO_FOCUS = "#profiles"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save_profile", "Save profile", id="settings.save"),
         Binding("ctrl+n", "new_profile", "New profile", id="settings.new"),
+        Binding("ctrl+d", "delete_profile", "Delete", id="settings.delete", show=False),
+        Binding("1", "tab('profiles-tab')", "Profiles", id="settings.tab_profiles", show=False),
+        Binding("2", "tab('models-tab')", "Models", id="settings.tab_models", show=False),
     ]
 
     def __init__(self) -> None:
@@ -157,6 +161,10 @@ class SettingsScreen(Screen[None]):
             yield Input(placeholder=PLACEHOLDERS.get(name, ""), compact=True, id=name)
 
     def on_mount(self) -> None:
+        # The buttons are for the mouse (ctrl+n, ctrl+d): tab goes from the list to the form.
+        for button_id in ("#new", "#delete"):
+            self.query_one(button_id, Button).can_focus = False
+        self.query_one("#profile-form").can_focus = False  # its fields take the focus
         table = self.query_one("#prices", DataTable)
         table.add_columns("model", "catalog", "yours")
         self._fill_profiles()
@@ -172,7 +180,11 @@ class SettingsScreen(Screen[None]):
         for name in names:
             marker = " •" if name == settings.active_profile else ""
             view.append(ListItem(Label(f"{name}{marker}", markup=False), name=name))
-        wanted = select if select in names else (settings.active_profile or next(iter(names), None))
+        connection = self.tuner.connection.connection
+        shown = connection.profile_name if connection is not None else None  # `--profile`
+        if select not in names:
+            select = shown if shown in names else settings.active_profile
+        wanted = select if select in names else next(iter(names), None)
         if wanted is None:
             self._load_form(None)
             return
@@ -245,6 +257,11 @@ class SettingsScreen(Screen[None]):
             **{k: (v or None) for k, v in values.items() if k != "name"},
             name=values["name"],
         )
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+        first = "#profiles" if tab == "profiles-tab" else "#default-model"
+        self.query_one(first).focus()
 
     def action_new_profile(self) -> None:
         self.query_one("#profiles", ListView).index = None

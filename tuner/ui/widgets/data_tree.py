@@ -67,6 +67,13 @@ class DataTree(DirectoryTree):
         Binding("enter", "select_cursor", "Open", id="files.open"),
     ]
 
+    class FolderLoaded(Message):
+        """A folder's entries are in the tree now (the root's too): `node` shows it."""
+
+        def __init__(self, node: TreeNode[DirEntry]) -> None:
+            super().__init__()
+            self.node = node
+
     class FilesListed(Message):
         """A folder was listed; `paths` are the files in it that passed the filter."""
 
@@ -93,6 +100,21 @@ class DataTree(DirectoryTree):
         if files:
             self.post_message(self.FilesListed(files))
         return kept
+
+    def _populate_node(self, node: TreeNode[DirEntry], content: Iterable[Path]) -> None:
+        super()._populate_node(node, content)
+        self.post_message(self.FolderLoaded(node))
+
+    def expanded_folders(self) -> list[Path]:
+        """The folders shown open: what the browser watches for new files."""
+        found: list[Path] = []
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.allow_expand and node.is_expanded and node.data is not None:
+                found.append(node.data.path)
+                stack.extend(node.children)
+        return found
 
     def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
         """The usual label, then the file's facts; the root shows only its folder name."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import RichLog
@@ -58,11 +59,15 @@ class EventLog(RichLog):
             self.following = following
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(wrap=True, markup=False, highlight=False, auto_scroll=True, id=id)
+        # min_width 0: lines wrap at the width shown (RichLog would keep 78 on a narrow one).
+        super().__init__(
+            wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=0, id=id
+        )
         self.events: list[LoggedEvent] = []
         self._ids: set[str] = set()
         self.filter: EventFilter = "all"
         self.seen_until: str | None = None  # the last event shown on a previous visit
+        self._drawn_width = 0
 
     # -- content -------------------------------------------------------------------------------
 
@@ -93,6 +98,14 @@ class EventLog(RichLog):
             previous = logged.id
         if self.following:
             self.scroll_end(animate=False, immediate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Lines are wrapped at the width they were written at: rewrite them at the new one."""
+        super().on_resize(event)  # RichLog writes what waited for a known size
+        width = event.size.width
+        if self.events and width != self._drawn_width:
+            self.call_after_refresh(self.set_filter, self.filter)
+        self._drawn_width = width
 
     @property
     def shown_ids(self) -> list[str]:

@@ -16,7 +16,13 @@ from textual.widgets import Static
 from tuner.api.follower import FollowState, FollowStatus
 from tuner.api.metrics import MetricPoint
 from tuner.api.types import JobStatus
-from tuner.data.durations import format_ago, format_count, format_duration, format_until
+from tuner.data.durations import (
+    format_ago,
+    format_clock,
+    format_count,
+    format_duration,
+    format_until,
+)
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
@@ -121,7 +127,8 @@ class JobHeader(Static):
             text.append(f" · seed {job.seed}", style="dim")
         text.append("\nprogress", style="dim")
         text.append(" ")
-        text.append(_progress(job, now, last_point))
+        live = follow is None or follow.state is FollowState.FOLLOWING
+        text.append(_progress(job, now, last_point, live=live))
         if job.error is not None and (job.error.code or job.error.message):
             error = job.error
             text.append("\nerror   ", style="bold red")
@@ -132,7 +139,9 @@ class JobHeader(Static):
         return text
 
 
-def _progress(job: Job, now: float, last_point: MetricPoint | None) -> str:
+def _progress(job: Job, now: float, last_point: MetricPoint | None, *, live: bool = True) -> str:
+    """One line of how far the job got. Not `live` (reconnecting, stopped following): the finish
+    estimate is the last one the service gave, shown as a time, not counted down as if known."""
     parts = [f"created {format_ago(job.created_at, now)}"]
     if last_point is not None and last_point.total_steps:
         parts.append(f"step {last_point.step}/{last_point.total_steps}")
@@ -143,5 +152,8 @@ def _progress(job: Job, now: float, last_point: MetricPoint | None) -> str:
     if job.trained_tokens:
         parts.append(f"{format_count(job.trained_tokens)} tokens trained")
     if job.estimated_finish and not job.finished_at:
-        parts.append(f"finish {format_until(job.estimated_finish, now)}")
+        if live:
+            parts.append(f"finish {format_until(job.estimated_finish, now)}")
+        else:
+            parts.append(f"finish was due {format_clock(job.estimated_finish)} (last known)")
     return " · ".join(parts)

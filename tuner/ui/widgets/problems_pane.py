@@ -1,5 +1,8 @@
 """Every validation finding, grouped by code with counts; enter on one jumps to its line.
 
+Tree lines do not wrap, so the highlighted finding is also shown whole, wrapped, under the tree:
+a long message is read there instead of being cut at the pane's edge.
+
 A group shows at most `GROUP_LIMIT` lines (a file where every line repeats the same mistake
 would otherwise build a tree of 200,000 nodes); the rest are reached with n / N, which step
 through every problem line whatever the tree shows.
@@ -38,6 +41,9 @@ class ProblemsPane(Vertical):
     ProblemsPane { height: 1fr; }
     ProblemsPane > #problems-summary { height: auto; padding: 0 1; }
     ProblemsPane > ProblemTree { height: 1fr; padding: 0 1; overflow-x: hidden; }
+    ProblemsPane > #problem-detail {
+        height: auto; max-height: 5; padding: 0 1; background: $boost;
+    }
     """
 
     class JumpTo(Message):
@@ -55,6 +61,7 @@ class ProblemsPane(Vertical):
         tree.show_root = False
         tree.guide_depth = 2
         yield tree
+        yield Static("", id="problem-detail")
 
     @property
     def tree(self) -> ProblemTree:
@@ -86,6 +93,7 @@ class ProblemsPane(Vertical):
         order = sorted(groups, key=lambda code: (not groups[code][0].is_error, code))
         tree = self.tree
         tree.clear()
+        self._full: dict[int, str] = {}
         for code in order:
             items = groups[code]
             is_error = items[0].is_error
@@ -97,7 +105,8 @@ class ProblemsPane(Vertical):
             group = tree.root.add(label, data=items[0].line, expand=len(order) <= 3)
             for p in items[:GROUP_LIMIT]:
                 where = f"line {p.line:,}: " if p.line is not None else ""
-                group.add_leaf(Text.assemble((where, "bold"), p.message), data=p.line)
+                leaf = group.add_leaf(Text.assemble((where, "bold"), p.message), data=p.line)
+                self._full[leaf.id] = p.located()
             if len(items) > GROUP_LIMIT:
                 group.add_leaf(
                     Text(f"… {len(items) - GROUP_LIMIT:,} more (n / N step through all)"),
@@ -105,6 +114,12 @@ class ProblemsPane(Vertical):
                 )
         if tree.root.children:
             tree.move_cursor(tree.root.children[0])
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[int | None]) -> None:
+        event.stop()
+        full = getattr(self, "_full", {}).get(event.node.id)
+        self.query_one("#problem-detail", Static).update(full or "")
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[int | None]) -> None:

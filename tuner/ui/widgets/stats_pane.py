@@ -171,9 +171,20 @@ class StatsPane(Vertical):
         table = Table.grid(padding=(0, 1))
         table.add_column(style="dim", no_wrap=True)
         table.add_column(justify="right", no_wrap=True)
+        # The cost first: it is the number the user came for, and a short terminal cuts the end.
+        price = f"${estimate.price_per_1m}" if estimate.price_per_1m is not None else "unknown"
+        auto = "" if self.epochs is not None else " (auto)"
+        table.add_row(
+            "cost",
+            Text.assemble(
+                (estimate.cost_text, "bold"), (f" · {estimate.epochs} epochs{auto}", "dim")
+            ),
+        )
         table.add_row("examples", f"{report.examples:,}")
         table.add_row("tokens", f"{stats.total:,}")
         table.add_row("billed / epoch", f"{estimate.billed_tokens:,}")
+        table.add_row("trained tokens", f"{estimate.trained_tokens:,}")
+        table.add_row("price per 1M", price)
         table.add_row("min · mean", f"{stats.min:,} · {stats.mean:,.0f}")
         table.add_row("p50 · p95", f"{stats.p50:,.0f} · {stats.p95:,.0f}")
         table.add_row("max", f"{stats.max:,}")
@@ -185,14 +196,6 @@ class StatsPane(Vertical):
             )
         else:
             table.add_row("over limit", Text("no published limit", style="dim"))
-        auto = "" if self.epochs is not None else " (auto)"
-        table.add_row("epochs", f"{estimate.epochs}{auto}")
-        table.add_row("trained tokens", f"{estimate.trained_tokens:,}")
-        price = f"${estimate.price_per_1m}/1M" if estimate.price_per_1m is not None else "?"
-        table.add_row(
-            "cost",
-            Text.assemble((estimate.cost_text, "bold"), (f" at {price}", "dim")),
-        )
         if not report.exact_tokens:
             table.add_row(Text("token counts are estimates", style="italic"), "")
         self.query_one("#figures", Static).update(table)

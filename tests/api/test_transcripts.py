@@ -68,11 +68,14 @@ def test_list_newest_first(tmp_path: Path) -> None:
     first = TranscriptWriter.start("m1", directory=tmp_path)
     second = TranscriptWriter.start("m2", directory=tmp_path)
     second.append("user", "hi")
+    second.append("assistant", "hello")
+    second.append("user", "and?")
     (tmp_path / "junk.jsonl").write_text("not json\n")
     infos = list_transcripts(tmp_path)
     assert [i.path for i in infos] == sorted(
         [first.path, second.path], key=lambda p: load_transcript(p).header.created_at, reverse=True
     )
+    # A turn is a prompt and its reply, as the chat header counts (not every message).
     assert {i.model: i.turns for i in infos} == {"m1": 0, "m2": 1}
 
 

@@ -64,7 +64,9 @@ def test_colours_on_a_terminal(service, prompts, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdout", out)
     assert main(["chat", "--model", MODEL, "--replay", str(prompts)]) == 0
     text = out.getvalue()
-    assert chat_command.USER_COLOUR in text and chat_command.MODEL_COLOUR in text
+    # The tutorial's colours: the user's lines green, the model's answers cyan.
+    assert "\033[32muser [1/" in text
+    assert "\033[36massistant:" in text
 
 
 def test_a_line_that_keeps_failing_exits_1(service: Emulator, prompts, capsys) -> None:

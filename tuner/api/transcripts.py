@@ -96,6 +96,7 @@ class TranscriptInfo:
     model: str
     title: str | None
     turns: int
+    """Replies, as the chat header counts them: one turn is a prompt and its answer."""
 
 
 def _append_record(path: Path, record: Mapping[str, Any]) -> None:
@@ -254,7 +255,7 @@ def list_transcripts(directory: Path | None = None) -> list[TranscriptInfo]:
                 header.created_at,
                 header.model,
                 header.title,
-                len(transcript.turns),
+                sum(1 for turn in transcript.turns if turn.role == "assistant"),
             )
         )
     infos.sort(key=lambda info: info.created_at, reverse=True)

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from tuner.api.retry import RetryPolicy
     from tuner.api.service import FineTuningService
 
-USER_COLOUR = "\033[1;36m"
-MODEL_COLOUR = "\033[32m"
+USER_COLOUR = "\033[32m"  # green, as in the tutorial
+MODEL_COLOUR = "\033[36m"  # cyan
 DIM = "\033[2m"
 RESET = "\033[0m"
 

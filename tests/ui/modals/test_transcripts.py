@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import host_app, wait_until
-from tuner.api.transcripts import TranscriptWriter
-from tuner.ui.modals.transcripts import TranscriptsModal
+from tuner.api.transcripts import TranscriptWriter, list_transcripts
+from tuner.data.chat_cost import UsageTotals, describe_totals
+from tuner.ui.modals.transcripts import TranscriptsModal, describe
 
 
 async def test_lists_saved_conversations_and_returns_the_chosen_one(tmp_path: Path) -> None:
@@ -34,3 +35,16 @@ async def test_says_when_there_is_nothing_yet(tmp_path: Path) -> None:
             pilot,
             lambda: "No saved" in str(modal.query_one("#transcripts-status").render()),
         )
+
+
+async def test_counts_turns_as_the_chat_header_does(tmp_path: Path) -> None:
+    """A turn is a prompt and its reply: two exchanges read "2 turns" here and in the chat
+    header (`describe_totals`), not 4 (every message) or 5 (with the system prompt)."""
+    writer = TranscriptWriter.start("gpt-4o-mini", "Be brief.", directory=tmp_path)
+    writer.append("system", "Be brief.")
+    for prompt in ("hi", "again"):
+        writer.append("user", prompt)
+        writer.append("assistant", "ok")
+    (info,) = list_transcripts(tmp_path)
+    assert "2 turns" in describe(info).plain
+    assert describe_totals(UsageTotals(turns=2)).startswith("2 turns")

@@ -27,9 +27,8 @@ def describe(info: TranscriptInfo) -> Content:
     """`2026-05-01 14:03  gpt-4o-mini…  12 turns  replay metin.txt`."""
     when = datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
     title = f"  {info.title}" if info.title else ""
-    return Content.assemble(
-        (when, "dim"), f"  {info.model}", (f"  {info.turns} turns{title}", "dim")
-    )
+    turns = f"{info.turns} turn{'' if info.turns == 1 else 's'}"
+    return Content.assemble((when, "dim"), f"  {info.model}", (f"  {turns}{title}", "dim"))
 
 
 class TranscriptsModal(ModalScreen[Path | None]):

@@ -18,7 +18,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tuner.ui.services import MemorySettingsStore
 
 DATA_DIR_VARIABLE = "TUNER_DATA_DIR"
 
@@ -125,17 +128,34 @@ def _run(target: Path | None, *, profile: str | None, start_mode: str | None = N
 
 
 def _run_demo(folder: Path, emulator: Any) -> int:
-    from tuner.config import Connection, Secret
     from tuner.ui.app import make_app
-    from tuner.ui.services import MemorySettingsStore, Services
-    from tuner.ui.session import ActiveConnection
+    from tuner.ui.services import Services
 
-    # A placeholder the emulator accepts; it lives only in this process. Transcripts scrub any
-    # registered key from what they save, so it must be a string no conversation contains.
-    placeholder = Secret("tuner-demo-placeholder-key")
-    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=placeholder)
-    active = ActiveConnection(label="demo · emulator", connection=connection, demo=True)
-    # The demo never reads or writes the user's settings: a fresh in-memory store.
-    services = Services(settings_store=MemorySettingsStore())
-    app = make_app(folder, services=services, connection=active)
+    services = Services(settings_store=demo_settings_store(emulator), demo=True)
+    app = make_app(folder, services=services)
     return _exit_code(app, app.run())
+
+
+DEMO_OPENAI = "demo-openai"
+DEMO_TOGETHER = "demo-together"
+# A placeholder the emulator accepts; it lives only in this process. Transcripts scrub any
+# registered key from what they save, so it must be a string no conversation contains.
+DEMO_KEY = "tuner-demo-placeholder-key"
+
+
+def demo_settings_store(emulator: Any) -> MemorySettingsStore:
+    """The demo's settings, in memory: an OpenAI profile and a Together profile, both served by
+    the one emulator (its OpenAI dialect under /v1, Together's under /together/v1). Nothing
+    from the user's settings or environment (a real key, OPENAI_BASE_URL) reaches it."""
+    from tuner.config import Profile, Settings
+    from tuner.ui.services import MemorySettingsStore
+
+    profiles = {
+        DEMO_OPENAI: Profile(name=DEMO_OPENAI, kind="openai", base_url=emulator.base_url),
+        DEMO_TOGETHER: Profile(
+            name=DEMO_TOGETHER, kind="together", base_url=emulator.together_base_url
+        ),
+    }
+    settings = Settings(active_profile=DEMO_OPENAI, profiles=profiles)
+    keys = dict.fromkeys(profiles, DEMO_KEY)
+    return MemorySettingsStore(settings, keys=keys, env={})

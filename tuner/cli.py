@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "upload",
     "jobs",
     "chat",
+    "backup",
     "emulator",
 )
 # Commands that open the app rather than run headless; registered here, above the app.
@@ -55,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     subparsers = parser.add_subparsers(
-        dest="command", metavar="COMMAND", title="commands", parser_class=_Parser
+        dest="command",
+        metavar="COMMAND",
+        title="commands",
+        parser_class=_Parser,
+        prog="tuner",  # "usage: tuner upload ...", not the app's two-line usage first
     )
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"tuner.commands.{name}")

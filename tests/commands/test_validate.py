@@ -391,3 +391,132 @@ def test_a_retired_model_is_warned_about_with_its_date(tmp_path, capsys) -> None
     assert any("retired on 2024-06-13" in notice for notice in notices)
     code, out, _ = run(capsys, "validate", str(path), "--json")  # the default model: current
     assert not any("retired" in notice for notice in json.loads(out)["notices"])
+
+
+# -- --profile: the rules and models of the profile's service -------------------------------------
+
+LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+LLAMA_ESTIMATE = "estimated with cl100k_base: tuner has no Llama 3 tokenizer offline"
+PROFILES = """
+[profiles.work]
+kind = "openai"
+
+[profiles.tg]
+kind = "together"
+
+[[profiles.tg.models]]
+id = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+training_price_per_1m = 1.0
+"""
+
+
+def settings_file(text: str) -> Path:
+    """settings.toml in the test's own config folder (conftest points TUNER_CONFIG_DIR there)."""
+    path = Path(os.environ["TUNER_CONFIG_DIR"], "settings.toml")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_openai_profile_applies_openais_rules(tmp_path, capsys) -> None:
+    settings_file(PROFILES)
+    path = write(tmp_path / "train.jsonl", [chat(i) for i in range(60)])
+    code, out, err = run(capsys, "validate", str(path), "--profile", "work", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["service"], data["rules"], data["profile"]) == ("openai", "OpenAI rules", "work")
+    assert data["model"] == "gpt-4o-mini-2024-07-18" and data["exact_tokens"] is True
+    assert data["token_estimate"] is None
+
+
+def test_a_together_profile_applies_togethers_rules_and_models(tmp_path, capsys) -> None:
+    settings_file(PROFILES)
+    path = write(tmp_path / "train.jsonl", [chat(i) for i in range(12)])
+    code, out, err = run(capsys, "validate", str(path), "--profile", "tg", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["service"], data["rules"], data["profile"]) == (
+        "together",
+        "Together AI rules",
+        "tg",
+    )
+    assert data["model"] == LLAMA  # the catalog's default, not the settings' OpenAI default
+    assert data["exact_tokens"] is False and data["token_estimate"] == LLAMA_ESTIMATE
+    assert data["epochs"] == 1 and data["price_per_1m_usd"] == 1.0  # the profile's override
+    assert data["errors"] == [] and data["tokens"]["example_limit"] == 131_072
+
+
+def test_the_human_report_says_which_rules_and_that_counts_are_estimates(tmp_path, capsys) -> None:
+    settings_file(PROFILES)
+    rows: list[object] = [chat(i) for i in range(12)]
+    rows.append({"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]})
+    path = write(tmp_path / "train.jsonl", rows)
+    code, out, _ = run(capsys, "validate", str(path), "--profile", "tg")
+    assert code == 1
+    assert "checked against Together AI rules" in out
+    assert f"Tokens ({LLAMA_ESTIMATE})" in out
+    assert "invalid_turn_order (1) line 13" in out
+    assert "(LoRA)" in out and "full fine-tuning at $0.54 per 1M tokens" in out
+
+
+def test_instruction_files_pass_for_together_and_fail_for_openai(tmp_path, capsys) -> None:
+    settings_file(PROFILES)
+    rows = [{"prompt": f"Soru {i}?", "completion": f"Cevap {i}."} for i in range(12)]
+    path = write(tmp_path / "train.jsonl", rows)
+    code, out, _ = run(capsys, "validate", str(path), "--profile", "tg", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["format"] == "instruction" and data["tokens"]["total"] > 0
+    code, out, _ = run(capsys, "validate", str(path), "--profile", "work", "--json")
+    assert code == 1
+    assert {e["code"] for e in json.loads(out)["errors"]} >= {"missing_messages_list"}
+
+
+def test_the_active_profile_applies_without_profile(tmp_path, capsys) -> None:
+    settings_file('active_profile = "tg"\n' + PROFILES)
+    path = write(tmp_path / "train.jsonl", [chat(i) for i in range(12)])
+    code, out, _ = run(capsys, "validate", str(path), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["rules"] == "Together AI rules" and data["profile"] == "tg"
+    code, out, _ = run(capsys, "validate", str(path), "--json", "--profile", "work")
+    assert json.loads(out)["rules"] == "OpenAI rules"
+
+
+def test_no_profile_means_openais_rules(tmp_path, capsys) -> None:
+    path = write(tmp_path / "train.jsonl", [chat(i) for i in range(12)])
+    code, out, _ = run(capsys, "validate", str(path), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["rules"] == "OpenAI rules" and data["profile"] is None
+    assert [w["code"] for w in data["warnings"]] == ["few_examples"]  # OpenAI's advice
+
+
+def test_an_unknown_profile_is_one_line_naming_the_profiles(tmp_path, capsys) -> None:
+    settings_file(PROFILES)
+    path = write(tmp_path / "train.jsonl", [chat(i) for i in range(12)])
+    code, out, err = run(capsys, "validate", str(path), "--profile", "prod")
+    assert code == 2 and out == ""
+    assert err == "tuner validate: no profile named 'prod'; profiles: tg, work\n"
+
+
+def test_a_model_of_the_profiles_service(tmp_path, capsys) -> None:
+    settings_file(PROFILES)
+    path = write(tmp_path / "train.jsonl", [chat(i) for i in range(12)])
+    args = (
+        "validate",
+        str(path),
+        "--profile",
+        "tg",
+        "--json",
+        "--model",
+        "qwen/qwen2.5-7b-instruct",
+    )
+    code, out, _ = run(capsys, *args)
+    data = json.loads(out)
+    assert code == 0 and data["base_model"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert data["chat_template"] == "qwen2.5" and data["price_per_1m_usd"] == 0.48
+
+
+def test_help_says_which_rules_apply(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--profile NAME" in out
+    assert "the active profile's" in out and "OpenAI's rules when there is no profile" in out

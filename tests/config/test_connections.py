@@ -34,3 +34,42 @@ def test_line_ends_and_spaces_never_reach_a_request() -> None:
     connection = resolve_connection(Settings(), env=env)
     assert connection.api_key is not None and connection.api_key.reveal() == "test-key"
     assert connection.base_url == "http://127.0.0.1:9/v1"
+
+
+TOGETHER = Profile("tg", kind="together")
+
+
+def test_a_together_profile_reads_together_variables_and_never_an_openai_key() -> None:
+    env = {
+        "OPENAI_API_KEY": "test-key-openai",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "TOGETHER_API_KEY": "test-key-together",
+        "TOGETHER_BASE_URL": "http://127.0.0.1:8/together",
+    }
+    settings = Settings(active_profile="tg", profiles={"tg": TOGETHER})
+    connection = resolve_connection(settings, env=env)
+    assert connection.api_key is not None and connection.api_key.reveal() == "test-key-together"
+    assert connection.base_url == "http://127.0.0.1:8/together"
+    assert key_state(TOGETHER, env=env) == "from TOGETHER_API_KEY"
+    # Without its own variable the OpenAI key is not borrowed: it belongs to another company.
+    only_openai = {"OPENAI_API_KEY": "test-key-openai"}
+    assert resolve_connection(settings, env=only_openai).api_key is None
+    assert key_state(TOGETHER, env=only_openai) == "no key"
+
+
+def test_each_kind_names_its_service_and_key_variable() -> None:
+    def connection(profile: Profile):
+        return resolve_connection(Settings(profiles={profile.name: profile}), profile.name, env={})
+
+    assert connection(Profile("o")).service_name == "OpenAI"
+    assert connection(Profile("o")).key_variable == "OPENAI_API_KEY"
+    gateway = connection(Profile("g", base_url="https://gateway.example/v1"))
+    assert gateway.service_name == "OpenAI-compatible"
+    assert connection(AZURE).service_name == "Azure OpenAI"
+    assert connection(AZURE).key_variable == "AZURE_OPENAI_API_KEY"
+    v1 = connection(Profile("v", kind="azure", azure_endpoint="https://r", api_version="v1"))
+    assert v1.azure_v1 and v1.service_name == "Azure OpenAI v1"
+    together = connection(TOGETHER)
+    assert together.service_name == "Together AI"
+    assert together.key_variable == "TOGETHER_API_KEY"
+    assert together.where == "https://api.together.ai"

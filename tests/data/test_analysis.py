@@ -236,3 +236,115 @@ def test_an_example_past_an_unknown_limit_is_counted_to_a_cap(tmp_path: Path) ->
     (huge,) = [p for p in report.warnings if p.code == "huge_example"]
     assert "a lower bound" in huge.message
     assert any("lower bounds" in notice for notice in report.notices)
+
+
+# -- the service the file is for ---------------------------------------------------------------
+
+LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+ESTIMATE = "estimated with cl100k_base: tuner has no Llama 3 tokenizer offline"
+
+
+def test_a_together_file_is_checked_counted_and_priced_as_together(tmp_path: Path) -> None:
+    rows = [chat(i) for i in range(12)]
+    report = analyse_file(write_jsonl(tmp_path / "t.jsonl", rows), service="together")
+    assert report.valid and report.problems == []  # 12 examples are plenty for Together
+    assert report.service == "together" and report.rules == "Together AI rules"
+    assert report.model == LLAMA and report.encoding == "cl100k_base"
+    assert not report.exact_tokens and report.token_note == ESTIMATE
+    assert report.tokens_label == ESTIMATE and report.chat_template == "llama3"
+    assert report.epochs == 1  # Together's n_epochs default
+    assert report.example_token_limit == 131_072
+    assert report.estimate.price_per_1m == Decimal("0.48")
+    assert f"token counts are {ESTIMATE}" in report.notices
+    assert any("as published by Together in 2025-11" in n for n in report.notices)
+    data = report.to_json()
+    assert (data["service"], data["rules"]) == ("together", "Together AI rules")
+    assert data["token_estimate"] == ESTIMATE and data["exact_tokens"] is False
+    assert data["chat_template"] == "llama3"
+
+
+def test_the_service_follows_the_catalog(tmp_path: Path) -> None:
+    rows = [{"prompt": f"{i}?", "completion": "ok"} for i in range(3)]
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    report = analyse_file(path, catalog=default_catalog("together"))
+    assert report.service == "together" and report.valid
+    assert report.format is DatasetFormat.INSTRUCTION
+    openai = analyse_file(path)
+    assert openai.service == "openai" and openai.rules == "OpenAI rules" and not openai.valid
+    assert openai.token_note is None and openai.to_json()["token_estimate"] is None
+
+
+def test_instruction_and_text_examples_are_counted(tmp_path: Path) -> None:
+    enc = load_encoding("cl100k_base")
+    prompts = [{"prompt": f"Soru {i}?", "completion": f"Cevap {i}."} for i in range(5)]
+    report = analyse_file(write_jsonl(tmp_path / "i.jsonl", prompts), service="together")
+    overhead = 2  # Llama 3's start- and end-of-text tokens
+    expected = [
+        overhead + len(enc.encode_ordinary(r["prompt"])) + len(enc.encode_ordinary(r["completion"]))
+        for r in prompts
+    ]
+    assert list(report.token_counts) == expected
+    assert report.assistant_tokens == sum(
+        len(enc.encode_ordinary(r["completion"])) for r in prompts
+    )
+    texts = [{"text": f"Bir varmış bir yokmuş {i}."} for i in range(5)]
+    plain = analyse_file(write_jsonl(tmp_path / "p.jsonl", texts), service="together")
+    assert plain.format is DatasetFormat.TEXT and plain.valid
+    assert list(plain.token_counts) == [
+        overhead + len(enc.encode_ordinary(r["text"])) for r in texts
+    ]
+
+
+def test_a_limit_the_service_reported_replaces_the_catalogs(tmp_path: Path) -> None:
+    long = {"messages": [{"role": "user", "content": "kelime " * 600}, chat(0)["messages"][-1]]}
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(1), long])
+    report = analyse_file(path, service="together", example_token_limit=512)
+    assert report.example_token_limit == 512 and report.over_limit == 1
+    assert ("over_token_limit", 2) in {(p.code, p.line) for p in report.warnings}
+    assert report.billed_tokens == report.tokens_total - report.stats.max + 512
+    openai = analyse_file(path, MODEL, example_token_limit=512)
+    assert openai.example_token_limit == 512 and openai.over_limit == 1
+
+
+def test_preference_files_take_the_dpo_limit_and_price(tmp_path: Path) -> None:
+    def pair(i: int, words: int = 3) -> dict:
+        return {
+            "input": {"messages": [{"role": "user", "content": f"Soru {i}"}]},
+            "preferred_output": [{"role": "assistant", "content": "evet " * words}],
+            "non_preferred_output": [{"role": "assistant", "content": "hayır"}],
+        }
+
+    path = write_jsonl(tmp_path / "dpo.jsonl", [pair(1), pair(2, 10_000)])
+    report = analyse_file(path, service="together")
+    assert report.format is DatasetFormat.PREFERENCE
+    assert report.example_token_limit == 16_384 and report.over_limit == 1
+    assert report.estimate.price_per_1m == Decimal("1.2")
+    told = analyse_file(path, service="together", preference_token_limit=30_000)
+    assert told.example_token_limit == 30_000 and told.over_limit == 0
+    full = analyse_file(path, service="together", full=True)
+    assert full.estimate.price_per_1m == Decimal("1.35") and full.full
+    assert report.reprice(report.resolution.info, 1, full=True) == full.estimate
+
+
+def test_full_fine_tuning_of_a_lora_only_model_is_said(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(3)])
+    report = analyse_file(path, "Qwen/Qwen2.5-7B-Instruct", service="together", full=True)
+    assert report.estimate.cost_usd is None
+    assert any("no full fine-tuning" in n and "LoRA only" in n for n in report.notices)
+
+
+def test_together_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
+    rows: list[object] = [chat(i, system=i % 5 != 0) for i in range(300)]
+    rows[40] = {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]}
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    serial = analyse_file(path, service="together", workers=1)
+    parallel = analyse_file(path, service="together", workers=2)
+    assert parallel.to_json() == serial.to_json()
+    assert ("invalid_turn_order", 41) in {(p.code, p.line) for p in serial.errors}
+
+
+def test_an_unknown_service_is_refused_before_reading(tmp_path: Path) -> None:
+    from tuner.data.service_kinds import UnknownService
+
+    with pytest.raises(UnknownService):
+        analyse_file(tmp_path / "missing.jsonl", service="mistral")

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from tuner.config import Profile, Settings
 from tuner.data.catalog import (
     OPENAI_FINE_TUNING_CLOSES,
     Catalog,
@@ -15,6 +16,7 @@ from tuner.data.catalog import (
     ModelInfo,
     default_catalog,
     encoding_name_for,
+    settings_catalog,
 )
 
 # FACTS.md, row by row: id, encoding, training $/1M, per-example limit, inference in / out.
@@ -196,3 +198,72 @@ def test_catalog_from_models() -> None:
     assert catalog.get("b").id == "a"
     with pytest.raises(CatalogError, match="alias"):
         Catalog([ModelInfo("a", "o200k_base", aliases=("c",)), ModelInfo("c", "o200k_base")])
+
+
+# -- one table per service ---------------------------------------------------------------------
+
+
+def test_default_catalog_by_service_kind() -> None:
+    openai = default_catalog()
+    assert default_catalog("openai") is openai
+    assert openai.service == "openai" and openai.default_model == "gpt-4o-mini-2024-07-18"
+    azure = default_catalog("azure")
+    assert azure.service == "azure" and azure.models == openai.models
+    together = default_catalog("together")
+    assert together.service == "together"
+    assert together.default_model == "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+    assert "gpt-4o-mini" not in together
+    with pytest.raises(CatalogError, match="no data rules for the service 'mistral'"):
+        default_catalog("mistral")
+
+
+def test_a_catalog_built_from_models_keeps_openais_default() -> None:
+    assert Catalog([ModelInfo("a", "o200k_base")]).default_model == "gpt-4o-mini-2024-07-18"
+    custom = Catalog([ModelInfo("org/a", "cl100k_base")], service="together")
+    assert custom.default_model == "org/a"
+
+
+def test_new_fields_have_neutral_defaults_for_openai() -> None:
+    info = default_catalog().get("gpt-4o-mini")
+    assert info.price_per_1m() == info.price_per_1m(preference=True) == 3.00
+    assert info.price_per_1m(full=True) is None  # OpenAI offers no choice of LoRA or full
+    assert info.token_limit(preference=True) == info.token_limit() == 65_536
+    assert info.training_types == () and not info.lora_only
+    assert info.tokenizer_note is None and info.chat_template is None
+
+
+def _settings(**kwargs: object) -> Settings:
+    return Settings(**kwargs)  # type: ignore[arg-type]
+
+
+def _profile(name: str, kind: str, models: tuple[dict[str, object], ...] = ()) -> Profile:
+    return Profile(name=name, kind=kind, models=models)  # type: ignore[arg-type]
+
+
+def test_settings_catalog_picks_the_profiles_table_then_overrides() -> None:
+    llama = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+    settings = _settings(
+        models=({"id": "gpt-4o-mini", "training_price_per_1m": 2.0},),
+        profiles={
+            "tg": _profile("tg", "together", ({"id": llama, "training_price_per_1m": 0.4},)),
+            "work": _profile("work", "openai", ({"id": "gpt-4o", "training_price_per_1m": 20},)),
+        },
+        active_profile="tg",
+    )
+    together = settings_catalog(settings)  # the active profile's table
+    assert together.service == "together"
+    assert together.get(llama).training_price_per_1m == 0.4
+    assert "gpt-4o-mini" not in together  # a global entry about OpenAI's model is left out
+    work = settings_catalog(settings, "work")
+    assert work.service == "openai"
+    assert work.get("gpt-4o-mini").training_price_per_1m == 2.0  # global, then the profile's
+    assert work.get("gpt-4o").training_price_per_1m == 20
+    assert settings_catalog(_settings()).service == "openai"  # no profile: OpenAI's table
+    with pytest.raises(CatalogError, match=r"no profile named 'nope' \(profiles: tg, work\)"):
+        settings_catalog(settings, "nope")
+
+
+def test_settings_catalog_is_strict_about_openais_table() -> None:
+    settings = _settings(models=({"id": "gpt-4o-mni", "training_price_per_1m": 2.0},))
+    with pytest.raises(CatalogError, match=r"settings\.toml.*'encoding' is required"):
+        settings_catalog(settings)

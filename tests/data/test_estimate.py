@@ -84,3 +84,42 @@ def test_estimate_for_counts() -> None:
     assert estimate.billed_tokens == 9000 + 4096
     assert estimate.cost_usd == Decimal(13_096 * 10 * 8) / Decimal(1_000_000)
     assert estimate_for_counts([1000] * 10, model, epochs=2).epochs == 2
+
+
+# -- prices by method, and each service's default epochs -----------------------------------------
+
+
+def test_together_prices_dpo_and_full_fine_tuning_apart() -> None:
+    llama = default_catalog("together").get("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")
+    lora = estimate_cost(1_000_000, 1, llama)
+    assert lora.price_per_1m == Decimal("0.48") and lora.cost_usd == Decimal("0.48")
+    assert estimate_cost(1_000_000, 1, llama, full=True).cost_usd == Decimal("0.54")
+    assert estimate_cost(1_000_000, 1, llama, preference=True).cost_usd == Decimal("1.2")
+    dpo_full = estimate_cost(1_000_000, 2, llama, preference=True, full=True)
+    assert dpo_full.cost_usd == Decimal("2.7")
+
+
+def test_a_lora_only_model_has_no_full_price() -> None:
+    qwen = default_catalog("together").get("Qwen/Qwen2.5-7B-Instruct")
+    assert estimate_cost(1_000, 1, qwen, full=True).cost_text == "unknown"
+
+
+def test_estimate_for_counts_uses_the_dpo_limit() -> None:
+    llama = default_catalog("together").get("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")
+    estimate = estimate_for_counts([20_000, 10], llama, 1, preference=True)
+    assert estimate.billed_tokens == 16_384 + 10  # DPO examples are cut at 16,384, not 131,072
+
+
+def test_openai_charges_preference_training_like_supervised() -> None:
+    info = default_catalog().get("gpt-4o-2024-08-06")
+    assert estimate_cost(1_000_000, 1, info, preference=True).cost_usd == Decimal("25")
+
+
+@pytest.mark.parametrize(
+    ("service", "n", "epochs"),
+    [("openai", 10, 10), ("azure", 10, 10), ("together", 10, 1), ("together", 0, 0)],
+)
+def test_service_default_epochs(service: str, n: int, epochs: int) -> None:
+    from tuner.data.estimate import service_default_epochs
+
+    assert service_default_epochs(service, n) == epochs

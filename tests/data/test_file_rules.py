@@ -219,3 +219,28 @@ def test_a_copy_is_sniffed_under_the_name_given(tmp_path: Path) -> None:
     problem = sniff_json_container(path, shown="stdin")
     assert problem is not None and problem.message.startswith("stdin is a JSON array")
     assert "validate-1" not in problem.message
+
+
+# -- Together's file rules ---------------------------------------------------------------------
+
+
+def together_facts(lines: list[bytes]) -> FileFacts:
+    facts = FileFacts()
+    for number, raw in enumerate(lines, start=1):
+        facts.add(check_example(raw, number, "together"), number)
+    return facts
+
+
+def test_together_takes_a_file_of_one_example() -> None:
+    facts = together_facts([example(1)])
+    assert check_file(facts, "train.jsonl", "together") == []
+    assert by_code(check_file(facts, "train.jsonl"), "too_few_examples")  # OpenAI: 10 at least
+    assert check_file(together_facts([]), "t.jsonl", "together")[0].code == "empty_file"
+
+
+def test_together_needs_one_format_per_file() -> None:
+    lines = [example(1), orjson.dumps({"prompt": "a", "completion": "b"}), example(2)]
+    (problem,) = by_code(check_file(together_facts(lines), "t.jsonl", "together"), "mixed_formats")
+    assert problem.severity is E and problem.line == 2
+    assert "2 chat (first at line 1), 1 instruction (first at line 2)" in problem.message
+    assert "Together needs every example in one format" in problem.message

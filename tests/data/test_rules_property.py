@@ -96,3 +96,40 @@ def test_merge_is_order_independent(hashes: list[int], chunks: list[int], data) 
         merged.merge(part)
     assert merged.duplicates() == whole.duplicates()
     assert merged.first_line_of == whole.first_line_of
+
+
+parts = st.lists(
+    st.dictionaries(
+        st.sampled_from(["type", "text", "image_url"]),
+        st.sampled_from(["text", "image_url", "audio"]) | json_values,
+        max_size=3,
+    )
+    | json_values,
+    max_size=3,
+)
+together_messages = st.dictionaries(keys, json_values | roles | parts, max_size=5)
+together_shaped = st.one_of(
+    shaped,
+    st.builds(
+        lambda m, t: {"messages": m, "tools": t},
+        st.lists(together_messages | json_values, max_size=5),
+        json_values,
+    ),
+    st.builds(lambda p, c: {"prompt": p, "completion": c}, json_values | parts, json_values),
+    st.builds(lambda t, m: {"text": t, "messages": m}, json_values | parts, json_values),
+    st.builds(lambda t: {"text": t}, json_values | parts),
+)
+
+
+@settings(max_examples=300)
+@given(obj=together_shaped, line=st.integers(1, 10**6))
+def test_random_json_never_raises_under_together_rules(obj: object, line: int) -> None:
+    result = check_example(orjson.dumps(obj), line, "together")
+    assert_well_formed(result.problems, line)
+    assert result.obj == obj
+
+
+@settings(max_examples=200)
+@given(raw=st.binary(max_size=200), line=st.integers(1, 10**7))
+def test_random_bytes_never_raise_under_together_rules(raw: bytes, line: int) -> None:
+    assert_well_formed(check_example(raw, line, "together").problems, line)

@@ -99,3 +99,13 @@ def test_deep_nesting_is_summarised_as_such() -> None:
     assert summarise_line(b"[" * 3000 + b"]" * 3000).text.startswith(
         "(not valid JSON: nested too deeply)"
     )
+
+
+def test_together_instruction_and_text_rows() -> None:
+    instruction = line({"prompt": "Translate:\n  good   morning", "completion": "günaydın"})
+    row = summarise_line(instruction, "together")
+    assert (row.roles, row.text, row.bad) == ("P → C", "Translate: good morning", False)
+    plain = summarise_line(line({"text": "Once upon a time."}), "together")
+    assert (plain.roles, plain.text, plain.bad) == ("T", "Once upon a time.", False)
+    assert summarise_line(instruction).bad  # not an example OpenAI takes
+    assert summarise_line(instruction, "azure").bad

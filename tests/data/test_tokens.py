@@ -365,3 +365,49 @@ def test_values_nested_deeper_than_orjson_writes_are_counted() -> None:
     example = {"messages": [{"role": "assistant", "content": "ok", "tool_calls": deep}]}
     counts = exact("o200k_base").count_chat(example)
     assert counts.total > 600 // 8  # the brackets are counted, nothing raised
+
+
+# -- Together's models and formats -------------------------------------------------------------
+
+
+def test_counter_for_a_together_model_is_an_estimate_with_its_template() -> None:
+    counter, resolution = counter_for_model(
+        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", default_catalog("together")
+    )
+    assert counter.encoding_name == "cl100k_base" and counter.approximate
+    assert counter.template.name == "llama3"
+    assert resolution.notice is None  # a known model: the estimate is said by count_note
+    assert resolution.count_note == (
+        "estimated with cl100k_base: tuner has no Llama 3 tokenizer offline"
+    )
+
+
+def test_instruction_examples_count_prompt_and_completion() -> None:
+    counter = exact("cl100k_base")
+    enc = load_encoding("cl100k_base")
+    example = {"prompt": "Translate: good morning", "completion": TURKISH}
+    counts = counter.count_instruction(example)
+    completion = len(enc.encode_ordinary(TURKISH))
+    prompt = len(enc.encode_ordinary("Translate: good morning"))
+    overhead = counter.template.text_overhead
+    assert counts == ExampleTokens(overhead + prompt + completion, completion, completion)
+
+
+def test_plain_text_examples_count_their_text() -> None:
+    counter = exact("o200k_base")
+    counts = counter.count_plain_text({"text": TURKISH})
+    expected = counter.template.text_overhead + len(load_encoding("o200k_base").encode(TURKISH))
+    assert counts == ExampleTokens(expected, 0, 0)
+
+
+def test_instruction_and_text_never_raise_on_odd_values() -> None:
+    counter = exact("cl100k_base")
+    assert counter.count_instruction([1, 2]).total == 0
+    assert counter.count_instruction({"prompt": 5, "completion": None}).total == 2
+    assert counter.count_plain_text({"text": [{"type": "text", "text": "hi"}]}).total == 3
+
+
+def test_a_long_text_example_stops_at_the_cap() -> None:
+    counter = exact("cl100k_base")
+    counts = counter.count_plain_text({"text": "word " * 400_000}, cap=1_000)
+    assert counts.lower_bound and counts.total > 1_000

@@ -67,7 +67,7 @@ class FakeServices:
         self.summary = ValidationSummary(valid=False, errors=2, warnings=1, first_problem="x")
         self.conversion = ConversionSummary(1)
 
-    def validate(self, path: Path, model: str | None) -> ValidationSummary:
+    def validate(self, path: Path, model: str | None, **_: object) -> ValidationSummary:
         self.validated.append(path)
         return self.summary
 

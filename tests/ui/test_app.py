@@ -187,7 +187,7 @@ async def test_status_line_without_profile(datasets: Path, settle) -> None:
     app = make_app(datasets, services=Services(settings_store=MemorySettingsStore()))
     async with app.run_test() as pilot:
         await settle(pilot)
-        assert app.sub_title == "no profile · no key"
+        assert app.sub_title == "no profile · OpenAI · no key"
         assert app.session.problem is not None and "No API key" in app.session.problem
 
 

@@ -122,7 +122,7 @@ async def test_validate_on_a_folder_says_what_to_do(datasets: Path, settle) -> N
 
 
 async def test_validation_failure_is_a_notification(datasets: Path, settle) -> None:
-    def broken(path: Path, model: str | None):
+    def broken(path: Path, model: str | None, **_: object):
         raise OSError(13, "Permission denied")
 
     services = Services(settings_store=MemorySettingsStore(), validate=broken)

@@ -34,11 +34,14 @@ class FileRefused(ServiceError):
         self.problems = problems
 
 
-def check_file(path: Path, model: str | None = None) -> AnalysisReport:
-    """tuner's checks on `path`. Raises `OSError` when the file cannot be read."""
+def check_file(path: Path, model: str | None = None, rules: str = "openai") -> AnalysisReport:
+    """tuner's checks on `path` by the `rules` of the service it goes to (and that service's
+    catalog). Raises `OSError` when the file cannot be read."""
     from tuner.data.analysis import analyse_file
+    from tuner.data.catalog import default_catalog
 
-    return analyse_file(path, model)
+    catalog = default_catalog(rules)
+    return analyse_file(path, model or catalog.default_model, catalog=catalog, service=rules)
 
 
 async def upload_checked(
@@ -55,7 +58,7 @@ async def upload_checked(
     file, and `ServiceError` for what the service refuses.
     """
     if report is None or report.path.resolve() != path.resolve():
-        report = await asyncio.to_thread(check_file, path)
+        report = await asyncio.to_thread(check_file, path, None, service.capabilities.rules)
     if not report.valid and not force:
         raise FileRefused(path, report.errors)
     return await service.upload_file(path, progress)

@@ -63,6 +63,9 @@ class JobForm:
     learning_rate_multiplier: str = ""
     beta: str = ""
     seed: str = ""
+    # Together's shape: an absolute learning rate, and "lora" / "full" ("" leaves it to it).
+    learning_rate: str = ""
+    adaptation: str = ""
 
     def hyperparameters(self) -> Hyperparameters:
         return Hyperparameters(
@@ -72,6 +75,7 @@ class JobForm:
                 self.learning_rate_multiplier, "learning-rate multiplier"
             ),
             beta=parse_float(self.beta, "beta") if self.method == "dpo" else None,
+            learning_rate=parse_float(self.learning_rate, "learning rate"),
         )
 
     def check(self) -> None:
@@ -88,6 +92,7 @@ class JobForm:
             seed=seed,
             method=self.method,
             hyperparameters=self.hyperparameters(),
+            lora={"lora": True, "full": False}.get(self.adaptation),
         )
         check_spec(spec)
         return spec

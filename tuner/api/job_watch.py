@@ -242,10 +242,24 @@ class MetricSeries:
         return self.points[max(self.points)] if self.points else None
 
 
-def finished_summary(job: Job) -> str:
-    """One line for a notification: what happened to the job and what it produced."""
+def deployment_hint(model: str) -> str:
+    """What an Azure user must do before chatting with a fine-tuned model: Azure serves a
+    model only through a deployment, and chat names the deployment, not the model."""
+    return (
+        f"deploy {model} on the Azure resource first (Azure AI Foundry > Deployments, or "
+        f"az cognitiveservices account deployment create --model-name {model} ...), "
+        "then chat with the deployment's name"
+    )
+
+
+def finished_summary(job: Job, *, needs_deployment: bool = False) -> str:
+    """One line for a notification: what happened to the job and what it produced (and, on a
+    service that serves models only through deployments, the step before chatting)."""
     if job.status is JobStatus.SUCCEEDED:
-        return f"Job {job.id} succeeded: {job.fine_tuned_model or 'model ready'}"
+        made = f"Job {job.id} succeeded: {job.fine_tuned_model or 'model ready'}"
+        if needs_deployment and job.fine_tuned_model:
+            made += f"; {deployment_hint(job.fine_tuned_model)}"
+        return made
     if job.status is JobStatus.FAILED:
         error = job.error
         reason = error.message if error is not None and error.message else "no reason given"

@@ -38,6 +38,8 @@ class Hyperparameters:
     batch_size: int | Auto | None = None
     learning_rate_multiplier: float | Auto | None = None
     beta: float | Auto | None = None  # dpo only
+    # An absolute learning rate (Together); OpenAI's API takes only the multiplier above.
+    learning_rate: float | None = None
 
     def as_params(self, method: Method) -> dict[str, Any]:
         values = {
@@ -62,6 +64,9 @@ class JobSpec:
     metadata: Mapping[str, str] | None = None
     method: Method = "supervised"
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    # LoRA (True) or full fine-tuning (False) where the service lets one choose (Together);
+    # None leaves it to the service.
+    lora: bool | None = None
 
 
 def check_spec(spec: JobSpec) -> None:

@@ -1,10 +1,10 @@
 """The seam between tuner and a fine-tuning service: what the screens and commands may ask of one.
 
 `FineTuningService` is a Protocol: any object with these methods is a service. Each
-implementation (`tuner.api.openai_service` for OpenAI, Azure OpenAI and compatible hosts; more
-follow) owns its SDK client and translates every answer into tuner's own types
-(`tuner.api.types`), so no SDK type crosses this line. Failures come out as `ServiceError`, in
-words a user can act on.
+implementation (`tuner.api.openai_service` for OpenAI, Azure OpenAI and compatible hosts;
+`tuner.api.together_service` for Together AI) owns its SDK client and translates every answer
+into tuner's own types (`tuner.api.types`), so no SDK type crosses this line. Failures come
+out as `ServiceError`, in words a user can act on.
 
 `open_service(connection)` picks the implementation for a resolved `Connection`; the app and
 the commands call it once per connection and close the service when they are done with it.
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         EventPage,
         Job,
         JobPage,
+        ModelLimits,
+        PriceEstimate,
         RemoteFile,
     )
     from tuner.config import Connection
@@ -98,6 +100,17 @@ class FineTuningService(Protocol):
         """A finished job's full per-step metrics ([] when the service keeps none)."""
         ...
 
+    async def estimate_price(self, spec: JobSpec) -> PriceEstimate | None:
+        """The service's own price for `spec` before it starts; None when it has no such
+        endpoint (then tuner's catalog estimate is all there is). Only when
+        `capabilities.price_estimate`."""
+        ...
+
+    async def model_limits(self, model: str) -> ModelLimits | None:
+        """What the service allows for fine-tuning `model` (longest example, LoRA or full,
+        epochs, batch sizes); None when it does not publish them per model."""
+        ...
+
     # -- models and chat ---------------------------------------------------------------
 
     async def list_models(self) -> list[ChatModel]:
@@ -123,6 +136,10 @@ def open_service(connection: Connection) -> FineTuningService:
 
     Raises `ServiceError(no_key)` when the connection has no key.
     """
+    if connection.kind == "together":
+        from tuner.api.together_service import TogetherService
+
+        return TogetherService.connect(connection)
     from tuner.api.openai_service import OpenAIService
 
     return OpenAIService.connect(connection)

@@ -184,6 +184,19 @@ class Capabilities:
     uploads_in_parts: bool = False
     result_metrics: bool = False
     models_need_deployment: bool = False
+    # Together's shape: a LoRA-or-full choice and an absolute learning rate (OpenAI's API takes
+    # a learning-rate multiplier and picks the method of adaptation itself).
+    lora_choice: bool = False
+    absolute_learning_rate: bool = False
+    # Whether a running job's events carry its loss (OpenAI's metrics events). Together's do
+    # not: a screen charting the loss live reads `job_metrics` while the job runs instead.
+    loss_in_events: bool = True
+    # Whose data rules and catalog a file for this service is checked with ("openai",
+    # "together"): `tuner.data.analysis.analyse_file(service=...)`.
+    rules: str = "openai"
+    # The profile kind it was opened for ("openai", "azure", "together"): OpenAI's closing
+    # of new jobs concerns "openai" only (the API itself, or a gateway in front of it).
+    kind: str = "openai"
 
     def missing(self, feature: str) -> str | None:
         """None if `feature` (a field name above) is supported, else why it is not offered."""
@@ -197,5 +210,43 @@ class Capabilities:
             "uploads_in_parts": "take files larger than one upload request",
             "result_metrics": "send a finished job's metrics file",
             "models_need_deployment": "require deploying a model",
+            "lora_choice": "choose between LoRA and full fine-tuning",
+            "absolute_learning_rate": "take an absolute learning rate (it takes a multiplier)",
         }
         return f"{self.service} cannot {words.get(feature, feature.replace('_', ' '))}."
+
+
+@dataclass(frozen=True, slots=True)
+class PriceEstimate(_JsonMixin):
+    """The service's own price for a job before it starts (Together's `estimate-price`),
+    shown beside tuner's estimate: the service's figure is the one it will bill.
+
+    `trained_tokens` is what the service counted (examples' tokens times epochs) when it says;
+    `allowed` is False when the account may not start the job (over its credit limit), with
+    `note` saying why in the service's terms.
+    """
+
+    dollars: float
+    trained_tokens: int | None = None
+    allowed: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLimits(_JsonMixin):
+    """What a service allows when fine-tuning one base model (Together's `models/limits`).
+
+    `max_tokens` is the longest example it trains on (its context length for supervised
+    training), `max_tokens_dpo` the same for preference training. None: not said.
+    """
+
+    model: str
+    max_tokens: int | None = None
+    max_tokens_dpo: int | None = None
+    lora: bool = True
+    full: bool = False
+    max_epochs: int | None = None
+    min_batch_size: int | None = None
+    max_batch_size: int | None = None
+    min_learning_rate: float | None = None
+    max_learning_rate: float | None = None

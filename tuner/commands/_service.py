@@ -126,17 +126,20 @@ class StderrProgress:
 
 
 async def analyse_local_file(
-    path: Path, model: str, catalog: Catalog, epochs: int | None = None
+    path: Path, model: str, catalog: Catalog, epochs: int | None = None, rules: str = "openai"
 ) -> AnalysisReport:
-    """tuner's checks, token counts and cost estimate of `path` for `model` and `epochs` (None:
-    the service's auto choice), off the event loop, for a command that shows the estimate and
-    then uploads with `report=`."""
+    """tuner's checks (by the `rules` of the service the file goes to), token counts and cost
+    estimate of `path` for `model` and `epochs` (None: the service's auto choice), off the
+    event loop, for a command that shows the estimate and then uploads with `report=`."""
+    from functools import partial
+
     from tuner.data.analysis import analyse_file
 
     if not path.exists() and not path.is_symlink():
         raise CommandFailure(f"{path}: no such file")
+    analyse = partial(analyse_file, catalog=catalog, epochs=epochs, service=rules)
     try:
-        return await asyncio.to_thread(analyse_file, path, model, catalog=catalog, epochs=epochs)
+        return await asyncio.to_thread(analyse, path, model)
     except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
         raise CommandFailure(f"{path}: cannot read: {_reason(exc)}") from None
 

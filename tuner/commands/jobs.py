@@ -35,8 +35,9 @@ from tuner.commands._service import (
 
 if TYPE_CHECKING:
     from tuner.api.follower import FollowStatus
+    from tuner.api.jobs import JobSpec
     from tuner.api.service import FineTuningService
-    from tuner.api.types import Job, JobEvent
+    from tuner.api.types import Capabilities, Job, JobEvent, PriceEstimate
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
     from tuner.data.estimate import CostEstimate
@@ -63,14 +64,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--training-file", required=True, help="a file id (file-...) or a local JSONL path"
     )
     create.add_argument("--validation-file", help="a file id or a local JSONL path")
-    create.add_argument("--suffix", help="up to 64 characters added to the model name")
+    create.add_argument(
+        "--suffix", help="added to the model name (OpenAI: up to 64 characters, Together: 40)"
+    )
     create.add_argument("--epochs", type=positive_int, help="n_epochs (default: auto)")
     create.add_argument("--batch-size", type=positive_int, help="batch_size (default: auto)")
     create.add_argument(
-        "--learning-rate-multiplier", type=float, help="learning_rate_multiplier (default: auto)"
+        "--learning-rate-multiplier",
+        type=float,
+        help="learning_rate_multiplier (OpenAI, Azure; default: auto)",
+    )
+    create.add_argument(
+        "--learning-rate", type=float, help="an absolute learning rate (Together; default: its)"
+    )
+    adaptation = create.add_mutually_exclusive_group()
+    adaptation.add_argument(
+        "--lora",
+        dest="lora",
+        action="store_const",
+        const=True,
+        help="train a LoRA adapter (Together)",
+    )
+    adaptation.add_argument(
+        "--full", dest="lora", action="store_const", const=False, help="full fine-tuning (Together)"
     )
     create.add_argument("--seed", type=int, help="seed for reproducibility")
     create.add_argument("--method", choices=("supervised", "dpo"), default="supervised")
+    create.add_argument("--beta", type=float, help="DPO beta (with --method dpo; default: auto)")
     create.add_argument("--force", action="store_true", help="upload local files despite errors")
     add_service_options(create, nested=True)
     create.set_defaults(func=run_create)
@@ -170,13 +190,14 @@ def _is_file_id(value: str) -> bool:
     return value.startswith("file-") and not Path(value).exists()
 
 
-def _catalog() -> Catalog:
-    """The model catalog with the user's `[[models]]` overrides (a bad entry: exit 2)."""
+def _catalog(profile: str | None) -> Catalog:
+    """The catalog of `profile`'s service (else the active profile's) with the user's
+    `[[models]]` overrides (a bad entry: exit 2)."""
     from tuner.config import ConfigError, load_settings
     from tuner.data.catalog import CatalogError, settings_catalog
 
     try:
-        return settings_catalog(load_settings())
+        return settings_catalog(load_settings(), profile)
     except (ConfigError, CatalogError) as exc:
         raise CommandFailure(str(exc)) from None
 
@@ -206,27 +227,69 @@ def estimate_line(estimate: CostEstimate, model: str) -> str:
     return f"{line}, {estimate.cost_text} at ${estimate.price_per_1m:,.2f} per 1M tokens ({model})"
 
 
+def quote_text(quote: PriceEstimate) -> str:
+    """`$1.23 for 456,789 trained tokens`: the service's price for a job before it starts."""
+    tokens = f" for {quote.trained_tokens:,} trained tokens" if quote.trained_tokens else ""
+    return f"${quote.dollars:,.2f}{tokens}"
+
+
+def unsupported_options(spec: JobSpec, capabilities: Capabilities) -> str | None:
+    """An option the connected service has no field for, said before anything is uploaded."""
+    hyper = spec.hyperparameters
+    if spec.lora is not None and not capabilities.lora_choice:
+        return f"--lora/--full: {capabilities.missing('lora_choice')}"
+    if hyper.learning_rate is not None and not capabilities.absolute_learning_rate:
+        return f"--learning-rate: {capabilities.missing('absolute_learning_rate')}"
+    multiplier = hyper.learning_rate_multiplier not in (None, "auto")
+    if multiplier and capabilities.absolute_learning_rate:
+        return (
+            f"--learning-rate-multiplier: {capabilities.service} takes an absolute learning "
+            "rate (--learning-rate)"
+        )
+    if spec.method == "dpo" and not capabilities.dpo:
+        return f"--method dpo: {capabilities.missing('dpo')}"
+    if hyper.beta is not None and spec.method != "dpo":
+        return "--beta is for preference training (--method dpo)"
+    return None
+
+
 def run_create(args: argparse.Namespace) -> int:
+    from tuner.api.deadlines import closes_for, jobs_closing_note
     from tuner.api.jobs import Hyperparameters, JobSpec, check_model_available, check_spec
 
     hyper = Hyperparameters(
         n_epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate_multiplier=args.learning_rate_multiplier,
+        beta=args.beta,
+        learning_rate=args.learning_rate,
     )
 
     async def work(service: FineTuningService) -> int:
         # Check what we can before uploading anything.
-        pending = JobSpec(args.model, "pending", suffix=args.suffix, hyperparameters=hyper)
+        pending = JobSpec(
+            args.model,
+            "pending",
+            suffix=args.suffix,
+            method=args.method,
+            hyperparameters=hyper,
+            lora=args.lora,
+        )
         check_spec(pending)
-        catalog = _catalog()
+        refused = unsupported_options(pending, service.capabilities)
+        if refused:
+            raise CommandFailure(refused)
+        catalog = _catalog(getattr(args, "profile", None))
         check_model_available(pending, catalog, date.today())
+        if not args.json and closes_for(service.capabilities.kind, args.model):
+            print(f"note: {jobs_closing_note(date.today())}", file=sys.stderr)
         report = None
+        rules = service.capabilities.rules
         if not _is_file_id(args.training_file):
             path = Path(args.training_file)
             if not path.exists():
                 raise CommandFailure(f"{path}: no such file (and not a file id like file-...)")
-            report = await analyse_local_file(path, args.model, catalog, args.epochs)
+            report = await analyse_local_file(path, args.model, catalog, args.epochs, rules)
         training = await _file_id(
             service, args.training_file, force=args.force, quiet=args.json, report=report
         )
@@ -243,17 +306,31 @@ def run_create(args: argparse.Namespace) -> int:
             seed=args.seed,
             method=args.method,
             hyperparameters=hyper,
+            lora=args.lora,
         )
+        quote = await service.estimate_price(spec) if service.capabilities.price_estimate else None
+        if quote is not None and not quote.allowed:
+            raise CommandFailure(
+                f"{service.capabilities.service} would not start this job: "
+                f"{quote.note or 'over the account limit'} (estimate {quote_text(quote)}); "
+                f"the training file stays uploaded as {training}",
+                code=1,
+            )
         job = await service.create_job(spec)
         if args.json:
             shown = job.to_json()
             if report is not None:
                 shown["estimate"] = estimate_json(report.estimate)
+            if quote is not None:
+                shown["service_estimate"] = quote.to_json()
             print_json(shown)
             return 0
         print(f"{job.id}  {job.status.value}  {job.model}", flush=True)
         if report is not None:
             print(estimate_line(report.estimate, job.model), file=sys.stderr)
+        if quote is not None:
+            name = service.capabilities.service
+            print(f"{name}'s own estimate: {quote_text(quote)}", file=sys.stderr)
         print(f"follow with: tuner jobs follow {job.id}", file=sys.stderr)
         return 0
 
@@ -280,6 +357,7 @@ def run_follow(args: argparse.Namespace) -> int:
     from tuner.api.cursors import CursorStore
     from tuner.api.errors import os_reason
     from tuner.api.follower import EventFollower, FollowState, PollPolicy
+    from tuner.api.job_watch import finished_summary
     from tuner.api.types import JobStatus
 
     if args.interval <= 0:
@@ -322,7 +400,8 @@ def run_follow(args: argparse.Namespace) -> int:
             return 2
         if job.status is JobStatus.SUCCEEDED:
             if not args.json:
-                print(f"job {job.id} succeeded: {job.fine_tuned_model}", file=sys.stderr)
+                needs = service.capabilities.models_need_deployment
+                print(finished_summary(job, needs_deployment=needs), file=sys.stderr)
             return 0
         print(_job_error(job), file=sys.stderr)
         return 1

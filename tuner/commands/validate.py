@@ -3,6 +3,10 @@
 Exit 0 when the service would accept the file (warnings allowed), 1 when it has errors, 2 on
 usage errors or an unreadable path.
 
+The file is checked against the rules and model table of one service: the one of `--profile`'s
+kind, else of the active profile, else OpenAI's (Azure OpenAI profiles use OpenAI's rules;
+Together AI profiles Together's). Only the settings file is read: no network, no key.
+
 FILE may also be `-` (standard input) or a pipe (`<(gunzip -c train.jsonl.gz)`, `/dev/stdin`):
 the stream is copied to a temporary file in tuner's cache folder (bounded by the disk, not by
 memory) and checked like any file, under the name the user gave. A named FIFO is opened without
@@ -44,11 +48,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check a training file: errors, warnings, tokens and the cost estimate",
         description="Check a JSONL training file the way the fine-tuning service would, "
-        "count its tokens and estimate the cost. Works offline.",
+        "count its tokens and estimate the cost. Works offline. The rules and models are those "
+        "of the --profile's service (OpenAI, Azure OpenAI or Together AI); without --profile, "
+        "of the active profile's service, and OpenAI's when there is no profile.",
     )
     p.add_argument("file", help="the JSONL training file (- for standard input)")
-    p.add_argument("--model", help="base model for the limit, encoding and price")
-    p.add_argument("--epochs", type=positive_int, help="epochs (default: the service's heuristic)")
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="check against the rules and models of this settings profile's service "
+        "(default: the active profile's; OpenAI's rules when there is no profile)",
+    )
+    p.add_argument(
+        "--model",
+        help="base model for the limit, encoding and price (default: the service's default)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        help="epochs (default: the service's: OpenAI's heuristic, Together's 1)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--tiktoken-file", type=Path, help="a .tiktoken vocabulary for a model tuner does not know"
@@ -63,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     given: str = str(args.file)
     try:
-        catalog, model = _catalog_and_model(args.model)
+        catalog, model, profile = _catalog_and_model(args.model, args.profile)
     except ValueError as exc:
         return _fail(f"tuner validate: {exc}")
     try:
@@ -80,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
                     workers=args.workers,
                     progress=progress,
                     shown_as=shown_as,
+                    service=catalog.service,
                 )
             finally:
                 if progress:
@@ -92,24 +112,44 @@ def run(args: argparse.Namespace) -> int:
     if retired is not None:
         report.notices.insert(0, retired)
     if args.json:
-        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        data = report.to_json()
+        data["profile"] = profile
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         print_report(report, sys.stdout)
     return 0 if report.valid else 1
 
 
-def _catalog_and_model(requested: str | None) -> tuple[Catalog, str]:
-    """The catalog with the user's overrides, and the model: --model, else the settings' default."""
+def _catalog_and_model(
+    requested: str | None, profile: str | None = None
+) -> tuple[Catalog, str, str | None]:
+    """The catalog of the profile's service with the user's overrides, the model (--model, else
+    the settings' default model when that service knows it, else the service's default) and
+    the profile's name (None: no profile, OpenAI's table).
+
+    `profile=None` means the active profile. An unknown profile is a `ValueError` naming the
+    profiles there are.
+    """
     from tuner.config import ConfigError, load_settings
-    from tuner.data.catalog import CatalogError, default_catalog
+    from tuner.data.catalog import CatalogError, settings_catalog
+    from tuner.data.service_kinds import OPENAI, rules_family
 
     try:
         settings = load_settings()
-        catalog = default_catalog().with_overrides(settings.catalog_overrides())
+        if profile is not None and profile not in settings.profiles:
+            known = ", ".join(sorted(settings.profiles)) or "none (add one with tuner settings)"
+            raise ValueError(f"no profile named {profile!r}; profiles: {known}")
+        catalog = settings_catalog(settings, profile)
     except (ConfigError, CatalogError) as exc:
         raise ValueError(str(exc)) from None
-    return catalog, requested or settings.default_model
+    chosen = settings.profile(profile)
+    name = chosen.name if chosen is not None else None
+    if requested:
+        return catalog, requested, name
+    if rules_family(catalog.service) == OPENAI or catalog.resolve(settings.default_model).info:
+        return catalog, settings.default_model, name
+    return catalog, catalog.default_model, name
 
 
 def _describe(exc: BaseException) -> str:
@@ -316,13 +356,14 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     fmt = report.format.value if report.format else "unknown"
     verdict = "OK" if report.valid else "INVALID"
     w(f"{report.path}: {verdict} — {report.examples:,} examples, {fmt} format\n")
+    w(f"  checked against {report.rules}\n")
     w(f"  {_count(len(errors), 'error')}, {_count(len(warnings), 'warning')}\n")
     for title, problems in (("Errors", errors), ("Warnings", warnings)):
         if problems:
             w(f"\n{title}\n")
             _print_groups(problems, w)
     s = report.stats
-    w(f"\nTokens ({report.encoding}, {'exact' if report.exact_tokens else 'approximate'})\n")
+    w(f"\nTokens ({report.tokens_label})\n")
     if s.n:
         w(f"  per example: min {s.min:,}  p5 {s.p5:,.0f}  p50 {s.p50:,.0f}  mean {s.mean:,.1f}")
         w(f"  p95 {s.p95:,.0f}  max {s.max:,}\n")
@@ -333,15 +374,33 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     else:
         w("  no example could be counted\n")
     est = report.estimate
+    info = report.resolution.info
     w(f"\nEstimate for {report.model}\n")
     w(f"  {_count(report.epochs, 'epoch')} x {report.billed_tokens:,} billed tokens")
     w(f" = {est.trained_tokens:,} trained tokens\n")
     if est.cost_usd is not None and est.price_per_1m is not None:
-        w(f"  at ${est.price_per_1m:,.2f} per 1M tokens: ${est.cost_usd:,.2f}\n")
+        how = " (LoRA)" if info is not None and info.training_types and not report.full else ""
+        w(f"  at ${est.price_per_1m:,.2f} per 1M tokens{how}: ${est.cost_usd:,.2f}\n")
+        _print_full_price(report, w)
     else:
-        w("  price unknown for this model: add it to settings.toml [[models]]\n")
+        where = "[[models]]" if report.service != "together" else "[[profiles.NAME.models]]"
+        w(f"  price unknown for this model: add it to settings.toml {where}\n")
     for notice in report.notices:
         w(f"\nnote: {notice}\n")
+
+
+def _print_full_price(report: AnalysisReport, write: Callable[[str], object]) -> None:
+    """Where the service lets the user choose LoRA or full fine-tuning (Together), the other."""
+    info = report.resolution.info
+    if info is None or not info.training_types or report.full:
+        return
+    if info.lora_only:
+        write("  LoRA only: the service offers no full fine-tuning of this model\n")
+        return
+    full = report.reprice(info, report.epochs, full=True)
+    if full.cost_usd is not None and full.price_per_1m is not None:
+        price, cost = full.price_per_1m, full.cost_usd
+        write(f"  full fine-tuning at ${price:,.2f} per 1M tokens: ${cost:,.2f}\n")
 
 
 def _count(n: int, noun: str) -> str:

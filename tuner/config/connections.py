@@ -1,9 +1,11 @@
 """From settings and environment to one `Connection`: which service, which URL, which key.
 
 Key resolution, the same everywhere (the commands, the app, the settings screen's "key" line):
-`OPENAI_API_KEY` in the environment wins, then `AZURE_OPENAI_API_KEY` for an Azure profile, then
-the secrets file (unless the profile says `key_source = "env"`). `OPENAI_BASE_URL` overrides
-the profile's `base_url`. Values from the environment are stripped of surrounding whitespace, so
+the service's variable in the environment wins (`OPENAI_API_KEY`, then `AZURE_OPENAI_API_KEY`
+for an Azure profile; `TOGETHER_API_KEY` for a Together profile, which never sends an OpenAI
+key to another company), then the secrets file (unless the profile says `key_source = "env"`).
+`OPENAI_BASE_URL` overrides an OpenAI profile's `base_url`, `TOGETHER_BASE_URL` a Together
+one's. Values from the environment are stripped of surrounding whitespace, so
 a CRLF `.env` file's `\\r` never reaches a request.
 """
 
@@ -36,15 +38,46 @@ class Connection(ServiceAddress):
         """Where requests go, safe to show anywhere."""
         if self.kind == "azure":
             return self.azure_endpoint or "Azure OpenAI"
-        return self.base_url or "https://api.openai.com/v1"
+        return self.base_url or DEFAULT_BASE_URLS[self.kind]
+
+    @property
+    def service_name(self) -> str:
+        """Which service, in the words the title and messages use."""
+        if self.kind == "azure":
+            return "Azure OpenAI v1" if self.azure_v1 else "Azure OpenAI"
+        if self.kind == "together":
+            return "Together AI"
+        if self.base_url and self.base_url.rstrip("/") != DEFAULT_BASE_URLS["openai"]:
+            return "OpenAI-compatible"
+        return "OpenAI"
+
+    @property
+    def key_variable(self) -> str:
+        """The environment variable a key for this service is read from, for hints."""
+        return KEY_VARIABLES[self.kind][-1]
+
+    @property
+    def azure_v1(self) -> bool:
+        """An Azure profile on the v1 API (`/openai/v1/`, the plain OpenAI client)."""
+        return self.kind == "azure" and (self.api_version or "").strip().lower() == "v1"
+
+
+DEFAULT_BASE_URLS = {
+    "openai": "https://api.openai.com/v1",
+    "together": "https://api.together.ai",
+    "azure": "",
+}
+KEY_VARIABLES = {
+    "openai": ("OPENAI_API_KEY",),
+    "azure": ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"),
+    "together": ("TOGETHER_API_KEY",),
+}
+BASE_URL_VARIABLES = {"openai": "OPENAI_BASE_URL", "together": "TOGETHER_BASE_URL"}
 
 
 def env_key(profile: Profile, env: Mapping[str, str]) -> tuple[str, Secret] | None:
     """(variable name, key) of the environment variable that gives `profile` its key."""
-    names = ["OPENAI_API_KEY"]
-    if profile.kind == "azure":
-        names.append("AZURE_OPENAI_API_KEY")
-    for name in names:
+    for name in KEY_VARIABLES[profile.kind]:
         key = clean_key(env.get(name))
         if key is not None:
             return name, key
@@ -97,7 +130,9 @@ def resolve_connection(
         key = load_api_key(profile.name)
         origin = "file" if key else None
 
-    base_url = (env.get("OPENAI_BASE_URL") or "").strip() or profile.base_url
+    variable = BASE_URL_VARIABLES.get(profile.kind)
+    base_url = (env.get(variable) or "").strip() if variable else ""
+    base_url = base_url or profile.base_url
     if profile.kind == "azure" and not profile.azure_endpoint:
         raise ConfigError(f"profile {profile.name!r} is an Azure profile but has no azure_endpoint")
     return Connection(

@@ -19,11 +19,19 @@ from tuner.config.toml_files import read_toml
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
-ProfileKind = Literal["openai", "azure"]
+ProfileKind = Literal["openai", "azure", "together"]
 KeySource = Literal["env", "file"]
-KINDS: tuple[str, ...] = ("openai", "azure")
+KINDS: tuple[str, ...] = ("openai", "azure", "together")
 _KEY_SOURCES: tuple[str, ...] = ("env", "file")
-PROFILE_FIELDS = ("kind", "base_url", "azure_endpoint", "api_version", "organization", "project")
+PROFILE_FIELDS = (
+    "kind",
+    "base_url",
+    "azure_endpoint",
+    "api_version",
+    "organization",
+    "project",
+    "default_model",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,15 +49,19 @@ class ServiceAddress:
 
 @dataclass(frozen=True)
 class Profile(ServiceAddress):
-    """One service to talk to: OpenAI, Azure OpenAI, or any OpenAI-compatible base_url.
+    """One service to talk to: OpenAI (or any OpenAI-compatible base_url), Azure OpenAI (its
+    v1 API when `api_version = "v1"`, else the classic `api-version` paths), or Together AI.
 
     `models` are raw `[[profiles.NAME.models]]` tables: catalog overrides for this service only.
     `key_source = "env"` means the key is only ever taken from the environment.
+    `default_model` is the base model estimates and new jobs start from on this service (the
+    global `default_model` is an OpenAI model, which another service does not train).
     """
 
     name: str
     key_source: KeySource = "file"
     models: tuple[Mapping[str, Any], ...] = ()
+    default_model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +120,14 @@ def _parse_profile(name: str, table: Any, path: Path) -> Profile:
     if key_source not in _KEY_SOURCES:
         raise ConfigError(f"{path}: {where} key_source must be 'env' or 'file'", path=path)
     strings = {}
-    for key in ("base_url", "azure_endpoint", "api_version", "organization", "project"):
+    for key in (
+        "base_url",
+        "azure_endpoint",
+        "api_version",
+        "organization",
+        "project",
+        "default_model",
+    ):
         strings[key] = _expect(table.get(key), str, f"{where} {key}", path)
     return Profile(
         name=name,

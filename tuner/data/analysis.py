@@ -1,10 +1,14 @@
 """Analyse a training file end to end: stream it, check every line, count tokens, price it.
 
-This is what `tuner validate`, the dataset screen and the emulator's file check share. The file is
-never held in memory: it is cut into byte ranges at line starts, and each range is checked and
-counted by a worker process (tiktoken's batch encoder does not scale with threads here; processes
-do). Each worker returns compact per-range results (problems, token counts as arrays, facts for
-the file-level rules) that are merged in file order.
+This is what `tuner validate`, the dataset screen and the emulator's file check share. Every
+step follows the service the file is for (`service`, by default the catalog's): its rules
+(`rules`), its model table and prices (`catalog`), its default epochs, and how its models' tokens
+are counted (`tokens`), exactly or as a labelled estimate (`AnalysisReport.token_note`).
+
+The file is never held in memory: it is cut into byte ranges at line starts, and each range is
+checked and counted by a worker process (tiktoken's batch encoder does not scale with threads
+here; processes do). Each worker returns compact per-range results (problems, token counts as
+arrays, facts for the file-level rules) that are merged in file order.
 """
 
 from __future__ import annotations
@@ -25,16 +29,25 @@ from decimal import Decimal
 from multiprocessing import resource_tracker
 from pathlib import Path
 
-from tuner.data.catalog import Catalog, ModelInfo, Resolution, default_catalog
-from tuner.data.estimate import CostEstimate, billed_tokens, default_epochs, estimate_cost
+from tuner.data.catalog import (
+    OPENAI_DEFAULT_MODEL,
+    Catalog,
+    ModelInfo,
+    Resolution,
+    default_catalog,
+)
+from tuner.data.estimate import CostEstimate, billed_tokens, estimate_cost, service_default_epochs
 from tuner.data.file_rules import FileFacts, check_file, preflight
 from tuner.data.lines import iter_lines, split_ranges
 from tuner.data.problems import DatasetFormat, Problem, Severity, warning
 from tuner.data.rules import check_example
+from tuner.data.service_kinds import OPENAI, rules_family, rules_label, service_name
 from tuner.data.stats import TokenStats
 from tuner.data.tokens import UNKNOWN_LIMIT_CAP, ExampleTokens, TokenCounter, counter_for_model
 
-DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
+# The model an OpenAI file is counted and priced for when none is named (kept under this name
+# for the callers that import it); another service's catalog knows its own (`default_model`).
+DEFAULT_MODEL = OPENAI_DEFAULT_MODEL
 
 # Below this size one process is faster than starting a pool (each worker loads the vocabulary).
 PARALLEL_THRESHOLD_BYTES = 24 * 1024 * 1024
@@ -86,6 +99,21 @@ class AnalysisReport:
     epochs: int
     estimate: CostEstimate
     notices: list[str] = field(default_factory=list)
+    service: str = OPENAI
+    token_note: str | None = None  # why the counts are an estimate; None when they are exact
+    chat_template: str = "openai"
+    full: bool = False
+
+    @property
+    def rules(self) -> str:
+        """Which service's rules the file was checked against: `Together AI rules`."""
+        return rules_label(self.service)
+
+    @property
+    def tokens_label(self) -> str:
+        """How the counts were made, for a heading: `o200k_base, exact` or the estimate's note
+        (`estimated with cl100k_base: tuner has no Llama 3 tokenizer offline`)."""
+        return self.token_note or f"{self.encoding}, exact"
 
     @property
     def errors(self) -> list[Problem]:
@@ -108,6 +136,8 @@ class AnalysisReport:
         """The stable `tuner validate --json` shape (scripts depend on these keys)."""
         cost = self.estimate.cost_usd
         return {
+            "service": self.service,
+            "rules": self.rules,
             "path": str(self.path),
             "format": self.format.value if self.format else None,
             "model": self.model,
@@ -132,6 +162,8 @@ class AnalysisReport:
             },
             "encoding": self.encoding,
             "exact_tokens": self.exact_tokens,
+            "token_estimate": self.token_note,
+            "chat_template": self.chat_template,
             "epochs": self.epochs,
             "trained_tokens": self.estimate.trained_tokens,
             "price_per_1m_usd": _float_or_none(self.estimate.price_per_1m),
@@ -139,16 +171,29 @@ class AnalysisReport:
             "notices": list(self.notices),
         }
 
-    def reprice(self, model: ModelInfo | None, epochs: int | None = None) -> CostEstimate:
-        """The estimate for another base model or epoch count, without a second pass.
+    def reprice(
+        self, model: ModelInfo | None, epochs: int | None = None, *, full: bool | None = None
+    ) -> CostEstimate:
+        """The estimate for another base model, epoch count or (where the service offers the
+        choice) full fine-tuning instead of LoRA, without a second pass.
 
-        Valid only when `model` uses the same encoding as this report (the UI re-analyses when
-        it does not): token counts differ between encodings.
+        Valid only when `model` uses the same encoding and chat template as this report (the UI
+        re-analyses when it does not): token counts differ between them.
         """
-        limit = model.example_token_limit if model else None
+        preference = self.format is DatasetFormat.PREFERENCE
+        limit = model.token_limit(preference=preference) if model else None
         billed = billed_tokens(self.counted_tokens(), limit)
-        chosen = epochs if epochs is not None else default_epochs(self.examples)
-        return estimate_cost(billed, chosen, model, examples=self.examples)
+        chosen = (
+            epochs if epochs is not None else service_default_epochs(self.service, self.examples)
+        )
+        return estimate_cost(
+            billed,
+            chosen,
+            model,
+            examples=self.examples,
+            preference=preference,
+            full=self.full if full is None else full,
+        )
 
     def problems_by_line(self) -> tuple[dict[int, list[Problem]], dict[int, bool], list[Problem]]:
         """(problems of each line, whether each such line has an error, whole-file errors):
@@ -184,6 +229,8 @@ class _RangeTask:
     tiktoken_file: Path | None
     limit: int | None
     counter_key: int
+    service: str = OPENAI
+    preference_limit: int | None = None
 
 
 # Counters of runs in progress, by key. Filled before the pool forks, so forked workers find
@@ -211,22 +258,43 @@ def analyse_file(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     shown_as: str | None = None,
+    service: str | None = None,
+    example_token_limit: int | None = None,
+    preference_token_limit: int | None = None,
+    full: bool = False,
 ) -> AnalysisReport:
     """Check and count a whole file; raises OSError if it cannot be read, AnalysisCancelled.
 
+    `service` (`openai`, `azure`, `together`) picks the rules the file is checked against; by
+    default the catalog's service, and OpenAI's when no catalog is given either (a catalog is
+    then the service's built-in one). `model=None` means the catalog's default model.
+    `example_token_limit` and `preference_token_limit` replace the catalog's per-example limits
+    for supervised and preference files (the figures a service reported, such as Together's
+    `/fine-tunes/models/limits`); without the second, preference files get the model's own DPO
+    limit, else the supervised one. `full` prices full fine-tuning instead of LoRA.
     `workers=None` picks one process for small files and one per core for large ones.
     `shown_as` is the name the user gave the input when `path` is a copy of it (a pipe spooled
     to a file): the report and its messages use it. Anything but a regular file (a directory, a
     FIFO, a device) is refused with an `OSError` that says what it is: reading one could block
-    or never end.
+    or never end. An unknown `service` raises `UnknownService` (a ValueError).
     """
     path = Path(path)
+    if service is not None:
+        rules_family(service)  # an unknown service is refused before any work
+    if catalog is None:
+        catalog = default_catalog(service or OPENAI)
+    service = service or catalog.service
     size = _regular_file_size(path)
-    catalog = catalog or default_catalog()
-    model = model or DEFAULT_MODEL
+    model = model or catalog.default_model
     counter, resolution = counter_for_model(model, catalog, tiktoken_file)
     info = resolution.info
-    limit = info.example_token_limit if info else None
+    limit = example_token_limit
+    if limit is None and info is not None:
+        limit = info.token_limit()
+    preference_limit = preference_token_limit
+    if preference_limit is None:
+        own = info.dpo_example_token_limit if info is not None else None
+        preference_limit = own if own is not None else limit
 
     whole_file = preflight(path, shown_as)
     if whole_file is not None:
@@ -237,12 +305,32 @@ def analyse_file(
         key = next(_counter_keys)
         _counters[key] = counter
         try:
-            task = _RangeTask(path, model, catalog, tiktoken_file, limit, key)
+            task = _RangeTask(
+                path, model, catalog, tiktoken_file, limit, key, service, preference_limit
+            )
             chunks = _run_chunks(task, size, workers, progress, cancel)
         finally:
             del _counters[key]
     shown = Path(shown_as) if shown_as is not None else path
-    return _assemble(shown, model, resolution, counter, info, limit, epochs, chunks, found)
+    limits = _Limits(limit, preference_limit)
+    report = _assemble(
+        shown, model, resolution, counter, info, limits, epochs, chunks, found, service, full
+    )
+    if info is not None and catalog.price_source and catalog.builtin_prices(info):
+        report.notices.append(f"{info.id}: prices {catalog.price_source}")
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """The per-example limits in force: for supervised (chat, instruction, text) examples and
+    for preference ones."""
+
+    supervised: int | None
+    preference: int | None
+
+    def of(self, fmt: DatasetFormat | None) -> int | None:
+        return self.preference if fmt is DatasetFormat.PREFERENCE else self.supervised
 
 
 def _regular_file_size(path: Path) -> int:
@@ -354,8 +442,11 @@ def _auto_workers(size: int) -> int:
 def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> ChunkResult:
     """Check and count the lines that begin in [start, end); runs in a worker process."""
     counter = _task_counter(task)
+    service = task.service
     limit = task.limit
     cap = limit if limit is not None else UNKNOWN_LIMIT_CAP
+    preference_limit = task.preference_limit
+    preference_cap = preference_limit if preference_limit is not None else UNKNOWN_LIMIT_CAP
     facts = FileFacts()
     problems: list[Problem] = []
     lines = array("I")
@@ -363,9 +454,10 @@ def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> C
     assistant = trained = lower_bounds = 0
     count_chat = counter.count_chat
     count_preference = counter.count_preference
+    chat, preference = DatasetFormat.CHAT, DatasetFormat.PREFERENCE
     for line_no, raw in iter_lines(task.path, start, end, first_line):
         assert line_no is not None  # first_line is always given here
-        check = check_example(raw, line_no)
+        check = check_example(raw, line_no, service)
         facts.add(check, line_no)
         if check.problems:
             problems.extend(check.problems)
@@ -373,18 +465,26 @@ def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> C
             continue
         lines.append(line_no)
         obj = check.obj
-        if not isinstance(obj, dict) or check.format is None:
+        fmt = check.format
+        if not isinstance(obj, dict) or fmt is None:
             counts.append(0)
             continue
-        if check.format is DatasetFormat.PREFERENCE:
-            tokens = count_preference(obj, cap)
-        else:
+        if fmt is chat:
             tokens = count_chat(obj, cap)
+            too_many = _token_warning(tokens, limit, cap, line_no)
+        elif fmt is preference:
+            tokens = count_preference(obj, preference_cap)
+            too_many = _token_warning(tokens, preference_limit, preference_cap, line_no)
+        else:
+            if fmt is DatasetFormat.INSTRUCTION:
+                tokens = counter.count_instruction(obj, cap)
+            else:
+                tokens = counter.count_plain_text(obj, cap)
+            too_many = _token_warning(tokens, limit, cap, line_no)
         counts.append(tokens.total)
         assistant += tokens.assistant
         trained += tokens.trained_assistant
         lower_bounds += tokens.lower_bound
-        too_many = _token_warning(tokens, limit, cap, line_no)
         if too_many is not None:
             problems.append(too_many)
     return ChunkResult(start, end, problems, facts, lines, counts, assistant, trained, lower_bounds)
@@ -430,10 +530,12 @@ def _assemble(
     resolution: Resolution,
     counter: TokenCounter,
     info: ModelInfo | None,
-    limit: int | None,
+    limits: _Limits,
     epochs: int | None,
     chunks: list[ChunkResult],
     whole_file: list[Problem],
+    service: str = OPENAI,
+    full: bool = False,
 ) -> AnalysisReport:
     facts = FileFacts()
     problems: list[Problem] = []
@@ -449,17 +551,22 @@ def _assemble(
         trained += chunk.trained_assistant_tokens
         lower_bounds += chunk.lower_bounds
 
-    problems = (whole_file or check_file(facts, path)) + problems
+    problems = (whole_file or check_file(facts, path, service)) + problems
     problems.sort(key=_problem_order)
     counted = array("I", (t for t in counts if t))
     stats = TokenStats.from_counts(counted)
-    chosen_epochs = epochs if epochs is not None else default_epochs(facts.examples)
+    fmt = _dominant_format(facts)
+    limit = limits.of(fmt)
+    chosen_epochs = (
+        epochs if epochs is not None else service_default_epochs(service, facts.examples)
+    )
     billed = billed_tokens(counted, limit)
+    token_note = _token_note(counter, resolution)
     notices = []
     if resolution.notice:
         notices.append(resolution.notice)
-    if counter.approximate and not resolution.notice:
-        notices.append("token counts are approximate: no exact encoding is known for this model")
+    if token_note is not None and not resolution.notice:
+        notices.append(f"token counts are {token_note}")
     if info is not None and limit is None:
         notices.append(
             f"{info.id}: the service publishes no per-example token limit; that check was skipped"
@@ -470,13 +577,18 @@ def _assemble(
             f"{lower_bounds:,} {noun} too long to count exactly: their token counts (and the "
             "totals) are lower bounds"
         )
+    preference = fmt is DatasetFormat.PREFERENCE
+    if full and info is not None and info.price_per_1m(preference=preference, full=True) is None:
+        notices.append(
+            f"{service_name(service)} offers no full fine-tuning of {info.id}: LoRA only"
+        )
     return AnalysisReport(
         path=path,
         model=model,
         resolution=resolution,
         encoding=counter.encoding_name or "bytes/4 estimate",
         exact_tokens=not counter.approximate,
-        format=_dominant_format(facts),
+        format=fmt,
         examples=facts.examples,
         problems=problems,
         example_lines=lines,
@@ -488,9 +600,30 @@ def _assemble(
         over_limit=stats.over_limit(limit) if limit is not None else 0,
         billed_tokens=billed,
         epochs=chosen_epochs,
-        estimate=estimate_cost(billed, chosen_epochs, info, examples=facts.examples),
+        estimate=estimate_cost(
+            billed,
+            chosen_epochs,
+            info,
+            examples=facts.examples,
+            preference=preference,
+            full=full,
+        ),
         notices=notices,
+        service=service,
+        token_note=token_note,
+        chat_template=counter.template.name,
+        full=full,
     )
+
+
+def _token_note(counter: TokenCounter, resolution: Resolution) -> str | None:
+    """Why the counts are an estimate (`estimated with cl100k_base: tuner has no Llama 3
+    tokenizer offline`), or None when they are exact."""
+    if not counter.approximate:
+        return None
+    if counter.encoding is None:
+        return "estimated at about 4 bytes per token: no vocabulary could be loaded"
+    return resolution.count_note or f"estimated with {counter.encoding_name}"
 
 
 def _problem_order(p: Problem) -> tuple[bool, int, int]:

@@ -1,7 +1,10 @@
 """The models tuner knows: encoding, training price, per-example limit, retirement date.
 
-Prices and dates change, so this is data: the built-in table (from FACTS.md, OpenAI's pricing and
-deprecation pages) can be overridden or extended by `[[models]]` tables in the user's settings.
+Prices and dates change, so this is data: the built-in tables can be overridden or extended by
+`[[models]]` tables in the user's settings. Each service has its own table: OpenAI's (from
+FACTS.md, OpenAI's pricing and deprecation pages; Azure OpenAI uses it too) here, Together AI's in
+`together_catalog`. `default_catalog(service)` gives the built-in one, `settings_catalog` the one
+a settings profile uses, overrides applied.
 
 `Catalog.resolve` turns any model id a user may type or a job may report into a catalog entry:
 aliases (`gpt-4o-mini`), fine-tuned ids (`ft:BASE:ORG:SUFFIX:ID`) and their checkpoints
@@ -20,7 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from tuner.data.chat_templates import CHAT_TEMPLATES
 from tuner.data.encodings import DEFAULT_ENCODING, KNOWN_ENCODINGS
+from tuner.data.service_kinds import OPENAI, UnknownService, rules_family
 
 if TYPE_CHECKING:
     from tuner.config import Settings
@@ -29,6 +34,11 @@ if TYPE_CHECKING:
 OPENAI_FINE_TUNING_CLOSES = date(2027, 1, 6)
 
 METHODS = ("supervised", "dpo", "reinforcement")
+TRAINING_TYPES = ("lora", "full")
+
+# The model a file is counted and priced for when nobody names one (OpenAI's cheapest current
+# fine-tunable model; `tuner.config`'s default_model has the same value).
+OPENAI_DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
 
 class CatalogError(ValueError):
@@ -37,7 +47,17 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
-    """One base model that can be fine-tuned. None means "not published / not known"."""
+    """One base model that can be fine-tuned. None means "not published / not known".
+
+    `training_price_per_1m` is the price of the default way the service trains: OpenAI picks its
+    method itself; Together trains LoRA adapters unless asked for full fine-tuning, priced as
+    `full_training_price_per_1m`. Preference (DPO) training may cost more (`dpo_...`, None: the
+    supervised price) and allow shorter examples (`dpo_example_token_limit`, None: the same
+    limit). `training_types` lists `lora` / `full` where the user chooses (empty: the service
+    does). `tokenizer_note` says why `encoding` is only tuner's stand-in for the model's own
+    tokenizer (None: it is the model's own, counts are exact); `chat_template` names the
+    template whose markup is counted (`chat_templates`; None: OpenAI's cookbook figures).
+    """
 
     id: str
     encoding: str
@@ -48,6 +68,35 @@ class ModelInfo:
     shutdown: date | None = None  # known retirement of the model (and its fine-tunes)
     methods: tuple[str, ...] = ("supervised",)
     aliases: tuple[str, ...] = ()
+    full_training_price_per_1m: float | None = None
+    dpo_training_price_per_1m: float | None = None
+    dpo_full_training_price_per_1m: float | None = None
+    dpo_example_token_limit: int | None = None
+    training_types: tuple[str, ...] = ()
+    tokenizer_note: str | None = None
+    chat_template: str | None = None
+
+    @property
+    def lora_only(self) -> bool:
+        """True when the service trains only LoRA adapters of this model (no full fine-tuning)."""
+        return self.training_types == ("lora",)
+
+    def token_limit(self, *, preference: bool = False) -> int | None:
+        """The longest example the service trains on, for supervised or preference training."""
+        if preference and self.dpo_example_token_limit is not None:
+            return self.dpo_example_token_limit
+        return self.example_token_limit
+
+    def price_per_1m(self, *, preference: bool = False, full: bool = False) -> float | None:
+        """Dollars per 1M trained tokens for the method (supervised or preference) and, where the
+        user chooses, full fine-tuning instead of LoRA; None when not known or not offered."""
+        if full:
+            if preference and self.dpo_full_training_price_per_1m is not None:
+                return self.dpo_full_training_price_per_1m
+            return self.full_training_price_per_1m
+        if preference and self.dpo_training_price_per_1m is not None:
+            return self.dpo_training_price_per_1m
+        return self.training_price_per_1m
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +115,17 @@ class Resolution:
     notice: str | None
     encoding: str = DEFAULT_ENCODING
     encoding_known: bool = False
+    tokenizer_note: str | None = None
+    chat_template: str | None = None
+
+    @property
+    def count_note(self) -> str | None:
+        """Why token counts for this model are an estimate, in a few words, or None when they
+        are exact: `estimated with cl100k_base: tuner has no Llama 3 tokenizer offline`."""
+        if self.encoding_known:
+            return None
+        reason = self.tokenizer_note or "tuner does not know this model's tokenizer"
+        return f"estimated with {self.encoding}: {reason}"
 
 
 _BUILTIN: tuple[ModelInfo, ...] = (
@@ -136,25 +196,57 @@ _BUILTIN: tuple[ModelInfo, ...] = (
     ),
 )
 
-# Families: the encoding of any snapshot whose id is the prefix or continues it with one of the
-# separators ("gpt-4o-2099-01-01", "gpt-5.2"). Longest prefix wins, so "gpt-4o" beats "gpt-4".
-_FAMILY_ENCODINGS: dict[str, tuple[str, str]] = {
-    "gpt-4.1-nano": ("o200k_base", "-"),
-    "gpt-4.1-mini": ("o200k_base", "-"),
-    "gpt-4.1": ("o200k_base", "-"),
-    "gpt-4o-mini": ("o200k_base", "-"),
-    "gpt-4o": ("o200k_base", "-"),
-    "gpt-4.5": ("o200k_base", "-"),
-    "gpt-5": ("o200k_base", "-."),
-    "o1": ("o200k_base", "-"),
-    "o3": ("o200k_base", "-"),
-    "o4-mini": ("o200k_base", "-"),
-    "gpt-4": ("cl100k_base", "-"),
-    "gpt-3.5-turbo": ("cl100k_base", "-"),
-    "davinci-002": ("cl100k_base", "-"),
-    "babbage-002": ("cl100k_base", "-"),
-}
-_FAMILIES_LONGEST_FIRST = sorted(_FAMILY_ENCODINGS, key=len, reverse=True)
+_PRICE_FIELDS = (
+    "training_price_per_1m",
+    "input_price_per_1m",
+    "output_price_per_1m",
+    "full_training_price_per_1m",
+    "dpo_training_price_per_1m",
+    "dpo_full_training_price_per_1m",
+)
+_LIMIT_FIELDS = ("example_token_limit", "dpo_example_token_limit")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFamily:
+    """Models known by the start of their id: what to count a snapshot tuner has no entry for
+    with. An id belongs to the family when it is `prefix` (lower case) or continues it with one
+    of `separators` ("gpt-4o-2099-01-01", "gpt-5.2"); the longest prefix wins, so "gpt-4o"
+    beats "gpt-4". `label` names the family in messages."""
+
+    prefix: str
+    encoding: str
+    separators: str = "-"
+    label: str = ""
+    tokenizer_note: str | None = None
+    chat_template: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.prefix
+
+    def matches(self, model_id: str) -> bool:
+        return model_id == self.prefix or (
+            model_id.startswith(self.prefix) and model_id[len(self.prefix)] in self.separators
+        )
+
+
+OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
+    ModelFamily("gpt-4.1-nano", "o200k_base"),
+    ModelFamily("gpt-4.1-mini", "o200k_base"),
+    ModelFamily("gpt-4.1", "o200k_base"),
+    ModelFamily("gpt-4o-mini", "o200k_base"),
+    ModelFamily("gpt-4o", "o200k_base"),
+    ModelFamily("gpt-4.5", "o200k_base"),
+    ModelFamily("gpt-5", "o200k_base", "-."),
+    ModelFamily("o1", "o200k_base"),
+    ModelFamily("o3", "o200k_base"),
+    ModelFamily("o4-mini", "o200k_base"),
+    ModelFamily("gpt-4", "cl100k_base"),
+    ModelFamily("gpt-3.5-turbo", "cl100k_base"),
+    ModelFamily("davinci-002", "cl100k_base"),
+    ModelFamily("babbage-002", "cl100k_base"),
+)
 
 
 def retired(info: ModelInfo, today: date) -> bool:
@@ -177,27 +269,32 @@ def retirement_note(info: ModelInfo | None, today: date, *, near_days: int = 30)
     return None
 
 
-def _family(model_id: str) -> str | None:
-    """The known family `model_id` belongs to, by prefix."""
-    for prefix in _FAMILIES_LONGEST_FIRST:
-        if model_id == prefix or (
-            model_id.startswith(prefix) and model_id[len(prefix)] in _FAMILY_ENCODINGS[prefix][1]
-        ):
-            return prefix
-    return None
-
-
-def _unknown_notice(model_id: str) -> str:
-    return (
-        f"tuner does not know the model {model_id!r}: token counts are an estimate with "
-        f"{DEFAULT_ENCODING} (the most recent encoding) and prices are unknown"
-    )
-
-
 class Catalog:
-    """A set of `ModelInfo` by id, with aliases. Immutable: overrides make a new catalog."""
+    """A set of `ModelInfo` by id, with aliases, for one service. Immutable: overrides make a
+    new catalog.
 
-    def __init__(self, models: Iterable[ModelInfo]) -> None:
+    `service` is the service kind it prices for (`openai`, `azure`, `together`); the validator
+    applies that service's rules unless told otherwise. `default_model` is the model a file is
+    counted and priced for when nobody names one. `families` resolve snapshots tuner has no entry
+    for; `unknown_encoding` counts anything else (an estimate, and said to be one).
+    `price_source` says where the built-in prices come from when they need saying ("as
+    published by Together in 2025-11; check its price list"), None for FACTS.md's table.
+    """
+
+    def __init__(
+        self,
+        models: Iterable[ModelInfo],
+        *,
+        service: str = OPENAI,
+        default_model: str | None = None,
+        families: tuple[ModelFamily, ...] = OPENAI_FAMILIES,
+        unknown_encoding: str = DEFAULT_ENCODING,
+        price_source: str | None = None,
+    ) -> None:
+        try:
+            rules_family(service)
+        except UnknownService as exc:
+            raise CatalogError(str(exc)) from None
         self._models: dict[str, ModelInfo] = {}
         for info in models:
             self._models[info.id] = info
@@ -207,6 +304,12 @@ class Catalog:
                 if alias in self._models:
                     raise CatalogError(f"model {info.id!r}: alias {alias!r} is a model id")
                 self._aliases[alias] = info.id
+        self._lowered = {model_id.lower(): model_id for model_id in self._models}
+        self.service = service
+        self._default_model = default_model
+        self._families = tuple(sorted(families, key=lambda f: len(f.prefix), reverse=True))
+        self.unknown_encoding = unknown_encoding
+        self.price_source = price_source
 
     def __iter__(self) -> Iterator[ModelInfo]:
         return iter(self._models.values())
@@ -216,6 +319,17 @@ class Catalog:
         """Every entry, built-in order first, then models the user added."""
         return tuple(self._models.values())
 
+    @property
+    def default_model(self) -> str:
+        """The model to count and price for when none is named: the service's usual choice
+        (OpenAI's `OPENAI_DEFAULT_MODEL`; for another service built without one, its first
+        entry)."""
+        if self._default_model is not None:
+            return self._default_model
+        if rules_family(self.service) == OPENAI:
+            return OPENAI_DEFAULT_MODEL
+        return next(iter(self._models), OPENAI_DEFAULT_MODEL)
+
     def __len__(self) -> int:
         return len(self._models)
 
@@ -223,12 +337,16 @@ class Catalog:
         return isinstance(model_id, str) and self.get(model_id) is not None
 
     def get(self, model_id: str) -> ModelInfo | None:
-        """The entry for an exact id or alias (no fine-tuned ids, no families)."""
+        """The entry for an exact id or alias (no fine-tuned ids, no families), in any case:
+        Together's ids are mixed case (`Qwen/Qwen2.5-7B-Instruct`) and people type them as
+        they remember them."""
         key = model_id.strip()
         info = self._models.get(key)
         if info is None:
             key = key.lower()
             info = self._models.get(self._aliases.get(key, key))
+            if info is None:
+                info = self._models.get(self._lowered.get(key, ""))
         return info
 
     def fine_tunable(self, today: date) -> list[ModelInfo]:
@@ -248,12 +366,18 @@ class Catalog:
         )
 
     def resolve(self, model_id: str) -> Resolution:
-        """Understand any model id; see the module docstring. Never raises."""
+        """Understand any model id; see the module docstring. Never raises.
+
+        Besides OpenAI's `ft:BASE:...` ids, a fine-tuned model named `ACCOUNT/STEM-SUFFIX-ID`
+        (Together's output names) resolves to the entry whose id ends in `/STEM`.
+        """
         raw = model_id.strip() if isinstance(model_id, str) else ""
         if raw.lower().startswith("ft:"):
             base = raw.split(":")[1]
             if not base:
-                return Resolution(None, raw, False, _unknown_notice(raw))
+                return Resolution(
+                    None, raw, False, self._unknown_notice(raw), self.unknown_encoding
+                )
             return self._resolve_base(base, asked=raw)
         if raw.lower().startswith("ft-") or ":ft-" in raw.lower():
             # A legacy (/v1/fine-tunes) model: its base is not in the id in a usable form.
@@ -262,33 +386,92 @@ class Catalog:
                 f"are an estimate with {DEFAULT_ENCODING} and prices are unknown"
             )
             return Resolution(None, raw, False, notice)
+        if "/" in raw and self.get(raw) is None:
+            base_info = self._output_name_base(raw)
+            if base_info is not None:
+                return self._resolve_base(base_info.id, asked=raw)
         return self._resolve_base(raw, asked=raw)
+
+    def _output_name_base(self, name: str) -> ModelInfo | None:
+        """The entry a fine-tuned model named `ACCOUNT/STEM-...` was trained from, or None."""
+        last = name.rsplit("/", 1)[-1].lower()
+        best: ModelInfo | None = None
+        for info in self._models.values():
+            stem = info.id.rsplit("/", 1)[-1].lower()
+            longer = best is None or len(stem) > len(best.id.rsplit("/", 1)[-1])
+            if "/" in info.id and last.startswith(stem + "-") and longer:
+                best = info
+        return best
+
+    def _family(self, model_id: str) -> ModelFamily | None:
+        """The known family `model_id` belongs to, by prefix."""
+        lowered = model_id.lower()
+        for family in self._families:
+            if family.matches(lowered):
+                return family
+        return None
+
+    def _unknown_notice(self, model_id: str) -> str:
+        why = " (the most recent encoding)" if self.unknown_encoding == DEFAULT_ENCODING else ""
+        return (
+            f"tuner does not know the model {model_id!r}: token counts are an estimate with "
+            f"{self.unknown_encoding}{why} and prices are unknown"
+        )
 
     def _resolve_base(self, base: str, asked: str) -> Resolution:
         info = self.get(base)
         if info is not None:
-            return Resolution(info, info.id, True, None, info.encoding, True)
-        family = _family(base.lower())
-        if family is not None:
-            encoding = _FAMILY_ENCODINGS[family][0]
-            notice = (
-                f"tuner has no figures for {base!r}: token counts use the {family} family's "
-                f"{encoding}, prices and the per-example limit are unknown"
+            return Resolution(
+                info,
+                info.id,
+                True,
+                None,
+                info.encoding,
+                info.tokenizer_note is None,
+                info.tokenizer_note,
+                info.chat_template,
             )
-            return Resolution(None, base, False, notice, encoding, True)
+        family = self._family(base)
+        if family is not None:
+            how = f" ({family.tokenizer_note})" if family.tokenizer_note else ""
+            notice = (
+                f"tuner has no figures for {base!r}: token counts use the {family.name} family's "
+                f"{family.encoding}{how}, prices and the per-example limit are unknown"
+            )
+            return Resolution(
+                None,
+                base,
+                False,
+                notice,
+                family.encoding,
+                family.tokenizer_note is None,
+                family.tokenizer_note,
+                family.chat_template,
+            )
         if not asked:
             asked = "(no model)"
-        return Resolution(None, base or asked, False, _unknown_notice(asked))
+        return Resolution(
+            None, base or asked, False, self._unknown_notice(asked), self.unknown_encoding
+        )
 
-    def with_overrides(self, entries: Iterable[Mapping[str, object]]) -> Catalog:
+    def with_overrides(
+        self, entries: Iterable[Mapping[str, object]], *, foreign_ok: bool = False
+    ) -> Catalog:
         """A new catalog with the user's `[[models]]` entries applied, in order.
 
         An entry whose `id` (or alias) is known replaces only the fields it gives; a new `id`
-        adds a model and must give `encoding` (other figures default to unknown). Raises
-        `CatalogError` naming the entry and the field for anything that cannot be used.
+        adds a model and must give `encoding`, except on another service's table than OpenAI's,
+        where a known family of ids gives it (other figures default to unknown, the tokenizer
+        note and chat template to the family's).
+        With `foreign_ok`, an entry that only changes figures of a model this catalog does not
+        have is left out: it belongs to another service's table (the global `[[models]]` serve
+        every service). Raises `CatalogError` naming the entry and the field for anything that
+        cannot be used.
         """
         models = dict(self._models)
         aliases = dict(self._aliases)
+        lowered = {model.id.lower(): model.id for model in models.values()}
+        names = [f.name for f in dataclasses.fields(ModelInfo)]
         for number, entry in enumerate(entries, start=1):
             if not isinstance(entry, Mapping):
                 raise CatalogError(f"models entry {number}: expected a table of fields")
@@ -297,21 +480,36 @@ class Catalog:
                 raise CatalogError(f"models entry {number}: field 'id' must be a model id string")
             model_id = model_id.strip()
             where = f"models entry {number} ({model_id})"
-            unknown = set(entry) - {f.name for f in dataclasses.fields(ModelInfo)}
+            unknown = set(entry) - set(names)
             if unknown:
                 raise CatalogError(
                     f"{where}: unknown field {sorted(unknown)[0]!r}; known fields are "
-                    + ", ".join(f.name for f in dataclasses.fields(ModelInfo))
+                    + ", ".join(names)
                 )
             changes = {k: _check_field(where, k, v) for k, v in entry.items() if k != "id"}
-            existing = models.get(model_id) or models.get(aliases.get(model_id, ""))
+            existing = (
+                models.get(model_id)
+                or models.get(aliases.get(model_id, ""))
+                or models.get(lowered.get(model_id.lower(), ""))
+            )
             if existing is not None:
-                info = dataclasses.replace(existing, **changes)
+                info = dataclasses.replace(existing, **changes)  # type: ignore[arg-type]
             else:
+                # OpenAI's table stays strict (a typo of an id must not become a model); on
+                # another service's table a new id of a known family counts like the family.
+                family = None if rules_family(self.service) == OPENAI else self._family(model_id)
                 if "encoding" not in changes:
-                    raise CatalogError(f"{where}: field 'encoding' is required for a new model")
+                    if family is None:
+                        if foreign_ok:
+                            continue
+                        raise CatalogError(f"{where}: field 'encoding' is required for a new model")
+                    changes["encoding"] = family.encoding
+                if family is not None and changes["encoding"] == family.encoding:
+                    changes.setdefault("tokenizer_note", family.tokenizer_note)
+                    changes.setdefault("chat_template", family.chat_template)
                 info = ModelInfo(id=model_id, **changes)  # type: ignore[arg-type]
             models[info.id] = info
+            lowered[info.id.lower()] = info.id
             for alias in info.aliases:
                 if alias in models:
                     raise CatalogError(f"{where}: field 'aliases': {alias!r} is a model id")
@@ -319,7 +517,21 @@ class Catalog:
         catalog = Catalog.__new__(Catalog)
         catalog._models = models
         catalog._aliases = aliases
+        catalog._lowered = lowered
+        catalog.service = self.service
+        catalog._default_model = self._default_model
+        catalog._families = self._families
+        catalog.unknown_encoding = self.unknown_encoding
+        catalog.price_source = self.price_source
         return catalog
+
+    def builtin_prices(self, info: ModelInfo) -> bool:
+        """True when `info`'s prices are the built-in table's (no user override changed them):
+        then `price_source` is what they rest on."""
+        builtin = default_catalog(self.service).get(info.id)
+        return builtin is not None and all(
+            getattr(builtin, name) == getattr(info, name) for name in _PRICE_FIELDS
+        )
 
 
 def _check_field(where: str, name: str, value: object) -> object:
@@ -332,7 +544,7 @@ def _check_field(where: str, name: str, value: object) -> object:
         if value not in KNOWN_ENCODINGS:
             raise fail("one of " + ", ".join(KNOWN_ENCODINGS))
         return value
-    if name in ("training_price_per_1m", "input_price_per_1m", "output_price_per_1m"):
+    if name in _PRICE_FIELDS:
         if value is None:
             return None
         if (
@@ -343,7 +555,7 @@ def _check_field(where: str, name: str, value: object) -> object:
         ):
             raise fail("a price in dollars per 1M tokens (a number >= 0)")
         return float(value)
-    if name == "example_token_limit":
+    if name in _LIMIT_FIELDS:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -358,7 +570,7 @@ def _check_field(where: str, name: str, value: object) -> object:
             except ValueError:
                 pass
         raise fail('a date ("YYYY-MM-DD")')
-    if name in ("methods", "aliases"):
+    if name in ("methods", "aliases", "training_types"):
         if isinstance(value, str) or not isinstance(value, list | tuple):
             raise fail("a list of strings")
         items = tuple(value)
@@ -366,7 +578,17 @@ def _check_field(where: str, name: str, value: object) -> object:
             raise fail("a list of strings")
         if name == "methods" and not set(items) <= set(METHODS):
             raise fail("a list drawn from " + ", ".join(METHODS))
+        if name == "training_types" and not set(items) <= set(TRAINING_TYPES):
+            raise fail("a list drawn from " + ", ".join(TRAINING_TYPES))
         return items
+    if name == "tokenizer_note":
+        if value is None or (isinstance(value, str) and value.strip()):
+            return value.strip() if isinstance(value, str) else None
+        raise fail("a sentence saying why the counts are an estimate")
+    if name == "chat_template":
+        if value is None or value in CHAT_TEMPLATES:
+            return value
+        raise fail("one of " + ", ".join(CHAT_TEMPLATES))
     raise CatalogError(f"{where}: unknown field {name!r}")  # pragma: no cover - checked earlier
 
 
@@ -376,23 +598,53 @@ def encoding_name_for(model_id: str, catalog: Catalog) -> tuple[str, bool]:
     return resolution.encoding, resolution.encoding_known
 
 
-_DEFAULT: Catalog | None = None
+_DEFAULTS: dict[str, Catalog] = {}
 
 
-def default_catalog() -> Catalog:
-    """The built-in table (FACTS.md), shared: catalogs are immutable."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = Catalog(_BUILTIN)
-    return _DEFAULT
+def default_catalog(service: str = OPENAI) -> Catalog:
+    """The built-in table of a service kind, shared (catalogs are immutable): OpenAI's for
+    `openai` and `azure`, Together AI's for `together`. Raises `CatalogError` for a kind tuner
+    has no table for."""
+    catalog = _DEFAULTS.get(service)
+    if catalog is None:
+        try:
+            family = rules_family(service)
+        except UnknownService as exc:
+            raise CatalogError(str(exc)) from None
+        if family == OPENAI:
+            catalog = Catalog(_BUILTIN, service=service, default_model=OPENAI_DEFAULT_MODEL)
+        else:
+            from tuner.data.together_catalog import together_catalog
+
+            catalog = together_catalog()
+        _DEFAULTS[service] = catalog
+    return catalog
 
 
-def settings_catalog(settings: Settings) -> Catalog:
-    """The built-in table with the settings' `[[models]]` overrides (global, then the active
-    profile's). Raises `CatalogError` naming the settings file and the entry at fault."""
+def settings_catalog(settings: Settings, profile_name: str | None = None) -> Catalog:
+    """The catalog a settings profile prices with: the built-in table of its kind (OpenAI's
+    when there is no profile) with the global `[[models]]` and then the profile's own
+    `[[profiles.NAME.models]]` applied. `profile_name=None` means the active profile.
+
+    On another service's table than OpenAI's, a global entry that only changes a model that
+    table does not have is left out (it is about another service's model). Raises
+    `CatalogError` naming the settings file and the entry at fault, or the profiles there are
+    when `profile_name` names none of them.
+    """
     from tuner.config import settings_path
 
+    profile = settings.profile(profile_name)
+    if profile_name is not None and profile is None:
+        known = ", ".join(sorted(settings.profiles)) or "none"
+        raise CatalogError(
+            f"{settings_path()}: no profile named {profile_name!r} (profiles: {known})"
+        )
+    base = default_catalog(profile.kind if profile is not None else OPENAI)
+    foreign_ok = rules_family(base.service) != OPENAI
     try:
-        return default_catalog().with_overrides(settings.catalog_overrides())
+        catalog = base.with_overrides(settings.models, foreign_ok=foreign_ok)
+        if profile is not None and profile.models:
+            catalog = catalog.with_overrides(profile.models)
     except CatalogError as exc:
         raise CatalogError(f"{settings_path()}: [[models]] {exc}") from None
+    return catalog

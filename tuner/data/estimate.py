@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from tuner.data.catalog import ModelInfo
+from tuner.data.service_kinds import OPENAI, rules_family
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
 MAX_TARGET_EXAMPLES = 25_000
 MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
+# Together trains one epoch unless asked for more (`n_epochs` default in its OpenAPI description).
+TOGETHER_DEFAULT_EPOCHS = 1
 
 _MILLION = Decimal(1_000_000)
 _CENT = Decimal("0.01")
@@ -36,6 +39,16 @@ def default_epochs(n_examples: int) -> int:
     if n_examples * TARGET_EPOCHS > MAX_TARGET_EXAMPLES:
         return max(MIN_DEFAULT_EPOCHS, MAX_TARGET_EXAMPLES // n_examples)
     return TARGET_EPOCHS
+
+
+def service_default_epochs(service: str, n_examples: int) -> int:
+    """The epochs a job on `service` trains when none are asked for: OpenAI's heuristic
+    (`default_epochs`, Azure's too), Together's fixed default of 1; 0 for an empty file."""
+    if n_examples <= 0:
+        return 0
+    if rules_family(service) == OPENAI:
+        return default_epochs(n_examples)
+    return TOGETHER_DEFAULT_EPOCHS
 
 
 def billed_tokens(example_token_counts: Iterable[int], limit: int | None) -> int:
@@ -76,22 +89,44 @@ def _price(value: float | None) -> Decimal | None:
 
 
 def estimate_cost(
-    billed_tokens: int, epochs: int, model: ModelInfo | None, *, examples: int = 0
+    billed_tokens: int,
+    epochs: int,
+    model: ModelInfo | None,
+    *,
+    examples: int = 0,
+    preference: bool = False,
+    full: bool = False,
 ) -> CostEstimate:
-    """Cost = billed tokens x epochs x the model's training price, exact in Decimal."""
-    price = _price(model.training_price_per_1m) if model is not None else None
+    """Cost = billed tokens x epochs x the model's training price, exact in Decimal.
+
+    The price is the one for the method: `preference` for a DPO file (Together charges more for
+    it; OpenAI's table has one price), `full` for full fine-tuning instead of LoRA where the
+    service offers the choice (unknown, so no cost, where it does not)."""
+    price = _price(model.price_per_1m(preference=preference, full=full)) if model else None
     cost = None if price is None else Decimal(billed_tokens * epochs) * price / _MILLION
     return CostEstimate(examples, billed_tokens, epochs, price, cost)
 
 
 def estimate_for_counts(
-    example_token_counts: Iterable[int], model: ModelInfo | None, epochs: int | None = None
+    example_token_counts: Iterable[int],
+    model: ModelInfo | None,
+    epochs: int | None = None,
+    *,
+    preference: bool = False,
+    full: bool = False,
 ) -> CostEstimate:
     """The whole estimate from per-example token totals: cap, default epochs, cost.
 
     `epochs=None` means the service's default for this many examples.
     """
     counts = list(example_token_counts)
-    limit = model.example_token_limit if model is not None else None
+    limit = model.token_limit(preference=preference) if model is not None else None
     chosen = default_epochs(len(counts)) if epochs is None else epochs
-    return estimate_cost(billed_tokens(counts, limit), chosen, model, examples=len(counts))
+    return estimate_cost(
+        billed_tokens(counts, limit),
+        chosen,
+        model,
+        examples=len(counts),
+        preference=preference,
+        full=full,
+    )

@@ -21,9 +21,20 @@ import orjson
 from tuner.data.json_scan import value_end
 from tuner.data.problems import DatasetFormat, Problem, error, warning
 from tuner.data.rules import ExampleCheck
+from tuner.data.service_kinds import OPENAI, rules_family
 
 MIN_EXAMPLES = 10  # the service refuses fewer
 RECOMMENDED_EXAMPLES = 50  # OpenAI's guidance: improvements show from 50-100 examples
+# Together's SDK checks for one example at least (`MIN_SAMPLES = 1` in together/lib/constants.py)
+# and its documentation recommends no number.
+TOGETHER_MIN_EXAMPLES = 1
+
+# What a file-level message calls each format, by service: OpenAI knows two, Together four.
+_OPENAI_MIX = "a file must be all chat (supervised) or all preference (DPO)"
+_TOGETHER_MIX = (
+    "Together needs every example in one format (conversational, instruction, plain text or "
+    "preference)"
+)
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -111,16 +122,21 @@ class FileFacts:
         return sorted((line, first[digest]) for line, digest in self._dups)
 
 
-def check_file(facts: FileFacts, path: str | os.PathLike[str]) -> list[Problem]:
-    """File-level findings from merged facts: size, duplicates and mixed formats."""
+def check_file(
+    facts: FileFacts, path: str | os.PathLike[str], service: str = OPENAI
+) -> list[Problem]:
+    """File-level findings from merged facts, by `service`'s rules: size, duplicates and mixed
+    formats."""
     name = Path(path).name
     problems: list[Problem] = []
     n = facts.examples
+    openai = rules_family(service) == OPENAI
     if n == 0:
         what = f" ({facts.blank_lines} blank lines)" if facts.blank_lines else ""
         problems.append(error("empty_file", f"{name} has no examples{what}", None))
         return problems
-    if n < MIN_EXAMPLES:
+    # Together takes a file of one example (TOGETHER_MIN_EXAMPLES) and recommends no number.
+    if openai and n < MIN_EXAMPLES:
         problems.append(
             error(
                 "too_few_examples",
@@ -129,7 +145,7 @@ def check_file(facts: FileFacts, path: str | os.PathLike[str]) -> list[Problem]:
                 None,
             )
         )
-    elif n < RECOMMENDED_EXAMPLES:
+    elif openai and n < RECOMMENDED_EXAMPLES:
         problems.append(
             warning(
                 "few_examples",
@@ -142,6 +158,7 @@ def check_file(facts: FileFacts, path: str | os.PathLike[str]) -> list[Problem]:
     if len(formats) > 1:
         formats.sort(key=lambda key: facts.format_first_line[key])
         minority = min(formats, key=lambda key: facts.format_counts[key])
+        rule = _OPENAI_MIX if openai else _TOGETHER_MIX
         parts = ", ".join(
             f"{facts.format_counts[key]} {key} (first at line {facts.format_first_line[key]})"
             for key in formats
@@ -149,8 +166,7 @@ def check_file(facts: FileFacts, path: str | os.PathLike[str]) -> list[Problem]:
         problems.append(
             error(
                 "mixed_formats",
-                f"{name} mixes example formats: {parts}; a file must be all chat "
-                "(supervised) or all preference (DPO)",
+                f"{name} mixes example formats: {parts}; {rule}",
                 facts.format_first_line[minority],
             )
         )

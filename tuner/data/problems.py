@@ -14,10 +14,13 @@ class Severity(StrEnum):
 
 
 class DatasetFormat(StrEnum):
-    """The two training-file shapes the fine-tuning endpoint accepts for chat models."""
+    """The training-file shapes tuner recognises. OpenAI takes chat and preference files;
+    Together also takes instruction (`prompt`, `completion`) and plain-text (`text`) files."""
 
     CHAT = "chat"
     PREFERENCE = "preference"
+    INSTRUCTION = "instruction"
+    TEXT = "text"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,19 @@
-"""Per-example checks: what OpenAI's fine-tuning endpoint and its data-preparation guide reject.
+"""Per-example checks: what a fine-tuning service and its data-preparation guide reject.
 
-`check_example(raw, line)` parses one JSONL line and returns every finding for it. It is the
-hot loop of validation (hundreds of thousands of lines), so it does plain dict and list work,
-no regular expressions per message, and only walks strings for special tokens when the raw
-bytes could contain one.
+`check_example(raw, line, service)` parses one JSONL line and returns every finding for it,
+by the rules of the service the file will go to: OpenAI's (also Azure OpenAI's) or Together
+AI's (`together_rules`). It is the hot loop of validation (hundreds of thousands of lines), so
+it does plain dict and list work, no regular expressions per message, and only walks strings
+for special tokens when the raw bytes could contain one. Parsing and the JSON-level findings
+(blank lines, invalid JSON, repeated keys, a line that is not an object) are the same for every
+service; the switch to a service's rules is one branch per line.
 
 This module holds the entry point and the shape of a supervised (chat) example; the rules
 for the parts live beside it, one concern per module: `json_values` (parsing, duplicate keys,
 why a line is not JSON), `shape_rules` (top-level keys), `message_rules` (one message),
-`tool_rules` (tools and calls) and `preference_rules` (DPO examples). The names other modules
-import from here are re-exported.
+`tool_rules` (tools and calls) and `preference_rules` (DPO examples); Together's in
+`together_rules` (formats), `together_messages`, `together_content` and `together_tools`. The
+names other modules import from here are re-exported.
 
 The accepted shapes come from the official OpenAPI description (`FineTuneChatRequestInput`,
 `FineTunePreferenceRequestInput`, `FineTuneChatCompletionRequestAssistantMessage`) and the
@@ -35,6 +39,7 @@ from tuner.data.json_values import (
 from tuner.data.message_rules import ROLES, check_messages
 from tuner.data.preference_rules import check_preference
 from tuner.data.problems import DatasetFormat, Problem, error, warning
+from tuner.data.service_kinds import OPENAI, TOGETHER, rules_family
 from tuner.data.shape_rules import (
     CHAT_KEYS,
     PREFERENCE_INPUT_KEYS,
@@ -42,11 +47,13 @@ from tuner.data.shape_rules import (
     check_no_messages,
     extra_key,
 )
+from tuner.data.together_rules import check_together_example
 from tuner.data.tool_rules import check_top_level_tools
 
 __all__ = [
     "BOM",
     "CHAT_KEYS",
+    "OPEN_MODEL_SPECIAL_TOKENS",
     "PREFERENCE_INPUT_KEYS",
     "PREFERENCE_KEYS",
     "ROLES",
@@ -80,6 +87,31 @@ SPECIAL_TOKENS: tuple[str, ...] = (
 )
 _SPECIAL_RE = re.compile("|".join(re.escape(t) for t in SPECIAL_TOKENS))
 
+# Control tokens of the open models' chat templates (Llama 3, Qwen's ChatML, gpt-oss's harmony).
+# Their tokenizers read these strings in the rendered text as the tokens themselves unless told
+# not to, so one inside a message can end a turn early.
+OPEN_MODEL_SPECIAL_TOKENS: tuple[str, ...] = (
+    "<|begin_of_text|>",
+    "<|end_of_text|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "<|eom_id|>",
+    "<|python_tag|>",
+    "<|finetune_right_pad_id|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|start|>",
+    "<|end|>",
+    "<|message|>",
+    "<|channel|>",
+    "<|constrain|>",
+    "<|return|>",
+    "<|call|>",
+)
+_OPEN_SPECIAL_RE = re.compile("|".join(re.escape(t) for t in OPEN_MODEL_SPECIAL_TOKENS))
+
 
 @dataclass(slots=True)
 class ExampleCheck:
@@ -98,14 +130,17 @@ class ExampleCheck:
     canonical: bytes | None = None
 
 
-def check_example(raw: bytes, line: int) -> ExampleCheck:
-    """Parse and check one JSONL line (1-based `line`); never raises.
+def check_example(raw: bytes, line: int, service: str = OPENAI) -> ExampleCheck:
+    """Parse and check one JSONL line (1-based `line`) by the rules of `service` (`openai`,
+    `azure` or `together`); never raises for the line's sake (an unknown service is a caller's
+    mistake and raises `UnknownService`).
 
     Returns an `ExampleCheck` whose problems carry `line` and, where a single message is at
     fault, its 0-based `message_index`.
     """
+    together = rules_family(service) == TOGETHER
     try:
-        return _check_example(raw, line)
+        return _check_example(raw, line, together)
     except Exception as exc:  # a bug in a rule must not stop a whole file's validation
         result = ExampleCheck()
         result.problems.append(
@@ -114,17 +149,22 @@ def check_example(raw: bytes, line: int) -> ExampleCheck:
         return result
 
 
-def _check_example(raw: bytes, line: int) -> ExampleCheck:
+def _check_example(raw: bytes, line: int, together: bool = False) -> ExampleCheck:
     result = ExampleCheck()
     problems = result.problems
     if raw.startswith(BOM):
         raw = raw[3:]
     if not raw or raw.isspace():
         result.is_blank = True
+        why = (
+            "Together's client skips it, but other tools may not"
+            if together
+            else "the service may refuse the file"
+        )
         problems.append(
             warning(
                 "blank_line",
-                "blank line: it is not an example and the service may refuse the file; "
+                f"blank line: it is not an example and {why}; "
                 "delete it (`tuner convert` writes a clean copy)",
                 line,
             )
@@ -154,6 +194,11 @@ def _check_example(raw: bytes, line: int) -> ExampleCheck:
         )
         return result
 
+    if together:
+        result.format = check_together_example(obj, line, problems)
+        if result.format is not None and (b"|" in raw or (b"\\" in raw and b"\\u007" in raw)):
+            _check_special_tokens(obj, result.format, line, problems, _OPEN_SPECIAL_RE, _OPEN)
+        return result
     if "messages" in obj:
         result.format = DatasetFormat.CHAT
         _check_chat(obj, line, problems)
@@ -167,7 +212,7 @@ def _check_example(raw: bytes, line: int) -> ExampleCheck:
     # Every special token contains "|": written plainly, or escaped as \u007c. Single-byte
     # searches are memchr-fast, so clean lines cost almost nothing here.
     if b"|" in raw or (b"\\" in raw and b"\\u007" in raw):
-        _check_special_tokens(obj, result.format, line, problems)
+        _check_special_tokens(obj, result.format, line, problems, _SPECIAL_RE, _OPENAI)
     return result
 
 
@@ -253,8 +298,23 @@ def _check_chat(obj: dict[str, Any], line: int, problems: list[Problem]) -> None
 # -- special tokens ---------------------------------------------------------------------------
 
 
+_OPENAI = (
+    "a special token of OpenAI's tokenizers; it is trained as plain characters and will not "
+    "act as a control token"
+)
+_OPEN = (
+    "a control token of open models' chat templates (Llama 3, Qwen, gpt-oss); their tokenizers "
+    "may read it as that token, not as text, and end the turn there: remove it"
+)
+
+
 def _check_special_tokens(
-    obj: dict[str, Any], fmt: DatasetFormat | None, line: int, problems: list[Problem]
+    obj: dict[str, Any],
+    fmt: DatasetFormat | None,
+    line: int,
+    problems: list[Problem],
+    pattern: re.Pattern[str],
+    meaning: str,
 ) -> None:
     messages: Any = obj.get("messages")
     if fmt is DatasetFormat.PREFERENCE:
@@ -263,37 +323,36 @@ def _check_special_tokens(
     seen: set[str] = set()
     if isinstance(messages, list):
         for index, message in enumerate(messages):
-            found = _special_in(message)
+            found = _special_in(message, pattern)
             if found:
                 seen.add(found)
-                problems.append(_special_problem(found, line, index))
+                problems.append(_special_problem(found, line, index, meaning))
     rest = {k: v for k, v in obj.items() if k not in ("messages", "input")}
     if fmt is DatasetFormat.PREFERENCE and isinstance(obj.get("input"), dict):
         rest["input"] = {k: v for k, v in obj["input"].items() if k != "messages"}
-    found = _special_in(rest)
+    found = _special_in(rest, pattern)
     if found and found not in seen:
-        problems.append(_special_problem(found, line, None))
+        problems.append(_special_problem(found, line, None, meaning))
 
 
-def _special_problem(token: str, line: int, index: int | None) -> Problem:
+def _special_problem(token: str, line: int, index: int | None, meaning: str) -> Problem:
     where = f"message {index}" if index is not None else "the example"
     return warning(
         "special_token_text",
-        f"{where} contains the text '{token}', a special token of OpenAI's tokenizers; it is "
-        "trained as plain characters and will not act as a control token",
+        f"{where} contains the text '{token}', {meaning}",
         line,
         index,
     )
 
 
-def _special_in(value: Any) -> str | None:
+def _special_in(value: Any, pattern: re.Pattern[str] = _SPECIAL_RE) -> str | None:
     """The first special-token string inside `value`'s strings (keys included), or None."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             if "<|" in item:
-                match = _SPECIAL_RE.search(item)
+                match = pattern.search(item)
                 if match:
                     return match.group(0)
         elif isinstance(item, dict):

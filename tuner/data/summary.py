@@ -3,6 +3,9 @@
 The dataset screen draws one row per line of the file and summarises only the rows on screen:
 the roles in order (`S U A U A`), the first words of the first user turn, and whether the line
 could be read at all. Summaries never raise: a bad line is a summary that says what is wrong.
+
+Together AI also takes instruction (`prompt`/`completion`, shown `P → C` and the prompt's first
+words) and plain-text (`text`, shown `T`) examples; for another service they are bad lines.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tuner.data.durations import format_size
+from tuner.data.service_kinds import OPENAI, TOGETHER, rules_family
 
 if TYPE_CHECKING:
     from tuner.data.lines import LineIndex
@@ -96,8 +100,9 @@ def _fault_label(reason: str) -> str:
     return "not valid JSON"
 
 
-def summarise_line(raw: bytes) -> ExampleSummary:
-    """Summarise one raw JSONL line (bytes without the line ending); never raises."""
+def summarise_line(raw: bytes, service: str = OPENAI) -> ExampleSummary:
+    """Summarise one raw JSONL line (bytes without the line ending) as an example for
+    `service`; never raises."""
     if raw.startswith(BOM):
         raw = raw[3:]
     if not raw or raw.isspace():
@@ -123,12 +128,18 @@ def summarise_line(raw: bytes) -> ExampleSummary:
         source = obj.get("input")
         letters, first_user = _roles(source.get("messages") if isinstance(source, dict) else None)
         return ExampleSummary(" ".join([*letters, "→", "A|A"]), _one_line(first_user))
+    if rules_family(service) == TOGETHER:
+        if "prompt" in obj or "completion" in obj:
+            return ExampleSummary("P → C", _one_line(_content_text(obj.get("prompt"))))
+        if "text" in obj:
+            return ExampleSummary("T", _one_line(_content_text(obj.get("text"))))
     keys = ", ".join(str(k) for k in list(obj)[:3]) or "no keys"
     return ExampleSummary("", f"(no messages: {keys})", bad=True)
 
 
-def summarise_indexed(index: LineIndex | None, line: int) -> ExampleSummary:
-    """The list row of `line` of an indexed file; never raises (an unreadable line says so).
+def summarise_indexed(index: LineIndex | None, line: int, service: str = OPENAI) -> ExampleSummary:
+    """The list row of `line` of an indexed file, as an example for `service`; never raises (an
+    unreadable line says so).
 
     Called for the rows on screen only; a line too long to parse says how long it is instead.
     """
@@ -139,7 +150,7 @@ def summarise_indexed(index: LineIndex | None, line: int) -> ExampleSummary:
         if end - start > MAX_SUMMARY_BYTES:
             size = format_size(end - start)
             return ExampleSummary("", f"(line of {size}, too long to summarise)", bad=True)
-        return summarise_line(index.line_bytes(line))
+        return summarise_line(index.line_bytes(line), service)
     except (OSError, IndexError) as exc:
         reason = exc.strerror.lower() if isinstance(exc, OSError) and exc.strerror else str(exc)
         return ExampleSummary("", f"(cannot read: {reason})", bad=True)

@@ -1,5 +1,8 @@
 """Token counts per training example, the way OpenAI's data-preparation guidance computes them.
 
+(Together's models are counted the same way with their family's template figures instead of
+the cookbook's: see `chat_templates` for the figures and `together_catalog` for the encodings.)
+
 The cookbook "Data preparation and analysis for chat model fine-tuning" counts an example as
 
     3 (priming) + for each message: 3 + len(encode(value)) for every value + 1 if it has a name
@@ -16,6 +19,10 @@ a string; real files are not so tidy, so tuner decides, and the rule is the same
   JSON and encoded, a close over-estimate of how the service renders it;
 - a message with a `name` key gets the cookbook's extra token;
 - top-level `tools` / `functions` are serialized as compact JSON and added once per example.
+
+Together's instruction examples (`prompt`, `completion`) and plain-text ones (`text`) have no chat
+template: their text, plus the template's `text_overhead`; a completion counts as the assistant
+part (it is what is trained), plain text has none.
 
 `assistant` is the cookbook's `num_assistant_tokens`: the tokens of assistant messages' content
 (text only). `trained_assistant` is the same over assistant messages whose `weight` is not 0.
@@ -43,6 +50,7 @@ from pathlib import Path
 import tiktoken
 
 from tuner.data.catalog import Catalog, Resolution, encoding_name_for
+from tuner.data.chat_templates import OPENAI_TEMPLATE, ChatTemplate, chat_template
 from tuner.data.encodings import EncodingUnavailable, load_counting_encoding, max_token_bytes
 from tuner.data.json_values import compact_json
 from tuner.data.token_segments import SEGMENT_CHARS, count_within, split_at_piece_starts
@@ -108,14 +116,33 @@ class TokenCounter:
     """Counts examples with one encoding; `approximate` says whether the figures are estimates.
 
     `encoding=None` means no vocabulary could be loaded: counts come from
-    `approximate_token_count` and `approximate` is always True.
+    `approximate_token_count` and `approximate` is always True. `template` is the chat markup
+    counted around the messages (OpenAI's cookbook figures unless told otherwise).
     """
 
-    __slots__ = ("_count_text", "_max_token_bytes", "approximate", "encoding")
+    __slots__ = (
+        "_count_text",
+        "_default_system",
+        "_max_token_bytes",
+        "_per_example",
+        "_per_message",
+        "_per_name",
+        "_skip_keys",
+        "_text_overhead",
+        "approximate",
+        "encoding",
+        "template",
+    )
 
-    def __init__(self, encoding: tiktoken.Encoding | None, approximate: bool) -> None:
+    def __init__(
+        self,
+        encoding: tiktoken.Encoding | None,
+        approximate: bool,
+        template: ChatTemplate = OPENAI_TEMPLATE,
+    ) -> None:
         self.encoding = encoding
         self.approximate = approximate or encoding is None
+        self.template = template
         self._max_token_bytes = 0
         if encoding is None:
             self._count_text: Callable[[str], int] = approximate_token_count
@@ -139,6 +166,21 @@ class TokenCounter:
                 return n
 
             self._count_text = count
+        self._per_message = template.per_message
+        self._per_name = template.per_name
+        self._skip_keys = frozenset({"weight"} if template.renders_name else {"weight", "name"})
+        # The template's fixed text is counted once, with the same encoding as the messages.
+        self._per_example = template.per_example + (
+            self._count_text(template.system_preamble) if template.system_preamble else 0
+        )
+        self._default_system: int | None = None
+        if template.default_system is not None:
+            self._default_system = (
+                template.per_message
+                + self._count_text("system")
+                + (self._count_text(template.default_system) if template.default_system else 0)
+            )
+        self._text_overhead = template.text_overhead
 
     @property
     def encoding_name(self) -> str | None:
@@ -192,6 +234,9 @@ class TokenCounter:
             return 0, 0, 0
         count = self._count_text
         cap = tally.cap
+        per_message = self._per_message
+        per_name = self._per_name
+        skip = self._skip_keys
         total = assistant = trained = 0
         for message in messages:
             if spent + total > cap:
@@ -199,10 +244,10 @@ class TokenCounter:
                 break
             if not isinstance(message, dict):
                 continue
-            n = TOKENS_PER_MESSAGE
+            n = per_message
             content_tokens = 0
             for key, value in message.items():
-                if key == "weight":
+                if key in skip:
                     continue
                 if isinstance(value, str) and len(value) <= _SEGMENT_CHARS:
                     v = count(value)
@@ -211,7 +256,7 @@ class TokenCounter:
                 if key == "content":
                     content_tokens = v
                 elif key == "name":
-                    n += TOKENS_PER_NAME
+                    n += per_name
                 n += v
             total += n
             if message.get("role") == "assistant":
@@ -237,10 +282,21 @@ class TokenCounter:
         if not isinstance(example, dict):
             return ExampleTokens(0, 0, 0)
         tally = _Tally(cap)
-        total = TOKENS_PER_EXAMPLE + self._tools(example, tally, 0)
-        messages, assistant, trained = self._messages(example.get("messages"), tally, total)
+        given = example.get("messages")
+        total = self._per_example + self._tools(example, tally, 0)
+        if self._default_system is not None:
+            total += self._template_system(given)
+        messages, assistant, trained = self._messages(given, tally, total)
         total += messages
         return ExampleTokens(total, assistant, trained, tally.lower)
+
+    def _template_system(self, messages: object) -> int:
+        """The system block a template writes into an example that does not start with one."""
+        if isinstance(messages, list) and messages:
+            first = messages[0]
+            if isinstance(first, dict) and first.get("role") == "system":
+                return 0
+        return self._default_system or 0
 
     def count_preference(self, example: object, cap: int | None = None) -> ExampleTokens:
         """Counts for a DPO example: `input` (messages and tools) + both outputs.
@@ -253,10 +309,12 @@ class TokenCounter:
         if not isinstance(example, dict):
             return ExampleTokens(0, 0, 0)
         tally = _Tally(cap)
-        total = TOKENS_PER_EXAMPLE
+        total = self._per_example
         given = example.get("input")
         if isinstance(given, dict):
             total += self._tools(given, tally, total)
+            if self._default_system is not None:
+                total += self._template_system(given.get("messages"))
             messages, _, _ = self._messages(given.get("messages"), tally, total)
             total += messages
         assistant = 0
@@ -265,6 +323,28 @@ class TokenCounter:
             total += output
             assistant += output_assistant
         return ExampleTokens(total, assistant, assistant, tally.lower)
+
+    def count_instruction(self, example: object, cap: int | None = None) -> ExampleTokens:
+        """Counts for an instruction example `{"prompt": ..., "completion": ...}` (Together):
+        both texts plus the start and end tokens; the completion is the trained part."""
+        if not isinstance(example, dict):
+            return ExampleTokens(0, 0, 0)
+        tally = _Tally(cap)
+        total = self._text_overhead
+        total += self._content_tokens(example.get("prompt"), tally, tally.cap - total)
+        completion = self._content_tokens(example.get("completion"), tally, tally.cap - total)
+        total += completion
+        return ExampleTokens(total, completion, completion, tally.lower)
+
+    def count_plain_text(self, example: object, cap: int | None = None) -> ExampleTokens:
+        """Counts for a plain-text example `{"text": ...}` (Together's "general" format): its
+        text plus the start and end tokens; it has no assistant part."""
+        if not isinstance(example, dict):
+            return ExampleTokens(0, 0, 0)
+        tally = _Tally(cap)
+        total = self._text_overhead
+        total += self._content_tokens(example.get("text"), tally, tally.cap - total)
+        return ExampleTokens(total, 0, 0, tally.lower)
 
 
 def counter_for_model(
@@ -293,4 +373,5 @@ def counter_for_model(
     if problems:
         notice = "; ".join(([resolution.notice] if resolution.notice else []) + problems)
         resolution = replace(resolution, notice=notice)
-    return TokenCounter(encoding, approximate=not exact), resolution
+    template = chat_template(resolution.chat_template)
+    return TokenCounter(encoding, approximate=not exact, template=template), resolution

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 
-from tuner.config import ConfigError, Connection, Settings
+from tuner.config import ConfigError, Connection, Profile, Settings
 from tuner.ui.commands import (
     ConnectionCommands,
     FileCommands,
@@ -32,10 +32,11 @@ from tuner.ui.commands import (
 from tuner.ui.conversion import ConversionFlow
 from tuner.ui.routes import ROUTES, ScreenRoute
 from tuner.ui.services import Services
-from tuner.ui.session import ActiveConnection, ServiceSession
+from tuner.ui.session import ActiveConnection, ConnectionChanged, ServiceSession
 
 if TYPE_CHECKING:
-    from tuner.api.types import Job
+    from tuner.api.types import Capabilities, Job
+    from tuner.data.catalog import Catalog
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
@@ -312,8 +313,9 @@ class TunerApp(ConversionFlow, App[int]):
         if job.id in self.announced:
             return False
         self.announced.add(job.id)
-        message = finished_summary(job)
-        if job.status is JobStatus.SUCCEEDED and offer_chat:
+        needs_deployment = self.needs_deployment
+        message = finished_summary(job, needs_deployment=needs_deployment)
+        if job.status is JobStatus.SUCCEEDED and offer_chat and not needs_deployment:
             message += " — open the job and press o to chat with it"
         severity = {JobStatus.SUCCEEDED: "information", JobStatus.FAILED: "error"}.get(
             job.status, "warning"
@@ -321,6 +323,21 @@ class TunerApp(ConversionFlow, App[int]):
         self.notify(message, title="Fine-tuning job finished", severity=severity, timeout=15)  # type: ignore[arg-type]
         self.bell()
         return True
+
+    @property
+    def capabilities(self) -> Capabilities | None:
+        """What the connected service can do (None without a usable connection). Opens the
+        service (importing its SDK): not for the first frame."""
+        if self.session.problem is not None:
+            return None
+        return self.session.service().capabilities
+
+    @property
+    def needs_deployment(self) -> bool:
+        """Whether the connected service serves a fine-tuned model only once it is deployed
+        (Azure): read from the connection, so asking never opens the service."""
+        connection = self.connection.connection
+        return connection is not None and connection.kind == "azure"
 
     # -- global actions ----------------------------------------------------------------------
 
@@ -356,32 +373,78 @@ class TunerApp(ConversionFlow, App[int]):
 
     def switch_profile(self, name: str) -> None:
         """Make profile `name` the active one (persisted) and show it in the title."""
-        if self.connection.demo:
-            self.notify("The demo always talks to the built-in emulator", severity="warning")
-            return
         if name not in self.settings.profiles:
             self.notify(f"No profile named {name}", severity="error")
             return
         self.update_settings(active_profile=name)
         self.set_connection(resolve_active(self.services, self.settings, name))
-        self.notify(f"Active profile: {name}")
+        self.notify(f"Active profile: {self.connection.label}")
 
     def refresh_connection(self) -> None:
-        """Re-resolve the active profile after the settings changed (the demo keeps its own)."""
-        if not self.connection.demo:
-            self.set_connection(resolve_active(self.services, self.settings, None))
+        """Re-resolve the active profile after the settings changed."""
+        self.set_connection(resolve_active(self.services, self.settings, None))
 
     def set_connection(self, connection: ActiveConnection) -> None:
         """Use `connection` from now on (the old service is closed) and show it in the title.
 
         Screens that list things from the service see `session.generation` change and re-read
         when they are shown again."""
+        before = self._data_identity()
         self.session.switch(connection)
         self.run_worker(self.session.close_retired(), group="session", exit_on_error=False)
         self.sub_title = connection.label
+        if self._data_identity() != before:
+            for screen in self.screen_stack:
+                screen.post_message(ConnectionChanged())
+
+    def _data_identity(self) -> tuple[str, str | None]:
+        """What the data screens' figures depend on: the rules and the profile (its catalog)."""
+        profile = self.profile
+        return self.data_rules, profile.name if profile is not None else None
+
+    # -- the active service's models ---------------------------------------------------------
+
+    @property
+    def profile(self) -> Profile | None:
+        """The profile the app is connected with (`--profile`, else the active one)."""
+        connection = self.connection.connection
+        name = connection.profile_name if connection is not None else None
+        return self.settings.profiles.get(name or "") or self.settings.profile()
+
+    def catalog(self) -> Catalog:
+        """The models of the connected service (OpenAI's or Together's table) with the user's
+        overrides: what the estimates, the form and the price table use."""
+        profile = self.profile
+        return self.services.catalog(self.settings, profile.name if profile else None)
+
+    @property
+    def data_rules(self) -> str:
+        """Whose data rules files are checked by: the connected service's ("together" for a
+        Together profile, else OpenAI's, which Azure and compatible hosts share)."""
+        profile = self.profile
+        return "together" if profile is not None and profile.kind == "together" else "openai"
+
+    @property
+    def default_model(self) -> str:
+        """The base model estimates and new jobs start from on the connected service: the
+        profile's own, else the global one on an OpenAI-shaped service, else the service
+        catalog's default (OpenAI's default model does not train on Together)."""
+        profile = self.profile
+        if profile is not None and profile.default_model:
+            return profile.default_model
+        if profile is None or profile.kind in ("openai", "azure"):
+            return self.settings.default_model
+        return self.catalog().default_model
 
     def set_default_model(self, model: str) -> None:
-        self.update_settings(default_model=model)
+        """Save `model` as the default: the profile's own on a service other than OpenAI's
+        shape (or when the profile already has one), else the global setting."""
+        profile = self.profile
+        if profile is not None and (profile.default_model or profile.kind == "together"):
+            updated = dataclasses.replace(profile, default_model=model)
+            self.save_settings(self.settings.with_profile(updated))
+        else:
+            self.update_settings(default_model=model)
         self.notify(f"Default base model for estimates: {model}")
 
 
@@ -396,32 +459,41 @@ def _textual_theme(value: str | None) -> str:
 def resolve_active(services: Services, settings: Settings, profile: str | None) -> ActiveConnection:
     """The connection for `profile` (else the active one) and its title label.
 
-    The label names the profile and where its key comes from, never the key; an unusable
-    profile gives a connection-less state whose `problem` the screens can show.
+    The label names the profile, the service and where its key comes from, never the key; an
+    unusable profile gives a connection-less state whose `problem` the screens can show.
     """
     try:
         connection = services.settings_store.resolve(settings, profile)
     except ConfigError as exc:
-        return ActiveConnection(label="no profile", problem=str(exc))
+        return ActiveConnection(label="no profile", problem=str(exc), demo=services.demo)
     named = settings.profile(profile)
     name = named.name if named is not None else "no profile"
-    return ActiveConnection(label=connection_label(name, connection), connection=connection)
+    label = connection_label(name, connection, demo=services.demo)
+    return ActiveConnection(label=label, connection=connection, demo=services.demo)
 
 
-def connection_label(name: str, connection: Connection) -> str:
-    """`work`, `azure · my-resource.openai.azure.com`, `no profile · 127.0.0.1:9 · key from env`:
-    which profile, where it goes when that is not OpenAI itself, where the key comes from."""
+def connection_label(name: str, connection: Connection, *, demo: bool = False) -> str:
+    """`work · OpenAI`, `gateway · llm.example.com`, `azure-eu · Azure OpenAI ·
+    my-resource.openai.azure.com`, `demo-together · Together AI · emulator`: which profile,
+    which service (a compatible host is named by its address), where the key comes from."""
     from urllib.parse import urlsplit
 
-    parts = [name]
-    if connection.kind != "openai":
-        parts.append(connection.kind)
+    from tuner.config.connections import DEFAULT_BASE_URLS
+
     where = urlsplit(connection.where)
-    if where.hostname and where.hostname != "api.openai.com":
-        parts.append(where.netloc)
+    custom = bool(where.hostname) and connection.where != DEFAULT_BASE_URLS.get(connection.kind)
+    parts = [name]
+    if demo:
+        parts += [connection.service_name.removesuffix("-compatible"), "emulator"]
+    elif connection.kind == "openai" and custom:
+        parts.append(where.netloc)  # the host says which service it is
+    else:
+        parts.append(connection.service_name)
+        if custom:
+            parts.append(where.netloc)
     if connection.api_key is None:
         parts.append("no key")
-    elif connection.key_origin == "env":
+    elif connection.key_origin == "env" and not demo:
         parts.append("key from env")
     return " · ".join(parts)
 

@@ -158,7 +158,7 @@ class ConnectionCommands(_CommandListProvider):
             yield Command(
                 f"Switch profile: {name}", "Use this connection", partial(app.switch_profile, name)
             )
-        for model in app.services.catalog(app.settings).models:
+        for model in app.catalog().models:
             yield Command(
                 f"Default model for estimates: {model.id}",
                 "The base model new jobs and cost estimates start from",

@@ -66,7 +66,14 @@ class ConversionSummary:
     written: bool = True
 
 
-Validator = Callable[[Path, "str | None"], ValidationSummary]
+class Validator(Protocol):
+    """Check one file for the browser's badge, by the rules of `service` ("openai", ...)."""
+
+    def __call__(
+        self, path: Path, model: str | None, *, service: str = "openai"
+    ) -> ValidationSummary: ...
+
+
 Converter = Callable[[Path, Path, bool], ConversionSummary]
 ConnectionTester = Callable[[Connection], Awaitable[str]]
 
@@ -118,10 +125,19 @@ class ConfigSettingsStore:
 class MemorySettingsStore:
     """Settings and keys kept in memory, nothing written: for tests and for the demo."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        keys: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """`keys` by profile name; `env` replaces the process environment when resolving (the
+        demo passes {} so neither a real key nor a base URL from the shell reaches it)."""
         self.settings = settings if settings is not None else Settings()
         self.saves = 0
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, str] = dict(keys or {})
+        self._env = env
 
     def load(self) -> Settings:
         return self.settings
@@ -136,12 +152,12 @@ class MemorySettingsStore:
     def key_state(self, profile: Profile) -> str:
         from tuner.config import key_state
 
-        return key_state(profile, saved=profile.name in self._keys)
+        return key_state(profile, env=self._env, saved=profile.name in self._keys)
 
     def resolve(self, settings: Settings, profile: str | None) -> Connection:
         from tuner.config import Secret, resolve_connection
 
-        connection = resolve_connection(settings, profile)
+        connection = resolve_connection(settings, profile, env=self._env)
         key = self._keys.get(connection.profile_name or "")
         if connection.api_key is None and key:
             return dataclasses.replace(connection, api_key=Secret(key), key_origin="file")
@@ -151,11 +167,14 @@ class MemorySettingsStore:
 # -- default data and service callables ----------------------------------------------------------
 
 
-def default_validator(path: Path, model: str | None) -> ValidationSummary:
+def default_validator(
+    path: Path, model: str | None, *, service: str = "openai"
+) -> ValidationSummary:
     """Validate with `tuner.data.analysis.analyse_file` (runs in a thread worker)."""
     from tuner.data.analysis import analyse_file
+    from tuner.data.catalog import default_catalog
 
-    report = analyse_file(path, model)
+    report = analyse_file(path, model, catalog=default_catalog(service), service=service)
     problems = [*report.errors, *report.warnings]
     return ValidationSummary(
         valid=bool(report.valid),
@@ -186,9 +205,15 @@ async def default_connection_test(connection: Connection) -> str:
     return f"Connected: {len(models)} models available"
 
 
-def with_price_override(settings: Settings, model: str, price: float | None) -> Settings:
-    """Settings whose global `[[models]]` entry for `model` sets (or drops) the training price."""
-    entries = [dict(entry) for entry in settings.models]
+def with_price_override(
+    settings: Settings, model: str, price: float | None, profile: str | None = None
+) -> Settings:
+    """Settings whose `[[models]]` entry for `model` sets (or drops) the training price: the
+    global table, or `profile`'s own `[[profiles.NAME.models]]` (a model of another service
+    than OpenAI's belongs there: the global table applies to every service)."""
+    named = settings.profiles.get(profile or "")
+    source = named.models if named is not None else settings.models
+    entries = [dict(entry) for entry in source]
     for entry in entries:
         if entry.get("id") == model:
             if price is None:
@@ -200,6 +225,8 @@ def with_price_override(settings: Settings, model: str, price: float | None) -> 
         if price is not None:
             entries.append({"id": model, "training_price_per_1m": price})
     kept = tuple(e for e in entries if set(e) != {"id"})
+    if named is not None:
+        return settings.with_profile(dataclasses.replace(named, models=kept))
     return dataclasses.replace(settings, models=kept)
 
 
@@ -215,6 +242,7 @@ class Analyser(Protocol):
         catalog: Catalog | None = None,
         progress: Callable[[int, int], None] | None = None,
         cancel: threading.Event | None = None,
+        service: str = "openai",
     ) -> AnalysisReport: ...
 
 
@@ -226,24 +254,34 @@ def default_analyser(
     catalog: Catalog | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    service: str = "openai",
 ) -> AnalysisReport:
-    """Check, count and price a file with `tuner.data.analysis.analyse_file`."""
+    """Check, count and price a file with `tuner.data.analysis.analyse_file`, by the rules of
+    `service`."""
     from tuner.data.analysis import analyse_file
 
     return analyse_file(
-        path, model, epochs=epochs, catalog=catalog, progress=progress, cancel=cancel
+        path,
+        model,
+        epochs=epochs,
+        catalog=catalog,
+        progress=progress,
+        cancel=cancel,
+        service=service,
     )
 
 
-def lenient_catalog(settings: Settings) -> Catalog:
-    """The catalog with the settings' overrides; the built-in one when they are bad (the
-    settings screen and `tuner validate` name the bad entry, a price table should still show)."""
+def lenient_catalog(settings: Settings, profile: str | None = None) -> Catalog:
+    """The catalog of `profile`'s service (else the active profile's) with the settings'
+    overrides; the built-in one when they are bad (the settings screen and `tuner validate`
+    name the bad entry, a price table should still show)."""
     from tuner.data.catalog import CatalogError, default_catalog, settings_catalog
 
     try:
-        return settings_catalog(settings)
+        return settings_catalog(settings, profile)
     except CatalogError:
-        return default_catalog()
+        named = settings.profile(profile)
+        return default_catalog(named.kind if named is not None else "openai")
 
 
 @dataclass
@@ -256,10 +294,13 @@ class Services:
     test_connection: ConnectionTester = default_connection_test
     # The dataset screen and the new-job form: analysis (thread worker) and the catalog.
     analyse: Analyser = default_analyser
-    catalog: Callable[[Settings], Catalog] = lenient_catalog
+    catalog: Callable[[Settings, str | None], Catalog] = lenient_catalog
     # How the session turns a connection into a service (the real SDK-backed one by default).
     open_service: ServiceOpener = connect_service
     # The jobs screens: `poll_scale` multiplies every poll interval (tests pass e.g. 0.01 with
     # a fast emulator); `clock` is "now" for relative times (snapshot tests fix it).
     poll_scale: float = 1.0
     clock: Callable[[], float] = time.time
+    # `tuner --demo`: every connection goes to the built-in emulator (the title and a few
+    # notes say so; the settings are in memory).
+    demo: bool = False

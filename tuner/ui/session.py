@@ -15,15 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from textual.message import Message
+
 from tuner.config import Connection
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
 
 NO_PROFILE = "No profile: press s for settings, or run tuner settings"
-NO_KEY = (
-    "No API key for {name}: press s for settings (or run tuner settings), or set OPENAI_API_KEY"
-)
+NO_KEY = "No API key for {name}: press s for settings (or run tuner settings), or set {variable}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +40,27 @@ class ActiveConnection:
     problem: str | None = None
 
     @property
+    def service_name(self) -> str:
+        """`OpenAI`, `Together AI`, ...; "no service" when there is no connection."""
+        return self.connection.service_name if self.connection is not None else "no service"
+
+    @property
     def unusable(self) -> str | None:
         """Why no service can be reached with this connection (one sentence), or None."""
         if self.connection is None:
             return f"{NO_PROFILE} ({self.problem})" if self.problem else NO_PROFILE
         if self.connection.api_key is None:
-            return NO_KEY.format(name=f"profile {self.connection.profile_name}")
+            return NO_KEY.format(
+                name=f"profile {self.connection.profile_name}",
+                variable=self.connection.key_variable,
+            )
         return None
+
+
+class ConnectionChanged(Message):
+    """Posted to every screen when the app switches to another connection (a profile switch,
+    a saved profile): a screen whose figures depend on the service (its data rules, its
+    catalog) works them out again."""
 
 
 ServiceOpener = Callable[[Connection], "FineTuningService"]

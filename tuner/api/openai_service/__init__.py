@@ -36,6 +36,8 @@ from tuner.api.types import (
     Job,
     JobPage,
     JobStatus,
+    ModelLimits,
+    PriceEstimate,
     RemoteFile,
 )
 
@@ -64,6 +66,7 @@ def capabilities_for(connection: Connection) -> Capabilities:
         uploads_in_parts=True,
         result_metrics=True,
         models_need_deployment=azure,
+        kind=connection.kind,
     )
 
 
@@ -150,6 +153,9 @@ class OpenAIService:
 
     async def create_job(self, spec: JobSpec) -> Job:
         check_spec(spec)
+        refused = self._unsupported(spec)
+        if refused:
+            raise ServiceError(ErrorKind.INVALID_REQUEST, f"Invalid job: {refused}")
         with service_errors(self._where, model=spec.model):
             job = await self._client.fine_tuning.jobs.create(**request_body(spec))
         return job_from_sdk(job)
@@ -204,6 +210,25 @@ class OpenAIService:
             raise ServiceError(
                 ErrorKind.UNKNOWN, f"The result file is not a readable CSV: {exc}"
             ) from None
+
+    async def estimate_price(self, spec: JobSpec) -> PriceEstimate | None:
+        """OpenAI prices no job before it starts: tuner's catalog estimate is the figure."""
+        return None
+
+    async def model_limits(self, model: str) -> ModelLimits | None:
+        """OpenAI publishes limits in its docs, not per model over the API (see the catalog)."""
+        return None
+
+    def _unsupported(self, spec: JobSpec) -> str | None:
+        """What `spec` asks that this API has no field for: better refused than dropped."""
+        if spec.lora is not None:
+            return f"{self._capabilities.missing('lora_choice')} Leave LoRA unset here."
+        if spec.hyperparameters.learning_rate is not None:
+            return (
+                f"{self._capabilities.service} takes a learning-rate multiplier "
+                "(learning_rate_multiplier), not an absolute learning rate."
+            )
+        return None
 
     # -- models and chat ---------------------------------------------------------------
 

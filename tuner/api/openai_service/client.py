@@ -44,6 +44,19 @@ def make_client(
     key = connection.api_key.reveal()
     register_secret(key)
 
+    if connection.azure_v1:
+        # Azure's v1 API takes the plain client at RESOURCE/openai/v1/ with an api-key header.
+        from openai import AsyncOpenAI
+
+        endpoint = (connection.azure_endpoint or "").rstrip("/")
+        return AsyncOpenAI(
+            api_key=key,
+            base_url=connection.base_url or f"{endpoint}/openai/v1/",
+            default_headers={"api-key": key},
+            max_retries=max_retries,
+            timeout=timeout,
+        )
+
     if connection.kind == "azure":
         from openai import AsyncAzureOpenAI
 

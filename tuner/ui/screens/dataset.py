@@ -32,6 +32,7 @@ from textual.worker import Worker, get_current_worker
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.services import plural
+from tuner.ui.session import ConnectionChanged
 from tuner.ui.widgets.activity_line import ActivityLine
 from tuner.ui.widgets.conversation import PARSE_LIMIT, RAW_LIMIT, ConversationView, build_preview
 from tuner.ui.widgets.example_list import ExampleList
@@ -148,7 +149,7 @@ class DatasetScreen(Screen[None]):
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = self.tuner.services.catalog(self.tuner.settings)
+            self._catalog = self.tuner.catalog()
         return self._catalog
 
     def compose(self) -> ComposeResult:
@@ -163,7 +164,7 @@ class DatasetScreen(Screen[None]):
                     yield ProblemsPane(id="problems")
                 with TabPane("Stats", id="stats-tab"):
                     models = [m.id for m in self.catalog.models]
-                    yield StatsPane(models, self.tuner.settings.default_model, id="stats")
+                    yield StatsPane(models, self.tuner.default_model, id="stats")
         yield SearchBar(self.path, id="search")
         yield ActivityLine(ACTIVITY_ORDER, {"analysis": "  (x stops)"}, id="status")
         yield Footer(compact=True, show_command_palette=False)
@@ -221,7 +222,7 @@ class DatasetScreen(Screen[None]):
         """The list row of `line`: called from `render_line`, only for rows on screen."""
         from tuner.data.summary import summarise_indexed
 
-        return summarise_indexed(self.index, line)
+        return summarise_indexed(self.index, line, service=self.tuner.data_rules)
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -293,6 +294,17 @@ class DatasetScreen(Screen[None]):
         else:
             self.examples.focus()
 
+    @on(ConnectionChanged)
+    def _rules_changed(self) -> None:
+        """Another service: its rules, models and prices. The rows and the analysis are
+        worked out again (the file's index stays)."""
+        self._catalog = None
+        models = [m.id for m in self.catalog.models]
+        self.stats.set_models(models, self.tuner.default_model)
+        self.examples.forget()  # the rows' marks were the old rules'; the analysis redoes the rest
+        if self._analysis_started:
+            self._start_analysis()
+
     # -- analysis ----------------------------------------------------------------------------
 
     def _start_analysis(self) -> None:
@@ -314,6 +326,7 @@ class DatasetScreen(Screen[None]):
             catalog=self.catalog,
             progress=progress,
             cancel=cancel,
+            service=self.tuner.data_rules,
         )
         self.post_message(AnalysisDone(report))
 
@@ -382,8 +395,9 @@ class DatasetScreen(Screen[None]):
         if report is None:
             return  # the analysis in progress reads the choice when it is done
         resolution = self.catalog.resolve(event.model)
-        if resolution.encoding == report.encoding and report.exact_tokens:
-            self._price()
+        template = resolution.chat_template or "openai"
+        if resolution.encoding == report.encoding and template == report.chat_template:
+            self._price()  # the same tokens: only the price per token changed
         else:
             self._start_analysis()
 
@@ -399,7 +413,8 @@ class DatasetScreen(Screen[None]):
             estimate = report.reprice(info, epochs)
         limit = info.example_token_limit if info is not None else None
         self.stats.show(report, estimate, limit)
-        self._estimate_text = f"{estimate.cost_text} ({model}, {estimate.epochs} epochs)"
+        epochs = f"{estimate.epochs} epoch{'' if estimate.epochs == 1 else 's'}"
+        self._estimate_text = f"{estimate.cost_text} ({model}, {epochs})"
         self._show_summary()
 
     def action_epochs(self, delta: int) -> None:

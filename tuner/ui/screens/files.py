@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tuner.ui.failures import describe_error
 from tuner.ui.services import ValidationSummary
+from tuner.ui.session import ConnectionChanged
 from tuner.ui.widgets.data_tree import DataTree, FileFacts
 from tuner.ui.widgets.file_info import FileInfo
 
@@ -115,6 +116,15 @@ class FilesScreen(Screen[None]):
         self._show_info(None)
         self.set_interval(WATCH_SECONDS, self._watch_folders)
         self.set_timer(AUTO_CHECK_AFTER, self._allow_checks)
+
+    @on(ConnectionChanged)
+    def _rules_changed(self) -> None:
+        """Another service's rules: the badges were earned under the old ones."""
+        checked = [path for path, facts in self.tree.facts.items() if facts.validation is not None]
+        for path in checked:
+            self.tree.facts[path].validation = None
+            self._facts_changed(path)
+            self._check(path)
 
     def on_screen_resume(self) -> None:
         """Back from another screen: a file written meanwhile (a conversion, an export)."""
@@ -253,14 +263,16 @@ class FilesScreen(Screen[None]):
             return
         facts.validating = True
         self._facts_changed(path)
-        model = self.tuner.settings.default_model
+        model = self.tuner.default_model
         worker = self.run_worker(
             partial(self._validate, path, model), thread=True, group="validate", exit_on_error=False
         )
         self._validating[worker] = path
 
     def _validate(self, path: Path, model: str) -> None:
-        self.post_message(self.Validated(path, self.tuner.services.validate(path, model)))
+        rules = self.tuner.data_rules
+        summary = self.tuner.services.validate(path, model, service=rules)
+        self.post_message(self.Validated(path, summary))
 
     @on(Validated)
     def _validated_message(self, message: Validated) -> None:

@@ -15,6 +15,7 @@ offers chat with the new model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -29,18 +30,20 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
+from tuner.api.deadlines import retirement
 from tuner.api.follower import FollowState, FollowStatus, PollPolicy
 from tuner.api.job_watch import (
     EVENT_FILTERS,
     Control,
     EventFilter,
     control_refusal,
+    deployment_hint,
     next_in,
     short_fine_tuned,
 )
 from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
 from tuner.ui.failures import describe_error, failed_worker
-from tuner.ui.modals import ConfirmModal
+from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.widgets.event_log import EventLog
 from tuner.ui.widgets.job_header import JobHeader
 from tuner.ui.widgets.loss_chart import LossChart
@@ -142,10 +145,7 @@ class JobScreen(Screen[None]):
 
     @property
     def capabilities(self) -> Capabilities | None:
-        """What the connected service can do (None without a connection)."""
-        if self.tuner.session.problem is not None:
-            return None
-        return self.tuner.session.service().capabilities
+        return self.tuner.capabilities
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -264,10 +264,20 @@ class JobScreen(Screen[None]):
 
     @work(exclusive=True, group="job-details", exit_on_error=False)
     async def _load_details(self) -> None:
+        from tuner.api.errors import ServiceError
+
         service = self.tuner.session.service()
         job = await service.retrieve_job(self.job_id)
         checkpoints = await service.list_checkpoints(self.job_id)
         self.post_message(DetailsLoaded(job, checkpoints))
+        if job.active and not service.capabilities.loss_in_events:
+            # Its events carry no loss (Together): the chart follows the metrics instead.
+            try:
+                points = await service.job_metrics(job)
+            except ServiceError:
+                points = []  # the final read after the job ends says what went wrong
+            if points:
+                self.post_message(ResultsLoaded(points))
 
     @on(DetailsLoaded)
     def _details_loaded(self, message: DetailsLoaded) -> None:
@@ -349,11 +359,14 @@ class JobScreen(Screen[None]):
     def _show_header(self) -> None:
         if self.job is None:
             return
+        now = self.tuner.services.clock()
+        ends = retirement(self.job.model, self.tuner.catalog(), date.fromtimestamp(now))
         self.query_one(JobHeader).show(
             self.job,
-            now=self.tuner.services.clock(),
+            now=now,
             follow=self.follow_status,
             last_point=self.chart.series.last,
+            retirement=ends,
         )
 
     def _show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
@@ -397,6 +410,8 @@ class JobScreen(Screen[None]):
         if tabs and cast(TabbedContent, tabs.first()).active == "checkpoints":
             model = self._chat_model()
             opens = f"o chats with {short_fine_tuned(model)}" if model else "no model to chat with"
+            if model and self.tuner.needs_deployment:
+                opens = f"deploy {short_fine_tuned(model)}, then o chats with the deployment"
             self.query_one("#job-line", Static).update(f"{opens} · 1/2/3: log/chart/checkpoints")
             return
         self.query_one("#job-line", Static).update(
@@ -433,8 +448,23 @@ class JobScreen(Screen[None]):
         if model is None:
             self.notify("No model to chat with yet", severity="warning")
             return
+        if self.tuner.needs_deployment:
+            # Azure answers only through a deployment: chat must name it, not the model.
+            self.app.push_screen(
+                PromptModal(
+                    f"Azure serves a fine-tuned model only through a deployment: "
+                    f"{deployment_hint(model)}. Deployment name:",
+                    placeholder="the deployment's name",
+                ),
+                self._chat_with_deployment,
+            )
+            return
         self.notify(f"Chat with {model}")
         self.tuner.open_chat(model=model)
+
+    def _chat_with_deployment(self, name: str | None) -> None:
+        if name and name.strip():
+            self.tuner.open_chat(model=name.strip())
 
     def action_cancel_job(self) -> None:
         """The palette's "Cancel this job": the same as `x`."""

@@ -10,6 +10,7 @@ announced once per app (notification + terminal bell), whichever screen noticed 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from rich.text import Text
@@ -22,6 +23,15 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
 
+from tuner.api.deadlines import (
+    NEAR_DAYS,
+    OPENAI_FINE_TUNING_CLOSES,
+    Retirement,
+    closes_for,
+    days_until,
+    jobs_closing_note,
+    retirement,
+)
 from tuner.api.job_watch import (
     STATUS_FILTERS,
     JobList,
@@ -56,11 +66,24 @@ class JobsLoaded(Message):
     has_more: bool
 
 
-def row_cells(job: Job, now: float, wide: bool) -> list[Any]:
-    """The cells of one job's row; narrow terminals get short names."""
+URGENCY_STYLES = {"past": "bold red", "near": "bold yellow", "later": "dim"}
+
+
+def serves_until(retirement: Retirement | None) -> Text:
+    """The wide list's "Serves until" cell: the base model's retirement, marked when near."""
+    if retirement is None:
+        return Text("—", style="dim")
+    return Text(retirement.words(), style=URGENCY_STYLES[retirement.urgency])
+
+
+def row_cells(job: Job, now: float, wide: bool, retirement: Retirement | None = None) -> list[Any]:
+    """The cells of one job's row; narrow terminals get short names. `retirement` is the
+    base model's, shown for a job that made a model (marked when near or past)."""
     took = job.finished_at - job.created_at if job.finished_at else now - job.created_at
     took_text = format_duration(took) if (job.finished_at or job.active) else "—"
     tokens = format_count(job.trained_tokens) if job.trained_tokens else "—"
+    if not job.fine_tuned_model:
+        retirement = None
     if wide:
         model = Text(job.fine_tuned_model or "—", style="green" if job.fine_tuned_model else "dim")
         return [
@@ -68,12 +91,15 @@ def row_cells(job: Job, now: float, wide: bool) -> list[Any]:
             job.id,
             job.model,
             model,
+            serves_until(retirement),
             format_ago(job.created_at, now),
             took_text,
             tokens,
         ]
     short = short_fine_tuned(job.fine_tuned_model)
     name = Text(short, style="green") if short else Text(f"…{job.id[-10:]}", style="dim")
+    if retirement is not None and retirement.urgency != "later":
+        name.append(" ⚠", style=URGENCY_STYLES[retirement.urgency])
     return [
         status_text(job.status),
         short_model(job.model)[:16],
@@ -85,7 +111,16 @@ def row_cells(job: Job, now: float, wide: bool) -> list[Any]:
 
 
 NARROW_COLUMNS = ("Status", "Base", "Model / job", "Created", "Took", "Tokens")
-WIDE_COLUMNS = ("Status", "Job", "Base model", "Fine-tuned model", "Created", "Took", "Tokens")
+WIDE_COLUMNS = (
+    "Status",
+    "Job",
+    "Base model",
+    "Fine-tuned model",
+    "Serves until",
+    "Created",
+    "Took",
+    "Tokens",
+)
 
 
 class JobsScreen(Screen[None]):
@@ -121,6 +156,7 @@ class JobsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
+        yield Static(id="jobs-deadline")
         yield Static(id="jobs-message")
         yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="jobs-status")
@@ -131,6 +167,7 @@ class JobsScreen(Screen[None]):
         return self.query_one("#jobs-table", DataTable)
 
     def on_mount(self) -> None:
+        self._show_deadline()
         self._set_columns(self.size.width >= WIDE)
         self.set_interval(AGES_TICK * self.tuner.services.poll_scale, self._redraw_ages)
         self.load_first()
@@ -151,9 +188,24 @@ class JobsScreen(Screen[None]):
         if self._timer is not None:
             self._timer.stop()
 
+    def _show_deadline(self) -> None:
+        """On an OpenAI-shaped profile: how long OpenAI still takes new jobs (and after the
+        date, what its refusal means). Other services are not closing."""
+        line = self.query_one("#jobs-deadline", Static)
+        connection = self.tuner.connection.connection
+        if connection is None or not closes_for(connection.kind):
+            line.display = False
+            return
+        today = date.fromtimestamp(self.tuner.services.clock())
+        days = days_until(OPENAI_FINE_TUNING_CLOSES, today)
+        style = "bold red" if days <= 0 else "bold yellow" if days <= NEAR_DAYS else ""
+        line.update(Text(jobs_closing_note(today), style=style))
+        line.display = True
+
     def on_screen_resume(self) -> None:
         """Back from a job, the form or another screen: re-read at once (a new job may be
         there), from the start when the connection changed meanwhile."""
+        self._show_deadline()
         if self._generation != self.tuner.session.generation:
             self.load_first()
         elif self.jobs.loaded:
@@ -285,9 +337,12 @@ class JobsScreen(Screen[None]):
         table.display = True
         selected = self.selected_job_id()
         now = self.tuner.services.clock()
+        today = date.fromtimestamp(now)
+        catalog = self.tuner.catalog()
         table.clear()
         for job in self.visible_jobs():
-            table.add_row(*row_cells(job, now, bool(self._wide)), key=job.id)
+            ends = retirement(job.model, catalog, today)
+            table.add_row(*row_cells(job, now, bool(self._wide), ends), key=job.id)
         if selected is not None and selected in {j.id for j in self.visible_jobs()}:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         if not self.jobs.ordered and self.jobs.loaded:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -29,12 +30,13 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker
 
-from tuner.api.errors import ServiceError
+from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.job_form import FormError, JobForm
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
+from tuner.ui.services import plural
 from tuner.ui.typing_screen import TypingScreen
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ class EstimateReady(Message):
 @dataclass
 class JobCreated(Message):
     job_id: str
+    service_estimate: str = ""  # the service's own price, when it gives one
 
 
 class NewJobScreen(TypingScreen, Screen[None]):
@@ -127,6 +130,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self._estimate_timer: Timer | None = None
         self.creating = False
         self.error_about: str | None = None
+        self.absolute_learning_rate = False  # the LR field: Together's rate, else a multiplier
+        self.lora_choice = False  # whether the adaptation row is offered
 
     @property
     def tuner(self) -> TunerApp:
@@ -134,18 +139,19 @@ class NewJobScreen(TypingScreen, Screen[None]):
 
     @property
     def catalog(self) -> Catalog:
-        return self.tuner.services.catalog(self.tuner.settings)
+        return self.tuner.catalog()
 
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         today = datetime.date.today()
         models = [(model_label(m, today), m.id) for m in self.catalog.models]
-        default = self.initial_model or self.tuner.settings.default_model
+        default = self.initial_model or self.tuner.default_model
         if default not in {value for _, value in models}:
             default = models[0][1] if models else ""
         yield Header(icon="≡")
         with VerticalScroll(id="form"):
+            yield Static(id="deadline")
             yield from self._row(
                 "Base model", Select(models, value=default, allow_blank=False, id="model")
             )
@@ -172,12 +178,17 @@ class NewJobScreen(TypingScreen, Screen[None]):
             yield from self._row(
                 "Method", Select(methods, value="supervised", allow_blank=False, id="method")
             )
+            adaptations = [("service's choice", ""), ("LoRA adapter", "lora"), ("full", "full")]
+            yield from self._row(
+                "Adaptation",
+                Select(adaptations, value="", allow_blank=False, id="adaptation"),
+            )
             with Horizontal(classes="row"):
                 yield Label("Epochs", classes="field-label")
                 yield Input(placeholder="auto", id="epochs", classes="small", compact=True)
                 yield Label("Batch", classes="mini-label")
                 yield Input(placeholder="auto", id="batch", classes="small", compact=True)
-                yield Label("LR ×", classes="mini-label")
+                yield Label("LR ×", classes="mini-label", id="lr-label")
                 yield Input(placeholder="auto", id="lr", classes="small", compact=True)
                 yield Label("Beta", classes="mini-label", id="beta-label")
                 yield Input(placeholder="auto", id="beta", classes="small", compact=True)
@@ -201,6 +212,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self.query_one("#upload").display = False
         self.query_one("#beta-label").display = False
         self.query_one("#beta").display = False
+        self._fit_to_service()
+        self._show_deadline()
         if self.initial_path is not None and self.initial_file_id is None:
             self.query_one("#train-path", Input).value = self._shown_path(self.initial_path)
         self._initial_values = {
@@ -209,6 +222,36 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self._sync_paths()
         self._load_files()
         self._estimate_now()
+
+    def _fit_to_service(self) -> None:
+        """Offer the connected service's own knobs: Together takes an absolute learning rate
+        and a LoRA-or-full choice; OpenAI a learning-rate multiplier and no such choice."""
+        capabilities = self.tuner.capabilities if self.tuner.session.problem is None else None
+        absolute = capabilities is not None and capabilities.absolute_learning_rate
+        self.query_one("#lr-label", Label).update("LR" if absolute else "LR ×")
+        self.query_one("#lr", Input).tooltip = (
+            "learning rate (absolute)" if absolute else "learning-rate multiplier"
+        )
+        self.lora_choice = capabilities is not None and capabilities.lora_choice
+        row = self.query_one("#adaptation").parent
+        if row is not None:
+            row.display = self.lora_choice
+        self.absolute_learning_rate = absolute
+
+    def _show_deadline(self) -> None:
+        """How long OpenAI still takes new jobs, on a profile training an OpenAI model there."""
+        from tuner.api.deadlines import closes_for, jobs_closed, jobs_closing_note
+
+        line = self.query_one("#deadline", Static)
+        connection = self.tuner.connection.connection
+        model = self.query_one("#model", Select).value
+        if connection is None or not closes_for(connection.kind, str(model)):
+            line.display = False
+            return
+        today = datetime.date.fromtimestamp(self.tuner.services.clock())
+        style = "bold red" if jobs_closed(today) else "yellow"
+        line.update(Text(jobs_closing_note(today), style=style))
+        line.display = True
 
     def _shown_path(self, path: Path) -> str:
         """The path relative to the browser's folder when it is inside it: shorter, and what
@@ -263,6 +306,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "model":
+            self._show_deadline()
             refusal = self.catalog.refusal(str(event.value), datetime.date.today())
             if refusal is not None:  # said at once, not after an upload
                 self.show_error(refusal[:1].upper() + refusal[1:], about="model")
@@ -351,7 +395,9 @@ class NewJobScreen(TypingScreen, Screen[None]):
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
     def _analyse(self, path: Path, model: str) -> None:
-        report = self.tuner.services.analyse(path, model, catalog=self.catalog)
+        report = self.tuner.services.analyse(
+            path, model, catalog=self.catalog, service=self.tuner.data_rules
+        )
         self.post_message(EstimateReady((path.resolve(), report.encoding), report))
 
     @on(EstimateReady)
@@ -381,11 +427,11 @@ class NewJobScreen(TypingScreen, Screen[None]):
         text.append(estimate.cost_text, style="bold green")
         text.append(
             f"  {report.examples} examples · {format_count(estimate.billed_tokens)} tokens/epoch"
-            f" · {estimate.epochs} epochs{' (auto)' if chosen is None else ''}"
+            f" · {plural(estimate.epochs, 'epoch')}{' (auto)' if chosen is None else ''}"
             f" · {format_count(estimate.trained_tokens)} trained"
         )
         if not report.exact_tokens:
-            text.append(" · approximate", style="yellow")
+            text.append(f" · {report.token_note or 'approximate'}", style="yellow")
         self.query_one("#estimate", Static).update(text)
 
     # -- creating ------------------------------------------------------------------------------
@@ -395,15 +441,19 @@ class NewJobScreen(TypingScreen, Screen[None]):
             return self.query_one(f"#{widget_id}", Input).value
 
         method = str(self.query_one("#method", Select).value)
+        adaptation = self.query_one("#adaptation", Select)
+        absolute = self.absolute_learning_rate
         return JobForm(
             model=str(self.query_one("#model", Select).value),
             method="dpo" if method == "dpo" else "supervised",
             suffix=value("suffix"),
             epochs=value("epochs"),
             batch_size=value("batch"),
-            learning_rate_multiplier=value("lr"),
+            learning_rate_multiplier="" if absolute else value("lr"),
+            learning_rate=value("lr") if absolute else "",
             beta=value("beta"),
             seed=value("seed"),
+            adaptation=str(adaptation.value) if self.lora_choice else "",
         )
 
     def _file_choice(self, which: str) -> tuple[str | None, Path | None]:
@@ -453,9 +503,23 @@ class NewJobScreen(TypingScreen, Screen[None]):
         if valid_path is not None:
             valid_id = await self._check_and_upload(valid_path, form.model)
         assert train_id is not None
+        service = self.tuner.session.service()
+        spec = form.to_spec(train_id, valid_id)
+        quote = None
+        if service.capabilities.price_estimate:
+            self.post_message(self.Stage(f"Asking {service.capabilities.service} for its price…"))
+            quote = await service.estimate_price(spec)
+            if quote is not None and not quote.allowed:
+                reason = quote.note or "over the account's limit"
+                raise ServiceError(
+                    ErrorKind.INVALID_REQUEST,
+                    f"{service.capabilities.service} would not start this job: {reason} "
+                    f"(its estimate: ${quote.dollars:,.2f})",
+                )
         self.post_message(self.Stage("Creating the job…"))
-        job = await self.tuner.session.service().create_job(form.to_spec(train_id, valid_id))
-        self.post_message(JobCreated(job.id))
+        job = await service.create_job(spec)
+        said = f"{service.capabilities.service}'s estimate ${quote.dollars:,.2f}" if quote else ""
+        self.post_message(JobCreated(job.id, said))
 
     async def _check_and_upload(self, path: Path, model: str) -> str:
         import asyncio
@@ -469,9 +533,12 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self.post_message(self.Stage(f"Checking {path.name}…"))
         report = self.report
         if report is None or report.path.resolve() != path.resolve():
-            report = await asyncio.to_thread(
-                self.tuner.services.analyse, path, model, catalog=self.catalog
+            analyse = partial(
+                self.tuner.services.analyse,
+                catalog=self.catalog,
+                service=self.tuner.data_rules,
             )
+            report = await asyncio.to_thread(analyse, path, model)
         self.post_message(self.Stage(f"Uploading {path.name}…"))
         uploaded = await upload_checked(
             self.tuner.session.service(),
@@ -518,7 +585,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
     @on(JobCreated)
     def _created(self, message: JobCreated) -> None:
         self.creating = False
-        self.notify(f"Created job {message.job_id}")
+        price = f" ({message.service_estimate})" if message.service_estimate else ""
+        self.notify(f"Created job {message.job_id}{price}")
         self.tuner.open_job(message.job_id, just_created=True)
 
     @on(Button.Pressed, "#create")

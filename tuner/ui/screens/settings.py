@@ -50,7 +50,7 @@ class ConnectionTested(Message):
     text: str
 
 
-KINDS = (("OpenAI or compatible", "openai"), ("Azure OpenAI", "azure"))
+KINDS = (("OpenAI or compatible", "openai"), ("Azure OpenAI", "azure"), ("Together AI", "together"))
 TEXT_FIELDS = ("name", "base_url", "azure_endpoint", "api_version", "organization", "project")
 FIELD_LABELS = {
     "name": "Name",
@@ -63,9 +63,19 @@ FIELD_LABELS = {
 PLACEHOLDERS = {
     "base_url": "default: https://api.openai.com/v1",
     "azure_endpoint": "https://NAME.openai.azure.com",
-    "api_version": "e.g. 2025-04-01-preview",
+    "api_version": "v1 (the v1 API), or a date such as 2024-10-21",
     "organization": "optional",
     "project": "optional",
+}
+# The fields each kind of profile uses; the others are hidden (and not saved).
+KIND_FIELDS = {
+    "openai": ("base_url", "organization", "project"),
+    "azure": ("azure_endpoint", "api_version"),
+    "together": ("base_url",),
+}
+BASE_URL_PLACEHOLDERS = {
+    "openai": "default: https://api.openai.com/v1 (or a compatible host's URL)",
+    "together": "default: https://api.together.ai",
 }
 
 
@@ -141,7 +151,7 @@ class SettingsScreen(Screen[None]):
                     yield Label("Default model", classes="field-label")
                     yield Select(
                         [(name, name) for name in self._model_names()],
-                        value=self.tuner.settings.default_model,
+                        value=self.tuner.default_model,
                         allow_blank=False,
                         compact=True,
                         id="default-model",
@@ -213,15 +223,15 @@ class SettingsScreen(Screen[None]):
         self.query_one("#key-state", Static).update(state)
 
     def _show_kind_fields(self) -> None:
-        azure = self.query_one("#kind", Select).value == "azure"
-        for name, show in (
-            ("base_url", not azure),
-            ("azure_endpoint", azure),
-            ("api_version", azure),
-        ):
-            row = self.query_one(f"#{name}", Input).parent
-            if row is not None:
-                row.display = show
+        kind = str(self.query_one("#kind", Select).value)
+        for name in ("base_url", "azure_endpoint", "api_version", "organization", "project"):
+            field = self.query_one(f"#{name}", Input)
+            if field.parent is not None:
+                field.parent.display = name in KIND_FIELDS[kind]
+        self.query_one("#base_url", Input).placeholder = BASE_URL_PLACEHOLDERS.get(kind, "")
+        version = self.query_one("#api_version", Input)
+        if kind == "azure" and self.editing is None and not version.value:
+            version.value = "v1"  # Microsoft's recommended API for a new resource
 
     @on(Select.Changed, "#kind")
     def _kind_changed(self) -> None:
@@ -245,10 +255,9 @@ class SettingsScreen(Screen[None]):
             return "A profile needs a name"
         if kind == "azure" and not values["azure_endpoint"]:
             return "An Azure profile needs its endpoint"
-        if kind == "azure":
-            values["base_url"] = ""
-        else:
-            values["azure_endpoint"] = values["api_version"] = ""
+        for name in ("base_url", "azure_endpoint", "api_version", "organization", "project"):
+            if name not in KIND_FIELDS[kind]:
+                values[name] = ""
         old = self.tuner.settings.profiles.get(self.editing or "")
         base = old if old is not None else Profile(name=values["name"])
         return dataclasses.replace(
@@ -296,6 +305,7 @@ class SettingsScreen(Screen[None]):
         key_input.value = ""
         self.tuner.refresh_connection()
         self._fill_profiles(select=profile.name)
+        self._fill_models()
         self.notify(f"Saved profile {profile.name}")
 
     def action_delete_profile(self) -> None:
@@ -322,6 +332,7 @@ class SettingsScreen(Screen[None]):
         ):
             self.tuner.refresh_connection()
             self._fill_profiles()
+            self._fill_models()
             self.notify(f"Deleted profile {name}")
 
     @on(Button.Pressed)
@@ -356,7 +367,9 @@ class SettingsScreen(Screen[None]):
         if typed_key.strip():
             connection = dataclasses.replace(connection, api_key=Secret(typed_key.strip()))
         if connection.api_key is None:
-            self.post_message(ConnectionTested("No key: paste one above or set OPENAI_API_KEY"))
+            self.post_message(
+                ConnectionTested(f"No key: paste one above or set {connection.key_variable}")
+            )
             return
         self.post_message(ConnectionTested(await self.tuner.services.test_connection(connection)))
 
@@ -371,22 +384,39 @@ class SettingsScreen(Screen[None]):
 
     # -- default model and prices ------------------------------------------------------------
 
+    def _own_table(self) -> str | None:
+        """The profile whose `[[models]]` price overrides go to: a service other than OpenAI's
+        keeps its own (the global table is OpenAI's models)."""
+        profile = self.tuner.profile
+        return profile.name if profile is not None and profile.kind == "together" else None
+
     def _prices(self, settings: Settings) -> list[tuple[str, float | None]]:
-        catalog = self.tuner.services.catalog(settings)
+        profile = self.tuner.profile
+        catalog = self.tuner.services.catalog(settings, profile.name if profile else None)
         return [(model.id, model.training_price_per_1m) for model in catalog.models]
 
     def _model_names(self) -> list[str]:
         """Catalog models, with the current default first if the catalog does not know it."""
-        settings = self.tuner.settings
-        names = [model for model, _ in self._prices(settings)]
-        if settings.default_model not in names:
-            names.insert(0, settings.default_model)
+        names = [model for model, _ in self._prices(self.tuner.settings)]
+        if self.tuner.default_model not in names:
+            names.insert(0, self.tuner.default_model)
         return names
 
     def _fill_models(self) -> None:
+        """The default-model choice and the price table, for the connected service (a saved
+        or deleted profile may have changed which one that is)."""
+        select = self.query_one("#default-model", Select)
+        with select.prevent(Select.Changed):
+            select.set_options([(name, name) for name in self._model_names()])
+            select.value = self.tuner.default_model
         settings = self.tuner.settings
         prices = self._prices(settings)
-        defaults = dict(self._prices(dataclasses.replace(settings, models=())))
+        bare = dataclasses.replace(
+            settings,
+            models=(),
+            profiles={n: dataclasses.replace(p, models=()) for n, p in settings.profiles.items()},
+        )
+        defaults = dict(self._prices(bare))
         table = self.query_one("#prices", DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -399,7 +429,7 @@ class SettingsScreen(Screen[None]):
 
     @on(Select.Changed, "#default-model")
     def _model_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str) and event.value != self.tuner.settings.default_model:
+        if isinstance(event.value, str) and event.value != self.tuner.default_model:
             self.tuner.set_default_model(event.value)
 
     @on(DataTable.RowSelected, "#prices")
@@ -425,5 +455,6 @@ class SettingsScreen(Screen[None]):
         if price is not None and price < 0:
             self.notify("A price cannot be negative", severity="error")
             return
-        if self.tuner.save_settings(with_price_override(self.tuner.settings, model, price)):
+        changed = with_price_override(self.tuner.settings, model, price, self._own_table())
+        if self.tuner.save_settings(changed):
             self._fill_models()

@@ -25,6 +25,7 @@ from tuner.data.durations import (
 )
 
 if TYPE_CHECKING:
+    from tuner.api.deadlines import Retirement
     from tuner.api.types import Job
 
 STATUS_STYLES: dict[JobStatus, str] = {
@@ -95,9 +96,12 @@ class JobHeader(Static):
         now: float,
         follow: FollowStatus | None,
         last_point: MetricPoint | None = None,
+        retirement: Retirement | None = None,
     ) -> None:
         self.job = job
-        self.update(self.describe(job, now=now, follow=follow, last_point=last_point))
+        self.update(
+            self.describe(job, now=now, follow=follow, last_point=last_point, retirement=retirement)
+        )
 
     @staticmethod
     def describe(
@@ -106,7 +110,10 @@ class JobHeader(Static):
         now: float,
         follow: FollowStatus | None,
         last_point: MetricPoint | None = None,
+        retirement: Retirement | None = None,
     ) -> Text:
+        """`retirement` is the base model's (known to the catalog): a model made from it
+        stops serving then, which the model line says, marked when near or past."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append_text(status_text(job.status))
         text.append(f"  {job.id}", style="bold")
@@ -114,9 +121,16 @@ class JobHeader(Static):
         text.append_text(follow_text(follow))
         text.append("\nmodel   ", style="dim")
         text.append(job.model)
+        if retirement is not None:
+            style = {"past": "bold red", "near": "bold yellow"}.get(retirement.urgency, "dim")
+            text.append(f"  {retirement.words(fine_tuned=False)}", style)
         if job.fine_tuned_model:
             text.append("\nresult  ", style="dim")
-            text.append(job.fine_tuned_model, style="green")
+            if job.status is JobStatus.SUCCEEDED:
+                text.append(job.fine_tuned_model, style="green")
+            else:  # named in advance (Together): not a model to chat with yet
+                text.append(job.fine_tuned_model, style="dim")
+                text.append(" (once it succeeds)", style="dim italic")
         text.append("\nfiles   ", style="dim")
         text.append(f"train {job.training_file}")
         if job.validation_file:

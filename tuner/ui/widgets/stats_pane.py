@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
+from tuner.ui.services import plural
+
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
     from tuner.data.estimate import CostEstimate
@@ -155,6 +157,16 @@ class StatsPane(Vertical):
     def set_model(self, model: str) -> None:
         self.query_one("#model", Select).value = model
 
+    def set_models(self, models: list[str], model: str) -> None:
+        """Another service's models (a profile switch); `model` chosen, without a
+        `PricingChanged` (the caller analyses again anyway)."""
+        self._models = models if model in models else [model, *models]
+        self._model = model
+        select = self.query_one("#model", Select)
+        with select.prevent(Select.Changed):
+            select.set_options([(m, m) for m in self._models])
+            select.value = model
+
     @on(Select.Changed, "#model")
     @on(Input.Changed, "#epochs")
     def _changed(self, event: Message) -> None:
@@ -177,7 +189,8 @@ class StatsPane(Vertical):
         table.add_row(
             "cost",
             Text.assemble(
-                (estimate.cost_text, "bold"), (f" · {estimate.epochs} epochs{auto}", "dim")
+                (estimate.cost_text, "bold"),
+                (f" · {plural(estimate.epochs, 'epoch')}{auto}", "dim"),
             ),
         )
         table.add_row("examples", f"{report.examples:,}")
@@ -197,6 +210,7 @@ class StatsPane(Vertical):
         else:
             table.add_row("over limit", Text("no published limit", style="dim"))
         if not report.exact_tokens:
-            table.add_row(Text("token counts are estimates", style="italic"), "")
+            note = report.token_note or "token counts are estimates"
+            table.add_row(Text(note, style="italic yellow"), "")
         self.query_one("#figures", Static).update(table)
         self.query_one(TokenHistogram).set_stats(stats, limit)

@@ -1,0 +1,209 @@
+"""`tuner backup DIR` through `tuner.cli.main`: exit codes, the summary line, `--json`, the lines on
+stderr, and failures as one line (a folder that is a file, a service that cannot be reached)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.helpers import (
+    DEADLINE,
+    TEST_KEY,
+    open_test_service,
+    train_model,
+    wait_for,
+    write_examples,
+)
+from tuner.cli import main
+from tuner.emulator import Emulator, Fault
+
+if TYPE_CHECKING:
+    from tuner.api.types import Job
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.strip() else None
+
+
+def trained(emulator: Emulator, path: Path, suffix: str) -> Job:
+    """A succeeded job on a fresh training file at `path` (set up before the command runs)."""
+    return asyncio.run(train_model(emulator, write_examples(path, 20), suffix))
+
+
+def delete_file(emulator: Emulator, file_id: str) -> None:
+    async def delete() -> None:
+        service = open_test_service(emulator)
+        try:
+            await service.delete_file(file_id)
+        finally:
+            await service.close()
+
+    asyncio.run(delete())
+
+
+def closed_port() -> int:
+    """A port nothing listens on: bound, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_backup_json(service_env: Emulator, tmp_path: Path, capsys) -> None:
+    job = trained(service_env, tmp_path / "train.jsonl", "cli")
+    folder = tmp_path / "backup"
+
+    code, body = run_json(capsys, "backup", str(folder), "--json")
+
+    assert code == 0
+    assert body == {
+        "folder": str(folder),
+        "index": str(folder / "index.json"),
+        "complete": True,
+        "jobs_saved": 1,
+        "jobs_updated": 0,
+        "jobs_unchanged": 0,
+        "files_downloaded": 2,
+        "files_already_there": 0,
+        "files_missing": 0,
+        "bytes_downloaded": body["bytes_downloaded"],
+        "missing": [],
+    }
+    assert body["bytes_downloaded"] > (tmp_path / "train.jsonl").stat().st_size
+    index = json.loads((folder / "index.json").read_text())
+    assert index["jobs"][0]["id"] == job.id and index["profile"] == "default"
+
+    code, again = run_json(capsys, "backup", str(folder), "--json")
+    assert code == 0 and again["jobs_unchanged"] == 1 and again["files_already_there"] == 2
+    assert again["files_downloaded"] == 0 and again["bytes_downloaded"] == 0
+
+
+def test_backup_human_output(service_env: Emulator, tmp_path: Path, capsys) -> None:
+    trained(service_env, tmp_path / "train.jsonl", "cli")
+    folder = tmp_path / "backup"
+
+    assert main(["backup", str(folder)]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.err == ""  # no progress lines when stderr is not a terminal
+    assert captured.out.count("\n") == 1
+    assert captured.out.startswith("backed up 1 job (1 new, 0 updated, 0 unchanged) and 2 files")
+    assert f"in {folder}; index: {folder / 'index.json'}" in captured.out
+
+
+def test_one_progress_line_per_job_on_a_terminal(
+    service_env: Emulator, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    first = trained(service_env, tmp_path / "a.jsonl", "a")
+    second = trained(service_env, tmp_path / "b.jsonl", "b")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+    assert main(["backup", str(tmp_path / "backup")]) == 0
+
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"[1/2] {second.id}  saved", f"[2/2] {first.id}  saved"]
+
+
+def test_a_missing_file_is_reported_and_the_exit_is_0(
+    service_env: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = trained(service_env, tmp_path / "train.jsonl", "gone")
+    assert job.training_file is not None
+    delete_file(service_env, job.training_file)
+    folder = tmp_path / "backup"
+
+    assert main(["backup", str(folder)]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"not saved: {job.training_file}, used by {job.id}: the service no longer has this file\n"
+    )
+    assert "1 missing" in captured.out
+    code, body = run_json(capsys, "backup", str(folder), "--json")
+    assert code == 0 and body["files_missing"] == 1
+    assert body["missing"][0]["id"] == job.training_file
+    assert body["missing"][0]["kind"] == "not_found"
+
+
+def test_a_folder_that_is_a_file(service_env: Emulator, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "backup.tar"
+    target.write_bytes(b"not a folder")
+
+    assert main(["backup", str(target)]) == 2
+
+    err = capsys.readouterr().err
+    assert err == f"tuner backup: {target} is a file, not a folder\n"
+    assert target.read_bytes() == b"not a folder"
+
+
+def test_a_folder_inside_a_file(service_env: Emulator, tmp_path: Path, capsys) -> None:
+    (tmp_path / "plain").write_text("x")
+    assert main(["backup", str(tmp_path / "plain" / "backup")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tuner backup: ") and "Traceback" not in err
+
+
+def test_an_unreachable_service_exits_2_with_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    port = closed_port()
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setattr("tuner.api.openai_service.client.DEFAULT_MAX_RETRIES", 0)
+    folder = tmp_path / "backup"
+
+    assert main(["backup", str(folder)]) == 2
+
+    err = capsys.readouterr().err
+    assert err == f"tuner backup: Cannot reach http://127.0.0.1:{port}/v1 (connection refused)\n"
+    # Nothing was fetched, so nothing was written: no index that would describe nothing.
+    assert not (folder / "index.json").exists()
+
+
+def test_no_key_exits_2_before_anything_is_written(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "backup"
+    assert main(["backup", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tuner backup: No API key") and err.count("\n") == 1
+    assert not folder.exists()
+
+
+def test_ctrl_c_mid_download_leaves_whole_files_and_exit_130(
+    service_env: Emulator, tmp_path: Path
+) -> None:
+    """A real SIGINT to a real `tuner backup` process, while it waits for a file's bytes."""
+    job = trained(service_env, tmp_path / "train.jsonl", "sigint")
+    # The training file's bytes are held back until the process has been interrupted.
+    service_env.faults.add(
+        Fault(rf"/files/{job.training_file}/content$", delay=DEADLINE, method="GET")
+    )
+    folder = tmp_path / "backup"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tuner", "backup", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: len(service_env.faults) == 0 or process.poll() is not None)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=DEADLINE)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == 130 and out == ""
+    assert err == "interrupted\n"
+    assert [p for p in folder.rglob(".*")] == []
+    index = json.loads((folder / "index.json").read_text())
+    assert index["complete"] is False and [j["id"] for j in index["jobs"]] == [job.id]
+    assert not list((folder / "files").iterdir())  # the held file is not there, not even half

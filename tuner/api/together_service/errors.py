@@ -1,0 +1,213 @@
+"""The together SDK's exceptions (and httpx's, mid-stream or mid-upload) as tuner's `ServiceError`.
+
+The SDK is Stainless-generated like openai's, so the shapes match: `APIStatusError` (with
+`status_code`, `body` and the response's headers), `APITimeoutError`, `APIConnectionError`
+(raised `from` the httpx exception that caused it), and plain httpx exceptions while a stream is
+read or an upload's bytes go out. Status errors go through the shared
+`tuner.api.errors.status_error`, so a 429 or a 5xx reads the same whichever service said it;
+three things are Together's own:
+
+- a 401 names `TOGETHER_API_KEY` (the shared wording names OpenAI's variable);
+- Together words a model it will not serve or train in its own way ("Unable to access model X",
+  "Model X is not supported for fine-tuning"): those are `MODEL_UNAVAILABLE` too;
+- the shared wording of a closed-fine-tuning refusal carries advice about OpenAI's wind-down,
+  which would be wrong here: Together's refusal is said in its own words only.
+
+Transport failures are told apart as for OpenAI: never connected is `CONNECTION` ("Cannot reach
+URL (why)"), connected and then lost is `DROPPED`, slow is `TIMEOUT`.
+
+`together` and `httpx` are imported inside the functions: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tuner.api.errors import (
+    DROPPED_MESSAGE,
+    ErrorKind,
+    ServiceError,
+    body_message,
+    one_line,
+    status_error,
+    unreachable,
+)
+from tuner.api.together_service.client import KEY_VARIABLE, NO_KEY_MESSAGE
+
+TIMEOUT_MESSAGE = "Together did not answer in time (timeout)"
+
+# Together's words for a model it will not train or serve (lower case), beyond the shared table.
+_MODEL_PHRASES = (
+    "unable to access model",
+    "not supported for fine-tuning",
+    "is not available for fine-tuning",
+    "model not found",
+)
+
+
+def _code(body: Any) -> str | None:
+    """The error code of an error body: `{"error": {"code": ...}}` or `{"code": ...}`."""
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        code = inner.get("code")
+        if isinstance(code, str) and code:
+            return code
+    return None
+
+
+def status_error_for(
+    status: int, message: str, *, code: str | None, headers: Any, model: str | None
+) -> ServiceError:
+    """The `ServiceError` for Together's HTTP error answer (see the module docstring)."""
+    message = one_line(message)
+    if status == 401:
+        return ServiceError(
+            ErrorKind.AUTH,
+            f"Together rejected the API key (401): {message} — check {KEY_VARIABLE} "
+            "or the profile's key",
+            status=status,
+            code=code,
+        )
+    error = status_error(status, message, code=code, headers=headers, model=model)
+    if error.kind is ErrorKind.FINE_TUNING_CLOSED:
+        said = f"Together refused a new fine-tuning job: {message}"
+        return ServiceError(error.kind, said, status=status, code=code)
+    if (
+        error.kind is not ErrorKind.MODEL_UNAVAILABLE
+        and 400 <= status < 500
+        and status != 429
+        and any(phrase in message.lower() for phrase in _MODEL_PHRASES)
+    ):
+        named = f"{model} is not available on Together" if model else "Model not available"
+        text = message if message.endswith((".", "!", "?")) else f"{message}."
+        return ServiceError(
+            ErrorKind.MODEL_UNAVAILABLE,
+            f"{named}: {text} Pick a current model.",
+            status=status,
+            code=code,
+        )
+    return error
+
+
+def _from_status_exception(exc: Any, status: int, model: str | None) -> ServiceError:
+    body = getattr(exc, "body", None)
+    message = body_message(body) or str(getattr(exc, "message", "") or exc)
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    return status_error_for(status, message, code=_code(body), headers=headers, model=model)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and the exceptions that caused it, outermost first (loops cut)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Why a connection could not be made, in a few words, from the deepest cause known."""
+    import httpx
+
+    for cause in _chain(exc):
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "unknown host"
+        if isinstance(cause, httpx.ConnectTimeout | TimeoutError):
+            return "no answer to the connection in time"
+    for cause in _chain(exc):
+        if isinstance(cause, httpx.ConnectError | OSError) and str(cause):
+            return one_line(str(cause), 120).lower()
+    return "connection failed"
+
+
+def _transport_error(exc: BaseException, where: str | None) -> ServiceError | None:
+    """The ServiceError for a transport failure anywhere in `exc`'s chain, or None."""
+    import httpx
+
+    for cause in _chain(exc):
+        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.ProxyError):
+            return unreachable(where, _connect_reason(cause))
+        if isinstance(cause, httpx.UnsupportedProtocol):
+            return unreachable(where, one_line(str(cause), 120) or "unsupported URL")
+        if isinstance(cause, ConnectionRefusedError | socket.gaierror):
+            return unreachable(where, _connect_reason(cause))
+        if isinstance(cause, httpx.TimeoutException | TimeoutError):
+            return ServiceError(ErrorKind.TIMEOUT, TIMEOUT_MESSAGE)
+        if isinstance(cause, httpx.TransportError | ConnectionError):
+            return ServiceError(ErrorKind.DROPPED, DROPPED_MESSAGE)
+    return None
+
+
+def translate(
+    exc: BaseException, where: str | None = None, *, model: str | None = None
+) -> ServiceError:
+    """Map any SDK / transport exception to a `ServiceError` (a ServiceError passes through).
+
+    `where` is the service's base URL, named when it cannot be reached; `model` the model the
+    request named, named when the service refuses it."""
+    if isinstance(exc, ServiceError):
+        return exc
+    import httpx
+    import together
+
+    if isinstance(exc, together.APIStatusError):
+        return _from_status_exception(exc, exc.status_code, model)
+    if isinstance(exc, httpx.HTTPStatusError):
+        return _from_status_exception(exc, exc.response.status_code, model)
+    transport = _transport_error(exc, where)
+    if transport is not None:
+        return transport
+    # The SDK's own errors with no transport cause to read.
+    if isinstance(exc, together.APITimeoutError):
+        return ServiceError(ErrorKind.TIMEOUT, TIMEOUT_MESSAGE)
+    if isinstance(exc, together.APIConnectionError):
+        return unreachable(where, "connection failed")
+    if isinstance(exc, together.APIResponseValidationError):
+        return ServiceError(ErrorKind.UNKNOWN, "Together sent a response tuner cannot read")
+    if isinstance(exc, together.APIError):
+        # An error event inside a stream: the service's own message, no status to go by.
+        said = body_message({"error": exc.body}) or exc.message
+        return ServiceError(ErrorKind.SERVER, f"Together reported an error: {one_line(said)}")
+    if isinstance(exc, together.TogetherError):
+        text = one_line(str(exc))
+        if "api_key" in text and "must be set" in text:
+            return ServiceError(ErrorKind.NO_KEY, NO_KEY_MESSAGE)
+        return ServiceError(ErrorKind.UNKNOWN, text or type(exc).__name__)
+    return ServiceError(ErrorKind.UNKNOWN, one_line(f"{type(exc).__name__}: {exc}"))
+
+
+def _translatable(exc: BaseException) -> bool:
+    import httpx
+    import together
+
+    return isinstance(
+        exc,
+        together.TogetherError
+        | httpx.HTTPError
+        | httpx.StreamError
+        | ConnectionError
+        | TimeoutError,
+    )
+
+
+@contextmanager
+def service_errors(where: str | None = None, *, model: str | None = None) -> Iterator[None]:
+    """Inside this block, SDK and transport exceptions come out as `ServiceError`.
+
+    The original exception is dropped (`from None`): its text may quote request headers, and
+    nothing above this layer should need it.
+    """
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Exception as exc:
+        if not _translatable(exc):
+            raise
+        raise translate(exc, where, model=model) from None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Select, Static
 
+from tests.helpers import wait_until
 from tests.ui.conftest import build_app
 from tuner.config import Profile, Settings
 from tuner.ui.modals import ConfirmModal, PromptModal
@@ -202,3 +203,62 @@ async def test_the_first_field_is_one_tab_away_and_escape_leaves_a_field(
         await pilot.press("f")
         await settle(pilot)
         assert app.current_mode == "files"
+
+
+async def test_a_together_profile_shows_its_own_fields_models_and_tests_its_connection(
+    datasets: Path, settle
+) -> None:
+    """Each kind of profile is made and tested from here: Together's has a base URL (its own
+    default), no organization or Azure fields, its own models and prices once active."""
+    from tuner.emulator import Emulator
+
+    store = MemorySettingsStore(env={})
+    with Emulator(speed=100, api_key=None) as emu:
+        app = build_app(datasets, services=Services(settings_store=store))
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_settings(pilot, settle)
+            await pilot.press("ctrl+n")
+            screen.query_one("#kind", Select).value = "together"
+            await settle(pilot)
+            shown = {
+                name: bool(screen.query_one(f"#{name}", Input).parent.display)
+                for name in ("base_url", "azure_endpoint", "api_version", "organization")
+            }
+            assert shown == {
+                "base_url": True,
+                "azure_endpoint": False,
+                "api_version": False,
+                "organization": False,
+            }
+            assert "api.together.ai" in screen.query_one("#base_url", Input).placeholder
+            fill(screen, name="tg", base_url=emu.together_base_url, api_key="test-key")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert store.settings.profiles["tg"].kind == "together"
+            assert app.sub_title.startswith("tg · Together AI")
+            # The Models tab now lists Together's models and defaults to one of them.
+            models = screen.query_one("#default-model", Select)
+            assert models.value == "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+            table = screen.query_one("#prices", DataTable)
+            assert any("Llama" in str(key.value) for key in table.rows)
+            screen.action_test_connection()
+            await wait_until(
+                pilot,
+                lambda: "Connected" in str(screen.query_one("#test-result", Static).render()),
+            )
+
+
+async def test_a_new_azure_profile_starts_on_the_v1_api(datasets: Path, settle) -> None:
+    store = MemorySettingsStore(env={})
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_settings(pilot, settle)
+        await pilot.press("ctrl+n")
+        screen.query_one("#kind", Select).value = "azure"
+        await settle(pilot)
+        assert screen.query_one("#api_version", Input).value == "v1"
+        fill(screen, name="az", azure_endpoint="https://r.openai.azure.com")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert store.settings.profiles["az"].api_version == "v1"
+        assert app.sub_title.startswith("az · Azure OpenAI v1")

@@ -132,8 +132,9 @@ class JobsScreen(Screen[None]):
         Binding("n", "new_job", "New job", id="jobs.new"),
         # `t` is named in the status line ("showing all (t)"), which leaves the footer room.
         Binding("t", "cycle_filter", "Status filter", id="jobs.filter", show=False),
-        Binding("r", "refresh", "Refresh", id="jobs.refresh"),
+        Binding("r", "refresh", "Refresh", id="jobs.refresh", show=False),  # it refreshes itself
         Binding("m", "load_more", "More", id="jobs.more", show=False),
+        Binding("b", "backup", "Back up", id="jobs.backup"),
     ]
 
     def __init__(self) -> None:
@@ -378,6 +379,19 @@ class JobsScreen(Screen[None]):
         return str(key.value) if key.value is not None else None
 
     # -- actions -------------------------------------------------------------------------------
+
+    def action_backup(self) -> None:
+        """Copy the account's fine-tuning into a folder (as `tuner backup DIR` does)."""
+        from tuner.ui.modals.backup import BackupModal
+
+        problem = self.tuner.session.problem
+        if problem is not None:
+            self.notify(problem, severity="warning")
+            return
+        profile = self.tuner.profile
+        name = profile.name if profile is not None else "default"
+        folder = self.tuner.start_path / f"tuner-backup-{name}"
+        self.app.push_screen(BackupModal(self.tuner.session.service(), folder, name))
 
     def action_cycle_filter(self) -> None:
         self.status_filter = cast(StatusFilter, next_in(STATUS_FILTERS, self.status_filter))

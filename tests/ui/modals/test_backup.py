@@ -1,0 +1,63 @@
+"""The backup dialog of the jobs screen: it runs the real backup with the app's service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Input
+
+from tests.helpers import host_app, open_test_service, train_model, wait_until
+from tuner.emulator import Emulator
+from tuner.ui.modals.backup import BackupModal
+
+
+async def test_backs_up_into_the_folder_typed_and_says_what_it_saved(
+    emulator: Emulator, train_file: Path, tmp_path: Path
+) -> None:
+    job = await train_model(emulator, train_file, "bot")
+    service = open_test_service(emulator)
+    app = host_app()
+    folder = tmp_path / "kept"
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            modal = BackupModal(service, tmp_path / "default", "work")
+            app.push_screen(modal, app.results.append)
+            await pilot.pause()
+            modal.query_one(Input).value = str(folder)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: modal.summary is not None)
+            status = str(modal.query_one("#backup-status").render())
+            assert "Backup complete: 1 jobs" in status and str(folder) in status
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.results)
+        index = json.loads((folder / "index.json").read_text())
+        assert [saved["id"] for saved in index["jobs"]] == [job.id]
+        copies = list((folder / "files").iterdir())
+        assert any(copy.read_bytes() == train_file.read_bytes() for copy in copies)
+    finally:
+        await service.close()
+
+
+async def test_a_failure_is_said_and_the_dialog_stays(tmp_path: Path) -> None:
+    from tuner.api.service import open_service
+    from tuner.config import Connection, Secret
+
+    closed = Connection(
+        profile_name="x", base_url="http://127.0.0.1:9/v1", api_key=Secret("test-key")
+    )
+    service = open_service(closed).without_retries()
+    app = host_app()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            modal = BackupModal(service, tmp_path / "b", "x")
+            app.push_screen(modal)
+            await pilot.pause()
+            await pilot.press("enter")
+            await wait_until(
+                pilot, lambda: "Backup failed" in str(modal.query_one("#backup-status").render())
+            )
+            assert "Cannot reach" in str(modal.query_one("#backup-status").render())
+            assert not modal.query_one(Input).disabled  # another folder or a retry
+    finally:
+        await service.close()

@@ -1,0 +1,161 @@
+"""Back up the account's fine-tuning from the jobs screen: a folder, a progress bar, a summary.
+
+The dialog runs `tuner.api.backup.backup` itself (the same code as `tuner backup DIR`) with the
+app's service, so what it saves is exactly what the command saves: every job's JSON, events,
+checkpoints and result files, and the training files' bytes, with an index and a README. Escape
+while it runs asks the backup to stop at the next file (what was saved stays valid and the next
+run completes it); escape afterwards closes the dialog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, ProgressBar, Static
+from textual.worker import Worker
+
+from tuner.data.durations import format_size
+from tuner.ui.failures import describe_error, failed_worker
+
+if TYPE_CHECKING:
+    from tuner.api.backup import BackupProgress, BackupSummary
+    from tuner.api.service import FineTuningService
+
+
+@dataclass
+class BackupMoved(Message):
+    progress: BackupProgress
+
+
+@dataclass
+class BackupDone(Message):
+    summary: BackupSummary
+
+
+def summary_text(summary: BackupSummary) -> str:
+    """What a finished (or stopped) backup saved, in two or three short lines."""
+    jobs = summary.jobs_saved + summary.jobs_updated + summary.jobs_unchanged
+    head = "Backup complete" if summary.complete else "Backup stopped (run it again to finish)"
+    lines = [
+        f"{head}: {jobs} jobs ({summary.jobs_saved} new, {summary.jobs_updated} updated), "
+        f"{summary.files_downloaded} files downloaded ({format_size(summary.bytes_downloaded)}), "
+        f"{summary.files_already_there} already there",
+    ]
+    if summary.missing:
+        lines.append(f"{len(summary.missing)} files the service no longer sends: see index.json")
+    lines.append(f"in {summary.folder}")
+    return "\n".join(lines)
+
+
+class BackupModal(ModalScreen["BackupSummary | None"]):
+    """Returns the summary of the backup that ran, or None when none did."""
+
+    CSS_PATH = "modals.tcss"
+    CSS = """
+    BackupModal { align: center middle; }
+    BackupModal .dialog { width: 76; height: auto; }
+    BackupModal ProgressBar { margin-top: 1; }
+    BackupModal #backup-status { margin-top: 1; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Stop / close", id="backup.cancel"),
+    ]
+
+    def __init__(self, service: FineTuningService, folder: Path, profile: str | None) -> None:
+        super().__init__()
+        self.service = service
+        self.folder = folder
+        self.profile = profile
+        self.stop = asyncio.Event()
+        self.running = False
+        self.summary: BackupSummary | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = "Back up fine-tuning"
+            yield Label(
+                "Every job, its events, checkpoints and result files, and the training files, "
+                "copied into this folder (enter starts; a second run fetches only what is new):",
+                classes="question",
+            )
+            yield Input(str(self.folder), id="backup-folder")
+            yield ProgressBar(id="backup-bar", show_eta=False)
+            yield Static("", id="backup-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(ProgressBar).display = False
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _start(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.running:
+            return
+        text = event.value.strip()
+        if not text:
+            self._status("Type the folder to back up into")
+            return
+        self.folder = Path(text).expanduser()
+        self.running = True
+        self.query_one(Input).disabled = True
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+        self._status("Listing jobs…")
+        self._run()
+
+    @work(exclusive=True, group="backup", exit_on_error=False)
+    async def _run(self) -> None:
+        from tuner.api.backup import backup
+
+        summary = await backup(
+            self.service,
+            self.folder,
+            profile=self.profile,
+            on_progress=lambda progress: self.post_message(BackupMoved(progress)),
+            cancel=self.stop,
+        )
+        self.post_message(BackupDone(summary))
+
+    @on(BackupMoved)
+    def _moved(self, message: BackupMoved) -> None:
+        progress = message.progress
+        bar = self.query_one(ProgressBar)
+        if progress.total_jobs:
+            bar.update(total=progress.total_jobs, progress=progress.done_jobs)
+        self._status(f"{progress.current} · {format_size(progress.bytes_downloaded)} downloaded")
+
+    @on(BackupDone)
+    def _done(self, message: BackupDone) -> None:
+        self.running = False
+        self.summary = message.summary
+        bar = self.query_one(ProgressBar)
+        bar.update(total=1, progress=1 if message.summary.complete else 0)
+        self._status(summary_text(message.summary) + "\nesc closes")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = failed_worker(event)
+        if worker is None:
+            return
+        self.running = False
+        self.query_one(Input).disabled = False
+        self._status(f"Backup failed: {describe_error(worker.error)}\nwhat was saved stays valid")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#backup-status", Static).update(text)
+
+    def action_cancel(self) -> None:
+        if self.running:
+            self.stop.set()
+            self._status("Stopping after the file in flight…")
+            return
+        self.dismiss(self.summary)

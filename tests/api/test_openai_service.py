@@ -114,3 +114,17 @@ def test_capabilities_name_the_service() -> None:
     assert azure.service == "Azure OpenAI" and azure.models_need_deployment
     assert openai.missing("price_estimate") == "OpenAI cannot price a job before it starts."
     assert openai.missing("pause_resume") is None
+
+
+async def test_save_file_streams_into_place_whole(service, tmp_path) -> None:
+    """A stored file saved to disk in chunks, never held whole: the same bytes, the
+    destination written only once complete, progress reaching the total."""
+    source = tmp_path / "train.jsonl"
+    source.write_bytes(b"".join(b'{"n": %d}\n' % i for i in range(20_000)))
+    uploaded = await service.upload_file(source)
+    dest = tmp_path / "copy" / "train.jsonl"
+    seen: list[tuple[int, int]] = []
+    size = await service.save_file(uploaded.id, dest, lambda done, total: seen.append((done, total)))
+    assert size == source.stat().st_size and dest.read_bytes() == source.read_bytes()
+    assert seen and seen[-1][0] == size
+    assert [p.name for p in dest.parent.iterdir()] == ["train.jsonl"]  # no temporary left

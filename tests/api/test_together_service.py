@@ -261,6 +261,9 @@ async def test_upload_reports_progress_and_the_file_is_stored(
     assert counts == sorted(set(counts)) and counts[-1] == size  # forward only, ends at total
     assert [f.id for f in await service.list_files()] == [uploaded.id]
     assert await service.file_content(uploaded.id) == train_file.read_bytes()
+    saved = train_file.parent / "saved" / "copy.jsonl"
+    assert await service.save_file(uploaded.id, saved) == size
+    assert saved.read_bytes() == train_file.read_bytes()
     # The same bytes again: Together answers with the file it holds, not a second copy.
     again = await service.upload_file(train_file)
     assert again.id == uploaded.id and len(emu.together.state.files) == 1

@@ -72,7 +72,7 @@ from tuner.api.backup_index import (
     check_ours,
 )
 from tuner.api.backup_readme import readme_text
-from tuner.api.errors import ErrorKind, ServiceError, scrub
+from tuner.api.errors import ErrorKind, ServiceError, os_reason, scrub
 from tuner.api.types import FINISHED_STATUSES, Job, JobStatus, RemoteFile
 
 if TYPE_CHECKING:
@@ -397,8 +397,10 @@ class _Run:
             return
         name = file_name(file_id, self._filename(file_id))
         self._report(f"downloading {name}")
+        path = self.folder.files / name
         try:
-            data = await self.service.file_content(file_id)
+            # Streamed to disk: a file of gigabytes never sits in memory.
+            size = await self.service.save_file(file_id, path)
         except ServiceError as error:
             reason = _missing_reason(error)
             if reason is None:
@@ -410,16 +412,16 @@ class _Run:
             self.missing[file_id] = MissingFile(file_id, kind, reason, self._filename(file_id))
             self.files.pop(file_id, None)
             return
-        path = self.folder.files / name
+        except OSError as exc:
+            raise BackupError(f"cannot write {path}: {os_reason(exc)}") from None
         self.changed = True
-        digest = await in_thread(write_bytes, path, data)
+        digest = await in_thread(sha256_of, path)
         if local is not None and local != path:
             await in_thread(remove_file, local)
         self.local[safe_id(file_id)] = path
-        self._record_file(file_id, path, len(data), digest)
+        self._record_file(file_id, path, size, digest)
         self.counts.files_downloaded += 1
-        self.counts.bytes_downloaded += len(data)
-        del data
+        self.counts.bytes_downloaded += size
         self._report(f"saved {name}", saved=path)
 
     def _right_size(self, file_id: str, local: Path) -> int | None:

@@ -64,6 +64,11 @@ class FineTuningService(Protocol):
         """A stored file's bytes (result files, training data kept on the service)."""
         ...
 
+    async def save_file(self, file_id: str, dest: Path, progress: Progress | None = None) -> int:
+        """Stream a stored file's bytes into `dest` (whole or not at all, memory bounded by a
+        chunk, whatever the file's size); the number of bytes saved."""
+        ...
+
     async def delete_file(self, file_id: str) -> None: ...
 
     # -- jobs --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jobs",
     "chat",
     "backup",
+    "migrate",
     "emulator",
 )
 # Commands that open the app rather than run headless; registered here, above the app.

@@ -7,9 +7,17 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
-from tuner.api.chat_session import ChatSettings, ChatThread, SettingsError
+from tuner.api.chat_session import (
+    ChatSettings,
+    ChatThread,
+    Comparison,
+    SettingsError,
+    compare_threads,
+    lockstep,
+)
+from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.replay import TranscriptUnsaved
-from tuner.api.transcripts import list_transcripts, load_transcript
+from tuner.api.transcripts import CompareSide, list_transcripts, load_transcript
 
 
 async def echo(request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
@@ -90,3 +98,116 @@ async def test_a_thread_whose_transcript_cannot_start_keeps_talking(tmp_path) ->
     unsaved = [e for e in events if isinstance(e, TranscriptUnsaved)]
     assert len(unsaved) == 1 and unsaved[0].folder == blocker / "transcripts"
     assert thread.transcript is None and thread.unsaved is not None
+
+
+# ------------------------------------------------------------------ comparisons
+
+
+def model(name: str, *, failing: set[int] | None = None):
+    """A streamer answering `name: <prompt>`; requests numbered in `failing` fail for good."""
+    calls = {"n": 0}
+
+    async def stream(request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
+        calls["n"] += 1
+        if failing and calls["n"] in failing:
+            raise ServiceError(ErrorKind.INVALID_REQUEST, f"{name} refused it")
+        text = f"{name}: {request.messages[-1]['content']}"
+        yield ChatDelta(text)
+        yield ChatDone(text, "stop", 3, 2, name)
+
+    return stream
+
+
+SIDES = [CompareSide("a", "old"), CompareSide("b", "new")]
+
+
+def replays(threads, lines, streamers, **kwargs):
+    return [
+        thread.replay(None, lines, ChatSettings(), streamer=streamer, **kwargs)
+        for thread, streamer in zip(threads, streamers, strict=True)
+    ]
+
+
+async def test_compared_threads_share_one_transcript() -> None:
+    threads = compare_threads(SIDES, title="replay metin.txt")
+    lines = ["one", "two", "three"]
+    group = lockstep(threads, replays(threads, lines, [model("a", failing={2}), model("b")]))
+    await group.run()
+    assert (group.answered(0), group.answered(1), group.failed(0)) == (2, 3, 1)
+    # Each side keeps its own conversation.
+    assert [m["content"] for m in threads[0].messages] == ["one", "a: one", "three", "a: three"]
+    assert len(threads[1].messages) == 6
+    (path,) = {thread.transcript.path for thread in threads}
+    saved = load_transcript(path)
+    assert saved.header.compare == tuple(SIDES) and saved.header.title == "replay metin.txt"
+    assert [(t.role, t.side) for t in saved.turns] == [
+        ("user", None),
+        ("assistant", 0),
+        ("assistant", 1),
+        ("user", None),
+        ("assistant", 1),
+        ("user", None),
+        ("assistant", 0),
+        ("assistant", 1),
+    ]
+    assert [m["content"] for m in saved.side(0).messages()] == [
+        m["content"] for m in threads[0].messages
+    ]
+
+
+async def test_a_line_repeated_after_a_failure_is_still_two_lines() -> None:
+    """The same prompt twice in a row, the first failing for one side: the group says where
+    each line starts, so the second is not taken for the first."""
+    threads = compare_threads(SIDES)
+    lines = ["again", "again"]
+    await lockstep(threads, replays(threads, lines, [model("a", failing={1}), model("b")])).run()
+    saved = load_transcript(threads[0].transcript.path)
+    assert [(t.role, t.side) for t in saved.turns] == [
+        ("user", None),
+        ("assistant", 1),
+        ("user", None),
+        ("assistant", 0),
+        ("assistant", 1),
+    ]
+
+
+async def test_a_saved_comparison_continues_on_both_sides() -> None:
+    threads = compare_threads(SIDES)
+    await lockstep(threads, replays(threads, ["one"], [model("a"), model("b")])).run()
+    saved = load_transcript(threads[0].transcript.path)
+    with pytest.raises(ValueError):
+        ChatThread.resume(saved)
+    resumed = Comparison.resume(saved).threads
+    assert [(t.model, t.profile, t.side) for t in resumed] == [("a", "old", 0), ("b", "new", 1)]
+    assert resumed[1].messages == [
+        {"role": "user", "content": "one"},
+        {"role": "assistant", "content": "b: one"},
+    ]
+    await lockstep(resumed, replays(resumed, ["two"], [model("a"), model("b")])).run()
+    again = load_transcript(saved.path)
+    assert [t.role for t in again.turns] == ["user", "assistant", "assistant"] * 2
+    assert [t.index for t in again.turns] == list(range(6))
+    assert again.side(1).messages()[-1] == {"role": "assistant", "content": "b: two"}
+
+
+async def test_an_unsaved_comparison_says_so_once(tmp_path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file\n")
+    threads = compare_threads(SIDES, directory=blocker / "transcripts")
+    events: list[object] = []
+    group = lockstep(
+        threads, replays(threads, ["one", "two"], [model("a"), model("b")], on_event=events.append)
+    )
+    await group.run()
+    assert group.answered(0) == group.answered(1) == 2
+    unsaved = [e for e in events if isinstance(e, TranscriptUnsaved)]
+    assert len(unsaved) == 1 and unsaved[0].folder == blocker / "transcripts"
+    assert all(thread.unsaved is not None for thread in threads)
+
+
+async def test_one_model_records_its_profile() -> None:
+    thread = ChatThread("m", profile="work")
+    await thread.replay(None, ["hi"], ChatSettings(), streamer=echo).run()
+    saved = load_transcript(thread.transcript.path)
+    assert saved.header.profile == "work" and not saved.compared
+    assert ChatThread.resume(saved).profile == "work" and thread.label == "m · work"

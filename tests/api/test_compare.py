@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
-from tuner.api.compare import ReplayGroup
+from tuner.api.compare import ProfileServices, ReplayGroup
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.replay import LineStatus, PromptReplay, ReplayState
 from tuner.api.retry import RetryPolicy
@@ -127,3 +127,62 @@ def test_groups_need_matching_replays() -> None:
     b = PromptReplay(None, ["x", "y"], ChatRequest("b"), streamer=Model("b", []))
     with pytest.raises(ValueError):
         ReplayGroup([a, b])
+
+
+async def test_each_line_is_announced_as_it_goes_out_and_counted_per_model() -> None:
+    log: list[str] = []
+    group, a, _b = pair(["one", "two", "three"], log)
+    a.failures = [ServiceError(ErrorKind.INVALID_REQUEST, "too long")]
+    heard: list[int] = []
+    group._on_line = heard.append
+    await group.run()
+    assert heard == [0, 1, 2]
+    assert (group.answered(0), group.failed(0)) == (2, 1)
+    assert (group.answered(1), group.failed(1)) == (3, 0)
+
+
+# ------------------------------------------------------------------ other profiles' services
+
+
+class Service:
+    """Stands in for a `FineTuningService`: only `close` matters here."""
+
+    def __init__(self, profile: str) -> None:
+        self.profile = profile
+        self.closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_profile_services_open_once_and_close_what_is_not_kept() -> None:
+    opened: list[Service] = []
+
+    def connect(profile: str) -> Service:
+        opened.append(Service(profile))
+        return opened[-1]
+
+    services = ProfileServices(connect)  # type: ignore[arg-type]
+    together = services.get("together")
+    assert services.get("together") is together and len(opened) == 1
+    azure = services.get("azure")
+    await services.release(keep={"azure"})
+    assert together.closed and not azure.closed and services.profiles == ["azure"]
+    await services.release()
+    assert azure.closed and services.profiles == []
+
+
+def test_profile_services_name_the_profile_that_cannot_be_opened() -> None:
+    from tuner.config import ConfigError
+
+    def connect(profile: str) -> Service:
+        if profile == "gone":
+            raise ConfigError("no profile named 'gone' (profiles: old)")
+        raise ServiceError(ErrorKind.NO_KEY, "No API key.")
+
+    services = ProfileServices(connect)  # type: ignore[arg-type]
+    with pytest.raises(ServiceError, match=r"^profile gone: no profile named 'gone'"):
+        services.get("gone")
+    with pytest.raises(ServiceError, match=r"^profile new: No API key\.") as caught:
+        services.get("new")
+    assert caught.value.kind is ErrorKind.NO_KEY and services.profiles == []

@@ -124,7 +124,9 @@ async def test_save_file_streams_into_place_whole(service, tmp_path) -> None:
     uploaded = await service.upload_file(source)
     dest = tmp_path / "copy" / "train.jsonl"
     seen: list[tuple[int, int]] = []
-    size = await service.save_file(uploaded.id, dest, lambda done, total: seen.append((done, total)))
+    size = await service.save_file(
+        uploaded.id, dest, lambda done, total: seen.append((done, total))
+    )
     assert size == source.stat().st_size and dest.read_bytes() == source.read_bytes()
     assert seen and seen[-1][0] == size
     assert [p.name for p in dest.parent.iterdir()] == ["train.jsonl"]  # no temporary left

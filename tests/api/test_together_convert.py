@@ -497,3 +497,14 @@ def test_sdk_and_transport_exceptions() -> None:
     assert translate(ValueError("odd")).kind is ErrorKind.UNKNOWN
     same = ServiceError(ErrorKind.AUTH, "x")
     assert translate(same) is same
+
+
+def test_limits_say_whether_the_model_takes_images_and_tools() -> None:
+    from types import SimpleNamespace
+
+    from tuner.api.together_service.convert import limits_from_sdk
+
+    said = SimpleNamespace(model_name="m", supports_vision=False, supports_tools=True)
+    limits = limits_from_sdk(said, "m")
+    assert limits.vision is False and limits.tools is True
+    assert limits_from_sdk(SimpleNamespace(model_name="m"), "m").vision is None

@@ -246,6 +246,16 @@ async def test_without_retries_shares_the_pool_and_stops_retrying(
 # -- files ---------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def bad_train_file(tmp_path: Path) -> Path:
+    """A file Together refuses (its rules, not OpenAI's: one example is enough there, but a
+    conversation needs an assistant turn to train on)."""
+    rows = [{"messages": [{"role": "user", "content": f"hi {i}"}]} for i in range(12)]
+    path = tmp_path / "small.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
 async def test_upload_reports_progress_and_the_file_is_stored(
     emu: Emulator, service: Any, train_file: Path
 ) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tuner.api.transcripts import (
+    CompareSide,
     TranscriptError,
     TranscriptWriter,
     complete_exchanges,
@@ -134,3 +135,153 @@ def test_exported_file_passes_the_validator(tmp_path: Path) -> None:
     report = analyse_file(out)
     assert report.valid, report.errors
     assert report.examples == 12
+
+
+# ------------------------------------------------------------------ comparisons
+
+
+SIDES = (
+    CompareSide("ft:gpt-4o-mini:org:x:1", "old"),
+    CompareSide("Qwen/Qwen2.5-7B-Instruct", "new"),
+)
+
+
+def comparison(directory: Path | None = None) -> TranscriptWriter:
+    """Two models on two profiles: line 1 both answer, line 2 only the second, line 3 both."""
+    writer = TranscriptWriter.start(
+        SIDES[0].model, "Be brief.", {"temperature": 0.3}, directory=directory, compare=SIDES
+    )
+    writer.append("user", "one?")
+    writer.append("assistant", "a1", side=0, model=SIDES[0].model, prompt_tokens=4)
+    writer.append("assistant", "b1", side=1, model=SIDES[1].model, completion_tokens=2)
+    writer.append("user", "two?")
+    writer.append("assistant", "b2", side=1, model=SIDES[1].model)
+    writer.append("user", "three?")
+    writer.append("assistant", "b3", side=1, model=SIDES[1].model)
+    writer.append("assistant", "a3", side=0, model=SIDES[0].model)
+    return writer
+
+
+def test_a_comparison_is_one_file_with_every_side_named() -> None:
+    writer = comparison()
+    header, *turns = read_jsonl(writer.path)
+    assert header["compare"] == [
+        {"model": "ft:gpt-4o-mini:org:x:1", "profile": "old"},
+        {"model": "Qwen/Qwen2.5-7B-Instruct", "profile": "new"},
+    ]
+    assert header["model"] == SIDES[0].model and header["version"] == 1
+    assert "profile" not in header  # the profiles are the sides'
+    replies = [t for t in turns if t["role"] == "assistant"]
+    assert [(t["side"], t["profile"], t["model"]) for t in replies][:2] == [
+        (0, "old", SIDES[0].model),
+        (1, "new", SIDES[1].model),
+    ]
+    assert all("side" not in t and "profile" not in t for t in turns if t["role"] == "user")
+
+    transcript = load_transcript(writer.path)
+    assert transcript.compared and transcript.header.compare == SIDES
+    first, second = transcript.side(0), transcript.side(1)
+    assert (first.header.model, first.header.profile, first.header.compare) == (
+        SIDES[0].model,
+        "old",
+        (),
+    )
+    # Each side is what that model saw: a prompt it never answered is not in its conversation.
+    assert first.messages() == [
+        {"role": "user", "content": "one?"},
+        {"role": "assistant", "content": "a1"},
+        {"role": "user", "content": "three?"},
+        {"role": "assistant", "content": "a3"},
+    ]
+    assert [m["content"] for m in second.messages()] == ["one?", "b1", "two?", "b2", "three?", "b3"]
+    assert transcript.messages() == first.messages()  # the first model unless told
+    assert [t.index for t in first.turns] == [0, 1, 5, 7]  # original indexes kept
+    assert [e.assistant.content for e in complete_exchanges(transcript, 1)] == ["b1", "b2", "b3"]
+    with pytest.raises(IndexError):
+        transcript.side(2)
+
+
+def test_a_comparison_is_listed_once_as_both_models(tmp_path: Path) -> None:
+    comparison(tmp_path)
+    (info,) = list_transcripts(tmp_path)
+    assert info.model == "ft:gpt-4o-mini:org:x:1 vs Qwen/Qwen2.5-7B-Instruct"
+    assert info.turns == 3 and info.compare == SIDES
+
+
+def test_a_comparison_exports_one_side(tmp_path: Path) -> None:
+    transcript = load_transcript(comparison().path)
+    out = tmp_path / "out.jsonl"
+    assert export_training_examples(transcript, out, mode="exchange") == 2  # the first model
+    assert [e["messages"][-1]["content"] for e in read_jsonl(out)] == ["a1", "a3"]
+    assert export_training_examples(transcript.path, out, mode="exchange", side=1) == 3
+    assert [e["messages"][-1]["content"] for e in read_jsonl(out)] == ["b1", "b2", "b3"]
+    # An ordinary transcript next to it is exported whole, whatever the side.
+    both = [transcript, load_transcript(conversation().path)]
+    assert export_training_examples(both, out, side=1) == 2
+
+
+def test_a_reply_must_name_a_side_the_header_has() -> None:
+    writer = comparison()
+    with pytest.raises(ValueError, match="no side 2"):
+        writer.append("assistant", "x", side=2)
+
+
+def test_files_from_before_comparing_load_unchanged(tmp_path: Path) -> None:
+    """A transcript as tuner wrote it before comparisons existed, byte for byte."""
+    path = tmp_path / "chat-20260501-120000-abcdef.jsonl"
+    path.write_text(
+        '{"type":"header","version":1,"id":"chat-20260501-120000-abcdef","created_at":1.0,'
+        '"model":"gpt-4o-mini","system_prompt":null,"params":{},"title":"replay metin.txt"}\n'
+        '{"type":"turn","index":0,"role":"user","content":"hi","created_at":2.0}\n'
+        '{"type":"turn","index":1,"role":"assistant","content":"hello","created_at":3.0,'
+        '"model":"gpt-4o-mini","finish_reason":"stop","prompt_tokens":3,"completion_tokens":1}\n',
+        encoding="utf-8",
+    )
+    transcript = load_transcript(path)
+    assert not transcript.compared and transcript.header.profile is None
+    assert transcript.side(0) is transcript
+    assert transcript.messages() == [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+    ]
+    (info,) = list_transcripts(tmp_path)
+    assert (info.model, info.turns, info.compare) == ("gpt-4o-mini", 1, ())
+    assert export_training_examples(path, tmp_path / "out.jsonl") == 1
+
+
+def test_an_ordinary_header_is_written_as_before() -> None:
+    writer = TranscriptWriter.start("m", "sys", {"temperature": 0.5})
+    (header,) = read_jsonl(writer.path)
+    assert list(header) == [
+        "type",
+        "version",
+        "id",
+        "created_at",
+        "model",
+        "system_prompt",
+        "params",
+        "title",
+    ]
+    named = TranscriptWriter.start("m", profile="work")
+    assert read_jsonl(named.path)[0]["profile"] == "work"
+    assert load_transcript(named.path).header.profile == "work"
+
+
+@pytest.mark.parametrize(
+    "compare",
+    [
+        '"two models"',
+        '[{"profile": "p"}]',
+        '[{"model": 3}]',
+        '[["m", "p"]]',
+        '[{"model": "m", "profile": "p"}]',
+    ],
+)
+def test_a_broken_compare_header_is_refused(tmp_path: Path, compare: str) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_text(
+        f'{{"type":"header","version":1,"id":"x","model":"m","compare":{compare}}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(TranscriptError, match=":1: not a transcript header"):
+        load_transcript(path)

@@ -52,9 +52,10 @@ def write_rows(folder: Path, name: str, count: int) -> Path:
 
 
 def bad_rows(folder: Path, name: str = "bad.jsonl") -> Path:
-    """A file the SDK's local check accepts but tuner's validator refuses (too few examples)."""
+    """A file the SDK's local check accepts but Together's rules refuse: a conversation with no
+    assistant turn to train on."""
     path = folder / name
-    row = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
+    row = {"messages": [{"role": "user", "content": "hi"}]}
     path.write_text(json.dumps(row) + "\n")
     return path
 

@@ -283,8 +283,13 @@ async def test_compare_sends_every_turn_to_both_models(datasets: Path, emulator:
             pilot,
             lambda: all(len(p.replies()) == 3 and not p.streaming for p in (tuned_pane, base_pane)),
         )
-        titles = {load_transcript(t.transcript.path).header.model for t in screen.threads}
-        assert titles == {tuned, BASE}
+        # one transcript holds both: the prompt once, each reply tagged with its model
+        (path,) = {t.transcript.path for t in screen.threads}
+        saved = load_transcript(path)
+        assert [side.model for side in saved.header.compare] == [tuned, BASE]
+        assert [t.role for t in saved.turns].count("user") == 3
+        assert [len(saved.side(i).turns) for i in (0, 1)] == [6, 6]
+        assert list_transcripts()[0].model == f"{tuned} vs {BASE}"
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
         assert not screen.query_one("#columns").has_class("-stacked")

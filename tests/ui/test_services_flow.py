@@ -191,3 +191,43 @@ async def test_azure_asks_for_the_deployment_before_chat(emu: Emulator, tmp_path
         await wait_until(pilot, lambda: app.screen.__class__.__name__ == "ChatScreen")
         chat = app.screen
         await wait_until(pilot, lambda: chat.threads and chat.threads[0].model == "support-bot")
+
+
+async def test_move_a_finished_openai_job_to_together_from_the_job_screen(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """`m` on a finished job: the plan with both costs, ctrl+s moves it, and the app follows
+    the new job on the other profile."""
+    from tuner.api.jobs import JobSpec
+    from tuner.api.service import open_service
+    from tuner.ui.modals.migrate import MigrateModal
+
+    train = write_examples(tmp_path / "train.jsonl", 20)
+    store = demo_settings_store(emu)
+    source = open_service(store.resolve(store.load(), DEMO_OPENAI))
+    try:
+        uploaded = await source.upload_file(train)
+        job = await source.create_job(JobSpec("gpt-4o-mini-2024-07-18", uploaded.id))
+        while not (job := await source.retrieve_job(job.id)).finished:
+            emu.advance(600)
+    finally:
+        await source.close()
+    app = demo_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job.id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        await wait_until(pilot, lambda: app.screen.job is not None)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, MigrateModal))
+        modal = app.screen
+        await wait_until(pilot, lambda: not modal.query_one("#migrate-move").disabled)
+        assert "Together AI" in str(modal.query_one("#migrate-costs").render())
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, JobScreen) and app.screen.job_id != job.id,
+        )
+        assert app.sub_title.startswith("demo-together")
+        moved = app.screen
+        await wait_until(pilot, lambda: moved.job is not None)
+        assert moved.job.model == TOGETHER_BASE

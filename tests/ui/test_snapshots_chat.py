@@ -1,4 +1,5 @@
-"""Snapshots of the chat screen: one model, two models compared, a replay paused mid-way.
+"""Snapshots of the chat screen: one model, two models compared, a replay paused mid-way, and
+a comparison across two profiles (the demo's OpenAI and Together AI) with its model picker.
 
 Replies come from the emulator, which answers the same conversation to the same model with the
 same words; the view draws no clock and no file names, so the pictures are stable. Base models
@@ -14,10 +15,17 @@ from typing import Any
 import pytest
 
 from tests.helpers import settle as settle_app
+from tests.ui.conftest import build_app
 from tests.ui.test_chat_screen import chat_app, open_chat, prompt_file, send, until
+from tuner.app_entry import DEMO_TOGETHER, demo_settings_store
 from tuner.emulator import Emulator
+from tuner.ui.services import Services
+from tuner.ui.session import ActiveConnection
 
 OTHER = "gpt-4.1-nano-2025-04-14"
+QWEN = "Qwen/Qwen2.5-7B-Instruct"
+# 2026-12-01, UTC: the day the pictures are taken (retirement notes in the picker depend on it).
+TODAY = 1796083200.0
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ def _one_message(datasets: Path):
 def _compare(datasets: Path):
     async def run_before(pilot: Any) -> None:
         screen = await open_chat(pilot)
-        await screen._compare_chosen(OTHER)
+        await screen.compare_with(OTHER)
         await send(pilot, screen, "Kaç epoch yeterli?")
         await until(pilot, lambda: all(p.replies() for p in screen.panes))
         await _idle(pilot)
@@ -61,7 +69,7 @@ def _mid_replay(datasets: Path, *, compare: bool):
     async def run_before(pilot: Any) -> None:
         screen = await open_chat(pilot)
         if compare:
-            await screen._compare_chosen(OTHER)
+            await screen.compare_with(OTHER)
         screen.start_replay(prompt_file(datasets))
         await until(pilot, lambda: screen.replay is not None and screen.replay.busy)
         await pilot.press("ctrl+g")  # pause after the first line
@@ -93,3 +101,58 @@ def test_chat_compare_replay_side_by_side(snap_compare, datasets: Path, emulator
     app = chat_app(datasets, emulator)
     run_before = _mid_replay(datasets, compare=True)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+# ------------------------------------------------------------------ across profiles
+
+
+@pytest.fixture
+def demo() -> Iterator[Emulator]:
+    with Emulator(port=0, speed=5, api_key=None) as emu:  # as `tuner --demo` runs it
+        yield emu
+
+
+def demo_app(datasets: Path, emulator: Emulator) -> Any:
+    """The demo's two profiles; the title's words fixed here (the app's own wording of a
+    connection is not what these pictures are about)."""
+    pytest.importorskip("tuner.api.together_service")
+    store = demo_settings_store(emulator)
+    services = Services(settings_store=store, demo=True, clock=lambda: TODAY)
+    connection = store.resolve(store.load(), None)
+    active = ActiveConnection("demo-openai · emulator", connection, demo=True)
+    return build_app(datasets, services=services, connection=active)
+
+
+def _other_profile_listed(datasets: Path):
+    async def run_before(pilot: Any) -> None:
+        await open_chat(pilot)
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: getattr(pilot.app.screen, "models", None))
+        await pilot.press("ctrl+o")
+        modal = pilot.app.screen
+        await until(pilot, lambda: modal.listed.profile == DEMO_TOGETHER and modal.models)
+        await settle_app(pilot)
+        modal.query_one("#model-filter").cursor_blink = False
+
+    return run_before
+
+
+def _across_profiles(datasets: Path):
+    async def run_before(pilot: Any) -> None:
+        screen = await open_chat(pilot)
+        await screen.compare_with(QWEN, DEMO_TOGETHER)
+        await send(pilot, screen, "Kaç epoch yeterli?")
+        await until(pilot, lambda: all(p.replies() for p in screen.panes))
+        await _idle(pilot)
+
+    return run_before
+
+
+def test_chat_compare_picker_another_profile(snap_compare, datasets: Path, demo: Emulator) -> None:
+    app = demo_app(datasets, demo)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_other_profile_listed(datasets))
+
+
+def test_chat_compare_across_profiles(snap_compare, datasets: Path, demo: Emulator) -> None:
+    app = demo_app(datasets, demo)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_across_profiles(datasets))

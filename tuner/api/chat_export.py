@@ -4,6 +4,9 @@ The point of exporting a chat is usually to fix what the model got wrong: the us
 exchanges worth keeping, rewrites a reply or two, and exports. Corrections never touch the
 transcript on disk (it stays the record of what the model said); they are applied to an
 in-memory copy handed to `export_training_examples`.
+
+A comparison exports one side (`side`, the first model unless told): corrections are keyed by
+`Turn.index`, which a side keeps, so a reply corrected in a side's view is the one exported.
 """
 
 from __future__ import annotations
@@ -40,13 +43,15 @@ def export_chats(
     exchanges: Collection[int] | None = None,
     mode: Literal["conversation", "exchange"] = "conversation",
     include_system: bool = True,
+    side: int = 0,
 ) -> int:
     """Write `transcripts` (corrected by `edits`, keyed by transcript path) as training JSONL.
 
-    Returns the number of examples written; see `export_training_examples` for the shapes.
+    Returns the number of examples written; see `export_training_examples` for the shapes and
+    for `side` (which model of a comparison is exported).
     """
     edits = edits or {}
     fixed = [corrected(t, edits.get(t.path, {})) for t in transcripts]
     return export_training_examples(
-        fixed, out_path, include_system=include_system, mode=mode, exchanges=exchanges
+        fixed, out_path, include_system=include_system, mode=mode, exchanges=exchanges, side=side
     )

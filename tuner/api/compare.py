@@ -10,14 +10,24 @@ With a single replay this is simply that replay under the same controls, so the 
 ready → running → done, with pause (after the line in flight) and stop (cuts the line in flight,
 partial replies kept). `skip()` drops the line in flight for every model still on it, or the next
 line for all when none is in flight.
+
+The models may live on different services (a fine-tune on OpenAI and its copy on Together AI):
+each replay carries its own service, so the group neither knows nor cares. `on_line` hears each
+line as it goes out to every model (the shared transcript of a comparison starts a line there).
+`ProfileServices` holds the services of the profiles other than the one the caller already talks
+to, opened when a compared model needs one and closed as soon as none does.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import TYPE_CHECKING
 
 from tuner.api.replay import LineStatus, PromptReplay, ReplayState
+
+if TYPE_CHECKING:
+    from tuner.api.service import FineTuningService
 
 _FINISHED = (ReplayState.DONE, ReplayState.STOPPED)
 
@@ -30,6 +40,7 @@ class ReplayGroup:
         replays: Sequence[PromptReplay],
         *,
         on_state: Callable[[ReplayState], None] | None = None,
+        on_line: Callable[[int], None] | None = None,
     ) -> None:
         if not replays:
             raise ValueError("ReplayGroup needs at least one replay")
@@ -40,6 +51,7 @@ class ReplayGroup:
         self.total = totals.pop()
         self.state = ReplayState.READY if self.total else ReplayState.DONE
         self._on_state = on_state
+        self._on_line = on_line
         self._busy = False
         self._pause_requested = False
 
@@ -59,6 +71,14 @@ class ReplayGroup:
     def failed_lines(self) -> list[int]:
         """0-based indexes of lines that failed for at least one model."""
         return [index for index in range(self.total) if LineStatus.FAILED in self.statuses(index)]
+
+    def answered(self, model: int) -> int:
+        """How many lines replay `model` (its index in the group) got a complete answer to."""
+        return self.replays[model].statuses.count(LineStatus.DONE)
+
+    def failed(self, model: int) -> int:
+        """How many lines failed for replay `model` (after its retries)."""
+        return self.replays[model].statuses.count(LineStatus.FAILED)
 
     def _set_state(self, state: ReplayState) -> None:
         if state is not self.state:
@@ -84,6 +104,8 @@ class ReplayGroup:
     async def _step_all(self) -> None:
         index = self.position
         behind = [r for r in self.replays if r.position == index and r.state not in _FINISHED]
+        if behind and self._on_line is not None:
+            self._on_line(index)
         await asyncio.gather(*(replay.step() for replay in behind))
         if not any(r.position < r.total and r.state not in _FINISHED for r in self.replays):
             # Nothing more can run (e.g. every replay was stopped directly): settle the state.
@@ -142,3 +164,40 @@ class ReplayGroup:
             if replay.state not in _FINISHED:
                 replay.stop()
         self._set_state(ReplayState.STOPPED)
+
+
+class ProfileServices:
+    """Services of other settings profiles, by name: opened on first use with `connect(name)`
+    (which resolves the profile and opens its service; it may raise `ServiceError` or
+    `ConfigError`), closed by `release`. The owner's own service is not kept here."""
+
+    def __init__(self, connect: Callable[[str], FineTuningService]) -> None:
+        self._connect = connect
+        self._open: dict[str, FineTuningService] = {}
+
+    @property
+    def profiles(self) -> list[str]:
+        """The profiles whose service is open now."""
+        return list(self._open)
+
+    def get(self, profile: str) -> FineTuningService:
+        """`profile`'s service, opened now if need be. Raises `ServiceError` naming the
+        profile when it cannot be opened (no key, a broken or missing profile)."""
+        from tuner.api.errors import ErrorKind, ServiceError
+        from tuner.config import ConfigError
+
+        service = self._open.get(profile)
+        if service is None:
+            try:
+                service = self._connect(profile)
+            except ConfigError as exc:
+                raise ServiceError(ErrorKind.NO_KEY, f"profile {profile}: {exc}") from None
+            except ServiceError as exc:
+                raise ServiceError(exc.kind, f"profile {profile}: {exc.message}") from None
+            self._open[profile] = service
+        return service
+
+    async def release(self, keep: Collection[str] = ()) -> None:
+        """Close every service but those of `keep` (all of them with the default)."""
+        for profile in [name for name in self._open if name not in keep]:
+            await self._open.pop(profile).close()

@@ -250,3 +250,6 @@ class ModelLimits(_JsonMixin):
     max_batch_size: int | None = None
     min_learning_rate: float | None = None
     max_learning_rate: float | None = None
+    # Whether the model trains on images / tool calls; None: the service does not say.
+    vision: bool | None = None
+    tools: bool | None = None

@@ -8,9 +8,18 @@ and skipped, keeping the conversation. The transcript is saved as the chat scree
 its path printed on stderr; when it cannot be saved (a read-only or full data folder) that is
 said once on stderr and the replay goes on.
 
-Exit codes: 0 every line answered; 1 some line failed; 2 usage, unreadable file, or a service that
-cannot be used at all (no key, unknown model, never connected to before the first answer), one
-line on stderr. Rate limits and replies cut short are retried per line, never fatal.
+`--compare M2 [--compare-profile P2]` sends the same lines to a second model, on its own
+profile's service (P2 defaults to `--profile`), in lockstep: line k goes to both, line k+1 once
+both have answered, failed or skipped line k. It is how a fine-tune is heard next to its copy on
+another service before the old one goes. On a terminal the two replies are printed side by
+side, otherwise as blocks labelled by model (`tuner.commands.chat_columns`); one transcript
+holds both; the end says, per model, the lines answered and the tokens and cost by that
+service's own prices.
+
+Exit codes: 0 every line answered (by every model); 1 some line failed; 2 usage, unreadable file,
+or a service that cannot be used at all (no key, unknown model, never connected to before the
+first answer), one line on stderr naming the model and profile when comparing. Rate limits and
+replies cut short are retried per line, never fatal.
 """
 
 from __future__ import annotations
@@ -18,17 +27,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands._service import CommandFailure, fail, run_service
 
 if TYPE_CHECKING:
+    from tuner.api.chat_session import ChatSettings
     from tuner.api.compare import ReplayGroup
     from tuner.api.errors import ServiceError
-    from tuner.api.replay import PromptReplay, ReplayEvent
+    from tuner.api.replay import PromptLine, PromptReplay, ReplayEvent
     from tuner.api.retry import RetryPolicy
     from tuner.api.service import FineTuningService
+    from tuner.commands.chat_columns import ComparePrinter, Side
+    from tuner.config import Connection, Settings
+    from tuner.data.catalog import Catalog
 
 USER_COLOUR = "\033[32m"  # green, as in the tutorial
 MODEL_COLOUR = "\033[36m"  # cyan
@@ -56,6 +70,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--profile",
         metavar="NAME",
         help="settings profile to use (default: the active one, or OPENAI_* variables)",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="MODEL",
+        help="also send every line to MODEL, in lockstep, and print both replies",
+    )
+    p.add_argument(
+        "--compare-profile",
+        metavar="NAME",
+        help="the profile MODEL of --compare is reached through (default: --profile)",
     )
     p.set_defaults(func=run)
 
@@ -88,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("chat", str(exc))
     if not lines:
         return fail("chat", f"{path}: no prompts (every line is empty)")
+    if args.compare_profile is not None and args.compare is None:
+        return fail("chat", "--compare-profile names the profile of --compare MODEL: give both")
+    if args.compare is not None:
+        return run_compare(args, settings, lines, path)
 
     out = sys.stdout
     colour = out.isatty() and not os.environ.get("NO_COLOR")
@@ -192,15 +220,187 @@ class TranscriptPrinter:
     _started_reply = False
 
     def ends_the_run(self, error: ServiceError) -> bool:
-        """Whether a line's failure means every line would fail the same way.
+        """Whether a line's failure means every line would fail the same way (`ends_the_run`)."""
+        return ends_the_run(error, self._answered)
 
-        No key, a refused key, an unknown model: yes. A service that could never be connected
-        to, before any line was answered: yes (a typo in the URL). A service that answered with
-        a rate limit, a 5xx, a slow reply or a stream cut short is there: only this line is
-        lost, and so is a request the service refused for its content (a prompt too long).
-        """
-        from tuner.api.errors import ErrorKind
 
-        if error.kind is ErrorKind.CONNECTION:
-            return self._answered == 0
-        return not error.retryable and error.kind is not ErrorKind.INVALID_REQUEST
+def ends_the_run(error: ServiceError, answered: int) -> bool:
+    """Whether a line's failure means every line would fail the same way, for a model that has
+    `answered` lines so far.
+
+    No key, a refused key, an unknown model: yes. A service that could never be connected
+    to, before any line was answered: yes (a typo in the URL). A service that answered with
+    a rate limit, a 5xx, a slow reply or a stream cut short is there: only this line is
+    lost, and so is a request the service refused for its content (a prompt too long).
+    """
+    from tuner.api.errors import ErrorKind
+
+    if error.kind is ErrorKind.CONNECTION:
+        return answered == 0
+    return not error.retryable and error.kind is not ErrorKind.INVALID_REQUEST
+
+
+# ------------------------------------------------------------------------------ --compare
+
+
+def run_compare(
+    args: argparse.Namespace, settings: ChatSettings, lines: list[PromptLine], path: Path
+) -> int:
+    """Replay `lines` into `--model` and `--compare` in lockstep, each on its own profile."""
+    import asyncio
+
+    from tuner.api.errors import ServiceError
+    from tuner.commands.chat_columns import Side
+    from tuner.config import ConfigError, load_settings, resolve_connection
+
+    profiles = (args.profile, args.compare_profile or args.profile)
+    try:
+        config = load_settings()
+        connections = [resolve_connection(config, name) for name in profiles]
+    except ConfigError as exc:
+        return fail("chat", str(exc))
+    models = (args.model, args.compare)
+    names = [connection.profile_name for connection in connections]
+    labels = _labels(models, names)
+    sides = [
+        Side(model, label, _catalog(config, profile, connection))
+        for model, label, profile, connection in zip(
+            models, labels, profiles, connections, strict=True
+        )
+    ]
+    out = sys.stdout
+    colour = out.isatty() and not os.environ.get("NO_COLOR")
+    printer = _compare_printer(out, sys.stderr, sides, lines, colour=colour)
+
+    async def main() -> int:
+        opened: dict[str | None, FineTuningService] = {}
+        try:
+            services = [
+                _open(opened, connection, model)
+                for connection, model in zip(connections, models, strict=True)
+            ]
+            return await _compare(args, settings, lines, path, services, names, printer)
+        finally:
+            for service in opened.values():
+                await service.close()
+
+    try:
+        return asyncio.run(main())
+    except ServiceError as exc:
+        return fail("chat", exc.message)
+    except CommandFailure as exc:
+        return fail("chat", exc.message, exc.code)
+
+
+def _labels(models: tuple[str, str], profiles: list[str | None]) -> list[str]:
+    """How each model is named: `model`, or `model · profile` when the profiles differ; two
+    names alike (a model compared with itself) get their place added."""
+    if profiles[0] != profiles[1]:
+        labels = [f"{model} · {profile}" for model, profile in zip(models, profiles, strict=True)]
+    else:
+        labels = list(models)
+    if labels[0] == labels[1]:
+        labels = [f"{label} (#{number})" for number, label in enumerate(labels, start=1)]
+    return labels
+
+
+def _catalog(config: Settings, profile: str | None, connection: Connection) -> Catalog:
+    """The prices of the profile's own service, the user's overrides applied; the built-in
+    table of its kind when the overrides are broken (`tuner validate` names the bad entry)."""
+    from tuner.data.catalog import CatalogError, default_catalog, settings_catalog
+
+    try:
+        return settings_catalog(config, profile)
+    except CatalogError:
+        return default_catalog(connection.kind)
+
+
+def _compare_printer(
+    out: TextIO, err: TextIO, sides: list[Side], lines: list[PromptLine], *, colour: bool
+) -> ComparePrinter:
+    """Side by side on a terminal wide enough for two readable columns, blocks otherwise."""
+    import shutil
+
+    from tuner.commands.chat_columns import MIN_COLUMN, SEPARATOR, BlockPrinter, ColumnPrinter
+
+    width = shutil.get_terminal_size().columns
+    if out.isatty() and width >= 2 * MIN_COLUMN + len(SEPARATOR):
+        status = err.isatty()
+        return ColumnPrinter(out, err, sides, lines, colour=colour, width=width, status=status)
+    return BlockPrinter(out, err, sides, lines, colour=colour)
+
+
+def _open(
+    opened: dict[str | None, FineTuningService], connection: Connection, model: str
+) -> FineTuningService:
+    """The service of `connection`'s profile, opened once however many models use it; one
+    that cannot be opened (no key) is named with the model that needed it."""
+    from tuner.api.errors import ServiceError
+    from tuner.api.service import open_service
+
+    key = connection.profile_name
+    if key not in opened:
+        try:
+            opened[key] = open_service(connection)
+        except ServiceError as exc:
+            raise CommandFailure(f"{_blame(model, key)}: {exc.message}") from None
+    return opened[key]
+
+
+def _blame(model: str, profile: str | None) -> str:
+    """`M2 (profile together)`: which model and profile a fatal error is about."""
+    return f"{model} (profile {profile})"
+
+
+async def _compare(
+    args: argparse.Namespace,
+    settings: ChatSettings,
+    lines: list[PromptLine],
+    path: Path,
+    services: list[FineTuningService],
+    profiles: list[str | None],
+    printer: ComparePrinter,
+) -> int:
+    """Run the comparison; a failure that would fail every line of a model ends it (exit 2)."""
+    from tuner.api.chat_session import compare_threads, lockstep
+    from tuner.api.replay import LineFailed
+    from tuner.api.transcripts import CompareSide
+
+    models = (args.model, args.compare)
+    sides = [CompareSide(model, profile) for model, profile in zip(models, profiles, strict=True)]
+    threads = compare_threads(sides, title=f"replay {path.name}")
+    fatal: list[str] = []
+
+    def hear(side: int) -> Callable[[ReplayEvent], None]:
+        printed = printer.hear(side)
+
+        def on_event(event: ReplayEvent) -> None:
+            printed(event)
+            if not isinstance(event, LineFailed) or fatal:
+                return
+            if ends_the_run(event.error, printer.answered[side]):
+                blame = _blame(printer.models[side], profiles[side])
+                fatal.append(f"{blame}: {event.error.message}")
+                group.stop()
+
+        return on_event
+
+    replays = [
+        thread.replay(service, lines, settings, on_event=hear(index), retry=_retry_policy())
+        for index, (thread, service) in enumerate(zip(threads, services, strict=True))
+    ]
+    group = lockstep(threads, replays)
+    printer.begin()
+    try:
+        await group.run()
+    finally:
+        printer.finish()
+        transcript = threads[0].transcript
+        if transcript is not None:
+            state = "incomplete" if threads[0].unsaved is not None else "saved"
+            print(f"transcript {state}: {transcript.path}", file=sys.stderr)
+    if fatal:
+        raise CommandFailure(fatal[0])
+    for line in printer.summary():
+        print(line, file=sys.stderr)
+    return 1 if group.failed_lines() else 0

@@ -23,6 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tuner.commands._args import positive_int
+from tuner.commands._follow import (
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_UNREACHABLE_TIMEOUT,
+    follow_to_end,
+)
 from tuner.commands._service import (
     CommandFailure,
     add_service_options,
@@ -34,17 +39,12 @@ from tuner.commands._service import (
 )
 
 if TYPE_CHECKING:
-    from tuner.api.follower import FollowStatus
     from tuner.api.jobs import JobSpec
     from tuner.api.service import FineTuningService
-    from tuner.api.types import Capabilities, Job, JobEvent, PriceEstimate
+    from tuner.api.types import Capabilities, Job, PriceEstimate
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
     from tuner.data.estimate import CostEstimate
-
-DEFAULT_POLL_INTERVAL = 1.5
-# Seconds `tuner jobs follow` keeps trying a service it cannot reach before exit 2.
-DEFAULT_UNREACHABLE_TIMEOUT = 300.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -340,71 +340,23 @@ def run_create(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- follow
 
 
-def _event_line(event: JobEvent) -> str:
-    when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
-    return f"{when}  {event.level:<5}  {event.message}"
-
-
-def _job_error(job: Job) -> str:
-    error = job.error
-    if error is None or not (error.message or error.code):
-        return f"job {job.id} {job.status.value}"
-    code = f" ({error.code})" if error.code else ""
-    return f"job {job.id} {job.status.value}: {error.message}{code}"
-
-
 def run_follow(args: argparse.Namespace) -> int:
-    from tuner.api.cursors import CursorStore
-    from tuner.api.errors import os_reason
-    from tuner.api.follower import EventFollower, FollowState, PollPolicy
-    from tuner.api.job_watch import finished_summary
-    from tuner.api.types import JobStatus
-
     if args.interval <= 0:
         return fail("jobs follow", "--interval must be above 0")
     if args.timeout <= 0:
         return fail("jobs follow", "--timeout must be above 0")
-    store = CursorStore()
-
-    def on_cursor_error(error: OSError) -> None:
-        print(
-            f"tuner jobs follow: cannot save the cursor in {store.path.parent}: "
-            f"{os_reason(error)}; following without it (--resume will start from the beginning)",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def on_state(status: FollowStatus) -> None:
-        if status.state is FollowState.RECONNECTING and status.error is not None:
-            wait = f", retrying in {status.retry_in:.1f}s" if status.retry_in is not None else ""
-            print(f"reconnecting: {status.error.message}{wait}", file=sys.stderr, flush=True)
 
     async def work(service: FineTuningService) -> int:
-        follower = EventFollower(
+        _, code = await follow_to_end(
             service,
             args.job,
-            store,
-            PollPolicy().scaled(args.interval / DEFAULT_POLL_INTERVAL),
+            command="jobs follow",
+            interval=args.interval,
+            timeout=args.timeout,
             resume=args.resume,
-            on_state=on_state,
-            on_cursor_error=on_cursor_error,
-            unreachable_timeout=args.timeout,
+            shown="json" if args.json else "text",
         )
-        async for event in follower:
-            if args.json:
-                print_json(event, compact=True)
-            else:
-                print(_event_line(event), flush=True)
-        job = follower.job
-        if job is None:  # pragma: no cover - the follower always retrieves the job
-            return 2
-        if job.status is JobStatus.SUCCEEDED:
-            if not args.json:
-                needs = service.capabilities.models_need_deployment
-                print(finished_summary(job, needs_deployment=needs), file=sys.stderr)
-            return 0
-        print(_job_error(job), file=sys.stderr)
-        return 1
+        return code
 
     return run_service("jobs follow", args, work)
 

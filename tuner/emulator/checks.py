@@ -53,7 +53,20 @@ def refusal_message(report: AnalysisReport) -> str | None:
 
 def default_training_file_checker(content: bytes) -> str | None:
     """The verdict on a file's bytes alone (counted for tuner's default model)."""
+    return _verdict(content, "openai")
+
+
+def together_training_file_checker(content: bytes) -> str | None:
+    """The Together side's verdict: Together's rules (its instruction and text formats, weights
+    on any message), not OpenAI's."""
+    return _verdict(content, "together")
+
+
+def _verdict(content: bytes, service: str) -> str | None:
+    from tuner.data.catalog import default_catalog
+
     with tempfile.TemporaryDirectory(prefix="tuner-emulator-") as folder:
         path = Path(folder, "training.jsonl")
         path.write_bytes(content)
-        return refusal_message(analyse_file(path, workers=1))
+        report = analyse_file(path, workers=1, catalog=default_catalog(service), service=service)
+        return refusal_message(report)

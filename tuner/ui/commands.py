@@ -103,6 +103,7 @@ class WorkCommands(_CommandListProvider):
         ("new_job", "New fine-tuning job", "Create a job from an uploaded file"),
         ("cancel_job", "Cancel this job", "Training stops and cannot be restarted"),
         ("backup", "Back up fine-tuning", "Every job, its events and files, into a folder"),
+        ("move", "Move to another service…", "This job's data and settings, converted, priced"),
         # The chat screen's actions.
         ("replay", "Chat: replay a prompt file", "Each line becomes the next user turn"),
         ("compare", "Chat: compare with another model", "Both models get every turn"),

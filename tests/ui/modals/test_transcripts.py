@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import host_app, wait_until
-from tuner.api.transcripts import TranscriptWriter, list_transcripts
+from tuner.api.transcripts import CompareSide, TranscriptWriter, list_transcripts
 from tuner.data.chat_cost import UsageTotals, describe_totals
 from tuner.ui.modals.transcripts import TranscriptsModal, describe
 
@@ -48,3 +48,21 @@ async def test_counts_turns_as_the_chat_header_does(tmp_path: Path) -> None:
     (info,) = list_transcripts(tmp_path)
     assert "2 turns" in describe(info).plain
     assert describe_totals(UsageTotals(turns=2)).startswith("2 turns")
+
+
+async def test_a_comparison_is_one_entry_naming_both_models_and_profiles(tmp_path: Path) -> None:
+    sides = (CompareSide("ft:m:org:bot:x", "old"), CompareSide("Qwen/Qwen2.5-7B-Instruct", "new"))
+    writer = TranscriptWriter.start(sides[0].model, directory=tmp_path, compare=sides)
+    writer.append("user", "hi")
+    writer.append("assistant", "a", side=0)
+    writer.append("assistant", "b", side=1)
+    (info,) = list_transcripts(tmp_path)
+    shown = describe(info).plain
+    assert "ft:m:org:bot:x vs Qwen/Qwen2.5-7B-Instruct  old vs new  1 turn" in shown
+    app = host_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        modal = TranscriptsModal(tmp_path)
+        app.push_screen(modal, app.results.append)
+        await wait_until(pilot, lambda: modal.query_one("#transcripts").option_count == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.results == [writer.path])

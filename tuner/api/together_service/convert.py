@@ -340,7 +340,13 @@ def limits_from_sdk(limits: Any, model: str) -> ModelLimits:
         max_batch_size=field(lora, "max_batch_size"),
         min_learning_rate=field(limits, "min_learning_rate"),
         max_learning_rate=field(limits, "max_learning_rate"),
+        vision=_flag(field(limits, "supports_vision")),
+        tools=_flag(field(limits, "supports_tools")),
     )
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def price_from_sdk(estimate: Any) -> PriceEstimate:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..checks import TrainingFileChecker, default_training_file_checker
+from ..checks import TrainingFileChecker, together_training_file_checker
 from ..clock import SimClock
 from .ids import TogetherIds
 
@@ -107,8 +107,9 @@ class TogetherState:
         self, clock: SimClock, checker: TrainingFileChecker | None, seed: int, spool_dir: str
     ) -> None:
         self.clock = clock
-        # None: tuner's own validator decides, as on the OpenAI side.
-        self.checker = checker or default_training_file_checker
+        # None: tuner's own validator decides by Together's rules, as the OpenAI side does by
+        # OpenAI's.
+        self.checker = checker or together_training_file_checker
         self.seed = seed
         self.ids = TogetherIds(seed)
         self.lock = threading.RLock()

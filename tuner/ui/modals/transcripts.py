@@ -1,7 +1,8 @@
 """Past conversations: every saved transcript, newest first; enter reopens one to continue it.
 
 A dialog rather than a top-level screen: it is only ever a step on the way back into the chat.
-The list is read in a thread (each transcript file is read to count its turns).
+The list is read in a thread (each transcript file is read to count its turns). A saved
+comparison is one entry (`M vs M2`) and reopens as a comparison.
 """
 
 from __future__ import annotations
@@ -24,11 +25,16 @@ if TYPE_CHECKING:
 
 
 def describe(info: TranscriptInfo) -> Content:
-    """`2026-05-01 14:03  gpt-4o-mini…  12 turns  replay metin.txt`."""
+    """`2026-05-01 14:03  gpt-4o-mini…  12 turns  replay metin.txt`; a comparison reads
+    `M vs M2`, with its profiles (`old vs new`) when they differ."""
     when = datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
     title = f"  {info.title}" if info.title else ""
     turns = f"{info.turns} turn{'' if info.turns == 1 else 's'}"
-    return Content.assemble((when, "dim"), f"  {info.model}", (f"  {turns}{title}", "dim"))
+    profiles = [side.profile or "?" for side in info.compare]
+    where = f"  {' vs '.join(profiles)}" if len(set(profiles)) > 1 else ""
+    return Content.assemble(
+        (when, "dim"), f"  {info.model}", (where, "italic"), (f"  {turns}{title}", "dim")
+    )
 
 
 class TranscriptsModal(ModalScreen[Path | None]):

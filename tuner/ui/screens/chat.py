@@ -7,6 +7,13 @@ every case. The screen owns the one worker that drives the group (a replay spans
 when comparing, so no single column can own it); each `ChatPane` renders the events it is sent.
 Leaving the screen for another mode keeps a replay going; closing the app cancels the worker.
 
+Compare (ctrl+b) may take its second model from another settings profile (ctrl+o in the picker
+moves between profiles): the model heard next to a fine-tune may be its copy on another service.
+The app's session serves the active profile; a service for any other profile is opened here,
+through `app.services`, and closed as soon as no column needs it (compare off, a new
+conversation without it) or when the screen goes. Every column talks to its own profile's
+service, and the comparison is saved as one transcript.
+
 Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped") ·
 ctrl+o model · ctrl+b compare · ctrl+r replay a file, then ctrl+g run/pause, ctrl+n step,
 ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5 new conversation.
@@ -14,6 +21,7 @@ ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +36,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker
 
-from tuner.api.chat_session import ChatSettings, ChatThread
+from tuner.api.chat_session import ChatSettings, ChatThread, Comparison, compare_threads, lockstep
+from tuner.api.compare import ProfileServices
 from tuner.api.replay import ReplayEvent, ReplayState, TranscriptUnsaved
 from tuner.api.retry import RetryPolicy
+from tuner.api.transcripts import CompareSide
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.typing_screen import TypingScreen
 from tuner.ui.widgets.chat_pane import ChatPane
@@ -41,12 +51,21 @@ if TYPE_CHECKING:
     from tuner.api.chat_models import ChatModel
     from tuner.api.compare import ReplayGroup
     from tuner.api.service import FineTuningService
+    from tuner.data.catalog import Catalog
     from tuner.ui.app import TunerApp
     from tuner.ui.modals.export_chat import Exported
+    from tuner.ui.modals.pick_model import ModelChoice, ModelSource
 
 # Below this width two columns are too narrow to read: compare stacks them.
 SIDE_BY_SIDE_MIN_WIDTH = 110
 _OPEN = (ReplayState.READY, ReplayState.RUNNING, ReplayState.PAUSED)
+# A profile's kind as the model picker names its service.
+_SERVICE_NAMES = {"openai": "OpenAI", "azure": "Azure OpenAI", "together": "Together AI"}
+
+
+def _bind(load: Callable[[str | None], Any], profile: str) -> Callable[[], Any]:
+    """`load(profile)` as a no-argument loader (one per profile, not the loop's last)."""
+    return lambda: load(profile)
 
 
 @dataclass
@@ -87,6 +106,9 @@ class ChatScreen(TypingScreen, Screen[None]):
         self._pending_model = model
         self._worker: Worker[None] | None = None
         self._refused: str | None = None  # a parameter typed that the service would refuse
+        # Services of profiles other than the active one: opened for a column (or a model
+        # list) that needs them, closed as soon as none does.
+        self._services = ProfileServices(self._connect)
 
     @property
     def tuner(self) -> TunerApp:
@@ -95,7 +117,7 @@ class ChatScreen(TypingScreen, Screen[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        catalog = self.tuner.services.catalog(self.tuner.settings)
+        catalog = self.tuner.catalog()
         yield Header(icon="≡")
         yield Static("", id="summary", markup=False)
         with Horizontal(id="body"):
@@ -122,15 +144,24 @@ class ChatScreen(TypingScreen, Screen[None]):
     async def on_mount(self) -> None:
         self._show_summary()
         self._arrange()
-        model = self._pending_model or self.tuner.settings.default_model
+        model = self._pending_model or self.tuner.default_model
         self._pending_model = None
         if self._connection_problem() is None and model:
-            await self._new_conversation([model])
+            await self._new_conversation([self._side(model)])
         await self._check_connection()
         self.prompt.focus()
 
     async def on_screen_resume(self) -> None:
         await self._check_connection()
+        self._name_profiles()  # the active profile may have changed meanwhile
+
+    def _name_profiles(self) -> None:
+        """Name each column's profile in its title when the columns' profiles differ, or a
+        column is not on the active profile (a conversation continued from another one)."""
+        profiles = [thread.profile for thread in self.threads]
+        named = len(set(profiles)) > 1 or not all(map(self._is_active, profiles))
+        for pane, profile in zip(self.panes, profiles, strict=False):
+            pane.name_profile(profile if named else None)
 
     def on_resize(self) -> None:
         self._arrange()
@@ -179,37 +210,78 @@ class ChatScreen(TypingScreen, Screen[None]):
             primary.remove_class("-no-connection")
             await primary.reset(None, "connected: ctrl+o picks a model")
 
-    def _service_or_none(self) -> FineTuningService | None:
-        """The app's service for the active connection, or None (and the reason shown)."""
+    @property
+    def active_profile(self) -> str | None:
+        """The profile the app's session talks to (None: no connection)."""
+        connection = self.tuner.connection.connection
+        return connection.profile_name if connection is not None else None
+
+    def _is_active(self, profile: str | None) -> bool:
+        return profile is None or profile == self.active_profile
+
+    def service_for(self, profile: str | None) -> FineTuningService:
+        """The service of `profile`: the app's session for the active one, else one opened
+        here (once) through `app.services`. Raises `ServiceError` naming the profile."""
+        if self._is_active(profile):
+            return self.tuner.session.service()
+        assert profile is not None
+        return self._services.get(profile)
+
+    def _connect(self, profile: str) -> FineTuningService:
+        services = self.tuner.services
+        return services.open_service(services.settings_store.resolve(self.tuner.settings, profile))
+
+    async def release_services(self, *, keep: set[str] | None = None) -> None:
+        """Close the other profiles' services no column uses (all of them when the screen
+        goes): a comparison across services never leaks one."""
+        if keep is None:
+            keep = {t.profile for t in self.threads if t.profile and not self._is_active(t.profile)}
+        await self._services.release(keep)
+
+    async def on_unmount(self) -> None:
+        await self.release_services(keep=set())
+
+    def _service_or_none(self, profile: str | None = None) -> FineTuningService | None:
+        """The service of `profile` (the active one by default), or None (reason shown)."""
         from tuner.api.errors import ServiceError
 
         try:
-            return self.tuner.session.service()
+            return self.service_for(profile)
         except ServiceError as exc:
             self.notify(exc.message, severity="error")
             return None
 
-    async def _load_models(self) -> list[ChatModel]:
+    async def _load_models(self, profile: str | None = None) -> list[ChatModel]:
+        """The models of `profile`'s service, for the picker (failures are its to show)."""
         from tuner.api.chat_models import chat_model_choices
 
-        service = self._service_or_none()
-        if service is None:
-            return []
-        return await chat_model_choices(service)
+        return await chat_model_choices(self.service_for(profile))
 
     # -- conversations -----------------------------------------------------------------------
 
-    async def _new_conversation(self, models: list[str], note: str | None = None) -> None:
-        """Fresh threads (and panes) for `models`; what was said before stays on disk."""
+    def _side(self, model: str, profile: str | None = None) -> CompareSide:
+        """`model` on `profile` (the active profile when None)."""
+        return CompareSide(model, profile or self.active_profile)
+
+    async def _new_conversation(
+        self, sides: list[CompareSide], note: str | None = None, *, threads: Any = None
+    ) -> None:
+        """Fresh threads (and panes) for `sides`; what was said before stays on disk.
+        `threads` are ready-made ones for them (a saved conversation continued)."""
         self.replay = None
         self.replay_file = None
         self.status_line.load(None, None)
-        title = f"compare: {models[0]} vs {models[1]}" if len(models) > 1 else None
-        threads = [ChatThread(model, title=title) for model in models]
+        if threads is None and len(sides) > 1:
+            title = f"compare: {sides[0].model} vs {sides[1].model}"
+            threads = compare_threads(sides, title=title)
+        elif threads is None:
+            threads = [ChatThread(sides[0].model, profile=sides[0].profile)]
         panes = [self.query_one("#primary", ChatPane), self.query_one("#secondary", ChatPane)]
-        for pane, thread in zip(panes, threads, strict=False):
-            await pane.reset(thread.model, note)
+        for pane, side in zip(panes, sides, strict=False):
+            await pane.reset(side.model, note, catalog=self._catalog_for(side.profile))
         self.threads = threads  # only now: a turn sent before the reset would be wiped by it
+        self._name_profiles()
+        await self.release_services()
         self._arrange()
         self._show_status()
         self.refresh_bindings()
@@ -220,7 +292,7 @@ class ChatScreen(TypingScreen, Screen[None]):
         if not self.is_mounted:
             self._pending_model = model
             return
-        self.run_worker(self._new_conversation([model]), group="chat-ui")
+        self.run_worker(self._new_conversation([self._side(model)]), group="chat-ui")
 
     @property
     def busy(self) -> bool:
@@ -246,18 +318,17 @@ class ChatScreen(TypingScreen, Screen[None]):
         return hear
 
     def _group(self, lines: list[Any]) -> ReplayGroup | None:
-        from tuner.api.compare import ReplayGroup
-
-        service = self._service_or_none()
-        if service is None:
+        """One replay of `lines` per column, each on its own profile's service, in lockstep."""
+        services = [self._service_or_none(thread.profile) for thread in self.threads]
+        if any(service is None for service in services):
             return None
         replays = [
             thread.replay(
                 service, lines, self.settings, on_event=self._listener(i), retry=self.retry
             )
-            for i, thread in enumerate(self.threads)
+            for i, (thread, service) in enumerate(zip(self.threads, services, strict=True))
         ]
-        return ReplayGroup(replays, on_state=lambda _state: self._show_status())
+        return lockstep(self.threads, replays, on_state=lambda _state: self._show_status())
 
     def _can_send(self) -> bool:
         problem = self._connection_problem()
@@ -454,6 +525,19 @@ class ChatScreen(TypingScreen, Screen[None]):
     def _loader(self) -> Callable[[], Any] | None:
         return self._load_models if self._connection_problem() is None else None
 
+    def _other_profiles(self) -> list[ModelSource]:
+        """Every other profile of the settings, to pick a compared model from."""
+        from tuner.ui.modals.pick_model import ModelSource
+
+        sources = []
+        for name in sorted(self.tuner.settings.profiles):
+            if self._is_active(name):
+                continue
+            loader = _bind(self._load_models, name)
+            note = self._retirement_note_for(name)
+            sources.append(ModelSource(name, self._profile_label(name), loader, note))
+        return sources
+
     def action_pick_model(self) -> None:
         from tuner.ui.modals.pick_model import PickModelModal
 
@@ -462,16 +546,48 @@ class ChatScreen(TypingScreen, Screen[None]):
             return
         current = self.threads[0].model if self.threads else None
         self.app.push_screen(
-            PickModelModal(self._loader(), current=current, title="Chat with"),
+            PickModelModal(
+                self._loader(), current=current, title="Chat with", note=self._retirement_note
+            ),
             self._model_chosen,
         )
 
-    async def _model_chosen(self, model: str | None) -> None:
-        if not model:
+    def _retirement_note(self, model: ChatModel) -> tuple[str, str] | None:
+        """When the model's base stops serving, where the catalog knows it: a fine-tune of
+        gpt-4.1-nano says `base retired 2026-10-23`, marked when near or past."""
+        return self._retirement_note_for(None)(model)
+
+    def _catalog_for(self, profile: str | None) -> Catalog:
+        """The models and prices of `profile`'s service (None: the active profile's)."""
+        if self._is_active(profile):
+            return self.tuner.catalog()
+        return self.tuner.services.catalog(self.tuner.settings, profile)
+
+    def _retirement_note_for(
+        self, profile: str | None
+    ) -> Callable[[ChatModel], tuple[str, str] | None]:
+        """`_retirement_note` by the catalog of `profile`'s service (None: the active one)."""
+        from tuner.api.deadlines import retirement
+
+        catalog = self._catalog_for(profile)
+
+        def note(model: ChatModel) -> tuple[str, str] | None:
+            today = datetime.date.fromtimestamp(self.tuner.services.clock())
+            ends = retirement(model.id, catalog, today)
+            if ends is None:
+                return None
+            style = {"past": "bold red", "near": "bold yellow"}.get(ends.urgency, "dim")
+            return ends.words(fine_tuned=model.kind != "base"), style
+
+        return note
+
+    async def _model_chosen(self, choice: ModelChoice | None) -> None:
+        if choice is None or not choice.model:
             return
-        models = [model] + [t.model for t in self.threads[1:]]
-        note = "new conversation" if len(models) == 1 else "new comparison"
-        await self._new_conversation(models, note)
+        others = [CompareSide(t.model, t.profile) for t in self.threads[1:]]
+        sides = [self._side(choice.model), *others]
+        note = "new conversation" if len(sides) == 1 else "new comparison"
+        await self._new_conversation(sides, note)
 
     def action_compare(self) -> None:
         """Add a second model (both get every turn from now on), or go back to one."""
@@ -481,29 +597,58 @@ class ChatScreen(TypingScreen, Screen[None]):
             self.notify("Stop the reply or replay first (esc)", severity="warning")
             return
         if len(self.threads) > 1:
-            self.run_worker(self._new_conversation([self.threads[0].model]), group="chat-ui")
+            first = self.threads[0]
+            self.run_worker(
+                self._new_conversation([self._side(first.model, first.profile)]), group="chat-ui"
+            )
             self.notify("Compare off: a new conversation with one model")
             return
         if not self.threads:
             self.notify("Pick a model first: ctrl+o", severity="warning")
             return
+        first = self.threads[0]
+        active = self.active_profile
         self.app.push_screen(
-            PickModelModal(self._loader(), title=f"Compare {self.threads[0].model} with"),
+            PickModelModal(
+                self._loader(),
+                title=f"Compare {first.model} with",
+                note=self._retirement_note,
+                profile=active,
+                label=self._profile_label(active),
+                others=self._other_profiles(),
+            ),
             self._compare_chosen,
         )
 
-    async def _compare_chosen(self, model: str | None) -> None:
-        if model and self.threads:
-            await self._new_conversation(
-                [self.threads[0].model, model], "compare: every turn goes to both models"
-            )
+    def _profile_label(self, name: str | None) -> str:
+        """`demo-together · Together AI`: a profile as the picker names it (by its kind; the
+        connection's own words when it is no profile of the settings)."""
+        profile = self.tuner.settings.profiles.get(name or "")
+        if profile is None:
+            service = self.tuner.connection.service_name
+            return f"{name} · {service}" if name else service
+        return f"{name} · {_SERVICE_NAMES.get(profile.kind, profile.kind)}"
+
+    async def compare_with(self, model: str, profile: str | None = None) -> None:
+        """Compare the current model with `model` of `profile` (None: the active profile)."""
+        if self.threads:
+            first = self.threads[0]
+            sides = [self._side(first.model, first.profile), self._side(model, profile)]
+            await self._new_conversation(sides, "compare: every turn goes to both models")
+
+    async def _compare_chosen(self, choice: ModelChoice | None) -> None:
+        if choice is not None and choice.model:
+            await self.compare_with(choice.model, choice.profile)
+        else:
+            await self.release_services()  # a profile's models listed, none taken
 
     async def action_new_chat(self) -> None:
         if self.busy:
             self.notify("Stop the reply first (esc)", severity="warning")
             return
         if self.threads:
-            await self._new_conversation([t.model for t in self.threads], "new conversation")
+            sides = [CompareSide(t.model, t.profile) for t in self.threads]
+            await self._new_conversation(sides, "new conversation")
 
     # -- parameters --------------------------------------------------------------------------
 
@@ -538,7 +683,8 @@ class ChatScreen(TypingScreen, Screen[None]):
         self.app.push_screen(TranscriptsModal(), self.reopen)
 
     async def reopen(self, path: Path | None) -> None:
-        """Continue the conversation saved in `path`: its model, prompt, params and turns."""
+        """Continue the conversation saved in `path`: its model(s) and profile(s), prompt,
+        params and turns. A comparison continues as one, each side on its own profile."""
         from tuner.api.transcripts import TranscriptError, load_transcript
 
         if path is None:
@@ -552,9 +698,26 @@ class ChatScreen(TypingScreen, Screen[None]):
         self.settings = ChatSettings.of_transcript(header)
         self.query_one("#params", ChatParams).load(self.settings)
         self._show_summary()
-        await self._new_conversation([header.model])
-        self.threads = [ChatThread.resume(transcript)]
-        await self.panes[0].show_transcript(transcript)
+        if transcript.compared:
+            threads = Comparison.resume(transcript).threads
+        else:
+            threads = [ChatThread.resume(transcript)]
+        for thread in threads:
+            if thread.profile is None or not self._profile_known(thread.profile):
+                if thread.profile is not None:
+                    self.notify(
+                        f"Profile {thread.profile} is gone: {thread.model} continues on "
+                        f"{self.active_profile}",
+                        severity="warning",
+                    )
+                thread.profile = self.active_profile
+        sides = [CompareSide(t.model, t.profile) for t in threads]
+        await self._new_conversation(sides, threads=threads)
+        for index, pane in enumerate(self.panes):
+            await pane.show_transcript(transcript.side(index))
+
+    def _profile_known(self, profile: str) -> bool:
+        return self._is_active(profile) or profile in self.tuner.settings.profiles
 
     def _export_thread(self) -> ChatThread | None:
         if len(self.threads) > 1 and self.query_one("#secondary", ChatPane).has_focus_within:
@@ -562,7 +725,8 @@ class ChatScreen(TypingScreen, Screen[None]):
         return self.threads[0] if self.threads else None
 
     def action_export(self) -> None:
-        """Choose exchanges, correct replies, and write them as training examples."""
+        """Choose exchanges, correct replies, and write them as training examples: of the
+        focused column's model when comparing (the first column's unless told)."""
         from tuner.api.chat_export import default_export_path
         from tuner.api.transcripts import TranscriptError, complete_exchanges, load_transcript
         from tuner.ui.modals.export_chat import ExportModal
@@ -573,7 +737,9 @@ class ChatScreen(TypingScreen, Screen[None]):
             return
         try:
             transcript = load_transcript(thread.transcript.path)
-        except TranscriptError as exc:
+            if transcript.compared:
+                transcript = transcript.side(thread.side)
+        except (TranscriptError, IndexError) as exc:
             self.notify(str(exc), severity="error")
             return
         if not complete_exchanges(transcript):

@@ -93,6 +93,7 @@ class FilesScreen(Screen[None]):
         # Open the top folders at start (the demo: its sample datasets in sight at once).
         self.open_folders = open_folders
         self._folder_times: dict[Path, int] = {}
+        self._shown_before = False
         self._to_check: list[Path] = []
         self._checks_allowed = False
         self._validating: dict[Worker[object], Path] = {}  # to report a failure on its file
@@ -127,8 +128,14 @@ class FilesScreen(Screen[None]):
             self._check(path)
 
     def on_screen_resume(self) -> None:
-        """Back from another screen: a file written meanwhile (a conversion, an export)."""
-        self._watch_folders(force=True)
+        """Back from another screen: a file written meanwhile (a conversion, an export).
+
+        The first resume is the screen's first showing, with the tree still loading: a reload
+        then would fold up the folders opened at start.
+        """
+        if self._shown_before:
+            self._watch_folders(force=True)
+        self._shown_before = True
 
     def _watch_folders(self, force: bool = False) -> None:
         """Reload when an open folder changed on disk (a file added, removed, renamed)."""
@@ -138,14 +145,24 @@ class FilesScreen(Screen[None]):
                 times[folder] = os.stat(folder).st_mtime_ns
             except OSError:
                 times[folder] = -1
-        seen_before = bool(self._folder_times)
-        changed = times != self._folder_times
+        # Only a folder watched before and changed since counts: a folder just opened is
+        # being listed anyway, and reloading mid-listing would fold the tree back up.
+        changed = any(
+            folder in times and times[folder] != before
+            for folder, before in self._folder_times.items()
+        )
         self._folder_times = times
-        if force or (changed and seen_before):
+        if force or changed:
             self.tree.reload()
 
     @on(DataTree.FolderLoaded)
     def _folder_loaded(self, event: DataTree.FolderLoaded) -> None:
+        if event.node.data is not None:  # the watch compares against the folder as listed
+            folder = event.node.data.path
+            try:
+                self._folder_times[folder] = os.stat(folder).st_mtime_ns
+            except OSError:
+                self._folder_times[folder] = -1
         if not self.open_folders or event.node is not self.tree.root:
             return
         self.open_folders = False  # only at start

@@ -51,6 +51,7 @@ from tuner.ui.widgets.loss_chart import LossChart
 if TYPE_CHECKING:
     from tuner.api.metrics import MetricPoint
     from tuner.ui.app import TunerApp
+    from tuner.ui.modals.migrate import MovedJob
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
 DETAILS_DELAY = 0.5  # x poll_scale: message events arriving together cause one re-read
@@ -125,6 +126,7 @@ class JobScreen(Screen[None]):
         Binding("p", "control('pause')", "Pause", id="job.pause", show=False),
         Binding("u", "control('resume')", "Resume", id="job.resume", show=False),
         Binding("r", "refresh", "Refresh", id="job.refresh", show=False),
+        Binding("m", "move", "Move", id="job.move", show=False),
     ]
 
     def __init__(self, job_id: str, *, just_created: bool = False) -> None:
@@ -414,8 +416,13 @@ class JobScreen(Screen[None]):
                 opens = f"deploy {short_fine_tuned(model)}, then o chats with the deployment"
             self.query_one("#job-line", Static).update(f"{opens} · 1/2/3: log/chart/checkpoints")
             return
+        if self.job and self.job.finished and log.following:
+            # Nothing more will arrive, so "auto-scroll on" gives way to what comes next.
+            rest = "1/2/3: tabs · m: move to another service"
+        else:
+            rest = f"{follow} · 1/2/3: log/chart/checkpoints"
         self.query_one("#job-line", Static).update(
-            f"{shown} events · showing {log.filter} (e) · {follow} · 1/2/3: log/chart/checkpoints"
+            f"{shown} events · showing {log.filter} (e) · {rest}"
         )
 
     # -- actions -------------------------------------------------------------------------------
@@ -465,6 +472,31 @@ class JobScreen(Screen[None]):
     def _chat_with_deployment(self, name: str | None) -> None:
         if name and name.strip():
             self.tuner.open_chat(model=name.strip())
+
+    def action_move(self) -> None:
+        """ "Move to another service…": the job's data and settings to another profile's
+        service, converted for its rules, both costs shown before anything is sent."""
+        from tuner.ui.modals.migrate import MigrateModal
+
+        others = [name for name in self.tuner.settings.profiles if name != self._profile_name()]
+        if not others:
+            self.notify(
+                "Moving needs a second profile (another service): add one in settings (s)",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(MigrateModal.for_app(self.tuner, self.job_id), self._moved)
+
+    def _profile_name(self) -> str | None:
+        profile = self.tuner.profile
+        return profile.name if profile is not None else None
+
+    def _moved(self, moved: MovedJob | None) -> None:
+        """The new job runs on the other profile's service: switch to it and watch the job."""
+        if moved is None:
+            return
+        self.tuner.switch_profile(moved.profile)
+        self.tuner.open_job(moved.job_id, just_created=True)
 
     def action_cancel_job(self) -> None:
         """The palette's "Cancel this job": the same as `x`."""

@@ -5,6 +5,9 @@ worker, running a `ReplayGroup`) posts each `ReplayEvent` to the pane as a `Chat
 message; the pane handles them in order, in its own message loop. Reply text is appended with
 `Markdown.get_stream()` / `MarkdownStream.write()`, which batches fragments when tokens arrive
 faster than the Markdown widget can re-render, instead of re-rendering the whole reply per token.
+
+When two models on two profiles are compared, each pane names its profile in its title
+(`model · profile`) and prices replies with that profile's own catalog.
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ class ChatTurn(Vertical):
 
 
 class ChatPane(Vertical):
-    """A model's side of the conversation. `model` is shown in the title with the totals."""
+    """A model's side of the conversation. `model` (and `profile`, when set) is shown in the
+    title with the totals; `catalog` prices its replies."""
 
     class Event(Message):
         """A replay event for this pane (posted by the screen's replay callback)."""
@@ -83,6 +87,7 @@ class ChatPane(Vertical):
         super().__init__(id=id)
         self.catalog = catalog
         self.model: str | None = None
+        self.profile: str | None = None
         self.totals = UsageTotals()
         self._reply: ChatTurn | None = None
         self._reply_index: int | None = None
@@ -106,16 +111,40 @@ class ChatPane(Vertical):
     def replies(self) -> list[ChatTurn]:
         return list(self.query("ChatTurn.-assistant").results(ChatTurn))
 
-    def _show_title(self) -> None:
+    @property
+    def label(self) -> str:
+        """`model · profile`, or the model alone (no profile named), as the title shows it."""
         name = self.model or "no model"
-        self.query_one(".pane-title", Static).update(f"{name} · {describe_totals(self.totals)}")
+        return f"{name} · {self.profile}" if self.profile else name
+
+    def name_profile(self, profile: str | None) -> None:
+        """Name `profile` in the title (None: the model alone)."""
+        self.profile = profile
+        if self.is_mounted:
+            self._show_title()
+
+    def _show_title(self) -> None:
+        self.query_one(".pane-title", Static).update(
+            f"{self.label} · {describe_totals(self.totals)}"
+        )
 
     # -- whole-pane changes ------------------------------------------------------------------
 
-    async def reset(self, model: str | None, note: str | None = None) -> None:
-        """Start over (a new conversation): no turns, zero totals, an optional note."""
+    async def reset(
+        self,
+        model: str | None,
+        note: str | None = None,
+        *,
+        profile: str | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        """Start over (a new conversation): no turns, zero totals, an optional note. `profile`
+        is named in the title; `catalog` (None: keep the one in use) prices the replies."""
         await self._end_stream()
         self.model = model
+        self.profile = profile
+        if catalog is not None:
+            self.catalog = catalog
         self.totals = UsageTotals()
         self._reply = None
         await self.turns.remove_children()
@@ -129,8 +158,9 @@ class ChatPane(Vertical):
         self.turns.scroll_end(animate=False)
 
     async def show_transcript(self, transcript: Transcript) -> None:
-        """Render a saved conversation (to continue it) with its recorded usage."""
-        await self.reset(transcript.header.model)
+        """Render a saved conversation (to continue it) with its recorded usage; for a
+        comparison, the side given (`Transcript.side`). The title keeps its profile."""
+        await self.reset(transcript.header.model, profile=self.profile)
         widgets: list[ChatTurn] = []
         for turn in transcript.turns:
             if turn.role == "user":

@@ -1,0 +1,398 @@
+"""`tuner migrate` through `tuner.cli.main`, against the emulator with the real SDKs: a finished
+OpenAI job trained again on Together AI (and back), the plan and its costs, `--dry-run`,
+`--from-backup`, `--json`, and every failure as one line with the right exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import (
+    BASE_MODEL,
+    TEST_KEY,
+    chat_example,
+    open_test_service,
+    train_model,
+    write_jsonl,
+)
+from tuner.api.backup import backup
+from tuner.api.service import FineTuningService, open_service
+from tuner.api.types import Job
+from tuner.cli import main
+from tuner.config import Connection, Secret, config_dir, save_api_key
+from tuner.emulator import Emulator, Fault
+
+LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+
+
+def write_settings(emulator: Emulator) -> None:
+    """Two profiles on the emulator, `oa` (active) and `tg`, each with the test key saved."""
+    text = (
+        'active_profile = "oa"\n'
+        f'[profiles.oa]\nkind = "openai"\nbase_url = "{emulator.base_url}"\n'
+        f'[profiles.tg]\nkind = "together"\nbase_url = "{emulator.together_base_url}"\n'
+    )
+    (config_dir() / "settings.toml").write_text(text, encoding="utf-8")
+    save_api_key("oa", TEST_KEY)
+    save_api_key("tg", TEST_KEY)
+
+
+@pytest.fixture
+def profiles(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    write_settings(emulator)
+    monkeypatch.chdir(tmp_path)  # the work folder goes to ./migrate-JOB
+    return emulator
+
+
+def together(emulator: Emulator) -> FineTuningService:
+    connection = Connection(
+        kind="together",
+        base_url=emulator.together_base_url,
+        api_key=Secret(TEST_KEY),
+        profile_name="tg",
+    )
+    return open_service(connection)
+
+
+def on_together(emulator: Emulator, call: Any) -> Any:
+    async def ask() -> Any:
+        service = together(emulator)
+        try:
+            return await call(service)
+        finally:
+            await service.close()
+
+    return asyncio.run(ask())
+
+
+def examples() -> list[dict[str, Any]]:
+    """20 OpenAI examples; two hold what Together takes differently."""
+    rows = [chat_example(i) for i in range(20)]
+    rows[0]["messages"][1]["name"] = "ayse"
+    rows[4]["messages"] += [
+        {"role": "system", "content": "Count carefully."},
+        {"role": "user", "content": "And 3 + 3?"},
+        {"role": "assistant", "content": "6"},
+    ]
+    return rows
+
+
+def finished_job(emulator: Emulator, path: Path, suffix: str = "shop") -> Job:
+    return asyncio.run(train_model(emulator, write_jsonl(path, examples()), suffix))
+
+
+def migrate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["migrate", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.strip()
+
+
+# -- the headline --------------------------------------------------------------------------------
+
+
+def test_a_finished_openai_job_is_trained_again_on_together(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+
+    code, out, err = migrate(
+        capsys, job.id, "--to", "tg", "--model", LLAMA, "--follow", "--interval", "0.01"
+    )
+
+    assert code == 0, err
+    # The plan, then the new job and its events, on stdout; progress on stderr.
+    assert f"Move {job.id} (" in out and f"to Together AI, {LLAMA}" in out
+    assert "- name_dropped, line 1: removed 'name'" in out
+    assert "- system_merged, line 5: several system messages were merged" in out
+    assert "the job, as billed" in out and "Together AI (tuner's estimate)" in out
+    assert "Carried over: method supervised; n_epochs" in out and "suffix shop" in out
+    assert "Not carried: batch_size 1" in out and "learning_rate_multiplier" in out
+    assert "Together AI's own price: " in err and f"reading {job.id}" in err
+    new_id = next(line.split()[0] for line in out.splitlines() if line.startswith("ft-"))
+    assert "Job finished" in out and f"Job {new_id} succeeded" in err
+    # Trained on the same examples, after the changes said above.
+    new = on_together(profiles, lambda s: s.retrieve_job(new_id))
+    assert new.status.value == "succeeded" and new.model == LLAMA
+    content = on_together(profiles, lambda s: s.file_content(new.training_file))
+    trained = [json.loads(line)["messages"] for line in content.decode().splitlines()]
+    expected = [row["messages"] for row in examples()]
+    del expected[0][1]["name"]  # name_dropped
+    system, user, reply, _late_system, user2, reply2 = expected[4]
+    system = {**system, "content": system["content"] + "\n\nCount carefully."}
+    expected[4] = [system, user, reply, user2, reply2]  # system_merged
+    assert trained == expected
+    # The work folder keeps the download and the converted file.
+    work = tmp_path / f"migrate-{job.id}"
+    assert sorted(p.name for p in work.iterdir()) == [
+        f"{job.training_file}__train.jsonl",
+        f"{job.training_file}__train.together.jsonl",
+    ]
+    assert TEST_KEY not in out + err
+
+
+def test_dry_run_sends_nothing_to_the_target(profiles: Emulator, tmp_path: Path, capsys) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+
+    code, out, err = migrate(capsys, job.id, "--to", "tg", "--model", LLAMA, "--dry-run")
+
+    assert code == 0, err
+    assert "Cost:" in out and "Together AI's own price: asked once the files are uploaded" in out
+    assert err.endswith("dry run: nothing was sent to Together AI\n")
+    assert on_together(profiles, lambda s: s.list_files()) == []
+    assert on_together(profiles, lambda s: s.list_jobs()).jobs == ()
+    assert (tmp_path / f"migrate-{job.id}" / f"{job.training_file}__train.together.jsonl").exists()
+
+
+def test_json_is_one_object(profiles: Emulator, tmp_path: Path, capsys) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+
+    code, out, err = migrate(capsys, job.id, "--to", "tg", "--model", LLAMA, "--json")
+
+    assert code == 0 and err == ""
+    body = json.loads(out)
+    assert body["source_job"]["id"] == job.id and body["dry_run"] is False
+    assert body["source"]["profile"] == "oa" and body["target"]["profile"] == "tg"
+    (planned,) = body["files"]
+    assert planned["original"]["from"] == "downloaded" and planned["original"]["examples"] == 20
+    assert planned["converted"]["examples"] == 20 and len(planned["converted"]["sha256"]) == 64
+    assert Path(planned["converted"]["path"]).is_file()
+    assert body["target_files"]["training"].startswith("file-")
+    assert body["job"]["id"].startswith("ft-") and body["job"]["model"] == LLAMA
+    assert [(c["code"], c["lines"], c["count"]) for c in body["changes"]] == [
+        ("name_dropped", [1], 1),
+        ("system_merged", [5], 1),
+    ]
+    estimates = body["estimates"]
+    assert estimates["source"]["basis"] == "billed" and estimates["target"]["basis"] == "estimate"
+    assert estimates["target_service"]["allowed"] is True
+    names = {s["name"] for s in body["hyperparameters"]["not_carried"]}
+    assert names == {"batch_size", "learning_rate_multiplier"}
+
+    code, out, _ = migrate(capsys, job.id, "--to", "tg", "--model", LLAMA, "--json", "--dry-run")
+    dry = json.loads(out)
+    assert code == 0 and dry["dry_run"] is True and dry["job"] is None
+
+
+def test_json_with_follow_prints_one_object_with_the_final_job(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+
+    code, out, err = migrate(
+        capsys, job.id, "--to", "tg", "--model", LLAMA, "--json", "--follow", "--interval", "0.01"
+    )
+
+    assert code == 0 and err == ""
+    body = json.loads(out)  # one object: no event lines before it
+    assert body["job"]["status"] == "succeeded" and body["job"]["fine_tuned_model"]
+
+
+def test_from_backup_uses_the_backup_s_copy(profiles: Emulator, tmp_path: Path, capsys) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    folder = tmp_path / "backup"
+
+    async def make_backup() -> None:
+        service = open_test_service(profiles)
+        try:
+            await backup(service, folder)
+        finally:
+            await service.close()
+
+    asyncio.run(make_backup())
+    profiles.faults.add(Fault(rf"/files/{job.training_file}/content$", status=400, times=5))
+
+    code, out, err = migrate(
+        capsys, job.id, "--to", "tg", "--model", LLAMA, "--from-backup", str(folder), "--dry-run"
+    )
+
+    assert code == 0, err
+    copy = folder / "files" / f"{job.training_file}__train.jsonl"
+    assert f"the backup's copy {copy}" in out
+    assert len(profiles.faults) == 1  # the refusing download was never asked for
+
+
+# -- failures ------------------------------------------------------------------------------------
+
+
+def test_a_refused_download_is_one_line_with_the_way_round(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    refusal = "Not allowed to download files of purpose: fine-tune."
+    profiles.faults.add(
+        Fault(rf"/files/{job.training_file}/content$", status=400, message=refusal, times=5)
+    )
+
+    code, _, err = migrate(capsys, job.id, "--to", "tg", "--model", LLAMA, "--json")
+
+    assert code == 2
+    line = one_line(err)
+    assert line.startswith("tuner migrate: the service at 127.0.0.1 will not send the training")
+    assert refusal in line and "--from-backup DIR" in line and "--training-file PATH" in line
+
+    code, out, err = migrate(
+        capsys,
+        job.id,
+        "--to",
+        "tg",
+        "--model",
+        LLAMA,
+        "--training-file",
+        str(tmp_path / "train.jsonl"),
+        "--dry-run",
+    )
+    assert code == 0 and f"your copy {tmp_path / 'train.jsonl'}" in out
+
+
+def test_an_unknown_profile_is_one_line(profiles: Emulator, capsys) -> None:
+    code, out, err = migrate(capsys, "ftjob-x", "--to", "nowhere", "--model", LLAMA)
+    assert code == 2 and out == ""
+    assert one_line(err) == "tuner migrate: no profile named 'nowhere' (profiles: oa, tg)"
+
+
+def test_a_target_refusal_is_one_line(profiles: Emulator, tmp_path: Path, capsys) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    profiles.faults.add(
+        Fault(r"/fine-tunes$", status=400, method="POST", message="No capacity for this model.")
+    )
+
+    code, out, err = migrate(capsys, job.id, "--to", "tg", "--model", LLAMA, "--json")
+
+    assert code == 2 and out == ""
+    assert one_line(err).startswith("tuner migrate: ") and "No capacity for this model" in err
+
+
+def test_an_unknown_base_model_is_refused_before_anything(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    code, _, err = migrate(capsys, job.id, "--to", "tg", "--model", "nobody/none", "--json")
+    assert code == 2 and "Together does not fine-tune nobody/none" in one_line(err)
+    assert not (tmp_path / f"migrate-{job.id}").exists()
+
+
+def test_a_followed_job_that_is_cancelled_exits_1(
+    profiles: Emulator, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tuner.api import migrate as migrate_api
+
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    real = migrate_api.run_migration
+
+    async def run_then_cancel(plan: Any, target: Any, **kwargs: Any) -> Any:
+        result = await real(plan, target, **kwargs)
+        await target.cancel_job(result.job.id)  # someone cancels it as soon as it exists
+        return result
+
+    monkeypatch.setattr(migrate_api, "run_migration", run_then_cancel)
+
+    code, _, err = migrate(
+        capsys, job.id, "--to", "tg", "--model", LLAMA, "--follow", "--interval", "0.01"
+    )
+
+    assert code == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("job ft-") and last.endswith("cancelled")
+
+
+# -- Together AI to OpenAI -----------------------------------------------------------------------
+
+
+def either_rules(content: bytes) -> str | None:
+    """Accept what OpenAI's or Together's rules accept (the emulator's Together side checks by
+    OpenAI's rules, which refuse Together's instruction examples)."""
+    from tuner.data.analysis import analyse_file
+    from tuner.data.catalog import default_catalog
+    from tuner.emulator.checks import refusal_message
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "training.jsonl")
+        path.write_bytes(content)
+        refused = refusal_message(analyse_file(path, workers=1))
+        together = analyse_file(
+            path, LLAMA, workers=1, service="together", catalog=default_catalog("together")
+        )
+        return None if refused is None or together.valid else refused
+
+
+@pytest.fixture
+def both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with Emulator(port=0, speed=500, api_key=TEST_KEY, training_file_checker=either_rules) as emu:
+        write_settings(emu)
+        monkeypatch.chdir(tmp_path)
+        yield emu
+
+
+def test_together_to_openai(both: Emulator, tmp_path: Path, capsys) -> None:
+    from tuner.api.jobs import JobSpec
+
+    lines = [{"prompt": f"What is {i} + {i}?", "completion": str(2 * i)} for i in range(12)]
+    path = write_jsonl(tmp_path / "instructions.jsonl", lines)
+
+    async def start(service: FineTuningService) -> str:
+        uploaded = await service.upload_file(path)
+        return (await service.create_job(JobSpec(LLAMA, uploaded.id, suffix="sums"))).id
+
+    job_id = on_together(both, start)
+    both.advance(3600)
+
+    code, out, err = migrate(
+        capsys,
+        job_id,
+        "--profile",
+        "tg",
+        "--to",
+        "oa",
+        "--model",
+        BASE_MODEL,
+        "--follow",
+        "--interval",
+        "0.01",
+    )
+
+    assert code == 0, err
+    assert "- instruction_to_messages, lines 1, 2, 3, 4, 5 and 7 more:" in out
+    assert "Together AI (tuner's estimate)" in out or "Together AI (the job, as billed)" in out
+    assert "Note: OpenAI stops taking new fine-tuning jobs on 2027-01-06" in out
+    assert "Not carried: learning_rate" in out and "lora" in out
+
+
+def test_data_still_breaking_the_target_s_rules_exits_1_with_its_problems(
+    both: Emulator, tmp_path: Path, capsys
+) -> None:
+    from tuner.api.jobs import JobSpec
+
+    lines = [{"prompt": f"{i}?", "completion": str(i)} for i in range(5)]
+    path = write_jsonl(tmp_path / "few.jsonl", lines)
+
+    async def start(service: FineTuningService) -> str:
+        uploaded = await service.upload_file(path)
+        return (await service.create_job(JobSpec(LLAMA, uploaded.id))).id
+
+    job_id = on_together(both, start)
+
+    code, out, err = migrate(
+        capsys, job_id, "--profile", "tg", "--to", "oa", "--model", BASE_MODEL, "--json"
+    )
+
+    assert code == 1 and out == ""
+    first, *rest = err.splitlines()
+    assert first.startswith("tuner migrate: ") and "breaks OpenAI's rules even after" in first
+    assert any("needs at least 10" in line for line in rest)
+    assert rest[-2:] == [
+        "  changes made before the check:",
+        "    instruction_to_messages, lines 1, 2, 3, 4, 5: instruction examples ('prompt' and "
+        "'completion') became a user message and an assistant reply: OpenAI trains chat models "
+        "on conversations only",
+    ]

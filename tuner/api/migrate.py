@@ -1,0 +1,668 @@
+"""Move a fine-tune to another service: the same examples, converted and checked for the target,
+priced on both sides before anything is sent, then uploaded and trained there.
+
+OpenAI stops taking new fine-tuning jobs on 2027-01-06; a job trained there can be trained again
+on Together AI (or the other way, or on Azure OpenAI) from the data it was trained on. Two steps,
+so that a screen can show the plan and its cost before the user agrees to anything:
+
+    plan = await plan_migration(source, target, "ftjob-abc", "meta-llama/...", work_dir=folder)
+    for line in plan.summary_lines(): ...          # files, changes, both costs, settings
+    result = await run_migration(plan, target)     # uploads, the service's own price, the job
+
+`plan_migration` reads the job and its files (a backup's copies, the user's own, or downloads
+kept in `work_dir`), converts each for the target's rules and the model's limits
+(`tuner.data.migrate`), checks the result again as any upload is checked (a file that still
+fails raises `DataRefused` listing the problems), prices both sides with tuner's catalogs
+(`migrate_costs`) and decides which settings carry over (`migrate_settings`). It sends nothing
+to the target: it only asks it for the model's limits. `run_migration` uploads the converted
+files, asks the target for its own price where it has one (Together's needs the uploaded files'
+ids, so it can only come now; a price the account cannot pay stops here, files uploaded), and
+creates the job.
+
+Both are cancellable (cancel the task: a conversion or check in progress stops at its next
+line), and report progress through `on_progress` with plain `MigrationProgress` values, always
+called on the event loop that awaits them. Failures: `MigrationError` (and its `DataRefused`,
+`DownloadRefused`, `PriceRefused`) in tuner's words, `ServiceError` in the service's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tuner.api.backup_folder import safe_id
+from tuner.api.errors import ServiceError
+from tuner.api.jobs import check_model_available
+from tuner.api.migrate_costs import CostFigure, billed_cost, estimated_cost
+from tuner.api.migrate_errors import DataRefused, MigrationError
+from tuner.api.migrate_settings import CarriedSettings, Setting, carry_over
+from tuner.api.migrate_sources import (
+    BackupCopies,
+    DownloadRefused,
+    SourceCopy,
+    download_copy,
+    local_copy,
+)
+from tuner.data.analysis import AnalysisReport, analyse_file
+from tuner.data.atomic_file import OutputError
+from tuner.data.catalog import Catalog, default_catalog
+from tuner.data.migrate import Change, ConversionResult, ConversionTarget, convert_file
+
+if TYPE_CHECKING:
+    from tuner.api.service import FineTuningService
+    from tuner.api.types import Job, ModelLimits, PriceEstimate, RemoteFile
+
+__all__ = [
+    "CostFigure",
+    "DataRefused",
+    "DownloadRefused",
+    "MigrationError",
+    "MigrationPlan",
+    "MigrationProgress",
+    "MigrationResult",
+    "PlannedFile",
+    "PriceRefused",
+    "Setting",
+    "default_work_dir",
+    "plan_migration",
+    "run_migration",
+]
+
+# How many changes and warnings `summary_lines` shows per file before "... and N more".
+CHANGES_SHOWN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationProgress:
+    """Where a plan or a run is: `step` ("job", "download", "convert", "check", "estimate",
+    "upload", "price", "create"), a line for people, and bytes done of total where a step has
+    them (a conversion, an upload). Reports supersede each other."""
+
+    step: str
+    message: str
+    done: int | None = None
+    total: int | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        if self.done is None or not self.total:
+            return None
+        return min(1.0, self.done / self.total)
+
+
+ProgressCallback = Callable[[MigrationProgress], None]
+
+
+class PriceRefused(MigrationError):
+    """The target priced the job above what the account may spend: nothing was started. The
+    files stay uploaded (`file_ids`), so a later run can use them."""
+
+    def __init__(self, message: str, quote: PriceEstimate, file_ids: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.quote = quote
+        self.file_ids = file_ids
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One of the job's files: the original copy, its conversion, and the target's check of the
+    converted file (`report`: what `upload_checked` trusts, and tuner's estimate)."""
+
+    role: str
+    original: SourceCopy
+    conversion: ConversionResult
+    report: AnalysisReport
+
+    @property
+    def path(self) -> Path:
+        """The converted file: what is uploaded."""
+        return self.conversion.output
+
+    @property
+    def changes(self) -> list[Change]:
+        return self.conversion.changes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "source_file_id": self.original.file_id,
+            "original": {**self.original.to_json(), "examples": self.conversion.examples_in},
+            "converted": {
+                "path": str(self.path),
+                "sha256": self.conversion.sha256,
+                "examples": self.conversion.examples_out,
+                "dropped": self.conversion.dropped,
+                "valid": self.report.valid,
+                "warnings": [p.as_dict() for p in self.report.warnings],
+            },
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """Everything known before anything is sent to the target (see the module docstring)."""
+
+    job: Job
+    source_service: str
+    source_kind: str
+    target_service: str
+    target_kind: str
+    model: str
+    work_dir: Path
+    files: tuple[PlannedFile, ...]
+    source_cost: CostFigure
+    target_cost: CostFigure
+    settings: CarriedSettings
+    limits: ModelLimits | None
+    service_prices: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def training(self) -> PlannedFile:
+        return self.files[0]
+
+    @property
+    def validation(self) -> PlannedFile | None:
+        return self.files[1] if len(self.files) > 1 else None
+
+    def changes(self) -> list[tuple[str, Change]]:
+        """Every change, with the role of the file it was made to."""
+        return [(f.role, change) for f in self.files for change in f.changes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source_job": self.job.to_json(),
+            "source": {"service": self.source_service, "kind": self.source_kind},
+            "target": {
+                "service": self.target_service,
+                "kind": self.target_kind,
+                "model": self.model,
+                "limits": self.limits.to_json() if self.limits is not None else None,
+            },
+            "work_dir": str(self.work_dir),
+            "files": [f.to_json() for f in self.files],
+            "changes": [{"file": role, **c.to_json()} for role, c in self.changes()],
+            "estimates": {
+                "source": self.source_cost.to_json(),
+                "target": self.target_cost.to_json(),
+                "target_service": None,
+                "target_service_after_upload": self.service_prices,
+            },
+            "hyperparameters": self.settings.to_json(),
+            "notes": list(self.notes),
+        }
+
+    def cost_lines(self, *, short: bool = False) -> list[str]:
+        """Both sides' cost, a line each, and when the target's own price will be known.
+        `short`: the figures only, a line per service, for a dialog's few columns."""
+        if short:
+            after = " (its own price once uploaded)" if self.service_prices else ""
+            return [
+                f"{self.source_service}: {self.source_cost.short()}",
+                f"{self.target_service}: {self.target_cost.short()}{after}",
+            ]
+        source = "the job, as billed" if self.source_cost.basis == "billed" else "tuner's estimate"
+        lines = [
+            f"{self.source_service} ({source}): {self.source_cost.describe()}",
+            f"{self.target_service} (tuner's estimate): {self.target_cost.describe()}",
+        ]
+        if self.service_prices:
+            lines.append(
+                f"{self.target_service}'s own price: asked once the files are uploaded "
+                "(it needs their ids), before the job is created"
+            )
+        return lines
+
+    def summary_lines(self, *, costs: bool = True) -> list[str]:
+        """The plan for people, a line each: the move, the files and their changes, both costs
+        (unless `costs` is False: a screen showing `cost_lines` apart), the settings that carry
+        over and those that do not, then notes."""
+        job = self.job
+        lines = [
+            f"Move {job.id} ({self.source_service}, {job.model}, {job.status.words}) to "
+            f"{self.target_service}, {self.model}",
+            f"Work folder: {self.work_dir}",
+        ]
+        for planned in self.files:
+            lines += _file_lines(planned, self.target_service)
+        if costs:
+            lines.append("Cost:")
+            lines += [f"  {line}" for line in self.cost_lines()]
+        settings = self.settings
+        if settings.carried:
+            lines.append("Carried over: " + "; ".join(s.describe() for s in settings.carried))
+        if settings.not_carried:
+            lines.append("Not carried: " + "; ".join(s.describe() for s in settings.not_carried))
+        lines += [f"Note: {note}" for note in self.notes]
+        return lines
+
+
+def _file_lines(planned: PlannedFile, target: str) -> list[str]:
+    original, conversion = planned.original, planned.conversion
+    name = f" ({original.filename})" if original.filename else ""
+    lines = [
+        f"{planned.role.capitalize()} file {original.file_id}{name}: {original.describe()}",
+        f"  {conversion.examples_in:,} examples in, {conversion.examples_out:,} out: "
+        f"{planned.path} (passes {target}'s rules)",
+    ]
+    changes = planned.changes
+    if not changes:
+        lines.append("  no changes: every line is as it was")
+    for change in changes[:CHANGES_SHOWN]:
+        lines.append(f"  - {change.code}, {change.describe()}")
+    if len(changes) > CHANGES_SHOWN:
+        lines.append(f"  ... and {len(changes) - CHANGES_SHOWN} more kinds of change")
+    warnings = planned.report.warnings
+    if warnings:
+        noun = "warning" if len(warnings) == 1 else "warnings"
+        lines.append(
+            f"  {len(warnings):,} {noun} by {target}'s rules (first: {warnings[0].located()})"
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """What `run_migration` did: the uploaded files, the target's own price (None where it has
+    none), and the new job as the target created it."""
+
+    plan: MigrationPlan
+    training_file: str
+    validation_file: str | None
+    service_estimate: PriceEstimate | None
+    job: Job
+
+    def to_json(self) -> dict[str, Any]:
+        shown = self.plan.to_json()
+        shown["estimates"]["target_service"] = (
+            self.service_estimate.to_json() if self.service_estimate is not None else None
+        )
+        shown["target_files"] = {
+            "training": self.training_file,
+            "validation": self.validation_file,
+        }
+        shown["job"] = self.job.to_json()
+        return shown
+
+
+def default_work_dir(job_id: str, base: Path | None = None) -> Path:
+    """`migrate-JOB` (in `base`, else relative to the current folder): where the downloads and
+    the converted files are kept, for the user to see and keep."""
+    name = f"migrate-{safe_id(job_id)}"
+    return base / name if base is not None else Path(name)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+async def plan_migration(
+    source: FineTuningService,
+    target: FineTuningService,
+    job_id: str,
+    base_model: str,
+    *,
+    work_dir: Path,
+    from_backup: Path | None = None,
+    training_path: Path | None = None,
+    validation_path: Path | None = None,
+    suffix: str | None = None,
+    source_catalog: Catalog | None = None,
+    target_catalog: Catalog | None = None,
+    on_progress: ProgressCallback | None = None,
+    today: date | None = None,
+) -> MigrationPlan:
+    """Plan moving `job_id` from `source` to `target` as a job on `base_model` (see the module
+    docstring). Nothing is sent to `target`; downloads and converted files go to `work_dir`
+    (created). `from_backup` is a `tuner backup` folder to take the files from;
+    `training_path` / `validation_path` are the user's own copies (they win over both).
+    Catalogs default to each service's built-in one; pass the user's (with overrides)."""
+    report = _reporter(on_progress)
+    source_kind, target_kind = source.capabilities.kind, target.capabilities.kind
+    source_name, target_name = source.capabilities.service, target.capabilities.service
+    source_catalog = source_catalog or default_catalog(source_kind)
+    target_catalog = target_catalog or default_catalog(target_kind)
+    today = today or date.today()
+
+    report("job", f"reading {job_id} on {source_name}")
+    job = await _whole_job(source, await source.retrieve_job(job_id))
+    if not job.training_file and training_path is None:
+        raise MigrationError(f"{job.id} names no training file")
+    report("job", f"asking {target_name} about {base_model}")
+    limits = await target.model_limits(base_model)
+    settings = carry_over(
+        job,
+        source=source.capabilities,
+        target=target.capabilities,
+        model=base_model,
+        limits=limits,
+        suffix=suffix,
+    )
+    check_model_available(settings.spec, target_catalog, today)
+
+    _make_folder(work_dir)
+    copies = await _copies(
+        source, job, work_dir, from_backup, training_path, validation_path, report
+    )
+    conversion_target = _conversion_target(
+        target_kind, base_model, target_catalog, limits, source_kind
+    )
+    epochs = settings.spec.hyperparameters.n_epochs
+    files = []
+    for copy in copies:
+        files.append(
+            await _plan_file(
+                copy, work_dir, conversion_target, target_catalog, limits, epochs, settings, report
+            )
+        )
+    training = files[0]
+    report("estimate", f"pricing on {source_name} and {target_name}")
+    source_cost = await _source_cost(job, copies[0], source_catalog, source_name, source_kind)
+    target_cost = estimated_cost(
+        training.report.estimate, target_name, base_model, training.report.token_note
+    )
+    service_prices = target.capabilities.price_estimate
+    return MigrationPlan(
+        job=job,
+        source_service=source_name,
+        source_kind=source_kind,
+        target_service=target_name,
+        target_kind=target_kind,
+        model=base_model,
+        work_dir=work_dir,
+        files=tuple(files),
+        source_cost=source_cost,
+        target_cost=target_cost,
+        settings=settings,
+        limits=limits,
+        service_prices=service_prices,
+        notes=tuple(_notes(training, target_kind, base_model, today)),
+    )
+
+
+# How many pages of the job list are read to find what a job's own record leaves out.
+_LIST_PAGES = 5
+
+
+async def _whole_job(source: FineTuningService, job: Job) -> Job:
+    """`job` with its suffix and seed, which Together's answer for one job leaves out while its
+    job list has them: read from the list when both are missing (OpenAI always gives a seed,
+    so its jobs cost no listing), a few pages at most."""
+    if job.suffix is not None or job.seed is not None:
+        return job
+    after: str | None = None
+    for _ in range(_LIST_PAGES):
+        try:
+            page = await source.list_jobs(after=after, limit=100)
+        except ServiceError:
+            return job
+        for listed in page.jobs:
+            if listed.id == job.id:
+                seed = job.seed if job.seed is not None else listed.seed
+                return dataclasses.replace(job, suffix=job.suffix or listed.suffix, seed=seed)
+        if not page.has_more or not page.jobs:
+            return job
+        after = page.jobs[-1].id
+    return job
+
+
+def _reporter(on_progress: ProgressCallback | None) -> Callable[..., None]:
+    def report(step: str, message: str, done: int | None = None, total: int | None = None) -> None:
+        if on_progress is not None:
+            on_progress(MigrationProgress(step, message, done, total))
+
+    return report
+
+
+def _from_any_thread(
+    report: Callable[..., None], step: str, message: str
+) -> Callable[[int, int], None]:
+    """A `progress(done, total)` callable that may be called from another thread: the report
+    is made on the event loop of the caller."""
+    loop = asyncio.get_running_loop()
+    home = threading.get_ident()
+
+    def forward(done: int, total: int) -> None:
+        if threading.get_ident() == home:
+            report(step, message, done, total)
+        else:
+            loop.call_soon_threadsafe(report, step, message, done, total)
+
+    return forward
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise MigrationError(f"{folder} is a file, not a folder") from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise MigrationError(f"cannot create {folder}: {reason}") from None
+
+
+async def _copies(
+    source: FineTuningService,
+    job: Job,
+    work_dir: Path,
+    from_backup: Path | None,
+    training_path: Path | None,
+    validation_path: Path | None,
+    report: Callable[..., None],
+) -> list[SourceCopy]:
+    """The local copies of the job's training (first) and validation files."""
+    backup = BackupCopies(from_backup) if from_backup is not None else None
+    wanted = [("training", job.training_file, training_path)]
+    if job.validation_file or validation_path is not None:
+        wanted.append(("validation", job.validation_file, validation_path))
+    listed: dict[str, RemoteFile] | None = None
+    copies = []
+    for role, file_id, path in wanted:
+        file_id = file_id or "(none)"
+        if path is not None:
+            copies.append(local_copy(role, file_id, path))
+        elif backup is not None:
+            copies.append(backup.copy(role, file_id))
+        else:
+            if listed is None:
+                listed = await _listed(source)
+            report("download", f"downloading the {role} file {file_id}")
+            copies.append(await download_copy(source, role, file_id, work_dir, listed))
+        report("download", f"{role} file: {copies[-1].describe()}")
+    return copies
+
+
+async def _listed(source: FineTuningService) -> dict[str, RemoteFile]:
+    """The source's files by id (for their names and sizes); empty when it will not list them
+    (the download then says what is wrong, if anything)."""
+    try:
+        return {item.id: item for item in await source.list_files()}
+    except ServiceError:
+        return {}
+
+
+def _conversion_target(
+    kind: str, model: str, catalog: Catalog, limits: ModelLimits | None, source: str
+) -> ConversionTarget:
+    return ConversionTarget(
+        kind,
+        model,
+        catalog,
+        token_limit=limits.max_tokens if limits is not None else None,
+        preference_token_limit=limits.max_tokens_dpo if limits is not None else None,
+        # Read when the seam's `ModelLimits` says it (Together's limits do, as supports_vision
+        # and supports_tools); unknown until then, and such examples are kept.
+        images=getattr(limits, "vision", None),
+        tools=getattr(limits, "tools", None),
+        source=source,
+    )
+
+
+def converted_name(copy: SourceCopy, kind: str) -> str:
+    """`ID__train.together.jsonl`: the copy's name with the target's kind before `.jsonl`."""
+    from tuner.api.backup_folder import file_name
+
+    stem = file_name(copy.file_id, copy.filename or copy.path.name)
+    stem = stem.removesuffix(".jsonl")
+    return f"{stem}.{kind}.jsonl"
+
+
+async def _plan_file(
+    copy: SourceCopy,
+    work_dir: Path,
+    conversion_target: ConversionTarget,
+    catalog: Catalog,
+    limits: ModelLimits | None,
+    epochs: Any,
+    settings: CarriedSettings,
+    report: Callable[..., None],
+) -> PlannedFile:
+    output = work_dir / converted_name(copy, conversion_target.service)
+    if output.resolve() == copy.path.resolve():
+        output = output.with_name(f"converted-{output.name}")
+    message = f"converting {copy.path.name} for {conversion_target.name}"
+    report("convert", message)
+    progress = _from_any_thread(report, "convert", message)
+    try:
+        conversion = await _threaded(
+            convert_file, copy.path, output, conversion_target, progress=progress
+        )
+    except OutputError as exc:
+        raise MigrationError(str(exc)) from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise MigrationError(f"cannot read {copy.path}: {reason}") from None
+    report("check", f"checking {output.name} by {conversion_target.name}'s rules")
+    checked = await _threaded(
+        analyse_file,
+        output,
+        conversion_target.model,
+        catalog=catalog,
+        service=conversion_target.service,
+        epochs=epochs if isinstance(epochs, int) else None,
+        example_token_limit=limits.max_tokens if limits is not None else None,
+        preference_token_limit=limits.max_tokens_dpo if limits is not None else None,
+        full=settings.spec.lora is False,
+    )
+    if not checked.valid:
+        raise DataRefused(output, conversion_target.name, checked.errors, conversion.changes)
+    return PlannedFile(copy.role, copy, conversion, checked)
+
+
+async def _threaded(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`function(*args, cancel=event, **kwargs)` in a thread; cancelling the awaiting task sets
+    the event, so the work stops at its next line instead of running on unseen."""
+    cancel = threading.Event()
+    try:
+        return await asyncio.to_thread(function, *args, cancel=cancel, **kwargs)
+    except asyncio.CancelledError:
+        cancel.set()
+        raise
+
+
+async def _source_cost(
+    job: Job, training: SourceCopy, catalog: Catalog, service: str, kind: str
+) -> CostFigure:
+    """What the job was billed, else tuner's estimate of its original training file."""
+    billed = billed_cost(job, catalog, service)
+    if billed is not None:
+        return billed
+    epochs = job.hyperparameters.get("n_epochs")
+    try:
+        original = await _threaded(
+            analyse_file,
+            training.path,
+            job.model,
+            catalog=catalog,
+            service=kind,
+            epochs=epochs if isinstance(epochs, int) and not isinstance(epochs, bool) else None,
+            full=job.hyperparameters.get("lora") is False,
+        )
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise MigrationError(f"cannot read {training.path}: {reason}") from None
+    note = "the job reports no trained tokens: tuner's count of the original file"
+    if original.token_note:
+        note += f", {original.token_note}"
+    return estimated_cost(original.estimate, service, job.model, note)
+
+
+def _notes(training: PlannedFile, kind: str, model: str, today: date) -> list[str]:
+    from tuner.api.deadlines import closes_for, jobs_closing_note
+
+    # The counts' note is said with the target's cost already.
+    notices = [n for n in training.report.notices if not n.startswith("token counts are")]
+    notes = list(dict.fromkeys(notices))
+    if closes_for(kind, model):
+        notes.append(jobs_closing_note(today))
+    return notes
+
+
+# --------------------------------------------------------------------------- running
+
+
+async def run_migration(
+    plan: MigrationPlan,
+    target: FineTuningService,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> MigrationResult:
+    """Upload the plan's converted files to `target`, ask its own price where it has one, and
+    create the job. Raises `PriceRefused` when the target says the account cannot pay (nothing
+    started, the files stay uploaded), `ServiceError` for what the target refuses."""
+    from tuner.api.checked_upload import upload_checked
+
+    report = _reporter(on_progress)
+    capabilities = target.capabilities
+    if capabilities.kind != plan.target_kind:
+        raise MigrationError(
+            f"the plan is for {plan.target_service}, not {capabilities.service}: plan again"
+        )
+    uploaded: list[str] = []
+    for planned in plan.files:
+        try:
+            size = planned.path.stat().st_size
+        except OSError:
+            raise MigrationError(f"{planned.path} is gone since the plan: plan again") from None
+        message = f"uploading {planned.path.name}"
+        report("upload", message, 0, size)
+        progress = _from_any_thread(report, "upload", message)
+        remote = await upload_checked(
+            target, planned.path, progress=progress, report=planned.report
+        )
+        uploaded.append(remote.id)
+        report("upload", f"uploaded {planned.path.name} as {remote.id}", size, size)
+    spec = dataclasses.replace(
+        plan.settings.spec,
+        training_file=uploaded[0],
+        validation_file=uploaded[1] if len(uploaded) > 1 else None,
+    )
+    quote = None
+    if capabilities.price_estimate:
+        report("price", f"asking {capabilities.service} for its price")
+        quote = await target.estimate_price(spec)
+        if quote is not None and not quote.allowed:
+            kept = ", ".join(uploaded)
+            raise PriceRefused(
+                f"{capabilities.service} would not start this job: "
+                f"{quote.note or 'over the account limit'} (its estimate: ${quote.dollars:,.2f}); "
+                f"the files stay uploaded as {kept}",
+                quote,
+                tuple(uploaded),
+            )
+    report("create", f"creating the job on {capabilities.service}")
+    job = await target.create_job(spec)
+    report("create", f"created {job.id}")
+    return MigrationResult(
+        plan=plan,
+        training_file=uploaded[0],
+        validation_file=uploaded[1] if len(uploaded) > 1 else None,
+        service_estimate=quote,
+        job=job,
+    )

@@ -1,0 +1,284 @@
+"""`tuner migrate JOB --to PROFILE --model BASE`: train a job again on another service.
+
+    tuner migrate ftjob-abc --to together --model meta-llama/Meta-Llama-3.1-8B-Instruct-Reference
+
+Reads the job on the source profile (`--profile`, default the active one), takes its training
+and validation files (from `--from-backup DIR`, from `--training-file PATH`, or downloaded into
+the work folder, `./migrate-JOB/` unless `--work-dir` says otherwise), converts them for the
+target's rules and the model's limits, checks them again, and prints the plan: the files, every
+change, tuner's estimate of both sides' cost, the settings that carry over and those that do
+not. `--dry-run` stops there, having sent nothing to the target. Otherwise the converted files
+are uploaded, the target's own price is asked for where it has one (it needs the uploaded
+files), and the job is created; `--follow` then follows it like `tuner jobs follow`.
+
+Exit codes: 0 done (with `--follow`: the new job succeeded); 1 the data still breaks the
+target's rules, the target will not start the job at its price, or the followed job failed or
+was cancelled; 2 usage, an unknown profile, a file that cannot be had, a service error or an
+unreachable service. The plan goes to stdout, progress to stderr; `--json` prints one object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tuner.commands._follow import (
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_UNREACHABLE_TIMEOUT,
+    follow_to_end,
+)
+from tuner.commands._service import PROBLEMS_SHOWN, add_service_options, fail, print_json
+
+if TYPE_CHECKING:
+    from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
+    from tuner.api.service import FineTuningService
+    from tuner.api.types import Job
+    from tuner.data.catalog import Catalog
+
+COMMAND = "migrate"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        COMMAND,
+        help="train a fine-tuning job again on another service (data converted and checked)",
+        description="Move JOB to the service of profile --to, as a job on --model: its files "
+        "are converted for that service's rules and checked, both services' costs are shown, "
+        "then the files are uploaded and the job created. Every change to the data is listed.",
+    )
+    p.add_argument("job", metavar="JOB", help="the job to move (on --profile's service)")
+    p.add_argument("--to", required=True, metavar="PROFILE", help="the profile to move it to")
+    p.add_argument("--model", required=True, metavar="BASE", help="the base model to train there")
+    p.add_argument(
+        "--suffix", help="the new model's suffix (default: the job's, cut to the target's limit)"
+    )
+    p.add_argument(
+        "--from-backup",
+        type=Path,
+        metavar="DIR",
+        help="take the job's files from a `tuner backup` folder instead of downloading them",
+    )
+    p.add_argument(
+        "--training-file",
+        type=Path,
+        metavar="PATH",
+        help="your own copy of the job's training file (when the service will not send it)",
+    )
+    p.add_argument(
+        "--validation-file", type=Path, metavar="PATH", help="your own copy of its validation file"
+    )
+    p.add_argument(
+        "--work-dir",
+        type=Path,
+        metavar="DIR",
+        help="where downloads and converted files are kept (default: ./migrate-JOB)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show the plan and stop: nothing is sent")
+    p.add_argument(
+        "--follow", action="store_true", help="follow the new job to its end (as jobs follow)"
+    )
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_POLL_INTERVAL,
+        help=f"with --follow: seconds between polls (default {DEFAULT_POLL_INTERVAL})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=DEFAULT_UNREACHABLE_TIMEOUT,
+        help="with --follow: give up (exit 2) once the target has been unreachable this long",
+    )
+    add_service_options(p)
+    p.set_defaults(func=run)
+
+
+class ProgressLines:
+    """Each step's line on stderr as it starts; on a terminal, a percentage for uploads and
+    conversions as they go."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.last = ""
+        self.percent: int | None = None
+
+    def __call__(self, progress: MigrationProgress) -> None:
+        if progress.message != self.last:
+            self._end_percent()
+            self.last = progress.message
+            self.stream.write(progress.message + "\n")
+        elif self.tty and progress.fraction is not None:
+            percent = int(progress.fraction * 100)
+            if percent != self.percent:
+                self.percent = percent
+                self.stream.write(f"\r  {percent:3d}%")
+        self.stream.flush()
+
+    def _end_percent(self) -> None:
+        if self.percent is not None:
+            self.stream.write("\n")
+            self.percent = None
+
+
+def run(args: argparse.Namespace) -> int:
+    from tuner.api.errors import ServiceError
+    from tuner.api.service import open_service
+    from tuner.config import ConfigError, load_settings, resolve_connection
+    from tuner.data.catalog import CatalogError, settings_catalog
+
+    if args.interval <= 0:
+        return fail(COMMAND, "--interval must be above 0")
+    if args.timeout <= 0:
+        return fail(COMMAND, "--timeout must be above 0")
+    try:
+        settings = load_settings()
+        source_connection = resolve_connection(settings, args.profile)
+        target_connection = resolve_connection(settings, args.to)
+        source_catalog = settings_catalog(settings, args.profile)
+        target_catalog = settings_catalog(settings, args.to)
+        source = open_service(source_connection)
+    except (ConfigError, CatalogError, ServiceError) as exc:
+        return fail(COMMAND, str(exc))
+    try:
+        target = open_service(target_connection)
+    except ServiceError as exc:
+        asyncio.run(source.close())
+        return fail(COMMAND, f"{args.to}: {exc.message}")
+
+    profiles = (source_connection.profile_name, args.to)
+
+    async def main() -> int:
+        try:
+            return await _migrate(args, source, target, source_catalog, target_catalog, profiles)
+        finally:
+            await source.close()
+            await target.close()
+
+    return _outcome(lambda: asyncio.run(main()), args)
+
+
+def _outcome(call: Any, args: argparse.Namespace) -> int:
+    """Run the migration; its failures become one line (or the problems found) on stderr."""
+    from tuner.api.errors import ServiceError
+    from tuner.api.migrate import DataRefused, DownloadRefused, MigrationError, PriceRefused
+
+    try:
+        return int(call())
+    except DataRefused as exc:
+        print(f"tuner {COMMAND}: {_refusal_lines(exc)}", file=sys.stderr)
+        return 1
+    except DownloadRefused as exc:
+        option = "--training-file" if exc.role == "training" else "--validation-file"
+        return fail(
+            COMMAND,
+            f"{exc.what}; use --from-backup DIR (a `tuner backup` folder) or {option} PATH "
+            "(your own copy)",
+        )
+    except PriceRefused as exc:
+        return fail(COMMAND, exc.message, 1)
+    except MigrationError as exc:
+        return fail(COMMAND, exc.message)
+    except ServiceError as exc:
+        return fail(COMMAND, exc.message)
+
+
+def _refusal_lines(exc: Any) -> str:
+    """The converted file's problems, a few with their lines, then what was changed before."""
+    lines = [exc.message]
+    shown = exc.problems[:PROBLEMS_SHOWN]
+    lines += [f"  {exc.path}: {p.located()}" for p in shown]
+    more = len(exc.problems) - len(shown)
+    if more:
+        lines.append(f"  ... and {more} more (tuner validate {exc.path})")
+    if exc.changes:
+        lines.append("  changes made before the check:")
+        lines += [f"    {c.code}, {c.describe()}" for c in exc.changes]
+    return "\n".join(lines)
+
+
+async def _migrate(
+    args: argparse.Namespace,
+    source: FineTuningService,
+    target: FineTuningService,
+    source_catalog: Catalog,
+    target_catalog: Catalog,
+    profiles: tuple[str | None, str],
+) -> int:
+    from tuner.api.migrate import default_work_dir, plan_migration, run_migration
+
+    def shown(item: MigrationPlan | MigrationResult, **extra: Any) -> dict[str, Any]:
+        """The `--json` object: the plan or result, with the profiles used."""
+        body = item.to_json()
+        body["source"]["profile"], body["target"]["profile"] = profiles
+        return {**body, **extra}
+
+    human = not args.json
+    progress = ProgressLines() if human else None
+    plan = await plan_migration(
+        source,
+        target,
+        args.job,
+        args.model,
+        work_dir=args.work_dir or default_work_dir(args.job),
+        from_backup=args.from_backup,
+        training_path=args.training_file,
+        validation_path=args.validation_file,
+        suffix=args.suffix,
+        source_catalog=source_catalog,
+        target_catalog=target_catalog,
+        on_progress=progress,
+    )
+    if human:
+        print("\n".join(plan.summary_lines()), flush=True)
+    if args.dry_run:
+        if args.json:
+            print_json(shown(plan, dry_run=True, target_files=None, job=None))
+        else:
+            print(f"dry run: nothing was sent to {plan.target_service}", file=sys.stderr)
+        return 0
+    result = await run_migration(plan, target, on_progress=progress)
+    job = result.job
+    name = target.capabilities.service
+    if human:
+        quote = result.service_estimate
+        if quote is not None:
+            tokens = f" for {quote.trained_tokens:,} trained tokens" if quote.trained_tokens else ""
+            dollars = "< $0.01" if 0 < quote.dollars < 0.005 else f"${quote.dollars:,.2f}"
+            print(f"{name}'s own price: {dollars}{tokens}", file=sys.stderr)
+        print(f"{job.id}  {job.status.value}  {job.model}", flush=True)
+    if not args.follow:
+        if human:
+            print(f"follow with: tuner jobs follow {job.id} --profile {args.to}", file=sys.stderr)
+        else:
+            print_json(shown(result, dry_run=False))
+        return 0
+    final, code = await _follow(target, job.id, args, human)
+    if not human:
+        print_json(shown(result, dry_run=False, job=final.to_json()))
+    return code
+
+
+# --------------------------------------------------------------------------- following
+
+
+async def _follow(
+    service: FineTuningService, job_id: str, args: argparse.Namespace, human: bool
+) -> tuple[Job, int]:
+    """Follow the new job to its end as `tuner jobs follow` does: (the final job, the exit
+    code: 0 succeeded, 1 failed or cancelled). An unreachable service raises `ServiceError`."""
+    job, code = await follow_to_end(
+        service,
+        job_id,
+        command=COMMAND,
+        interval=args.interval,
+        timeout=args.timeout,
+        shown="text" if human else "none",
+    )
+    if job is None:  # pragma: no cover - the follower always retrieves the job
+        job = await service.retrieve_job(job_id)
+    return job, code

@@ -2,7 +2,7 @@
 
 Each shot is (name, terminal size, setup coroutine). To add a screen, add a line to SHOTS.
 
-    python scripts/screenshots.py
+    python scripts/screenshots.py [NAME ...]
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from textual.worker import WorkerFailed  # noqa: E402
 from tuner.demo import copy_demo_data  # noqa: E402
 from tuner.ui.app import make_app  # noqa: E402
 from tuner.ui.screens.files import FilesScreen  # noqa: E402
-from tuner.ui.services import MemorySettingsStore, Services  # noqa: E402
-from tuner.ui.session import ActiveConnection  # noqa: E402
+from tuner.ui.services import Services  # noqa: E402
 from tuner.ui.widgets.data_tree import DataTree  # noqa: E402
 
 OUT = ROOT / "screenshots"
-Setup = Callable[[Pilot[Any]], Awaitable[None]]
+Setup = Callable[[Pilot[Any], Any], Awaitable[None]]  # the pilot and the shot's emulator
+FROZEN = 1e-9  # an emulator clock that stands still: times in the shot do not drift
+LIVE = 5.0  # chat streams need a running clock
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -55,7 +56,7 @@ async def wait_for_badges(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
-async def browser(pilot: Pilot[Any]) -> None:
+async def browser(pilot: Pilot[Any], emulator: Any = None) -> None:
     await settle(pilot)
     tree = pilot.app.screen.query_one(DataTree)
     for node in list(tree.root.children):
@@ -70,47 +71,36 @@ async def browser(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
-async def help_screen(pilot: Pilot[Any]) -> None:
+async def help_screen(pilot: Pilot[Any], emulator: Any) -> None:
     await browser(pilot)
     await pilot.press("question_mark")
     await settle(pilot)
 
 
-async def settings(pilot: Pilot[Any]) -> None:
+async def settings(pilot: Pilot[Any], emulator: Any) -> None:
     await settle(pilot)
     await pilot.press("s")
     await settle(pilot)
 
 
-# -- the jobs screens: each shot gets its own emulator with a frozen clock, moved by `advance`.
+# -- the jobs screens: each shot's emulator has a frozen clock, moved by `advance`.
 
 
-async def _jobs_demo(pilot: Pilot[Any], *, jobs: int = 1, advance: float = 0.0) -> list[str]:
-    """Point the app at a fresh emulator holding `jobs` support-bot jobs; return their ids."""
-    import atexit
-
+async def _jobs_demo(
+    pilot: Pilot[Any], emulator: Any, *, jobs: int = 1, advance: float = 0
+) -> list[str]:
+    """Add `jobs` support-bot jobs on the demo's OpenAI profile; return their ids."""
     from tuner.api.jobs import JobSpec
-    from tuner.api.service import open_service
-    from tuner.config import Connection, Secret
-    from tuner.emulator import Emulator
 
-    emulator = Emulator(speed=1e-9, api_key=None, seed=3).start()
-    atexit.register(emulator.stop)
-    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo"))
-    pilot.app.set_connection(ActiveConnection("demo · emulator", connection, demo=True))
-    pilot.app.services.clock = emulator.clock.now  # "now" is the emulator's frozen clock
     folder = pilot.app.start_path / "support-bot"
+    service = pilot.app.session.service()
+    train = (await service.upload_file(folder / "train.jsonl")).id
+    valid = (await service.upload_file(folder / "valid.jsonl")).id
     ids = []
-    service = open_service(connection)
-    try:
-        train = (await service.upload_file(folder / "train.jsonl")).id
-        valid = (await service.upload_file(folder / "valid.jsonl")).id
-        for n in range(jobs):
-            spec = JobSpec("gpt-4o-mini-2024-07-18", train, valid, suffix=f"support-v{n + 1}")
-            ids.append((await service.create_job(spec)).id)
-            emulator.advance(advance if n == jobs - 1 else 3600)
-    finally:
-        await service.close()
+    for n in range(jobs):
+        spec = JobSpec("gpt-4o-mini-2024-07-18", train, valid, suffix=f"support-v{n + 1}")
+        ids.append((await service.create_job(spec)).id)
+        emulator.advance(advance if n == jobs - 1 else 3600)
     return ids
 
 
@@ -123,35 +113,34 @@ async def _wait(pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
     await pilot.pause(0.2)
 
 
-async def jobs_list(pilot: Pilot[Any]) -> None:
+async def jobs_list(pilot: Pilot[Any], emulator: Any) -> None:
     await settle(pilot)
-    await _jobs_demo(pilot, jobs=3, advance=40)
+    await _jobs_demo(pilot, emulator, jobs=3, advance=40)
     await pilot.press("j")
     await _wait(pilot, lambda: pilot.app.screen.table.row_count == 3)
 
 
-async def new_job(pilot: Pilot[Any]) -> None:
+async def new_job(pilot: Pilot[Any], emulator: Any) -> None:
     await settle(pilot)
-    await _jobs_demo(pilot, jobs=0)
     pilot.app.open_new_job(path=pilot.app.start_path / "support-bot" / "train.jsonl")
     await _wait(pilot, lambda: "examples" in str(pilot.app.screen.query_one("#estimate").render()))
 
 
-async def _job(pilot: Pilot[Any], advance: float, key: str) -> None:
+async def _job(pilot: Pilot[Any], emulator: Any, advance: float, key: str) -> None:
     await settle(pilot)
-    (job_id,) = await _jobs_demo(pilot, advance=advance)
+    (job_id,) = await _jobs_demo(pilot, emulator, advance=advance)
     pilot.app.open_job(job_id)
     await _wait(pilot, lambda: len(pilot.app.screen.log_view.events) > 10)
     await pilot.press(key)
     await pilot.pause(0.3)
 
 
-async def job_running(pilot: Pilot[Any]) -> None:
-    await _job(pilot, 60, "l")
+async def job_running(pilot: Pilot[Any], emulator: Any) -> None:
+    await _job(pilot, emulator, 60, "1")
 
 
-async def job_chart(pilot: Pilot[Any]) -> None:
-    await _job(pilot, 3600, "g")
+async def job_chart(pilot: Pilot[Any], emulator: Any) -> None:
+    await _job(pilot, emulator, 3600, "2")
     await _wait(pilot, lambda: pilot.app.screen.chart.series.source == "result file")
 
 
@@ -166,53 +155,49 @@ async def _dataset(pilot: Pilot[Any], key: str) -> None:
         await settle(pilot)
 
 
-async def dataset_preview(pilot: Pilot[Any]) -> None:
+async def dataset_preview(pilot: Pilot[Any], emulator: Any) -> None:
     await _dataset(pilot, "")
 
 
-async def dataset_problems(pilot: Pilot[Any]) -> None:
+async def dataset_problems(pilot: Pilot[Any], emulator: Any) -> None:
     await _dataset(pilot, "2")
 
 
-async def dataset_stats(pilot: Pilot[Any]) -> None:
+async def dataset_stats(pilot: Pilot[Any], emulator: Any) -> None:
     await _dataset(pilot, "3")
 
 
-# -- the chat screen: its own emulator (chat streams need a running clock) with a fine-tune.
+# -- the chat screen and the move to another service, on the demo's two profiles.
+
+TOGETHER_BASE = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 
 
-async def _chat_demo(pilot: Pilot[Any]) -> str:
-    """Point the app at a fresh emulator that has one fine-tuned model; return its id."""
-    import atexit
-
-    from tuner.api.jobs import JobSpec
-    from tuner.api.service import open_service
-    from tuner.config import Connection, Secret
-    from tuner.emulator import Emulator
-
-    emulator = Emulator(speed=5, api_key=None, seed=3).start()
-    atexit.register(emulator.stop)
-    connection = Connection(profile_name="demo", base_url=emulator.base_url, api_key=Secret("demo"))
-    pilot.app.set_connection(ActiveConnection("demo · emulator", connection, demo=True))
-    service = open_service(connection)
-    try:
-        folder = pilot.app.start_path / "support-bot"
-        train = (await service.upload_file(folder / "train.jsonl")).id
-        job = await service.create_job(JobSpec("gpt-4o-mini-2024-07-18", train, suffix="support"))
-        emulator.advance(3600)
-        return (await service.retrieve_job(job.id)).fine_tuned_model or ""
-    finally:
-        await service.close()
+def _finished_openai_job(emulator: Any, folder: Path) -> str:
+    """A fine-tune finished on the OpenAI side, as `tuner --demo` starts with."""
+    support = folder / "support-bot"
+    job_id = emulator.add_job(
+        "gpt-4o-mini-2024-07-18",
+        support / "train.jsonl",
+        support / "valid.jsonl",
+        suffix="support-v1",
+    )
+    emulator.advance(3600)
+    return str(job_id)
 
 
-async def _chat_replay(pilot: Pilot[Any], *, compare: bool) -> None:
-    await settle(pilot)
-    tuned = await _chat_demo(pilot)
+async def _openai_fine_tune(pilot: Pilot[Any], emulator: Any) -> str:
+    job_id = _finished_openai_job(emulator, pilot.app.start_path)
+    return (await pilot.app.session.service().retrieve_job(job_id)).fine_tuned_model or ""
+
+
+async def _replay_two_lines(
+    pilot: Pilot[Any], tuned: str, compare: tuple[str, str | None] | None
+) -> None:
     pilot.app.open_chat(model=tuned)
     await _wait(pilot, lambda: pilot.app.screen.threads[0].model == tuned)
     screen = pilot.app.screen
-    if compare:
-        await screen._compare_chosen("gpt-4o-mini-2024-07-18")
+    if compare is not None:
+        await screen.compare_with(*compare)
     screen.start_replay(pilot.app.start_path / "prompts" / "metin.txt")
     await _wait(pilot, lambda: screen.replay.busy)
     await pilot.press("ctrl+g")
@@ -222,51 +207,115 @@ async def _chat_replay(pilot: Pilot[Any], *, compare: bool) -> None:
     screen.prompt.cursor_blink = False
 
 
-async def chat_replay(pilot: Pilot[Any]) -> None:
-    await _chat_replay(pilot, compare=False)
+async def chat_replay(pilot: Pilot[Any], emulator: Any) -> None:
+    await settle(pilot)
+    await _replay_two_lines(pilot, await _openai_fine_tune(pilot, emulator), None)
 
 
-async def chat_compare(pilot: Pilot[Any]) -> None:
-    await _chat_replay(pilot, compare=True)
+async def chat_compare(pilot: Pilot[Any], emulator: Any) -> None:
+    await settle(pilot)
+    tuned = await _openai_fine_tune(pilot, emulator)
+    await _replay_two_lines(pilot, tuned, ("gpt-4o-mini-2024-07-18", None))
 
 
-SHOTS: list[tuple[str, tuple[int, int], Setup]] = [
-    ("files", (80, 24), browser),
-    ("files-wide", (120, 36), browser),
-    ("help", (80, 24), help_screen),
-    ("settings", (80, 24), settings),
-    ("dataset", (80, 24), dataset_preview),
-    ("dataset-problems", (80, 24), dataset_problems),
-    ("dataset-stats", (80, 24), dataset_stats),
-    ("dataset-wide", (120, 36), dataset_preview),
-    ("jobs", (80, 24), jobs_list),
-    ("new-job", (80, 24), new_job),
-    ("job", (80, 24), job_running),
-    ("job-chart", (80, 24), job_chart),
-    ("chat", (80, 24), chat_replay),
-    ("chat-compare", (80, 24), chat_compare),
-    ("chat-compare-wide", (120, 36), chat_compare),
+async def move_job(pilot: Pilot[Any], emulator: Any) -> None:
+    """`m` on a finished OpenAI job: the move to Together planned, both prices shown."""
+    from tuner.ui.modals.migrate import MigrateModal
+
+    await settle(pilot)
+    job_id = _finished_openai_job(emulator, pilot.app.start_path)
+    pilot.app.open_job(job_id)
+    await _wait(pilot, lambda: pilot.app.screen.job is not None)
+    await pilot.press("m")
+    await _wait(pilot, lambda: isinstance(pilot.app.screen, MigrateModal))
+    modal = pilot.app.screen
+    await _wait(pilot, lambda: not modal.query_one("#migrate-move").disabled)
+
+
+async def backup_done(pilot: Pilot[Any], emulator: Any) -> None:
+    """`b` on the jobs screen, run to the end."""
+    from tuner.ui.modals.backup import BackupModal
+
+    await settle(pilot)
+    _finished_openai_job(emulator, pilot.app.start_path)
+    await pilot.press("j")
+    await _wait(pilot, lambda: pilot.app.screen.table.row_count == 1)
+    await pilot.press("b")
+    await _wait(pilot, lambda: isinstance(pilot.app.screen, BackupModal))
+    await pilot.press("enter")
+    modal = pilot.app.screen
+    await _wait(pilot, lambda: modal.summary is not None)
+
+
+async def compare_across(pilot: Pilot[Any], emulator: Any) -> None:
+    """The OpenAI fine-tune and the one moved to Together answer the same prompt file."""
+    from tuner.api.jobs import JobSpec
+    from tuner.api.service import open_service
+    from tuner.app_entry import DEMO_TOGETHER
+
+    await settle(pilot)
+    tuned = await _openai_fine_tune(pilot, emulator)
+    store = pilot.app.services.settings_store
+    together = open_service(store.resolve(store.load(), DEMO_TOGETHER))
+    try:
+        train = pilot.app.start_path / "support-bot" / "train.jsonl"
+        uploaded = await together.upload_file(train)
+        job = await together.create_job(JobSpec(TOGETHER_BASE, uploaded.id, suffix="support-v1"))
+        emulator.advance(3600)
+        moved = (await together.retrieve_job(job.id)).fine_tuned_model or ""
+    finally:
+        await together.close()
+    await _replay_two_lines(pilot, tuned, (moved, DEMO_TOGETHER))
+
+
+SHOTS: list[tuple[str, tuple[int, int], Setup, float]] = [
+    ("files", (80, 24), browser, FROZEN),
+    ("files-wide", (120, 36), browser, FROZEN),
+    ("help", (80, 24), help_screen, FROZEN),
+    ("settings", (80, 24), settings, FROZEN),
+    ("dataset", (80, 24), dataset_preview, FROZEN),
+    ("dataset-problems", (80, 24), dataset_problems, FROZEN),
+    ("dataset-stats", (80, 24), dataset_stats, FROZEN),
+    ("dataset-wide", (120, 36), dataset_preview, FROZEN),
+    ("jobs", (80, 24), jobs_list, FROZEN),
+    ("new-job", (80, 24), new_job, FROZEN),
+    ("job", (80, 24), job_running, FROZEN),
+    ("job-chart", (80, 24), job_chart, FROZEN),
+    ("chat", (80, 24), chat_replay, LIVE),
+    ("chat-compare", (80, 24), chat_compare, LIVE),
+    ("chat-compare-wide", (120, 36), chat_compare, LIVE),
+    ("move", (80, 24), move_job, FROZEN),
+    ("backup", (80, 24), backup_done, FROZEN),
+    ("chat-compare-services", (120, 36), compare_across, LIVE),
 ]
 
 
-async def shoot(folder: Path, name: str, size: tuple[int, int], setup: Setup) -> Path:
-    app = make_app(
-        folder,
-        services=Services(settings_store=MemorySettingsStore()),
-        connection=ActiveConnection(label="demo · emulator", demo=True),
-    )
-    async with app.run_test(size=size) as pilot:
-        await setup(pilot)
-        app.save_screenshot(f"{name}.svg", str(OUT))
+async def shoot(folder: Path, name: str, size: tuple[int, int], setup: Setup, speed: float) -> Path:
+    """One shot on the demo's own settings (`demo-openai` active, `demo-together` beside it)
+    and its own seeded emulator, whose clock is the app's "now"."""
+    from tuner.app_entry import demo_settings_store
+    from tuner.emulator import Emulator
+
+    with Emulator(speed=speed, api_key=None, seed=3) as emulator:
+        services = Services(
+            settings_store=demo_settings_store(emulator), demo=True, clock=emulator.clock.now
+        )
+        app = make_app(folder, services=services)
+        async with app.run_test(size=size) as pilot:
+            await setup(pilot, emulator)
+            app.save_screenshot(f"{name}.svg", str(OUT))
     return OUT / f"{name}.svg"
 
 
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
+    wanted = set(sys.argv[1:])  # names to remake; none: all of them
     with tempfile.TemporaryDirectory(prefix="tuner-shots-") as tmp:
-        folder = copy_demo_data(Path(tmp))
-        for name, size, setup in SHOTS:
-            print(await shoot(folder, name, size, setup))
+        for name, size, setup, speed in SHOTS:
+            if not wanted or name in wanted:
+                # A fresh copy each time: a shot's work (a backup, a move) stays out of the next.
+                folder = copy_demo_data(Path(tempfile.mkdtemp(dir=tmp)))
+                print(await shoot(folder, name, size, setup, speed))
 
 
 if __name__ == "__main__":

@@ -133,3 +133,27 @@ def test_the_demo_keeps_its_data_in_its_own_folder(monkeypatch, before: str) -> 
         assert inside.is_dir()
     assert os.environ.get("TUNER_DATA_DIR") == was
     assert not folder.parent.exists()  # the demo's folder, data and all, is gone
+
+
+def test_the_demo_holds_a_finished_openai_job_to_move_or_chat_with() -> None:
+    """Made before the app opens, without an SDK; the clock is back at the real time after."""
+    import time
+
+    with demo_session() as (_folder, emulator):
+        deadline = time.monotonic() + 30
+        while not any(job.to_json()["status"] == "succeeded" for job in _jobs(emulator)):
+            assert time.monotonic() < deadline, "the demo's job never finished"
+            time.sleep(0.01)
+        (job,) = [job.to_json() for job in _jobs(emulator)]
+        assert (
+            job["fine_tuned_model"].startswith("ft:gpt-4o-mini-2024-07-18:")
+            and job["validation_file"]
+        )
+        assert abs(emulator.clock.now() - time.time()) < 60
+        assert job["finished_at"] <= time.time() + 1
+
+
+def _jobs(emulator) -> list:
+    with emulator.state.lock:
+        emulator.state.tick()
+        return list(emulator.state.jobs.values())

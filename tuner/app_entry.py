@@ -15,6 +15,8 @@ import argparse
 import os
 import shutil
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     from tuner.ui.services import MemorySettingsStore
 
 DATA_DIR_VARIABLE = "TUNER_DATA_DIR"
+# The demo's history: a job on this base, finished this long before the app opened.
+DEMO_HISTORY_MODEL = "gpt-4o-mini-2024-07-18"
+DEMO_HISTORY_SECONDS = 2 * 3600.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,11 +58,41 @@ def demo_session() -> Iterator[tuple[Path, Any]]:
     from tuner.emulator import Emulator
 
     folder = copy_demo_data()
+    # The emulator's clock starts in the past so the demo can hold a job finished earlier.
+    start = time.time() - DEMO_HISTORY_SECONDS
     try:
-        with _data_dir(folder.parent / "data"), Emulator(port=0, speed=1.0, api_key=None) as emu:
-            yield folder, emu
+        with (
+            _data_dir(folder.parent / "data"),
+            Emulator(port=0, speed=1.0, api_key=None, start_time=start) as emu,
+        ):
+            seeding = threading.Thread(
+                target=_seed_demo_history, args=(emu, folder), name="tuner-demo-seed", daemon=True
+            )
+            seeding.start()
+            try:
+                yield folder, emu
+            finally:
+                seeding.join()  # before the emulator and the folder go away
     finally:
         shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def _seed_demo_history(emulator: Any, folder: Path) -> None:
+    """A fine-tune finished on the OpenAI side, made from the support-bot files before the app
+    opened: something to chat with, back up, or move to the Together profile (`m` on its
+    screen) and compare with what comes back, without waiting for a first job to train.
+
+    Runs beside the app's start-up (counting the files takes a moment); the emulator's clock
+    catches up to the real time once the job exists.
+    """
+    support = folder / "support-bot"
+    emulator.add_job(
+        DEMO_HISTORY_MODEL,
+        support / "train.jsonl",
+        support / "valid.jsonl",
+        suffix="support-v1",
+    )
+    emulator.advance(DEMO_HISTORY_SECONDS)
 
 
 @contextmanager

@@ -209,6 +209,9 @@ async def test_the_plan_sends_nothing_and_the_run_trains_the_converted_file(
     assert not_carried == {"learning_rate_multiplier", "batch_size"}
     text = "\n".join(plan.summary_lines())
     assert "Cost:" in text and "asked once the files are uploaded" in text
+    # The work folder is named once; the files in it by their names (a narrow dialog wraps).
+    assert f"Work folder: {plan.work_dir}" in text
+    assert f"downloaded to {copy.path.name}" in text and text.count(str(plan.work_dir)) == 1
     assert json.loads(json.dumps(plan.to_json()))["target"]["model"] == LLAMA
 
     result = await run_migration(plan, counting, on_progress=progress)

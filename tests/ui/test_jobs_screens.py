@@ -32,6 +32,7 @@ from tuner.ui.screens.jobs import JobsScreen
 from tuner.ui.screens.new_job import NewJobScreen
 from tuner.ui.services import MemorySettingsStore, Services
 from tuner.ui.session import ActiveConnection
+from tuner.ui.widgets.job_header import JobHeader
 
 
 def write_jsonl(path: Path, count: int) -> Path:
@@ -559,6 +560,23 @@ async def test_relative_times_move_on_without_a_request(tmp_path: Path, emu: Emu
         assert "1h ago" in str(screen.table.get_row(job_id)[3])
         now[0] += 3 * 3600
         await wait_until(pilot, lambda: "4h ago" in str(screen.table.get_row(job_id)[3]))
+
+
+async def test_a_finished_jobs_header_ages_too(tmp_path: Path, emu: Emulator) -> None:
+    """ "created just now" stayed so for as long as the screen was open once the job ended."""
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 12))
+    emu.advance(3600)
+    now = [emu.clock.now()]
+    app = jobs_app(tmp_path, emu, clock=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.job is not None and screen.job.finished)
+        header = screen.query_one(JobHeader)
+        await wait_until(pilot, lambda: "1h ago" in str(header.render()))
+        now[0] += 3 * 3600
+        await wait_until(pilot, lambda: "4h ago" in str(header.render()))
 
 
 async def test_the_log_rewraps_when_the_terminal_is_resized(tmp_path: Path, emu: Emulator) -> None:

@@ -48,6 +48,7 @@ from tuner.api.migrate_sources import (
     SourceCopy,
     download_copy,
     local_copy,
+    shown_path,
 )
 from tuner.data.analysis import AnalysisReport, analyse_file
 from tuner.data.atomic_file import OutputError
@@ -231,7 +232,7 @@ class MigrationPlan:
             f"Work folder: {self.work_dir}",
         ]
         for planned in self.files:
-            lines += _file_lines(planned, self.target_service)
+            lines += _file_lines(planned, self.target_service, self.work_dir)
         if costs:
             lines.append("Cost:")
             lines += [f"  {line}" for line in self.cost_lines()]
@@ -244,13 +245,13 @@ class MigrationPlan:
         return lines
 
 
-def _file_lines(planned: PlannedFile, target: str) -> list[str]:
+def _file_lines(planned: PlannedFile, target: str, work_dir: Path) -> list[str]:
     original, conversion = planned.original, planned.conversion
     name = f" ({original.filename})" if original.filename else ""
     lines = [
-        f"{planned.role.capitalize()} file {original.file_id}{name}: {original.describe()}",
+        f"{planned.role.capitalize()} file {original.file_id}{name}: {original.describe(work_dir)}",
         f"  {conversion.examples_in:,} examples in, {conversion.examples_out:,} out: "
-        f"{planned.path} (passes {target}'s rules)",
+        f"{shown_path(planned.path, work_dir)} (passes {target}'s rules)",
     ]
     changes = planned.changes
     if not changes:

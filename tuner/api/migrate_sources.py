@@ -79,15 +79,17 @@ class SourceCopy:
     sha256: str
     bytes: int
 
-    def describe(self) -> str:
-        """`downloaded to DIR/ID__train.jsonl`, `the backup's copy PATH`, ..."""
+    def describe(self, work_dir: Path | None = None) -> str:
+        """`downloaded to DIR/ID__train.jsonl`, `the backup's copy PATH`, ...; a path inside
+        `work_dir` is given relative to it (the plan names the work folder once)."""
+        path = shown_path(self.path, work_dir)
         if self.origin == "backup":
-            return f"the backup's copy {self.path}"
+            return f"the backup's copy {path}"
         if self.origin == "local":
-            return f"your copy {self.path}"
+            return f"your copy {path}"
         if self.origin == "already downloaded":
-            return f"already downloaded to {self.path}"
-        return f"downloaded to {self.path}"
+            return f"already downloaded to {path}"
+        return f"downloaded to {path}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -197,3 +199,10 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size if path.is_file() else None
     except OSError:
         return None
+
+
+def shown_path(path: Path, work_dir: Path | None) -> Path:
+    """`path` relative to `work_dir` when it lies inside it, else as it is."""
+    if work_dir is not None and path.is_relative_to(work_dir):
+        return path.relative_to(work_dir)
+    return path

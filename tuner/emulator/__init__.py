@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -169,6 +170,32 @@ class Emulator:
     def undeploy(self, name: str) -> bool:
         """Remove a deployment; False if there was none by that name."""
         return self.service.deployments.undeploy(name)
+
+    def add_job(
+        self,
+        model: str,
+        training: Path,
+        validation: Path | None = None,
+        *,
+        suffix: str | None = None,
+    ) -> str:
+        """Upload `training` (and `validation`) and create a job on the OpenAI side, as a
+        client's requests would, but without HTTP; returns the job id.
+
+        For history made before anyone connects (the demo's finished job): no SDK is needed,
+        so nothing on the way to the app's first frame imports one. Raises `ApiError` where
+        the service would answer 400.
+        """
+        from .job_requests import parse_job_request
+
+        body: dict[str, Any] = {"model": model, "suffix": suffix}
+        for field, path in (("training_file", training), ("validation_file", validation)):
+            if path is not None:
+                stored = self.state.add_file_bytes(path.name, "fine-tune", path.read_bytes())
+                body[field] = stored.id
+        with self.state.lock:
+            spec = parse_job_request(body, self.state)
+        return self.service.jobs.create(spec, self.service.jobs.review(spec)).id
 
     def advance(self, seconds: float) -> None:
         """Move the simulated clock forward instantly; jobs catch up on the next read."""

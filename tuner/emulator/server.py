@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -69,6 +70,17 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up (its pool closed, the app quit) is ordinary: logged, not printed.
+
+        socketserver's default prints a traceback to stderr, which in `tuner --demo` lands on
+        top of the app's screen. Anything else is logged with its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address, error)
+        else:
+            log.exception("error while serving %s", client_address)
 
     def close_connections(self) -> None:
         with self._open_lock:

@@ -28,7 +28,7 @@ async def test_backs_up_into_the_folder_typed_and_says_what_it_saved(
             await pilot.press("enter")
             await wait_until(pilot, lambda: modal.summary is not None)
             status = str(modal.query_one("#backup-status").render())
-            assert "Backup complete: 1 jobs" in status and str(folder) in status
+            assert "Backup complete: 1 job (1 new, 0 updated)" in status and str(folder) in status
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.results)
         index = json.loads((folder / "index.json").read_text())
@@ -61,3 +61,14 @@ async def test_a_failure_is_said_and_the_dialog_stays(tmp_path: Path) -> None:
             assert not modal.query_one(Input).disabled  # another folder or a retry
     finally:
         await service.close()
+
+
+def test_the_summary_counts_in_words() -> None:
+    from tuner.api.backup import BackupSummary, MissingFile
+    from tuner.ui.modals.backup import summary_text
+
+    missing = MissingFile.__new__(MissingFile)  # only counted here
+    summary = BackupSummary(Path("kept"), Path("kept/index.json"), 2, 0, 1, 1, 0, 2048, (missing,))
+    text = summary_text(summary)
+    assert "3 jobs (2 new, 0 updated), 1 file downloaded (2.0 KB)" in text
+    assert "1 file the service no longer sends" in text

@@ -76,3 +76,10 @@ def test_the_finish_estimate_is_not_counted_down_while_reconnecting() -> None:
     ).plain
     assert "finish in 1m 30s" in live
     assert "finish in" not in lost and "(last known)" in lost
+
+
+def test_together_adapter_switch_reads_as_the_kind_of_training() -> None:
+    from tuner.ui.widgets.job_header import _hyper_text
+
+    assert _hyper_text({"n_epochs": 3, "lora": True}) == "epochs 3 · LoRA"
+    assert _hyper_text({"lora": False}) == "full training"

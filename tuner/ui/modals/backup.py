@@ -25,6 +25,7 @@ from textual.worker import Worker
 
 from tuner.data.durations import format_size
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.services import plural
 
 if TYPE_CHECKING:
     from tuner.api.backup import BackupProgress, BackupSummary
@@ -46,12 +47,14 @@ def summary_text(summary: BackupSummary) -> str:
     jobs = summary.jobs_saved + summary.jobs_updated + summary.jobs_unchanged
     head = "Backup complete" if summary.complete else "Backup stopped (run it again to finish)"
     lines = [
-        f"{head}: {jobs} jobs ({summary.jobs_saved} new, {summary.jobs_updated} updated), "
-        f"{summary.files_downloaded} files downloaded ({format_size(summary.bytes_downloaded)}), "
+        f"{head}: {plural(jobs, 'job')} ({summary.jobs_saved} new, "
+        f"{summary.jobs_updated} updated), {plural(summary.files_downloaded, 'file')} "
+        f"downloaded ({format_size(summary.bytes_downloaded)}), "
         f"{summary.files_already_there} already there",
     ]
     if summary.missing:
-        lines.append(f"{len(summary.missing)} files the service no longer sends: see index.json")
+        missing = plural(len(summary.missing), "file")
+        lines.append(f"{missing} the service no longer sends: see index.json")
     lines.append(f"in {summary.folder}")
     return "\n".join(lines)
 

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from tuner.ui.modals.migrate import MovedJob
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
+AGE_TICK = 30.0  # x poll_scale: once it ended, only "created 5m ago" still changes
 DETAILS_DELAY = 0.5  # x poll_scale: message events arriving together cause one re-read
 CONTROL_FEATURE = {"cancel": None, "pause": "pause_resume", "resume": "pause_resume"}
 
@@ -140,6 +141,7 @@ class JobScreen(Screen[None]):
         self.was_active: bool | None = True if just_created else None
         self._details_timer: Timer | None = None
         self._tick: Timer | None = None
+        self._tick_every: float | None = None  # the interval `_tick` runs at
 
     @property
     def tuner(self) -> TunerApp:
@@ -347,14 +349,14 @@ class JobScreen(Screen[None]):
             self.was_active = job.active
             if not self.was_active:
                 self.tuner.announced.add(job.id)
-        if job.finished:
+        tick = AGE_TICK * self.tuner.services.poll_scale if job.finished else HEADER_TICK
+        if self._tick_every != tick:
             if self._tick is not None:
                 self._tick.stop()
-                self._tick = None
-            if self.was_active:
-                self.tuner.announce_finished(job)
-        elif self._tick is None:
-            self._tick = self.set_interval(HEADER_TICK, self._show_header)
+            self._tick = self.set_interval(tick, self._show_header)
+            self._tick_every = tick
+        if job.finished and self.was_active:
+            self.tuner.announce_finished(job)
         self._show_header()
         self.refresh_bindings()
 

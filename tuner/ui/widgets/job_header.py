@@ -52,9 +52,10 @@ def _hyper_text(values: Mapping[str, Any]) -> str:
         ("learning_rate_multiplier", "lr×"),
         ("learning_rate", "lr"),
         ("beta", "beta"),
-        ("lora", "lora"),
     )
     parts = [f"{label} {values[key]}" for key, label in names if key in values]
+    if "lora" in values:  # Together's adapter switch: say which kind of training it was
+        parts.append("LoRA" if values["lora"] else "full training")
     return " · ".join(parts) or "auto"
 
 

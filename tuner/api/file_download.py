@@ -16,7 +16,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tuner.api.service import Progress
@@ -55,3 +55,18 @@ async def stream_to_file(
             temp.unlink()
         raise
     return written
+
+
+async def save_response(response: Any, dest: Path, progress: Progress | None = None) -> int:
+    """Stream an SDK's streamed file-content response to `dest` (see `stream_to_file`).
+
+    Both SDKs are generated the same way: `with_streaming_response.content(...)` yields a
+    response with `headers` and `iter_bytes(n)`; its length, when sent, makes the progress a
+    fraction."""
+    size = response.headers.get("content-length")
+    return await stream_to_file(
+        response.iter_bytes(CHUNK_BYTES),
+        dest,
+        total=int(size) if size and size.isdigit() else None,
+        progress=progress,
+    )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tuner.data.migrate_notes import LineNotes
 from tuner.data.together_content import IMAGE_PREFIXES
 
 # What separates two contents merged into one message (two system prompts, two user turns).
@@ -99,3 +100,12 @@ def makes_tool_calls(messages: list[Any]) -> bool:
         if role in ("tool", "function"):
             return True
     return False
+
+
+def drop_preference_weights(messages: list[Any], notes: LineNotes) -> None:
+    """Remove `weight` from preference replies: neither service reads it there, and a weight
+    left in would read as a promise the target keeps."""
+    for message in messages:
+        if isinstance(message, dict) and "weight" in message:
+            del message["weight"]
+            notes.add("preference_weight_dropped")

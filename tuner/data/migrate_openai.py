@@ -32,6 +32,7 @@ from typing import Any
 from tuner.data.migrate_content import (
     Abilities,
     copy_messages,
+    drop_preference_weights,
     image_urls,
     makes_tool_calls,
     role_of,
@@ -152,7 +153,7 @@ def _preference(obj: dict[str, Any], notes: LineNotes, abilities: Abilities) -> 
     given = obj.get("input")
     if isinstance(given, dict) and isinstance(given.get("messages"), list):
         messages = copy_messages(given["messages"])
-        _unweigh(messages, notes)
+        drop_preference_weights(messages, notes)
         _tool_call_ids(messages, notes)
         if not _able(messages, notes, abilities):
             return None
@@ -160,13 +161,6 @@ def _preference(obj: dict[str, Any], notes: LineNotes, abilities: Abilities) -> 
     for key in ("preferred_output", "non_preferred_output"):
         if isinstance(obj.get(key), list):
             replies = copy_messages(obj[key])
-            _unweigh(replies, notes)
+            drop_preference_weights(replies, notes)
             result[key] = replies
     return result
-
-
-def _unweigh(messages: list[Any], notes: LineNotes) -> None:
-    for message in messages:
-        if isinstance(message, dict) and "weight" in message:
-            del message["weight"]
-            notes.add("preference_weight_dropped")

@@ -45,6 +45,7 @@ from tuner.data.migrate_content import (
     Abilities,
     as_parts,
     copy_messages,
+    drop_preference_weights,
     image_urls,
     is_embedded_image,
     join_contents,
@@ -300,7 +301,7 @@ def _preference(obj: dict[str, Any], notes: LineNotes, abilities: Abilities) -> 
     if isinstance(given, dict) and isinstance(given.get("messages"), list):
         _drop_keys(given, ("messages", "tools", "functions"), notes, "input.")
         messages = _conversation(given["messages"], notes)
-        _unweigh(messages, notes)
+        drop_preference_weights(messages, notes)
         if _images(messages, notes, abilities) is None:
             return None
         tools = _tools(given, notes)
@@ -322,13 +323,6 @@ def _preference(obj: dict[str, Any], notes: LineNotes, abilities: Abilities) -> 
                     if text is not None:
                         reply["content"] = text
                         notes.add("parts_to_text")
-            _unweigh(replies, notes)
+            drop_preference_weights(replies, notes)
             result[key] = replies
     return result
-
-
-def _unweigh(messages: list[Any], notes: LineNotes) -> None:
-    for message in messages:
-        if isinstance(message, dict) and "weight" in message:
-            del message["weight"]
-            notes.add("preference_weight_dropped")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.chat_models import ChatModel, model_kind
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.file_download import CHUNK_BYTES, stream_to_file
+from tuner.api.file_download import save_response
 from tuner.api.jobs import JobSpec, check_spec
 from tuner.api.metrics import MetricPoint, parse_result_csv
 from tuner.api.openai_service.client import make_client, without_retries
@@ -149,13 +149,7 @@ class OpenAIService:
     async def save_file(self, file_id: str, dest: Path, progress: Progress | None = None) -> int:
         with service_errors(self._where):
             async with self._client.files.with_streaming_response.content(file_id) as response:
-                size = response.headers.get("content-length")
-                return await stream_to_file(
-                    response.iter_bytes(CHUNK_BYTES),
-                    dest,
-                    total=int(size) if size and size.isdigit() else None,
-                    progress=progress,
-                )
+                return await save_response(response, dest, progress)
 
     async def delete_file(self, file_id: str) -> None:
         with service_errors(self._where):

@@ -12,13 +12,11 @@ own (`APIConnectionError`, `APITimeoutError`), so the cause is read from the exc
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from tuner.api.errors import (
-    DROPPED_MESSAGE,
     NO_KEY_MESSAGE,
     ErrorKind,
     ServiceError,
@@ -27,6 +25,7 @@ from tuner.api.errors import (
     status_error,
     unreachable,
 )
+from tuner.api.transport_errors import transport_error
 
 TIMEOUT_MESSAGE = "The service did not answer in time (timeout)"
 
@@ -36,51 +35,6 @@ def _status_error(exc: Any, status: int, model: str | None) -> ServiceError:
     headers = getattr(getattr(exc, "response", None), "headers", None)
     code = getattr(exc, "code", None)
     return status_error(status, message, code=code, headers=headers, model=model)
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """`exc` and the exceptions that caused it, outermost first (loops cut)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _connect_reason(exc: BaseException) -> str:
-    """Why a connection could not be made, in a few words, from the deepest cause known."""
-    import httpx2
-
-    for cause in _chain(exc):
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, socket.gaierror):
-            return "unknown host"
-        if isinstance(cause, httpx2.ConnectTimeout | TimeoutError):
-            return "no answer to the connection in time"
-    for cause in _chain(exc):
-        if isinstance(cause, httpx2.ConnectError | OSError) and str(cause):
-            return one_line(str(cause), 120).lower()
-    return "connection failed"
-
-
-def _transport_error(exc: BaseException, where: str | None) -> ServiceError | None:
-    """The ServiceError for a transport failure anywhere in `exc`'s chain, or None."""
-    import httpx2
-
-    for cause in _chain(exc):
-        if isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.ProxyError):
-            return unreachable(where, _connect_reason(cause))
-        if isinstance(cause, httpx2.UnsupportedProtocol):
-            return unreachable(where, one_line(str(cause), 120) or "unsupported URL")
-        if isinstance(cause, ConnectionRefusedError | socket.gaierror):
-            return unreachable(where, _connect_reason(cause))
-        if isinstance(cause, httpx2.TimeoutException | TimeoutError):
-            return ServiceError(ErrorKind.TIMEOUT, TIMEOUT_MESSAGE)
-        if isinstance(cause, httpx2.TransportError | ConnectionError):
-            return ServiceError(ErrorKind.DROPPED, DROPPED_MESSAGE)
-    return None
 
 
 def translate(
@@ -100,7 +54,7 @@ def translate(
 
     if isinstance(exc, httpx2.HTTPStatusError):
         return _status_error(exc, exc.response.status_code, model)
-    transport = _transport_error(exc, where)
+    transport = transport_error(exc, where, httpx2, TIMEOUT_MESSAGE)
     if transport is not None:
         return transport
     # The SDK's own errors with no transport cause to read.

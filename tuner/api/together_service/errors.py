@@ -21,13 +21,11 @@ URL (why)"), connected and then lost is `DROPPED`, slow is `TIMEOUT`.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from tuner.api.errors import (
-    DROPPED_MESSAGE,
     ErrorKind,
     ServiceError,
     body_message,
@@ -36,6 +34,7 @@ from tuner.api.errors import (
     unreachable,
 )
 from tuner.api.together_service.client import KEY_VARIABLE, NO_KEY_MESSAGE
+from tuner.api.transport_errors import transport_error
 
 TIMEOUT_MESSAGE = "Together did not answer in time (timeout)"
 
@@ -99,51 +98,6 @@ def _from_status_exception(exc: Any, status: int, model: str | None) -> ServiceE
     return status_error_for(status, message, code=_code(body), headers=headers, model=model)
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """`exc` and the exceptions that caused it, outermost first (loops cut)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _connect_reason(exc: BaseException) -> str:
-    """Why a connection could not be made, in a few words, from the deepest cause known."""
-    import httpx
-
-    for cause in _chain(exc):
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, socket.gaierror):
-            return "unknown host"
-        if isinstance(cause, httpx.ConnectTimeout | TimeoutError):
-            return "no answer to the connection in time"
-    for cause in _chain(exc):
-        if isinstance(cause, httpx.ConnectError | OSError) and str(cause):
-            return one_line(str(cause), 120).lower()
-    return "connection failed"
-
-
-def _transport_error(exc: BaseException, where: str | None) -> ServiceError | None:
-    """The ServiceError for a transport failure anywhere in `exc`'s chain, or None."""
-    import httpx
-
-    for cause in _chain(exc):
-        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.ProxyError):
-            return unreachable(where, _connect_reason(cause))
-        if isinstance(cause, httpx.UnsupportedProtocol):
-            return unreachable(where, one_line(str(cause), 120) or "unsupported URL")
-        if isinstance(cause, ConnectionRefusedError | socket.gaierror):
-            return unreachable(where, _connect_reason(cause))
-        if isinstance(cause, httpx.TimeoutException | TimeoutError):
-            return ServiceError(ErrorKind.TIMEOUT, TIMEOUT_MESSAGE)
-        if isinstance(cause, httpx.TransportError | ConnectionError):
-            return ServiceError(ErrorKind.DROPPED, DROPPED_MESSAGE)
-    return None
-
-
 def translate(
     exc: BaseException, where: str | None = None, *, model: str | None = None
 ) -> ServiceError:
@@ -160,7 +114,7 @@ def translate(
         return _from_status_exception(exc, exc.status_code, model)
     if isinstance(exc, httpx.HTTPStatusError):
         return _from_status_exception(exc, exc.response.status_code, model)
-    transport = _transport_error(exc, where)
+    transport = transport_error(exc, where, httpx, TIMEOUT_MESSAGE)
     if transport is not None:
         return transport
     # The SDK's own errors with no transport cause to read.

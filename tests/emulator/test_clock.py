@@ -43,10 +43,3 @@ def test_the_emulator_start_time_dates_everything() -> None:
         assert done.status == "succeeded"
         assert done.finished_at is not None and int(START) + 600 < done.finished_at
         assert done.finished_at <= int(START) + 600 + 3600
-
-
-def test_the_old_private_start_still_moves_the_clock() -> None:
-    """Kept for tests/ui/test_snapshots_jobs.py until it passes `start_time` instead."""
-    clock = SimClock(speed=1e-9)
-    clock._start_unix = START
-    assert clock.now() == pytest.approx(START, abs=1e-3)

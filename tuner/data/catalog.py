@@ -2,9 +2,9 @@
 
 Prices and dates change, so this is data: the built-in tables can be overridden or extended by
 `[[models]]` tables in the user's settings. Each service has its own table: OpenAI's (from
-FACTS.md, OpenAI's pricing and deprecation pages; Azure OpenAI uses it too) here, Together AI's in
-`together_catalog`. `default_catalog(service)` gives the built-in one, `settings_catalog` the one
-a settings profile uses, overrides applied.
+FACTS.md, OpenAI's pricing and deprecation pages; Azure OpenAI uses it too) in `openai_catalog`,
+Together AI's in `together_catalog`. `default_catalog(service)` gives the built-in one,
+`settings_catalog` the one a settings profile uses, overrides applied.
 
 `Catalog.resolve` turns any model id a user may type or a job may report into a catalog entry:
 aliases (`gpt-4o-mini`), fine-tuned ids (`ft:BASE:ORG:SUFFIX:ID`) and their checkpoints
@@ -127,74 +127,6 @@ class Resolution:
         reason = self.tokenizer_note or "tuner does not know this model's tokenizer"
         return f"estimated with {self.encoding}: {reason}"
 
-
-_BUILTIN: tuple[ModelInfo, ...] = (
-    ModelInfo(
-        "gpt-4.1-2025-04-14",
-        "o200k_base",
-        25.00,
-        None,
-        3.00,
-        12.00,
-        methods=("supervised", "dpo"),
-        aliases=("gpt-4.1",),
-    ),
-    ModelInfo(
-        "gpt-4.1-mini-2025-04-14",
-        "o200k_base",
-        5.00,
-        None,
-        0.80,
-        3.20,
-        methods=("supervised", "dpo"),
-        aliases=("gpt-4.1-mini",),
-    ),
-    ModelInfo(
-        "gpt-4.1-nano-2025-04-14",
-        "o200k_base",
-        1.50,
-        None,
-        0.20,
-        0.80,
-        shutdown=date(2026, 10, 23),
-        methods=("supervised", "dpo"),
-        aliases=("gpt-4.1-nano",),
-    ),
-    ModelInfo(
-        "gpt-4o-2024-08-06",
-        "o200k_base",
-        25.00,
-        65_536,
-        3.75,
-        15.00,
-        methods=("supervised", "dpo"),
-        aliases=("gpt-4o",),
-    ),
-    ModelInfo(
-        "gpt-4o-mini-2024-07-18",
-        "o200k_base",
-        3.00,
-        65_536,
-        0.30,
-        1.20,
-        aliases=("gpt-4o-mini",),
-    ),
-    ModelInfo(
-        "gpt-3.5-turbo-0125",
-        "cl100k_base",
-        8.00,
-        16_385,
-        3.00,
-        6.00,
-        shutdown=date(2026, 10, 23),
-        aliases=("gpt-3.5-turbo",),
-    ),
-    ModelInfo("gpt-3.5-turbo-1106", "cl100k_base", 8.00, 16_385, 3.00, 6.00),
-    # Shut down for new fine-tunes on 2024-06-13 (OpenAI deprecations, 2023-11-06 notice).
-    ModelInfo(
-        "gpt-3.5-turbo-0613", "cl100k_base", 8.00, 4_096, 3.00, 6.00, shutdown=date(2024, 6, 13)
-    ),
-)
 
 _PRICE_FIELDS = (
     "training_price_per_1m",
@@ -612,7 +544,9 @@ def default_catalog(service: str = OPENAI) -> Catalog:
         except UnknownService as exc:
             raise CatalogError(str(exc)) from None
         if family == OPENAI:
-            catalog = Catalog(_BUILTIN, service=service, default_model=OPENAI_DEFAULT_MODEL)
+            from tuner.data.openai_catalog import OPENAI_MODELS
+
+            catalog = Catalog(OPENAI_MODELS, service=service, default_model=OPENAI_DEFAULT_MODEL)
         else:
             from tuner.data.together_catalog import together_catalog
 

@@ -25,16 +25,6 @@ class SimClock:
         self._advanced = 0.0
         self._lock = threading.Lock()
 
-    # The old private name, still poked by tests/ui/test_snapshots_jobs.py; remove once that
-    # test passes `Emulator(start_time=...)` instead.
-    @property
-    def _start_unix(self) -> float:
-        return self.start_time
-
-    @_start_unix.setter
-    def _start_unix(self, value: float) -> None:
-        self.start_time = value
-
     def now(self) -> float:
         """The current simulated unix time, in (fractional) seconds."""
         with self._lock:

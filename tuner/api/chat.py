@@ -8,7 +8,7 @@ the response at once, and whatever text the caller has collected so far stays th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,3 +62,35 @@ class ChatDone:
     prompt_tokens: int | None
     completion_tokens: int | None
     model: str | None = None
+
+
+async def read_chat_stream(
+    stream: Any, finish_words: Mapping[str, str] | None = None
+) -> AsyncIterator[ChatDelta | ChatDone]:
+    """`ChatDelta`s from an SDK's chat-completions stream as they arrive, then one `ChatDone`.
+
+    Both SDKs stream the same OpenAI-shaped chunks (`model`, `usage` on the last one, `choices`
+    with a `delta` and a `finish_reason`), so the reading is one; `finish_words` maps a
+    service's own word for why a reply ended onto OpenAI's (Together's `eos` is `stop`). The
+    stream is closed when this ends, is closed, or its reader is cancelled (`async with`).
+    """
+    words = finish_words or {}
+    parts: list[str] = []
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    model: str | None = None
+    async with stream:
+        async for chunk in stream:
+            model = chunk.model or model
+            if chunk.usage is not None:
+                prompt_tokens = chunk.usage.prompt_tokens
+                completion_tokens = chunk.usage.completion_tokens
+            for choice in chunk.choices or ():
+                if choice.finish_reason:
+                    finish_reason = words.get(choice.finish_reason, choice.finish_reason)
+                text = choice.delta.content if choice.delta else None
+                if text:
+                    parts.append(text)
+                    yield ChatDelta(text)
+    yield ChatDone("".join(parts), finish_reason, prompt_tokens, completion_tokens, model)

@@ -57,16 +57,19 @@ async def stream_to_file(
     return written
 
 
-async def save_response(response: Any, dest: Path, progress: Progress | None = None) -> int:
-    """Stream an SDK's streamed file-content response to `dest` (see `stream_to_file`).
+async def save_file_content(
+    client: Any, file_id: str, dest: Path, progress: Progress | None = None
+) -> int:
+    """Stream stored file `file_id` through an SDK `client` to `dest` (see `stream_to_file`).
 
-    Both SDKs are generated the same way: `with_streaming_response.content(...)` yields a
+    Both SDKs are generated the same way: `files.with_streaming_response.content(...)` yields a
     response with `headers` and `iter_bytes(n)`; its length, when sent, makes the progress a
-    fraction."""
-    size = response.headers.get("content-length")
-    return await stream_to_file(
-        response.iter_bytes(CHUNK_BYTES),
-        dest,
-        total=int(size) if size and size.isdigit() else None,
-        progress=progress,
-    )
+    fraction. The caller translates the SDK's exceptions."""
+    async with client.files.with_streaming_response.content(file_id) as response:
+        size = response.headers.get("content-length")
+        return await stream_to_file(
+            response.iter_bytes(CHUNK_BYTES),
+            dest,
+            total=int(size) if size and size.isdigit() else None,
+            progress=progress,
+        )

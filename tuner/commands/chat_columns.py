@@ -395,18 +395,9 @@ class BlockPrinter(ComparePrinter):
     """Sequential blocks labelled by model: the first model's reply streams, the others follow
     once it is done. Plain text unless `colour`."""
 
-    def __init__(
-        self,
-        out: TextIO,
-        err: TextIO,
-        sides: Sequence[Side],
-        lines: Sequence[PromptLine],
-        *,
-        colour: bool,
-    ) -> None:
-        super().__init__(out, err, sides, lines, colour=colour)
-        self._next = 0  # the line being written
-        self._side = 0  # the model whose block is being written
+    # Where the writing is (class defaults, set on the instance as it moves on).
+    _next = 0  # the line being written
+    _side = 0  # the model whose block is being written
 
     def changed(self, index: int) -> None:
         self._pump(final=False)

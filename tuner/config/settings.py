@@ -23,8 +23,8 @@ ProfileKind = Literal["openai", "azure", "together"]
 KeySource = Literal["env", "file"]
 KINDS: tuple[str, ...] = ("openai", "azure", "together")
 _KEY_SOURCES: tuple[str, ...] = ("env", "file")
-PROFILE_FIELDS = (
-    "kind",
+# A profile's text fields, as settings.toml spells them.
+PROFILE_STRINGS = (
     "base_url",
     "azure_endpoint",
     "api_version",
@@ -32,6 +32,7 @@ PROFILE_FIELDS = (
     "project",
     "default_model",
 )
+PROFILE_FIELDS = ("kind", *PROFILE_STRINGS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,14 +121,7 @@ def _parse_profile(name: str, table: Any, path: Path) -> Profile:
     if key_source not in _KEY_SOURCES:
         raise ConfigError(f"{path}: {where} key_source must be 'env' or 'file'", path=path)
     strings = {}
-    for key in (
-        "base_url",
-        "azure_endpoint",
-        "api_version",
-        "organization",
-        "project",
-        "default_model",
-    ):
+    for key in PROFILE_STRINGS:
         strings[key] = _expect(table.get(key), str, f"{where} {key}", path)
     return Profile(
         name=name,

@@ -57,25 +57,11 @@ def check_message(
 ) -> str | None:
     label = f"{where} {index}"
     if not isinstance(message, dict):
-        problems.append(
-            error(
-                "message_missing_key",
-                f"{label} is a JSON {json_type(message)}, not an object with 'role' and 'content'",
-                line,
-                index,
-            )
-        )
+        problems.append(not_a_message(message, label, line, index))
         return None
     role = message.get("role")
     if role is None:
-        problems.append(
-            error(
-                "message_missing_key",
-                f"{label} has no 'role'; add one of {_ROLE_LIST}",
-                line,
-                index,
-            )
-        )
+        problems.append(no_role(label, _ROLE_LIST, line, index))
         allowed = _ANY_MESSAGE_KEYS
         role_ok: str | None = None
     elif not isinstance(role, str) or role not in _ROLE_KEYS:
@@ -127,6 +113,21 @@ def check_message(
             )
         )
     return role_ok
+
+
+def not_a_message(message: Any, label: str, line: int, index: int) -> Problem:
+    """A message that is no JSON object: said the same way for every service's rules."""
+    return error(
+        "message_missing_key",
+        f"{label} is a JSON {json_type(message)}, not an object with 'role' and 'content'",
+        line,
+        index,
+    )
+
+
+def no_role(label: str, roles: str, line: int, index: int) -> Problem:
+    """A message object without a `role`; `roles` lists those the service takes."""
+    return error("message_missing_key", f"{label} has no 'role'; add one of {roles}", line, index)
 
 
 def _unrecognized_role(role: object, label: str, line: int, index: int) -> Problem:

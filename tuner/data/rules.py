@@ -65,6 +65,17 @@ __all__ = [
 
 BOM = b"\xef\xbb\xbf"
 
+# The markup of gpt-oss's harmony chat format (o200k_harmony), in both lists below.
+_HARMONY_TOKENS = (
+    "<|start|>",
+    "<|end|>",
+    "<|message|>",
+    "<|channel|>",
+    "<|constrain|>",
+    "<|return|>",
+    "<|call|>",
+)
+
 # Special-token strings of OpenAI's tokenizers (cl100k_base, o200k_base, o200k_harmony) and
 # of the ChatML markup. In training text they are encoded as ordinary characters.
 SPECIAL_TOKENS: tuple[str, ...] = (
@@ -77,13 +88,7 @@ SPECIAL_TOKENS: tuple[str, ...] = (
     "<|im_start|>",
     "<|im_end|>",
     "<|im_sep|>",
-    "<|start|>",
-    "<|end|>",
-    "<|message|>",
-    "<|channel|>",
-    "<|constrain|>",
-    "<|return|>",
-    "<|call|>",
+    *_HARMONY_TOKENS,
 )
 _SPECIAL_RE = re.compile("|".join(re.escape(t) for t in SPECIAL_TOKENS))
 
@@ -102,13 +107,7 @@ OPEN_MODEL_SPECIAL_TOKENS: tuple[str, ...] = (
     "<|im_start|>",
     "<|im_end|>",
     "<|endoftext|>",
-    "<|start|>",
-    "<|end|>",
-    "<|message|>",
-    "<|channel|>",
-    "<|constrain|>",
-    "<|return|>",
-    "<|call|>",
+    *_HARMONY_TOKENS,
 )
 _OPEN_SPECIAL_RE = re.compile("|".join(re.escape(t) for t in OPEN_MODEL_SPECIAL_TOKENS))
 

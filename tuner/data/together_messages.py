@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuner.data.json_values import json_type, short_json
+from tuner.data.message_rules import no_role, not_a_message
 from tuner.data.problems import Problem, error, warning
 from tuner.data.together_content import MAX_IMAGES_PER_EXAMPLE, check_content
 from tuner.data.together_tools import check_tool_calls
@@ -133,25 +134,11 @@ def _check_message(
     """Check one message's role, keys and body; return its role, or None when unusable."""
     label = f"message {index}"
     if not isinstance(message, dict):
-        problems.append(
-            error(
-                "message_missing_key",
-                f"{label} is a JSON {json_type(message)}, not an object with 'role' and 'content'",
-                line,
-                index,
-            )
-        )
+        problems.append(not_a_message(message, label, line, index))
         return None
     role = message.get("role")
     if role is None:
-        problems.append(
-            error(
-                "message_missing_key",
-                f"{label} has no 'role'; add one of {_ROLE_LIST}",
-                line,
-                index,
-            )
-        )
+        problems.append(no_role(label, _ROLE_LIST, line, index))
         return None
     if not isinstance(role, str) or role not in ROLES:
         problems.append(_unrecognized_role(role, label, line, index))

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, read_chat_stream
 from tuner.api.chat_models import ChatModel, model_kind
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.file_download import save_response
+from tuner.api.file_download import save_file_content
 from tuner.api.jobs import JobSpec, check_spec
 from tuner.api.metrics import MetricPoint, parse_result_csv
 from tuner.api.openai_service.client import make_client, without_retries
@@ -148,8 +149,7 @@ class OpenAIService:
 
     async def save_file(self, file_id: str, dest: Path, progress: Progress | None = None) -> int:
         with service_errors(self._where):
-            async with self._client.files.with_streaming_response.content(file_id) as response:
-                return await save_response(response, dest, progress)
+            return await save_file_content(self._client, file_id, dest, progress)
 
     async def delete_file(self, file_id: str) -> None:
         with service_errors(self._where):
@@ -273,11 +273,6 @@ class OpenAIService:
         `max_tokens` is sent as `max_tokens`: fine-tuned chat models, Azure and the compatible
         servers all accept it, whereas `max_completion_tokens` is newer and not universal.
         """
-        parts: list[str] = []
-        finish_reason: str | None = None
-        prompt_tokens: int | None = None
-        completion_tokens: int | None = None
-        model: str | None = None
         with service_errors(self._where, model=request.model):
             stream = await self._client.chat.completions.create(
                 model=request.model,
@@ -286,17 +281,7 @@ class OpenAIService:
                 stream_options={"include_usage": True},
                 **request.params(),
             )
-            async with stream:
-                async for chunk in stream:
-                    model = chunk.model or model
-                    if chunk.usage is not None:
-                        prompt_tokens = chunk.usage.prompt_tokens
-                        completion_tokens = chunk.usage.completion_tokens
-                    for choice in chunk.choices:
-                        if choice.finish_reason:
-                            finish_reason = choice.finish_reason
-                        text = choice.delta.content if choice.delta else None
-                        if text:
-                            parts.append(text)
-                            yield ChatDelta(text)
-        yield ChatDone("".join(parts), finish_reason, prompt_tokens, completion_tokens, model)
+            # aclosing: a reader that stops early closes the HTTP stream now, not at GC.
+            async with aclosing(read_chat_stream(stream)) as events:
+                async for event in events:
+                    yield event

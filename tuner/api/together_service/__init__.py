@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.chat_models import ChatModel
 from tuner.api.errors import ErrorKind, ServiceError, body_message, one_line
-from tuner.api.file_download import save_response
+from tuner.api.file_download import save_file_content
 from tuner.api.jobs import JobSpec, check_spec
 from tuner.api.metrics import MetricPoint
 from tuner.api.service import Progress
@@ -144,8 +144,7 @@ class TogetherService:
 
     async def save_file(self, file_id: str, dest: Path, progress: Progress | None = None) -> int:
         with service_errors(self._where):
-            async with self._client.files.with_streaming_response.content(file_id) as response:
-                return await save_response(response, dest, progress)
+            return await save_file_content(self._client, file_id, dest, progress)
 
     async def delete_file(self, file_id: str) -> None:
         with service_errors(self._where):

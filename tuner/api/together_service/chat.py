@@ -11,9 +11,10 @@ that reads it closes the response at once (`async with stream`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import TYPE_CHECKING
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, read_chat_stream
 from tuner.api.together_service.errors import service_errors
 
 if TYPE_CHECKING:
@@ -26,11 +27,6 @@ async def stream_chat(
     client: AsyncTogether, request: ChatRequest, where: str
 ) -> AsyncIterator[ChatDelta | ChatDone]:
     """`ChatDelta`s as tokens arrive, then one `ChatDone` with the usage Together sent."""
-    parts: list[str] = []
-    finish_reason: str | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    model: str | None = None
     with service_errors(where, model=request.model):
         stream = await client.chat.completions.create(
             model=request.model,
@@ -38,18 +34,7 @@ async def stream_chat(
             stream=True,
             **request.params(),
         )
-        async with stream:
-            async for chunk in stream:
-                model = chunk.model or model
-                if chunk.usage is not None:
-                    prompt_tokens = chunk.usage.prompt_tokens
-                    completion_tokens = chunk.usage.completion_tokens
-                for choice in chunk.choices or ():
-                    word = choice.finish_reason
-                    if word:
-                        finish_reason = _FINISH_WORDS.get(word, word)
-                    text = choice.delta.content if choice.delta else None
-                    if text:
-                        parts.append(text)
-                        yield ChatDelta(text)
-    yield ChatDone("".join(parts), finish_reason, prompt_tokens, completion_tokens, model)
+        # aclosing: a reader that stops early closes the HTTP stream now, not at GC.
+        async with aclosing(read_chat_stream(stream, _FINISH_WORDS)) as events:
+            async for event in events:
+                yield event

@@ -13,16 +13,18 @@ three things are Together's own:
 - the shared wording of a closed-fine-tuning refusal carries advice about OpenAI's wind-down,
   which would be wrong here: Together's refusal is said in its own words only.
 
-Transport failures are told apart as for OpenAI: never connected is `CONNECTION` ("Cannot reach
-URL (why)"), connected and then lost is `DROPPED`, slow is `TIMEOUT`.
+Transport failures are told apart as for OpenAI, by the shared reading in `tuner.api.sdk_errors`:
+never connected is `CONNECTION` ("Cannot reach URL (why)"), connected and then lost is
+`DROPPED`, slow is `TIMEOUT`. One exception is Together's own: an error event inside a stream
+(`APIError` with no status), said in Together's words.
 
 `together` and `httpx` are imported inside the functions: importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
+from contextlib import AbstractContextManager
 from typing import Any
 
 from tuner.api.errors import (
@@ -31,10 +33,9 @@ from tuner.api.errors import (
     body_message,
     one_line,
     status_error,
-    unreachable,
 )
+from tuner.api.sdk_errors import SdkErrors, sdk_service_errors, translate_sdk
 from tuner.api.together_service.client import KEY_VARIABLE, NO_KEY_MESSAGE
-from tuner.api.transport_errors import transport_error
 
 TIMEOUT_MESSAGE = "Together did not answer in time (timeout)"
 
@@ -98,70 +99,42 @@ def _from_status_exception(exc: Any, status: int, model: str | None) -> ServiceE
     return status_error_for(status, message, code=_code(body), headers=headers, model=model)
 
 
-def translate(
-    exc: BaseException, where: str | None = None, *, model: str | None = None
-) -> ServiceError:
-    """Map any SDK / transport exception to a `ServiceError` (a ServiceError passes through).
-
-    `where` is the service's base URL, named when it cannot be reached; `model` the model the
-    request named, named when the service refuses it."""
-    if isinstance(exc, ServiceError):
-        return exc
-    import httpx
+def _stream_error(exc: BaseException) -> ServiceError | None:
+    """An error event inside a stream: the service's own message, no status to go by."""
     import together
 
-    if isinstance(exc, together.APIStatusError):
-        return _from_status_exception(exc, exc.status_code, model)
-    if isinstance(exc, httpx.HTTPStatusError):
-        return _from_status_exception(exc, exc.response.status_code, model)
-    transport = transport_error(exc, where, httpx, TIMEOUT_MESSAGE)
-    if transport is not None:
-        return transport
-    # The SDK's own errors with no transport cause to read.
-    if isinstance(exc, together.APITimeoutError):
-        return ServiceError(ErrorKind.TIMEOUT, TIMEOUT_MESSAGE)
-    if isinstance(exc, together.APIConnectionError):
-        return unreachable(where, "connection failed")
-    if isinstance(exc, together.APIResponseValidationError):
-        return ServiceError(ErrorKind.UNKNOWN, "Together sent a response tuner cannot read")
-    if isinstance(exc, together.APIError):
-        # An error event inside a stream: the service's own message, no status to go by.
+    if isinstance(exc, together.APIError) and not isinstance(exc, together.APIStatusError):
         said = body_message({"error": exc.body}) or exc.message
         return ServiceError(ErrorKind.SERVER, f"Together reported an error: {one_line(said)}")
-    if isinstance(exc, together.TogetherError):
-        text = one_line(str(exc))
-        if "api_key" in text and "must be set" in text:
-            return ServiceError(ErrorKind.NO_KEY, NO_KEY_MESSAGE)
-        return ServiceError(ErrorKind.UNKNOWN, text or type(exc).__name__)
-    return ServiceError(ErrorKind.UNKNOWN, one_line(f"{type(exc).__name__}: {exc}"))
+    return None
 
 
-def _translatable(exc: BaseException) -> bool:
+@functools.cache
+def together_errors() -> SdkErrors:
     import httpx
     import together
 
-    return isinstance(
-        exc,
-        together.TogetherError
-        | httpx.HTTPError
-        | httpx.StreamError
-        | ConnectionError
-        | TimeoutError,
+    return SdkErrors(
+        sdk=together,
+        http=httpx,
+        base_error=together.TogetherError,
+        from_status=_from_status_exception,
+        timeout_message=TIMEOUT_MESSAGE,
+        unreadable_message="Together sent a response tuner cannot read",
+        no_key_message=NO_KEY_MESSAGE,
+        special=_stream_error,
     )
 
 
-@contextmanager
-def service_errors(where: str | None = None, *, model: str | None = None) -> Iterator[None]:
-    """Inside this block, SDK and transport exceptions come out as `ServiceError`.
+def translate(
+    exc: BaseException, where: str | None = None, *, model: str | None = None
+) -> ServiceError:
+    """Map any together SDK / transport exception to a `ServiceError` (see `translate_sdk`)."""
+    return translate_sdk(exc, together_errors(), where, model=model)
 
-    The original exception is dropped (`from None`): its text may quote request headers, and
-    nothing above this layer should need it.
-    """
-    try:
-        yield
-    except ServiceError:
-        raise
-    except Exception as exc:
-        if not _translatable(exc):
-            raise
-        raise translate(exc, where, model=model) from None
+
+def service_errors(
+    where: str | None = None, *, model: str | None = None
+) -> AbstractContextManager[None]:
+    """Inside this block, together SDK and transport exceptions come out as `ServiceError`."""
+    return sdk_service_errors(together_errors, where, model=model)

@@ -9,9 +9,9 @@ Leaving the screen for another mode keeps a replay going; closing the app cancel
 
 Compare (ctrl+b) may take its second model from another settings profile (ctrl+o in the picker
 moves between profiles): the model heard next to a fine-tune may be its copy on another service.
-The app's session serves the active profile; a service for any other profile is opened here,
-through `app.services`, and closed as soon as no column needs it (compare off, a new
-conversation without it) or when the screen goes. Every column talks to its own profile's
+The app's session serves the active profile; a service for any other profile is opened by
+`ChatProfiles` (`tuner.ui.chat_profiles`) and closed as soon as no column needs it (compare off,
+a new conversation without it) or when the screen goes. Every column talks to its own profile's
 service, and the comparison is saved as one transcript.
 
 Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped") ·
@@ -21,7 +21,6 @@ ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +36,10 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker
 
 from tuner.api.chat_session import ChatSettings, ChatThread, Comparison, compare_threads, lockstep
-from tuner.api.compare import ProfileServices
 from tuner.api.replay import ReplayEvent, ReplayState, TranscriptUnsaved
 from tuner.api.retry import RetryPolicy
 from tuner.api.transcripts import CompareSide
+from tuner.ui.chat_profiles import ChatProfiles
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.typing_screen import TypingScreen
 from tuner.ui.widgets.chat_pane import ChatPane
@@ -48,24 +47,15 @@ from tuner.ui.widgets.chat_params import ChatParams
 from tuner.ui.widgets.replay_status import ReplayStatus
 
 if TYPE_CHECKING:
-    from tuner.api.chat_models import ChatModel
     from tuner.api.compare import ReplayGroup
     from tuner.api.service import FineTuningService
-    from tuner.data.catalog import Catalog
     from tuner.ui.app import TunerApp
     from tuner.ui.modals.export_chat import Exported
-    from tuner.ui.modals.pick_model import ModelChoice, ModelSource
+    from tuner.ui.modals.pick_model import ModelChoice
 
 # Below this width two columns are too narrow to read: compare stacks them.
 SIDE_BY_SIDE_MIN_WIDTH = 110
 _OPEN = (ReplayState.READY, ReplayState.RUNNING, ReplayState.PAUSED)
-# A profile's kind as the model picker names its service.
-_SERVICE_NAMES = {"openai": "OpenAI", "azure": "Azure OpenAI", "together": "Together AI"}
-
-
-def _bind(load: Callable[[str | None], Any], profile: str) -> Callable[[], Any]:
-    """`load(profile)` as a no-argument loader (one per profile, not the loop's last)."""
-    return lambda: load(profile)
 
 
 @dataclass
@@ -106,13 +96,19 @@ class ChatScreen(TypingScreen, Screen[None]):
         self._pending_model = model
         self._worker: Worker[None] | None = None
         self._refused: str | None = None  # a parameter typed that the service would refuse
-        # Services of profiles other than the active one: opened for a column (or a model
-        # list) that needs them, closed as soon as none does.
-        self._services = ProfileServices(self._connect)
+        self._profiles: ChatProfiles | None = None
 
     @property
     def tuner(self) -> TunerApp:
         return cast("TunerApp", self.app)
+
+    @property
+    def profiles(self) -> ChatProfiles:
+        """The columns' profiles: services of profiles other than the active one are opened
+        for a column (or a model list) that needs them, closed as soon as none does."""
+        if self._profiles is None:
+            self._profiles = ChatProfiles(self.tuner)
+        return self._profiles
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -159,7 +155,7 @@ class ChatScreen(TypingScreen, Screen[None]):
         """Name each column's profile in its title when the columns' profiles differ, or a
         column is not on the active profile (a conversation continued from another one)."""
         profiles = [thread.profile for thread in self.threads]
-        named = len(set(profiles)) > 1 or not all(map(self._is_active, profiles))
+        named = len(set(profiles)) > 1 or not all(map(self.profiles.is_active, profiles))
         for pane, profile in zip(self.panes, profiles, strict=False):
             pane.name_profile(profile if named else None)
 
@@ -212,34 +208,19 @@ class ChatScreen(TypingScreen, Screen[None]):
 
     @property
     def active_profile(self) -> str | None:
-        """The profile the app's session talks to (None: no connection)."""
-        connection = self.tuner.connection.connection
-        return connection.profile_name if connection is not None else None
-
-    def _is_active(self, profile: str | None) -> bool:
-        return profile is None or profile == self.active_profile
+        return self.profiles.active
 
     def service_for(self, profile: str | None) -> FineTuningService:
-        """The service of `profile`: the app's session for the active one, else one opened
-        here (once) through `app.services`. Raises `ServiceError` naming the profile."""
-        if self._is_active(profile):
-            return self.tuner.session.service()
-        assert profile is not None
-        return self._services.get(profile)
+        """The service of `profile` (see `ChatProfiles.service`)."""
+        return self.profiles.service(profile)
 
-    def _connect(self, profile: str) -> FineTuningService:
-        services = self.tuner.services
-        return services.open_service(services.settings_store.resolve(self.tuner.settings, profile))
-
-    async def release_services(self, *, keep: set[str] | None = None) -> None:
+    async def release_services(self, *, keep_none: bool = False) -> None:
         """Close the other profiles' services no column uses (all of them when the screen
         goes): a comparison across services never leaks one."""
-        if keep is None:
-            keep = {t.profile for t in self.threads if t.profile and not self._is_active(t.profile)}
-        await self._services.release(keep)
+        await self.profiles.release([] if keep_none else [t.profile for t in self.threads])
 
     async def on_unmount(self) -> None:
-        await self.release_services(keep=set())
+        await self.release_services(keep_none=True)
 
     def _service_or_none(self, profile: str | None = None) -> FineTuningService | None:
         """The service of `profile` (the active one by default), or None (reason shown)."""
@@ -250,12 +231,6 @@ class ChatScreen(TypingScreen, Screen[None]):
         except ServiceError as exc:
             self.notify(exc.message, severity="error")
             return None
-
-    async def _load_models(self, profile: str | None = None) -> list[ChatModel]:
-        """The models of `profile`'s service, for the picker (failures are its to show)."""
-        from tuner.api.chat_models import chat_model_choices
-
-        return await chat_model_choices(self.service_for(profile))
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -278,7 +253,7 @@ class ChatScreen(TypingScreen, Screen[None]):
             threads = [ChatThread(sides[0].model, profile=sides[0].profile)]
         panes = [self.query_one("#primary", ChatPane), self.query_one("#secondary", ChatPane)]
         for pane, side in zip(panes, sides, strict=False):
-            await pane.reset(side.model, note, catalog=self._catalog_for(side.profile))
+            await pane.reset(side.model, note, catalog=self.profiles.catalog(side.profile))
         self.threads = threads  # only now: a turn sent before the reset would be wiped by it
         self._name_profiles()
         await self.release_services()
@@ -523,20 +498,7 @@ class ChatScreen(TypingScreen, Screen[None]):
     # -- models and compare ------------------------------------------------------------------
 
     def _loader(self) -> Callable[[], Any] | None:
-        return self._load_models if self._connection_problem() is None else None
-
-    def _other_profiles(self) -> list[ModelSource]:
-        """Every other profile of the settings, to pick a compared model from."""
-        from tuner.ui.modals.pick_model import ModelSource
-
-        sources = []
-        for name in sorted(self.tuner.settings.profiles):
-            if self._is_active(name):
-                continue
-            loader = _bind(self._load_models, name)
-            note = self._retirement_note_for(name)
-            sources.append(ModelSource(name, self._profile_label(name), loader, note))
-        return sources
+        return self.profiles.models if self._connection_problem() is None else None
 
     def action_pick_model(self) -> None:
         from tuner.ui.modals.pick_model import PickModelModal
@@ -547,39 +509,13 @@ class ChatScreen(TypingScreen, Screen[None]):
         current = self.threads[0].model if self.threads else None
         self.app.push_screen(
             PickModelModal(
-                self._loader(), current=current, title="Chat with", note=self._retirement_note
+                self._loader(),
+                current=current,
+                title="Chat with",
+                note=self.profiles.retirement_note(),
             ),
             self._model_chosen,
         )
-
-    def _retirement_note(self, model: ChatModel) -> tuple[str, str] | None:
-        """When the model's base stops serving, where the catalog knows it: a fine-tune of
-        gpt-4.1-nano says `base retired 2026-10-23`, marked when near or past."""
-        return self._retirement_note_for(None)(model)
-
-    def _catalog_for(self, profile: str | None) -> Catalog:
-        """The models and prices of `profile`'s service (None: the active profile's)."""
-        if self._is_active(profile):
-            return self.tuner.catalog()
-        return self.tuner.services.catalog(self.tuner.settings, profile)
-
-    def _retirement_note_for(
-        self, profile: str | None
-    ) -> Callable[[ChatModel], tuple[str, str] | None]:
-        """`_retirement_note` by the catalog of `profile`'s service (None: the active one)."""
-        from tuner.api.deadlines import retirement
-
-        catalog = self._catalog_for(profile)
-
-        def note(model: ChatModel) -> tuple[str, str] | None:
-            today = datetime.date.fromtimestamp(self.tuner.services.clock())
-            ends = retirement(model.id, catalog, today)
-            if ends is None:
-                return None
-            style = {"past": "bold red", "near": "bold yellow"}.get(ends.urgency, "dim")
-            return ends.words(fine_tuned=model.kind != "base"), style
-
-        return note
 
     async def _model_chosen(self, choice: ModelChoice | None) -> None:
         if choice is None or not choice.model:
@@ -612,22 +548,13 @@ class ChatScreen(TypingScreen, Screen[None]):
             PickModelModal(
                 self._loader(),
                 title=f"Compare {first.model} with",
-                note=self._retirement_note,
+                note=self.profiles.retirement_note(),
                 profile=active,
-                label=self._profile_label(active),
-                others=self._other_profiles(),
+                label=self.profiles.label(active),
+                others=self.profiles.others(),
             ),
             self._compare_chosen,
         )
-
-    def _profile_label(self, name: str | None) -> str:
-        """`demo-together · Together AI`: a profile as the picker names it (by its kind; the
-        connection's own words when it is no profile of the settings)."""
-        profile = self.tuner.settings.profiles.get(name or "")
-        if profile is None:
-            service = self.tuner.connection.service_name
-            return f"{name} · {service}" if name else service
-        return f"{name} · {_SERVICE_NAMES.get(profile.kind, profile.kind)}"
 
     async def compare_with(self, model: str, profile: str | None = None) -> None:
         """Compare the current model with `model` of `profile` (None: the active profile)."""
@@ -703,7 +630,7 @@ class ChatScreen(TypingScreen, Screen[None]):
         else:
             threads = [ChatThread.resume(transcript)]
         for thread in threads:
-            if thread.profile is None or not self._profile_known(thread.profile):
+            if thread.profile is None or not self.profiles.known(thread.profile):
                 if thread.profile is not None:
                     self.notify(
                         f"Profile {thread.profile} is gone: {thread.model} continues on "
@@ -715,9 +642,6 @@ class ChatScreen(TypingScreen, Screen[None]):
         await self._new_conversation(sides, threads=threads)
         for index, pane in enumerate(self.panes):
             await pane.show_transcript(transcript.side(index))
-
-    def _profile_known(self, profile: str) -> bool:
-        return self._is_active(profile) or profile in self.tuner.settings.profiles
 
     def _export_thread(self) -> ChatThread | None:
         if len(self.threads) > 1 and self.query_one("#secondary", ChatPane).has_focus_within:

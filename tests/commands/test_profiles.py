@@ -142,6 +142,30 @@ def test_together_takes_its_own_knobs(
     assert sent.training_type["type"] == "Full" and sent.learning_rate == 2e-5
 
 
+def test_a_price_together_refuses_stops_before_the_job_and_keeps_the_upload(
+    profiles: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The emulator's account limit set to nothing: Together prices the job and says no."""
+    from tuner.emulator.together import catalog
+
+    monkeypatch.setattr(catalog, "USER_LIMIT_DOLLARS", 0.0)
+    train = write_examples(tmp_path / "train.jsonl", 20)
+    code, _, err = run(
+        capsys,
+        "jobs", "create", "--model", TOGETHER_BASE, "--training-file", str(train),
+        "--profile", "tg",
+    )  # fmt: skip
+    assert code == 1
+    with profiles.together.state.lock:
+        (kept,) = profiles.together.state.files
+        assert not profiles.together.state.jobs
+    assert "Together AI would not start this job" in err and "its estimate: $" in err
+    assert f"the training file stays uploaded as {kept}" in err
+
+
 def test_validate_uses_the_profile_rules_offline(
     profiles: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.errors import ServiceError
+from tuner.api.job_quote import QuoteRefused, service_quote
 from tuner.api.jobs import check_model_available
 from tuner.api.migrate_costs import CostFigure, billed_cost, estimated_cost
 from tuner.api.migrate_errors import DataRefused, MigrationError
@@ -425,19 +426,15 @@ async def run_migration(
         training_file=uploaded[0],
         validation_file=uploaded[1] if len(uploaded) > 1 else None,
     )
-    quote = None
     if capabilities.price_estimate:
         report("price", f"asking {capabilities.service} for its price")
-        quote = await target.estimate_price(spec)
-        if quote is not None and not quote.allowed:
-            kept = ", ".join(uploaded)
-            raise PriceRefused(
-                f"{capabilities.service} would not start this job: "
-                f"{quote.note or 'over the account limit'} (its estimate: ${quote.dollars:,.2f}); "
-                f"the files stay uploaded as {kept}",
-                quote,
-                tuple(uploaded),
-            )
+    try:
+        quote = await service_quote(target, spec)
+    except QuoteRefused as exc:
+        kept = ", ".join(uploaded)
+        raise PriceRefused(
+            f"{exc.message}; the files stay uploaded as {kept}", exc.quote, tuple(uploaded)
+        ) from None
     report("create", f"creating the job on {capabilities.service}")
     job = await target.create_job(spec)
     report("create", f"created {job.id}")

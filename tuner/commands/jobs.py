@@ -255,6 +255,7 @@ def unsupported_options(spec: JobSpec, capabilities: Capabilities) -> str | None
 
 def run_create(args: argparse.Namespace) -> int:
     from tuner.api.deadlines import closes_for, jobs_closing_note
+    from tuner.api.job_quote import QuoteRefused, service_quote
     from tuner.api.jobs import Hyperparameters, JobSpec, check_model_available, check_spec
 
     hyper = Hyperparameters(
@@ -308,14 +309,12 @@ def run_create(args: argparse.Namespace) -> int:
             hyperparameters=hyper,
             lora=args.lora,
         )
-        quote = await service.estimate_price(spec) if service.capabilities.price_estimate else None
-        if quote is not None and not quote.allowed:
+        try:
+            quote = await service_quote(service, spec)
+        except QuoteRefused as exc:
             raise CommandFailure(
-                f"{service.capabilities.service} would not start this job: "
-                f"{quote.note or 'over the account limit'} (estimate {quote_text(quote)}); "
-                f"the training file stays uploaded as {training}",
-                code=1,
-            )
+                f"{exc.message}; the training file stays uploaded as {training}", code=1
+            ) from None
         job = await service.create_job(spec)
         if args.json:
             shown = job.to_json()

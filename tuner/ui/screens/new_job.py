@@ -30,8 +30,9 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker
 
-from tuner.api.errors import ErrorKind, ServiceError
+from tuner.api.errors import ServiceError
 from tuner.api.job_form import FormError, JobForm
+from tuner.api.job_quote import service_quote
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
 from tuner.ui.failures import describe_error, failed_worker
@@ -505,17 +506,9 @@ class NewJobScreen(TypingScreen, Screen[None]):
         assert train_id is not None
         service = self.tuner.session.service()
         spec = form.to_spec(train_id, valid_id)
-        quote = None
         if service.capabilities.price_estimate:
             self.post_message(self.Stage(f"Asking {service.capabilities.service} for its price…"))
-            quote = await service.estimate_price(spec)
-            if quote is not None and not quote.allowed:
-                reason = quote.note or "over the account's limit"
-                raise ServiceError(
-                    ErrorKind.INVALID_REQUEST,
-                    f"{service.capabilities.service} would not start this job: {reason} "
-                    f"(its estimate: ${quote.dollars:,.2f})",
-                )
+        quote = await service_quote(service, spec)  # a refusal is a ServiceError, shown here
         self.post_message(self.Stage("Creating the job…"))
         job = await service.create_job(spec)
         said = f"{service.capabilities.service}'s estimate ${quote.dollars:,.2f}" if quote else ""

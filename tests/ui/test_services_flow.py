@@ -221,7 +221,9 @@ async def test_move_a_finished_openai_job_to_together_from_the_job_screen(
         await wait_until(pilot, lambda: isinstance(app.screen, MigrateModal))
         modal = app.screen
         await wait_until(pilot, lambda: not modal.query_one("#migrate-move").disabled)
-        assert "Together AI" in str(modal.query_one("#migrate-costs").render())
+        costs = str(modal.query_one("#migrate-costs").render())
+        assert "Together AI" in costs
+        assert costs.startswith("demo-openai · OpenAI: ")  # by its profile, not its host
         await pilot.press("ctrl+s")
         await wait_until(
             pilot,

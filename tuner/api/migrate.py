@@ -100,15 +100,19 @@ async def plan_migration(
     target_catalog: Catalog | None = None,
     on_progress: ProgressCallback | None = None,
     today: date | None = None,
+    source_name: str | None = None,
 ) -> MigrationPlan:
     """Plan moving `job_id` from `source` to `target` as a job on `base_model` (see the module
     docstring). Nothing is sent to `target`; downloads and converted files go to `work_dir`
     (created). `from_backup` is a `tuner backup` folder to take the files from;
     `training_path` / `validation_path` are the user's own copies (they win over both).
-    Catalogs default to each service's built-in one; pass the user's (with overrides)."""
+    Catalogs default to each service's built-in one; pass the user's (with overrides).
+    `source_name` is how the source is named to people (a profile's label; by default its
+    service's name, which for a host other than OpenAI's is only its address)."""
     report = _reporter(on_progress)
     source_kind, target_kind = source.capabilities.kind, target.capabilities.kind
-    source_name, target_name = source.capabilities.service, target.capabilities.service
+    source_name = source_name or source.capabilities.service
+    target_name = target.capabilities.service
     source_catalog = source_catalog or default_catalog(source_kind)
     target_catalog = target_catalog or default_catalog(target_kind)
     today = today or date.today()

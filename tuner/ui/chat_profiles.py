@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.compare import ProfileServices
+from tuner.data.service_kinds import service_name
 
 if TYPE_CHECKING:
     from tuner.api.chat_models import ChatModel
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     from tuner.data.catalog import Catalog
     from tuner.ui.app import TunerApp
     from tuner.ui.modals.pick_model import ModelSource
-
-# A profile's kind as the model picker names its service.
-SERVICE_NAMES = {"openai": "OpenAI", "azure": "Azure OpenAI", "together": "Together AI"}
 
 RetirementNote = Callable[["ChatModel"], "tuple[str, str] | None"]
 
@@ -97,7 +95,7 @@ class ChatProfiles:
         if profile is None:
             service = self.app.connection.service_name
             return f"{name} · {service}" if name else service
-        return f"{name} · {SERVICE_NAMES.get(profile.kind, profile.kind)}"
+        return f"{name} · {service_name(profile.kind)}"
 
     def retirement_note(self, profile: str | None = None) -> RetirementNote:
         """When a model's base stops serving, by the catalog of `profile`'s service: a

@@ -31,6 +31,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker
 
+from tuner.data.service_kinds import service_name
 from tuner.ui.failures import describe_error, failed_worker
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         *,
         work_dir: Path | None = None,
         source_catalog: Catalog | None = None,
+        source_name: str | None = None,
         today: date | None = None,
     ) -> None:
         from tuner.api.migrate import default_work_dir
@@ -103,6 +105,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         self.targets = {target.profile: target for target in targets}
         self.work_dir = work_dir or default_work_dir(job_id)
         self.source_catalog = source_catalog
+        self.source_name = source_name
         self.today = today or date.today()
         self.plan: MigrationPlan | None = None
         self.planned_for: tuple[str, str, str] | None = None
@@ -127,22 +130,24 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
                 connection = services.settings_store.resolve(settings, name)
                 return services.open_service(connection)
 
-            kind = {"together": "Together AI", "azure": "Azure OpenAI"}.get(profile.kind, "OpenAI")
             targets.append(
                 MigrationTarget(
                     name,
-                    f"{name} · {kind}",
+                    f"{name} · {service_name(profile.kind)}",
                     catalog,
                     opener,
                     profile.default_model or catalog.default_model,
                 )
             )
+        source = app.profile
         return cls(
             job_id,
             app.session.service(),
             targets,
             work_dir=default_work_dir(job_id, app.start_path),
             source_catalog=app.catalog(),
+            # The profile the user knows it by, not the host it answers on.
+            source_name=f"{source.name} · {service_name(source.kind)}" if source else None,
         )
 
     # -- layout --------------------------------------------------------------------------------
@@ -249,6 +254,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             work_dir=self.work_dir,
             suffix=suffix or None,
             source_catalog=self.source_catalog,
+            source_name=self.source_name,
             target_catalog=target.catalog,
             on_progress=self._progress,
             today=self.today,

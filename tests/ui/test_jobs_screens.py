@@ -530,6 +530,28 @@ async def test_a_failing_service_is_said_once_while_retrying(tmp_path: Path, emu
         assert screen.error is None
 
 
+async def test_a_profile_switch_mid_read_says_nothing_of_the_closed_client(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    """The switch closes the old profile's client under a list request in flight: that
+    failure is the old profile's, not news ("Could not list jobs: ... client has been closed")."""
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.jobs.loaded)
+        # The server holds the next list read (a real-time delay far past the test's end).
+        emu.faults.add(Fault(r"/fine_tuning/jobs$", method="GET", delay=60))
+        screen.action_refresh()
+        await wait_until(pilot, lambda: len(emu.faults) == 0)  # the read reached the server
+        app.set_connection(active_connection(emu, "renamed"))  # closes the old client
+        fetches = [w for w in screen.workers if w.group == "jobs-fetch"]
+        await wait_until(pilot, lambda: all(w.is_finished for w in fetches))
+        await pilot.pause()  # the worker's state change is handled
+        assert not [n for n in notices(app) if "Could not list jobs" in n]
+
+
 async def test_the_title_names_the_screen_after_leaving_a_form(
     tmp_path: Path, emu: Emulator
 ) -> None:

@@ -146,6 +146,7 @@ class JobsScreen(Screen[None]):
         self._wide: bool | None = None
         self.error: str | None = None
         self._generation = -1  # the session generation the list was read from
+        self._fetch_generation = -1  # the one the newest read started on
 
     @property
     def tuner(self) -> TunerApp:
@@ -233,6 +234,7 @@ class JobsScreen(Screen[None]):
 
     @work(exclusive=True, group="jobs-fetch", exit_on_error=False)
     async def _fetch(self, after: str | None, kind: FetchKind) -> None:
+        self._fetch_generation = self.tuner.session.generation
         service = self.tuner.session.service()
         page = await service.list_jobs(after=after, limit=PAGE_SIZE)
         jobs = list(page.jobs)
@@ -270,6 +272,10 @@ class JobsScreen(Screen[None]):
 
         worker = failed_worker(event)
         if worker is None:
+            return
+        if self._fetch_generation != self.tuner.session.generation:
+            # A read of the profile switched away from, whose client was closed under it:
+            # nothing to tell; the list is read again from the new profile when shown.
             return
         error = describe_error(worker.error)
         if error != self.error:

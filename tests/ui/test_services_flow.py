@@ -233,3 +233,19 @@ async def test_move_a_finished_openai_job_to_together_from_the_job_screen(
         moved = app.screen
         await wait_until(pilot, lambda: moved.job is not None)
         assert moved.job.model == TOGETHER_BASE
+
+
+async def test_a_job_screen_gives_way_when_the_profile_changes(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Its job, controls and models are the old profile's: back to the new profile's list."""
+    job_id = emu.add_job("gpt-4o-mini-2024-07-18", write_examples(tmp_path / "train.jsonl", 12))
+    emu.advance(3600)
+    app = demo_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_job(job_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        await wait_until(pilot, lambda: app.screen.job is not None)
+        app.switch_profile(DEMO_TOGETHER)
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        assert app.sub_title.startswith("demo-together")

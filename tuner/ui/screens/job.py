@@ -44,6 +44,7 @@ from tuner.api.job_watch import (
 from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
+from tuner.ui.session import ConnectionChanged
 from tuner.ui.widgets.event_log import EventLog
 from tuner.ui.widgets.job_header import JobHeader
 from tuner.ui.widgets.loss_chart import LossChart
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
 AGE_TICK = 30.0  # x poll_scale: once it ended, only "created 5m ago" still changes
+_UNKNOWN = object()  # the job's profile before the screen is mounted
 DETAILS_DELAY = 0.5  # x poll_scale: message events arriving together cause one re-read
 CONTROL_FEATURE = {"cancel": None, "pause": "pause_resume", "resume": "pause_resume"}
 
@@ -142,6 +144,7 @@ class JobScreen(Screen[None]):
         self._details_timer: Timer | None = None
         self._tick: Timer | None = None
         self._tick_every: float | None = None  # the interval `_tick` runs at
+        self._job_profile: object = _UNKNOWN  # the profile's name (or None), set on mount
 
     @property
     def tuner(self) -> TunerApp:
@@ -180,6 +183,7 @@ class JobScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.job_id
+        self._job_profile = self._profile_name()  # the profile the job belongs to
         self.checkpoint_table.add_columns("Step", "Train loss", "Valid loss", "Accuracy", "Model")
         problem = self.tuner.session.problem
         if problem is not None:
@@ -191,6 +195,20 @@ class JobScreen(Screen[None]):
         self._line()
         self._load_details()
         self._follow()
+
+    @on(ConnectionChanged)
+    def _connection_changed(self) -> None:
+        self._leave_if_switched()  # when shown; under another screen, once shown again
+
+    def on_screen_resume(self) -> None:
+        self._leave_if_switched()
+
+    def _leave_if_switched(self) -> None:
+        """Another profile now: this job, its controls and its models are the old profile's,
+        so the screen gives way to the jobs list of the new one (which reads it afresh)."""
+        switched = self._job_profile is not _UNKNOWN and self._profile_name() != self._job_profile
+        if switched and self.is_active:  # the top screen: popping removes this one
+            self.app.pop_screen()
 
     def on_unmount(self) -> None:
         for timer in (self._details_timer, self._tick):

@@ -83,3 +83,20 @@ def test_together_adapter_switch_reads_as_the_kind_of_training() -> None:
 
     assert _hyper_text({"n_epochs": 3, "lora": True}) == "epochs 3 · LoRA"
     assert _hyper_text({"lora": False}) == "full training"
+
+
+def test_a_queued_job_waits_and_its_tokens_are_still_to_train() -> None:
+    """Together counts the tokens when the job is made: "trained" only once it succeeded."""
+    text = JobHeader.describe(
+        job(status=JobStatus.QUEUED, created_at=NOW - 5, trained_tokens=24_800),
+        now=NOW,
+        follow=None,
+    ).plain
+    assert "waiting for 5s" in text and "running for" not in text
+    assert "24.8k tokens to train" in text and "tokens trained" not in text
+    done = JobHeader.describe(
+        job(status=JobStatus.SUCCEEDED, finished_at=NOW, trained_tokens=24_800),
+        now=NOW,
+        follow=None,
+    ).plain
+    assert "24.8k tokens trained" in done

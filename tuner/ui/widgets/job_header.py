@@ -162,10 +162,19 @@ def _progress(job: Job, now: float, last_point: MetricPoint | None, *, live: boo
         parts.append(f"step {last_point.step}/{last_point.total_steps}")
     if job.finished_at:
         parts.append(f"took {format_duration(job.finished_at - job.created_at)}")
-    elif job.active:
+    elif job.status is JobStatus.RUNNING:
         parts.append(f"running for {format_duration(now - job.created_at)}")
+    elif job.status in (JobStatus.VALIDATING, JobStatus.QUEUED):
+        parts.append(f"waiting for {format_duration(now - job.created_at)}")
     if job.trained_tokens:
-        parts.append(f"{format_count(job.trained_tokens)} tokens trained")
+        # Together counts the tokens when the job is made; OpenAI once it has trained them.
+        tokens = format_count(job.trained_tokens)
+        if job.status is JobStatus.SUCCEEDED:
+            parts.append(f"{tokens} tokens trained")
+        elif job.active:
+            parts.append(f"{tokens} tokens to train")
+        else:
+            parts.append(f"{tokens} tokens")
     if job.estimated_finish and not job.finished_at:
         if live:
             parts.append(f"finish {format_until(job.estimated_finish, now)}")

@@ -95,6 +95,12 @@ def test_short_names_and_summary() -> None:
     assert short_fine_tuned("ft:gpt-4o:org:bot:AbC:ckpt-step-3") == "bot:AbC:ckpt-step-3"
     assert short_fine_tuned("ft:gpt-4o:org::AbC") == "AbC"
     assert short_fine_tuned(None) is None
+    together = "acct/Meta-Llama-3.1-8B-Instruct-Reference-support-v1-f0ab7520"
+    llama = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+    assert short_fine_tuned(together, llama) == "support-v1-f0ab7520"
+    assert short_fine_tuned(together) == together  # the base unknown: the whole name
+    assert short_fine_tuned("acct/Other-Model-x", llama) == "acct/Other-Model-x"
+    assert short_model(llama) == "Meta-Llama-3.1-8B-Instruct-Reference"
     done = job("j", "succeeded", fine_tuned_model="ft:gpt-4o:org::AbC")
     assert finished_summary(done) == "Job j succeeded: ft:gpt-4o:org::AbC"
     failed = job("j", "failed", error=JobError("x", "too few"))

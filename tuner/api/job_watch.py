@@ -273,12 +273,15 @@ _DATE_TAIL = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
 
 
 def short_model(model_id: str) -> str:
-    """A base model without its snapshot date: `gpt-4o-mini-2024-07-18` → `gpt-4o-mini`."""
-    return _DATE_TAIL.sub("", model_id)
+    """A base model without its snapshot date or its organisation: `gpt-4o-mini-2024-07-18` →
+    `gpt-4o-mini`, `meta-llama/Meta-Llama-3.1-8B-Instruct-Reference` → `Meta-Llama-3.1-8B-...`."""
+    return _DATE_TAIL.sub("", model_id.rsplit("/", 1)[-1])
 
 
-def short_fine_tuned(model_id: str | None) -> str | None:
-    """The distinguishing end of `ft:BASE:ORG:SUFFIX:ID`: `SUFFIX:ID` (or `ID` with no suffix)."""
+def short_fine_tuned(model_id: str | None, base: str | None = None) -> str | None:
+    """The distinguishing end of a fine-tuned model's name: `SUFFIX:ID` of OpenAI's
+    `ft:BASE:ORG:SUFFIX:ID` (or `ID` with no suffix); `SUFFIX-HASH` of Together's
+    `ACCOUNT/BASENAME-SUFFIX-HASH` when its `base` model is given."""
     if not model_id:
         return None
     parts = model_id.split(":")
@@ -287,4 +290,9 @@ def short_fine_tuned(model_id: str | None) -> str | None:
         tail = ":".join(parts[5:])
         name = f"{suffix}:{ident}" if suffix else ident
         return f"{name}:{tail}" if tail else name
+    if base and "/" in model_id:
+        name = model_id.split("/", 1)[1]
+        base_name = base.rsplit("/", 1)[-1]
+        if name.startswith(f"{base_name}-") and len(name) > len(base_name) + 1:
+            return name[len(base_name) + 1 :]
     return model_id

@@ -431,7 +431,11 @@ class JobScreen(Screen[None]):
         tabs = self.query("#job-tabs")
         if tabs and cast(TabbedContent, tabs.first()).active == "checkpoints":
             model = self._chat_model()
-            opens = f"o chats with {short_fine_tuned(model)}" if model else "no model to chat with"
+            opens = (
+                f"o chats with {short_fine_tuned(model, self.job.model if self.job else None)}"
+                if model
+                else "no model to chat with"
+            )
             if model and self.tuner.needs_deployment:
                 opens = f"deploy {short_fine_tuned(model)}, then o chats with the deployment"
             self.query_one("#job-line", Static).update(f"{opens} · 1/2/3: log/chart/checkpoints")

@@ -96,7 +96,7 @@ def row_cells(job: Job, now: float, wide: bool, retirement: Retirement | None = 
             took_text,
             tokens,
         ]
-    short = short_fine_tuned(job.fine_tuned_model)
+    short = short_fine_tuned(job.fine_tuned_model, job.model)
     name = Text(short, style="green") if short else Text(f"…{job.id[-10:]}", style="dim")
     if retirement is not None and retirement.urgency != "later":
         name.append(" ⚠", style=URGENCY_STYLES[retirement.urgency])

@@ -157,3 +157,29 @@ def _jobs(emulator) -> list:
     with emulator.state.lock:
         emulator.state.tick()
         return list(emulator.state.jobs.values())
+
+
+def test_the_demo_goes_on_without_its_history_when_it_cannot_be_made(
+    tmp_path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The seeding runs beside the app's screen: a failure is logged, never printed."""
+    import time
+
+    from tuner.app_entry import DEMO_HISTORY_SECONDS, _seed_demo_history
+    from tuner.emulator import Emulator
+
+    with Emulator(api_key=None, start_time=time.time() - DEMO_HISTORY_SECONDS) as emulator:
+        _seed_demo_history(emulator, tmp_path)  # no support-bot folder here
+        assert not emulator.state.jobs
+        assert abs(emulator.clock.now() - time.time()) < 60  # the clock caught up all the same
+    assert capfd.readouterr().err == ""
+
+
+def test_log_records_never_reach_the_terminal_unconfigured() -> None:
+    """Python's last-resort handler would print tuner's warnings over the app's screen."""
+    import subprocess
+    import sys
+
+    code = "import logging, tuner; logging.getLogger('tuner.api.backup').error('boom')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr == ""

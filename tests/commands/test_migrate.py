@@ -363,7 +363,9 @@ def test_together_to_openai(both: Emulator, tmp_path: Path, capsys) -> None:
 
     assert code == 0, err
     assert "- instruction_to_messages, lines 1, 2, 3, 4, 5 and 7 more:" in out
-    assert "Together AI (tuner's estimate)" in out or "Together AI (the job, as billed)" in out
+    # The source named as the title names its profile: profile, service, host.
+    source = f"tg · Together AI · {both.together_base_url.split('//')[1].split('/')[0]}"
+    assert f"{source} (tuner's estimate)" in out or f"{source} (the job, as billed)" in out
     assert "Note: OpenAI stops taking new fine-tuning jobs on 2027-01-06" in out
     assert "Not carried: learning_rate" in out and "lora" in out
 

@@ -223,7 +223,7 @@ async def test_move_a_finished_openai_job_to_together_from_the_job_screen(
         await wait_until(pilot, lambda: not modal.query_one("#migrate-move").disabled)
         costs = str(modal.query_one("#migrate-costs").render())
         assert "Together AI" in costs
-        assert costs.startswith("demo-openai · OpenAI: ")  # by its profile, not its host
+        assert costs.startswith("demo-openai · OpenAI · emulator: ")  # as the title names it
         await pilot.press("ctrl+s")
         await wait_until(
             pilot,

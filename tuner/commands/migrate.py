@@ -129,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     from tuner.api.errors import ServiceError
     from tuner.api.service import open_service
     from tuner.config import ConfigError, load_settings, resolve_connection
+    from tuner.config.connections import connection_label
     from tuner.data.catalog import CatalogError, settings_catalog
 
     if args.interval <= 0:
@@ -151,10 +152,15 @@ def run(args: argparse.Namespace) -> int:
         return fail(COMMAND, f"{args.to}: {exc.message}")
 
     profiles = (source_connection.profile_name, args.to)
+    # The source as the user knows it (`work · OpenAI`, `gateway · llm.example.com`).
+    named = source_connection.profile_name
+    source_name = connection_label(named, source_connection, key=False) if named else None
 
     async def main() -> int:
         try:
-            return await _migrate(args, source, target, source_catalog, target_catalog, profiles)
+            return await _migrate(
+                args, source, target, source_catalog, target_catalog, profiles, source_name
+            )
         finally:
             await source.close()
             await target.close()
@@ -208,6 +214,7 @@ async def _migrate(
     source_catalog: Catalog,
     target_catalog: Catalog,
     profiles: tuple[str | None, str],
+    source_name: str | None,
 ) -> int:
     from tuner.api.migrate import default_work_dir, plan_migration, run_migration
 
@@ -232,6 +239,7 @@ async def _migrate(
         source_catalog=source_catalog,
         target_catalog=target_catalog,
         on_progress=progress,
+        source_name=source_name,
     )
     if human:
         print("\n".join(plan.summary_lines()), flush=True)

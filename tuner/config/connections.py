@@ -146,3 +146,30 @@ def resolve_connection(
         api_key=key,
         key_origin=origin,
     )
+
+
+def connection_label(
+    name: str, connection: Connection, *, demo: bool = False, key: bool = True
+) -> str:
+    """`work · OpenAI`, `gateway · llm.example.com`, `azure-eu · Azure OpenAI ·
+    my-resource.openai.azure.com`, `demo-together · Together AI · emulator`: which profile,
+    which service (a compatible host is named by its address) and, with `key`, where the key
+    comes from. The title shows it; a move names its source by it (without the key)."""
+    from urllib.parse import urlsplit
+
+    where = urlsplit(connection.where)
+    custom = bool(where.hostname) and connection.where != DEFAULT_BASE_URLS.get(connection.kind)
+    parts = [name]
+    if demo:
+        parts += [connection.service_name.removesuffix("-compatible"), "emulator"]
+    elif connection.kind == "openai" and custom:
+        parts.append(where.netloc)  # the host says which service it is
+    else:
+        parts.append(connection.service_name)
+        if custom:
+            parts.append(where.netloc)
+    if key and connection.api_key is None:
+        parts.append("no key")
+    elif key and connection.key_origin == "env" and not demo:
+        parts.append("key from env")
+    return " · ".join(parts)

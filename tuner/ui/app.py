@@ -22,7 +22,8 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 
-from tuner.config import ConfigError, Connection, Profile, Settings
+from tuner.config import ConfigError, Profile, Settings
+from tuner.config.connections import connection_label
 from tuner.ui.commands import (
     ConnectionCommands,
     FileCommands,
@@ -470,32 +471,6 @@ def resolve_active(services: Services, settings: Settings, profile: str | None) 
     name = named.name if named is not None else "no profile"
     label = connection_label(name, connection, demo=services.demo)
     return ActiveConnection(label=label, connection=connection, demo=services.demo)
-
-
-def connection_label(name: str, connection: Connection, *, demo: bool = False) -> str:
-    """`work · OpenAI`, `gateway · llm.example.com`, `azure-eu · Azure OpenAI ·
-    my-resource.openai.azure.com`, `demo-together · Together AI · emulator`: which profile,
-    which service (a compatible host is named by its address), where the key comes from."""
-    from urllib.parse import urlsplit
-
-    from tuner.config.connections import DEFAULT_BASE_URLS
-
-    where = urlsplit(connection.where)
-    custom = bool(where.hostname) and connection.where != DEFAULT_BASE_URLS.get(connection.kind)
-    parts = [name]
-    if demo:
-        parts += [connection.service_name.removesuffix("-compatible"), "emulator"]
-    elif connection.kind == "openai" and custom:
-        parts.append(where.netloc)  # the host says which service it is
-    else:
-        parts.append(connection.service_name)
-        if custom:
-            parts.append(where.netloc)
-    if connection.api_key is None:
-        parts.append("no key")
-    elif connection.key_origin == "env" and not demo:
-        parts.append("key from env")
-    return " · ".join(parts)
 
 
 def make_app(

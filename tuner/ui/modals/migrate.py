@@ -31,6 +31,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker
 
+from tuner.config.connections import connection_label
 from tuner.data.service_kinds import service_name
 from tuner.ui.failures import describe_error, failed_worker
 
@@ -139,15 +140,17 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
                     profile.default_model or catalog.default_model,
                 )
             )
-        source = app.profile
+        source = app.connection.connection
+        source_name = None
+        if active is not None and source is not None:
+            source_name = connection_label(active, source, demo=app.connection.demo, key=False)
         return cls(
             job_id,
             app.session.service(),
             targets,
             work_dir=default_work_dir(job_id, app.start_path),
             source_catalog=app.catalog(),
-            # The profile the user knows it by, not the host it answers on.
-            source_name=f"{source.name} · {service_name(source.kind)}" if source else None,
+            source_name=source_name,  # as the title names it, not only by the host
         )
 
     # -- layout --------------------------------------------------------------------------------

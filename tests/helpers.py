@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +82,40 @@ def open_test_service(emulator: Emulator) -> FineTuningService:
     from tuner.api.service import open_service
 
     return open_service(connection_to(emulator))
+
+
+def open_together_service(emulator: Emulator, *, profile: str = "tg") -> FineTuningService:
+    """The real Together service (the together SDK over HTTP) on `emulator`'s Together side."""
+    from tuner.api.service import open_service
+    from tuner.config import Connection, Secret
+
+    connection = Connection(
+        kind="together",
+        base_url=emulator.together_base_url,
+        api_key=Secret(TEST_KEY),
+        profile_name=profile,
+    )
+    return open_service(connection)
+
+
+class CountingService:
+    """The real service, counting the calls made through it. Not a mock: every call goes on to
+    the emulator; this only tells a test which requests were made."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if not inspect.iscoroutinefunction(value):
+            return value
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            return await value(*args, **kwargs)
+
+        return counted
 
 
 async def start_job(emulator: Emulator, path: Path, **spec: Any) -> str:

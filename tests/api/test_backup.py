@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 import json
 import threading
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import BASE_MODEL, DEADLINE, TEST_KEY, open_test_service, write_examples
+from tests.helpers import (
+    BASE_MODEL,
+    DEADLINE,
+    TEST_KEY,
+    CountingService,
+    open_test_service,
+    open_together_service,
+    write_examples,
+)
 from tuner.api.backup import BackupError, BackupProgress, backup
 from tuner.api.backup_folder import file_name, in_thread, safe_id, safe_name
 from tuner.api.errors import ErrorKind, ServiceError
@@ -35,26 +41,6 @@ from tuner.emulator import Emulator, Fault
 
 # Small pages, so every listing crosses page boundaries.
 PAGE = 7
-
-
-class CountingService:
-    """The real service, counting the calls made through it. Not a mock: every call goes on to
-    the emulator; this only tells a test which requests a backup made."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._inner, name)
-        if not inspect.iscoroutinefunction(value):
-            return value
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return await value(*args, **kwargs)
-
-        return counted
 
 
 def sha256(data: bytes) -> str:
@@ -536,20 +522,7 @@ def test_names_from_the_service_stay_inside_the_folder() -> None:
 async def test_a_together_account_is_backed_up_the_same_way(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    try:
-        from tuner.api.together_service import TogetherService  # noqa: F401
-    except ImportError:
-        pytest.skip("tuner.api.together_service (the Together implementation) is not there yet")
-    from tuner.api.service import open_service
-    from tuner.config import Connection, Secret
-
-    connection = Connection(
-        kind="together",
-        base_url=emulator.together_base_url,
-        api_key=Secret(TEST_KEY),
-        profile_name="tg",
-    )
-    service = open_service(connection)
+    service = open_together_service(emulator)
     try:
         train = write_examples(tmp_path / "train.jsonl", 20)
         uploaded = await service.upload_file(train)

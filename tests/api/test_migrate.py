@@ -11,12 +11,9 @@ waits a fixed time: the emulator's clock is moved on (`advance`).
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
-import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +24,10 @@ from tests.helpers import (
     BASE_MODEL,
     DEADLINE,
     TEST_KEY,
+    CountingService,
     chat_example,
     open_test_service,
+    open_together_service,
     write_jsonl,
 )
 from tuner.api.backup import backup
@@ -44,69 +43,19 @@ from tuner.api.migrate import (
     plan_migration,
     run_migration,
 )
-from tuner.api.service import FineTuningService, open_service
+from tuner.api.service import FineTuningService
 from tuner.api.types import Job, JobStatus
-from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 SENDING = {"upload_file", "create_job", "estimate_price", "delete_file", "cancel_job"}
 
 
-class CountingService:
-    """The real service, counting the calls made through it (every call goes on to it)."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._inner, name)
-        if not inspect.iscoroutinefunction(value):
-            return value
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return await value(*args, **kwargs)
-
-        return counted
-
-
-def either_rules(content: bytes) -> str | None:
-    """A training-file check that accepts what OpenAI's or Together's rules accept. The
-    emulator's Together side checks by OpenAI's rules, which refuse what only Together takes
-    (a weight on a user message, instruction examples)."""
-    from tuner.data.analysis import analyse_file
-    from tuner.data.catalog import default_catalog
-    from tuner.emulator.checks import refusal_message
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "training.jsonl")
-        path.write_bytes(content)
-        refused = refusal_message(analyse_file(path, workers=1))
-        if refused is None:
-            return None
-        together = analyse_file(
-            path, LLAMA, workers=1, service="together", catalog=default_catalog("together")
-        )
-        return None if together.valid else refused
-
-
 @pytest.fixture
 def both() -> Iterator[Emulator]:
-    """An emulator whose two sides each accept their own service's files."""
-    with Emulator(port=0, speed=500, api_key=TEST_KEY, training_file_checker=either_rules) as emu:
+    """One emulator for both services (each side checks files by its own rules)."""
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
         yield emu
-
-
-def together_service(emulator: Emulator) -> FineTuningService:
-    connection = Connection(
-        kind="together",
-        base_url=emulator.together_base_url,
-        api_key=Secret(TEST_KEY),
-        profile_name="tg",
-    )
-    return open_service(connection)
 
 
 @pytest.fixture
@@ -120,7 +69,7 @@ async def openai(emulator: Emulator) -> AsyncIterator[FineTuningService]:
 
 @pytest.fixture
 async def together(emulator: Emulator) -> AsyncIterator[FineTuningService]:
-    service = together_service(emulator)
+    service = open_together_service(emulator)
     try:
         yield service
     finally:
@@ -247,7 +196,7 @@ async def test_a_job_with_no_trained_tokens_is_priced_from_its_file(
 async def test_a_weighted_reply_is_trained_alike_on_together(
     both: Emulator, tmp_path: Path
 ) -> None:
-    openai, together = open_test_service(both), together_service(both)
+    openai, together = open_test_service(both), open_together_service(both)
     try:
         examples = rows()
         examples[2]["messages"].append({"role": "user", "content": "Sure?"})
@@ -386,7 +335,7 @@ async def test_the_target_s_price_refusal_stops_before_the_job(
 async def test_data_that_still_breaks_the_rules_is_refused_with_its_problems(
     both: Emulator, tmp_path: Path
 ) -> None:
-    openai, together = open_test_service(both), together_service(both)
+    openai, together = open_test_service(both), open_together_service(both)
     try:
         # Together trains 5 examples; OpenAI needs 10.
         lines = [{"prompt": f"{i}?", "completion": str(i)} for i in range(5)]
@@ -431,7 +380,7 @@ async def test_a_plan_can_be_cancelled_mid_download(
 
 
 async def test_together_to_openai(both: Emulator, tmp_path: Path) -> None:
-    openai, together = open_test_service(both), together_service(both)
+    openai, together = open_test_service(both), open_together_service(both)
     try:
         lines = [{"prompt": f"What is {i} + {i}?", "completion": str(2 * i)} for i in range(12)]
         path = write_jsonl(tmp_path / "instructions.jsonl", lines)

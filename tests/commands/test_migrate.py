@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,15 @@ from tests.helpers import (
     TEST_KEY,
     chat_example,
     open_test_service,
+    open_together_service,
     train_model,
     write_jsonl,
 )
 from tuner.api.backup import backup
-from tuner.api.service import FineTuningService, open_service
+from tuner.api.service import FineTuningService
 from tuner.api.types import Job
 from tuner.cli import main
-from tuner.config import Connection, Secret, config_dir, save_api_key
+from tuner.config import config_dir, save_api_key
 from tuner.emulator import Emulator, Fault
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
@@ -50,19 +50,9 @@ def profiles(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return emulator
 
 
-def together(emulator: Emulator) -> FineTuningService:
-    connection = Connection(
-        kind="together",
-        base_url=emulator.together_base_url,
-        api_key=Secret(TEST_KEY),
-        profile_name="tg",
-    )
-    return open_service(connection)
-
-
-def on_together(emulator: Emulator, call: Any) -> Any:
+def on_open_together_service(emulator: Emulator, call: Any) -> Any:
     async def ask() -> Any:
-        service = together(emulator)
+        service = open_together_service(emulator)
         try:
             return await call(service)
         finally:
@@ -101,7 +91,7 @@ def one_line(err: str) -> str:
 # -- the headline --------------------------------------------------------------------------------
 
 
-def test_a_finished_openai_job_is_trained_again_on_together(
+def test_a_finished_openai_job_is_trained_again_on_open_together_service(
     profiles: Emulator, tmp_path: Path, capsys
 ) -> None:
     job = finished_job(profiles, tmp_path / "train.jsonl")
@@ -122,9 +112,9 @@ def test_a_finished_openai_job_is_trained_again_on_together(
     new_id = next(line.split()[0] for line in out.splitlines() if line.startswith("ft-"))
     assert "Job finished" in out and f"Job {new_id} succeeded" in err
     # Trained on the same examples, after the changes said above.
-    new = on_together(profiles, lambda s: s.retrieve_job(new_id))
+    new = on_open_together_service(profiles, lambda s: s.retrieve_job(new_id))
     assert new.status.value == "succeeded" and new.model == LLAMA
-    content = on_together(profiles, lambda s: s.file_content(new.training_file))
+    content = on_open_together_service(profiles, lambda s: s.file_content(new.training_file))
     trained = [json.loads(line)["messages"] for line in content.decode().splitlines()]
     expected = [row["messages"] for row in examples()]
     del expected[0][1]["name"]  # name_dropped
@@ -149,8 +139,8 @@ def test_dry_run_sends_nothing_to_the_target(profiles: Emulator, tmp_path: Path,
     assert code == 0, err
     assert "Cost:" in out and "Together AI's own price: asked once the files are uploaded" in out
     assert err.endswith("dry run: nothing was sent to Together AI\n")
-    assert on_together(profiles, lambda s: s.list_files()) == []
-    assert on_together(profiles, lambda s: s.list_jobs()).jobs == ()
+    assert on_open_together_service(profiles, lambda s: s.list_files()) == []
+    assert on_open_together_service(profiles, lambda s: s.list_jobs()).jobs == ()
     assert (tmp_path / f"migrate-{job.id}" / f"{job.training_file}__train.together.jsonl").exists()
 
 
@@ -309,26 +299,9 @@ def test_a_followed_job_that_is_cancelled_exits_1(
 # -- Together AI to OpenAI -----------------------------------------------------------------------
 
 
-def either_rules(content: bytes) -> str | None:
-    """Accept what OpenAI's or Together's rules accept (the emulator's Together side checks by
-    OpenAI's rules, which refuse Together's instruction examples)."""
-    from tuner.data.analysis import analyse_file
-    from tuner.data.catalog import default_catalog
-    from tuner.emulator.checks import refusal_message
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "training.jsonl")
-        path.write_bytes(content)
-        refused = refusal_message(analyse_file(path, workers=1))
-        together = analyse_file(
-            path, LLAMA, workers=1, service="together", catalog=default_catalog("together")
-        )
-        return None if refused is None or together.valid else refused
-
-
 @pytest.fixture
 def both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(port=0, speed=500, api_key=TEST_KEY, training_file_checker=either_rules) as emu:
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
         write_settings(emu)
         monkeypatch.chdir(tmp_path)
         yield emu
@@ -344,7 +317,7 @@ def test_together_to_openai(both: Emulator, tmp_path: Path, capsys) -> None:
         uploaded = await service.upload_file(path)
         return (await service.create_job(JobSpec(LLAMA, uploaded.id, suffix="sums"))).id
 
-    job_id = on_together(both, start)
+    job_id = on_open_together_service(both, start)
     both.advance(3600)
 
     code, out, err = migrate(
@@ -382,7 +355,7 @@ def test_data_still_breaking_the_target_s_rules_exits_1_with_its_problems(
         uploaded = await service.upload_file(path)
         return (await service.create_job(JobSpec(LLAMA, uploaded.id))).id
 
-    job_id = on_together(both, start)
+    job_id = on_open_together_service(both, start)
 
     code, out, err = migrate(
         capsys, job_id, "--profile", "tg", "--to", "oa", "--model", BASE_MODEL, "--json"

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
-    TEST_KEY,
     host_app,
     open_test_service,
+    open_together_service,
     train_model,
     wait_until,
     write_examples,
 )
-from tuner.api.service import FineTuningService, open_service
+from tuner.api.service import FineTuningService
 from tuner.config import Connection, Secret
 from tuner.data.catalog import default_catalog
 from tuner.emulator import Emulator
@@ -41,16 +41,6 @@ class Closing:
         await self._inner.close()
 
 
-def together(emulator: Emulator) -> FineTuningService:
-    connection = Connection(
-        kind="together",
-        base_url=emulator.together_base_url,
-        api_key=Secret(TEST_KEY),
-        profile_name="tg",
-    )
-    return open_service(connection)
-
-
 @pytest.fixture
 async def setup(emulator: Emulator, tmp_path: Path) -> Any:
     job = await train_model(emulator, write_examples(tmp_path / "train.jsonl", 20), "modal")
@@ -58,7 +48,7 @@ async def setup(emulator: Emulator, tmp_path: Path) -> Any:
     opened: list[Closing] = []
 
     def opener() -> FineTuningService:
-        service = Closing(together(emulator))
+        service = Closing(open_together_service(emulator))
         opened.append(service)
         return service  # type: ignore[return-value]
 

@@ -33,10 +33,21 @@ class ChatRequest:
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     max_tokens: int | None = None
+    # Structured output (`{"type": "json_schema", "json_schema": {...}}`): a judge asks for its
+    # verdict this way where the service supports it (`Capabilities.structured_output`).
+    response_format: Mapping[str, Any] | None = None
 
     def params(self) -> dict[str, Any]:
         """The sampling parameters that are set (for the request and for transcript headers)."""
         return sampling_params(self)
+
+    def request_options(self) -> dict[str, Any]:
+        """Everything sent besides model and messages: the sampling parameters and, when set,
+        the response format."""
+        options = self.params()
+        if self.response_format is not None:
+            options["response_format"] = dict(self.response_format)
+        return options
 
     def api_messages(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
@@ -44,6 +55,14 @@ class ChatRequest:
             messages.append({"role": "system", "content": self.system_prompt})
         messages.extend(dict(message) for message in self.messages)
         return messages
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """Vectors for a batch of texts, in the texts' order, and the tokens billed when said."""
+
+    vectors: tuple[tuple[float, ...], ...]
+    prompt_tokens: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ the commands call it once per connection and close the service when they are don
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+    from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings
     from tuner.api.chat_models import ChatModel
     from tuner.api.jobs import JobSpec
     from tuner.api.metrics import MetricPoint
@@ -124,6 +124,11 @@ class FineTuningService(Protocol):
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
         """Yield `ChatDelta`s as tokens arrive, then one `ChatDone`. Close it to stop early."""
+        ...
+
+    async def embed(self, model: str, texts: Sequence[str]) -> Embeddings:
+        """One vector per text, in order (the `cosine` grader). Only when
+        `capabilities.embeddings`."""
         ...
 
     # -- lifetime ----------------------------------------------------------------------

@@ -197,6 +197,10 @@ class Capabilities:
     # The profile kind it was opened for ("openai", "azure", "together"): OpenAI's closing
     # of new jobs concerns "openai" only (the API itself, or a gateway in front of it).
     kind: str = "openai"
+    # Chat with `response_format` json_schema (a judge's verdict as JSON) and an embeddings
+    # endpoint (the `cosine` grader). A compatible host is assumed to have both until it refuses.
+    structured_output: bool = True
+    embeddings: bool = True
 
     def missing(self, feature: str) -> str | None:
         """None if `feature` (a field name above) is supported, else why it is not offered."""
@@ -212,6 +216,8 @@ class Capabilities:
             "models_need_deployment": "require deploying a model",
             "lora_choice": "choose between LoRA and full fine-tuning",
             "absolute_learning_rate": "take an absolute learning rate (it takes a multiplier)",
+            "structured_output": "answer in a JSON schema (structured output)",
+            "embeddings": "make embeddings",
         }
         return f"{self.service} cannot {words.get(feature, feature.replace('_', ' '))}."
 

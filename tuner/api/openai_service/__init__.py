@@ -9,13 +9,13 @@ SDK. The SDK itself is imported only when a service is connected (`client.make_c
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, read_chat_stream
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings, read_chat_stream
 from tuner.api.chat_models import ChatModel, model_kind
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.file_download import save_file_content
@@ -279,9 +279,17 @@ class OpenAIService:
                 messages=request.api_messages(),  # type: ignore[arg-type]
                 stream=True,
                 stream_options={"include_usage": True},
-                **request.params(),
+                **request.request_options(),
             )
             # aclosing: a reader that stops early closes the HTTP stream now, not at GC.
             async with aclosing(read_chat_stream(stream)) as events:
                 async for event in events:
                     yield event
+
+    async def embed(self, model: str, texts: Sequence[str]) -> Embeddings:
+        """`/embeddings` in one request; vectors put back in the texts' order by `index`."""
+        with service_errors(self._where, model=model):
+            answer = await self._client.embeddings.create(model=model, input=list(texts))
+        ordered = sorted(answer.data, key=lambda item: item.index)
+        usage = answer.usage.prompt_tokens if answer.usage is not None else None
+        return Embeddings(tuple(tuple(item.embedding) for item in ordered), usage)

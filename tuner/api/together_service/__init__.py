@@ -25,11 +25,11 @@ Where Together differs from OpenAI's shape, and what tuner makes of it:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings
 from tuner.api.chat_models import ChatModel
 from tuner.api.errors import ErrorKind, ServiceError, body_message, one_line
 from tuner.api.file_download import save_file_content
@@ -300,3 +300,10 @@ class TogetherService:
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
         return chat.stream_chat(self._client, request, self._where)
+
+    async def embed(self, model: str, texts: Sequence[str]) -> Embeddings:
+        """Together's `/v1/embeddings` (OpenAI's shape without a usage count)."""
+        with service_errors(self._where, model=model):
+            answer = await self._client.embeddings.create(model=model, input=list(texts))
+        ordered = sorted(answer.data, key=lambda item: item.index)
+        return Embeddings(tuple(tuple(item.embedding) for item in ordered))

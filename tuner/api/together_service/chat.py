@@ -32,7 +32,7 @@ async def stream_chat(
             model=request.model,
             messages=request.api_messages(),  # type: ignore[arg-type]
             stream=True,
-            **request.params(),
+            **request.request_options(),
         )
         # aclosing: a reader that stops early closes the HTTP stream now, not at GC.
         async with aclosing(read_chat_stream(stream, _FINISH_WORDS)) as events:

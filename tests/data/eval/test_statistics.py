@@ -129,3 +129,10 @@ def test_flips_are_the_examples_whose_outcome_changed() -> None:
     other = {"a": False, "b": True, "c": True}  # d was not graded for the other model
     lines = {"a": 3, "b": 1, "c": 2, "d": 4}
     assert find_flips(first, other, lines) == (Flip("b", 1, False), Flip("a", 3, True))
+
+
+def test_a_difference_on_too_few_examples_is_never_significant() -> None:
+    difference = paired_difference([0.9] * 4, [0.1] * 4)
+    assert difference is not None and difference.high < 0
+    assert not difference.significant
+    assert paired_difference([0.9] * 5, [0.1] * 5).significant

@@ -16,7 +16,7 @@ Pass rates use the Wilson score interval, the one that stays inside 0..1 and beh
 A paired difference compares two models on the same examples: the mean of (other - first) per
 example, bootstrapped over examples. Pairing removes the examples' own difficulty from the
 comparison, so a real difference shows with far fewer examples than two separate means would
-need. It is "significant" when its interval excludes 0.
+need. It is "significant" when its interval excludes 0 (and it rests on 5 examples at least).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import numpy as np
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20270114  # any fixed number; this one is the day the old models stop answering
 CONFIDENCE = 0.95
+# Fewer paired examples than this are never called a significant difference.
+MIN_PAIRS_FOR_SIGNIFICANCE = 5
 # Resamples drawn at once: 100 x 10,000 examples is 8 MB of indices, whatever the run's size.
 _CHUNK_BYTES = 8 << 20
 
@@ -61,7 +63,8 @@ class PairedDifference:
     """The mean of (other - first) over `n` examples scored for both, with its interval.
 
     Positive means the other model scored higher. `significant` is True when the interval
-    excludes 0 (both ends above, or both below).
+    excludes 0 (both ends above, or both below) over at least `MIN_PAIRS_FOR_SIGNIFICANCE`
+    examples: resampling one or two examples gives an interval that only looks certain.
     """
 
     n: int
@@ -71,7 +74,7 @@ class PairedDifference:
 
     @property
     def significant(self) -> bool:
-        return self.low > 0 or self.high < 0
+        return self.n >= MIN_PAIRS_FOR_SIGNIFICANCE and (self.low > 0 or self.high < 0)
 
 
 @dataclass(frozen=True, slots=True)

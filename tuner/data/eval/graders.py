@@ -23,7 +23,9 @@ and those that need a service, for which this module gives the pure parts:
 | `pairwise` | vs the first model, judged in both orders: win 1, tie 0.5, loss 0   | 0.5     |
 
 chrF compares character n-grams, so it credits a Turkish reply that has the right stems with
-other suffixes ("evlerimizde" for "evimizde"); BLEU's whole-word n-grams give it nothing.
+other suffixes ("evlerimizde" for "evimizde"); BLEU's whole-word n-grams give it nothing. Where
+case does not count (contains, fuzzy, rouge_l), Turkish capitals fold as a reader expects:
+"İSTANBUL" matches "istanbul" and "IŞIK" matches "ışık" (`fold_case`).
 
 A score is None (not 0) when the example could not be graded, with the reason: no reference,
 a reference that is not JSON, a judge that did not answer in the expected form. Means and pass

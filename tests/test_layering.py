@@ -24,13 +24,19 @@ def _modules_after(code: str) -> set[str]:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _modules(package: str) -> list[str]:
-    """Every module of a tuner package, found on disk so a new module is checked too."""
+def _modules(package: str, *, nested: bool = False) -> list[str]:
+    """Every module of a tuner package (and of its sub-packages when `nested`), found on disk so
+    a new module is checked too."""
     folder = ROOT.joinpath(*package.split("."))
-    return sorted(f"{package}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__")
+    found = folder.rglob("*.py") if nested else folder.glob("*.py")
+    return sorted(
+        ".".join((package, *p.relative_to(folder).with_suffix("").parts))
+        for p in found
+        if p.stem != "__init__"
+    )
 
 
-DATA_MODULES = _modules("tuner.data")
+DATA_MODULES = _modules("tuner.data", nested=True)
 API_MODULES = _modules("tuner.api")
 
 
@@ -50,6 +56,7 @@ def test_api_layer_imports_no_textual(module: str) -> None:
 
 def test_the_lists_are_not_empty() -> None:
     assert "tuner.data.analysis" in DATA_MODULES and "tuner.api.follower" in API_MODULES
+    assert "tuner.data.eval.graders" in DATA_MODULES
 
 
 def test_cli_help_does_not_import_the_heavy_stack() -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "convert",
+    "split",
     "upload",
     "jobs",
     "chat",

@@ -262,6 +262,13 @@ def serve_in_foreground(emulator: Emulator) -> None:
             f"Azure v1 API: {emulator.azure_v1_base_url}",
             flush=True,
         )
+        knobs = emulator.knobs
+        if knobs.latency > 0 or knobs.limiter is not None:
+            limit = f"{knobs.limiter.rpm} per minute per key and model" if knobs.limiter else "none"
+            print(
+                f"Latency: {knobs.latency:g} s per reply; request limit: {limit}",
+                flush=True,
+            )
         if emulator.api_key is None:
             print("API key: any key is accepted (start with --key KEY to require one)", flush=True)
         else:

@@ -26,6 +26,9 @@ from typing import Any
 
 # Deeper nesting than this (a recursive `$ref`) is cut short.
 MAX_DEPTH = 12
+# From this depth on, optional properties are left out and nullable values are null, so a
+# recursive schema ends soon.
+OPTIONAL_DEPTH = 3
 _TYPES = ("text", "json_object", "json_schema")
 
 
@@ -174,7 +177,7 @@ class _Builder:
         for key in ("anyOf", "oneOf"):
             branches = schema.get(key)
             if isinstance(branches, list) and branches:
-                return self.build(self._branch(branches, hint), hint, depth + 1)
+                return self.build(self._branch(branches, hint, depth), hint, depth + 1)
         if isinstance(schema.get("allOf"), list):
             merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
             for part in schema["allOf"]:
@@ -218,8 +221,12 @@ class _Builder:
             return "array"
         return "string"
 
-    def _branch(self, branches: list[Any], hint: Any) -> Any:
+    def _branch(self, branches: list[Any], hint: Any, depth: int) -> Any:
         resolved = [self.resolve(b) for b in branches]
+        if hint is None and depth >= OPTIONAL_DEPTH:
+            for branch, schema in zip(branches, resolved, strict=True):
+                if schema.get("type") == "null":
+                    return branch
         for branch, schema in zip(branches, resolved, strict=True):
             declared = schema.get("type")
             if hint is not None and isinstance(declared, str) and _fits_type(hint, declared):
@@ -237,9 +244,15 @@ class _Builder:
                 return {}
             return dict(hints) if hints else {"answer": self._take_text() or ""}
         # Strings named for what a model says get the reply's text before any other string.
-        ordered = sorted(properties, key=lambda name: name.lower() not in _TEXT_NAMES)
+        names = list(properties)
+        required = schema.get("required")
+        if depth >= OPTIONAL_DEPTH and isinstance(required, list):
+            names = [name for name in names if name in required or name in hints]
+        elif depth >= OPTIONAL_DEPTH:
+            names = [name for name in names if name in hints]
+        ordered = sorted(names, key=lambda name: name.lower() not in _TEXT_NAMES)
         built = {name: self.build(properties[name], hints.get(name), depth + 1) for name in ordered}
-        return {name: built[name] for name in properties}
+        return {name: built[name] for name in names}
 
     def _array(self, schema: dict[str, Any], hint: Any, depth: int) -> list[Any]:
         low = _int(schema.get("minItems"), 0)

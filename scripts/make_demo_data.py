@@ -1,7 +1,8 @@
 """Write the demo datasets shipped in `tuner/demo/data/` (deterministic: same files every run).
 
 The demo is a support bot for "Lale Market", an online grocery in Istanbul that answers in
-Turkish and English. Run from the repository root:
+Turkish and English. `support-eval/` holds a larger set for evaluation: `train.jsonl` and a
+`holdout.jsonl` whose prompts are close to the training ones. Run from the repository root:
 
     python scripts/make_demo_data.py
 """
@@ -396,6 +397,130 @@ PROMPTS_TR = [
 ]
 
 
+# The evaluation set (support-eval/): each intent has a few phrasings of the question and one
+# reply, all with slots, so a held-out example is a prompt close to (never the same as) a
+# training one, as in a real support log. A fine-tune trained on train.jsonl answers most of
+# holdout.jsonl with its training replies; its base does not.
+EVAL_INTENTS: dict[str, list[tuple[list[str], str]]] = {
+    "tr": [
+        (
+            [
+                "Siparişim {order} hâlâ gelmedi, nerede?",
+                "{order} numaralı siparişim nerede kaldı?",
+                "Sipariş {order} ne zaman gelir?",
+            ],
+            "{order} numaralı siparişiniz yolda; kurye {district} bölgesinde, yaklaşık {eta} "
+            "dakika içinde kapınızda olur.",
+        ),
+        (
+            [
+                "Siparişimdeki {product} eksik geldi.",
+                "{product} siparişimden çıkmadı, ne yapmalıyım?",
+                "Gelen pakette {product} yoktu.",
+            ],
+            "Üzgünüz {name}. Siparişlerim > {order} > 'Sorun bildir' adımından eksik {product} "
+            "ürününü seçin; tutar 24 saat içinde kartınıza iade edilir.",
+        ),
+        (
+            [
+                "{district} bölgesine bugün teslimat var mı?",
+                "Bugün {district} adresine getirebilir misiniz?",
+                "{district} için bu akşam boş saat var mı?",
+            ],
+            "Evet, {district} için bugün 18:00–20:00 ve 20:00–22:00 aralıklarında boş saat var; "
+            "sepeti onaylarken seçebilirsiniz.",
+        ),
+        (
+            [
+                "İndirim kodum {code} çalışmıyor.",
+                "{code} kodunu girince hata alıyorum.",
+                "{code} kuponu neden uygulanmıyor?",
+            ],
+            "{code} kodu yalnızca ilk siparişte ve 400 TL üzeri sepetlerde geçerli; sepetiniz bu "
+            "sınırın üstündeyse kodu canlı desteğe iletin.",
+        ),
+        (
+            [
+                "{order} siparişimin teslimat saatini değiştirebilir miyim?",
+                "{order} için teslimat saatini ileri alabilir miyiz?",
+            ],
+            "Hazırlık başlamadan önce Siparişlerim > {order} > 'Teslimat saatini değiştir' "
+            "adımından yeni saati seçebilirsiniz.",
+        ),
+    ],
+    "en": [
+        (
+            [
+                "Where is my order {order}? It hasn't arrived.",
+                "My order {order} is late, where is it?",
+                "When will order {order} get here?",
+            ],
+            "Your order {order} is on its way; the courier is in {district}, about {eta} minutes "
+            "away.",
+        ),
+        (
+            [
+                "My order came without the {product}.",
+                "The {product} was missing from my delivery.",
+                "I didn't get the {product} I ordered.",
+            ],
+            "Sorry about that, {name}. Go to My orders > {order} > 'Report a problem' and pick "
+            "the {product}; the amount is refunded to your card within 24 hours.",
+        ),
+        (
+            [
+                "Do you deliver to {district} today?",
+                "Can you bring my groceries to {district} this evening?",
+                "Any free delivery slots for {district} today?",
+            ],
+            "Yes, {district} has free slots today between 18:00–20:00 and 20:00–22:00; pick one "
+            "when you confirm your basket.",
+        ),
+        (
+            [
+                "The promo code {code} doesn't work.",
+                "I get an error when I enter {code}.",
+                "Why won't the code {code} apply?",
+            ],
+            "{code} is valid on a first order above 400 TL only; if your basket is above that, "
+            "send the code to live support and we'll check it.",
+        ),
+        (
+            [
+                "I was charged twice for order {order}.",
+                "Order {order} shows two payments on my card.",
+            ],
+            "I'm sorry, {name}. A second charge for {order} is usually a pre-authorisation that "
+            "drops off within 3 business days; if it stays, live support refunds it at once.",
+        ),
+    ],
+}
+
+
+def eval_examples(rng: random.Random, count: int, taken: set[str]) -> list[dict[str, object]]:
+    """`count` short examples whose prompts are not in `taken` (which they are added to)."""
+    out: list[dict[str, object]] = []
+    while len(out) < count:
+        lang = "tr" if len(out) % 3 == 0 else "en"  # a third in Turkish
+        phrasings, reply = rng.choice(EVAL_INTENTS[lang])
+        values = values_for(rng, lang)
+        user = fill(rng.choice(phrasings), values)
+        if user in taken:
+            continue
+        taken.add(user)
+        system = SYSTEM_TR if lang == "tr" else SYSTEM_EN
+        out.append(
+            {
+                "messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": user},
+                    {"role": "assistant", "content": fill(reply, values)},
+                ]
+            }
+        )
+    return out
+
+
 def main() -> None:
     rng = random.Random(SEED)
     write_lines(OUT / "support-bot" / "train.jsonl", [dumps(e) for e in examples(rng, 60)])
@@ -406,6 +531,13 @@ def main() -> None:
     legacy.write_text(legacy_json(rng), encoding="utf-8")
     write_lines(OUT / "preference" / "dpo.jsonl", preference(rng, 15))
     write_lines(OUT / "prompts" / "metin.txt", PROMPTS_TR)
+    # Its own generator, so the files above stay as they were.
+    eval_rng = random.Random(SEED + 1)
+    taken: set[str] = set()
+    train = eval_examples(eval_rng, 300, taken)
+    holdout = eval_examples(eval_rng, 60, taken)
+    write_lines(OUT / "support-eval" / "train.jsonl", [dumps(e) for e in train])
+    write_lines(OUT / "support-eval" / "holdout.jsonl", [dumps(e) for e in holdout])
     for path in sorted(OUT.rglob("*.*")):
         print(path.relative_to(OUT), path.stat().st_size)
 

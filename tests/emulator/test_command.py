@@ -76,6 +76,12 @@ def test_flags_reach_the_emulator() -> None:
     assert (emulator.seed, emulator.api_key, emulator.speed) == (7, "test-key", 3.0)
     plain = emulator_from_args(build_parser().parse_args(["emulator"]))
     assert (plain.seed, plain.api_key, plain.port) == (None, None, 8765)
+    assert (plain.knobs.latency, plain.rate_limiter) == (0.0, None)
+    slow = emulator_from_args(
+        build_parser().parse_args(["emulator", "--latency", "0.5", "--rpm", "60"])
+    )
+    assert slow.knobs.latency == 0.5
+    assert slow.rate_limiter is not None and slow.rate_limiter.rpm == 60
 
 
 def test_bad_flags_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,3 +89,7 @@ def test_bad_flags_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["emulator", "--key", ""]) == 2
     assert "--key" in capsys.readouterr().err
+    assert main(["emulator", "--rpm", "0"]) == 2
+    assert "--rpm" in capsys.readouterr().err
+    assert main(["emulator", "--latency", "-1"]) == 2
+    assert "--latency" in capsys.readouterr().err

@@ -11,6 +11,8 @@ Known disagreements, where the emulator follows the SDK and the service:
   "paused" as the service and Azure do, and is not checked here.
 - `OpenAIFile.status_details` is typed as a string; the emulator omits it rather than send
   null (the SDK has it Optional).
+- `Embedding.embedding` is typed as an array of numbers; with `encoding_format: "base64"` (the
+  openai SDK's default) it is a base64 string, as the service sends, so only floats are checked.
 """
 
 from __future__ import annotations
@@ -192,3 +194,60 @@ def test_azure_v1(emu: Emulator) -> None:
     missing = v1.post("/chat/completions", json={"model": "ft:nope", "messages": messages})
     assert missing.status_code == 404
     check("ErrorResponse", missing.json())
+
+
+def test_embeddings(http: httpx2.Client) -> None:
+    body = {"model": "text-embedding-3-small", "input": ["a b", "c"], "encoding_format": "float"}
+    check("CreateEmbeddingResponse", http.post("/embeddings", json=body).json())
+    tokens = {"model": "text-embedding-3-large", "input": [[1, 2], [3]], "dimensions": 8}
+    answer = http.post("/embeddings", json={**tokens, "encoding_format": "float"}).json()
+    check("CreateEmbeddingResponse", answer)
+    assert [len(d["embedding"]) for d in answer["data"]] == [8, 8]
+    refused = http.post("/embeddings", json={"model": "gpt-4o", "input": "a"})
+    assert refused.status_code == 400
+    check("ErrorResponse", refused.json())
+    check("ListModelsResponse", http.get("/models").json())
+
+
+def test_structured_output_and_the_judge(http: httpx2.Client) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "score": {"type": "integer", "minimum": 1, "maximum": 10},
+            "reason": {"type": "string"},
+        },
+        "required": ["score", "reason"],
+        "additionalProperties": False,
+    }
+    fmt = {
+        "type": "json_schema",
+        "json_schema": {"name": "judgement", "schema": schema, "strict": True},
+    }
+    text = "<prompt>p</prompt><reference>the answer</reference><reply>the answer</reply>"
+    body = {
+        "model": "gpt-4.1",
+        "messages": [{"role": "user", "content": text}],
+        "response_format": fmt,
+    }
+    check("CreateChatCompletionRequest", body)
+    answer = http.post("/chat/completions", json=body).json()
+    check("CreateChatCompletionResponse", answer)
+    assert json.loads(answer["choices"][0]["message"]["content"])["score"] == 10
+    with http.stream("POST", "/chat/completions", json={**body, "stream": True}) as response:
+        lines = [line for line in response.iter_lines() if line.startswith("data: {")]
+    for line in lines:
+        check("CreateChatCompletionStreamResponse", json.loads(line[len("data: ") :]))
+    loose = {**fmt, "json_schema": {**fmt["json_schema"], "schema": {"type": "object"}}}
+    refused = http.post("/chat/completions", json={**body, "response_format": loose})
+    assert refused.status_code == 400
+    check("ErrorResponse", refused.json())
+
+
+def test_rate_limit() -> None:
+    with Emulator(speed=1000, rpm=1) as emu:
+        http = httpx2.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {API_KEY}"})
+        body = {"model": "text-embedding-3-small", "input": "a", "encoding_format": "float"}
+        assert http.post("/embeddings", json=body).status_code == 200
+        limited = http.post("/embeddings", json=body)
+        assert limited.status_code == 429 and limited.headers["Retry-After"]
+        check("ErrorResponse", limited.json())

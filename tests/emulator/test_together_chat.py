@@ -12,6 +12,7 @@ from together.types import FinetuneResponse
 from together.types.chat import ChatCompletion, ChatCompletionChunk
 
 from tuner.emulator import Emulator
+from tuner.emulator.embeddings import TOGETHER_MODELS as TOGETHER_EMBEDDINGS
 from tuner.emulator.together import catalog
 
 from . import together_helpers
@@ -74,8 +75,10 @@ def test_models_lists_the_catalog_then_the_trained_model(
 ) -> None:
     before = client.get("/v1/models", cast_to=object)
     assert isinstance(before, list)
-    assert [m["id"] for m in before] == [model.name for model in catalog.MODELS]
-    assert all(m["object"] == "model" and m["type"] == "chat" for m in before)
+    chats = [m for m in before if m["type"] == "chat"]
+    assert [m["id"] for m in chats] == [model.name for model in catalog.MODELS]
+    assert all(m["object"] == "model" for m in before)
+    assert {m["id"] for m in before if m["type"] == "embedding"} == set(TOGETHER_EMBEDDINGS)
     name = _trained(client, upload)
     after = client.get("/v1/models", cast_to=object)
     assert isinstance(after, list)

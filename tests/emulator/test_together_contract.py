@@ -241,3 +241,34 @@ def test_errors(emu: Emulator, http: httpx2.Client) -> None:
     assert again.status_code == 409 and again.headers["x-should-retry"] == "false"
     check("ErrorData", again.json())
     assert again.json()["file_id"]
+
+
+def test_embeddings_structured_output_and_the_rate_limit(http: httpx2.Client) -> None:
+    body = {"model": "BAAI/bge-base-en-v1.5", "input": ["a b", "c"]}
+    _validate("/components/schemas/EmbeddingsRequest", body)
+    check("EmbeddingsResponse", http.post("/embeddings", json=body).json())
+    refused = http.post("/embeddings", json={"model": BASE, "input": "a"})
+    assert refused.status_code == 400
+    check("ErrorData", refused.json())
+    schema = {
+        "type": "object",
+        "properties": {"winner": {"type": "string", "enum": ["A", "B", "tie"]}},
+        "required": ["winner"],
+    }
+    fmt = {"type": "json_schema", "json_schema": {"name": "preference", "schema": schema}}
+    text = "<reference>r</reference><reply_a>r</reply_a><reply_b>x</reply_b>"
+    chat = {"model": BASE, "messages": [{"role": "user", "content": text}], "response_format": fmt}
+    answer = http.post("/chat/completions", json=chat).json()
+    check("ChatCompletionResponse", answer)
+    assert json.loads(answer["choices"][0]["message"]["content"]) == {"winner": "A"}
+
+
+def test_rate_limit() -> None:
+    with Emulator(speed=1000, rpm=1) as emu:
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        url = f"{emu.together_base_url}/v1/embeddings"
+        body = {"model": "BAAI/bge-base-en-v1.5", "input": "a"}
+        assert httpx2.post(url, json=body, headers=headers).status_code == 200
+        limited = httpx2.post(url, json=body, headers=headers)
+        assert limited.status_code == 429 and limited.headers["Retry-After"]
+        check("ErrorData", limited.json())

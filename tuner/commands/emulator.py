@@ -4,6 +4,9 @@ Point any OpenAI client at it (`OPENAI_BASE_URL=http://127.0.0.1:PORT/v1`) to tr
 fine-tuning loop with no account: jobs run on a compressed clock, `--speed` compresses it more.
 It accepts any API key unless `--key` names the one to require, and says which on start;
 `--seed` makes its ids and metrics the same on every run (for scripts that compare outputs).
+`--latency S` makes every chat reply and embeddings request take S real seconds, and `--rpm N`
+answers a key's N+1st request to a model within a minute with 429 and `Retry-After`: a
+benchmark's slow, rate-limited service.
 """
 
 from __future__ import annotations
@@ -38,6 +41,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="make ids, job seeds and metrics reproducible (default: random on each start)",
     )
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds each chat reply and embeddings request takes (real time; default 0)",
+    )
+    p.add_argument(
+        "--rpm",
+        type=int,
+        default=None,
+        metavar="N",
+        help="requests per minute per key and model, then 429 with Retry-After (default: no limit)",
+    )
     p.set_defaults(func=run)
 
 
@@ -45,7 +62,14 @@ def emulator_from_args(args: argparse.Namespace) -> Emulator:
     """The (not yet started) emulator the command line asks for."""
     from tuner.emulator import Emulator
 
-    return Emulator(port=args.port, speed=args.speed, api_key=args.key, seed=args.seed)
+    return Emulator(
+        port=args.port,
+        speed=args.speed,
+        api_key=args.key,
+        seed=args.seed,
+        latency=args.latency,
+        rpm=args.rpm,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not 0 <= args.port <= 65535:
         print(f"tuner emulator: --port {args.port} is not a port number", file=sys.stderr)
+        return 2
+    if args.latency < 0:
+        print("tuner emulator: --latency must not be negative", file=sys.stderr)
+        return 2
+    if args.rpm is not None and args.rpm < 1:
+        print("tuner emulator: --rpm must be at least 1", file=sys.stderr)
         return 2
     if args.key is not None and not args.key.strip():
         print("tuner emulator: --key must not be empty", file=sys.stderr)

@@ -6,6 +6,11 @@ streamed), under `/v1` and Azure's layouts (classic `/openai/...?api-version=` a
 under `/openai/v1`, with deployments), and can inject faults. The real `openai` SDK talks to
 it over real HTTP on 127.0.0.1, so what passes here passes the SDK's own parsing.
 
+Its models tell a true story: a fine-tune answers prompts close to its training examples with
+their replies (`recall`), a judge prompt gets a score that follows the overlap with its reference
+(`judge`), `response_format` is honoured (`structured`), embeddings are deterministic
+(`embeddings`), and `latency` and `rpm` make it as slow and as limited as a benchmark needs.
+
 It holds users' uploaded training data during a demo, so it answers only requests addressed
 to a loopback name (see `host_check`), issues unguessable ids unless seeded, and cuts off
 clients that stall (`read_timeout`).
@@ -28,6 +33,9 @@ from .checks import TrainingFileChecker
 from .clock import SimClock
 from .faults import Fault, FaultSet, Hold
 from .ids import IdFactory
+from .knobs import Knobs
+from .rate_limit import RateLimiter
+from .recall import TrainingMemory
 from .server import EmulatorHTTPServer
 from .service import Service
 from .store import State
@@ -54,6 +62,11 @@ class Emulator:
       requests) before it is closed.
     - `host`: the address to listen on. Requests must name a loopback host (or this address,
       unless it is a wildcard such as 0.0.0.0) in `Host`.
+    - `latency`: real seconds each chat reply and embeddings request takes (see `knobs`).
+    - `rpm`: requests per minute per API key and model on chat and embeddings, past which a
+      request is answered 429 with `Retry-After` (None: no limit). `rate_limiter.clock` can be
+      replaced by a test's own clock.
+    - `position_bias`: overlap points the judge gives reply A of a pairwise comparison.
     """
 
     def __init__(
@@ -67,9 +80,16 @@ class Emulator:
         host: str = "127.0.0.1",
         start_time: float | None = None,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        latency: float = 0.0,
+        rpm: int | None = None,
+        position_bias: float = 0.0,
     ) -> None:
         if read_timeout <= 0:
             raise ValueError("read_timeout must be positive")
+        self.rate_limiter = RateLimiter(rpm) if rpm is not None else None
+        self.knobs = Knobs(latency, self.rate_limiter, position_bias)
+        # What fine-tuned models learned, by training file: shared by both dialects.
+        memory = TrainingMemory()
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -80,9 +100,9 @@ class Emulator:
         # Job seeds and metrics come from an integer seed; unseeded, a random one.
         state_seed = seed if seed is not None else secrets.randbits(62)
         self.state = State(self.clock, IdFactory(seed), training_file_checker, state_seed)
-        self.service = Service(self.state)
+        self.service = Service(self.state, self.knobs, memory)
         # Together's dialect, under /together/v1: its own account on the same clock.
-        self.together = TogetherService(self.state, lambda: self.api_key)
+        self.together = TogetherService(self.state, lambda: self.api_key, self.knobs, memory)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -216,12 +236,16 @@ def serve_forever(
     *,
     api_key: str | None = None,
     seed: int | None = None,
+    latency: float = 0.0,
+    rpm: int | None = None,
 ) -> None:
     """Run an emulator in the foreground until interrupted (for `tuner emulator`).
 
     With no `api_key` it accepts any key, and says so on start.
     """
-    emulator = Emulator(port=port, speed=speed, api_key=api_key, seed=seed, host=host)
+    emulator = Emulator(
+        port=port, speed=speed, api_key=api_key, seed=seed, host=host, latency=latency, rpm=rpm
+    )
     serve_in_foreground(emulator)
 
 
@@ -238,6 +262,13 @@ def serve_in_foreground(emulator: Emulator) -> None:
             f"Azure v1 API: {emulator.azure_v1_base_url}",
             flush=True,
         )
+        knobs = emulator.knobs
+        if knobs.latency > 0 or knobs.limiter is not None:
+            limit = f"{knobs.limiter.rpm} per minute per key and model" if knobs.limiter else "none"
+            print(
+                f"Latency: {knobs.latency:g} s per reply; request limit: {limit}",
+                flush=True,
+            )
         if emulator.api_key is None:
             print("API key: any key is accepted (start with --key KEY to require one)", flush=True)
         else:

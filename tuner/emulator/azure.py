@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import catalog
+from . import catalog, embeddings
 from .errors import ApiError
 from .store import Deployment, State
 from .wire import JsonResponse, Request
@@ -112,6 +112,7 @@ class Deployments:
             state.tick()
             return (
                 catalog.is_listed(model)
+                or model in embeddings.OPENAI_MODELS
                 or model in state.fine_tuned_models
                 or model in state.checkpoint_models
             )

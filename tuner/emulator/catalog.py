@@ -34,12 +34,28 @@ class BaseModel:
         return self.shutdown_date is not None and today >= date.fromisoformat(self.shutdown_date)
 
 
+# OpenAI's deprecation notice of 2026-10-14 (FACTS.md): these bases, and every fine-tune of
+# them, shut down on this day.
+LAST_BASES_SHUTDOWN = "2027-01-14"
+
 _MODELS: tuple[BaseModel, ...] = (
-    BaseModel("gpt-4.1-2025-04-14", 1744315746, fine_tunable=True),
-    BaseModel("gpt-4.1-mini-2025-04-14", 1744317547, fine_tunable=True),
+    BaseModel(
+        "gpt-4.1-2025-04-14", 1744315746, fine_tunable=True, shutdown_date=LAST_BASES_SHUTDOWN
+    ),
+    BaseModel(
+        "gpt-4.1-mini-2025-04-14",
+        1744317547,
+        fine_tunable=True,
+        shutdown_date=LAST_BASES_SHUTDOWN,
+    ),
     BaseModel("gpt-4.1-nano-2025-04-14", 1744321025, fine_tunable=True),
-    BaseModel("gpt-4o-2024-08-06", 1722814719, fine_tunable=True),
-    BaseModel("gpt-4o-mini-2024-07-18", 1721172717, fine_tunable=True),
+    BaseModel(
+        "gpt-4o-2024-08-06", 1722814719, fine_tunable=True, shutdown_date=LAST_BASES_SHUTDOWN
+    ),
+    BaseModel("gpt-4o-2024-11-20", 1739331543, shutdown_date=LAST_BASES_SHUTDOWN),
+    BaseModel(
+        "gpt-4o-mini-2024-07-18", 1721172717, fine_tunable=True, shutdown_date=LAST_BASES_SHUTDOWN
+    ),
     BaseModel("gpt-3.5-turbo-0125", 1706048358, fine_tunable=True),
     BaseModel("gpt-3.5-turbo-1106", 1698959748, fine_tunable=True),
     BaseModel("gpt-3.5-turbo-0613", 1686587434, fine_tunable=True, listed=False),
@@ -78,6 +94,28 @@ FINE_TUNING_ALIASES: dict[str, str] = {
     "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
     "gpt-3.5-turbo": "gpt-3.5-turbo-0125",
 }
+
+
+# Azure OpenAI's own, later schedule (FACTS.md): its deployments of these bases and of their
+# fine-tunes serve until these days. Azure's paths report these dates instead of OpenAI's;
+# a base missing here has no announced date on Azure.
+AZURE_SHUTDOWN: dict[str, str] = {
+    "gpt-4o-2024-08-06": "2027-10-01",
+    "gpt-4o-2024-11-20": "2027-10-01",
+    "gpt-4o-mini-2024-07-18": "2027-10-01",
+    "gpt-4.1-2025-04-14": "2027-10-14",
+    "gpt-4.1-mini-2025-04-14": "2027-10-14",
+    "gpt-4.1-nano-2025-04-14": "2027-10-14",
+}
+
+
+def shutdown_date(base: str, azure: bool = False) -> str | None:
+    """The ISO day base model `base` (and so each fine-tune of it) shuts down on OpenAI, or on
+    Azure with `azure`; None when no date is announced."""
+    if azure:
+        return AZURE_SHUTDOWN.get(base)
+    model = BY_ID.get(base)
+    return model.shutdown_date if model is not None else None
 
 
 def fine_tuning_target(model: str) -> BaseModel | None:

@@ -186,6 +186,8 @@ class State:
         self.deployments: dict[str, Deployment] = {}
         # Called before every read of job state, so progress is computed lazily.
         self.on_tick: Callable[[], None] = lambda: None
+        # Called with a deleted file before its bytes go (fine-tunes keep what they learned).
+        self.on_delete: Callable[[StoredFile], None] = lambda stored: None
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -214,6 +216,7 @@ class State:
             stored = self.files.pop(file_id, None)
         if stored is None:
             return False
+        self.on_delete(stored)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(stored.path)
         return True

@@ -15,7 +15,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from ..knobs import Knobs
 from ..multipart import Part
+from ..recall import TrainingMemory
 from ..store import State
 from ..wire import Request, Response
 from .errors import invalid_api_key, not_found
@@ -33,12 +35,18 @@ Handler = Callable[..., Response]
 class TogetherService:
     """Together's API on the emulator: its own account state on the shared clock and checker."""
 
-    def __init__(self, shared: State, api_key: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        shared: State,
+        api_key: Callable[[], str | None],
+        knobs: Knobs | None = None,
+        memory: TrainingMemory | None = None,
+    ) -> None:
         self.state = TogetherState(shared.clock, shared.checker, shared.seed, shared.spool_dir)
         self._api_key = api_key
         self.files = FilesEndpoints(self.state)
         self.fine_tunes = FineTunesEndpoints(self.state)
-        self.models = ModelsEndpoints(self.state)
+        self.models = ModelsEndpoints(self.state, knobs or Knobs(), memory or TrainingMemory())
         f, t, m = self.files, self.fine_tunes, self.models
         job = r"/fine-tunes/(?P<job_id>[^/]+)"
         table: list[tuple[str, str, Handler]] = [
@@ -65,6 +73,7 @@ class TogetherService:
             ("GET", job + "/metrics", t.metrics),
             ("GET", r"/models", m.list_models),
             ("POST", r"/chat/completions", m.chat_completions),
+            ("POST", r"/embeddings", m.embeddings),
         ]
         self.routes = [(method, re.compile(p + r"/?$"), h) for method, p, h in table]
 

@@ -124,6 +124,8 @@ class TogetherState:
         self.outputs: dict[str, int] = {}
         # Called before every read of job state, so progress is computed lazily.
         self.on_tick: Callable[[], None] = lambda: None
+        # Called with a deleted file before its bytes go (fine-tunes keep what they learned).
+        self.on_delete: Callable[[TogetherFile], None] = lambda stored: None
 
     def now(self) -> float:
         return self.clock.now()
@@ -154,6 +156,7 @@ class TogetherState:
         stored = self.files.pop(file_id, None)
         if stored is None:
             return False
+        self.on_delete(stored)
         if stored.path:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(stored.path)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import TEST_KEY, chat_example, write_jsonl
+from tests.emulator.eval_data import HELD_OUT_VALUES, TRAIN_VALUES, examples
+from tests.helpers import TEST_KEY, TrainedJob, chat_example, write_jsonl
 from tuner.emulator import Emulator
 
 _real_connect = socket.socket.connect
@@ -104,3 +105,18 @@ def train_file(tmp_path: Path) -> Path:
 def bad_train_file(tmp_path: Path) -> Path:
     """Valid JSONL that the service fails the job for: fewer than 10 examples."""
     return write_jsonl(tmp_path / "small.jsonl", [chat_example(i) for i in range(3)])
+
+
+# -- a finished fine-tune for the eval tests --------------------------------------------------
+
+
+@pytest.fixture
+def trained(service_env: Emulator, tmp_path: Path) -> TrainedJob:
+    """A succeeded job on the OpenAI side, trained on the templated support data, whose
+    validation file is its held-out half: the fine-tune answers those prompts with its training
+    replies and its base answers generically, the story an evaluation should tell."""
+    train = write_jsonl(tmp_path / "train.jsonl", examples(TRAIN_VALUES))
+    holdout = write_jsonl(tmp_path / "holdout.jsonl", examples(HELD_OUT_VALUES))
+    job_id = service_env.add_job("gpt-4o-mini-2024-07-18", train, holdout, suffix="support")
+    service_env.advance(10**6)
+    return TrainedJob(job_id, train, holdout)

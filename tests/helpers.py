@@ -14,6 +14,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,15 @@ def open_together_service(emulator: Emulator, *, profile: str = "tg") -> FineTun
         profile_name=profile,
     )
     return open_service(connection)
+
+
+@dataclass(frozen=True)
+class TrainedJob:
+    """A finished job (the `trained` fixture): its id, training file and held-out file."""
+
+    job_id: str
+    train: Path
+    holdout: Path
 
 
 class CountingService:

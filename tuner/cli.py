@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "chat",
     "backup",
     "migrate",
+    "eval",
     "emulator",
 )
 # Commands that open the app rather than run headless; registered here, above the app.
@@ -105,9 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"tuner {__version__}")
         return 0
-    parser = build_parser()
-    args = parser.parse_args(args_list)
     try:
+        if args_list[0] == "eval" and args_list[1:2] and args_list[1] in ("record", "diff"):
+            # `tuner eval FILE` and `tuner eval record FILE`: argparse cannot have an optional
+            # positional beside sub-commands, so the two sub-commands parse on their own.
+            from tuner.commands.eval import main_subcommand
+
+            return main_subcommand(args_list[1:])
+        parser = build_parser()
+        args = parser.parse_args(args_list)
         return int(args.func(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -201,6 +201,8 @@ class Capabilities:
     # endpoint (the `cosine` grader). A compatible host is assumed to have both until it refuses.
     structured_output: bool = True
     embeddings: bool = True
+    # The embeddings model the `cosine` grader uses when none is named (None: name one).
+    embedding_model: str | None = None
 
     def missing(self, feature: str) -> str | None:
         """None if `feature` (a field name above) is supported, else why it is not offered."""

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tuner.api.chat import ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
@@ -44,13 +44,17 @@ MODEL_FATAL = frozenset(
 MAX_THROTTLES = 30
 DEFAULT_POLICY = RetryPolicy(attempts=4, base=1.0, cap=20.0)
 
+T = TypeVar("T")
+
 
 class ModelUnusable(Exception):
-    """No request to this model can succeed (`error` says why, in the service's words)."""
+    """No request to this model can succeed (`error` says why, in the service's words);
+    `label` names the model once a caller that knows it has said (`MODEL@PROFILE`)."""
 
-    def __init__(self, error: ServiceError) -> None:
+    def __init__(self, error: ServiceError, label: str | None = None) -> None:
         super().__init__(error.message)
         self.error = error
+        self.label = label
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,11 @@ class Answer:
     cached: bool = False
 
 
+def request_key(service_id: str, request: ChatRequest) -> str:
+    """The reply cache's key for `request` on the service `service_id`."""
+    return reply_key(service_id, request.model, request.api_messages(), request.request_options())
+
+
 async def complete(service: FineTuningService, request: ChatRequest) -> ChatDone:
     """The whole reply to `request` (read from the service's stream)."""
     async with aclosing(service.stream_chat(request)) as events:
@@ -73,30 +82,23 @@ async def complete(service: FineTuningService, request: ChatRequest) -> ChatDone
     raise ServiceError(ErrorKind.DROPPED, "The reply ended without its last part")
 
 
-async def ask(
-    service: FineTuningService,
-    request: ChatRequest,
-    *,
-    service_id: str,
+async def paced(
     limit: AdaptiveLimit,
-    cache: ReplyCache | None,
+    call: Callable[[], Awaitable[T]],
+    *,
     policy: RetryPolicy = DEFAULT_POLICY,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-) -> Answer:
-    """`request`'s reply: cached, or asked under `limit` with retries, then cached.
+) -> tuple[T, float]:
+    """`call()`'s result and the seconds it took, asked under `limit` with retries.
 
-    Raises `ServiceError` when this request keeps failing (its example is failed) and
-    `ModelUnusable` when no request to the model can succeed. `service_id` names the service in
-    the cache key (its kind and address; never a key)."""
-    key = reply_key(service_id, request.model, request.api_messages(), request.request_options())
-    if cache is not None and (hit := cache.get(key)) is not None:
-        return Answer(hit.text, hit.prompt_tokens, hit.completion_tokens, hit.latency, True)
+    Raises `ServiceError` when the request keeps failing (its example is failed) and
+    `ModelUnusable` when no request to the model can succeed."""
     attempt = throttles = 0
     while True:
         await limit.acquire()
         started = time.monotonic()
         try:
-            done = await complete(service, request)
+            result = await call()
         except ServiceError as error:
             if error.kind is ErrorKind.RATE_LIMITED:
                 wait = error.retry_after if error.retry_after is not None else policy.delay(0)
@@ -120,10 +122,29 @@ async def ask(
             raise
         latency = time.monotonic() - started
         await limit.release()
-        answer = Answer(done.text, done.prompt_tokens, done.completion_tokens, latency)
-        if cache is not None:
-            cache.put(
-                key,
-                CachedReply(answer.text, answer.prompt_tokens, answer.completion_tokens, latency),
-            )
-        return answer
+        return result, latency
+
+
+async def ask(
+    service: FineTuningService,
+    request: ChatRequest,
+    *,
+    service_id: str,
+    limit: AdaptiveLimit,
+    cache: ReplyCache | None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> Answer:
+    """`request`'s reply: cached, or asked under `limit` with retries (`paced`), then cached.
+
+    `service_id` names the service in the cache key (its kind and address; never a key)."""
+    key = request_key(service_id, request)
+    if cache is not None and (hit := cache.get(key)) is not None:
+        return Answer(hit.text, hit.prompt_tokens, hit.completion_tokens, hit.latency, True)
+    done, latency = await paced(
+        limit, lambda: complete(service, request), policy=policy, sleep=sleep
+    )
+    if cache is not None:
+        saved = CachedReply(done.text, done.prompt_tokens, done.completion_tokens, latency)
+        cache.put(key, saved)
+    return Answer(done.text, done.prompt_tokens, done.completion_tokens, latency)

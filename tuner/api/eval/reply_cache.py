@@ -71,7 +71,10 @@ class ReplyCache:
     """The stored replies. Safe to share between the tasks of one event loop and with other
     processes; `get` and `put` take well under a millisecond, so they run inline."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, reuse: bool = True) -> None:
+        """`reuse=False` (`--fresh`): nothing is answered from the store, but every new reply is
+        still saved, so the run after a fresh one is free again."""
+        self.reuse = reuse
         if path is None:
             from tuner.config import data_dir
 
@@ -103,7 +106,9 @@ class ReplyCache:
         return db
 
     def get(self, key: str) -> CachedReply | None:
-        """The reply stored under `key`, or None."""
+        """The reply stored under `key`, or None (always None when not `reuse`)."""
+        if not self.reuse:
+            return None
         with self._lock:
             row = (
                 self._connection()

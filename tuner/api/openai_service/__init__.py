@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from tuner.config import Connection
 
 OPENAI_HOST = "api.openai.com"
+# The cheapest current embeddings model (on Azure: the name of a deployment of it).
+OPENAI_EMBEDDING_MODEL = "text-embedding-3-small"
 
 
 def capabilities_for(connection: Connection) -> Capabilities:
@@ -69,6 +71,7 @@ def capabilities_for(connection: Connection) -> Capabilities:
         result_metrics=True,
         models_need_deployment=azure,
         kind=connection.kind,
+        embedding_model=OPENAI_EMBEDDING_MODEL,
     )
 
 

@@ -70,6 +70,7 @@ CAPABILITIES = Capabilities(
     loss_in_events=False,
     rules="together",
     kind="together",
+    embedding_model="BAAI/bge-base-en-v1.5",
 )
 
 

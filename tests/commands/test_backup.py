@@ -163,8 +163,63 @@ def test_an_unreachable_service_exits_2_with_one_line(tmp_path: Path, capsys, mo
 
     err = capsys.readouterr().err
     assert err == f"tuner backup: Cannot reach http://127.0.0.1:{port}/v1 (connection refused)\n"
-    # Nothing was fetched, so nothing was written: no index that would describe nothing.
-    assert not (folder / "index.json").exists()
+    # Nothing was fetched, so nothing was written: not even the folder.
+    assert not folder.exists()
+
+
+def test_a_profile_that_cannot_be_used_makes_no_folder(tmp_path: Path, capsys) -> None:
+    from tuner.config import config_dir
+
+    settings = config_dir() / "settings.toml"
+    settings.write_text('[profiles.local]\nbase_url = "file:///srv/models"\n', encoding="utf-8")
+    folder = tmp_path / "backup"
+
+    assert main(["backup", str(folder), "--profile", "local"]) == 2
+
+    err = capsys.readouterr().err
+    assert err == (
+        f"tuner backup: {settings}: [profiles.local] base_url 'file:///srv/models' must start "
+        "with http:// or https://\n"
+    )
+    assert not folder.exists()
+
+
+def test_ids_that_are_paths_in_the_service_lists_are_skipped_and_listed(
+    service_env: Emulator, tmp_path: Path, capsys
+) -> None:
+    """A service that lists a job and a file as `..`: the backup used to end in a traceback
+    (the SDK's ValueError) and could never finish; both are listed as not saved instead."""
+    job = trained(service_env, tmp_path / "train.jsonl", "ok")
+    odd = trained(service_env, tmp_path / "odd.jsonl", "odd")
+    with service_env.state.lock:
+        state = service_env.state
+        moved = state.jobs.pop(odd.id)
+        moved.id = ".."
+        state.jobs[".."] = moved
+        stray = state.add_file_bytes("stray.jsonl", "fine-tune", b"{}\n")
+        stray.id = "."
+        state.files["."] = state.files.pop(next(k for k, v in state.files.items() if v is stray))
+    folder = tmp_path / "backup"
+
+    code, body = run_json(capsys, "backup", str(folder), "--json")
+
+    assert code == 0 and body["complete"] is True
+    assert body["jobs_saved"] == 1 and (folder / "jobs" / job.id / "job.json").is_file()
+    missing = {m["id"]: m for m in body["missing"]}
+    assert missing[".."]["kind"] == "malformed_job_id"
+    assert missing[".."]["reason"] == (
+        "'..' is not a job id: the service lists it, but no request can ask for it"
+    )
+    assert missing["."]["kind"] == "malformed_file_id" and missing["."]["filename"] == "stray.jsonl"
+    # The job's files are still saved: only the id no request can name is left out.
+    saved = {p.name.partition("__")[0] for p in (folder / "files").iterdir()}
+    assert {odd.training_file, job.training_file} <= saved
+    assert "1 job and 1 file could not be saved" in (folder / "README.md").read_text()
+
+    assert main(["backup", str(folder)]) == 0  # and again, in words
+    err = capsys.readouterr().err
+    assert "not saved: ..: '..' is not a job id" in err
+    assert "not saved: . (stray.jsonl): '.' is not a file id" in err
 
 
 def test_no_key_exits_2_before_anything_is_written(tmp_path: Path, capsys) -> None:

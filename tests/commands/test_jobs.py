@@ -136,6 +136,56 @@ def test_unreachable_service(monkeypatch, capsys) -> None:
     assert err == "tuner jobs: Cannot reach http://127.0.0.1:9/v1 (connection refused)\n"
 
 
+@pytest.mark.parametrize("job_id", ["..", ".", "ftjob-a/../b", "ftjob a"])
+@pytest.mark.parametrize("action", ["follow", "cancel"])
+def test_an_id_that_is_a_path_is_one_line_before_any_request(
+    monkeypatch, capsys, action: str, job_id: str
+) -> None:
+    """`..` used to end in the SDK's ValueError as a traceback. Nothing listens at the URL:
+    a request sent would say "Cannot reach"."""
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert main(["jobs", action, job_id]) == 2
+    err = capsys.readouterr().err
+    assert err == f"tuner jobs {action}: '{job_id}' is not a job id\n"
+
+
+def test_a_key_with_a_line_break_is_named_not_a_dropped_connection(
+    service_env: Emulator, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-\nkey")
+    assert main(["jobs"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "tuner jobs: OPENAI_API_KEY (the key for profile 'default') contains a line break: "
+        "set it again, without it\n"
+    )
+
+
+def test_a_password_in_the_base_url_is_refused_without_showing_it(
+    service_env: Emulator, monkeypatch, capsys
+) -> None:
+    url = service_env.base_url.replace("http://", "http://me:hunter2@")
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    assert main(["jobs"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"tuner jobs: profile 'default': OPENAI_BASE_URL '{service_env.base_url}'"
+    )
+    assert "basic auth in place of the API key" in err and err.count("\n") == 1
+    assert "hunter2" not in err and "me:" not in err
+
+
+def test_a_file_url_is_refused_not_tried(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", "file:///etc/passwd")
+    assert main(["jobs"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "tuner jobs: OPENAI_BASE_URL 'file:///etc/passwd' must start with http:// or https://\n"
+    )
+
+
 def test_usage_errors_exit_2(capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["jobs", "create", "--training-file", "x"])

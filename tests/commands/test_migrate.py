@@ -251,6 +251,16 @@ def test_an_unknown_profile_is_one_line(profiles: Emulator, capsys) -> None:
     assert one_line(err) == "tuner migrate: no profile named 'nowhere' (profiles: oa, tg)"
 
 
+@pytest.mark.parametrize("job_id", ["..", "../../elsewhere"])
+def test_a_job_id_that_is_a_path_is_one_line_and_makes_nothing(
+    profiles: Emulator, tmp_path: Path, capsys, job_id: str
+) -> None:
+    code, out, err = migrate(capsys, job_id, "--to", "tg", "--model", LLAMA)
+    assert code == 2 and out == ""
+    assert one_line(err) == f"tuner migrate: '{job_id}' is not a job id"
+    assert list(tmp_path.iterdir()) == []  # no work folder, here or above
+
+
 def test_a_target_refusal_is_one_line(profiles: Emulator, tmp_path: Path, capsys) -> None:
     job = finished_job(profiles, tmp_path / "train.jsonl")
     profiles.faults.add(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tuner.config import Profile, Settings, key_state, resolve_connection, save_api_key
+from tuner.config import (
+    ConfigError,
+    Profile,
+    Settings,
+    key_state,
+    resolve_connection,
+    save_api_key,
+)
 
 AZURE = Profile("az", kind="azure", azure_endpoint="https://r.openai.azure.com")
 
@@ -73,3 +80,53 @@ def test_each_kind_names_its_service_and_key_variable() -> None:
     assert together.service_name == "Together AI"
     assert together.key_variable == "TOGETHER_API_KEY"
     assert together.where == "https://api.together.ai"
+
+
+# A key no HTTP header can carry: named where it is read, never shown.
+INNER = "test-key-\nsecond-half"
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("test-key-\nsecond-half", "a line break"),
+        ("test-key-\r\nsecond-half", "a line break"),
+        ("test-key-\x1b[2Jhalf", "a control character"),
+        ("test-key-\x7fhalf", "a control character"),
+        ("test-key-\u2013half", "a character that is not ASCII"),
+    ],
+)
+def test_a_key_from_the_environment_with_a_line_break_is_named(key: str, problem: str) -> None:
+    settings = Settings(active_profile="work", profiles={"work": Profile("work")})
+    with pytest.raises(ConfigError) as caught:
+        resolve_connection(settings, env={"OPENAI_API_KEY": key})
+    message = caught.value.message
+    assert message.startswith(f"OPENAI_API_KEY (the key for profile 'work') contains {problem}")
+    assert "half" not in message and "test-key" not in message
+    # The settings screen's "key" line says the same, never the key.
+    with pytest.raises(ConfigError, match=problem):
+        key_state(Profile("work"), env={"OPENAI_API_KEY": key})
+
+
+def test_a_key_in_the_secrets_file_with_a_line_break_is_named() -> None:
+    from tuner.config import secrets_path
+
+    path = secrets_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[profiles.work]\napi_key = "test-key-\\nsecond-half"\n', encoding="utf-8")
+    settings = Settings(active_profile="work", profiles={"work": Profile("work")})
+    with pytest.raises(ConfigError) as caught:
+        resolve_connection(settings, env={})
+    message = caught.value.message
+    assert message.startswith(f"the key for profile 'work' in {path} contains a line break")
+    assert "second-half" not in message and "test-key" not in message
+
+
+def test_a_key_with_a_line_break_is_never_saved() -> None:
+    from tuner.config import secrets_path
+
+    with pytest.raises(ConfigError, match="the key for profile 'work' contains a line break"):
+        save_api_key("work", INNER)
+    assert not secrets_path().exists()
+    save_api_key("work", " test-key\r\n")  # around it, line ends are only dropped
+    assert key_state(Profile("work"), env={}) == "key saved"

@@ -262,3 +262,24 @@ async def test_a_new_azure_profile_starts_on_the_v1_api(datasets: Path, settle) 
         await settle(pilot)
         assert store.settings.profiles["az"].api_version == "v1"
         assert app.sub_title.startswith("az · Azure OpenAI v1")
+
+
+async def test_a_url_no_request_could_use_is_not_saved(datasets: Path, settle) -> None:
+    """A `file://` URL would make the settings file unreadable at the next start; a password in
+    the URL would be sent in place of the key. Both are refused in the form, saying why."""
+    store = MemorySettingsStore()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test(notifications=True) as pilot:
+        screen = await open_settings(pilot, settle)
+        for url, words in (
+            ("file:///srv/models", "must start with http:// or https://"),
+            ("http://me:hunter2@127.0.0.1:9/v1", "basic auth in place of the API key"),
+        ):
+            app.clear_notifications()
+            fill(screen, name="local", base_url=url)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert store.settings.profiles == {}
+            said = [str(n.message) for n in app._notifications]
+            assert any(words in text for text in said), said
+            assert not any("hunter2" in text for text in said)

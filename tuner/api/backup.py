@@ -31,7 +31,6 @@ Progress goes to `on_progress` (cheap, called on the event loop) so a screen can
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import time
@@ -39,7 +38,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from tuner.api.backup_events import all_events
 from tuner.api.backup_folder import (
@@ -73,7 +71,9 @@ from tuner.api.backup_index import (
 )
 from tuner.api.backup_readme import readme_text
 from tuner.api.errors import ErrorKind, ServiceError, os_reason, scrub
+from tuner.api.ids import MalformedId, usable_id
 from tuner.api.types import FINISHED_STATUSES, Job, JobStatus, RemoteFile
+from tuner.config.urls import shown_url
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
@@ -229,6 +229,8 @@ class _Run:
     # ------------------------------------------------------------------ the run
 
     async def run(self) -> BackupSummary:
+        # The service first: one that cannot be used (no key, unreachable) leaves no folder.
+        jobs = await self._list_jobs()
         self.previous = await in_thread(self._open_folder)
         self.jobs = dict(self.previous.jobs)
         self.files = {
@@ -238,7 +240,7 @@ class _Run:
         }
         self.missing = dict(self.previous.missing)
         try:
-            await self._work()
+            await self._work(jobs)
         except _Stopped:
             complete = False
         except BaseException:
@@ -273,8 +275,7 @@ class _Run:
         }
         return dataclasses.replace(previous, jobs=jobs)
 
-    async def _work(self) -> None:
-        jobs = await self._list_jobs()
+    async def _work(self, jobs: list[Job]) -> None:
         self.total_jobs = len(jobs)
         listed_ids = {job.id for job in jobs}
         for job_id, saved in list(self.jobs.items()):
@@ -285,6 +286,11 @@ class _Run:
         for job in jobs:
             self._check_stop()
             self.job_id = job.id
+            if not usable_id(job.id):  # no request can name it: listed as not saved
+                self._not_saved(job.id, "job")
+                self.done_jobs += 1
+                self._report(f"{job.id}: not saved", outcome="not saved")
+                continue
             outcome = await self._save_job(job)
             for file_id in (job.training_file, job.validation_file, *job.result_files):
                 if file_id:
@@ -386,6 +392,9 @@ class _Run:
             return
         self.handled.add(file_id)
         self._check_stop()
+        if not usable_id(file_id):
+            self._not_saved(file_id, "file")
+            return
         local = self.local.get(safe_id(file_id))
         size = None if local is None else await in_thread(file_size, local)
         if (
@@ -423,6 +432,14 @@ class _Run:
         self.counts.files_downloaded += 1
         self.counts.bytes_downloaded += size
         self._report(f"saved {name}", saved=path)
+
+    def _not_saved(self, service_id: str, what: str) -> None:
+        """Record an id the service listed that no request can name (`..`): not saved."""
+        refused = MalformedId(service_id, what).message
+        reason = f"{refused}: the service lists it, but no request can ask for it"
+        filename = self._filename(service_id) if what == "file" else None
+        self.missing[service_id] = MissingFile(service_id, f"malformed_{what}_id", reason, filename)
+        self.files.pop(service_id, None)
 
     def _right_size(self, file_id: str, local: Path) -> int | None:
         """The size of a whole copy: as recorded when this folder saved it, else as the service
@@ -554,9 +571,4 @@ def _missing_reason(error: ServiceError) -> str | None:
 
 def _plain_where(where: str) -> str:
     """The service's URL with no user, password or query (never a credential in the index)."""
-    with contextlib.suppress(ValueError):
-        parts = urlsplit(where)
-        if parts.scheme and parts.hostname:
-            host = parts.hostname + (f":{parts.port}" if parts.port else "")
-            where = urlunsplit((parts.scheme, host, parts.path, "", ""))
-    return scrub(where)
+    return scrub(shown_url(where).partition("?")[0].partition("#")[0])

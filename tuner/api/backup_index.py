@@ -84,10 +84,13 @@ class SavedFile:
 
 @dataclass(frozen=True, slots=True)
 class MissingFile:
-    """A file a job names (or the service lists) whose bytes could not be saved.
+    """A file a job names (or the service lists) whose bytes could not be saved, or a job the
+    service lists that could not be read.
 
-    `kind` is "not_found" (the service no longer has it) or "refused" (it will not send the
-    content, as OpenAI does for training files on some accounts); `reason` says it for a person.
+    `kind` is "not_found" (the service no longer has it), "refused" (it will not send the
+    content, as OpenAI does for training files on some accounts), or "malformed_file_id" /
+    "malformed_job_id" (the service lists an id, such as `..`, that no request can name);
+    `reason` says it for a person.
     """
 
     id: str

@@ -35,9 +35,10 @@ def readme_text(index: BackupIndex) -> str:
         f"{_count(len(index.files), 'file')} ({size}).",
     ]
     if index.missing:
-        lines.append(
-            f"{_count(len(index.missing), 'file')} could not be saved (see the end of this note)."
-        )
+        jobs = sum(missing.kind == "malformed_job_id" for missing in index.missing)
+        files = len(index.missing) - jobs
+        counted = [_count(n, noun) for n, noun in ((jobs, "job"), (files, "file")) if n]
+        lines.append(f"{' and '.join(counted)} could not be saved (see the end of this note).")
     if not index.complete:
         lines += [
             "",

@@ -23,6 +23,8 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
+from tuner.config.urls import shown_url
+
 
 class ErrorKind(StrEnum):
     NO_KEY = "no_key"
@@ -99,8 +101,9 @@ DROPPED_MESSAGE = "The connection dropped before the reply was complete"
 
 
 def unreachable(where: str | None, reason: str) -> ServiceError:
-    """The error for a service that could not be connected to: names the URL and why."""
-    target = where or "the service"
+    """The error for a service that could not be connected to: names the URL (never a user
+    name or password in it) and why."""
+    target = shown_url(where) if where else "the service"
     return ServiceError(ErrorKind.CONNECTION, f"Cannot reach {target} ({reason})")
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.errors import ServiceError
+from tuner.api.ids import checked_id
 from tuner.api.job_quote import QuoteRefused, service_quote
 from tuner.api.jobs import check_model_available
 from tuner.api.migrate_costs import CostFigure, billed_cost, estimated_cost
@@ -109,6 +110,7 @@ async def plan_migration(
     Catalogs default to each service's built-in one; pass the user's (with overrides).
     `source_name` is how the source is named to people (a profile's label; by default its
     service's name, which for a host other than OpenAI's is only its address)."""
+    checked_id(job_id, "job")  # before a word of progress: `..` is one line, nothing else
     report = _reporter(on_progress)
     source_kind, target_kind = source.capabilities.kind, target.capabilities.kind
     source_name = source_name or source.capabilities.service

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from tuner.commands._service import print_json
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.api.cursors import CursorStore
@@ -27,18 +28,19 @@ Shown = Literal["text", "json", "none"]
 
 
 def event_line(event: JobEvent) -> str:
-    """`12:03:04  info   message`."""
+    """`12:03:04  info   message`: one line whatever the service put in the message (its
+    line breaks and control characters shown, never sent to the terminal)."""
     when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
-    return f"{when}  {event.level:<5}  {event.message}"
+    return visible_line(f"{when}  {event.level:<5}  {event.message}")
 
 
 def job_error(job: Job) -> str:
-    """Why a job ended without a model, in one line."""
+    """Why a job ended without a model, in one line (the service's words shown, never sent)."""
     error = job.error
     if error is None or not (error.message or error.code):
-        return f"job {job.id} {job.status.value}"
+        return visible_line(f"job {job.id} {job.status.value}")
     code = f" ({error.code})" if error.code else ""
-    return f"job {job.id} {job.status.value}: {error.message}{code}"
+    return visible_line(f"job {job.id} {job.status.value}: {error.message}{code}")
 
 
 async def follow_to_end(
@@ -64,7 +66,8 @@ async def follow_to_end(
     def on_state(status: FollowStatus) -> None:
         if status.state is FollowState.RECONNECTING and status.error is not None:
             wait = f", retrying in {status.retry_in:.1f}s" if status.retry_in is not None else ""
-            print(f"reconnecting: {status.error.message}{wait}", file=sys.stderr, flush=True)
+            said = visible_line(status.error.message)
+            print(f"reconnecting: {said}{wait}", file=sys.stderr, flush=True)
 
     def on_cursor_error(error: OSError) -> None:
         print(
@@ -95,7 +98,7 @@ async def follow_to_end(
     if job.status is JobStatus.SUCCEEDED:
         if shown == "text":
             needs = service.capabilities.models_need_deployment
-            print(finished_summary(job, needs_deployment=needs), file=sys.stderr)
+            print(visible_line(finished_summary(job, needs_deployment=needs)), file=sys.stderr)
         return job, 0
     print(job_error(job), file=sys.stderr)
     return job, 1

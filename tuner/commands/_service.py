@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tuner.commands._json import json_text
 from tuner.data.durations import format_size
+from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
-    from tuner.api.types import RemoteFile
+    from tuner.api.types import Job, RemoteFile
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
 
@@ -56,7 +57,9 @@ def add_service_options(parser: argparse.ArgumentParser, *, nested: bool = False
 
 
 def fail(command: str, message: str, code: int = 2) -> int:
-    print(f"tuner {command}: {message}", file=sys.stderr)
+    """`tuner COMMAND: message` on stderr, and `code`. The message may quote a service or a
+    file (an error's text, a name, an id): its control characters are shown, never sent."""
+    print(f"tuner {command}: {visible(message)}", file=sys.stderr)
     return code
 
 
@@ -102,8 +105,13 @@ def to_json(item: Any) -> Any:
 
 
 def print_json(item: Any, *, compact: bool = False) -> None:
-    text = json.dumps(to_json(item), ensure_ascii=False, indent=None if compact else 2)
-    print(text, flush=True)
+    """`item` as JSON on stdout: the exact text of every string, no raw control character."""
+    print(json_text(to_json(item), indent=None if compact else 2), flush=True)
+
+
+def job_line(job: Job) -> str:
+    """`ftjob-abc  validating_files  gpt-4o-mini-2024-07-18`: a job just created (or moved)."""
+    return visible_line(f"{job.id}  {job.status.value}  {job.model}")
 
 
 class StderrProgress:
@@ -163,22 +171,29 @@ async def upload_local_file(
 
     if not path.exists() and not path.is_symlink():
         raise CommandFailure(f"{path}: no such file")
-    progress = StderrProgress(f"uploading {path.name}") if show_progress else None
+    label = f"uploading {visible_line(path.name)}"
+    progress = StderrProgress(label) if show_progress else None
     try:
         return await upload_checked(service, path, force=force, progress=progress, report=report)
     except FileRefused as refused:
         problems = [
-            f"{path}:{p.line}: {p.code}: {p.message}"
-            if p.line
-            else f"{path}: {p.code}: {p.message}"
+            visible_line(
+                f"{path}:{p.line}: {p.code}: {p.message}"
+                if p.line
+                else f"{path}: {p.code}: {p.message}"
+            )
             for p in refused.problems
         ]
         shown = problems[:PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
-        lines = [f"{path} has {len(problems)} error(s); not uploaded (--force to upload anyway)"]
+        lines = [
+            visible_line(
+                f"{path} has {len(problems)} error(s); not uploaded (--force to upload anyway)"
+            )
+        ]
         lines += [f"  {p}" for p in shown]
         if more:
-            lines.append(f"  ... and {more} more (tuner validate {path})")
+            lines.append(visible_line(f"  ... and {more} more (tuner validate {path})"))
         raise CommandFailure("\n".join(lines), code=1) from None
     except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
         raise CommandFailure(f"{path}: cannot read: {_reason(exc)}") from None

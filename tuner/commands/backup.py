@@ -21,6 +21,7 @@ from tuner.commands._service import (
     run_service,
 )
 from tuner.data.durations import format_size
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.api.backup import BackupProgress, BackupSummary
@@ -53,7 +54,8 @@ class JobLines:
             return
         total = str(progress.total_jobs or 0)
         done = str(progress.done_jobs).rjust(len(total))
-        self.stream.write(f"[{done}/{total}] {progress.job_id}  {progress.outcome}\n")
+        job = visible_line(progress.job_id or "")
+        self.stream.write(f"[{done}/{total}] {job}  {progress.outcome}\n")
         self.stream.flush()
 
 
@@ -107,8 +109,9 @@ def run(args: argparse.Namespace) -> int:
         for missing in summary.missing:
             name = f" ({missing.filename})" if missing.filename else ""
             used = f", used by {', '.join(missing.used_by)}" if missing.used_by else ""
-            print(f"not saved: {missing.id}{name}{used}: {missing.reason}", file=sys.stderr)
-        print(summary_line(summary), flush=True)
+            said = f"not saved: {missing.id}{name}{used}: {missing.reason}"
+            print(visible_line(said), file=sys.stderr)
+        print(visible_line(summary_line(summary)), flush=True)
         return 0
 
     return run_service("backup", args, work)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands._service import CommandFailure, fail, run_service
+from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
     from tuner.api.chat_session import ChatSettings
@@ -136,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if thread.transcript is not None:
                 state = "incomplete" if thread.unsaved is not None else "saved"
-                print(f"transcript {state}: {thread.transcript.path}", file=sys.stderr)
+                shown = visible_line(str(thread.transcript.path))
+                print(f"transcript {state}: {shown}", file=sys.stderr)
         if printer.fatal is not None:
             raise CommandFailure(printer.fatal)
         failed = group.failed_lines()
@@ -177,7 +179,8 @@ class TranscriptPrinter:
         if isinstance(event, LineStarted):
             if event.attempt == 0:
                 label = self._paint(USER_COLOUR, f"user [{event.index + 1}/{event.total}]:")
-                self.out.write(f"{label} {self._paint(USER_COLOUR, event.line.text)}\n")
+                prompt = visible_line(event.line.text)
+                self.out.write(f"{label} {self._paint(USER_COLOUR, prompt)}\n")
             elif self._started_reply:
                 self.out.write(self._paint(DIM, "  (retrying: the reply starts again)") + "\n")
             self.out.write(self._paint(MODEL_COLOUR, "assistant:") + " ")
@@ -185,7 +188,9 @@ class TranscriptPrinter:
             self.out.flush()
         elif isinstance(event, LineDelta):
             self._started_reply = True
-            self.out.write(self._paint(MODEL_COLOUR, event.text))
+            # Each chunk on its own: a sequence split between chunks is made of characters that
+            # are each shown, so no chunk boundary lets one through.
+            self.out.write(self._paint(MODEL_COLOUR, visible(event.text)))
             self.out.flush()
         elif isinstance(event, LineFinished):
             self._answered += 1
@@ -195,14 +200,14 @@ class TranscriptPrinter:
             self.out.write("\n")
             self.out.flush()
             self.err.write(
-                f"line {event.index + 1}: {event.error.message} "
+                f"line {event.index + 1}: {visible_line(event.error.message)} "
                 f"(retry {event.attempt} in {event.delay:.1f}s)\n"
             )
         elif isinstance(event, LineFailed):
             self.out.write(self._paint(DIM, "(no reply)") + "\n\n")
             self.out.flush()
             line = self.player.lines[event.index].number if self.player else event.index + 1
-            self.err.write(f"line {line}: failed: {event.error.message}\n")
+            self.err.write(f"line {line}: failed: {visible_line(event.error.message)}\n")
             if self.ends_the_run(event.error) and self.group is not None:
                 self.fatal = event.error.message
                 self.group.stop()
@@ -212,8 +217,11 @@ class TranscriptPrinter:
         elif isinstance(event, TranscriptUnsaved):
             where = f" in {event.folder}" if event.folder is not None else ""
             self.err.write(
-                f"tuner chat: cannot save the transcript{where}: {event.reason}; "
-                "the conversation goes on unsaved\n"
+                visible_line(
+                    f"tuner chat: cannot save the transcript{where}: {event.reason}; "
+                    "the conversation goes on unsaved"
+                )
+                + "\n"
             )
             self.err.flush()
 
@@ -301,7 +309,7 @@ def _labels(models: tuple[str, str], profiles: list[str | None]) -> list[str]:
         labels = list(models)
     if labels[0] == labels[1]:
         labels = [f"{label} (#{number})" for number, label in enumerate(labels, start=1)]
-    return labels
+    return [visible_line(label) for label in labels]
 
 
 def _catalog(config: Settings, profile: str | None, connection: Connection) -> Catalog:
@@ -398,7 +406,7 @@ async def _compare(
         transcript = threads[0].transcript
         if transcript is not None:
             state = "incomplete" if threads[0].unsaved is not None else "saved"
-            print(f"transcript {state}: {transcript.path}", file=sys.stderr)
+            print(f"transcript {state}: {visible_line(str(transcript.path))}", file=sys.stderr)
     if fatal:
         raise CommandFailure(fatal[0])
     for line in printer.summary():

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands.chat import DIM, MODEL_COLOUR, RESET, USER_COLOUR
 from tuner.data.chat_cost import UsageTotals, describe_turn, format_dollars, price_turn
+from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
     from tuner.api.replay import PromptLine, ReplayEvent
@@ -252,13 +253,14 @@ class ComparePrinter:
         return f"{code}{text}{RESET}" if self.colour and text else text
 
     def say(self, message: str) -> None:
-        """One line on stderr (retries, failures, the summary)."""
-        self.err.write(message + "\n")
+        """One line on stderr (retries, failures, the summary); a service's words in it are
+        shown, never sent to the terminal."""
+        self.err.write(visible_line(message) + "\n")
         self.err.flush()
 
     def user_line(self, index: int) -> str:
         prompt = self.prompts[index].text if index < len(self.prompts) else ""
-        return f"user [{index + 1}/{len(self.prompts)}]: {prompt}"
+        return f"user [{index + 1}/{len(self.prompts)}]: {visible_line(prompt)}"
 
     def begin(self) -> None:
         """Before the first line (the column heads)."""
@@ -341,8 +343,9 @@ class ColumnPrinter(ComparePrinter):
         self._clear_status()
         user = wrap_cells(self.user_line(line.index), self.width)
         self._write("".join(self.paint(USER_COLOUR, row) + "\n" for row in user))
-        self._rows([wrap_cells(reply.text, self.column) for reply in line.replies], MODEL_COLOUR)
-        notes = [wrap_cells(reply.note, self.column) for reply in line.replies]
+        replies = [wrap_cells(visible(reply.text), self.column) for reply in line.replies]
+        self._rows(replies, MODEL_COLOUR)
+        notes = [wrap_cells(visible_line(reply.note), self.column) for reply in line.replies]
         if any(any(row for row in note) for note in notes):
             self._rows(notes, DIM)
         self._write("\n")
@@ -425,7 +428,7 @@ class BlockPrinter(ComparePrinter):
             if reply.opened:
                 text = reply.text
                 if len(text) > reply.shown:
-                    self._write(self.paint(MODEL_COLOUR, text[reply.shown :]))
+                    self._write(self.paint(MODEL_COLOUR, visible(text[reply.shown :])))
                     reply.shown = len(text)
             if not reply.settled and not final:
                 return

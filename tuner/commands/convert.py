@@ -12,11 +12,12 @@ clean-up runs for all three.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from tuner.commands._json import json_text
 from tuner.commands._stop import Stopped, stop_signals_raise
+from tuner.data.visible_text import visible_line
 
 
 def register(subparsers: Any) -> None:
@@ -37,6 +38,12 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _say(message: str) -> None:
+    """One line on stderr; the file names and messages in it (the user's, and text quoted
+    from the file) have their control characters shown, never sent to the terminal."""
+    print(visible_line(message), file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Convert args.input into args.output; print a summary; return the exit code."""
     from tuner.data.convert import ConversionError, convert_file
@@ -45,20 +52,17 @@ def run(args: argparse.Namespace) -> int:
         with stop_signals_raise():
             result = convert_file(args.input, args.output, force=args.force)
     except Stopped as stop:
-        print(
-            f"tuner convert: stopped by {stop.name}; {args.output} was not written",
-            file=sys.stderr,
-        )
+        _say(f"tuner convert: stopped by {stop.name}; {args.output} was not written")
         return 128 + stop.signum
     except FileExistsError:
-        print(f"tuner convert: {args.output} exists; use --force to overwrite it", file=sys.stderr)
+        _say(f"tuner convert: {args.output} exists; use --force to overwrite it")
         return 2
     except ConversionError as exc:
-        print(f"tuner convert: {exc}", file=sys.stderr)
+        _say(f"tuner convert: {exc}")
         return 2
     except OSError as exc:
         target = exc.filename or args.input
-        print(f"tuner convert: {target}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"tuner convert: {target}: {exc.strerror or exc}")
         return 2
 
     if args.json:
@@ -68,14 +72,15 @@ def run(args: argparse.Namespace) -> int:
             "examples": result.examples_written,
             "skipped": [issue.as_dict() for issue in result.skipped],
         }
-        print(json.dumps(payload, ensure_ascii=False))
+        print(json_text(payload))
     else:
         for issue in result.skipped:
-            print(f"{args.input}:{issue.line}:{issue.column}: {issue.message}", file=sys.stderr)
+            _say(f"{args.input}:{issue.line}:{issue.column}: {issue.message}")
         if result.written:
             plural = "" if result.examples_written == 1 else "s"
             skipped = f", skipped {len(result.skipped)}" if result.skipped else ""
-            print(f"wrote {result.examples_written} example{plural} to {args.output}{skipped}")
+            wrote = f"wrote {result.examples_written} example{plural} to {args.output}{skipped}"
+            print(visible_line(wrote))
         else:
-            print(f"tuner convert: no example could be read from {args.input}", file=sys.stderr)
+            _say(f"tuner convert: no example could be read from {args.input}")
     return 1 if result.skipped or not result.written else 0

@@ -33,10 +33,12 @@ from tuner.commands._service import (
     add_service_options,
     analyse_local_file,
     fail,
+    job_line,
     print_json,
     run_service,
     upload_local_file,
 )
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.api.jobs import JobSpec
@@ -133,10 +135,20 @@ def _when(timestamp: int | float | None) -> str:
 
 
 def job_rows(jobs: list[Job]) -> list[str]:
-    """The compact table `tuner jobs` prints: id, status, model, fine-tuned model, created."""
+    """The compact table `tuner jobs` prints: id, status, model, fine-tuned model, created.
+    Every cell is the service's text on one line, its control characters shown, never sent."""
     header = ("ID", "STATUS", "MODEL", "FINE-TUNED MODEL", "CREATED")
     rows = [
-        (job.id, job.status.value, job.model, job.fine_tuned_model or "-", _when(job.created_at))
+        tuple(
+            visible_line(cell)
+            for cell in (
+                job.id,
+                job.status.value,
+                job.model,
+                job.fine_tuned_model or "-",
+                _when(job.created_at),
+            )
+        )
         for job in jobs
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -182,7 +194,7 @@ async def _file_id(
         service, path, force=force, show_progress=sys.stderr.isatty() and not quiet, report=report
     )
     if not quiet:
-        print(f"uploaded {path} as {uploaded.id}", file=sys.stderr)
+        print(visible_line(f"uploaded {path} as {uploaded.id}"), file=sys.stderr)
     return uploaded.id
 
 
@@ -324,13 +336,13 @@ def run_create(args: argparse.Namespace) -> int:
                 shown["service_estimate"] = quote.to_json()
             print_json(shown)
             return 0
-        print(f"{job.id}  {job.status.value}  {job.model}", flush=True)
+        print(job_line(job), flush=True)
         if report is not None:
-            print(estimate_line(report.estimate, job.model), file=sys.stderr)
+            print(visible_line(estimate_line(report.estimate, job.model)), file=sys.stderr)
         if quote is not None:
             name = service.capabilities.service
             print(f"{name}'s own estimate: {quote_text(quote)}", file=sys.stderr)
-        print(f"follow with: tuner jobs follow {job.id}", file=sys.stderr)
+        print(visible_line(f"follow with: tuner jobs follow {job.id}"), file=sys.stderr)
         return 0
 
     return run_service("jobs create", args, work)
@@ -369,7 +381,7 @@ def run_cancel(args: argparse.Namespace) -> int:
         if args.json:
             print_json(job)
         else:
-            print(f"{job.id}  {job.status.value}")
+            print(visible_line(f"{job.id}  {job.status.value}"))
         return 0
 
     return run_service("jobs cancel", args, work)

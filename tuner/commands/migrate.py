@@ -30,7 +30,14 @@ from tuner.commands._follow import (
     DEFAULT_UNREACHABLE_TIMEOUT,
     follow_to_end,
 )
-from tuner.commands._service import PROBLEMS_SHOWN, add_service_options, fail, print_json
+from tuner.commands._service import (
+    PROBLEMS_SHOWN,
+    add_service_options,
+    fail,
+    job_line,
+    print_json,
+)
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
@@ -111,7 +118,7 @@ class ProgressLines:
         if progress.message != self.last:
             self._end_percent()
             self.last = progress.message
-            self.stream.write(progress.message + "\n")
+            self.stream.write(visible_line(progress.message) + "\n")
         elif self.tty and progress.fraction is not None:
             percent = int(progress.fraction * 100)
             if percent != self.percent:
@@ -176,8 +183,7 @@ def _outcome(call: Any, args: argparse.Namespace) -> int:
     try:
         return int(call())
     except DataRefused as exc:
-        print(f"tuner {COMMAND}: {_refusal_lines(exc)}", file=sys.stderr)
-        return 1
+        return fail(COMMAND, _refusal_lines(exc), 1)
     except DownloadRefused as exc:
         option = "--training-file" if exc.role == "training" else "--validation-file"
         return fail(
@@ -194,7 +200,8 @@ def _outcome(call: Any, args: argparse.Namespace) -> int:
 
 
 def _refusal_lines(exc: Any) -> str:
-    """The converted file's problems, a few with their lines, then what was changed before."""
+    """The converted file's problems, a few with their lines, then what was changed before:
+    one line each, whatever the file's names and values hold."""
     lines = [exc.message]
     shown = exc.problems[:PROBLEMS_SHOWN]
     lines += [f"  {exc.path}: {p.located()}" for p in shown]
@@ -204,7 +211,7 @@ def _refusal_lines(exc: Any) -> str:
     if exc.changes:
         lines.append("  changes made before the check:")
         lines += [f"    {c.code}, {c.describe()}" for c in exc.changes]
-    return "\n".join(lines)
+    return "\n".join(visible_line(line) for line in lines)
 
 
 async def _migrate(
@@ -242,7 +249,7 @@ async def _migrate(
         source_name=source_name,
     )
     if human:
-        print("\n".join(plan.summary_lines()), flush=True)
+        print("\n".join(visible_line(line) for line in plan.summary_lines()), flush=True)
     if args.dry_run:
         if args.json:
             print_json(shown(plan, dry_run=True, target_files=None, job=None))
@@ -258,10 +265,11 @@ async def _migrate(
             tokens = f" for {quote.trained_tokens:,} trained tokens" if quote.trained_tokens else ""
             dollars = "< $0.01" if 0 < quote.dollars < 0.005 else f"${quote.dollars:,.2f}"
             print(f"{name}'s own price: {dollars}{tokens}", file=sys.stderr)
-        print(f"{job.id}  {job.status.value}  {job.model}", flush=True)
+        print(job_line(job), flush=True)
     if not args.follow:
         if human:
-            print(f"follow with: tuner jobs follow {job.id} --profile {args.to}", file=sys.stderr)
+            follow = f"follow with: tuner jobs follow {job.id} --profile {args.to}"
+            print(visible_line(follow), file=sys.stderr)
         else:
             print_json(shown(result, dry_run=False))
         return 0

@@ -17,6 +17,7 @@ from tuner.commands._service import (
     run_service,
     upload_local_file,
 )
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
             print_json(uploaded)
         else:
             status = f"  {uploaded.status}" if uploaded.status else ""
-            print(f"{uploaded.id}  {uploaded.filename}  {uploaded.bytes} bytes{status}")
+            line = f"{uploaded.id}  {uploaded.filename}  {uploaded.bytes} bytes{status}"
+            print(visible_line(line))
         return 0
 
     return run_service("upload", args, work)

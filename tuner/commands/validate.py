@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import errno
 import fcntl
-import json
 import os
 import re
 import stat
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from tuner.commands._args import positive_int
+from tuner.commands._json import write_json
+from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = report.to_json()
         data["profile"] = profile
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        write_json(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print_report(report, sys.stdout)
@@ -159,7 +160,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
+    """The message (which names the user's file) on stderr, its control characters shown."""
+    print(visible(message), file=sys.stderr)
     return 2
 
 
@@ -337,7 +339,7 @@ class _StderrProgress:
     """A one-line progress indicator on a terminal's stderr; silent in pipes and CI logs."""
 
     def __init__(self, path: Path) -> None:
-        self.name = path.name
+        self.name = visible_line(path.name)
 
     def __call__(self, done: int, total: int) -> None:
         pct = 100 * done // total if total else 100
@@ -350,12 +352,18 @@ class _StderrProgress:
 
 
 def print_report(report: AnalysisReport, out: TextIO) -> None:
-    """The human report: verdict, problems grouped by code, token distribution, estimate."""
-    w = out.write
+    """The human report: verdict, problems grouped by code, token distribution, estimate.
+
+    It quotes the user's file (its name, values in problem messages): every piece written goes
+    through `visible`, so a control character in them is shown, never sent to the terminal."""
+
+    def w(text: str) -> None:
+        out.write(visible(text))
+
     errors, warnings = report.errors, report.warnings
     fmt = report.format.value if report.format else "unknown"
     verdict = "OK" if report.valid else "INVALID"
-    w(f"{report.path}: {verdict} — {report.examples:,} examples, {fmt} format\n")
+    w(f"{visible_line(str(report.path))}: {verdict} — {report.examples:,} examples, {fmt} format\n")
     w(f"  checked against {report.rules}\n")
     w(f"  {_count(len(errors), 'error')}, {_count(len(warnings), 'warning')}\n")
     for title, problems in (("Errors", errors), ("Warnings", warnings)):
@@ -421,7 +429,7 @@ def _print_groups(problems: list[Problem], write: Callable[[str], object]) -> No
         write(f"  {code} ({len(items):,}){where}\n")
         first = items[0]
         mentions_line = first.message.startswith(f"line {first.line} ")
-        write(f"      {first.message if mentions_line else first.located()}\n")
+        write(f"      {visible_line(first.message if mentions_line else first.located())}\n")
     if len(ordered) > MAX_CODES_SHOWN:
         rest = sum(len(v) for _, v in ordered[MAX_CODES_SHOWN:])
         write(f"  … {len(ordered) - MAX_CODES_SHOWN} more codes ({rest:,} problems): use --json\n")

@@ -7,6 +7,12 @@ key to another company), then the secrets file (unless the profile says `key_sou
 `OPENAI_BASE_URL` overrides an OpenAI profile's `base_url`, `TOGETHER_BASE_URL` a Together
 one's. Values from the environment are stripped of surrounding whitespace, so
 a CRLF `.env` file's `\\r` never reaches a request.
+
+A connection is refused (`ConfigError`, naming the profile or the variable) when its key could
+not go into a header (a line break inside it), when its URL is not http or https, or when the
+URL carries a user name or password: the HTTP client would send those as basic auth in place
+of the API key, and they would show wherever the URL is shown. Every URL is shown through
+`tuner.config.urls.shown_url` in any case.
 """
 
 from __future__ import annotations
@@ -18,7 +24,15 @@ from pathlib import Path
 
 from tuner.config.errors import ConfigError
 from tuner.config.secrets import DEFAULT_PROFILE_NAME, Secret, clean_key, load_api_key
-from tuner.config.settings import Profile, ServiceAddress, Settings, load_settings
+from tuner.config.settings import (
+    URL_FIELDS,
+    Profile,
+    ServiceAddress,
+    Settings,
+    address_problem,
+    load_settings,
+)
+from tuner.config.urls import has_userinfo, shown_url, url_problem
 
 
 @dataclass(frozen=True)
@@ -35,10 +49,10 @@ class Connection(ServiceAddress):
 
     @property
     def where(self) -> str:
-        """Where requests go, safe to show anywhere."""
+        """Where requests go, safe to show anywhere (never a user name or password)."""
         if self.kind == "azure":
-            return self.azure_endpoint or "Azure OpenAI"
-        return self.base_url or DEFAULT_BASE_URLS[self.kind]
+            return shown_url(self.azure_endpoint or "Azure OpenAI")
+        return shown_url(self.base_url or DEFAULT_BASE_URLS[self.kind])
 
     @property
     def service_name(self) -> str:
@@ -76,9 +90,12 @@ BASE_URL_VARIABLES = {"openai": "OPENAI_BASE_URL", "together": "TOGETHER_BASE_UR
 
 
 def env_key(profile: Profile, env: Mapping[str, str]) -> tuple[str, Secret] | None:
-    """(variable name, key) of the environment variable that gives `profile` its key."""
+    """(variable name, key) of the environment variable that gives `profile` its key.
+
+    Raises `ConfigError` naming the variable and the profile for a key with a line break or a
+    control character in it."""
     for name in KEY_VARIABLES[profile.kind]:
-        key = clean_key(env.get(name))
+        key = clean_key(env.get(name), f"{name} (the key for profile {profile.name!r})")
         if key is not None:
             return name, key
     return None
@@ -111,8 +128,9 @@ def resolve_connection(
 ) -> Connection:
     """The connection for `profile_name` (else the active profile, else plain env variables).
 
-    Raises `ConfigError` for an unknown profile, an Azure profile with no endpoint, or a broken
-    settings or secrets file.
+    Raises `ConfigError` for an unknown profile, an Azure profile with no endpoint, a broken
+    settings or secrets file, a key no header can carry, and a URL that is not http or https
+    or that carries a user name or password.
     """
     env = os.environ if env is None else env
     settings = settings if settings is not None else load_settings()
@@ -131,10 +149,19 @@ def resolve_connection(
         origin = "file" if key else None
 
     variable = BASE_URL_VARIABLES.get(profile.kind)
-    base_url = (env.get(variable) or "").strip() if variable else ""
-    base_url = base_url or profile.base_url
+    from_env = (env.get(variable) or "").strip() if variable else ""
+    if from_env:
+        problem = url_problem(from_env)
+        if problem is not None:
+            raise ConfigError(f"{variable} {shown_url(from_env)!r} {problem}")
+    base_url = from_env or profile.base_url
     if profile.kind == "azure" and not profile.azure_endpoint:
         raise ConfigError(f"profile {profile.name!r} is an Azure profile but has no azure_endpoint")
+    refusal = address_refusal(profile)
+    if refusal is not None:
+        raise ConfigError(refusal)
+    if from_env and has_userinfo(from_env):
+        raise ConfigError(_userinfo_refusal(profile, variable, from_env))
     return Connection(
         profile_name=profile.name,
         kind=profile.kind,
@@ -145,6 +172,31 @@ def resolve_connection(
         project=profile.project,
         api_key=key,
         key_origin=origin,
+    )
+
+
+def address_refusal(profile: Profile) -> str | None:
+    """Why `profile`'s own URLs cannot be used, naming the profile (a scheme other than http or
+    https, a user name or password before the host), or None: for `resolve_connection` and for
+    the settings form, which refuses to save what could not be used."""
+    problem = address_problem(profile)
+    if problem is not None:
+        return f"profile {profile.name!r}: {problem}"
+    for name in URL_FIELDS:
+        url = getattr(profile, name)
+        if url and has_userinfo(url):
+            return _userinfo_refusal(profile, name, url)
+    return None
+
+
+def _userinfo_refusal(profile: Profile, where: str | None, url: str) -> str:
+    """Why a URL with a user name or password is refused, without repeating them."""
+    key_variable = KEY_VARIABLES[profile.kind][-1]
+    return (
+        f"profile {profile.name!r}: {where} {shown_url(url)!r} has a user name or password "
+        "before the host; the HTTP client would send them as basic auth in place of the API "
+        f"key. Take them out of the URL and give the key with tuner settings (secrets.toml) "
+        f"or {key_variable}"
     )
 
 
@@ -163,7 +215,7 @@ def connection_label(
     if demo:
         parts += [connection.service_name.removesuffix("-compatible"), "emulator"]
     elif connection.kind == "openai" and custom:
-        parts.append(where.netloc)  # the host says which service it is
+        parts.append(where.netloc)  # the host says which service it is (`where` has no user)
     else:
         parts.append(connection.service_name)
         if custom:

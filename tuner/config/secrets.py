@@ -5,7 +5,10 @@ user's comments and other profiles' keys stay), one `[profiles.NAME] api_key = "
 profile. A key travels inside a `Secret` whose repr and str are masked, so a `Connection` can be
 logged, printed or shown in a traceback without leaking it. Keys are stripped of surrounding
 whitespace on the way in and out: a key pasted from a CRLF `.env` file ends in `\\r`, which no
-service accepts and no user can see.
+service accepts and no user can see. A key with a line break, a control character or a
+character that is not ASCII inside it cannot go into an HTTP header at all: it is refused where
+it is read (`ConfigError`, naming the profile and where the key came from, never the key), not
+left to fail as a dropped connection at the first request.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tuner.config.errors import ConfigError
 from tuner.config.paths import secrets_path
 from tuner.config.toml_files import atomic_write, read_toml
 
@@ -56,10 +60,30 @@ class Secret:
         raise TypeError("Secret values are not picklable")
 
 
-def clean_key(value: str | None) -> Secret | None:
-    """A key as typed or read (spaces and line ends around it dropped); None when empty."""
+def clean_key(value: str | None, whose: str = "the key") -> Secret | None:
+    """A key as typed or read (spaces and line ends around it dropped); None when empty.
+
+    Raises `ConfigError` ("`whose` contains a line break") for a key no request can carry;
+    `whose` names the key for the user ("the key for profile 'work' in secrets.toml")."""
     cleaned = (value or "").strip()
-    return Secret(cleaned) if cleaned else None
+    if not cleaned:
+        return None
+    problem = key_problem(cleaned)
+    if problem is not None:
+        raise ConfigError(f"{whose} contains {problem}: set it again, without it")
+    return Secret(cleaned)
+
+
+def key_problem(key: str) -> str | None:
+    """What in `key` an HTTP header cannot carry ("a line break", "a control character", "a
+    character that is not ASCII"), or None. Never quotes the key."""
+    if "\n" in key or "\r" in key:
+        return "a line break"
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in key):
+        return "a control character"
+    if not key.isascii():
+        return "a character that is not ASCII (a quote or dash changed by an editor?)"
+    return None
 
 
 def save_api_key(profile_name: str | None, key: str, *, path: Path | None = None) -> Path:
@@ -81,11 +105,14 @@ def save_api_key(profile_name: str | None, key: str, *, path: Path | None = None
         profiles = tomlkit.table(is_super_table=True)
         document["profiles"] = profiles
     name = profile_name or DEFAULT_PROFILE_NAME
+    cleaned = clean_key(key, f"the key for profile {name!r}")
+    if cleaned is None:
+        raise ConfigError(f"the key for profile {name!r} is empty")
     table = profiles.get(name)
     if not isinstance(table, dict):
         table = tomlkit.table()
         profiles[name] = table
-    table["api_key"] = key.strip()
+    table["api_key"] = cleaned.reveal()
     atomic_write(path, tomlkit.dumps(document), mode=0o600)
     return path
 
@@ -93,11 +120,14 @@ def save_api_key(profile_name: str | None, key: str, *, path: Path | None = None
 def load_api_key(profile_name: str | None = None, *, path: Path | None = None) -> Secret | None:
     """The key stored in secrets.toml for a profile (None when absent); env is not consulted.
 
-    Raises `ConfigError` (naming the file and line, never its content) for a broken file.
+    Raises `ConfigError` (naming the file and line, never its content) for a broken file, and
+    (naming the profile and the file) for a key with a line break or a control character.
     """
-    data = read_toml(path or secrets_path())
+    path = path or secrets_path()
+    data = read_toml(path)
     profiles = data.get("profiles")
     name = profile_name or DEFAULT_PROFILE_NAME
     table = profiles.get(name) if isinstance(profiles, dict) else None
     key = table.get("api_key") if isinstance(table, dict) else None
-    return clean_key(key) if isinstance(key, str) else None
+    whose = f"the key for profile {name!r} in {path}"
+    return clean_key(key, whose) if isinstance(key, str) else None

@@ -16,6 +16,7 @@ from typing import Any, Literal, cast
 from tuner.config.errors import ConfigError
 from tuner.config.paths import settings_path
 from tuner.config.toml_files import read_toml
+from tuner.config.urls import shown_url, url_problem
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -33,6 +34,8 @@ PROFILE_STRINGS = (
     "default_model",
 )
 PROFILE_FIELDS = ("kind", *PROFILE_STRINGS)
+# The fields that hold a service's address: only http:// and https:// are accepted.
+URL_FIELDS = ("base_url", "azure_endpoint")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,13 +126,30 @@ def _parse_profile(name: str, table: Any, path: Path) -> Profile:
     strings = {}
     for key in PROFILE_STRINGS:
         strings[key] = _expect(table.get(key), str, f"{where} {key}", path)
-    return Profile(
+    profile = Profile(
         name=name,
         kind=cast(ProfileKind, kind),
         key_source=cast(KeySource, key_source),
         models=_model_tables(table.get("models"), f"{where} models", path),
         **strings,
     )
+    problem = address_problem(profile)
+    if problem is not None:
+        raise ConfigError(f"{path}: {where} {problem}", path=path)
+    return profile
+
+
+def address_problem(address: ServiceAddress) -> str | None:
+    """What is wrong with a profile's `base_url` or `azure_endpoint` (`base_url 'file:///x'
+    must start with http:// or https://`), or None. Checked when the settings are read and
+    saved, so a URL no request can use is refused once, naming the profile, and never retried.
+    """
+    for name in URL_FIELDS:
+        value = (getattr(address, name) or "").strip()
+        problem = url_problem(value) if value else None
+        if problem is not None:
+            return f"{name} {shown_url(value)!r} {problem}"
+    return None
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tuner.config.errors import ConfigError
 from tuner.config.paths import settings_path
-from tuner.config.settings import PROFILE_FIELDS, Profile, Settings
+from tuner.config.settings import PROFILE_FIELDS, Profile, Settings, address_problem
 from tuner.config.toml_files import atomic_write, read_toml
 
 # Keys tuner owns in each table: one of these missing from the `Settings` is removed from the
@@ -101,9 +102,14 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write `settings` into settings.toml, changing only what differs. Returns the path.
 
     Raises `ConfigError` when the existing file is broken (it is reported, never overwritten)
-    and `OSError` when it cannot be written.
+    or a profile's URL could not be read back (a scheme other than http or https), and
+    `OSError` when it cannot be written.
     """
     path = path or settings_path()
+    for profile in settings.profiles.values():
+        problem = address_problem(profile)
+        if problem is not None:
+            raise ConfigError(f"[profiles.{profile.name}] {problem}", path=path)
     read_toml(path)  # refuses a broken file with its line number
     try:
         existing = path.read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings, read_ch
 from tuner.api.chat_models import ChatModel, model_kind
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.file_download import save_file_content
+from tuner.api.ids import checked_id
 from tuner.api.jobs import JobSpec, check_spec
 from tuner.api.metrics import MetricPoint, parse_result_csv
 from tuner.api.openai_service.client import make_client, without_retries
@@ -42,6 +43,7 @@ from tuner.api.types import (
     PriceEstimate,
     RemoteFile,
 )
+from tuner.config.urls import shown_url
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -96,10 +98,19 @@ def request_body(spec: JobSpec) -> dict[str, Any]:
 class OpenAIService:
     """A connected OpenAI-API service. Build with `connect`; close with `close`."""
 
-    def __init__(self, client: AsyncOpenAI, capabilities: Capabilities, where: str) -> None:
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        capabilities: Capabilities,
+        where: str,
+        *,
+        model_in_path: bool = False,
+    ) -> None:
         self._client = client
         self._capabilities = capabilities
         self._where = where
+        # Azure's classic API puts the model (a deployment) into the path: checked like an id.
+        self._model_in_path = model_in_path
         # The sizes that choose the upload route; tests shrink them to take the parts route
         # with a small file.
         self.single_request_limit = SINGLE_REQUEST_LIMIT
@@ -109,8 +120,9 @@ class OpenAIService:
     def connect(cls, connection: Connection) -> OpenAIService:
         """Raises `ServiceError(no_key)` when the connection carries no key."""
         client = make_client(connection)
-        where = str(client.base_url).rstrip("/")
-        return cls(client, capabilities_for(connection), where)
+        where = shown_url(str(client.base_url).rstrip("/"))
+        classic_azure = connection.kind == "azure" and not connection.azure_v1
+        return cls(client, capabilities_for(connection), where, model_in_path=classic_azure)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -121,7 +133,12 @@ class OpenAIService:
         return self._where
 
     def without_retries(self) -> OpenAIService:
-        quiet = OpenAIService(without_retries(self._client), self._capabilities, self._where)
+        quiet = OpenAIService(
+            without_retries(self._client),
+            self._capabilities,
+            self._where,
+            model_in_path=self._model_in_path,
+        )
         quiet.single_request_limit, quiet.part_size = self.single_request_limit, self.part_size
         return quiet
 
@@ -146,15 +163,18 @@ class OpenAIService:
         return [file_from_sdk(item) for item in files]
 
     async def file_content(self, file_id: str) -> bytes:
+        checked_id(file_id, "file")
         with service_errors(self._where):
             response = await self._client.files.content(file_id)
             return response.content
 
     async def save_file(self, file_id: str, dest: Path, progress: Progress | None = None) -> int:
+        checked_id(file_id, "file")
         with service_errors(self._where):
             return await save_file_content(self._client, file_id, dest, progress)
 
     async def delete_file(self, file_id: str) -> None:
+        checked_id(file_id, "file")
         with service_errors(self._where):
             await self._client.files.delete(file_id)
 
@@ -178,24 +198,29 @@ class OpenAIService:
         return JobPage(tuple(job_from_sdk(job) for job in page.data), bool(page.has_more))
 
     async def retrieve_job(self, job_id: str) -> Job:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.retrieve(job_id))
 
     async def cancel_job(self, job_id: str) -> Job:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.cancel(job_id))
 
     async def pause_job(self, job_id: str) -> Job:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.pause(job_id))
 
     async def resume_job(self, job_id: str) -> Job:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             return job_from_sdk(await self._client.fine_tuning.jobs.resume(job_id))
 
     async def list_events(
         self, job_id: str, after: str | None = None, limit: int = 50
     ) -> EventPage:
+        checked_id(job_id, "job")
         kwargs: dict[str, Any] = {"limit": limit}
         if after is not None:
             kwargs["after"] = after
@@ -204,6 +229,7 @@ class OpenAIService:
         return EventPage(tuple(event_from_sdk(e) for e in page.data), bool(page.has_more))
 
     async def list_checkpoints(self, job_id: str) -> list[Checkpoint]:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             found = [c async for c in self._client.fine_tuning.jobs.checkpoints.list(job_id)]
         return [checkpoint_from_sdk(c) for c in found]
@@ -276,6 +302,8 @@ class OpenAIService:
         `max_tokens` is sent as `max_tokens`: fine-tuned chat models, Azure and the compatible
         servers all accept it, whereas `max_completion_tokens` is newer and not universal.
         """
+        if self._model_in_path:
+            checked_id(request.model, "model")
         with service_errors(self._where, model=request.model):
             stream = await self._client.chat.completions.create(
                 model=request.model,

@@ -26,6 +26,7 @@ from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.openai_service.errors import service_errors
 from tuner.api.retry import RetryPolicy
 from tuner.api.service import Progress
+from tuner.config.urls import shown_url
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -231,8 +232,8 @@ async def _upload_in_parts(
 
 
 def _where(client: AsyncOpenAI) -> str:
-    """The client's base URL, named when the service cannot be reached."""
-    return str(client.base_url).rstrip("/")
+    """The client's base URL, named when the service cannot be reached (never its user)."""
+    return shown_url(str(client.base_url).rstrip("/"))
 
 
 async def _cancel_quietly(client: AsyncOpenAI, upload_id: str) -> None:

@@ -33,6 +33,7 @@ from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings
 from tuner.api.chat_models import ChatModel
 from tuner.api.errors import ErrorKind, ServiceError, body_message, one_line
 from tuner.api.file_download import save_file_content
+from tuner.api.ids import checked_id
 from tuner.api.jobs import JobSpec, check_spec
 from tuner.api.metrics import MetricPoint
 from tuner.api.service import Progress
@@ -139,15 +140,18 @@ class TogetherService:
         return sorted(files, key=lambda f: f.created_at or 0, reverse=True)
 
     async def file_content(self, file_id: str) -> bytes:
+        checked_id(file_id, "file")
         with service_errors(self._where):
             response = await self._client.files.content(file_id)
             return await response.read()
 
     async def save_file(self, file_id: str, dest: Path, progress: Progress | None = None) -> int:
+        checked_id(file_id, "file")
         with service_errors(self._where):
             return await save_file_content(self._client, file_id, dest, progress)
 
     async def delete_file(self, file_id: str) -> None:
+        checked_id(file_id, "file")
         with service_errors(self._where):
             await self._client.files.delete(file_id)
 
@@ -190,10 +194,12 @@ class TogetherService:
         return JobPage(tuple(page), has_more=start + len(page) < len(jobs))
 
     async def retrieve_job(self, job_id: str) -> Job:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             return convert.job_from_sdk(await self._client.fine_tuning.retrieve(job_id))
 
     async def cancel_job(self, job_id: str) -> Job:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             return convert.job_from_sdk(await self._client.fine_tuning.cancel(job_id))
 
@@ -206,6 +212,7 @@ class TogetherService:
     async def list_events(
         self, job_id: str, after: str | None = None, limit: int = 50
     ) -> EventPage:
+        checked_id(job_id, "job")
         if after is not None:
             events.index_of(job_id, after)  # a bad cursor is refused before a request
         with service_errors(self._where):
@@ -213,6 +220,7 @@ class TogetherService:
         return events.events_page(job_id, listed.data or [], after, limit)
 
     async def list_checkpoints(self, job_id: str) -> list[Checkpoint]:
+        checked_id(job_id, "job")
         with service_errors(self._where):
             listed = await self._client.fine_tuning.list_checkpoints(job_id)
         return convert.checkpoints_from_sdk(job_id, listed.data or [])
@@ -220,6 +228,7 @@ class TogetherService:
     async def job_metrics(self, job: Job) -> list[MetricPoint]:
         """Train and validation loss by step, from `/metrics`: served while the job runs too.
         The last step is the total once the job succeeded."""
+        checked_id(job.id, "job")
         with service_errors(self._where):
             listed = await self._client.fine_tuning.list_metrics(job.id)
         rows = listed.metrics or []

@@ -35,6 +35,7 @@ from textual.widgets import (
 from textual.worker import Worker
 
 from tuner.config import ConfigError, Profile, Secret, Settings
+from tuner.config.connections import address_refusal
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.services import with_price_override
@@ -260,12 +261,13 @@ class SettingsScreen(Screen[None]):
                 values[name] = ""
         old = self.tuner.settings.profiles.get(self.editing or "")
         base = old if old is not None else Profile(name=values["name"])
-        return dataclasses.replace(
+        profile = dataclasses.replace(
             base,
             kind=kind,
             **{k: (v or None) for k, v in values.items() if k != "name"},
             name=values["name"],
         )
+        return address_refusal(profile) or profile  # a URL no request could use is not saved
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab

@@ -12,10 +12,10 @@ stopped by SIGTERM or SIGHUP. A stopped or failed split leaves no output and no 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from tuner.commands._json import json_text
 from tuner.commands._stop import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             "blank_lines": result.blank_lines,
             "shared_prompt": result.shared_prompt,
         }
-        print(json.dumps(payload, ensure_ascii=False))
+        print(json_text(payload))
         return 0
     print(
         f"wrote {result.train_examples:,} examples to {visible_line(str(paths.train))} and "

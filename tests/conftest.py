@@ -97,6 +97,17 @@ def service_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator
 
 
 @pytest.fixture
+def real_time_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """An emulator on the real clock (a job takes a simulated minute of real time), with the
+    environment pointing at it: for tests that must act on a job before it ends, which at
+    `FAST` speed a busy machine may not manage."""
+    with Emulator(port=0, speed=1.0, api_key=TEST_KEY) as emu:
+        monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
+        yield emu
+
+
+@pytest.fixture
 def train_file(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "train.jsonl", [chat_example(i) for i in range(20)])
 

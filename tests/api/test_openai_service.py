@@ -26,7 +26,15 @@ async def test_a_bad_suffix_never_reaches_the_service(service, service_env: Emul
     assert not service_env.state.jobs
 
 
-async def test_job_lifecycle_calls(service, train_file: Path) -> None:
+async def test_job_lifecycle_calls(real_time_env: Emulator, train_file: Path) -> None:
+    service = open_test_service(real_time_env)
+    try:
+        await _lifecycle(service, train_file)
+    finally:
+        await service.close()
+
+
+async def _lifecycle(service, train_file: Path) -> None:  # type: ignore[no-untyped-def]
     uploaded = await service.upload_file(train_file)
     assert isinstance(uploaded, RemoteFile) and uploaded.bytes == train_file.stat().st_size
     spec = JobSpec(MODEL, uploaded.id, suffix="life", hyperparameters=Hyperparameters(n_epochs=2))

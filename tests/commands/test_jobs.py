@@ -65,10 +65,13 @@ def test_create_follow_list_cancel(service_env: Emulator, train_file: Path, caps
     assert table[0].split() == ["ID", "STATUS", "MODEL", "FINE-TUNED", "MODEL", "CREATED"]
     assert job["id"] in table[1] and "succeeded" in table[1]
 
+
+def test_cancel_a_job_and_follow_it_to_its_end(
+    real_time_env: Emulator, train_file: Path, capsys
+) -> None:
     code, second = run_json(
-        capsys, "jobs", "create", "--model", MODEL, "--training-file", job["training_file"],
-        "--json",
-    )  # fmt: skip
+        capsys, "jobs", "create", "--model", MODEL, "--training-file", str(train_file), "--json"
+    )
     assert code == 0
     code, cancelled = run_json(capsys, "jobs", "cancel", second["id"], "--json")
     assert code == 0 and cancelled["status"] == "cancelled"

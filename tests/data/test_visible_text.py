@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuner.data.visible_text import visible, visible_line
+from tuner.data.visible_text import visible, visible_in_place, visible_line
 
 HOSTILE = "a\x1b]0;title\x07b\x1b[2Jc\x1b]52;c;aGk=\x07d\x1b]8;;http://x\x07e\x9bf\x7f"
 
@@ -39,3 +39,19 @@ def test_nothing_a_terminal_acts_on_survives(text: str) -> None:
         assert not any(ord(c) < 0x20 and c not in "\n\t" for c in shown)
         assert not any(0x7F <= ord(c) <= 0x9F for c in shown)
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in visible_line(text))
+
+
+def test_in_place_keeps_every_character_at_its_index() -> None:
+    text = "a\x1b[2J\nb\t\x9bc"
+    shown = visible_in_place(text)
+    assert shown == "a␛[2J␊b␉\ufffdc"
+    assert len(shown) == len(text)
+    plain = "[bold]x[/]"
+    assert visible_in_place(plain) is plain
+
+
+@given(st.text())
+def test_in_place_leaves_nothing_a_terminal_acts_on(text: str) -> None:
+    shown = visible_in_place(text)
+    assert len(shown) == len(text)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in shown)

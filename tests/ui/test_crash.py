@@ -37,6 +37,16 @@ def test_the_report_has_no_locals_and_no_keys() -> None:
     assert KEY not in text and "─ locals ─" not in text and "api_key = '" not in text
 
 
+def test_the_report_draws_a_services_escapes() -> None:
+    """The report is printed to the terminal after the app: an error quoting a service's words
+    shows their control characters, never sends them."""
+    try:
+        raise RuntimeError("refused: \x1b]0;title\x07\x1b[2J")
+    except RuntimeError:
+        text = crash_report().plain
+    assert "refused: ␛]0;title␇␛[2J" in text and "\x1b" not in text
+
+
 async def test_a_crash_exits_non_zero_and_prints_no_key(datasets: Path) -> None:
     register_secret(KEY)
     app = build_app(datasets)

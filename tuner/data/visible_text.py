@@ -48,3 +48,19 @@ def visible_line(text: str) -> str:
     if not _CONTROL_OR_BREAK.search(text):
         return text
     return _CONTROL_OR_BREAK.sub(_picture, text)
+
+
+# One visible character for every control character: C0 and DEL by their pictures, C1 (which
+# has none) by the replacement character.
+_ONE_FOR_ONE: dict[int, str] = {
+    code: (picture if len(picture) == 1 else "\ufffd") for code, picture in _PICTURES.items()
+}
+
+
+def visible_in_place(text: str) -> str:
+    """`text` for a field being edited: every control character (newline and tab too) drawn as
+    exactly one visible character, so each character stays at its index and a cursor counted
+    in characters still points where it did. The value edited keeps the real characters."""
+    if not _CONTROL_OR_BREAK.search(text):
+        return text
+    return text.translate(_ONE_FOR_ONE)

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tuner.config import ConfigError, Profile, Settings
 from tuner.config.connections import connection_label
+from tuner.data.visible_text import visible, visible_line
 from tuner.ui.commands import (
     ConnectionCommands,
     FileCommands,
@@ -156,9 +158,31 @@ class TunerApp(ConversionFlow, App[int]):
 
         `title` is the title of the header's own screen: a header redrawn while another screen
         is on top (a profile saved, a form left) still names its own screen."""
-        screen_title = title if title != self.title else None
+        screen_title = visible_line(title) if title != self.title else None
         head = f"tuner · {screen_title}" if screen_title else "tuner"
-        return Content.assemble(head, (f" — {sub_title}", "dim") if sub_title else "")
+        tail = f" — {visible_line(sub_title)}" if sub_title else ""
+        return Content.assemble(head, (tail, "dim"))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text, its control characters shown: tuner's messages
+        quote file names, model ids and the services' own errors, where `[/]` would be a markup
+        error and `[@click=...]` an action. tuner writes no markup in them, so `markup` (which
+        screens pass through `Widget.notify`) is not used."""
+        super().notify(
+            visible(message),
+            title=visible_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- navigation --------------------------------------------------------------------------
 

@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.ui.app import TunerApp
@@ -62,14 +66,29 @@ class _CommandListProvider(Provider):
 
     async def discover(self) -> Hits:
         for command in self.commands():
-            yield DiscoveryHit(command.text, command.run, help=command.help)
+            shown = Content(visible_line(command.text))
+            yield DiscoveryHit(shown, command.run, text=command.text, help=command.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in self.commands():
             score = matcher.match(command.text)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.text), command.run, help=command.help)
+                shown = highlighted(matcher, command.text)
+                yield Hit(score, shown, command.run, text=command.text, help=command.help)
+
+
+def highlighted(matcher: Matcher, text: str) -> Content:
+    """`text` as plain content with the letters `matcher` found highlighted. (Textual's own
+    `Matcher.highlight` reads the text as markup: a file named `[b]x.jsonl` would lose its
+    brackets, and `[@click=...]` in a name would become an action.)"""
+    shown = visible_line(text)
+    content = Content(shown)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, shown)
+    for offset in offsets if score else ():
+        if not shown[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class FileCommands(_CommandListProvider):

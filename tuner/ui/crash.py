@@ -18,8 +18,10 @@ from rich.traceback import Traceback
 def crash_report(width: int = 100) -> Text:
     """The current exception's traceback, without locals, scrubbed of keys."""
     from tuner.api.errors import scrub
+    from tuner.data.visible_text import visible
 
     console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
     console.print(Traceback(show_locals=False, width=width))
-    text = scrub(console.file.getvalue())  # type: ignore[attr-defined]
+    # The error's message may quote a service's words: drawn, never sent to the terminal.
+    text = visible(scrub(console.file.getvalue()))  # type: ignore[attr-defined]
     return Text(text + "\ntuner crashed: the lines above say where. No local values are shown.\n")

@@ -58,3 +58,22 @@ async def test_a_path_that_cannot_be_written_keeps_the_dialog_open(tmp_path: Pat
             pilot, lambda: "Not written" in str(modal.query_one("#export-error").render())
         )
         assert app.screen is modal and not app.results
+
+
+async def test_a_reply_with_escapes_is_edited_as_shown_and_kept_exact() -> None:
+    """The editor draws a reply's control characters; kept unchanged, the reply is returned
+    exactly as the model wrote it; changed, as the user wrote it."""
+    reply = "plain \x1b]0;title\x07 and \x1b[2J [/]x"
+    app = host_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for change in (None, "rewritten"):
+            modal = EditReplyModal("question \x1b[2J", reply)
+            app.push_screen(modal, app.results.append)
+            await wait_until(pilot, lambda: modal.query_one(TextArea).text)  # noqa: B023
+            area = modal.query_one(TextArea)
+            assert area.text == "plain ␛]0;title␇ and ␛[2J [/]x"
+            if change is not None:
+                area.text = change
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: len(app.results) == (1 if change is None else 2))  # noqa: B023
+    assert app.results == [reply, "rewritten"]

@@ -25,6 +25,7 @@ from textual.worker import Worker
 
 from tuner.data.durations import format_size
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.outside import CONTROLS_SHOWN, outside
 from tuner.ui.services import plural
 
 if TYPE_CHECKING:
@@ -90,9 +91,9 @@ class BackupModal(ModalScreen["BackupSummary | None"]):
                 "copied into this folder (enter starts; a second run fetches only what is new):",
                 classes="question",
             )
-            yield Input(str(self.folder), id="backup-folder")
+            yield Input(str(self.folder), id="backup-folder", highlighter=CONTROLS_SHOWN)
             yield ProgressBar(id="backup-bar", show_eta=False)
-            yield Static("", id="backup-status", markup=False)
+            yield Static("", id="backup-status")
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
@@ -154,7 +155,7 @@ class BackupModal(ModalScreen["BackupSummary | None"]):
         self._status(f"Backup failed: {describe_error(worker.error)}\nwhat was saved stays valid")
 
     def _status(self, text: str) -> None:
-        self.query_one("#backup-status", Static).update(text)
+        self.query_one("#backup-status", Static).update(outside(text))
 
     def action_cancel(self) -> None:
         if self.running:

@@ -10,11 +10,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tuner.ui.outside import outside, outside_line
+
 
 class ConfirmModal(ModalScreen[bool]):
     """Ask before anything destructive (overwrite, delete, cancel a job).
 
-    The safe answer is focused first, so a stray enter never destroys anything.
+    The safe answer is focused first, so a stray enter never destroys anything. The question
+    often names a file or a job: it is shown as plain text (tuner writes no markup in it).
     """
 
     CSS_PATH = "modals.tcss"
@@ -31,8 +34,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
-            yield Label(self.question, classes="question")
+            dialog.border_title = outside_line(self.dialog_title)
+            yield Label(outside(self.question), classes="question")
             with Horizontal(classes="buttons"):
                 yield Button("No", id="no")
                 yield Button(self.yes_label, id="yes", variant="error")

@@ -23,7 +23,9 @@ from textual.widgets import Input, Label, SelectionList, TextArea
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker
 
+from tuner.data.visible_text import visible
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 if TYPE_CHECKING:
     from tuner.api.transcripts import Exchange, Transcript
@@ -56,7 +58,10 @@ def _short(text: str, width: int) -> str:
 
 
 class EditReplyModal(ModalScreen[str | None]):
-    """Rewrite one reply; ctrl+s keeps the change, escape drops it."""
+    """Rewrite one reply; ctrl+s keeps the change, escape drops it.
+
+    The reply is edited as shown, its control characters drawn (`visible`): kept unchanged, the
+    reply stays exactly as the model wrote it; changed, it is what the user saw and wrote."""
 
     CSS_PATH = "modals.tcss"
     CSS = """
@@ -73,19 +78,21 @@ class EditReplyModal(ModalScreen[str | None]):
         super().__init__()
         self.prompt = prompt
         self.reply = reply
+        self.shown = visible(reply)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = "Correct the reply"
-            yield Label(_short(f"you: {self.prompt}", 200), classes="question", markup=False)
-            yield TextArea(self.reply, soft_wrap=True, id="reply")
+            yield Label(outside_line(_short(f"you: {self.prompt}", 200)), classes="question")
+            yield TextArea(self.shown, soft_wrap=True, id="reply")
             yield Label("ctrl+s keeps the correction · esc drops it")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        text = self.query_one(TextArea).text
+        self.dismiss(self.reply if text == self.shown else text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -128,8 +135,13 @@ class ExportModal(ModalScreen[Exported | None]):
             yield SelectionList[int](*self._selections(set(range(len(self.exchanges)))))
             yield Label("", id="export-mode", markup=False)
             yield Label("Write to (enter writes the file, esc cancels):")
-            yield Input(str(self.default_path), id="export-path", compact=True)
-            yield Label("", id="export-error", markup=False)
+            yield Input(
+                str(self.default_path),
+                id="export-path",
+                compact=True,
+                highlighter=CONTROLS_SHOWN,
+            )
+            yield Label("", id="export-error")
 
     def on_mount(self) -> None:
         self._show_mode()
@@ -146,7 +158,7 @@ class ExportModal(ModalScreen[Exported | None]):
                 f"{ex.number + 1}. {_short(ex.user.content, 28)} → "
                 f"{mark}{_short(self._reply_text(ex), 30)}"
             )
-            items.append(Selection(label, ex.number, ex.number in selected))
+            items.append(Selection(outside_line(label), ex.number, ex.number in selected))
         return items
 
     def _show_mode(self) -> None:
@@ -219,7 +231,7 @@ class ExportModal(ModalScreen[Exported | None]):
         worker = failed_worker(event)
         if worker is not None:
             reason = describe_error(worker.error)
-            self.query_one("#export-error", Label).update(f"Not written: {reason}")
+            self.query_one("#export-error", Label).update(outside_line(f"Not written: {reason}"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

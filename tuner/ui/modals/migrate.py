@@ -34,6 +34,7 @@ from textual.worker import Worker
 from tuner.config.connections import connection_label
 from tuner.data.service_kinds import service_name
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 
 if TYPE_CHECKING:
     from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
@@ -156,9 +157,11 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        profiles = [(target.label, target.profile) for target in self.targets.values()]
+        profiles = [
+            (outside_line(target.label), target.profile) for target in self.targets.values()
+        ]
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = f"Move {self.job_id} to another service"
+            dialog.border_title = outside_line(f"Move {self.job_id} to another service")
             with Horizontal(classes="row"):
                 yield Label("Profile", classes="field-label")
                 yield Select(
@@ -169,11 +172,17 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
                 yield Select([], prompt="pick a profile first", id="migrate-model", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Suffix", classes="field-label")
-                yield Input(placeholder="the job's own", id="migrate-suffix", compact=True)
-            yield Static("", id="migrate-costs", markup=False)
+                yield Input(
+                    placeholder="the job's own",
+                    id="migrate-suffix",
+                    compact=True,
+                    highlighter=CONTROLS_SHOWN,
+                )
+            # The plan quotes the job's files, models and the services' words: plain text.
+            yield Static("", id="migrate-costs")
             with VerticalScroll(id="migrate-plan"):
-                yield Static("", id="migrate-plan-text", markup=False)
-            yield Label("", id="migrate-status", markup=False)
+                yield Static("", id="migrate-plan-text")
+            yield Label("", id="migrate-status")
             yield ProgressBar(total=100, show_eta=False, id="migrate-bar")
             with Horizontal(classes="buttons"):
                 yield Button("Move", id="migrate-move", variant="primary", compact=True)
@@ -199,7 +208,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             models.set_options([])
             return
         ids = [info.id for info in target.catalog.fine_tunable(self.today)]
-        models.set_options([(model, model) for model in ids])
+        models.set_options([(outside_line(model), model) for model in ids])
         wanted = target.default_model if target.default_model in ids else (ids[0] if ids else None)
         if wanted is not None:
             models.value = wanted
@@ -274,8 +283,11 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             return  # the choice changed meanwhile: a newer plan is on its way
         self.plan = message.plan
         self.planned_for = message.choice
-        self.query_one("#migrate-costs", Static).update("\n".join(self.plan.cost_lines(short=True)))
-        self.query_one("#migrate-plan-text", Static).update("\n".join(self.plan.summary_lines()))
+        costs = "\n".join(self.plan.cost_lines(short=True))
+        self.query_one("#migrate-costs", Static).update(outside(costs))
+        self.query_one("#migrate-plan-text", Static).update(
+            outside("\n".join(self.plan.summary_lines()))
+        )
         self.query_one("#migrate-move", Button).disabled = False
         self._status("Planned: ctrl+s moves, esc cancels")
 
@@ -359,7 +371,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             await service.close()
 
     def _say(self, text: str) -> None:
-        self.query_one("#migrate-plan-text", Static).update(text)
+        self.query_one("#migrate-plan-text", Static).update(outside(text))
 
     def _status(self, text: str) -> None:
-        self.query_one("#migrate-status", Label).update(text)
+        self.query_one("#migrate-status", Label).update(outside_line(text))

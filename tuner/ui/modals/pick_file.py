@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuner.ui.outside import CONTROLS_SHOWN, outside_line
+
 PROMPT_SUFFIXES = frozenset({".txt", ".md"})
 
 
@@ -51,9 +53,14 @@ class PickFileModal(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = outside_line(self.dialog_title)
             yield Label("Each non-empty line becomes the next user turn.")
-            yield Input(str(self.default or ""), placeholder="path to a .txt file", id="path")
+            yield Input(
+                str(self.default or ""),
+                placeholder="path to a .txt file",
+                id="path",
+                highlighter=CONTROLS_SHOWN,
+            )
             yield OptionList(id="files")
 
     def on_mount(self) -> None:
@@ -66,7 +73,7 @@ class PickFileModal(ModalScreen[Path | None]):
         self.app.call_from_thread(self._fill, files)
 
     def _fill(self, files: list[Path]) -> None:
-        options = [Option(str(p.relative_to(self.root)), id=str(p)) for p in files]
+        options = [Option(outside_line(str(p.relative_to(self.root))), id=str(p)) for p in files]
         listed = self.query_one(OptionList)
         listed.set_options(options)
         if options:

@@ -26,6 +26,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuner.data.visible_text import visible_line
+from tuner.ui.outside import CONTROLS_SHOWN, outside_line
+
 if TYPE_CHECKING:
     from tuner.api.chat_models import ChatModel
 
@@ -100,11 +103,16 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = outside_line(self.dialog_title)
             yield Label("Type to filter, or type any model id and press enter.")
             if len(self.sources) > 1:
-                yield Label("", id="models-profile", markup=False)
-            yield Input(self.current or "", placeholder="model id", id="model-filter")
+                yield Label("", id="models-profile")
+            yield Input(
+                self.current or "",
+                placeholder="model id",
+                id="model-filter",
+                highlighter=CONTROLS_SHOWN,
+            )
             yield Label("loading models…", id="models-status")
             yield OptionList(id="models")
 
@@ -119,7 +127,7 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         self.models = []
         if len(self.sources) > 1:
             self.query_one("#models-profile", Label).update(
-                f"Models of {self.listed.label} · ctrl+o another profile"
+                outside_line(f"Models of {self.listed.label} · ctrl+o another profile")
             )
         if self.listed.loader is None:
             self._fill("")
@@ -129,7 +137,7 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
             self._load(self.source)
 
     def _status(self, text: str) -> None:
-        self.query_one("#models-status", Label).update(text)
+        self.query_one("#models-status", Label).update(outside_line(text))
 
     @work(exclusive=True, exit_on_error=False)
     async def _load(self, source: int) -> None:
@@ -160,7 +168,8 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
             if kind is not None and model.kind != kind:
                 options.append(None)
             kind = model.kind
-            label = Content.assemble(model.id, (f"  {KIND_LABELS[model.kind]}", "dim"))
+            shown = visible_line(model.id)  # a service's name: never markup, never a control
+            label = Content.assemble(shown, (f"  {KIND_LABELS[model.kind]}", "dim"))
             said = note(model) if note is not None else None
             if said is not None:
                 label = Content.assemble(label, (f"  {said[0]}", said[1]))
@@ -168,7 +177,7 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         shown = sum(1 for option in options if option is not None)
         others = [
             Option(
-                Content.assemble(("another profile's model: ", "dim"), source.label),
+                Content.assemble(("another profile's model: ", "dim"), visible_line(source.label)),
                 id=f"{_PROFILE_ROW}{index}",
             )
             for index, source in enumerate(self.sources)

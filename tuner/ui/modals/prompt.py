@@ -10,9 +10,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tuner.ui.outside import CONTROLS_SHOWN, outside
+
 
 class PromptModal(ModalScreen[str | None]):
-    """Ask for a name, a suffix, a path: enter accepts, escape cancels."""
+    """Ask for a name, a suffix, a path: enter accepts, escape cancels. The question may name a
+    model or a file: it is shown as plain text."""
 
     CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -30,8 +33,13 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="question")
-            yield Input(self.value, placeholder=self.placeholder, password=self.password)
+            yield Label(outside(self.question), classes="question")
+            yield Input(
+                self.value,
+                placeholder=self.placeholder,
+                password=self.password,
+                highlighter=CONTROLS_SHOWN,
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -11,9 +11,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from tuner.ui.outside import outside, outside_line
+
 
 class ReportModal(ModalScreen[None]):
-    """A title, a summary line and a scrollable list; any close key returns to the screen."""
+    """A title, a summary line and a scrollable list; any close key returns to the screen. The
+    findings quote files' contents: every line is shown as plain text."""
 
     CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -28,11 +31,11 @@ class ReportModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog report") as dialog:
-            dialog.border_title = self.report_title
-            yield Label(self.summary, classes="question")
+            dialog.border_title = outside_line(self.report_title)
+            yield Label(outside(self.summary), classes="question")
             if self.lines:
                 with VerticalScroll(classes="findings"):
-                    yield Static("\n".join(self.lines), markup=False)
+                    yield Static(outside("\n".join(self.lines)))
             yield Button("Close", id="close", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -20,21 +20,23 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuner.data.visible_text import visible_line
+
 if TYPE_CHECKING:
     from tuner.api.transcripts import TranscriptInfo
 
 
 def describe(info: TranscriptInfo) -> Content:
     """`2026-05-01 14:03  gpt-4o-mini…  12 turns  replay metin.txt`; a comparison reads
-    `M vs M2`, with its profiles (`old vs new`) when they differ."""
+    `M vs M2`, with its profiles (`old vs new`) when they differ. The names come from the
+    saved files (and so from a service): plain text, control characters shown."""
     when = datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
-    title = f"  {info.title}" if info.title else ""
+    title = f"  {visible_line(info.title)}" if info.title else ""
     turns = f"{info.turns} turn{'' if info.turns == 1 else 's'}"
     profiles = [side.profile or "?" for side in info.compare]
-    where = f"  {' vs '.join(profiles)}" if len(set(profiles)) > 1 else ""
-    return Content.assemble(
-        (when, "dim"), f"  {info.model}", (where, "italic"), (f"  {turns}{title}", "dim")
-    )
+    where = f"  {visible_line(' vs '.join(profiles))}" if len(set(profiles)) > 1 else ""
+    model = f"  {visible_line(info.model)}"
+    return Content.assemble((when, "dim"), model, (where, "italic"), (f"  {turns}{title}", "dim"))
 
 
 class TranscriptsModal(ModalScreen[Path | None]):

@@ -41,6 +41,7 @@ from tuner.api.retry import RetryPolicy
 from tuner.api.transcripts import CompareSide
 from tuner.ui.chat_profiles import ChatProfiles
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 from tuner.ui.typing_screen import TypingScreen
 from tuner.ui.widgets.chat_pane import ChatPane
 from tuner.ui.widgets.chat_params import ChatParams
@@ -123,7 +124,11 @@ class ChatScreen(TypingScreen, Screen[None]):
             yield ChatParams(self.settings, id="params")
         yield ReplayStatus(id="replay-status")
         yield Input(
-            placeholder="Message (enter sends)", id="prompt", compact=True, select_on_focus=False
+            placeholder="Message (enter sends)",
+            id="prompt",
+            compact=True,
+            select_on_focus=False,
+            highlighter=CONTROLS_SHOWN,
         )
         yield Footer(compact=True)
 
@@ -170,7 +175,9 @@ class ChatScreen(TypingScreen, Screen[None]):
     def _show_summary(self) -> None:
         if self._refused:
             self.query_one("#summary", Static).update(
-                f"⚠ {self._refused}: not used, still {self.settings.summary()} · f2 edits"
+                outside_line(
+                    f"⚠ {self._refused}: not used, still {self.settings.summary()} · f2 edits"
+                )
             )
             return
         system = self.settings.system_prompt
@@ -178,7 +185,7 @@ class ChatScreen(TypingScreen, Screen[None]):
         if len(shown) > 40:
             shown = shown[:39] + "…"
         self.query_one("#summary", Static).update(
-            f"{self.settings.summary()} · system: {shown} · f2 edits"
+            outside_line(f"{self.settings.summary()} · system: {shown} · f2 edits")
         )
 
     @property

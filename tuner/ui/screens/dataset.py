@@ -31,6 +31,7 @@ from textual.worker import Worker, get_current_worker
 
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
+from tuner.ui.outside import outside
 from tuner.ui.services import plural
 from tuner.ui.session import ConnectionChanged
 from tuner.ui.widgets.activity_line import ActivityLine
@@ -277,7 +278,7 @@ class DatasetScreen(Screen[None]):
         try:
             raw, total = self.index.line_head(line, PARSE_LIMIT, RAW_LIMIT)
         except OSError as exc:
-            view.show(Text(f"Cannot read line {line}: {describe_error(exc)}", style="bold red"))
+            view.show(outside(f"Cannot read line {line}: {describe_error(exc)}", "bold red"))
             return
         tokens = self.examples.tokens_for(line)
         view.show(build_preview(line, raw, total, problems, tokens, show_raw=self.show_raw))
@@ -368,18 +369,18 @@ class DatasetScreen(Screen[None]):
             return
         text = Text()
         if self.file_problem is not None:
-            text.append(f"✗ {self.file_problem}", style="bold")
+            text.append_text(outside(f"✗ {self.file_problem}", "bold"))
         for p in problems:
             if text:
                 text.append("\n")
-            text.append(f"✗ {p.message}")
+            text.append_text(outside(f"✗ {p.message}"))
         banner.update(text)
         banner.display = True
 
     def _cannot_read(self, error: BaseException) -> None:
         self.file_problem = f"Cannot read {self.path.name}: {describe_error(error)}"
         self._show_banner([])
-        self.query_one(ConversationView).show(Text(self.file_problem, style="bold red"))
+        self.query_one(ConversationView).show(outside(self.file_problem, "bold red"))
         self.query_one(ProblemsPane).show_message(self.file_problem)
         self.stats.show_message(self.file_problem)
         self._show_summary()

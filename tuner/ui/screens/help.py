@@ -19,6 +19,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tuner.ui.outside import outside_line
+
 
 @dataclass
 class KeyGroup:
@@ -87,11 +89,12 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help") as box:
-            box.border_title = f"Keys · {self.target.title or 'tuner'}"
+            # A dataset's screen is titled with its file's name: shown as it is, never markup.
+            box.border_title = outside_line(f"Keys · {self.target.title or 'tuner'}")
             box.border_subtitle = "escape closes"
             with VerticalScroll(id="groups"):
                 for group in collect_keys(self.target):
-                    yield Static(group.title, classes="group-title")
+                    yield Static(outside_line(group.title), classes="group-title")
                     yield Static(key_table(group), classes="group-keys")
 
     def action_close(self) -> None:

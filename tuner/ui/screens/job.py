@@ -20,7 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -44,6 +43,7 @@ from tuner.api.job_watch import (
 from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
+from tuner.ui.outside import outside, outside_line
 from tuner.ui.session import ConnectionChanged
 from tuner.ui.widgets.event_log import EventLog
 from tuner.ui.widgets.job_header import JobHeader
@@ -187,7 +187,7 @@ class JobScreen(Screen[None]):
         self.checkpoint_table.add_columns("Step", "Train loss", "Valid loss", "Accuracy", "Model")
         problem = self.tuner.session.problem
         if problem is not None:
-            self.query_one(JobHeader).update(Text(problem, "bold"))
+            self.query_one(JobHeader).update(outside(problem, "bold"))
             return
         from tuner.api.cursors import CursorStore
 
@@ -358,7 +358,7 @@ class JobScreen(Screen[None]):
         else:
             self.notify(f"Could not read the job: {error}", severity="error", timeout=10)
             if self.job is None:
-                self.query_one(JobHeader).update(Text(f"{self.job_id}: {error}", "bold red"))
+                self.query_one(JobHeader).update(outside(f"{self.job_id}: {error}", "bold red"))
 
     def _adopt(self, job: Job) -> None:
         """Take a newer copy of the job; announce it if it ended while being watched."""
@@ -408,7 +408,7 @@ class JobScreen(Screen[None]):
                 _fmt(m.train_loss if m else None),
                 _fmt(valid),
                 _fmt(m.train_mean_token_accuracy if m else None),
-                short_fine_tuned(ckpt.model) or "",
+                outside_line(short_fine_tuned(ckpt.model) or ""),
                 key=ckpt.id,
             )
         self.query_one("#job-tabs", TabbedContent).get_tab(
@@ -438,7 +438,8 @@ class JobScreen(Screen[None]):
             )
             if model and self.tuner.needs_deployment:
                 opens = f"deploy {short_fine_tuned(model)}, then o chats with the deployment"
-            self.query_one("#job-line", Static).update(f"{opens} · 1/2/3: log/chart/checkpoints")
+            line = f"{opens} · 1/2/3: log/chart/checkpoints"
+            self.query_one("#job-line", Static).update(outside_line(line))
             return
         if self.job and self.job.finished and log.following:
             # Nothing more will arrive, so "auto-scroll on" gives way to what comes next.
@@ -446,7 +447,7 @@ class JobScreen(Screen[None]):
         else:
             rest = f"{follow} · 1/2/3: log/chart/checkpoints"
         self.query_one("#job-line", Static).update(
-            f"{shown} events · showing {log.filter} (e) · {rest}"
+            outside_line(f"{shown} events · showing {log.filter} (e) · {rest}")
         )
 
     # -- actions -------------------------------------------------------------------------------

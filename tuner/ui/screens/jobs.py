@@ -44,6 +44,7 @@ from tuner.api.job_watch import (
 )
 from tuner.data.durations import format_ago, format_count, format_duration
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.outside import outside, outside_line
 from tuner.ui.widgets.job_header import status_text
 
 if TYPE_CHECKING:
@@ -85,24 +86,24 @@ def row_cells(job: Job, now: float, wide: bool, retirement: Retirement | None = 
     if not job.fine_tuned_model:
         retirement = None
     if wide:
-        model = Text(job.fine_tuned_model or "—", style="green" if job.fine_tuned_model else "dim")
+        style = "green" if job.fine_tuned_model else "dim"
         return [
             status_text(job.status),
-            job.id,
-            job.model,
-            model,
+            outside_line(job.id),
+            outside_line(job.model),
+            outside_line(job.fine_tuned_model or "—", style),
             serves_until(retirement),
             format_ago(job.created_at, now),
             took_text,
             tokens,
         ]
     short = short_fine_tuned(job.fine_tuned_model, job.model)
-    name = Text(short, style="green") if short else Text(f"…{job.id[-10:]}", style="dim")
+    name = outside_line(short, "green") if short else outside_line(f"…{job.id[-10:]}", "dim")
     if retirement is not None and retirement.urgency != "later":
         name.append(" ⚠", style=URGENCY_STYLES[retirement.urgency])
     return [
         status_text(job.status),
-        short_model(job.model)[:16],
+        outside_line(short_model(job.model)[:16]),
         name,
         format_ago(job.created_at, now),
         took_text,
@@ -181,7 +182,7 @@ class JobsScreen(Screen[None]):
 
     def _no_profile(self) -> None:
         problem = self.tuner.session.problem or ""
-        self.query_one("#jobs-message", Static).update(Text(problem, style="bold"))
+        self.query_one("#jobs-message", Static).update(outside(problem, "bold"))
         self.query_one("#jobs-message").display = True
         self.table.display = False
         self._status("")
@@ -375,7 +376,7 @@ class JobsScreen(Screen[None]):
                 again = "retrying" if self._interval is not None else "r tries again"
                 parts.append(f"error: {self.error} ({again})")
             text = " · ".join(parts)
-        self.query_one("#jobs-status", Static).update(text)
+        self.query_one("#jobs-status", Static).update(outside_line(text))
 
     def selected_job_id(self) -> str | None:
         table = self.table

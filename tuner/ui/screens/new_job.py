@@ -37,6 +37,7 @@ from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
+from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 from tuner.ui.services import plural
 from tuner.ui.typing_screen import TypingScreen
 
@@ -60,6 +61,12 @@ def model_label(info: ModelInfo, today: datetime.date) -> str:
     label = f"{info.id} · {price} · {limit}"
     note = retirement_note(info, today)
     return f"{label} · {note}" if note else label
+
+
+def _field(*, placeholder: str, id: str) -> Input:
+    """A one-line text field whose value may be a file's name or a pasted line: its control
+    characters are drawn, the value keeps them."""
+    return Input(placeholder=placeholder, id=id, highlighter=CONTROLS_SHOWN)
 
 
 @dataclass
@@ -146,7 +153,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
 
     def compose(self) -> ComposeResult:
         today = datetime.date.today()
-        models = [(model_label(m, today), m.id) for m in self.catalog.models]
+        models = [(outside_line(model_label(m, today)), m.id) for m in self.catalog.models]
         default = self.initial_model or self.tuner.default_model
         if default not in {value for _, value in models}:
             default = models[0][1] if models else ""
@@ -162,7 +169,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 Select(train_options, value=LOCAL, allow_blank=False, id="train-pick"),
             )
             yield from self._row(
-                "  local path", Input(placeholder="path/to/train.jsonl", id="train-path")
+                "  local path", _field(placeholder="path/to/train.jsonl", id="train-path")
             )
             valid_options = [("None", NONE), ("Local file (path below)", LOCAL)]
             yield from self._row(
@@ -170,10 +177,10 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 Select(valid_options, value=NONE, allow_blank=False, id="valid-pick"),
             )
             yield from self._row(
-                "  local path", Input(placeholder="path/to/valid.jsonl", id="valid-path")
+                "  local path", _field(placeholder="path/to/valid.jsonl", id="valid-path")
             )
             yield from self._row(
-                "Suffix", Input(placeholder="optional, e.g. support-bot", id="suffix")
+                "Suffix", _field(placeholder="optional, e.g. support-bot", id="suffix")
             )
             methods = [("supervised", "supervised"), ("dpo (preference pairs)", "dpo")]
             yield from self._row(
@@ -193,7 +200,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 yield Input(placeholder="auto", id="lr", classes="small", compact=True)
                 yield Label("Beta", classes="mini-label", id="beta-label")
                 yield Input(placeholder="auto", id="beta", classes="small", compact=True)
-            yield from self._row("Seed", Input(placeholder="random", id="seed"))
+            yield from self._row("Seed", _field(placeholder="random", id="seed"))
             yield Static(id="estimate")
             yield ProgressBar(id="upload", show_eta=False)
             yield Static(id="form-error")
@@ -273,11 +280,13 @@ class NewJobScreen(TypingScreen, Screen[None]):
     def _files_listed(self, message: FilesListed) -> None:
         self._set_file_options(list(message.options))
 
-    def _set_file_options(self, uploaded: list[tuple[str, str]]) -> None:
-        known = {value for _, value in uploaded}
+    def _set_file_options(self, listed: list[tuple[str, str]]) -> None:
+        known = {value for _, value in listed}
         if self.initial_file_id and self.initial_file_id not in known:
             name = self.initial_path.name if self.initial_path else "uploaded file"
-            uploaded.insert(0, (f"{name} · {self.initial_file_id}", self.initial_file_id))
+            listed.insert(0, (f"{name} · {self.initial_file_id}", self.initial_file_id))
+        # The names are the service's (and the user's files'): shown as they are, never markup.
+        uploaded = [(outside_line(label), file_id) for label, file_id in listed]
         train = self.query_one("#train-pick", Select)
         chosen = train.value
         train.set_options([("Local file (path below)", LOCAL), *uploaded])
@@ -343,7 +352,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         """Show (or clear) the form's one error line; `about` names the field it concerns."""
         self.error_about = about if message else None
         error = self.query_one("#form-error", Static)
-        error.update(Text(message, style="bold red") if message else "")
+        error.update(outside(message, "bold red") if message else "")
 
     # -- the estimate --------------------------------------------------------------------------
 
@@ -383,7 +392,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 )
             return
         if not path.is_file():
-            estimate.update(Text(f"Cost: no such file: {path}", style="yellow"))
+            estimate.update(outside(f"Cost: no such file: {path}", "yellow"))
             return
         model = str(self.query_one("#model", Select).value)
         resolution = self.catalog.resolve(model)
@@ -391,7 +400,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         if self.report is not None and self.report_key == key:
             self._show_estimate()
             return
-        estimate.update(Text(f"Cost: analysing {path.name}…", style="dim"))
+        estimate.update(outside(f"Cost: analysing {path.name}…", "dim"))
         self._analyse(path, model)
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
@@ -412,10 +421,12 @@ class NewJobScreen(TypingScreen, Screen[None]):
             return
         text = Text("Cost: ", style="bold")
         if not report.valid:
-            text.append(
-                f"{report.path.name} has {len(report.errors)} error(s) "
-                f"({report.errors[0].located()})",
-                style="red",
+            text.append_text(
+                outside(
+                    f"{report.path.name} has {len(report.errors)} error(s) "
+                    f"({report.errors[0].located()})",
+                    "red",
+                )
             )
             self.query_one("#estimate", Static).update(text)
             return
@@ -546,7 +557,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
 
     @on(Stage)
     def _stage(self, message: Stage) -> None:
-        self.query_one("#form-error", Static).update(Text(message.text, style="bold"))
+        self.query_one("#form-error", Static).update(outside(message.text, "bold"))
 
     @on(UploadProgress)
     def _progress(self, message: UploadProgress) -> None:
@@ -564,7 +575,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
             self.notify(f"Could not list uploaded files: {message}", severity="warning")
         elif worker.group == "estimate":
             self.query_one("#estimate", Static).update(
-                Text(f"Cost: could not analyse the file: {message}", style="yellow")
+                outside(f"Cost: could not analyse the file: {message}", "yellow")
             )
         elif worker.group == "create":
             self.creating = False

@@ -38,6 +38,7 @@ from tuner.config import ConfigError, Profile, Secret, Settings
 from tuner.config.connections import address_refusal
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
+from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 from tuner.ui.services import with_price_override
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class SettingsScreen(Screen[None]):
                 with Horizontal(classes="row"):
                     yield Label("Default model", classes="field-label")
                     yield Select(
-                        [(name, name) for name in self._model_names()],
+                        [(outside_line(name), name) for name in self._model_names()],
                         value=self.tuner.default_model,
                         allow_blank=False,
                         compact=True,
@@ -169,7 +170,12 @@ class SettingsScreen(Screen[None]):
     def _row(self, name: str) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Label(FIELD_LABELS[name], classes="field-label")
-            yield Input(placeholder=PLACEHOLDERS.get(name, ""), compact=True, id=name)
+            yield Input(
+                placeholder=PLACEHOLDERS.get(name, ""),
+                compact=True,
+                id=name,
+                highlighter=CONTROLS_SHOWN,
+            )
 
     def on_mount(self) -> None:
         # The buttons are for the mouse (ctrl+n, ctrl+d): tab goes from the list to the form.
@@ -190,7 +196,7 @@ class SettingsScreen(Screen[None]):
         view.clear()
         for name in names:
             marker = " •" if name == settings.active_profile else ""
-            view.append(ListItem(Label(f"{name}{marker}", markup=False), name=name))
+            view.append(ListItem(Label(outside_line(f"{name}{marker}")), name=name))
         connection = self.tuner.connection.connection
         shown = connection.profile_name if connection is not None else None  # `--profile`
         if select not in names:
@@ -221,7 +227,7 @@ class SettingsScreen(Screen[None]):
                 state = self.tuner.services.settings_store.key_state(profile)
             except ConfigError as exc:  # a broken secrets file: say where, never show it
                 state = describe_error(exc)
-        self.query_one("#key-state", Static).update(state)
+        self.query_one("#key-state", Static).update(outside_line(state))
 
     def _show_kind_fields(self) -> None:
         kind = str(self.query_one("#kind", Select).value)
@@ -355,7 +361,7 @@ class SettingsScreen(Screen[None]):
     def action_test_connection(self) -> None:
         profile = self._form_profile()
         if isinstance(profile, str):
-            self.query_one("#test-result", Static).update(profile)
+            self.query_one("#test-result", Static).update(outside(profile))
             return
         typed_key = self.query_one("#api_key", Input).value.strip()
         self.query_one("#test-result", Static).update("Testing…")
@@ -377,12 +383,13 @@ class SettingsScreen(Screen[None]):
 
     @on(ConnectionTested)
     def _tested(self, message: ConnectionTested) -> None:
-        self.query_one("#test-result", Static).update(message.text)
+        self.query_one("#test-result", Static).update(outside(message.text))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = failed_worker(event)
         if worker is not None:
-            self.query_one("#test-result", Static).update(f"Failed: {describe_error(worker.error)}")
+            failed = f"Failed: {describe_error(worker.error)}"
+            self.query_one("#test-result", Static).update(outside(failed))
 
     # -- default model and prices ------------------------------------------------------------
 
@@ -409,7 +416,7 @@ class SettingsScreen(Screen[None]):
         or deleted profile may have changed which one that is)."""
         select = self.query_one("#default-model", Select)
         with select.prevent(Select.Changed):
-            select.set_options([(name, name) for name in self._model_names()])
+            select.set_options([(outside_line(name), name) for name in self._model_names()])
             select.value = self.tuner.default_model
         settings = self.tuner.settings
         prices = self._prices(settings)
@@ -425,7 +432,7 @@ class SettingsScreen(Screen[None]):
         for model, price in prices:
             default = defaults.get(model)
             mine = format_price(price) if price != default else ""
-            table.add_row(model, format_price(default), mine, key=model)
+            table.add_row(outside_line(model), format_price(default), mine, key=model)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 

@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from tuner.ui.outside import outside_line
+
 
 class ActivityLine(Horizontal):
     """`label  ▇▇▇▇▁▁▁` for the first running activity in `order`, else `summary`."""
@@ -77,9 +79,9 @@ class ActivityLine(Horizontal):
         for name in self.order:
             if name in self._activities:
                 label, done, total = self._activities[name]
-                text.update(label + self.hints.get(name, ""))
+                text.update(outside_line(label + self.hints.get(name, "")))
                 bar.display = True
                 bar.update(total=max(total, 1), progress=done)
                 return
         bar.display = False
-        text.update(self.summary)
+        text.update(outside_line(self.summary))

@@ -32,6 +32,8 @@ from tuner.api.replay import (
     ReplayEvent,
 )
 from tuner.data.chat_cost import UsageTotals, describe_totals, describe_turn, price_turn
+from tuner.data.visible_text import visible
+from tuner.ui.outside import outside, outside_line
 
 if TYPE_CHECKING:
     from tuner.api.transcripts import Transcript
@@ -42,22 +44,26 @@ STREAMING = "… esc stops"
 
 
 class ChatTurn(Vertical):
-    """One message: who said it, the text (Markdown for replies), and a status line."""
+    """One message: who said it, the text (Markdown for replies), and a status line.
+
+    `text` is the message as shown: its control characters drawn (`visible`), which is also what
+    the Markdown widget is given, streamed or whole. Markdown reads no markup, and a link in a
+    reply is only a link to click. The transcript keeps the exact text."""
 
     def __init__(self, role: str, author: str, text: str = "", *, status: str = "") -> None:
         super().__init__(classes=f"turn -{role}")
         self.role = role
         self.author = author
-        self.text = text
+        self.text = visible(text)
         self._status = status
 
     def compose(self) -> ComposeResult:
-        yield Static(self.author, classes="author", markup=False)
+        yield Static(outside_line(self.author), classes="author")
         if self.role == "assistant":
             yield Markdown(self.text, classes="body")
         else:
-            yield Static(self.text, classes="body", markup=False)
-        yield Static(self._status, classes="status", markup=False)
+            yield Static(outside(self.text), classes="body")
+        yield Static(outside_line(self._status), classes="status")
 
     @property
     def body(self) -> Markdown:
@@ -67,7 +73,7 @@ class ChatTurn(Vertical):
         """Show `text` under the message; `state` (stopped, failed, skipped) adds a style."""
         self._status = text
         if self.is_mounted:
-            self.query_one(".status", Static).update(text)
+            self.query_one(".status", Static).update(outside_line(text))
         for name in ("stopped", "failed", "skipped", "retrying"):
             self.set_class(name == state, f"-{name}")
 
@@ -94,7 +100,7 @@ class ChatPane(Vertical):
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="pane-title", markup=False)
+        yield Static("", classes="pane-title")
         yield VerticalScroll(classes="turns")
 
     def on_mount(self) -> None:
@@ -125,7 +131,7 @@ class ChatPane(Vertical):
 
     def _show_title(self) -> None:
         self.query_one(".pane-title", Static).update(
-            f"{self.label} · {describe_totals(self.totals)}"
+            outside_line(f"{self.label} · {describe_totals(self.totals)}")
         )
 
     # -- whole-pane changes ------------------------------------------------------------------
@@ -154,7 +160,7 @@ class ChatPane(Vertical):
 
     async def note(self, text: str, *, error: bool = False) -> None:
         """A line of information in the conversation (never sent to the model)."""
-        await self.turns.mount(Static(text, classes="note -error" if error else "note"))
+        await self.turns.mount(Static(outside(text), classes="note -error" if error else "note"))
         self.turns.scroll_end(animate=False)
 
     async def show_transcript(self, transcript: Transcript) -> None:
@@ -191,8 +197,9 @@ class ChatPane(Vertical):
             await self._started(event)
         elif isinstance(event, LineDelta):
             if self._stream is not None and self._reply is not None:
-                self._reply.text += event.text
-                await self._stream.write(event.text)
+                shown = visible(event.text)
+                self._reply.text += shown
+                await self._stream.write(shown)
         elif isinstance(event, LineFinished):
             await self._finished(event)
         elif isinstance(event, LineRetrying):
@@ -241,9 +248,10 @@ class ChatPane(Vertical):
         )
         self.totals.add(cost)
         if self._reply is not None:
-            if self._reply.text != reply.text:  # never expected; the record wins
-                self._reply.text = reply.text
-                await self._reply.body.update(reply.text)
+            shown = visible(reply.text)
+            if self._reply.text != shown:  # never expected; the record wins
+                self._reply.text = shown
+                await self._reply.body.update(shown)
             suffix = " · cut at max tokens" if reply.finish_reason == "length" else ""
             self._reply.set_status(describe_turn(cost) + suffix)
         self._reply = None

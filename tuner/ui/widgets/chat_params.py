@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from tuner.api.chat_session import ChatSettings, SettingsError
+from tuner.ui.outside import CONTROLS_SHOWN, outside
 
 # (field id, label, placeholder) in the order tab visits them.
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -53,8 +54,9 @@ class ChatParams(VerticalScroll):
                 placeholder=placeholder,
                 id=f"param-{name}",
                 compact=True,
+                highlighter=CONTROLS_SHOWN,  # the system prompt of a reopened conversation
             )
-        yield Static("", id="param-error", markup=False)
+        yield Static("", id="param-error")
         yield Static("esc or f2: back to the prompt", classes="param-hint")
 
     def load(self, settings: ChatSettings) -> None:
@@ -76,7 +78,7 @@ class ChatParams(VerticalScroll):
         try:
             settings = ChatSettings.parse(**values)
         except SettingsError as exc:
-            error.update(str(exc))
+            error.update(outside(str(exc)))
             self.post_message(self.Refused(str(exc)))
             return
         if str(error.render()):

@@ -22,6 +22,8 @@ from textual.widgets import Static
 
 from tuner.data.durations import format_size
 from tuner.data.json_values import load
+from tuner.data.visible_text import visible, visible_line
+from tuner.ui.outside import outside
 
 if TYPE_CHECKING:
     from tuner.data.problems import Problem
@@ -57,7 +59,7 @@ def _image_placeholder(part: dict[str, Any]) -> str:
         return f"[image: inline data, {format_size(len(url))}]"
     if isinstance(url, str):
         shown = url if len(url) <= 80 else url[:77] + "…"
-        return f"[image: {shown}]"
+        return f"[image: {visible_line(shown)}]"
     return "[image]"
 
 
@@ -68,7 +70,7 @@ def _content(content: Any) -> Text:
         return text
     if isinstance(content, str):
         body, note = _cut(content, TURN_LIMIT)
-        text.append(body)
+        text.append(visible(body))
         if note:
             text.append("\n" + note, style="dim")
         return text
@@ -82,7 +84,7 @@ def _content(content: Any) -> Text:
                 text.append_text(_content(part["text"]))
             elif isinstance(part, dict) and isinstance(part.get("refusal"), str):
                 text.append("refusal: ", style="italic")
-                text.append(part["refusal"])
+                text.append(visible(part["refusal"]))
             else:
                 text.append(_compact(part), style="dim")
         return text
@@ -94,15 +96,16 @@ def _compact(value: Any) -> str:
         shown = orjson.dumps(value).decode("utf-8")
     except (TypeError, ValueError):  # orjson.JSONEncodeError, also for values nested too deep
         shown = "(a value nested too deeply to show)"
-    return _cut(shown, TURN_LIMIT)[0]
+    # JSON escapes C0 controls but not C1 ones (orjson writes them as they are).
+    return visible(_cut(shown, TURN_LIMIT)[0])
 
 
 def _call_text(name: Any, arguments: Any) -> Text:
     args = arguments if isinstance(arguments, str) else _compact(arguments)
     text = Text("→ ", style="yellow")
-    text.append(str(name) if name is not None else "?", style="bold yellow")
+    text.append(visible_line(str(name)) if name is not None else "?", style="bold yellow")
     text.append("(")
-    text.append(_cut(args, TURN_LIMIT)[0])
+    text.append(visible(_cut(args, TURN_LIMIT)[0]))
     text.append(")")
     return text
 
@@ -118,7 +121,7 @@ def _turns(table: Table, messages: Any, label_suffix: str = "") -> None:
         role = message.get("role")
         role_name = role if isinstance(role, str) else "?"
         style = ROLE_STYLES.get(role_name, "bold red")
-        label = Text(role_name.upper() + label_suffix, style=style)
+        label = outside(role_name.upper() + label_suffix, style)
         body = _content(message.get("content"))
         if role_name == "system":
             body.stylize("italic")
@@ -127,11 +130,14 @@ def _turns(table: Table, messages: Any, label_suffix: str = "") -> None:
             body.stylize("dim")
             body = Text.assemble(("weight 0 · not trained\n", "italic dim"), body)
         if message.get("name"):
-            body = Text.assemble((f"name: {message['name']}\n", "dim"), body)
+            name = visible_line(str(message["name"]))
+            body = Text.assemble((f"name: {name}\n", "dim"), body)
         if role_name == "tool" and message.get("tool_call_id"):
-            body = Text.assemble((f"result of {message['tool_call_id']}\n", "dim"), body)
+            call_id = visible_line(str(message["tool_call_id"]))
+            body = Text.assemble((f"result of {call_id}\n", "dim"), body)
         if isinstance(message.get("refusal"), str):
-            body.append(("\n" if body else "") + "refusal: " + message["refusal"], style="italic")
+            refusal = visible(message["refusal"])
+            body.append(("\n" if body else "") + "refusal: " + refusal, style="italic")
         calls = message.get("tool_calls")
         if isinstance(calls, list):
             for call in calls:
@@ -141,7 +147,7 @@ def _turns(table: Table, messages: Any, label_suffix: str = "") -> None:
                 else:
                     call_line = Text(_compact(call), style="yellow")
                 if isinstance(call, dict) and call.get("id"):
-                    call_line.append(f"  [{call['id']}]", style="dim")
+                    call_line.append(f"  [{visible_line(str(call['id']))}]", style="dim")
                 body.append("\n" if body else "")
                 body.append_text(call_line)
         function_call = message.get("function_call")
@@ -169,7 +175,7 @@ def problem_lines(problems: Iterable[Problem]) -> list[Text]:
     for p in problems:
         mark, style = ("✗", "bold red") if p.is_error else ("!", "bold yellow")
         where = f" (message {p.message_index})" if p.message_index is not None else ""
-        line = Text.assemble((f"{mark} {p.code}", style), f"{where}: {p.message}")
+        line = Text.assemble((f"{mark} {p.code}", style), outside(f"{where}: {p.message}"))
         out.append(line)
     return out
 
@@ -192,12 +198,12 @@ def _raw_block(raw: bytes, total: int, pretty: bool) -> list[RenderableType]:
         except (ValueError, TypeError, RecursionError):  # not JSON, or too deep to indent
             pass
         else:
-            parts.append(Text(text.decode("utf-8"), overflow="fold"))
+            parts.append(Text(visible(text.decode("utf-8")), overflow="fold"))
             return parts
     decoded, ok = _decode(shown)
     if not ok:
         parts.append(Text("(bytes that are not UTF-8 are shown as �)", style="italic dim"))
-    parts.append(Text(decoded, overflow="fold"))
+    parts.append(Text(visible(decoded), overflow="fold"))
     if total > len(shown):
         parts.append(Text(f"… ({format_size(total - len(shown))} more)", style="bold dim"))
     return parts
@@ -283,7 +289,7 @@ def _tools_row(table: Table, obj: dict[str, Any]) -> None:
                 name = function.get("name") if isinstance(function, dict) else None
                 names.append(str(name) if name else "?")
     if names:
-        table.add_row(Text("TOOLS", style="bold yellow"), Text(", ".join(names), style="yellow"))
+        table.add_row(Text("TOOLS", style="bold yellow"), outside(", ".join(names), "yellow"))
 
 
 class ConversationView(VerticalScroll):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DirectoryTree
@@ -21,6 +21,7 @@ from textual.widgets.directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
 from tuner.data.durations import format_size
+from tuner.ui.outside import outside_line
 from tuner.ui.services import ValidationSummary
 
 DATA_SUFFIXES = frozenset({".jsonl", ".json", ".txt"})
@@ -43,7 +44,7 @@ def facts_text(facts: FileFacts | None) -> Text:
     if facts is None:
         return text
     if facts.problem:
-        text.append(f"  {facts.problem}", style="red")
+        text.append_text(outside_line(f"  {facts.problem}", style="red"))
         return text
     parts: list[str] = []
     if facts.size is not None:
@@ -116,11 +117,15 @@ class DataTree(DirectoryTree):
                 stack.extend(node.children)
         return found
 
+    def process_label(self, label: TextType) -> Text:
+        """A file's name as it is: no markup, control characters (an ESC, a newline) shown."""
+        return outside_line(label) if isinstance(label, str) else super().process_label(label)
+
     def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
         """The usual label, then the file's facts; the root shows only its folder name."""
         if node is self.root:
             name = self.path.name or str(self.path)
-            return Text.assemble(self.ICON_NODE_EXPANDED, (name, "bold"))
+            return Text.assemble(self.ICON_NODE_EXPANDED, outside_line(name, "bold"))
         label = super().render_label(node, base_style, style)
         if node.data is not None and not node.allow_expand:
             label.append_text(facts_text(self.facts.get(node.data.path)))

@@ -19,6 +19,7 @@ from textual.widgets import RichLog
 
 from tuner.api.job_watch import EventFilter, event_matches
 from tuner.data.durations import format_clock
+from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
     from tuner.api.types import JobEvent
@@ -151,10 +152,11 @@ def _line(event: LoggedEvent) -> Text:
     text = Text(no_wrap=False)
     text.append(format_clock(event.created_at), style="dim")
     text.append(" ")
-    text.append(LEVEL_WORDS.get(event.level, f"{event.level:5.5}"), LEVEL_STYLES.get(event.level))
+    level = LEVEL_WORDS.get(event.level) or visible_line(f"{event.level:5.5}")
+    text.append(level, LEVEL_STYLES.get(event.level))
     text.append(" ")
     message_style = "cyan" if event.type == "metrics" else LEVEL_STYLES.get(event.level, "")
-    text.append(event.message, style=message_style)
+    text.append(visible(event.message), style=message_style)
     return text
 
 

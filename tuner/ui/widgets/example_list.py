@@ -25,6 +25,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuner.data.visible_text import visible_line
+
 if TYPE_CHECKING:
     from tuner.data.lines import LineIndex
     from tuner.data.summary import ExampleSummary
@@ -254,7 +256,8 @@ class ExampleList(ScrollView, can_focus=True):
             mark,
             Segment(fit(summary.roles, ROLE_WIDTH), base + style("example-list--roles")),
             Segment(f"{token_text:>{TOKEN_WIDTH}}  ", base + style("example-list--tokens")),
-            Segment(summary.text, text_style),
+            # The file's own words, drawn straight into the strip: never a control character.
+            Segment(visible_line(summary.text), text_style),
         ]
 
     def on_resize(self, event: events.Resize) -> None:

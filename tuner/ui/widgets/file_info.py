@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tuner.data.durations import format_size
+from tuner.data.visible_text import visible, visible_line
 from tuner.ui.services import plural
 from tuner.ui.widgets.data_tree import FileFacts
 
@@ -31,7 +32,7 @@ def describe(path: Path | None, root: Path, facts: FileFacts | None, is_dir: boo
     if path is None:
         text.append("No file highlighted", style="dim")
         return text
-    text.append(path.name or str(path), style="bold")
+    text.append(visible_line(path.name or str(path)), style="bold")
     text.append("\n")
     if path == root:
         text.append("\nthe folder tuner opened\nenter or space folds it", style="dim")
@@ -40,7 +41,8 @@ def describe(path: Path | None, root: Path, facts: FileFacts | None, is_dir: boo
         where = path.parent.relative_to(root).as_posix()
     except ValueError:
         where = str(path.parent)
-    text.append(f"in {where if where != '.' else root.name or root}/\n", style="dim")
+    shown = visible_line(where if where != "." else root.name or str(root))
+    text.append(f"in {shown}/\n", style="dim")
     if is_dir:
         text.append("\nfolder · enter opens it", style="dim")
         return text
@@ -49,7 +51,7 @@ def describe(path: Path | None, root: Path, facts: FileFacts | None, is_dir: boo
         text.append("reading…", style="dim")
         return text
     if facts.problem:
-        text.append(facts.problem, style="red")
+        text.append(visible(facts.problem), style="red")
         return text
     rows = [
         ("size", format_size(facts.size) if facts.size is not None else "…"),
@@ -70,7 +72,7 @@ def describe(path: Path | None, root: Path, facts: FileFacts | None, is_dir: boo
         if v.errors and v.warnings:
             text.append(f"{'':<7}! {plural(v.warnings, 'warning')}\n", style="yellow")
         if v.first_problem:
-            text.append(f"\n{v.first_problem}\n", style="dim")
+            text.append(f"\n{visible(v.first_problem)}\n", style="dim")
     hint = HINTS.get(path.suffix.lower())
     if hint:
         text.append(f"\n{hint}", style="dim italic")

@@ -23,6 +23,7 @@ from tuner.data.durations import (
     format_duration,
     format_until,
 )
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.api.deadlines import Retirement
@@ -68,12 +69,13 @@ def follow_text(status: FollowStatus | None) -> Text:
     if status.state is FollowState.RECONNECTING:
         text = Text("↻ reconnecting…", style="bold yellow")
         if status.error is not None:
-            text.append(f" {status.error.message} (attempt {status.attempt})", style="yellow")
+            message = visible_line(status.error.message)
+            text.append(f" {message} (attempt {status.attempt})", style="yellow")
         return text
     if status.state is FollowState.FINISHED:
         return Text("✓ finished: every event shown", style="dim")
     message = status.error.message if status.error is not None else "stopped"
-    return Text(f"✗ not following: {message}", style="bold red")
+    return Text(f"✗ not following: {visible_line(message)}", style="bold red")
 
 
 class JobHeader(Static):
@@ -114,30 +116,32 @@ class JobHeader(Static):
         retirement: Retirement | None = None,
     ) -> Text:
         """`retirement` is the base model's (known to the catalog): a model made from it
-        stops serving then, which the model line says, marked when near or past."""
+        stops serving then, which the model line says, marked when near or past. Every name,
+        id and message the service gave is one line here, its control characters shown."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append_text(status_text(job.status))
-        text.append(f"  {job.id}", style="bold")
+        text.append(f"  {visible_line(job.id)}", style="bold")
         text.append("  ")
         text.append_text(follow_text(follow))
         text.append("\nmodel   ", style="dim")
-        text.append(job.model)
+        text.append(visible_line(job.model))
         if retirement is not None:
             style = {"past": "bold red", "near": "bold yellow"}.get(retirement.urgency, "dim")
             text.append(f"  {retirement.words(fine_tuned=False)}", style)
         if job.fine_tuned_model:
             text.append("\nresult  ", style="dim")
+            model = visible_line(job.fine_tuned_model)
             if job.status is JobStatus.SUCCEEDED:
-                text.append(job.fine_tuned_model, style="green")
+                text.append(model, style="green")
             else:  # named in advance (Together): not a model to chat with yet
-                text.append(job.fine_tuned_model, style="dim")
+                text.append(model, style="dim")
                 text.append(" (once it succeeds)", style="dim italic")
         text.append("\nfiles   ", style="dim")
-        text.append(f"train {job.training_file}")
+        text.append(f"train {visible_line(job.training_file)}")
         if job.validation_file:
-            text.append(f" · valid {job.validation_file}")
+            text.append(f" · valid {visible_line(job.validation_file)}")
         text.append("\nhyper   ", style="dim")
-        text.append(f"{job.method} · {_hyper_text(job.hyperparameters)}")
+        text.append(visible_line(f"{job.method} · {_hyper_text(job.hyperparameters)}"))
         if job.seed is not None:
             text.append(f" · seed {job.seed}", style="dim")
         text.append("\nprogress", style="dim")
@@ -147,10 +151,10 @@ class JobHeader(Static):
         if job.error is not None and (job.error.code or job.error.message):
             error = job.error
             text.append("\nerror   ", style="bold red")
-            text.append(f"{error.code or 'error'}: ", style="bold red")
-            text.append(error.message or "", style="red")
+            text.append(f"{visible_line(error.code or 'error')}: ", style="bold red")
+            text.append(visible_line(error.message or ""), style="red")
             if error.param:
-                text.append(f" (param: {error.param})", style="red")
+                text.append(f" (param: {visible_line(error.param)})", style="red")
         return text
 
 

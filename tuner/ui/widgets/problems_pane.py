@@ -20,6 +20,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, Tree
 
+from tuner.ui.outside import outside, outside_line
 from tuner.ui.services import plural
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class ProblemsPane(Vertical):
         return self.query_one(ProblemTree)
 
     def show_message(self, text: str) -> None:
-        self.query_one("#problems-summary", Static).update(text)
+        self.query_one("#problems-summary", Static).update(outside(text))
         self.tree.clear()
 
     def show(self, problems: Sequence[Problem]) -> None:
@@ -99,13 +100,14 @@ class ProblemsPane(Vertical):
             is_error = items[0].is_error
             label = Text.assemble(
                 ("✗ " if is_error else "! ", "bold red" if is_error else "bold yellow"),
-                (code, "bold"),
+                outside_line(code, "bold"),
                 (f"  {len(items):,}", "dim"),
             )
             group = tree.root.add(label, data=items[0].line, expand=len(order) <= 3)
             for p in items[:GROUP_LIMIT]:
                 where = f"line {p.line:,}: " if p.line is not None else ""
-                leaf = group.add_leaf(Text.assemble((where, "bold"), p.message), data=p.line)
+                label = Text.assemble((where, "bold"), outside_line(p.message))
+                leaf = group.add_leaf(label, data=p.line)
                 self._full[leaf.id] = p.located()
             if len(items) > GROUP_LIMIT:
                 group.add_leaf(
@@ -119,7 +121,7 @@ class ProblemsPane(Vertical):
     def _highlighted(self, event: Tree.NodeHighlighted[int | None]) -> None:
         event.stop()
         full = getattr(self, "_full", {}).get(event.node.id)
-        self.query_one("#problem-detail", Static).update(full or "")
+        self.query_one("#problem-detail", Static).update(outside(full or ""))
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[int | None]) -> None:

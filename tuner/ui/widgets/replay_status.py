@@ -22,6 +22,7 @@ from tuner.api.replay import (
     ReplayEvent,
     ReplayState,
 )
+from tuner.ui.outside import outside_line
 
 KEYS = {
     ReplayState.READY: "ctrl+g run · ctrl+n step",
@@ -35,7 +36,7 @@ class ReplayStatus(Static):
     """One line under the conversation; empty when no prompt file is loaded."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
+        super().__init__("", id=id)
         self.replay: ReplayGroup | None = None
         self.file: Path | None = None
         self.progress = ""
@@ -71,7 +72,7 @@ class ReplayStatus(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        self.update(self.text())
+        self.update(outside_line(self.text()))
 
     def text(self) -> str:
         replay, file = self.replay, self.file

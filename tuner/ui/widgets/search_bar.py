@@ -23,6 +23,7 @@ from textual.widgets import Input, Label
 from textual.worker import Worker, get_current_worker
 
 from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.outside import CONTROLS_SHOWN
 
 
 class SearchBar(Horizontal):
@@ -77,7 +78,11 @@ class SearchBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("/", id="search-slash")
-        yield Input(placeholder="search the file (enter: next match, esc: close)", compact=True)
+        yield Input(
+            placeholder="search the file (enter: next match, esc: close)",
+            compact=True,
+            highlighter=CONTROLS_SHOWN,
+        )
         yield Label("", id="search-count")
 
     @property

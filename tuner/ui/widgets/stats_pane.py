@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
+from tuner.ui.outside import outside, outside_line
 from tuner.ui.services import plural
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class StatsPane(Vertical):
         with Horizontal(id="pricing"):
             yield Label("Model")
             yield Select(
-                [(m, m) for m in self._models],
+                [(outside_line(m), m) for m in self._models],
                 value=self._model,
                 allow_blank=False,
                 compact=True,
@@ -164,7 +165,7 @@ class StatsPane(Vertical):
         self._model = model
         select = self.query_one("#model", Select)
         with select.prevent(Select.Changed):
-            select.set_options([(m, m) for m in self._models])
+            select.set_options([(outside_line(m), m) for m in self._models])
             select.value = model
 
     @on(Select.Changed, "#model")
@@ -174,7 +175,7 @@ class StatsPane(Vertical):
         self.post_message(self.PricingChanged(self.model, self.epochs))
 
     def show_message(self, text: str) -> None:
-        self.query_one("#figures", Static).update(text)
+        self.query_one("#figures", Static).update(outside(text))
         self.query_one(TokenHistogram).set_stats(None)
 
     def show(self, report: AnalysisReport, estimate: CostEstimate, limit: int | None) -> None:

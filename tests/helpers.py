@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import inspect
 import json
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -60,6 +62,17 @@ def write_jsonl(path: Path, rows: list[Any]) -> Path:
 def write_examples(path: Path, count: int, *, system: bool = True) -> Path:
     """A valid training file of `count` examples."""
     return write_jsonl(path, [chat_example(i, system=system) for i in range(count)])
+
+
+def write_big_examples(path: Path, count: int = 20, size: int = 3 << 20) -> Path:
+    """A valid training file of `count` examples and about `size` bytes (long answers): big
+    enough that half of it fills more than one 1 MB download chunk, so a download held half-way
+    has written to its temporary file."""
+    rows = [chat_example(i) for i in range(count)]
+    words = " ".join(f"w{n}" for n in range(size // count // 6))
+    for row in rows:
+        row["messages"][-1]["content"] += " " + words
+    return write_jsonl(path, rows)
 
 
 # -- the emulator ------------------------------------------------------------------------------
@@ -212,6 +225,43 @@ async def settle(pilot: Pilot[Any]) -> None:
 def notices(app: App[Any]) -> list[str]:
     """The text of every notification the app is showing."""
     return [str(n.message) for n in app._notifications]
+
+
+# -- tuner in a process of its own ------------------------------------------------------------
+
+
+def tuner_process(*argv: str) -> subprocess.Popen[str]:
+    """`python -m tuner ARGV` in its own process, as a user runs it (same environment and
+    folder as the test): for what only a real process shows, a signal and what it leaves.
+    Stop it with `end_process` in a `finally`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tuner", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def end_process(process: subprocess.Popen[str]) -> None:
+    """Kill `process` if it still runs, and reap it (a zombie still counts as running)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def temporaries(folder: Path) -> list[Path]:
+    """The hidden temporary files under `folder`: what a write cut short leaves."""
+    return sorted(p for p in folder.rglob(".*.tmp") if p.is_file())
+
+
+def written_temporaries(folder: Path) -> list[Path]:
+    """The temporary files under `folder` that already hold bytes: a write is under way."""
+    found = []
+    for path in temporaries(folder):
+        with contextlib.suppress(OSError):
+            if path.stat().st_size:
+                found.append(path)
+    return found
 
 
 # -- a host for one widget or dialog -------------------------------------------------------------

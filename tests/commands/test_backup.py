@@ -17,13 +17,18 @@ import pytest
 from tests.helpers import (
     DEADLINE,
     TEST_KEY,
+    end_process,
     open_test_service,
+    temporaries,
     train_model,
+    tuner_process,
     wait_for,
+    write_big_examples,
     write_examples,
+    written_temporaries,
 )
 from tuner.cli import main
-from tuner.emulator import Emulator, Fault
+from tuner.emulator import Emulator, Fault, Hold
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
@@ -207,3 +212,64 @@ def test_ctrl_c_mid_download_leaves_whole_files_and_exit_130(
     index = json.loads((folder / "index.json").read_text())
     assert index["complete"] is False and [j["id"] for j in index["jobs"]] == [job.id]
     assert not list((folder / "files").iterdir())  # the held file is not there, not even half
+
+
+# -- killed or stopped mid-download --------------------------------------------------------------
+
+
+def _held_backup(emulator: Emulator, tmp_path: Path) -> tuple[Job, Hold, Path, Any]:
+    """A `tuner backup` process caught mid-download: its training file's bytes stop half-way
+    (held until the test releases them), the first of them written to its temporary file."""
+    path = write_big_examples(tmp_path / "train.jsonl")
+    job = asyncio.run(train_model(emulator, path, "held"))
+    hold = Hold()
+    emulator.faults.add(Fault(rf"/files/{job.training_file}/content$", method="GET", hold=hold))
+    folder = tmp_path / "backup"
+    process = tuner_process("backup", str(folder))
+    wait_for(lambda: written_temporaries(folder / "files") or process.poll() is not None)
+    assert process.poll() is None, process.communicate()
+    return job, hold, folder, process
+
+
+def test_a_temporary_file_left_by_a_killed_backup_is_removed_by_the_next_run(
+    service_env: Emulator, tmp_path: Path, capsys
+) -> None:
+    job, hold, folder, process = _held_backup(service_env, tmp_path)
+    try:
+        process.kill()  # SIGKILL: no clean-up of any kind runs
+        process.wait()
+    finally:
+        hold.release.set()
+        end_process(process)
+    (left,) = temporaries(folder)
+    assert left.parent == folder / "files" and left.name.startswith(f".{job.training_file}__")
+
+    code, body = run_json(capsys, "backup", str(folder), "--json")
+
+    assert code == 0 and body["complete"] is True
+    assert temporaries(folder) == []
+    saved = folder / "files" / f"{job.training_file}__train.jsonl"
+    assert saved.read_bytes() == (tmp_path / "train.jsonl").read_bytes()  # downloaded whole
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_mid_download_removes_the_temporary_file(
+    service_env: Emulator, tmp_path: Path, signum: int
+) -> None:
+    job, hold, folder, process = _held_backup(service_env, tmp_path)
+    try:
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=DEADLINE)
+    finally:
+        hold.release.set()
+        end_process(process)
+
+    name = signal.Signals(signum).name
+    assert process.returncode == 128 + signum and out == ""
+    assert err == (
+        f"tuner backup: stopped by {name}; what was saved in {folder} is whole "
+        "(run the same command again to complete it)\n"
+    )
+    assert temporaries(folder) == []
+    index = json.loads((folder / "index.json").read_text())
+    assert index["complete"] is False and [j["id"] for j in index["jobs"]] == [job.id]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,19 +15,26 @@ import pytest
 
 from tests.helpers import (
     BASE_MODEL,
+    DEADLINE,
     TEST_KEY,
     chat_example,
+    end_process,
     open_test_service,
     open_together_service,
+    temporaries,
     train_model,
+    tuner_process,
+    wait_for,
+    write_big_examples,
     write_jsonl,
+    written_temporaries,
 )
 from tuner.api.backup import backup
 from tuner.api.service import FineTuningService
 from tuner.api.types import Job
 from tuner.cli import main
 from tuner.config import config_dir, save_api_key
-from tuner.emulator import Emulator, Fault
+from tuner.emulator import Emulator, Fault, Hold
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 
@@ -371,3 +379,66 @@ def test_data_still_breaking_the_target_s_rules_exits_1_with_its_problems(
         "'completion') became a user message and an assistant reply: OpenAI trains chat models "
         "on conversations only",
     ]
+
+
+# -- killed or stopped mid-download --------------------------------------------------------------
+
+
+def _held_migration(emulator: Emulator, tmp_path: Path) -> tuple[Job, Hold, Path, Any]:
+    """A `tuner migrate` process caught while it downloads the job's training file (the bytes
+    stop half-way until the test releases them), the first of them in its temporary file."""
+    path = write_big_examples(tmp_path / "train.jsonl")
+    job = asyncio.run(train_model(emulator, path, "held"))
+    hold = Hold()
+    emulator.faults.add(Fault(rf"/files/{job.training_file}/content$", method="GET", hold=hold))
+    work = tmp_path / "work"
+    process = tuner_process(
+        "migrate", job.id, "--to", "tg", "--model", LLAMA, "--work-dir", str(work)
+    )
+    wait_for(lambda: written_temporaries(work) or process.poll() is not None)
+    assert process.poll() is None, process.communicate()
+    return job, hold, work, process
+
+
+def test_a_temporary_file_left_by_a_killed_migrate_is_removed_by_the_next_run(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job, hold, work, process = _held_migration(profiles, tmp_path)
+    try:
+        process.kill()  # SIGKILL: no clean-up of any kind runs
+        process.wait()
+    finally:
+        hold.release.set()
+        end_process(process)
+    assert len(temporaries(work)) == 1
+
+    code, out, err = migrate(
+        capsys, job.id, "--to", "tg", "--model", LLAMA, "--work-dir", str(work), "--dry-run"
+    )
+
+    assert code == 0, err
+    assert temporaries(work) == []
+    assert f"downloaded to {job.training_file}__train.jsonl" in out  # not the half file
+    saved = work / f"{job.training_file}__train.jsonl"
+    assert saved.read_bytes() == (tmp_path / "train.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_mid_download_removes_the_temporary_file(
+    profiles: Emulator, tmp_path: Path, signum: int
+) -> None:
+    _, hold, work, process = _held_migration(profiles, tmp_path)
+    try:
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=DEADLINE)
+    finally:
+        hold.release.set()
+        end_process(process)
+
+    name = signal.Signals(signum).name
+    assert process.returncode == 128 + signum
+    assert err.splitlines()[-1] == (
+        f"tuner migrate: stopped by {name}; nothing half made was left (run the same command "
+        "again to continue)"
+    )
+    assert temporaries(work) == [] and list(work.iterdir()) == []

@@ -58,7 +58,7 @@ from tuner.api.migrate_sources import (
     local_copy,
 )
 from tuner.data.analysis import analyse_file
-from tuner.data.atomic_file import OutputError
+from tuner.data.atomic_file import OutputError, remove_stale_temporaries
 from tuner.data.catalog import Catalog, default_catalog
 from tuner.data.migrate import ConversionTarget, convert_file
 
@@ -225,8 +225,11 @@ def _from_any_thread(
 
 
 def _make_folder(folder: Path) -> None:
+    """Create the work folder, and remove the temporary files a killed run left in it (a
+    download or conversion cut off by SIGKILL or a power cut: never used, only in the way)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(folder)
     except FileExistsError:
         raise MigrationError(f"{folder} is a file, not a folder") from None
     except OSError as exc:

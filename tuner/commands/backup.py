@@ -1,6 +1,8 @@
 """`tuner backup DIR`: copy the account's fine-tuning (every job, its events, checkpoints and files)
 into DIR, so the work survives the account. Run it again to bring the copy up to date: only what
-is new is fetched. Ctrl-C leaves what was saved valid; the next run completes it.
+is new is fetched. Ctrl-C, SIGTERM and SIGHUP leave what was saved valid and no temporary file
+behind (exit 130, 143, 129); the next run completes it, and removes the temporary files a killed
+run (SIGKILL) left.
 
 Exit 0 when everything readable was saved (a file the service no longer has, or will not send, is
 reported and recorded in the index, not fatal); 2 when DIR cannot be used or the service fails.
@@ -20,6 +22,7 @@ from tuner.commands._service import (
     print_json,
     run_service,
 )
+from tuner.commands._signals import Stopped, stop_signals_raise
 from tuner.data.durations import format_size
 
 if TYPE_CHECKING:
@@ -111,4 +114,13 @@ def run(args: argparse.Namespace) -> int:
         print(summary_line(summary), flush=True)
         return 0
 
-    return run_service("backup", args, work)
+    try:
+        with stop_signals_raise():
+            return run_service("backup", args, work)
+    except Stopped as stop:
+        return fail(
+            "backup",
+            f"stopped by {stop.name}; what was saved in {folder} is whole "
+            "(run the same command again to complete it)",
+            stop.exit_code,
+        )

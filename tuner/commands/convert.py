@@ -5,55 +5,18 @@ Exit codes: 0 everything converted; 1 some objects were skipped (the rest was wr
 128 + the signal's number when stopped by SIGTERM or SIGHUP (as a shell reports it).
 
 A conversion stopped by ctrl-c, SIGTERM or SIGHUP leaves OUT as it was and no temporary file
-behind: those signals are turned into an exception while the conversion runs, so the same
-clean-up runs for all three.
+behind: those signals are turned into an exception while the conversion runs
+(`tuner.commands._signals`), so the same clean-up runs for all three.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from types import FrameType
 from typing import Any
 
-# The signals that end a conversion cleanly (SIGINT already raises KeyboardInterrupt).
-_STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
-
-
-class _Stopped(BaseException):
-    """A stop signal arrived; a BaseException so no `except Exception` swallows it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_stopped(signum: int, frame: FrameType | None) -> None:
-    raise _Stopped(signum)
-
-
-@contextlib.contextmanager
-def _stop_signals_raise() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise `_Stopped`; the previous handlers come back after.
-
-    Only the main thread may set handlers; elsewhere (a test's thread) nothing changes.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {signum: signal.signal(signum, _raise_stopped) for signum in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+from tuner.commands._signals import Stopped, stop_signals_raise
 
 
 def register(subparsers: Any) -> None:
@@ -79,12 +42,14 @@ def run(args: argparse.Namespace) -> int:
     from tuner.data.convert import ConversionError, convert_file
 
     try:
-        with _stop_signals_raise():
+        with stop_signals_raise():
             result = convert_file(args.input, args.output, force=args.force)
-    except _Stopped as stop:
-        name = signal.Signals(stop.signum).name
-        print(f"tuner convert: stopped by {name}; {args.output} was not written", file=sys.stderr)
-        return 128 + stop.signum
+    except Stopped as stop:
+        print(
+            f"tuner convert: stopped by {stop.name}; {args.output} was not written",
+            file=sys.stderr,
+        )
+        return stop.exit_code
     except FileExistsError:
         print(f"tuner convert: {args.output} exists; use --force to overwrite it", file=sys.stderr)
         return 2

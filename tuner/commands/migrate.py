@@ -31,6 +31,7 @@ from tuner.commands._follow import (
     follow_to_end,
 )
 from tuner.commands._service import PROBLEMS_SHOWN, add_service_options, fail, print_json
+from tuner.commands._signals import Stopped, stop_signals_raise
 
 if TYPE_CHECKING:
     from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
@@ -169,12 +170,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _outcome(call: Any, args: argparse.Namespace) -> int:
-    """Run the migration; its failures become one line (or the problems found) on stderr."""
+    """Run the migration; its failures become one line (or the problems found) on stderr.
+    SIGTERM and SIGHUP stop it as ctrl-c does: what was half made is removed on the way out."""
     from tuner.api.errors import ServiceError
     from tuner.api.migrate import DataRefused, DownloadRefused, MigrationError, PriceRefused
 
     try:
-        return int(call())
+        with stop_signals_raise():
+            return int(call())
+    except Stopped as stop:
+        return fail(
+            COMMAND,
+            f"stopped by {stop.name}; nothing half made was left (run the same command again "
+            "to continue)",
+            stop.exit_code,
+        )
     except DataRefused as exc:
         print(f"tuner {COMMAND}: {_refusal_lines(exc)}", file=sys.stderr)
         return 1

@@ -82,6 +82,7 @@ def test_backup_json(service_env: Emulator, tmp_path: Path, capsys) -> None:
         "files_missing": 0,
         "bytes_downloaded": body["bytes_downloaded"],
         "missing": [],
+        "jobs_not_saved": [],
     }
     assert body["bytes_downloaded"] > (tmp_path / "train.jsonl").stat().st_size
     index = json.loads((folder / "index.json").read_text())
@@ -137,6 +138,33 @@ def test_a_missing_file_is_reported_and_the_exit_is_0(
     assert code == 0 and body["files_missing"] == 1
     assert body["missing"][0]["id"] == job.training_file
     assert body["missing"][0]["kind"] == "not_found"
+
+
+def test_jobs_that_cannot_be_read_are_named_and_counted_and_the_exit_is_1(
+    service_env: Emulator, tmp_path: Path, capsys
+) -> None:
+    jobs = [trained(service_env, tmp_path / f"{name}.jsonl", name) for name in ("a", "b", "c")]
+    unreadable = sorted(job.id for job in jobs[:2])
+    for job_id in unreadable:
+        service_env.faults.add(Fault(rf"/fine_tuning/jobs/{job_id}/events$", status=404))
+    folder = tmp_path / "backup"
+
+    code = main(["backup", str(folder)])
+
+    captured = capsys.readouterr()
+    assert code == 1
+    *named, last = captured.err.splitlines()
+    assert sorted(line.split()[3].rstrip(":") for line in named) == unreadable
+    assert all(" its events could not be read: " in line for line in named)
+    assert last == (
+        "tuner backup: 2 jobs not saved (named above); run the same command again to try again"
+    )
+    assert captured.out.startswith("backed up 1 job (1 new, 0 updated, 0 unchanged)")
+
+    service_env.faults.add(Fault(rf"/fine_tuning/jobs/{unreadable[0]}/events$", status=404))
+    code, body = run_json(capsys, "backup", str(folder), "--json")
+    assert code == 1 and [j["id"] for j in body["jobs_not_saved"]] == unreadable[:1]
+    assert body["jobs_saved"] == 1 and body["complete"] is True
 
 
 def test_a_folder_that_is_a_file(service_env: Emulator, tmp_path: Path, capsys) -> None:

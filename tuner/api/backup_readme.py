@@ -38,6 +38,11 @@ def readme_text(index: BackupIndex) -> str:
         lines.append(
             f"{_count(len(index.missing), 'file')} could not be saved (see the end of this note)."
         )
+    if index.not_saved:
+        lines.append(
+            f"{_count(len(index.not_saved), 'job')} could not be read by the last run (see the end "
+            "of this note); run `tuner backup` on this folder again to try them again."
+        )
     if not index.complete:
         lines += [
             "",
@@ -77,8 +82,10 @@ def readme_text(index: BackupIndex) -> str:
     ]
     if index.jobs:
         lines += ["", "## Jobs", "", _jobs_table(index)]
-    if index.missing:
+    if index.missing or index.not_saved:
         lines += ["", "## Not saved", ""]
+        for unsaved in index.not_saved:
+            lines.append(f"- job `{unsaved.id}`: {unsaved.reason}")
         users = index.users()
         for missing in index.missing:
             name = f" ({missing.filename})" if missing.filename else ""

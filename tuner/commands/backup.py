@@ -5,7 +5,9 @@ behind (exit 130, 143, 129); the next run completes it, and removes the temporar
 run (SIGKILL) left.
 
 Exit 0 when everything readable was saved (a file the service no longer has, or will not send, is
-reported and recorded in the index, not fatal); 2 when DIR cannot be used or the service fails.
+reported and recorded in the index, not fatal); 1 when a listed job could not be read (its events
+answer 404, say): each is named with its reason, the run goes on to the next, and it ends with a
+count ("2 jobs not saved"); 2 when DIR cannot be used or the service fails.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tuner.commands._service import (
 )
 from tuner.commands._signals import Stopped, stop_signals_raise
 from tuner.data.durations import format_size
+from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
     from tuner.api.backup import BackupProgress, BackupSummary
@@ -56,7 +59,8 @@ class JobLines:
             return
         total = str(progress.total_jobs or 0)
         done = str(progress.done_jobs).rjust(len(total))
-        self.stream.write(f"[{done}/{total}] {progress.job_id}  {progress.outcome}\n")
+        line = f"[{done}/{total}] {progress.job_id}  {progress.outcome}"
+        self.stream.write(visible_line(line) + "\n")
         self.stream.flush()
 
 
@@ -104,15 +108,25 @@ def run(args: argparse.Namespace) -> int:
             )
         except BackupError as exc:
             raise CommandFailure(str(exc)) from None
+        code = 1 if summary.not_saved else 0
         if args.json:
             print_json(summary.to_json())
-            return 0
+            return code
+        for unsaved in summary.not_saved:
+            print(f"not saved: job {visible_line(unsaved.reason_line())}", file=sys.stderr)
         for missing in summary.missing:
             name = f" ({missing.filename})" if missing.filename else ""
             used = f", used by {', '.join(missing.used_by)}" if missing.used_by else ""
             print(f"not saved: {missing.id}{name}{used}: {missing.reason}", file=sys.stderr)
         print(summary_line(summary), flush=True)
-        return 0
+        if summary.not_saved:
+            count = summary.jobs_not_saved
+            print(
+                f"tuner backup: {count} job{'' if count == 1 else 's'} not saved (named above); "
+                "run the same command again to try again",
+                file=sys.stderr,
+            )
+        return code
 
     try:
         with stop_signals_raise():

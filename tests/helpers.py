@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import inspect
 import json
+import os
+import select
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -247,6 +249,25 @@ def end_process(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
         process.kill()
     process.wait()
+
+
+def read_lines_until(
+    stream: IO[Any], done: Callable[[list[str]], bool], timeout: float = DEADLINE
+) -> list[str]:
+    """Lines from a process's pipe until `done(lines)` holds, waiting for each with a deadline
+    (never a sleep). Read a byte at a time: nothing past the last line is taken from the pipe."""
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    while not done(buffer.decode(errors="replace").splitlines()) or not buffer.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([stream], [], [], max(0.0, left))
+        if not ready:
+            raise AssertionError(f"the lines did not come before the deadline: {buffer!r}")
+        chunk = os.read(stream.fileno(), 1)
+        if not chunk:
+            raise AssertionError(f"the pipe ended first: {buffer!r}")
+        buffer += chunk
+    return buffer.decode().splitlines()
 
 
 def temporaries(folder: Path) -> list[Path]:

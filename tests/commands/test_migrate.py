@@ -21,6 +21,7 @@ from tests.helpers import (
     end_process,
     open_test_service,
     open_together_service,
+    read_lines_until,
     temporaries,
     train_model,
     tuner_process,
@@ -281,16 +282,18 @@ def test_an_unknown_base_model_is_refused_before_anything(
 
 
 def test_a_followed_job_that_is_cancelled_exits_1(
-    profiles: Emulator, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+    still_profiles: Emulator, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tuner.api import migrate as migrate_api
 
-    job = finished_job(profiles, tmp_path / "train.jsonl")
+    # The clock stands still: the new job cannot finish before it is cancelled.
+    job = finished_job(still_profiles, tmp_path / "train.jsonl")
     real = migrate_api.run_migration
 
     async def run_then_cancel(plan: Any, target: Any, **kwargs: Any) -> Any:
         result = await real(plan, target, **kwargs)
         await target.cancel_job(result.job.id)  # someone cancels it as soon as it exists
+        still_profiles.advance(3600)  # and the cancellation goes through
         return result
 
     monkeypatch.setattr(migrate_api, "run_migration", run_then_cancel)
@@ -442,3 +445,46 @@ def test_sigterm_or_sighup_mid_download_removes_the_temporary_file(
         "again to continue)"
     )
     assert temporaries(work) == [] and list(work.iterdir()) == []
+
+
+# -- ctrl-c while the new job is followed --------------------------------------------------------
+
+
+@pytest.fixture
+def still_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """The two profiles on an emulator whose clock barely moves: a new job stays running."""
+    with Emulator(port=0, speed=0.001, api_key=TEST_KEY) as emu:
+        write_settings(emu)
+        monkeypatch.chdir(tmp_path)
+        yield emu
+
+
+def test_ctrl_c_while_following_says_the_job_runs_on_and_how_to_follow_it_again(
+    still_profiles: Emulator, tmp_path: Path
+) -> None:
+    job = finished_job(still_profiles, tmp_path / "train.jsonl")
+    process = tuner_process(
+        "migrate", job.id, "--to", "tg", "--model", LLAMA, "--follow", "--interval", "0.01"
+    )
+    try:
+        assert process.stdout is not None
+
+        def an_event_after_the_job_line(lines: list[str]) -> bool:
+            made = [n for n, line in enumerate(lines) if line.startswith("ft-")]
+            return bool(made) and len(lines) > made[0] + 1
+
+        lines = read_lines_until(process.stdout, an_event_after_the_job_line)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=DEADLINE)
+    finally:
+        end_process(process)
+
+    new_id = next(line.split()[0] for line in lines if line.startswith("ft-"))
+    assert "Fine tune request created" in lines[-1]
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == (
+        f"interrupted: {new_id} keeps running on Together AI; follow it again with: "
+        f"tuner jobs follow {new_id} --profile tg --resume"
+    )
+    new = on_open_together_service(still_profiles, lambda s: s.retrieve_job(new_id))
+    assert not new.finished

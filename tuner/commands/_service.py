@@ -55,6 +55,20 @@ def add_service_options(parser: argparse.ArgumentParser, *, nested: bool = False
     )
 
 
+def named_profile(profile: str | None) -> str | None:
+    """The settings profile a command runs with, by name: `profile` when one was given, else
+    the active one; None when it runs on the environment's variables alone (nothing to name)."""
+    if profile:
+        return profile
+    from tuner.config import ConfigError, load_settings
+
+    try:
+        active = load_settings().profile()
+    except ConfigError:
+        return None
+    return active.name if active is not None else None
+
+
 def fail(command: str, message: str, code: int = 2) -> int:
     print(f"tuner {command}: {message}", file=sys.stderr)
     return code

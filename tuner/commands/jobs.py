@@ -7,7 +7,9 @@
     tuner jobs follow JOB [--resume] [--timeout S]
                                                  events as they happen; exit 0 on success, 1
                                                  when the job fails or is cancelled, 2 when the
-                                                 service stays unreachable for S seconds
+                                                 service stays unreachable for S seconds, 130
+                                                 on ctrl-c (the job runs on; the line says how
+                                                 to follow it again)
     tuner jobs cancel JOB
 
 Every form takes `--json` (`follow` prints one JSON object per event line) and `--profile`.
@@ -27,12 +29,14 @@ from tuner.commands._follow import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_UNREACHABLE_TIMEOUT,
     follow_to_end,
+    interrupted_line,
 )
 from tuner.commands._service import (
     CommandFailure,
     add_service_options,
     analyse_local_file,
     fail,
+    named_profile,
     print_json,
     run_service,
     upload_local_file,
@@ -345,7 +349,10 @@ def run_follow(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         return fail("jobs follow", "--timeout must be above 0")
 
+    service_name: list[str] = []
+
     async def work(service: FineTuningService) -> int:
+        service_name.append(service.capabilities.service)
         _, code = await follow_to_end(
             service,
             args.job,
@@ -357,7 +364,13 @@ def run_follow(args: argparse.Namespace) -> int:
         )
         return code
 
-    return run_service("jobs follow", args, work)
+    try:
+        return run_service("jobs follow", args, work)
+    except KeyboardInterrupt:
+        profile = named_profile(getattr(args, "profile", None))
+        where = service_name[0] if service_name else None
+        print(interrupted_line(args.job, where, profile), file=sys.stderr)
+        return 130
 
 
 # --------------------------------------------------------------------------- cancel

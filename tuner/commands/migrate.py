@@ -14,7 +14,9 @@ files), and the job is created; `--follow` then follows it like `tuner jobs foll
 Exit codes: 0 done (with `--follow`: the new job succeeded); 1 the data still breaks the
 target's rules, the target will not start the job at its price, or the followed job failed or
 was cancelled; 2 usage, an unknown profile, a file that cannot be had, a service error or an
-unreachable service. The plan goes to stdout, progress to stderr; `--json` prints one object.
+unreachable service; 130 ctrl-c (while the new job is followed: it runs on, and the line says
+how to follow it again); 143 and 129 SIGTERM and SIGHUP. The plan goes to stdout, progress to
+stderr; `--json` prints one object.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tuner.commands._follow import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_UNREACHABLE_TIMEOUT,
     follow_to_end,
+    interrupted_line,
 )
 from tuner.commands._service import PROBLEMS_SHOWN, add_service_options, fail, print_json
 from tuner.commands._signals import Stopped, stop_signals_raise
@@ -157,27 +160,43 @@ def run(args: argparse.Namespace) -> int:
     named = source_connection.profile_name
     source_name = connection_label(named, source_connection, key=False) if named else None
 
+    following: list[tuple[str, str]] = []  # (the new job, its service) once it is followed
+
     async def main() -> int:
         try:
             return await _migrate(
-                args, source, target, source_catalog, target_catalog, profiles, source_name
+                args,
+                source,
+                target,
+                source_catalog,
+                target_catalog,
+                profiles,
+                source_name,
+                following,
             )
         finally:
             await source.close()
             await target.close()
 
-    return _outcome(lambda: asyncio.run(main()), args)
+    return _outcome(lambda: asyncio.run(main()), args, following)
 
 
-def _outcome(call: Any, args: argparse.Namespace) -> int:
+def _outcome(call: Any, args: argparse.Namespace, following: list[tuple[str, str]]) -> int:
     """Run the migration; its failures become one line (or the problems found) on stderr.
-    SIGTERM and SIGHUP stop it as ctrl-c does: what was half made is removed on the way out."""
+    SIGTERM and SIGHUP stop it as ctrl-c does: what was half made is removed on the way out.
+    Ctrl-C while the new job is followed says that it runs on, and how to follow it again."""
     from tuner.api.errors import ServiceError
     from tuner.api.migrate import DataRefused, DownloadRefused, MigrationError, PriceRefused
 
     try:
         with stop_signals_raise():
             return int(call())
+    except KeyboardInterrupt:
+        if not following:
+            return fail(COMMAND, "interrupted; run the same command again to continue", 130)
+        job_id, service = following[0]
+        print(interrupted_line(job_id, service, args.to), file=sys.stderr)
+        return 130
     except Stopped as stop:
         return fail(
             COMMAND,
@@ -225,6 +244,7 @@ async def _migrate(
     target_catalog: Catalog,
     profiles: tuple[str | None, str],
     source_name: str | None,
+    following: list[tuple[str, str]],
 ) -> int:
     from tuner.api.migrate import default_work_dir, plan_migration, run_migration
 
@@ -275,6 +295,7 @@ async def _migrate(
         else:
             print_json(shown(result, dry_run=False))
         return 0
+    following.append((job.id, name))
     final, code = await _follow(target, job.id, args, human)
     if not human:
         print_json(shown(result, dry_run=False, job=final.to_json()))

@@ -337,6 +337,33 @@ def test_create_prints_the_estimate_and_how_to_follow(
     assert listed[job["id"]]["trained_tokens"] == estimate["trained_tokens"]
 
 
+def test_create_twice_from_a_local_file_uploads_it_once(
+    service_env: Emulator, train_file: Path, capsys
+) -> None:
+    create = ["jobs", "create", "--model", MODEL, "--training-file", str(train_file)]
+    create += ["--validation-file", str(train_file)]
+
+    assert main(create) == 0
+    first = capsys.readouterr().err.splitlines()
+    assert main(create) == 0
+    second = capsys.readouterr().err.splitlines()
+
+    (uploaded,) = [line for line in first if line.startswith(f"uploaded {train_file} as ")]
+    file_id = uploaded.split()[-1]
+    # The validation file is the same bytes: reused at once, and so is everything the 2nd time.
+    reused = [line for line in first + second if line.startswith(f"reusing {file_id} (")]
+    assert len(reused) == 3 and all(
+        line.endswith(f"identical) for {train_file}") for line in reused
+    )
+    assert not any(line.startswith("uploaded ") for line in second)
+    _, listing = run_json(capsys, "jobs", "--json")
+    assert {job["training_file"] for job in listing["data"]} == {file_id}
+
+    assert main([*create, "--force-upload"]) == 0
+    forced = capsys.readouterr().err.splitlines()
+    assert sum(line.startswith(f"uploaded {train_file} as ") for line in forced) == 2
+
+
 def test_create_from_a_file_id_has_no_estimate(service_env: Emulator, train_file, capsys):
     assert main(["upload", str(train_file), "--json"]) == 0
     file_id = json.loads(capsys.readouterr().out)["id"]

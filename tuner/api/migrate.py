@@ -427,7 +427,7 @@ async def run_migration(
             target, planned.path, progress=progress, report=planned.report
         )
         uploaded.append(remote.id)
-        report("upload", f"uploaded {planned.path.name} as {remote.id}", size, size)
+        report("upload", remote.describe(Path(planned.path.name)), size, size)
     spec = dataclasses.replace(
         plan.settings.spec,
         training_file=uploaded[0],

@@ -3,8 +3,9 @@
 `run_service` resolves the profile, opens the service (`tuner.api.service.open_service`), runs
 the command's coroutine and closes the service; a `ServiceError` or `ConfigError` becomes one
 line on stderr and exit 2. `upload_local_file` checks a local file (refusing one with errors
-unless forced) and uploads it with a progress line, for `tuner upload` and `tuner jobs create
---training-file PATH`: the same checked upload the app's new-job form uses.
+unless forced) and uploads it with a progress line (or reuses the identical file an earlier
+upload left there), for `tuner upload` and `tuner jobs create --training-file PATH`: the same
+checked upload the app's new-job form uses.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tuner.data.durations import format_size
 
 if TYPE_CHECKING:
+    from tuner.api.checked_upload import CheckedUpload
     from tuner.api.service import FineTuningService
-    from tuner.api.types import RemoteFile
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
 
@@ -36,6 +37,16 @@ class CommandFailure(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+def add_force_upload_option(parser: argparse.ArgumentParser) -> None:
+    """`--force-upload`: upload a local file even when the service holds the same bytes."""
+    parser.add_argument(
+        "--force-upload",
+        action="store_true",
+        help="upload a local file again even when the service already holds an identical one "
+        "from an earlier upload (by default that one is reused)",
+    )
 
 
 def add_service_options(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
@@ -169,8 +180,10 @@ async def upload_local_file(
     force: bool,
     show_progress: bool,
     report: AnalysisReport | None = None,
-) -> RemoteFile:
-    """Check `path` (refusing errors unless `force`), then upload it for fine-tuning.
+    reuse: bool = True,
+) -> CheckedUpload:
+    """Check `path` (refusing errors unless `force`), then upload it for fine-tuning, or reuse
+    the identical file an earlier upload left on the service (unless `reuse` is False).
 
     `report` is an analysis of `path` already made (`analyse_local_file`): not made again."""
     from tuner.api.checked_upload import FileRefused, upload_checked
@@ -179,7 +192,9 @@ async def upload_local_file(
         raise CommandFailure(f"{path}: no such file")
     progress = StderrProgress(f"uploading {path.name}") if show_progress else None
     try:
-        return await upload_checked(service, path, force=force, progress=progress, report=report)
+        return await upload_checked(
+            service, path, force=force, progress=progress, report=report, reuse=reuse
+        )
     except FileRefused as refused:
         problems = [
             f"{path}:{p.line}: {p.code}: {p.message}"

@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
+from tuner.data.visible_text import visible_line
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.services import plural
@@ -62,6 +63,7 @@ class AnalysisDone(Message):
 @dataclass
 class Uploaded(Message):
     file_id: str
+    said: str = ""  # what a reused upload says ("reusing file-... (uploaded ..., identical)")
 
 
 class DatasetScreen(Screen[None]):
@@ -590,7 +592,8 @@ class DatasetScreen(Screen[None]):
             progress=progress,
             report=self.report,
         )
-        self.post_message(Uploaded(uploaded.id))
+        said = uploaded.describe(Path(self.path.name)) if uploaded.reused else ""
+        self.post_message(Uploaded(uploaded.id, said))
 
     @on(UploadProgressed)
     def _upload_progressed(self, event: UploadProgressed) -> None:
@@ -601,7 +604,9 @@ class DatasetScreen(Screen[None]):
         self.uploaded_file_id = message.file_id
         self.activity.clear("upload")
         self._show_summary()
-        self.notify(f"Uploaded {self.path.name} as {message.file_id} (J: new job)", title="Upload")
+        said = message.said[:1].upper() + message.said[1:] if message.said else ""
+        done = said or f"Uploaded {self.path.name} as {message.file_id}"
+        self.notify(visible_line(f"{done} (J: new job)"), title="Upload", markup=False)
 
     # -- failures ----------------------------------------------------------------------------
 

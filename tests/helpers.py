@@ -13,6 +13,7 @@ import inspect
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -241,7 +242,20 @@ def tuner_process(*argv: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A process that hangs can be made to say where (see `outcome`).
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
+
+
+def outcome(process: subprocess.Popen[str], timeout: float = DEADLINE) -> tuple[str, str]:
+    """(stdout, stderr) once `process` has ended; one still running after `timeout` is made to
+    print every thread's stack (SIGABRT, with the fault handler on) and the test fails with it."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        _, err = process.communicate(timeout=timeout)
+        raise AssertionError(f"still running after {timeout:g}s:\n{err}") from None
 
 
 def end_process(process: subprocess.Popen[str]) -> None:

@@ -19,6 +19,7 @@ from tests.helpers import (
     TEST_KEY,
     end_process,
     open_test_service,
+    outcome,
     temporaries,
     train_model,
     tuner_process,
@@ -287,7 +288,7 @@ def test_sigterm_or_sighup_mid_download_removes_the_temporary_file(
     job, hold, folder, process = _held_backup(service_env, tmp_path)
     try:
         process.send_signal(signum)
-        out, err = process.communicate(timeout=DEADLINE)
+        out, err = outcome(process)
     finally:
         hold.release.set()
         end_process(process)

@@ -17,6 +17,7 @@ from tests.helpers import (
     DEADLINE,
     TEST_KEY,
     end_process,
+    outcome,
     read_lines_until,
     start_job,
     tuner_process,
@@ -213,7 +214,7 @@ def test_ctrl_c_during_follow_says_the_job_runs_on_and_how_to_follow_it_again(
             _read_lines(process.stdout, 3)
             wait_for(lambda: CursorStore().get(job_id) == shown[2])
             process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=DEADLINE)
+            out, err = outcome(process)
         finally:
             end_process(process)
 

@@ -15,12 +15,12 @@ import pytest
 
 from tests.helpers import (
     BASE_MODEL,
-    DEADLINE,
     TEST_KEY,
     chat_example,
     end_process,
     open_test_service,
     open_together_service,
+    outcome,
     read_lines_until,
     temporaries,
     train_model,
@@ -433,7 +433,7 @@ def test_sigterm_or_sighup_mid_download_removes_the_temporary_file(
     _, hold, work, process = _held_migration(profiles, tmp_path)
     try:
         process.send_signal(signum)
-        _, err = process.communicate(timeout=DEADLINE)
+        _, err = outcome(process)
     finally:
         hold.release.set()
         end_process(process)
@@ -475,7 +475,7 @@ def test_ctrl_c_while_following_says_the_job_runs_on_and_how_to_follow_it_again(
 
         lines = read_lines_until(process.stdout, an_event_after_the_job_line)
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=DEADLINE)
+        _, err = outcome(process)
     finally:
         end_process(process)
 
@@ -488,3 +488,114 @@ def test_ctrl_c_while_following_says_the_job_runs_on_and_how_to_follow_it_again(
     )
     new = on_open_together_service(still_profiles, lambda s: s.retrieve_job(new_id))
     assert not new.finished
+
+
+# -- running the same move again ------------------------------------------------------------------
+
+
+def together_jobs(emulator: Emulator) -> list[str]:
+    return sorted(emulator.together.state.jobs)
+
+
+def together_files(emulator: Emulator) -> list[str]:
+    return [f.id for f in on_open_together_service(emulator, lambda s: s.list_files())]
+
+
+def test_running_the_same_move_again_finds_its_job_instead_of_making_another(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    move = [job.id, "--to", "tg", "--model", LLAMA]
+
+    code, out, err = migrate(capsys, *move)
+    assert code == 0, err
+    (made,) = together_jobs(profiles)
+    assert f"{made}  " in out and "found" not in err
+
+    code, out, err = migrate(capsys, *move, "--follow", "--interval", "0.01")
+
+    assert code == 0, err
+    assert together_jobs(profiles) == [made] and len(together_files(profiles)) == 1
+    (job_line,) = [line for line in out.splitlines() if line.startswith("ft-")]
+    assert job_line.startswith(f"{made}  ")  # reported as a new job is, in the same line
+    found = [line for line in err.splitlines() if line.startswith("found ")]
+    assert len(found) == 1 and found[0].startswith(
+        f"found {made}, made by an earlier move of {job.id} to tg on "
+    )
+    assert found[0].endswith(": not made again (--again makes another)")
+    assert "Job finished" in out and f"Job {made} succeeded" in err  # followed, as a new one is
+    assert "own price" not in err  # nothing asked of the target's prices: nothing is bought
+
+    code, out, _ = migrate(capsys, *move, "--json")
+    body = json.loads(out)
+    assert code == 0 and body["found"] is True and body["job"]["id"] == made
+    assert body["target_files"]["training"] == together_files(profiles)[0]
+
+    code, out, err = migrate(capsys, *move, "--again")
+    assert code == 0, err
+    (again,) = set(together_jobs(profiles)) - {made}
+    assert f"{again}  " in out and len(together_files(profiles)) == 1  # the file reused
+    assert "reusing file-" in err and "found" not in err
+    code, out, err = migrate(capsys, *move)
+    assert code == 0 and f"found {again}, made by an earlier move" in err  # the newest
+
+
+def test_a_job_the_target_no_longer_has_is_made_again_and_said_so(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    move = [job.id, "--to", "tg", "--model", LLAMA]
+    assert migrate(capsys, *move)[0] == 0
+    (gone,) = together_jobs(profiles)
+    # The target answers 404 for it, as a service does for a job it deleted.
+    profiles.faults.add(Fault(rf"/fine-tunes/{gone}$", method="GET", status=404))
+
+    code, out, err = migrate(capsys, *move)
+
+    assert code == 0, err
+    (made,) = set(together_jobs(profiles)) - {gone}
+    assert f"{gone}, made by an earlier move, is gone from Together AI: made {made} instead" in err
+    assert out.splitlines()[-1].startswith(f"{made}  ")
+
+
+def test_a_move_stopped_after_its_upload_goes_on_from_the_uploaded_file(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    move = [job.id, "--to", "tg", "--model", LLAMA]
+    profiles.faults.add(Fault(r"/fine-tunes$", status=400, method="POST", message="Not now."))
+
+    code, _, err = migrate(capsys, *move)
+    assert code == 2 and "Not now." in err
+    (uploaded,) = together_files(profiles)
+    assert together_jobs(profiles) == []
+
+    code, _, err = migrate(capsys, *move)
+
+    assert code == 0, err
+    assert together_files(profiles) == [uploaded]
+    assert f"reusing {uploaded} (uploaded " in err and "identical) for" in err
+    (made,) = together_jobs(profiles)
+    assert profiles.together.state.jobs[made].spec.training_file == uploaded
+
+
+def test_to_the_job_s_own_account_is_refused_unless_again(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    settings = config_dir() / "settings.toml"
+    copy = f'[profiles.oa2]\nkind = "openai"\nbase_url = "{profiles.base_url}"\n'
+    settings.write_text(settings.read_text() + copy, encoding="utf-8")
+    save_api_key("oa2", TEST_KEY)  # another name for the same account
+
+    for to in ("oa", "oa2"):
+        code, out, err = migrate(capsys, job.id, "--to", to, "--model", BASE_MODEL)
+        assert code == 2 and out == ""
+        assert one_line(err) == (
+            f"tuner migrate: --to {to} is the job's own account (profile oa): a move there would "
+            "train a second copy of the job beside it; add --again to do that on purpose"
+        )
+    code, out, err = migrate(
+        capsys, job.id, "--to", "oa2", "--model", BASE_MODEL, "--again", "--dry-run"
+    )
+    assert code == 0 and f"Move {job.id}" in out

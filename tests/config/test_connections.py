@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tuner.config import Profile, Settings, key_state, resolve_connection, save_api_key
+from tuner.config import (
+    Connection,
+    Profile,
+    Secret,
+    Settings,
+    key_state,
+    resolve_connection,
+    save_api_key,
+)
 
 AZURE = Profile("az", kind="azure", azure_endpoint="https://r.openai.azure.com")
 
@@ -73,3 +81,17 @@ def test_each_kind_names_its_service_and_key_variable() -> None:
     assert together.service_name == "Together AI"
     assert together.key_variable == "TOGETHER_API_KEY"
     assert together.where == "https://api.together.ai"
+
+
+def test_same_account_is_the_same_profile_or_the_same_key_at_the_same_address() -> None:
+    from tuner.config.connections import same_account
+
+    def at(name: str, url: str, key: str, kind: str = "openai") -> Connection:
+        return Connection(profile_name=name, kind=kind, base_url=url, api_key=Secret(key))
+
+    work = at("work", "https://api.openai.com/v1", "k1")
+    assert same_account(work, at("work", "http://elsewhere/v1", "k2"))  # one profile
+    assert same_account(work, at("work-again", "https://api.openai.com/v1/", "k1"))
+    assert not same_account(work, at("personal", "https://api.openai.com/v1", "k2"))
+    assert not same_account(work, at("gateway", "https://llm.example.com/v1", "k1"))
+    assert not same_account(work, at("tg", "https://api.openai.com/v1", "k1", kind="together"))

@@ -11,6 +11,11 @@ not. `--dry-run` stops there, having sent nothing to the target. Otherwise the c
 are uploaded, the target's own price is asked for where it has one (it needs the uploaded
 files), and the job is created; `--follow` then follows it like `tuner jobs follow`.
 
+Running the same move again (the same job, profiles, base model and data) does not pay twice:
+the job the first run made is found on the target and reported (and followed with `--follow`)
+instead of another being made; a run stopped after its upload goes on from the uploaded files.
+`--again` makes a new job on purpose. `--to` the job's own account is refused unless `--again`.
+
 Exit codes: 0 done (with `--follow`: the new job succeeded); 1 the data still breaks the
 target's rules, the target will not start the job at its price, or the followed job failed or
 was cancelled; 2 usage, an unknown profile, a file that cannot be had, a service error or an
@@ -82,6 +87,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--dry-run", action="store_true", help="show the plan and stop: nothing is sent")
     p.add_argument(
+        "--again",
+        action="store_true",
+        help="make a new job even though this move was made before (by default the job it made "
+        "is found and reported); also allows --to the job's own account",
+    )
+    p.add_argument(
         "--follow", action="store_true", help="follow the new job to its end (as jobs follow)"
     )
     p.add_argument(
@@ -133,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     from tuner.api.errors import ServiceError
     from tuner.api.service import open_service
     from tuner.config import ConfigError, load_settings, resolve_connection
-    from tuner.config.connections import connection_label
+    from tuner.config.connections import connection_label, same_account
     from tuner.data.catalog import CatalogError, settings_catalog
 
     if args.interval <= 0:
@@ -146,6 +157,13 @@ def run(args: argparse.Namespace) -> int:
         target_connection = resolve_connection(settings, args.to)
         source_catalog = settings_catalog(settings, args.profile)
         target_catalog = settings_catalog(settings, args.to)
+        if same_account(source_connection, target_connection) and not args.again:
+            own = source_connection.profile_name or args.to
+            return fail(
+                COMMAND,
+                f"--to {args.to} is the job's own account (profile {own}): a move there would "
+                "train a second copy of the job beside it; add --again to do that on purpose",
+            )
         source = open_service(source_connection)
     except (ConfigError, CatalogError, ServiceError) as exc:
         return fail(COMMAND, str(exc))
@@ -279,7 +297,14 @@ async def _migrate(
         else:
             print(f"dry run: nothing was sent to {plan.target_service}", file=sys.stderr)
         return 0
-    result = await run_migration(plan, target, on_progress=progress)
+    result = await run_migration(
+        plan,
+        target,
+        on_progress=progress,
+        source_profile=profiles[0],
+        target_profile=profiles[1],
+        again=args.again,
+    )
     job = result.job
     name = target.capabilities.service
     if human:
@@ -288,6 +313,15 @@ async def _migrate(
             tokens = f" for {quote.trained_tokens:,} trained tokens" if quote.trained_tokens else ""
             dollars = "< $0.01" if 0 < quote.dollars < 0.005 else f"${quote.dollars:,.2f}"
             print(f"{name}'s own price: {dollars}{tokens}", file=sys.stderr)
+        found = result.found_line(args.to)
+        if found is not None:
+            print(f"{found} (--again makes another)", file=sys.stderr)
+        elif result.replaced is not None:
+            print(
+                f"{result.replaced}, made by an earlier move, is gone from {name}: made "
+                f"{job.id} instead",
+                file=sys.stderr,
+            )
         print(f"{job.id}  {job.status.value}  {job.model}", flush=True)
     if not args.follow:
         if human:

@@ -553,12 +553,17 @@ class DatasetScreen(Screen[None]):
             )
 
             def again(yes: bool | None) -> None:
-                if yes:
+                if yes:  # another copy, on purpose: not the one the service holds
                     self.uploaded_file_id = None
-                    self.action_upload()
+                    self._check_then_upload(reuse=False)
 
             self.app.push_screen(ConfirmModal(question, title="Upload", yes="Upload"), again)
             return
+        self._check_then_upload(reuse=True)
+
+    def _check_then_upload(self, *, reuse: bool) -> None:
+        """Upload, after asking when the file has errors. `reuse`: an identical file the
+        service holds from an earlier upload is the answer (`upload_checked`)."""
         report = self.report
         if report is not None and not report.valid:
             question = (
@@ -568,18 +573,18 @@ class DatasetScreen(Screen[None]):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self._start_upload(force=True)
+                    self._start_upload(force=True, reuse=reuse)
 
             self.app.push_screen(ConfirmModal(question, title="Upload", yes="Upload"), answered)
             return
-        self._start_upload(force=False)
+        self._start_upload(force=False, reuse=reuse)
 
-    def _start_upload(self, *, force: bool) -> None:
+    def _start_upload(self, *, force: bool, reuse: bool = True) -> None:
         self._activity_set("upload", f"Uploading {self.path.name}")
-        self._upload(force)
+        self._upload(force, reuse)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
-    async def _upload(self, force: bool) -> None:
+    async def _upload(self, force: bool, reuse: bool = True) -> None:
         from tuner.api.checked_upload import upload_checked
 
         def progress(sent: int, total: int) -> None:
@@ -591,6 +596,7 @@ class DatasetScreen(Screen[None]):
             force=force,
             progress=progress,
             report=self.report,
+            reuse=reuse,
         )
         said = uploaded.describe(Path(self.path.name)) if uploaded.reused else ""
         self.post_message(Uploaded(uploaded.id, said))

@@ -11,12 +11,17 @@ import asyncio
 import contextlib
 import inspect
 import json
+import os
+import select
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -61,6 +66,17 @@ def write_jsonl(path: Path, rows: list[Any]) -> Path:
 def write_examples(path: Path, count: int, *, system: bool = True) -> Path:
     """A valid training file of `count` examples."""
     return write_jsonl(path, [chat_example(i, system=system) for i in range(count)])
+
+
+def write_big_examples(path: Path, count: int = 20, size: int = 3 << 20) -> Path:
+    """A valid training file of `count` examples and about `size` bytes (long answers): big
+    enough that half of it fills more than one 1 MB download chunk, so a download held half-way
+    has written to its temporary file."""
+    rows = [chat_example(i) for i in range(count)]
+    words = " ".join(f"w{n}" for n in range(size // count // 6))
+    for row in rows:
+        row["messages"][-1]["content"] += " " + words
+    return write_jsonl(path, rows)
 
 
 # -- the emulator ------------------------------------------------------------------------------
@@ -222,6 +238,75 @@ async def settle(pilot: Pilot[Any]) -> None:
 def notices(app: App[Any]) -> list[str]:
     """The text of every notification the app is showing."""
     return [str(n.message) for n in app._notifications]
+
+
+# -- tuner in a process of its own ------------------------------------------------------------
+
+
+def tuner_process(*argv: str) -> subprocess.Popen[str]:
+    """`python -m tuner ARGV` in its own process, as a user runs it (same environment and
+    folder as the test): for what only a real process shows, a signal and what it leaves.
+    Stop it with `end_process` in a `finally`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tuner", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A process that hangs can be made to say where (see `outcome`).
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+    )
+
+
+def outcome(process: subprocess.Popen[str], timeout: float = DEADLINE) -> tuple[str, str]:
+    """(stdout, stderr) once `process` has ended; one still running after `timeout` is made to
+    print every thread's stack (SIGABRT, with the fault handler on) and the test fails with it."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        _, err = process.communicate(timeout=timeout)
+        raise AssertionError(f"still running after {timeout:g}s:\n{err}") from None
+
+
+def end_process(process: subprocess.Popen[str]) -> None:
+    """Kill `process` if it still runs, and reap it (a zombie still counts as running)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def read_lines_until(
+    stream: IO[Any], done: Callable[[list[str]], bool], timeout: float = DEADLINE
+) -> list[str]:
+    """Lines from a process's pipe until `done(lines)` holds, waiting for each with a deadline
+    (never a sleep). Read a byte at a time: nothing past the last line is taken from the pipe."""
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    while not done(buffer.decode(errors="replace").splitlines()) or not buffer.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([stream], [], [], max(0.0, left))
+        if not ready:
+            raise AssertionError(f"the lines did not come before the deadline: {buffer!r}")
+        chunk = os.read(stream.fileno(), 1)
+        if not chunk:
+            raise AssertionError(f"the pipe ended first: {buffer!r}")
+        buffer += chunk
+    return buffer.decode().splitlines()
+
+
+def temporaries(folder: Path) -> list[Path]:
+    """The hidden temporary files under `folder`: what a write cut short leaves."""
+    return sorted(p for p in folder.rglob(".*.tmp") if p.is_file())
+
+
+def written_temporaries(folder: Path) -> list[Path]:
+    """The temporary files under `folder` that already hold bytes: a write is under way."""
+    found = []
+    for path in temporaries(folder):
+        with contextlib.suppress(OSError):
+            if path.stat().st_size:
+                found.append(path)
+    return found
 
 
 # -- a host for one widget or dialog -------------------------------------------------------------

@@ -471,6 +471,57 @@ async def test_an_auth_failure_ends_the_backup_and_keeps_what_was_saved(
     assert summary.complete and summary.jobs_unchanged == 1 and summary.files_downloaded == 2
 
 
+# -- jobs the service will not give ------------------------------------------------------------
+
+
+async def test_a_job_whose_events_answer_404_is_not_saved_and_the_rest_is(
+    emulator: Emulator, service: Any, tmp_path: Path
+) -> None:
+    first = await trained(emulator, service, tmp_path, "one")
+    second = await trained(emulator, service, tmp_path, "two")
+    emulator.faults.add(Fault(rf"/fine_tuning/jobs/{second.id}/events$", status=404, method="GET"))
+    folder = tmp_path / "backup"
+
+    summary = await backup(service, folder, page_size=PAGE)
+
+    assert summary.complete and summary.jobs_saved == 1 and summary.missing == ()
+    (unsaved,) = summary.not_saved
+    assert unsaved.id == second.id and summary.jobs_not_saved == 1
+    assert unsaved.reason.startswith("its events could not be read: ")
+    assert (folder / "jobs" / first.id / "job.json").is_file()
+    assert not (folder / "jobs" / second.id / "job.json").exists()
+    index = read_index(folder)
+    assert [j["id"] for j in index["jobs"]] == [first.id]
+    assert index["jobs_not_saved"] == [{"id": second.id, "reason": unsaved.reason}]
+    saved_files = {f["id"] for f in index["files"]}
+    assert {second.training_file, first.training_file} <= saved_files  # its files all the same
+    assert (
+        f"- job `{second.id}`: its events could not be read" in (folder / "README.md").read_text()
+    )
+
+    again = await backup(service, folder, page_size=PAGE)  # the service answers again
+
+    assert again.not_saved == () and again.jobs_saved == 1 and again.jobs_unchanged == 1
+    assert read_index(folder)["jobs_not_saved"] == []
+
+
+async def test_an_earlier_copy_of_a_job_that_cannot_be_read_now_is_kept(
+    emulator: Emulator, service: Any, tmp_path: Path
+) -> None:
+    job = await trained(emulator, service, tmp_path, "one")
+    folder = tmp_path / "backup"
+    await backup(service, folder, page_size=PAGE)
+    (folder / "jobs" / job.id / "checkpoints.json").unlink()  # so the next run reads it again
+    emulator.faults.add(Fault(rf"/jobs/{job.id}/checkpoints", status=403, method="GET"))
+
+    summary = await backup(service, folder, page_size=PAGE)
+
+    (unsaved,) = summary.not_saved
+    assert unsaved.reason.startswith("its checkpoints could not be read: ")
+    assert [j["id"] for j in read_index(folder)["jobs"]] == [job.id]  # the copy stays listed
+    assert (folder / "jobs" / job.id / "job.json").is_file()
+
+
 # -- the folder -------------------------------------------------------------------------------
 
 

@@ -332,6 +332,34 @@ async def test_the_target_s_price_refusal_stops_before_the_job(
     assert [f.id for f in await together.list_files()] == list(caught.value.file_ids)
 
 
+async def test_a_move_killed_while_its_job_was_asked_for_finds_that_job(
+    emulator: Emulator, openai: FineTuningService, together: FineTuningService, tmp_path: Path
+) -> None:
+    """The record a run leaves when it dies after asking for the job and before saving the
+    answer ("creating", no id): the next run finds the job on the uploaded file."""
+    from tuner.api.move_record import MoveRecord
+
+    job = await trained(emulator, openai, write_jsonl(tmp_path / "train.jsonl", rows()))
+    plan = await plan_migration(openai, together, job.id, LLAMA, work_dir=tmp_path / "w")
+    first = await run_migration(plan, together, source_profile="oa", target_profile="tg")
+    moves = MoveRecord()
+    key = plan.move_key("oa", "tg")
+    entry = moves.get(key)
+    assert entry is not None and entry.state == "created" and entry.job_id == first.job.id
+    moves.save(entry.moved(state="creating", job_id=None, created_at=None))
+    counting = CountingService(together)
+
+    again = await run_migration(plan, counting, source_profile="oa", target_profile="tg")
+
+    assert again.found and again.job.id == first.job.id
+    assert counting.calls["create_job"] == 0 and counting.calls["upload_file"] == 0
+    assert [j.id for j in (await together.list_jobs()).jobs] == [first.job.id]
+    latest = moves.get(key)
+    assert latest is not None and latest.job_id == first.job.id
+    other = await run_migration(plan, counting, source_profile="oa", target_profile="tg2")
+    assert not other.found and other.job.id != first.job.id  # another target: another move
+
+
 async def test_data_that_still_breaks_the_rules_is_refused_with_its_problems(
     both: Emulator, tmp_path: Path
 ) -> None:

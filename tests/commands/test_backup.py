@@ -17,13 +17,19 @@ import pytest
 from tests.helpers import (
     DEADLINE,
     TEST_KEY,
+    end_process,
     open_test_service,
+    outcome,
+    temporaries,
     train_model,
+    tuner_process,
     wait_for,
+    write_big_examples,
     write_examples,
+    written_temporaries,
 )
 from tuner.cli import main
-from tuner.emulator import Emulator, Fault
+from tuner.emulator import Emulator, Fault, Hold
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
@@ -77,6 +83,7 @@ def test_backup_json(service_env: Emulator, tmp_path: Path, capsys) -> None:
         "files_missing": 0,
         "bytes_downloaded": body["bytes_downloaded"],
         "missing": [],
+        "jobs_not_saved": [],
     }
     assert body["bytes_downloaded"] > (tmp_path / "train.jsonl").stat().st_size
     index = json.loads((folder / "index.json").read_text())
@@ -132,6 +139,33 @@ def test_a_missing_file_is_reported_and_the_exit_is_0(
     assert code == 0 and body["files_missing"] == 1
     assert body["missing"][0]["id"] == job.training_file
     assert body["missing"][0]["kind"] == "not_found"
+
+
+def test_jobs_that_cannot_be_read_are_named_and_counted_and_the_exit_is_1(
+    service_env: Emulator, tmp_path: Path, capsys
+) -> None:
+    jobs = [trained(service_env, tmp_path / f"{name}.jsonl", name) for name in ("a", "b", "c")]
+    unreadable = sorted(job.id for job in jobs[:2])
+    for job_id in unreadable:
+        service_env.faults.add(Fault(rf"/fine_tuning/jobs/{job_id}/events$", status=404))
+    folder = tmp_path / "backup"
+
+    code = main(["backup", str(folder)])
+
+    captured = capsys.readouterr()
+    assert code == 1
+    *named, last = captured.err.splitlines()
+    assert sorted(line.split()[3].rstrip(":") for line in named) == unreadable
+    assert all(" its events could not be read: " in line for line in named)
+    assert last == (
+        "tuner backup: 2 jobs not saved (named above); run the same command again to try again"
+    )
+    assert captured.out.startswith("backed up 1 job (1 new, 0 updated, 0 unchanged)")
+
+    service_env.faults.add(Fault(rf"/fine_tuning/jobs/{unreadable[0]}/events$", status=404))
+    code, body = run_json(capsys, "backup", str(folder), "--json")
+    assert code == 1 and [j["id"] for j in body["jobs_not_saved"]] == unreadable[:1]
+    assert body["jobs_saved"] == 1 and body["complete"] is True
 
 
 def test_a_folder_that_is_a_file(service_env: Emulator, tmp_path: Path, capsys) -> None:
@@ -203,22 +237,23 @@ def test_ids_that_are_paths_in_the_service_lists_are_skipped_and_listed(
 
     code, body = run_json(capsys, "backup", str(folder), "--json")
 
-    assert code == 0 and body["complete"] is True
+    assert code == 1 and body["complete"] is True  # a job not saved: exit 1, as any unread one
     assert body["jobs_saved"] == 1 and (folder / "jobs" / job.id / "job.json").is_file()
-    missing = {m["id"]: m for m in body["missing"]}
-    assert missing[".."]["kind"] == "malformed_job_id"
-    assert missing[".."]["reason"] == (
+    unsaved = {j["id"]: j for j in body["jobs_not_saved"]}
+    assert unsaved[".."]["reason"] == (
         "'..' is not a job id: the service lists it, but no request can ask for it"
     )
+    missing = {m["id"]: m for m in body["missing"]}
     assert missing["."]["kind"] == "malformed_file_id" and missing["."]["filename"] == "stray.jsonl"
     # The job's files are still saved: only the id no request can name is left out.
     saved = {p.name.partition("__")[0] for p in (folder / "files").iterdir()}
     assert {odd.training_file, job.training_file} <= saved
-    assert "1 job and 1 file could not be saved" in (folder / "README.md").read_text()
+    note = (folder / "README.md").read_text()
+    assert "1 file could not be saved" in note and "1 job could not be read" in note
 
-    assert main(["backup", str(folder)]) == 0  # and again, in words
+    assert main(["backup", str(folder)]) == 1  # and again, in words
     err = capsys.readouterr().err
-    assert "not saved: ..: '..' is not a job id" in err
+    assert "not saved: job ..: '..' is not a job id" in err
     assert "not saved: . (stray.jsonl): '.' is not a file id" in err
 
 
@@ -262,3 +297,64 @@ def test_ctrl_c_mid_download_leaves_whole_files_and_exit_130(
     index = json.loads((folder / "index.json").read_text())
     assert index["complete"] is False and [j["id"] for j in index["jobs"]] == [job.id]
     assert not list((folder / "files").iterdir())  # the held file is not there, not even half
+
+
+# -- killed or stopped mid-download --------------------------------------------------------------
+
+
+def _held_backup(emulator: Emulator, tmp_path: Path) -> tuple[Job, Hold, Path, Any]:
+    """A `tuner backup` process caught mid-download: its training file's bytes stop half-way
+    (held until the test releases them), the first of them written to its temporary file."""
+    path = write_big_examples(tmp_path / "train.jsonl")
+    job = asyncio.run(train_model(emulator, path, "held"))
+    hold = Hold()
+    emulator.faults.add(Fault(rf"/files/{job.training_file}/content$", method="GET", hold=hold))
+    folder = tmp_path / "backup"
+    process = tuner_process("backup", str(folder))
+    wait_for(lambda: written_temporaries(folder / "files") or process.poll() is not None)
+    assert process.poll() is None, process.communicate()
+    return job, hold, folder, process
+
+
+def test_a_temporary_file_left_by_a_killed_backup_is_removed_by_the_next_run(
+    service_env: Emulator, tmp_path: Path, capsys
+) -> None:
+    job, hold, folder, process = _held_backup(service_env, tmp_path)
+    try:
+        process.kill()  # SIGKILL: no clean-up of any kind runs
+        process.wait()
+    finally:
+        hold.release.set()
+        end_process(process)
+    (left,) = temporaries(folder)
+    assert left.parent == folder / "files" and left.name.startswith(f".{job.training_file}__")
+
+    code, body = run_json(capsys, "backup", str(folder), "--json")
+
+    assert code == 0 and body["complete"] is True
+    assert temporaries(folder) == []
+    saved = folder / "files" / f"{job.training_file}__train.jsonl"
+    assert saved.read_bytes() == (tmp_path / "train.jsonl").read_bytes()  # downloaded whole
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_mid_download_removes_the_temporary_file(
+    service_env: Emulator, tmp_path: Path, signum: int
+) -> None:
+    job, hold, folder, process = _held_backup(service_env, tmp_path)
+    try:
+        process.send_signal(signum)
+        out, err = outcome(process)
+    finally:
+        hold.release.set()
+        end_process(process)
+
+    name = signal.Signals(signum).name
+    assert process.returncode == 128 + signum and out == ""
+    assert err == (
+        f"tuner backup: stopped by {name}; what was saved in {folder} is whole "
+        "(run the same command again to complete it)\n"
+    )
+    assert temporaries(folder) == []
+    index = json.loads((folder / "index.json").read_text())
+    assert index["complete"] is False and [j["id"] for j in index["jobs"]] == [job.id]

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import select
+import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import IO
 
 import pytest
 
-from tests.helpers import DEADLINE, TEST_KEY, start_job, wait_for
+from tests.helpers import (
+    DEADLINE,
+    TEST_KEY,
+    end_process,
+    outcome,
+    read_lines_until,
+    start_job,
+    tuner_process,
+    wait_for,
+)
 from tuner.api.cursors import CursorStore
 from tuner.cli import main
+from tuner.config import config_dir, save_api_key
 from tuner.emulator import Emulator, Fault
 
 MODEL = "gpt-4o-mini-2024-07-18"
@@ -199,21 +207,9 @@ def test_usage_errors_exit_2(capsys) -> None:
 # -- follow into a pipe that closes (`tuner jobs follow JOB | head -3`) -------------------------
 
 
-def _read_lines(stream: IO[bytes], count: int, timeout: float = DEADLINE) -> list[str]:
-    """Exactly `count` lines from a pipe, waiting for each with a deadline (never a sleep)."""
-    deadline = time.monotonic() + timeout
-    buffer = b""
-    newline = b"\n"
-    while buffer.count(newline) < count:
-        left = deadline - time.monotonic()
-        ready, _, _ = select.select([stream], [], [], max(0.0, left))
-        if not ready:
-            raise AssertionError(f"only {buffer.count(newline)} of {count} lines arrived")
-        chunk = os.read(stream.fileno(), 1)  # byte by byte: take nothing past line `count`
-        if not chunk:
-            raise AssertionError(f"the pipe ended after {buffer.count(newline)} lines")
-        buffer += chunk
-    return buffer.decode().splitlines()
+def _read_lines(stream: IO[bytes], count: int) -> list[str]:
+    """Exactly `count` lines from a pipe (see `read_lines_until`)."""
+    return read_lines_until(stream, lambda lines: len(lines) >= count)
 
 
 def test_follow_into_a_closed_pipe_keeps_the_cursor_on_the_last_line_shown(
@@ -249,6 +245,40 @@ def test_follow_into_a_closed_pipe_keeps_the_cursor_on_the_last_line_shown(
         assert CursorStore().get(job_id) == first_three[2]
 
         assert main(["jobs", "follow", job_id, "--resume", "--interval", "0.01", "--json"]) == 0
+        resumed = [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()]
+        assert resumed == [event["id"] for event in emu.server_events(job_id)][3:]
+
+
+def test_ctrl_c_during_follow_says_the_job_runs_on_and_how_to_follow_it_again(
+    train_file: Path, capsys
+) -> None:
+    """A real SIGINT to a real `tuner jobs follow`, once it has shown three events; the command
+    it prints then shows the rest, from the fourth."""
+    with Emulator(port=0, speed=0.001, api_key=TEST_KEY) as emu:
+        settings = f'active_profile = "work"\n[profiles.work]\nbase_url = "{emu.base_url}"\n'
+        (config_dir() / "settings.toml").write_text(settings, encoding="utf-8")
+        save_api_key("work", TEST_KEY)
+        job_id = asyncio.run(start_job(emu, train_file))
+        emu.advance(5)  # created, validating, validated: three events, then the clock stands
+        shown = [event["id"] for event in emu.server_events(job_id)]
+        process = tuner_process("jobs", "follow", job_id, "--interval", "0.01")
+        try:
+            assert process.stdout is not None
+            _read_lines(process.stdout, 3)
+            wait_for(lambda: CursorStore().get(job_id) == shown[2])
+            process.send_signal(signal.SIGINT)
+            out, err = outcome(process)
+        finally:
+            end_process(process)
+
+        assert process.returncode == 130 and out == "", err
+        command = f"tuner jobs follow {job_id} --profile work --resume"
+        assert err == (
+            f"interrupted: {job_id} keeps running on the service at 127.0.0.1; "
+            f"follow it again with: {command}\n"
+        )
+        emu.advance(10_000)
+        assert main([*command.split()[1:], "--interval", "0.01", "--json"]) == 0
         resumed = [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()]
         assert resumed == [event["id"] for event in emu.server_events(job_id)][3:]
 
@@ -359,6 +389,33 @@ def test_create_prints_the_estimate_and_how_to_follow(
     assert main(["jobs", "--json"]) == 0
     listed = {j["id"]: j for j in json.loads(capsys.readouterr().out)["data"]}
     assert listed[job["id"]]["trained_tokens"] == estimate["trained_tokens"]
+
+
+def test_create_twice_from_a_local_file_uploads_it_once(
+    service_env: Emulator, train_file: Path, capsys
+) -> None:
+    create = ["jobs", "create", "--model", MODEL, "--training-file", str(train_file)]
+    create += ["--validation-file", str(train_file)]
+
+    assert main(create) == 0
+    first = capsys.readouterr().err.splitlines()
+    assert main(create) == 0
+    second = capsys.readouterr().err.splitlines()
+
+    (uploaded,) = [line for line in first if line.startswith(f"uploaded {train_file} as ")]
+    file_id = uploaded.split()[-1]
+    # The validation file is the same bytes: reused at once, and so is everything the 2nd time.
+    reused = [line for line in first + second if line.startswith(f"reusing {file_id} (")]
+    assert len(reused) == 3 and all(
+        line.endswith(f"identical) for {train_file}") for line in reused
+    )
+    assert not any(line.startswith("uploaded ") for line in second)
+    _, listing = run_json(capsys, "jobs", "--json")
+    assert {job["training_file"] for job in listing["data"]} == {file_id}
+
+    assert main([*create, "--force-upload"]) == 0
+    forced = capsys.readouterr().err.splitlines()
+    assert sum(line.startswith(f"uploaded {train_file} as ") for line in forced) == 2
 
 
 def test_create_from_a_file_id_has_no_estimate(service_env: Emulator, train_file, capsys):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,17 +17,25 @@ from tests.helpers import (
     BASE_MODEL,
     TEST_KEY,
     chat_example,
+    end_process,
     open_test_service,
     open_together_service,
+    outcome,
+    read_lines_until,
+    temporaries,
     train_model,
+    tuner_process,
+    wait_for,
+    write_big_examples,
     write_jsonl,
+    written_temporaries,
 )
 from tuner.api.backup import backup
 from tuner.api.service import FineTuningService
 from tuner.api.types import Job
 from tuner.cli import main
 from tuner.config import config_dir, save_api_key
-from tuner.emulator import Emulator, Fault
+from tuner.emulator import Emulator, Fault, Hold
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 
@@ -283,16 +292,18 @@ def test_an_unknown_base_model_is_refused_before_anything(
 
 
 def test_a_followed_job_that_is_cancelled_exits_1(
-    profiles: Emulator, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+    still_profiles: Emulator, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tuner.api import migrate as migrate_api
 
-    job = finished_job(profiles, tmp_path / "train.jsonl")
+    # The clock stands still: the new job cannot finish before it is cancelled.
+    job = finished_job(still_profiles, tmp_path / "train.jsonl")
     real = migrate_api.run_migration
 
     async def run_then_cancel(plan: Any, target: Any, **kwargs: Any) -> Any:
         result = await real(plan, target, **kwargs)
         await target.cancel_job(result.job.id)  # someone cancels it as soon as it exists
+        still_profiles.advance(3600)  # and the cancellation goes through
         return result
 
     monkeypatch.setattr(migrate_api, "run_migration", run_then_cancel)
@@ -381,3 +392,220 @@ def test_data_still_breaking_the_target_s_rules_exits_1_with_its_problems(
         "'completion') became a user message and an assistant reply: OpenAI trains chat models "
         "on conversations only",
     ]
+
+
+# -- killed or stopped mid-download --------------------------------------------------------------
+
+
+def _held_migration(emulator: Emulator, tmp_path: Path) -> tuple[Job, Hold, Path, Any]:
+    """A `tuner migrate` process caught while it downloads the job's training file (the bytes
+    stop half-way until the test releases them), the first of them in its temporary file."""
+    path = write_big_examples(tmp_path / "train.jsonl")
+    job = asyncio.run(train_model(emulator, path, "held"))
+    hold = Hold()
+    emulator.faults.add(Fault(rf"/files/{job.training_file}/content$", method="GET", hold=hold))
+    work = tmp_path / "work"
+    process = tuner_process(
+        "migrate", job.id, "--to", "tg", "--model", LLAMA, "--work-dir", str(work)
+    )
+    wait_for(lambda: written_temporaries(work) or process.poll() is not None)
+    assert process.poll() is None, process.communicate()
+    return job, hold, work, process
+
+
+def test_a_temporary_file_left_by_a_killed_migrate_is_removed_by_the_next_run(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job, hold, work, process = _held_migration(profiles, tmp_path)
+    try:
+        process.kill()  # SIGKILL: no clean-up of any kind runs
+        process.wait()
+    finally:
+        hold.release.set()
+        end_process(process)
+    assert len(temporaries(work)) == 1
+
+    code, out, err = migrate(
+        capsys, job.id, "--to", "tg", "--model", LLAMA, "--work-dir", str(work), "--dry-run"
+    )
+
+    assert code == 0, err
+    assert temporaries(work) == []
+    assert f"downloaded to {job.training_file}__train.jsonl" in out  # not the half file
+    saved = work / f"{job.training_file}__train.jsonl"
+    assert saved.read_bytes() == (tmp_path / "train.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_mid_download_removes_the_temporary_file(
+    profiles: Emulator, tmp_path: Path, signum: int
+) -> None:
+    _, hold, work, process = _held_migration(profiles, tmp_path)
+    try:
+        process.send_signal(signum)
+        _, err = outcome(process)
+    finally:
+        hold.release.set()
+        end_process(process)
+
+    name = signal.Signals(signum).name
+    assert process.returncode == 128 + signum
+    assert err.splitlines()[-1] == (
+        f"tuner migrate: stopped by {name}; nothing half made was left (run the same command "
+        "again to continue)"
+    )
+    assert temporaries(work) == [] and list(work.iterdir()) == []
+
+
+# -- ctrl-c while the new job is followed --------------------------------------------------------
+
+
+@pytest.fixture
+def still_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """The two profiles on an emulator whose clock barely moves: a new job stays running."""
+    with Emulator(port=0, speed=0.001, api_key=TEST_KEY) as emu:
+        write_settings(emu)
+        monkeypatch.chdir(tmp_path)
+        yield emu
+
+
+def test_ctrl_c_while_following_says_the_job_runs_on_and_how_to_follow_it_again(
+    still_profiles: Emulator, tmp_path: Path
+) -> None:
+    job = finished_job(still_profiles, tmp_path / "train.jsonl")
+    process = tuner_process(
+        "migrate", job.id, "--to", "tg", "--model", LLAMA, "--follow", "--interval", "0.01"
+    )
+    try:
+        assert process.stdout is not None
+
+        def an_event_after_the_job_line(lines: list[str]) -> bool:
+            made = [n for n, line in enumerate(lines) if line.startswith("ft-")]
+            return bool(made) and len(lines) > made[0] + 1
+
+        lines = read_lines_until(process.stdout, an_event_after_the_job_line)
+        process.send_signal(signal.SIGINT)
+        _, err = outcome(process)
+    finally:
+        end_process(process)
+
+    new_id = next(line.split()[0] for line in lines if line.startswith("ft-"))
+    assert "Fine tune request created" in lines[-1]
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == (
+        f"interrupted: {new_id} keeps running on Together AI; follow it again with: "
+        f"tuner jobs follow {new_id} --profile tg --resume"
+    )
+    new = on_open_together_service(still_profiles, lambda s: s.retrieve_job(new_id))
+    assert not new.finished
+
+
+# -- running the same move again ------------------------------------------------------------------
+
+
+def together_jobs(emulator: Emulator) -> list[str]:
+    return sorted(emulator.together.state.jobs)
+
+
+def together_files(emulator: Emulator) -> list[str]:
+    return [f.id for f in on_open_together_service(emulator, lambda s: s.list_files())]
+
+
+def test_running_the_same_move_again_finds_its_job_instead_of_making_another(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    move = [job.id, "--to", "tg", "--model", LLAMA]
+
+    code, out, err = migrate(capsys, *move)
+    assert code == 0, err
+    (made,) = together_jobs(profiles)
+    assert f"{made}  " in out and "found" not in err
+
+    code, out, err = migrate(capsys, *move, "--follow", "--interval", "0.01")
+
+    assert code == 0, err
+    assert together_jobs(profiles) == [made] and len(together_files(profiles)) == 1
+    (job_line,) = [line for line in out.splitlines() if line.startswith("ft-")]
+    assert job_line.startswith(f"{made}  ")  # reported as a new job is, in the same line
+    found = [line for line in err.splitlines() if line.startswith("found ")]
+    assert len(found) == 1 and found[0].startswith(
+        f"found {made}, made by an earlier move of {job.id} to tg on "
+    )
+    assert found[0].endswith(": not made again (--again makes another)")
+    assert "Job finished" in out and f"Job {made} succeeded" in err  # followed, as a new one is
+    assert "own price" not in err  # nothing asked of the target's prices: nothing is bought
+
+    code, out, _ = migrate(capsys, *move, "--json")
+    body = json.loads(out)
+    assert code == 0 and body["found"] is True and body["job"]["id"] == made
+    assert body["target_files"]["training"] == together_files(profiles)[0]
+
+    code, out, err = migrate(capsys, *move, "--again")
+    assert code == 0, err
+    (again,) = set(together_jobs(profiles)) - {made}
+    assert f"{again}  " in out and len(together_files(profiles)) == 1  # the file reused
+    assert "reusing file-" in err and "found" not in err
+    code, out, err = migrate(capsys, *move)
+    assert code == 0 and f"found {again}, made by an earlier move" in err  # the newest
+
+
+def test_a_job_the_target_no_longer_has_is_made_again_and_said_so(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    move = [job.id, "--to", "tg", "--model", LLAMA]
+    assert migrate(capsys, *move)[0] == 0
+    (gone,) = together_jobs(profiles)
+    # The target answers 404 for it, as a service does for a job it deleted.
+    profiles.faults.add(Fault(rf"/fine-tunes/{gone}$", method="GET", status=404))
+
+    code, out, err = migrate(capsys, *move)
+
+    assert code == 0, err
+    (made,) = set(together_jobs(profiles)) - {gone}
+    assert f"{gone}, made by an earlier move, is gone from Together AI: made {made} instead" in err
+    assert out.splitlines()[-1].startswith(f"{made}  ")
+
+
+def test_a_move_stopped_after_its_upload_goes_on_from_the_uploaded_file(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    move = [job.id, "--to", "tg", "--model", LLAMA]
+    profiles.faults.add(Fault(r"/fine-tunes$", status=400, method="POST", message="Not now."))
+
+    code, _, err = migrate(capsys, *move)
+    assert code == 2 and "Not now." in err
+    (uploaded,) = together_files(profiles)
+    assert together_jobs(profiles) == []
+
+    code, _, err = migrate(capsys, *move)
+
+    assert code == 0, err
+    assert together_files(profiles) == [uploaded]
+    assert f"reusing {uploaded} (uploaded " in err and "identical) for" in err
+    (made,) = together_jobs(profiles)
+    assert profiles.together.state.jobs[made].spec.training_file == uploaded
+
+
+def test_to_the_job_s_own_account_is_refused_unless_again(
+    profiles: Emulator, tmp_path: Path, capsys
+) -> None:
+    job = finished_job(profiles, tmp_path / "train.jsonl")
+    settings = config_dir() / "settings.toml"
+    copy = f'[profiles.oa2]\nkind = "openai"\nbase_url = "{profiles.base_url}"\n'
+    settings.write_text(settings.read_text() + copy, encoding="utf-8")
+    save_api_key("oa2", TEST_KEY)  # another name for the same account
+
+    for to in ("oa", "oa2"):
+        code, out, err = migrate(capsys, job.id, "--to", to, "--model", BASE_MODEL)
+        assert code == 2 and out == ""
+        assert one_line(err) == (
+            f"tuner migrate: --to {to} is the job's own account (profile oa): a move there would "
+            "train a second copy of the job beside it; add --again to do that on purpose"
+        )
+    code, out, err = migrate(
+        capsys, job.id, "--to", "oa2", "--model", BASE_MODEL, "--again", "--dry-run"
+    )
+    assert code == 0 and f"Move {job.id}" in out

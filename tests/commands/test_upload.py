@@ -49,3 +49,19 @@ def test_upload_missing_file(service_env, tmp_path: Path, capsys) -> None:
     assert main(["upload", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file" in err
+
+
+def test_uploading_the_same_file_again_reuses_it(service_env, train_file: Path, capsys) -> None:
+    code, first = run_json(capsys, "upload", str(train_file), "--json")
+    assert code == 0 and first["reused"] is False
+
+    assert main(["upload", str(train_file)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{first['id']}  train.jsonl")
+    assert captured.err.startswith(f"reusing {first['id']} (uploaded ")
+    assert captured.err.endswith(f", identical) for {train_file}\n")
+
+    code, forced = run_json(capsys, "upload", str(train_file), "--force-upload", "--json")
+    assert code == 0 and forced["reused"] is False and forced["id"] != first["id"]
+    code, again = run_json(capsys, "upload", str(train_file), "--json")
+    assert again["reused"] is True and again["id"] == forced["id"]  # the newest upload

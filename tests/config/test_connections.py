@@ -6,7 +6,9 @@ import pytest
 
 from tuner.config import (
     ConfigError,
+    Connection,
     Profile,
+    Secret,
     Settings,
     key_state,
     resolve_connection,
@@ -130,3 +132,17 @@ def test_a_key_with_a_line_break_is_never_saved() -> None:
     assert not secrets_path().exists()
     save_api_key("work", " test-key\r\n")  # around it, line ends are only dropped
     assert key_state(Profile("work"), env={}) == "key saved"
+
+
+def test_same_account_is_the_same_profile_or_the_same_key_at_the_same_address() -> None:
+    from tuner.config.connections import same_account
+
+    def at(name: str, url: str, key: str, kind: str = "openai") -> Connection:
+        return Connection(profile_name=name, kind=kind, base_url=url, api_key=Secret(key))
+
+    work = at("work", "https://api.openai.com/v1", "k1")
+    assert same_account(work, at("work", "http://elsewhere/v1", "k2"))  # one profile
+    assert same_account(work, at("work-again", "https://api.openai.com/v1/", "k1"))
+    assert not same_account(work, at("personal", "https://api.openai.com/v1", "k2"))
+    assert not same_account(work, at("gateway", "https://llm.example.com/v1", "k1"))
+    assert not same_account(work, at("tg", "https://api.openai.com/v1", "k1", kind="together"))

@@ -114,3 +114,55 @@ def test_a_full_disk_names_the_output_and_keeps_it(
     assert message == f"cannot write {dst}: the disk is full; {dst} was not changed"
     assert ".tmp" not in message
     assert dst.read_bytes() == b"old\n" and os.listdir(tmp_path) == ["out.jsonl"]
+
+
+# -- temporary files: one name, one cleanup -------------------------------------------------------
+
+
+def test_every_temporary_is_named_one_way_and_recognised(tmp_path: Path) -> None:
+    names = []
+
+    def fill(out) -> bool:
+        names.extend(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+        return True
+
+    write_atomically(output_target(tmp_path / "out.jsonl", force=True), fill)
+    fd, made = atomic_file.create_temporary(tmp_path / "train.jsonl")
+    os.close(fd)
+
+    (during,) = names
+    assert during.startswith(f".out.jsonl.{os.getpid()}-") and during.endswith(".tmp")
+    assert made.name.startswith(f".train.jsonl.{os.getpid()}-")
+    assert atomic_file.is_temporary(during) and atomic_file.is_temporary(made.name)
+    assert not atomic_file.is_temporary("train.jsonl") and not atomic_file.is_temporary(".hidden")
+
+
+def test_stale_temporaries_go_and_a_running_process_s_stay(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = int(gone.stdout)
+    left = [
+        f".train.jsonl.{dead}-0a1b2c3d.tmp",  # a killed run's
+        ".train.jsonl.0a1b2c3d.tmp",  # an earlier version's (hex)
+        ".train.jsonl.k2_x9zab.tmp",  # an earlier version's (mkstemp)
+    ]
+    kept = [
+        f".train.jsonl.{os.getpid()}-0a1b2c3d.tmp",  # this process is writing it
+        "train.jsonl",
+        ".notes.tmp",
+    ]
+    for name in left + kept:
+        (tmp_path / name).write_bytes(b"half")
+
+    removed = atomic_file.remove_stale_temporaries(tmp_path)
+
+    assert sorted(p.name for p in removed) == sorted(left)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+    assert atomic_file.remove_stale_temporaries(tmp_path / "none") == []

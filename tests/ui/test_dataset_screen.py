@@ -625,6 +625,39 @@ async def test_uploading_again_asks_and_the_browser_can_upload(tmp_path: Path, s
             await settle(pilot)
             with emu.state.lock:
                 assert [f.id for f in emu.state.files.values()] == [first]
+            await pilot.press("u")  # and yes: another copy, on purpose, not the one held
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+            await pilot.press("y")
+            await wait_until(pilot, lambda: getattr(app.screen, "uploaded_file_id", None))
+            with emu.state.lock:
+                assert len(emu.state.files) == 2
+            assert app.screen.uploaded_file_id != first
+
+
+async def test_a_file_the_service_holds_from_an_earlier_upload_is_reused(
+    tmp_path: Path, settle
+) -> None:
+    from tests.helpers import open_test_service, wait_until
+    from tuner.api.checked_upload import upload_checked
+
+    path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        service = open_test_service(emu)
+        try:
+            before = await upload_checked(service, path)  # `tuner upload good.jsonl`, earlier
+        finally:
+            await service.close()
+        app = open_app(path, connection=active_connection(emu))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("u")
+            await wait_until(pilot, lambda: getattr(app.screen, "uploaded_file_id", None))
+            assert app.screen.uploaded_file_id == before.id
+            (said,) = [m for m in notices(app) if m.startswith("Reusing ")]
+            assert said.startswith(f"Reusing {before.id} (uploaded ")
+            assert said.endswith(", identical) for good.jsonl (J: new job)")
+            with emu.state.lock:
+                assert [f.id for f in emu.state.files.values()] == [before.id]
 
 
 async def test_a_long_problem_is_shown_whole(tmp_path: Path, settle) -> None:

@@ -371,8 +371,8 @@ async def test_a_hostile_model_name_through_jobs_job_form_chat_and_dialogs(
         # with another one the plan names the job's file.
         await pilot.press("m")
         move = await shown_screen(pilot, MigrateModal)
-        await wait_until(pilot, lambda: "Cannot move" in drawn(app))
-        assert_clean(app, "suffix may hold only")
+        await wait_until(pilot, lambda: "suffix may hold only" in drawn(app))
+        assert_clean(app, "Cannot move", "suffix may hold only")
         move.query_one("#migrate-suffix", Input).value = "copy"
         await wait_until(pilot, lambda: move.plan is not None, timeout=60)
         assert_clean(app, "oa · OpenAI", f"({shown(UPLOADED)})")

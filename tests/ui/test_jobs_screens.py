@@ -18,6 +18,7 @@ from tests.helpers import (
     TEST_KEY,
     active_connection,
     notices,
+    open_test_service,
     start_job,
     wait_until,
     write_examples,
@@ -211,6 +212,33 @@ async def test_create_from_local_file_and_watch_to_success(tmp_path: Path, emu: 
         chat = app.get_screen_stack("chat")[0]
         await wait_until(pilot, lambda: [t.model for t in chat.threads] == [model])
         assert app.current_mode == "chat"
+
+
+async def test_the_form_reuses_a_file_uploaded_before_and_says_so(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    from tuner.api.checked_upload import upload_checked
+
+    train = write_jsonl(tmp_path / "train.jsonl", 20)
+    service = open_test_service(emu)
+    try:
+        before = await upload_checked(service, train)  # `tuner upload train.jsonl`, earlier
+    finally:
+        await service.close()
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        form.query_one("#train-path").value = str(train)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        (created,) = [n for n in notices(app) if n.startswith("Created job")]
+        assert f"; reusing {before.id} (uploaded " in created
+        assert created.endswith(", identical) for train.jsonl")
+        screen = app.screen
+        assert isinstance(screen, JobScreen)
+        await wait_until(pilot, lambda: screen.job is not None)
+        assert screen.job is not None and screen.job.training_file == before.id
+        assert len([f for f in emu.state.files.values() if f.filename == "train.jsonl"]) == 1
 
 
 async def test_form_errors_stay_in_the_form(tmp_path: Path, emu: Emulator) -> None:

@@ -16,9 +16,13 @@ right size is not downloaded again. Resumable: every file is written whole or no
 crash, Ctrl-C or a cancelled task leaves a folder that the next run trusts and completes.
 
 A file the service no longer has (404) or will not send is recorded as missing, with the reason,
-and the backup goes on. Any other `ServiceError` (auth, unreachable, a 5xx the SDK's own retries
-did not get past) ends it; what was saved stays valid and, if this run wrote anything,
-`index.json` is rewritten on the way out to name it (`"complete": false`). The index is written
+and the backup goes on. So is a job it cannot read (its events, checkpoints or metrics answer
+404, a refusal, a server error the SDK's own retries did not get past): it is listed as not
+saved (`BackupSummary.not_saved`, and in the index), what an earlier run saved of it stays, and
+the next job is read. A failure that says the service itself cannot be used (the key
+refused, the service unreachable, rate limits that outlast the retries) ends it; what was saved
+stays valid and, if this run wrote anything, `index.json` is rewritten on the way out to name it
+(`"complete": false`). The index is written
 at the end (or when the backup stops early), not after every job: rewriting it per job would cost
 O(jobs²) on a large account, and resuming does not need it (it trusts the files on disk); a hard
 kill leaves the previous run's index, which names only whole files.
@@ -67,6 +71,7 @@ from tuner.api.backup_index import (
     Previous,
     SavedFile,
     SavedJob,
+    UnsavedJob,
     check_ours,
 )
 from tuner.api.backup_readme import readme_text
@@ -83,6 +88,7 @@ __all__ = [
     "BackupProgress",
     "BackupSummary",
     "MissingFile",
+    "UnsavedJob",
     "backup",
 ]
 
@@ -101,6 +107,11 @@ _REFUSED_KINDS = frozenset(
     }
 )
 _FINISHED_WORDS = frozenset(status.value for status in FINISHED_STATUSES)
+# Answers that say the service cannot be used at all, not that one job cannot be read: these end
+# the backup (every other job would fail the same way).
+_WHOLE_SERVICE_KINDS = frozenset(
+    {ErrorKind.NO_KEY, ErrorKind.AUTH, ErrorKind.CONNECTION, ErrorKind.RATE_LIMITED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +121,8 @@ class BackupProgress:
     `total_jobs` is None while the jobs are being listed. `job_id` is the job being saved (None
     before the first and for the files no job names). `saved` is set on the report that follows
     a file being written (whole, under its final name); `outcome` on the report that closes a
-    job: "saved" (first time), "updated" (refreshed) or "unchanged". Reports supersede each
-    other: a screen need only show the latest.
+    job: "saved" (first time), "updated" (refreshed), "unchanged", or "not saved: REASON" (it
+    could not be read). Reports supersede each other: a screen need only show the latest.
     """
 
     done_jobs: int
@@ -137,10 +148,16 @@ class BackupSummary:
     bytes_downloaded: int
     missing: tuple[MissingFile, ...]
     complete: bool = True
+    not_saved: tuple[UnsavedJob, ...] = ()
 
     @property
     def files_missing(self) -> int:
         return len(self.missing)
+
+    @property
+    def jobs_not_saved(self) -> int:
+        """How many listed jobs could not be read this run (see `not_saved`)."""
+        return len(self.not_saved)
 
     def to_json(self) -> dict[str, Any]:
         """The `tuner backup --json` object."""
@@ -156,6 +173,7 @@ class BackupSummary:
             "files_missing": self.files_missing,
             "bytes_downloaded": self.bytes_downloaded,
             "missing": [m.to_json() for m in self.missing],
+            "jobs_not_saved": [j.to_json() for j in self.not_saved],
         }
 
 
@@ -216,6 +234,9 @@ class _Run:
         self.jobs: dict[str, SavedJob] = {}
         self.files: dict[str, SavedFile] = {}
         self.missing: dict[str, MissingFile] = {}
+        self.not_saved: dict[str, UnsavedJob] = {}
+        # What is being read of the current job ("its events"...), for a failure's reason.
+        self.reading = ""
         self.local: dict[str, Path] = {}
         self.listed: dict[str, RemoteFile] = {}
         self.handled: set[str] = set()
@@ -287,11 +308,19 @@ class _Run:
             self._check_stop()
             self.job_id = job.id
             if not usable_id(job.id):  # no request can name it: listed as not saved
-                self._not_saved(job.id, "job")
-                self.done_jobs += 1
-                self._report(f"{job.id}: not saved", outcome="not saved")
-                continue
-            outcome = await self._save_job(job)
+                refused = MalformedId(job.id, "job").message
+                reason = f"{refused}: the service lists it, but no request can ask for it"
+                self.not_saved[job.id] = UnsavedJob(job.id, reason)
+                outcome = f"not saved: {reason}"
+            else:
+                try:
+                    outcome = await self._save_job(job)
+                except ServiceError as error:
+                    if error.kind in _WHOLE_SERVICE_KINDS:
+                        raise
+                    reason = f"{self.reading or 'it'} could not be read: {error.message}"
+                    self.not_saved[job.id] = UnsavedJob(job.id, reason)
+                    outcome = f"not saved: {reason}"
             for file_id in (job.training_file, job.validation_file, *job.result_files):
                 if file_id:
                     await self._save_file(file_id)
@@ -319,7 +348,10 @@ class _Run:
 
     async def _save_job(self, job: Job) -> str:
         """Save `job`'s JSON, events, checkpoints (and metrics); "unchanged" when it had
-        finished and all of that is saved already: then nothing is asked of the service."""
+        finished and all of that is saved already: then nothing is asked of the service. A
+        read that fails raises `ServiceError` before `job.json` is written, so the job is not
+        taken for saved (an earlier run's whole copy stays as it was)."""
+        self.reading = ""
         where = self.folder.job_dir(job.id)
         job_json = where / JOB_JSON
         saved = await in_thread(read_json, job_json)
@@ -331,15 +363,18 @@ class _Run:
             return "unchanged"
         await in_thread(make_folder, where)
         self._report(f"{job.id}: events")
+        self.reading = "its events"
         known = await in_thread(read_json_lines, where / EVENTS_JSONL)
         events = await all_events(self.service, job.id, known, self.page_size)
         await self._write_lines(where / EVENTS_JSONL, events)
         self._report(f"{job.id}: checkpoints")
+        self.reading = "its checkpoints"
         checkpoints = []
         if self.service.capabilities.checkpoints:
             checkpoints = [c.to_json() for c in await self.service.list_checkpoints(job.id)]
         await self._write(where / CHECKPOINTS_JSON, json_bytes(checkpoints))
         if self._wants_metrics(job):
+            self.reading = "its metrics"
             points = await self.service.job_metrics(job)
             await self._write(
                 where / METRICS_JSON, json_bytes([dataclasses.asdict(p) for p in points])
@@ -393,7 +428,7 @@ class _Run:
         self.handled.add(file_id)
         self._check_stop()
         if not usable_id(file_id):
-            self._not_saved(file_id, "file")
+            self._malformed_file(file_id)
             return
         local = self.local.get(safe_id(file_id))
         size = None if local is None else await in_thread(file_size, local)
@@ -433,13 +468,13 @@ class _Run:
         self.counts.bytes_downloaded += size
         self._report(f"saved {name}", saved=path)
 
-    def _not_saved(self, service_id: str, what: str) -> None:
-        """Record an id the service listed that no request can name (`..`): not saved."""
-        refused = MalformedId(service_id, what).message
+    def _malformed_file(self, file_id: str) -> None:
+        """Record a file id the service listed that no request can name (`..`): not saved."""
+        refused = MalformedId(file_id, "file").message
         reason = f"{refused}: the service lists it, but no request can ask for it"
-        filename = self._filename(service_id) if what == "file" else None
-        self.missing[service_id] = MissingFile(service_id, f"malformed_{what}_id", reason, filename)
-        self.files.pop(service_id, None)
+        filename = self._filename(file_id)
+        self.missing[file_id] = MissingFile(file_id, "malformed_file_id", reason, filename)
+        self.files.pop(file_id, None)
 
     def _right_size(self, file_id: str, local: Path) -> int | None:
         """The size of a whole copy: as recorded when this folder saved it, else as the service
@@ -503,6 +538,7 @@ class _Run:
             jobs=tuple(jobs),
             files=tuple(sorted(self.files.values(), key=lambda f: f.path)),
             missing=tuple(sorted(self.missing.values(), key=lambda m: m.id)),
+            not_saved=tuple(self.not_saved.values()),
         )
 
     def _write_index(self, *, complete: bool) -> None:
@@ -531,6 +567,7 @@ class _Run:
             bytes_downloaded=c.bytes_downloaded,
             missing=missing,
             complete=complete,
+            not_saved=tuple(self.not_saved.values()),
         )
 
     def _check_stop(self) -> None:

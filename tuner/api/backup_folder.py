@@ -3,8 +3,8 @@
 A backup folder outlives the account it came from, and a later run resumes it, so what is on
 disk is the truth: a file under its final name is complete because every file is written to a
 hidden temporary file beside it and renamed into place (`tuner.data.atomic_file`). A run that
-is killed leaves at most a hidden `.NAME.XXXXXXXX.tmp`, which no run trusts and the next one
-removes.
+is killed leaves at most a hidden temporary file (`.NAME.PID-XXXXXXXX.tmp`), which no run
+trusts and the next one removes.
 
     DIR/
       README.md              for a person: what is here, how to use it
@@ -35,7 +35,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from tuner.api.errors import os_reason
-from tuner.data.atomic_file import OutputError, output_target, write_atomically
+from tuner.data.atomic_file import (
+    OutputError,
+    output_target,
+    remove_stale_temporaries,
+    write_atomically,
+)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -51,8 +56,6 @@ METRICS_JSON = "metrics.json"
 ID_SEPARATOR = "__"
 
 _UNSAFE = re.compile(r"[^\w.-]+")
-# What `write_atomically` leaves behind only when the process is killed mid-write.
-_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
 _MAX_NAME = 120
 _CHUNK = 1 << 20
 
@@ -132,9 +135,10 @@ class BackupFolder:
         except OSError as exc:
             raise BackupError(f"cannot read {self.jobs}: {os_reason(exc)}") from None
         for folder in folders:
-            for entry in _entries(folder):
-                if _TEMPORARY.match(entry.name) and entry.is_file():
-                    entry.unlink(missing_ok=True)
+            try:
+                remove_stale_temporaries(folder)
+            except OSError as exc:
+                raise BackupError(f"cannot read {folder}: {os_reason(exc)}") from None
 
     def local_files(self) -> dict[str, Path]:
         """The files already saved, by the safe form of their id (the name up to `__`)."""

@@ -104,6 +104,22 @@ class MissingFile:
 
 
 @dataclass(frozen=True, slots=True)
+class UnsavedJob:
+    """A listed job this run could not read (its events answer 404, say): not saved, or its
+    copy from an earlier run kept as it was. `reason` says which read failed and why."""
+
+    id: str
+    reason: str
+
+    def reason_line(self) -> str:
+        """`ftjob-abc: its events could not be read: ...`, for a line about it."""
+        return f"{self.id}: {self.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class Previous:
     """What an earlier run recorded, keyed by id: carried over where this run has not looked."""
 
@@ -125,6 +141,7 @@ class BackupIndex:
     jobs: tuple[SavedJob, ...]
     files: tuple[SavedFile, ...]
     missing: tuple[MissingFile, ...]
+    not_saved: tuple[UnsavedJob, ...] = ()
 
     def users(self) -> dict[str, list[str]]:
         """file id -> the ids of the jobs that name it."""
@@ -156,6 +173,7 @@ class BackupIndex:
             "missing": [
                 {**m.to_json(), "used_by": users.get(m.id, list(m.used_by))} for m in self.missing
             ],
+            "jobs_not_saved": [j.to_json() for j in self.not_saved],
         }
 
 

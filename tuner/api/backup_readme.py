@@ -35,10 +35,14 @@ def readme_text(index: BackupIndex) -> str:
         f"{_count(len(index.files), 'file')} ({size}).",
     ]
     if index.missing:
-        jobs = sum(missing.kind == "malformed_job_id" for missing in index.missing)
-        files = len(index.missing) - jobs
-        counted = [_count(n, noun) for n, noun in ((jobs, "job"), (files, "file")) if n]
-        lines.append(f"{' and '.join(counted)} could not be saved (see the end of this note).")
+        lines.append(
+            f"{_count(len(index.missing), 'file')} could not be saved (see the end of this note)."
+        )
+    if index.not_saved:
+        lines.append(
+            f"{_count(len(index.not_saved), 'job')} could not be read by the last run (see the end "
+            "of this note); run `tuner backup` on this folder again to try them again."
+        )
     if not index.complete:
         lines += [
             "",
@@ -78,8 +82,10 @@ def readme_text(index: BackupIndex) -> str:
     ]
     if index.jobs:
         lines += ["", "## Jobs", "", _jobs_table(index)]
-    if index.missing:
+    if index.missing or index.not_saved:
         lines += ["", "## Not saved", ""]
+        for unsaved in index.not_saved:
+            lines.append(f"- job `{unsaved.id}`: {unsaved.reason}")
         users = index.users()
         for missing in index.missing:
             name = f" ({missing.filename})" if missing.filename else ""

@@ -5,7 +5,9 @@ reading one into memory to save it, as `file_content` does, is not an option for
 migration. Each service implementation opens its SDK's streaming response and hands the chunks
 here: they go to a hidden temporary file beside `dest` (each write in a thread, so the event
 loop keeps drawing), which is renamed over `dest` only once the last byte is in. A cancelled or
-failed download leaves no partial file for a later run to trust.
+failed download leaves no partial file for a later run to trust. The temporary file is named as
+every tuner temporary is (`tuner.data.atomic_file.create_temporary`), so the next run's
+`remove_stale_temporaries` removes one that a killed process left.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tuner.data.atomic_file import create_temporary
 
 if TYPE_CHECKING:
     from tuner.api.service import Progress
@@ -33,10 +36,11 @@ async def stream_to_file(
 ) -> int:
     """Write `chunks` into `dest` atomically; the number of bytes written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    temp = Path(temp_name)
+    temp: Path | None = None
     written = 0
     try:
+        # Made inside the `try`: a stop signal that lands just after it still removes it.
+        handle, temp = create_temporary(dest)
         with os.fdopen(handle, "wb") as out:
             async for chunk in chunks:
                 await asyncio.to_thread(out.write, chunk)
@@ -45,14 +49,11 @@ async def stream_to_file(
                     progress(written, max(total or 0, written))
             await asyncio.to_thread(out.flush)
             await asyncio.to_thread(os.fsync, out.fileno())
-        # mkstemp makes the file 0600; a saved training file gets the umask's mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, dest)
     except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                temp.unlink()
         raise
     return written
 

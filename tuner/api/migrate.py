@@ -17,7 +17,9 @@ fails raises `DataRefused` listing the problems), prices both sides with tuner's
 to the target: it only asks it for the model's limits. `run_migration` uploads the converted
 files, asks the target for its own price where it has one (Together's needs the uploaded files'
 ids, so it can only come now; a price the account cannot pay stops here, files uploaded), and
-creates the job.
+creates the job, once: every move is recorded (`tuner.api.move_record`), so running the same
+move again finds the job it made instead of paying for another, and a move stopped after its
+upload goes on from the uploaded file.
 
 Both are cancellable (cancel the task: a conversion or check in progress stops at its next
 line), and report progress through `on_progress` with plain `MigrationProgress` values, always
@@ -30,12 +32,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.errors import ServiceError
+from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.ids import checked_id
 from tuner.api.job_quote import QuoteRefused, service_quote
 from tuner.api.jobs import check_model_available
@@ -59,11 +62,12 @@ from tuner.api.migrate_sources import (
     local_copy,
 )
 from tuner.data.analysis import analyse_file
-from tuner.data.atomic_file import OutputError
+from tuner.data.atomic_file import OutputError, remove_stale_temporaries
 from tuner.data.catalog import Catalog, default_catalog
 from tuner.data.migrate import ConversionTarget, convert_file
 
 if TYPE_CHECKING:
+    from tuner.api.move_record import MoveEntry, MoveRecord
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job, ModelLimits, RemoteFile
 
@@ -227,8 +231,11 @@ def _from_any_thread(
 
 
 def _make_folder(folder: Path) -> None:
+    """Create the work folder, and remove the temporary files a killed run left in it (a
+    download or conversion cut off by SIGKILL or a power cut: never used, only in the way)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(folder)
     except FileExistsError:
         raise MigrationError(f"{folder} is a file, not a folder") from None
     except OSError as exc:
@@ -401,11 +408,22 @@ async def run_migration(
     target: FineTuningService,
     *,
     on_progress: ProgressCallback | None = None,
+    source_profile: str | None = None,
+    target_profile: str | None = None,
+    again: bool = False,
+    moves: MoveRecord | None = None,
 ) -> MigrationResult:
     """Upload the plan's converted files to `target`, ask its own price where it has one, and
     create the job. Raises `PriceRefused` when the target says the account cannot pay (nothing
-    started, the files stay uploaded), `ServiceError` for what the target refuses."""
-    from tuner.api.checked_upload import upload_checked
+    started, the files stay uploaded), `ServiceError` for what the target refuses.
+
+    Never twice: the move is recorded (`moves`, default tuner's data folder) under the profiles
+    (`source_profile`, `target_profile`: how the user named them), the job, the base model and
+    the converted files' checksums. When that move was made before and its job is still on the
+    target, that job is the answer (`found`); when the job is gone, a new one is made (and
+    `replaced` names the old). A file uploaded before, by this move or any upload, is reused
+    (`upload_checked`). `again` makes a new job on purpose."""
+    from tuner.api.move_record import MoveEntry, MoveRecord
 
     report = _reporter(on_progress)
     capabilities = target.capabilities
@@ -413,20 +431,28 @@ async def run_migration(
         raise MigrationError(
             f"the plan is for {plan.target_service}, not {capabilities.service}: plan again"
         )
-    uploaded: list[str] = []
-    for planned in plan.files:
-        try:
-            size = planned.path.stat().st_size
-        except OSError:
-            raise MigrationError(f"{planned.path} is gone since the plan: plan again") from None
-        message = f"uploading {planned.path.name}"
-        report("upload", message, 0, size)
-        progress = _from_any_thread(report, "upload", message)
-        remote = await upload_checked(
-            target, planned.path, progress=progress, report=planned.report
+    moves = moves if moves is not None else MoveRecord()
+    key = plan.move_key(source_profile, target_profile)
+    earlier = None if again else moves.get(key)
+    replaced: str | None = None
+    if earlier is not None and earlier.job_id is not None:
+        report("create", f"looking for {earlier.job_id}, made by an earlier move")
+        job = await _job_still_there(target, earlier.job_id)
+        if job is not None:
+            return _found(plan, job, earlier.training_file, earlier.validation_file, earlier)
+        replaced = earlier.job_id
+        report(
+            "create", f"{replaced}, made by an earlier move, is gone from {capabilities.service}"
         )
-        uploaded.append(remote.id)
-        report("upload", f"uploaded {planned.path.name} as {remote.id}", size, size)
+    uploaded = await _upload(plan, target, report)
+    entry = MoveEntry(key, "uploaded", uploaded[0], uploaded[1] if len(uploaded) > 1 else None)
+    _record(moves, entry, report)
+    if earlier is not None and earlier.state == "creating" and replaced is None:
+        # The last run asked for the job and stopped before it heard the answer: look first.
+        job = await _job_on(target, uploaded[0], plan.model)
+        if job is not None:
+            _record(moves, entry.moved(state="created", job_id=job.id), report)
+            return _found(plan, job, entry.training_file, entry.validation_file, earlier)
     spec = dataclasses.replace(
         plan.settings.spec,
         training_file=uploaded[0],
@@ -442,7 +468,9 @@ async def run_migration(
             f"{exc.message}; the files stay uploaded as {kept}", exc.quote, tuple(uploaded)
         ) from None
     report("create", f"creating the job on {capabilities.service}")
+    _record(moves, entry.moved(state="creating"), report)
     job = await target.create_job(spec)
+    _record(moves, entry.moved(state="created", job_id=job.id, created_at=time.time()), report)
     report("create", f"created {job.id}")
     return MigrationResult(
         plan=plan,
@@ -450,4 +478,80 @@ async def run_migration(
         validation_file=uploaded[1] if len(uploaded) > 1 else None,
         service_estimate=quote,
         job=job,
+        replaced=replaced,
     )
+
+
+async def _upload(
+    plan: MigrationPlan, target: FineTuningService, report: Callable[..., None]
+) -> list[str]:
+    """The target's ids of the plan's converted files: uploaded now, or reused (an identical
+    file uploaded before, still there)."""
+    from tuner.api.checked_upload import upload_checked
+
+    uploaded: list[str] = []
+    for planned in plan.files:
+        try:
+            size = planned.path.stat().st_size
+        except OSError:
+            raise MigrationError(f"{planned.path} is gone since the plan: plan again") from None
+        message = f"uploading {planned.path.name}"
+        report("upload", message, 0, size)
+        progress = _from_any_thread(report, "upload", message)
+        remote = await upload_checked(
+            target, planned.path, progress=progress, report=planned.report
+        )
+        uploaded.append(remote.id)
+        report("upload", remote.describe(Path(planned.path.name)), size, size)
+    return uploaded
+
+
+def _found(
+    plan: MigrationPlan,
+    job: Job,
+    training_file: str | None,
+    validation_file: str | None,
+    earlier: MoveEntry,
+) -> MigrationResult:
+    return MigrationResult(
+        plan=plan,
+        training_file=job.training_file or training_file or "",
+        validation_file=job.validation_file or validation_file,
+        service_estimate=None,
+        job=job,
+        found=True,
+        made_at=earlier.created_at or earlier.saved_at or None,
+    )
+
+
+async def _job_still_there(target: FineTuningService, job_id: str) -> Job | None:
+    """The job an earlier move made, or None when the target no longer has it."""
+    try:
+        return await target.retrieve_job(job_id)
+    except ServiceError as exc:
+        if exc.kind is ErrorKind.NOT_FOUND or exc.status == 404:
+            return None
+        raise
+
+
+async def _job_on(target: FineTuningService, training_file: str, model: str) -> Job | None:
+    """The newest job on the target's first page that trains `model` on `training_file`."""
+    page = await target.list_jobs(limit=100)
+    for job in page.jobs:
+        if job.training_file == training_file and job.model == model:
+            return job
+    return None
+
+
+def _record(moves: MoveRecord, entry: MoveEntry, report: Callable[..., None]) -> None:
+    """Save the move as it stands. A record that cannot be saved does not stop the move, but
+    is said: a later run would not find what this one made."""
+    try:
+        moves.save(entry)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        report(
+            "create",
+            f"cannot record this move in {moves.file.path.parent} ({reason}): "
+            "running it again would not find what it made",
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from tuner.data.analysis import AnalysisReport
 from tuner.data.migrate import Change, ConversionResult
 
 if TYPE_CHECKING:
+    from tuner.api.move_record import MoveKey
     from tuner.api.types import Job, ModelLimits, PriceEstimate
 
 
@@ -129,6 +131,14 @@ class MigrationPlan:
         """Every change, with the role of the file it was made to."""
         return [(f.role, change) for f in self.files for change in f.changes]
 
+    def move_key(self, source_profile: str | None, target_profile: str | None) -> MoveKey:
+        """What identifies this move in tuner's record of moves: the profiles, the job, the
+        base model, and the checksums of the files it uploads."""
+        from tuner.api.move_record import MoveKey
+
+        checksums = tuple(f.conversion.sha256 for f in self.files)
+        return MoveKey(source_profile, self.job.id, target_profile, self.model, checksums)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "source_job": self.job.to_json(),
@@ -224,13 +234,20 @@ def _file_lines(planned: PlannedFile, target: str, work_dir: Path) -> list[str]:
 @dataclass(frozen=True)
 class MigrationResult:
     """What `run_migration` did: the uploaded files, the target's own price (None where it has
-    none), and the new job as the target created it."""
+    none, or none was asked), and the new job as the target created it.
+
+    `found` is True when the job was not made now: an earlier run of the same move made it
+    (`made_at`, when it did, if known) and it is still on the target. `replaced` names the job
+    an earlier move made that the target no longer has (so this one was made instead)."""
 
     plan: MigrationPlan
     training_file: str
     validation_file: str | None
     service_estimate: PriceEstimate | None
     job: Job
+    found: bool = False
+    made_at: float | None = None
+    replaced: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         shown = self.plan.to_json()
@@ -242,7 +259,23 @@ class MigrationResult:
             "validation": self.validation_file,
         }
         shown["job"] = self.job.to_json()
+        shown["found"] = self.found
+        shown["replaced"] = self.replaced
         return shown
+
+    def found_line(self, target_profile: str | None) -> str | None:
+        """`found ft-abc, made by an earlier move on 2026-11-29 19:30: not made again`, or
+        None for a job made now."""
+        if not self.found:
+            return None
+        when = ""
+        if self.made_at:
+            when = datetime.fromtimestamp(self.made_at).strftime(" on %Y-%m-%d %H:%M")
+        where = f" to {target_profile}" if target_profile else ""
+        return (
+            f"found {self.job.id}, made by an earlier move of {self.plan.job.id}{where}{when}: "
+            "not made again"
+        )
 
 
 def default_work_dir(job_id: str, base: Path | None = None) -> Path:

@@ -3,7 +3,9 @@
 Both print each event once as it arrives (a line, or a JSON object), say "reconnecting" on
 stderr while the service is away, and end with the same exit codes: 0 the job succeeded, 1 it
 failed or was cancelled (the reason on stderr); a service that stays unreachable past `timeout`
-raises `ServiceError`, which the command turns into exit 2.
+raises `ServiceError`, which the command turns into exit 2. Ctrl-C stops the following, not the
+job: both then say so and give the exact command that picks the following up where it stopped
+(`interrupted_line`; the cursor of every event shown is saved), and exit 130.
 """
 
 from __future__ import annotations
@@ -32,6 +34,22 @@ def event_line(event: JobEvent) -> str:
     line breaks and control characters shown, never sent to the terminal)."""
     when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
     return visible_line(f"{when}  {event.level:<5}  {event.message}")
+
+
+def resume_command(job_id: str, profile: str | None) -> str:
+    """`tuner jobs follow JOB --profile P --resume`: what continues a follow where it stopped
+    (without `--profile` when the command ran on the environment's variables alone)."""
+    named = f" --profile {profile}" if profile else ""
+    return f"tuner jobs follow {job_id}{named} --resume"
+
+
+def interrupted_line(job_id: str, service: str | None, profile: str | None) -> str:
+    """What ctrl-c during a follow says: the job runs on, and how to pick the follow up."""
+    where = f" on {service}" if service else ""
+    return (
+        f"interrupted: {visible_line(job_id)} keeps running{where}; follow it again with: "
+        f"{visible_line(resume_command(job_id, profile))}"
+    )
 
 
 def job_error(job: Job) -> str:

@@ -3,8 +3,9 @@
 `run_service` resolves the profile, opens the service (`tuner.api.service.open_service`), runs
 the command's coroutine and closes the service; a `ServiceError` or `ConfigError` becomes one
 line on stderr and exit 2. `upload_local_file` checks a local file (refusing one with errors
-unless forced) and uploads it with a progress line, for `tuner upload` and `tuner jobs create
---training-file PATH`: the same checked upload the app's new-job form uses.
+unless forced) and uploads it with a progress line (or reuses the identical file an earlier
+upload left there), for `tuner upload` and `tuner jobs create --training-file PATH`: the same
+checked upload the app's new-job form uses.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from tuner.data.durations import format_size
 from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
+    from tuner.api.checked_upload import CheckedUpload
     from tuner.api.service import FineTuningService
-    from tuner.api.types import Job, RemoteFile
+    from tuner.api.types import Job
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
 
@@ -37,6 +39,16 @@ class CommandFailure(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+def add_force_upload_option(parser: argparse.ArgumentParser) -> None:
+    """`--force-upload`: upload a local file even when the service holds the same bytes."""
+    parser.add_argument(
+        "--force-upload",
+        action="store_true",
+        help="upload a local file again even when the service already holds an identical one "
+        "from an earlier upload (by default that one is reused)",
+    )
 
 
 def add_service_options(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
@@ -54,6 +66,20 @@ def add_service_options(parser: argparse.ArgumentParser, *, nested: bool = False
         default=argparse.SUPPRESS if nested else False,
         help="print JSON instead of text",
     )
+
+
+def named_profile(profile: str | None) -> str | None:
+    """The settings profile a command runs with, by name: `profile` when one was given, else
+    the active one; None when it runs on the environment's variables alone (nothing to name)."""
+    if profile:
+        return profile
+    from tuner.config import ConfigError, load_settings
+
+    try:
+        active = load_settings().profile()
+    except ConfigError:
+        return None
+    return active.name if active is not None else None
 
 
 def fail(command: str, message: str, code: int = 2) -> int:
@@ -163,8 +189,10 @@ async def upload_local_file(
     force: bool,
     show_progress: bool,
     report: AnalysisReport | None = None,
-) -> RemoteFile:
-    """Check `path` (refusing errors unless `force`), then upload it for fine-tuning.
+    reuse: bool = True,
+) -> CheckedUpload:
+    """Check `path` (refusing errors unless `force`), then upload it for fine-tuning, or reuse
+    the identical file an earlier upload left on the service (unless `reuse` is False).
 
     `report` is an analysis of `path` already made (`analyse_local_file`): not made again."""
     from tuner.api.checked_upload import FileRefused, upload_checked
@@ -174,7 +202,9 @@ async def upload_local_file(
     label = f"uploading {visible_line(path.name)}"
     progress = StderrProgress(label) if show_progress else None
     try:
-        return await upload_checked(service, path, force=force, progress=progress, report=report)
+        return await upload_checked(
+            service, path, force=force, progress=progress, report=report, reuse=reuse
+        )
     except FileRefused as refused:
         problems = [
             visible_line(

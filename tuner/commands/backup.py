@@ -1,9 +1,13 @@
 """`tuner backup DIR`: copy the account's fine-tuning (every job, its events, checkpoints and files)
 into DIR, so the work survives the account. Run it again to bring the copy up to date: only what
-is new is fetched. Ctrl-C leaves what was saved valid; the next run completes it.
+is new is fetched. Ctrl-C, SIGTERM and SIGHUP leave what was saved valid and no temporary file
+behind (exit 130, 143, 129); the next run completes it, and removes the temporary files a killed
+run (SIGKILL) left.
 
 Exit 0 when everything readable was saved (a file the service no longer has, or will not send, is
-reported and recorded in the index, not fatal); 2 when DIR cannot be used or the service fails.
+reported and recorded in the index, not fatal); 1 when a listed job could not be read (its events
+answer 404, say): each is named with its reason, the run goes on to the next, and it ends with a
+count ("2 jobs not saved"); 2 when DIR cannot be used or the service fails.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from tuner.commands._service import (
     print_json,
     run_service,
 )
+from tuner.commands._signals import Stopped, stop_signals_raise
 from tuner.data.durations import format_size
 from tuner.data.visible_text import visible_line
 
@@ -54,8 +59,8 @@ class JobLines:
             return
         total = str(progress.total_jobs or 0)
         done = str(progress.done_jobs).rjust(len(total))
-        job = visible_line(progress.job_id or "")
-        self.stream.write(f"[{done}/{total}] {job}  {progress.outcome}\n")
+        line = f"[{done}/{total}] {progress.job_id}  {progress.outcome}"
+        self.stream.write(visible_line(line) + "\n")
         self.stream.flush()
 
 
@@ -103,15 +108,34 @@ def run(args: argparse.Namespace) -> int:
             )
         except BackupError as exc:
             raise CommandFailure(str(exc)) from None
+        code = 1 if summary.not_saved else 0
         if args.json:
             print_json(summary.to_json())
-            return 0
+            return code
+        for unsaved in summary.not_saved:
+            print(f"not saved: job {visible_line(unsaved.reason_line())}", file=sys.stderr)
         for missing in summary.missing:
             name = f" ({missing.filename})" if missing.filename else ""
             used = f", used by {', '.join(missing.used_by)}" if missing.used_by else ""
             said = f"not saved: {missing.id}{name}{used}: {missing.reason}"
             print(visible_line(said), file=sys.stderr)
         print(visible_line(summary_line(summary)), flush=True)
-        return 0
+        if summary.not_saved:
+            count = summary.jobs_not_saved
+            print(
+                f"tuner backup: {count} job{'' if count == 1 else 's'} not saved (named above); "
+                "run the same command again to try again",
+                file=sys.stderr,
+            )
+        return code
 
-    return run_service("backup", args, work)
+    try:
+        with stop_signals_raise():
+            return run_service("backup", args, work)
+    except Stopped as stop:
+        return fail(
+            "backup",
+            f"stopped by {stop.name}; what was saved in {folder} is whole "
+            "(run the same command again to complete it)",
+            stop.exit_code,
+        )

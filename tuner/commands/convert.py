@@ -5,8 +5,8 @@ Exit codes: 0 everything converted; 1 some objects were skipped (the rest was wr
 128 + the signal's number when stopped by SIGTERM or SIGHUP (as a shell reports it).
 
 A conversion stopped by ctrl-c, SIGTERM or SIGHUP leaves OUT as it was and no temporary file
-behind: those signals are turned into an exception while the conversion runs, so the same
-clean-up runs for all three.
+behind: those signals are turned into an exception while the conversion runs
+(`tuner.commands._signals`), so the same clean-up runs for all three.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from tuner.commands._json import json_text
-from tuner.commands._stop import Stopped, stop_signals_raise
+from tuner.commands._signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             result = convert_file(args.input, args.output, force=args.force)
     except Stopped as stop:
         _say(f"tuner convert: stopped by {stop.name}; {args.output} was not written")
-        return 128 + stop.signum
+        return stop.exit_code
     except FileExistsError:
         _say(f"tuner convert: {args.output} exists; use --force to overwrite it")
         return 2

@@ -3,11 +3,15 @@
     tuner jobs [--limit N]                       the newest jobs as a table
     tuner jobs create --model M --training-file F [...]
                                                  start a job; on stderr the cost estimate (for
-                                                 a local F) and the command to follow it
+                                                 a local F) and the command to follow it; a
+                                                 local F the service holds from an earlier
+                                                 upload is reused (--force-upload: not)
     tuner jobs follow JOB [--resume] [--timeout S]
                                                  events as they happen; exit 0 on success, 1
                                                  when the job fails or is cancelled, 2 when the
-                                                 service stays unreachable for S seconds
+                                                 service stays unreachable for S seconds, 130
+                                                 on ctrl-c (the job runs on; the line says how
+                                                 to follow it again)
     tuner jobs cancel JOB
 
 Every form takes `--json` (`follow` prints one JSON object per event line) and `--profile`.
@@ -27,13 +31,16 @@ from tuner.commands._follow import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_UNREACHABLE_TIMEOUT,
     follow_to_end,
+    interrupted_line,
 )
 from tuner.commands._service import (
     CommandFailure,
+    add_force_upload_option,
     add_service_options,
     analyse_local_file,
     fail,
     job_line,
+    named_profile,
     print_json,
     run_service,
     upload_local_file,
@@ -94,6 +101,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--method", choices=("supervised", "dpo"), default="supervised")
     create.add_argument("--beta", type=float, help="DPO beta (with --method dpo; default: auto)")
     create.add_argument("--force", action="store_true", help="upload local files despite errors")
+    add_force_upload_option(create)
     add_service_options(create, nested=True)
     create.set_defaults(func=run_create)
 
@@ -183,18 +191,25 @@ async def _file_id(
     force: bool,
     quiet: bool,
     report: AnalysisReport | None = None,
+    reuse: bool = True,
 ) -> str:
-    """A file id as given, or the id of the local file after validating and uploading it."""
+    """A file id as given, or the id of the local file after validating and uploading it (or
+    of the identical file an earlier upload left on the service, unless `reuse` is False)."""
     path = Path(value)
     if _is_file_id(value):
         return value
     if not path.exists():
         raise CommandFailure(f"{value}: no such file (and not a file id like file-...)")
     uploaded = await upload_local_file(
-        service, path, force=force, show_progress=sys.stderr.isatty() and not quiet, report=report
+        service,
+        path,
+        force=force,
+        show_progress=sys.stderr.isatty() and not quiet,
+        report=report,
+        reuse=reuse,
     )
     if not quiet:
-        print(visible_line(f"uploaded {path} as {uploaded.id}"), file=sys.stderr)
+        print(visible_line(uploaded.describe(path)), file=sys.stderr)
     return uploaded.id
 
 
@@ -303,13 +318,19 @@ def run_create(args: argparse.Namespace) -> int:
             if not path.exists():
                 raise CommandFailure(f"{path}: no such file (and not a file id like file-...)")
             report = await analyse_local_file(path, args.model, catalog, args.epochs, rules)
+        reuse = not args.force_upload
         training = await _file_id(
-            service, args.training_file, force=args.force, quiet=args.json, report=report
+            service,
+            args.training_file,
+            force=args.force,
+            quiet=args.json,
+            report=report,
+            reuse=reuse,
         )
         validation = None
         if args.validation_file:
             validation = await _file_id(
-                service, args.validation_file, force=args.force, quiet=args.json
+                service, args.validation_file, force=args.force, quiet=args.json, reuse=reuse
             )
         spec = JobSpec(
             model=args.model,
@@ -357,7 +378,10 @@ def run_follow(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         return fail("jobs follow", "--timeout must be above 0")
 
+    service_name: list[str] = []
+
     async def work(service: FineTuningService) -> int:
+        service_name.append(service.capabilities.service)
         _, code = await follow_to_end(
             service,
             args.job,
@@ -369,7 +393,13 @@ def run_follow(args: argparse.Namespace) -> int:
         )
         return code
 
-    return run_service("jobs follow", args, work)
+    try:
+        return run_service("jobs follow", args, work)
+    except KeyboardInterrupt:
+        profile = named_profile(getattr(args, "profile", None))
+        where = service_name[0] if service_name else None
+        print(interrupted_line(args.job, where, profile), file=sys.stderr)
+        return 130
 
 
 # --------------------------------------------------------------------------- cancel

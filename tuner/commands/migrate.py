@@ -11,10 +11,17 @@ not. `--dry-run` stops there, having sent nothing to the target. Otherwise the c
 are uploaded, the target's own price is asked for where it has one (it needs the uploaded
 files), and the job is created; `--follow` then follows it like `tuner jobs follow`.
 
+Running the same move again (the same job, profiles, base model and data) does not pay twice:
+the job the first run made is found on the target and reported (and followed with `--follow`)
+instead of another being made; a run stopped after its upload goes on from the uploaded files.
+`--again` makes a new job on purpose. `--to` the job's own account is refused unless `--again`.
+
 Exit codes: 0 done (with `--follow`: the new job succeeded); 1 the data still breaks the
 target's rules, the target will not start the job at its price, or the followed job failed or
 was cancelled; 2 usage, an unknown profile, a file that cannot be had, a service error or an
-unreachable service. The plan goes to stdout, progress to stderr; `--json` prints one object.
+unreachable service; 130 ctrl-c (while the new job is followed: it runs on, and the line says
+how to follow it again); 143 and 129 SIGTERM and SIGHUP. The plan goes to stdout, progress to
+stderr; `--json` prints one object.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from tuner.commands._follow import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_UNREACHABLE_TIMEOUT,
     follow_to_end,
+    interrupted_line,
 )
 from tuner.commands._service import (
     PROBLEMS_SHOWN,
@@ -37,6 +45,7 @@ from tuner.commands._service import (
     job_line,
     print_json,
 )
+from tuner.commands._signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
@@ -84,6 +93,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="where downloads and converted files are kept (default: ./migrate-JOB)",
     )
     p.add_argument("--dry-run", action="store_true", help="show the plan and stop: nothing is sent")
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="make a new job even though this move was made before (by default the job it made "
+        "is found and reported); also allows --to the job's own account",
+    )
     p.add_argument(
         "--follow", action="store_true", help="follow the new job to its end (as jobs follow)"
     )
@@ -136,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     from tuner.api.errors import ServiceError
     from tuner.api.service import open_service
     from tuner.config import ConfigError, load_settings, resolve_connection
-    from tuner.config.connections import connection_label
+    from tuner.config.connections import connection_label, same_account
     from tuner.data.catalog import CatalogError, settings_catalog
 
     if args.interval <= 0:
@@ -149,6 +164,13 @@ def run(args: argparse.Namespace) -> int:
         target_connection = resolve_connection(settings, args.to)
         source_catalog = settings_catalog(settings, args.profile)
         target_catalog = settings_catalog(settings, args.to)
+        if same_account(source_connection, target_connection) and not args.again:
+            own = source_connection.profile_name or args.to
+            return fail(
+                COMMAND,
+                f"--to {args.to} is the job's own account (profile {own}): a move there would "
+                "train a second copy of the job beside it; add --again to do that on purpose",
+            )
         source = open_service(source_connection)
     except (ConfigError, CatalogError, ServiceError) as exc:
         return fail(COMMAND, str(exc))
@@ -163,25 +185,50 @@ def run(args: argparse.Namespace) -> int:
     named = source_connection.profile_name
     source_name = connection_label(named, source_connection, key=False) if named else None
 
+    following: list[tuple[str, str]] = []  # (the new job, its service) once it is followed
+
     async def main() -> int:
         try:
             return await _migrate(
-                args, source, target, source_catalog, target_catalog, profiles, source_name
+                args,
+                source,
+                target,
+                source_catalog,
+                target_catalog,
+                profiles,
+                source_name,
+                following,
             )
         finally:
             await source.close()
             await target.close()
 
-    return _outcome(lambda: asyncio.run(main()), args)
+    return _outcome(lambda: asyncio.run(main()), args, following)
 
 
-def _outcome(call: Any, args: argparse.Namespace) -> int:
-    """Run the migration; its failures become one line (or the problems found) on stderr."""
+def _outcome(call: Any, args: argparse.Namespace, following: list[tuple[str, str]]) -> int:
+    """Run the migration; its failures become one line (or the problems found) on stderr.
+    SIGTERM and SIGHUP stop it as ctrl-c does: what was half made is removed on the way out.
+    Ctrl-C while the new job is followed says that it runs on, and how to follow it again."""
     from tuner.api.errors import ServiceError
     from tuner.api.migrate import DataRefused, DownloadRefused, MigrationError, PriceRefused
 
     try:
-        return int(call())
+        with stop_signals_raise():
+            return int(call())
+    except KeyboardInterrupt:
+        if not following:
+            return fail(COMMAND, "interrupted; run the same command again to continue", 130)
+        job_id, service = following[0]
+        print(interrupted_line(job_id, service, args.to), file=sys.stderr)
+        return 130
+    except Stopped as stop:
+        return fail(
+            COMMAND,
+            f"stopped by {stop.name}; nothing half made was left (run the same command again "
+            "to continue)",
+            stop.exit_code,
+        )
     except DataRefused as exc:
         return fail(COMMAND, _refusal_lines(exc), 1)
     except DownloadRefused as exc:
@@ -222,6 +269,7 @@ async def _migrate(
     target_catalog: Catalog,
     profiles: tuple[str | None, str],
     source_name: str | None,
+    following: list[tuple[str, str]],
 ) -> int:
     from tuner.api.migrate import default_work_dir, plan_migration, run_migration
 
@@ -256,7 +304,14 @@ async def _migrate(
         else:
             print(f"dry run: nothing was sent to {plan.target_service}", file=sys.stderr)
         return 0
-    result = await run_migration(plan, target, on_progress=progress)
+    result = await run_migration(
+        plan,
+        target,
+        on_progress=progress,
+        source_profile=profiles[0],
+        target_profile=profiles[1],
+        again=args.again,
+    )
     job = result.job
     name = target.capabilities.service
     if human:
@@ -265,6 +320,17 @@ async def _migrate(
             tokens = f" for {quote.trained_tokens:,} trained tokens" if quote.trained_tokens else ""
             dollars = "< $0.01" if 0 < quote.dollars < 0.005 else f"${quote.dollars:,.2f}"
             print(f"{name}'s own price: {dollars}{tokens}", file=sys.stderr)
+        found = result.found_line(args.to)
+        if found is not None:
+            print(visible_line(f"{found} (--again makes another)"), file=sys.stderr)
+        elif result.replaced is not None:
+            print(
+                visible_line(
+                    f"{result.replaced}, made by an earlier move, is gone from {name}: made "
+                    f"{job.id} instead"
+                ),
+                file=sys.stderr,
+            )
         print(job_line(job), flush=True)
     if not args.follow:
         if human:
@@ -273,6 +339,7 @@ async def _migrate(
         else:
             print_json(shown(result, dry_run=False))
         return 0
+    following.append((job.id, name))
     final, code = await _follow(target, job.id, args, human)
     if not human:
         print_json(shown(result, dry_run=False, job=final.to_json()))

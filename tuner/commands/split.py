@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from tuner.commands._json import json_text
-from tuner.commands._stop import Stopped, stop_signals_raise
+from tuner.commands._signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             )
     except Stopped as stop:
         print(f"tuner split: stopped by {stop.name}; nothing was written", file=sys.stderr)
-        return 128 + stop.signum
+        return stop.exit_code
     except (SplitError, OutputError) as exc:
         print(f"tuner split: {visible_line(str(exc))}", file=sys.stderr)
         return 2

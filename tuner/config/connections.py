@@ -200,6 +200,26 @@ def _userinfo_refusal(profile: Profile, where: str | None, url: str) -> str:
     )
 
 
+def same_account(one: Connection, other: Connection) -> bool:
+    """Whether two connections reach the same account, so that a job moved from one to the
+    other would only be a second copy beside the first: the same profile, or the same kind of
+    service at the same address with the same key, organization and project. The app's move
+    dialog does not offer such a profile; `tuner migrate` refuses it unless told `--again`."""
+    if one.profile_name is not None and one.profile_name == other.profile_name:
+        return True
+
+    def account(connection: Connection) -> tuple[object, ...]:
+        return (
+            connection.kind,
+            connection.where.rstrip("/"),
+            connection.api_key,
+            connection.organization,
+            connection.project,
+        )
+
+    return account(one) == account(other)
+
+
 def connection_label(
     name: str, connection: Connection, *, demo: bool = False, key: bool = True
 ) -> str:

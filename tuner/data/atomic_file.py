@@ -1,7 +1,7 @@
 """Replace a file safely: the whole new content, or the old file untouched.
 
-tuner writes whole files that people keep (`tuner convert`'s output). The new content goes to a
-hidden temporary file beside the target (`.NAME.XXXXXXXX.tmp`), is synced, then renamed over the
+tuner writes whole files that people keep (`tuner convert`'s output, a backup, a download). The
+new content goes to a hidden temporary file beside the target, is synced, then renamed over the
 target in one step, so a full disk, an error or an interruption never leaves half a file. The
 details people notice are kept right:
 
@@ -11,6 +11,12 @@ details people notice are kept right:
   a dangling link counts as an existing file (it is only replaced with `force`);
 - errors name the path the user gave, never the temporary file, and say what went wrong in
   words ("the disk is full", "the folder ... does not exist").
+
+Every temporary file tuner writes beside a file is named one way, `.NAME.PID-XXXXXXXX.tmp` (the
+writing process's id, 8 random hex digits): `create_temporary` makes one, and
+`remove_stale_temporaries` removes those a killed run left in a folder (SIGKILL and power cuts
+run no clean-up), never one whose process still runs. No reader trusts a hidden file, so a
+left-over one is never mistaken for a whole file; the cleanup only gives the space back.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
 from collections.abc import Callable
@@ -26,6 +33,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+# `.NAME.PID-XXXXXXXX.tmp`; also the names of earlier versions, `.NAME.XXXXXXXX.tmp` (hex, or
+# `tempfile.mkstemp`'s letters, digits and `_`), which name no process.
+_TEMPORARY = re.compile(r"^\..+\.(?:(?P<pid>[0-9]+)-)?[0-9a-z_]{8}\.tmp$")
 
 
 class OutputError(Exception):
@@ -124,17 +135,72 @@ def _existing_mode(path: Path) -> int | None:
 
 
 def _create_temp(target: OutputTarget) -> tuple[int, Path]:
-    """A new hidden file beside the target, created 0666 so that the umask applies."""
+    """A new temporary file beside the target; errors as `OutputError` naming the user's path."""
+    try:
+        return create_temporary(target.path)
+    except FileExistsError:
+        message = f"cannot write {target.shown}: no free temporary name beside it"
+        raise OutputError(message) from None
+    except OSError as exc:
+        raise output_error(exc, target.shown) from None
+
+
+def create_temporary(path: Path) -> tuple[int, Path]:
+    """(an open descriptor, the path) of a new hidden file beside `path`, to be renamed over it
+    once whole: `.NAME.PID-XXXXXXXX.tmp`. Created 0666 so that the umask applies (a finished
+    file gets the mode any new file gets, not a temporary file's 0600). Raises `OSError`
+    (`FileExistsError` if no free name was found)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        tmp = target.path.with_name(f".{target.path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
-        except OSError as exc:
-            raise output_error(exc, target.shown) from None
-    raise OutputError(f"cannot write {target.shown}: no free temporary name beside it")
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of tuner's temporary files (this version's or an earlier's)."""
+    return _TEMPORARY.match(name) is not None
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files in `folder` (not below it) that no running process is
+    writing: those a killed run left. Returns what was removed. A missing folder holds none;
+    one that cannot be listed raises `OSError`; a file that cannot be removed is left."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    removed = []
+    for entry in entries:
+        found = _TEMPORARY.match(entry.name)
+        if found is None or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = found.group("pid")
+        if pid is not None and _running(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs (this one does; elsewhere than POSIX, say no: signal 0 is
+    not a harmless probe there)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix" or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # another user's process: it exists
+    except OSError:
+        return False
+    return True
 
 
 def _sync(raw: BinaryIO, shown: Path) -> None:

@@ -52,7 +52,8 @@ class Fault:
     - `drop_connection`: close the socket part-way through the response (for a stream,
       after a few chunks).
     - `delay`: sleep this many real seconds (not divided by speed) before answering.
-    - `hold`: stop a streamed reply part-way until the test releases it (see `Hold`).
+    - `hold`: stop a streamed reply part-way until the test releases it (see `Hold`); a file's
+      content stops after half its bytes.
     - `times`: how many matching requests it applies to before it is removed.
     """
 

@@ -269,6 +269,11 @@ class RequestHandler(BaseHTTPRequestHandler):
                 if drop:
                     self.wfile.write(handle.read(response.size // 2))
                     raise _Dropped
+                if hold is not None:  # half the bytes, then wait: a download caught mid-way
+                    self.wfile.write(handle.read(response.size // 2))
+                    self.wfile.flush()
+                    hold.reached.set()
+                    hold.release.wait(HOLD_LIMIT_SECONDS)
                 while block := handle.read(1024 * 1024):
                     self.wfile.write(block)
         else:

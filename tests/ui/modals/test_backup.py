@@ -72,3 +72,14 @@ def test_the_summary_counts_in_words() -> None:
     text = summary_text(summary)
     assert "3 jobs (2 new, 0 updated), 1 file downloaded (2.0 KB)" in text
     assert "1 file the service no longer sends" in text
+
+
+def test_the_summary_says_how_many_jobs_could_not_be_read() -> None:
+    from tuner.api.backup import BackupSummary, UnsavedJob
+    from tuner.ui.modals.backup import summary_text
+
+    unread = tuple(UnsavedJob(f"ftjob-{n}", "its events could not be read") for n in range(2))
+    summary = BackupSummary(
+        Path("kept"), Path("kept/index.json"), 1, 0, 0, 1, 0, 9, (), True, unread
+    )
+    assert "2 jobs could not be read: see index.json" in summary_text(summary)

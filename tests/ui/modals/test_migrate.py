@@ -146,6 +146,7 @@ async def test_no_other_profile(emulator: Emulator) -> None:
 async def test_for_app_offers_every_other_profile(emulator: Emulator, tmp_path: Path) -> None:
     from tests.ui.conftest import build_app
     from tuner.config import Profile, Settings
+    from tuner.ui.services import MemorySettingsStore, Services
     from tuner.ui.session import ActiveConnection
 
     settings = Settings(
@@ -153,18 +154,63 @@ async def test_for_app_offers_every_other_profile(emulator: Emulator, tmp_path: 
         profiles={
             "oa": Profile("oa", kind="openai", base_url=emulator.base_url),
             "tg": Profile("tg", kind="together", base_url=emulator.together_base_url),
+            # The job's own account under another name: a move there only copies the job.
+            "oa-too": Profile("oa-too", kind="openai", base_url=emulator.base_url),
+            "oa-other-key": Profile("oa-other-key", kind="openai", base_url=emulator.base_url),
         },
     )
     connection = Connection(profile_name="oa", base_url=emulator.base_url, api_key=Secret("k"))
+    keys = {"oa": "k", "oa-too": "k", "tg": "k", "oa-other-key": "another"}
+    services = Services(settings_store=MemorySettingsStore(settings, keys=keys))
     app = build_app(
-        tmp_path, settings=settings, connection=ActiveConnection("oa", connection=connection)
+        tmp_path,
+        settings=settings,
+        services=services,
+        connection=ActiveConnection("oa", connection=connection),
     )
     modal = MigrateModal.for_app(app, "ftjob-1")
     try:
-        assert list(modal.targets) == ["tg"]
+        assert list(modal.targets) == ["tg", "oa-other-key"]
         target = modal.targets["tg"]
         assert target.label == "tg · Together AI" and target.default_model == LLAMA
         assert target.catalog.service == "together"
         assert modal.work_dir == app.start_path / "migrate-ftjob-1"  # beside the browsed data
     finally:
         await app.session.close()
+
+
+async def test_moving_again_answers_the_job_the_first_move_made(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The dialog keeps the same record of moves as `tuner migrate`: a second move of the same
+    job, to the same profile and model, answers with the first one's job and says so."""
+    from tests.helpers import notices
+
+    job = await train_model(emulator, write_examples(tmp_path / "train.jsonl", 20), "again")
+    source = open_test_service(emulator)
+
+    def dialog() -> MigrateModal:
+        target = MigrationTarget(
+            "tg", "tg · Together AI", default_catalog("together"), open_together_service_at, LLAMA
+        )
+        return MigrateModal(job.id, source, [target], work_dir=tmp_path / "w", source_profile="oa")
+
+    def open_together_service_at() -> FineTuningService:
+        return open_together_service(emulator)
+
+    try:
+        app = host_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            for moves in (1, 2):
+                modal = dialog()
+                app.push_screen(modal, app.results.append)
+                await wait_until(pilot, lambda modal=modal: planned(modal))
+                await pilot.press("ctrl+s")
+                await wait_until(pilot, lambda moves=moves: len(app.results) == moves)
+            first, second = app.results
+            assert second.job_id == first.job_id
+            assert list(emulator.together.state.jobs) == [first.job_id]
+            (said,) = [n for n in notices(app) if n.startswith("Found ")]
+            assert said.startswith(f"Found {first.job_id}, made by an earlier move of {job.id}")
+    finally:
+        await source.close()

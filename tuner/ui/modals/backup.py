@@ -53,6 +53,8 @@ def summary_text(summary: BackupSummary) -> str:
         f"downloaded ({format_size(summary.bytes_downloaded)}), "
         f"{summary.files_already_there} already there",
     ]
+    if summary.not_saved:
+        lines.append(f"{plural(summary.jobs_not_saved, 'job')} could not be read: see index.json")
     if summary.missing:
         missing = plural(len(summary.missing), "file")
         lines.append(f"{missing} the service no longer sends: see index.json")

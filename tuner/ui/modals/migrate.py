@@ -5,7 +5,9 @@ it plans the move in a worker (the job's files fetched and converted into the wo
 checked by that service's rules, both costs priced; nothing is sent) and shows the plan. "Move"
 (ctrl+s) runs it with a progress bar: the upload, the service's own price, the new job. The
 answer is the new job's id (None when cancelled). Every service the dialog opened is closed
-before it answers.
+before it answers. It keeps the same record of moves as `tuner migrate`: a move made before
+(here or there) answers with the job it made, said in a notification, not a second job; and the
+profiles of the job's own account are not offered.
 
 Keyboard: tab between the fields, ctrl+s moves, esc cancels (also a plan or a move in progress).
 No letter is bound, so typing a suffix never triggers anything.
@@ -31,8 +33,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker
 
-from tuner.config.connections import connection_label
+from tuner.config.connections import Connection, connection_label, same_account
 from tuner.data.service_kinds import service_name
+from tuner.data.visible_text import visible_line
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 
@@ -97,12 +100,15 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         work_dir: Path | None = None,
         source_catalog: Catalog | None = None,
         source_name: str | None = None,
+        source_profile: str | None = None,
         today: date | None = None,
     ) -> None:
         from tuner.api.migrate import default_work_dir
 
         super().__init__()
         self.job_id = job_id
+        # How the record of moves names the source (the command names it the same way).
+        self.source_profile = source_profile
         self.source = source
         self.targets = {target.profile: target for target in targets}
         self.work_dir = work_dir or default_work_dir(job_id)
@@ -122,10 +128,11 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
 
         active = app.profile.name if app.profile is not None else None
         services, settings = app.services, app.settings
+        source = app.connection.connection
         targets = []
         for name, profile in settings.profiles.items():
-            if name == active:
-                continue
+            if name == active or _same_account(source, services, settings, name):
+                continue  # a move there would only copy the job beside itself
             catalog = services.catalog(settings, name)
 
             def opener(name: str = name) -> FineTuningService:
@@ -141,7 +148,6 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
                     profile.default_model or catalog.default_model,
                 )
             )
-        source = app.connection.connection
         source_name = None
         if active is not None and source is not None:
             source_name = connection_label(active, source, demo=app.connection.demo, key=False)
@@ -152,6 +158,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             work_dir=default_work_dir(job_id, app.start_path),
             source_catalog=app.catalog(),
             source_name=source_name,  # as the title names it, not only by the host
+            source_profile=active,
         )
 
     # -- layout --------------------------------------------------------------------------------
@@ -310,7 +317,13 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     async def _move(self, plan: MigrationPlan, profile: str) -> None:
         from tuner.api.migrate import run_migration
 
-        result = await run_migration(plan, self._target(profile), on_progress=self._progress)
+        result = await run_migration(
+            plan,
+            self._target(profile),
+            on_progress=self._progress,
+            source_profile=self.source_profile,
+            target_profile=profile,
+        )
         self.post_message(self.Moved(result, profile))
 
     @dataclass
@@ -320,6 +333,9 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
 
     async def on_migrate_modal_moved(self, message: Moved) -> None:
         await self._close_services()
+        found = message.result.found_line(message.profile)
+        if found is not None:  # the same move was made before: its job, not a second one
+            self.app.notify(visible_line(found[:1].upper() + found[1:]), markup=False)
         self.dismiss(MovedJob(message.profile, message.result.job.id))
 
     def _progress(self, progress: MigrationProgress) -> None:
@@ -375,3 +391,15 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
 
     def _status(self, text: str) -> None:
         self.query_one("#migrate-status", Label).update(outside_line(text))
+
+
+def _same_account(source: Connection | None, services: Any, settings: Any, profile: str) -> bool:
+    """Whether `profile` reaches the account the job is on (the rule `tuner migrate` uses)."""
+    from tuner.config import ConfigError
+
+    if source is None:
+        return False
+    try:
+        return same_account(source, services.settings_store.resolve(settings, profile))
+    except ConfigError:
+        return False  # offered: opening it says what is wrong with it

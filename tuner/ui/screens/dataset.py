@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
+from tuner.data.visible_text import visible_line
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside
@@ -63,6 +64,7 @@ class AnalysisDone(Message):
 @dataclass
 class Uploaded(Message):
     file_id: str
+    said: str = ""  # what a reused upload says ("reusing file-... (uploaded ..., identical)")
 
 
 class DatasetScreen(Screen[None]):
@@ -552,12 +554,17 @@ class DatasetScreen(Screen[None]):
             )
 
             def again(yes: bool | None) -> None:
-                if yes:
+                if yes:  # another copy, on purpose: not the one the service holds
                     self.uploaded_file_id = None
-                    self.action_upload()
+                    self._check_then_upload(reuse=False)
 
             self.app.push_screen(ConfirmModal(question, title="Upload", yes="Upload"), again)
             return
+        self._check_then_upload(reuse=True)
+
+    def _check_then_upload(self, *, reuse: bool) -> None:
+        """Upload, after asking when the file has errors. `reuse`: an identical file the
+        service holds from an earlier upload is the answer (`upload_checked`)."""
         report = self.report
         if report is not None and not report.valid:
             question = (
@@ -567,18 +574,18 @@ class DatasetScreen(Screen[None]):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self._start_upload(force=True)
+                    self._start_upload(force=True, reuse=reuse)
 
             self.app.push_screen(ConfirmModal(question, title="Upload", yes="Upload"), answered)
             return
-        self._start_upload(force=False)
+        self._start_upload(force=False, reuse=reuse)
 
-    def _start_upload(self, *, force: bool) -> None:
+    def _start_upload(self, *, force: bool, reuse: bool = True) -> None:
         self._activity_set("upload", f"Uploading {self.path.name}")
-        self._upload(force)
+        self._upload(force, reuse)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
-    async def _upload(self, force: bool) -> None:
+    async def _upload(self, force: bool, reuse: bool = True) -> None:
         from tuner.api.checked_upload import upload_checked
 
         def progress(sent: int, total: int) -> None:
@@ -590,8 +597,10 @@ class DatasetScreen(Screen[None]):
             force=force,
             progress=progress,
             report=self.report,
+            reuse=reuse,
         )
-        self.post_message(Uploaded(uploaded.id))
+        said = uploaded.describe(Path(self.path.name)) if uploaded.reused else ""
+        self.post_message(Uploaded(uploaded.id, said))
 
     @on(UploadProgressed)
     def _upload_progressed(self, event: UploadProgressed) -> None:
@@ -602,7 +611,9 @@ class DatasetScreen(Screen[None]):
         self.uploaded_file_id = message.file_id
         self.activity.clear("upload")
         self._show_summary()
-        self.notify(f"Uploaded {self.path.name} as {message.file_id} (J: new job)", title="Upload")
+        said = message.said[:1].upper() + message.said[1:] if message.said else ""
+        done = said or f"Uploaded {self.path.name} as {message.file_id}"
+        self.notify(visible_line(f"{done} (J: new job)"), title="Upload", markup=False)
 
     # -- failures ----------------------------------------------------------------------------
 

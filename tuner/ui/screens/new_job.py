@@ -35,6 +35,7 @@ from tuner.api.job_form import FormError, JobForm
 from tuner.api.job_quote import service_quote
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
+from tuner.data.visible_text import visible_line
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
@@ -88,6 +89,7 @@ class EstimateReady(Message):
 class JobCreated(Message):
     job_id: str
     service_estimate: str = ""  # the service's own price, when it gives one
+    reused: tuple[str, ...] = ()  # "reusing file-... (uploaded ..., identical) for NAME"
 
 
 class NewJobScreen(TypingScreen, Screen[None]):
@@ -129,6 +131,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self._initial_values: dict[str, str] = {}
         # Files this form uploaded: a refused create does not upload them again on retry.
         self.uploaded: dict[Path, str] = {}
+        # What the last create said of files the service held already ("reusing file-...").
+        self.reused: list[str] = []
         # Local copies of uploaded files, to price them: file id -> path.
         self.local_copies: dict[str, Path] = {}
         if path is not None and file_id is not None:
@@ -510,6 +514,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         valid_id: str | None,
         valid_path: Path | None,
     ) -> None:
+        self.reused = []
         if train_path is not None:
             train_id = await self._check_and_upload(train_path, form.model)
         if valid_path is not None:
@@ -523,7 +528,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self.post_message(self.Stage("Creating the job…"))
         job = await service.create_job(spec)
         said = f"{service.capabilities.service}'s estimate ${quote.dollars:,.2f}" if quote else ""
-        self.post_message(JobCreated(job.id, said))
+        self.post_message(JobCreated(job.id, said, tuple(self.reused)))
 
     async def _check_and_upload(self, path: Path, model: str) -> str:
         import asyncio
@@ -552,6 +557,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 self.UploadProgress(path.name, sent, total)
             ),
         )
+        if uploaded.reused:  # said with the job's creation: the one notice the user sees
+            self.reused.append(uploaded.describe(Path(path.name)))
         self.uploaded[path.resolve()] = uploaded.id
         return uploaded.id
 
@@ -590,7 +597,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
     def _created(self, message: JobCreated) -> None:
         self.creating = False
         price = f" ({message.service_estimate})" if message.service_estimate else ""
-        self.notify(f"Created job {message.job_id}{price}")
+        reused = "".join(f"; {said}" for said in message.reused)
+        self.notify(visible_line(f"Created job {message.job_id}{price}{reused}"), markup=False)
         self.tuner.open_job(message.job_id, just_created=True)
 
     @on(Button.Pressed, "#create")

@@ -33,7 +33,8 @@ SERVE = """
 import sys
 from tuner.emulator import Emulator
 latency, rpm = float(sys.argv[1]), int(sys.argv[2]) or None
-emulator = Emulator(api_key="test-key", latency=latency, rpm=rpm).start()
+# A fast clock: the streamed chunks' own pacing vanishes and a reply takes `latency` alone.
+emulator = Emulator(api_key="test-key", latency=latency, rpm=rpm, speed=1000).start()
 print(emulator.base_url, flush=True)
 sys.stdin.read()
 emulator.stop()

@@ -113,3 +113,23 @@ async def read_chat_stream(
                     parts.append(text)
                     yield ChatDelta(text)
     yield ChatDone("".join(parts), finish_reason, prompt_tokens, completion_tokens, model)
+
+
+def done_from_completion(
+    completion: Any, finish_words: Mapping[str, str] | None = None
+) -> ChatDone:
+    """The `ChatDone` of a whole (not streamed) chat completion of either SDK: both answer in
+    OpenAI's shape (`choices[0].message.content`, `finish_reason`, `usage`, `model`)."""
+    words = finish_words or {}
+    choice = completion.choices[0] if completion.choices else None
+    message = choice.message if choice is not None else None
+    text = (message.content if message is not None else None) or ""
+    finish = choice.finish_reason if choice is not None else None
+    usage = completion.usage
+    return ChatDone(
+        text,
+        words.get(finish, finish) if finish else None,
+        usage.prompt_tokens if usage is not None else None,
+        usage.completion_tokens if usage is not None else None,
+        completion.model,
+    )

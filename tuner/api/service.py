@@ -126,6 +126,11 @@ class FineTuningService(Protocol):
         """Yield `ChatDelta`s as tokens arrive, then one `ChatDone`. Close it to stop early."""
         ...
 
+    async def complete_chat(self, request: ChatRequest) -> ChatDone:
+        """The whole reply in one answer, not streamed: for work that reads replies by the
+        hundred (an evaluation), where parsing a stream's chunks costs more than the wait."""
+        ...
+
     async def embed(self, model: str, texts: Sequence[str]) -> Embeddings:
         """One vector per text, in order (the `cosine` grader). Only when
         `capabilities.embeddings`."""

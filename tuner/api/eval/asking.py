@@ -15,11 +15,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from tuner.api.chat import ChatDone, ChatRequest
+from tuner.api.chat import ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.eval.reply_cache import CachedReply, ReplyCache, reply_key
 from tuner.api.retry import RetryPolicy
@@ -71,15 +70,6 @@ class Answer:
 def request_key(service_id: str, request: ChatRequest) -> str:
     """The reply cache's key for `request` on the service `service_id`."""
     return reply_key(service_id, request.model, request.api_messages(), request.request_options())
-
-
-async def complete(service: FineTuningService, request: ChatRequest) -> ChatDone:
-    """The whole reply to `request` (read from the service's stream)."""
-    async with aclosing(service.stream_chat(request)) as events:
-        async for event in events:
-            if isinstance(event, ChatDone):
-                return event
-    raise ServiceError(ErrorKind.DROPPED, "The reply ended without its last part")
 
 
 async def paced(
@@ -142,7 +132,7 @@ async def ask(
     if cache is not None and (hit := cache.get(key)) is not None:
         return Answer(hit.text, hit.prompt_tokens, hit.completion_tokens, hit.latency, True)
     done, latency = await paced(
-        limit, lambda: complete(service, request), policy=policy, sleep=sleep
+        limit, lambda: service.complete_chat(request), policy=policy, sleep=sleep
     )
     if cache is not None:
         saved = CachedReply(done.text, done.prompt_tokens, done.completion_tokens, latency)

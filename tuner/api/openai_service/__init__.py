@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings, read_chat_stream
+from tuner.api.chat import (
+    ChatDelta,
+    ChatDone,
+    ChatRequest,
+    Embeddings,
+    done_from_completion,
+    read_chat_stream,
+)
 from tuner.api.chat_models import ChatModel, model_kind
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.file_download import save_file_content
@@ -316,6 +323,17 @@ class OpenAIService:
             async with aclosing(read_chat_stream(stream)) as events:
                 async for event in events:
                     yield event
+
+    async def complete_chat(self, request: ChatRequest) -> ChatDone:
+        if self._model_in_path:
+            checked_id(request.model, "model")
+        with service_errors(self._where, model=request.model):
+            completion = await self._client.chat.completions.create(
+                model=request.model,
+                messages=request.api_messages(),  # type: ignore[arg-type]
+                **request.request_options(),
+            )
+        return done_from_completion(completion)
 
     async def embed(self, model: str, texts: Sequence[str]) -> Embeddings:
         """`/embeddings` in one request; vectors put back in the texts' order by `index`."""

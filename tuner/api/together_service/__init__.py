@@ -311,6 +311,9 @@ class TogetherService:
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
         return chat.stream_chat(self._client, request, self._where)
 
+    async def complete_chat(self, request: ChatRequest) -> ChatDone:
+        return await chat.complete_chat(self._client, request, self._where)
+
     async def embed(self, model: str, texts: Sequence[str]) -> Embeddings:
         """Together's `/v1/embeddings` (OpenAI's shape without a usage count)."""
         with service_errors(self._where, model=model):

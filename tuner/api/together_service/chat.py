@@ -14,7 +14,13 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import TYPE_CHECKING
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, read_chat_stream
+from tuner.api.chat import (
+    ChatDelta,
+    ChatDone,
+    ChatRequest,
+    done_from_completion,
+    read_chat_stream,
+)
 from tuner.api.together_service.errors import service_errors
 
 if TYPE_CHECKING:
@@ -38,3 +44,14 @@ async def stream_chat(
         async with aclosing(read_chat_stream(stream, _FINISH_WORDS)) as events:
             async for event in events:
                 yield event
+
+
+async def complete_chat(client: AsyncTogether, request: ChatRequest, where: str) -> ChatDone:
+    """The whole reply in one answer (`eos` read as `stop`)."""
+    with service_errors(where, model=request.model):
+        completion = await client.chat.completions.create(
+            model=request.model,
+            messages=request.api_messages(),  # type: ignore[arg-type]
+            **request.request_options(),
+        )
+    return done_from_completion(completion, _FINISH_WORDS)

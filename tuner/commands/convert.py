@@ -1,6 +1,8 @@
 """`tuner convert IN OUT [--force] [--json]`: rewrite a JSON array or pretty-printed JSON as JSONL.
 
-Exit codes: 0 everything converted; 1 some objects were skipped (the rest was written);
+Exit codes: 0 everything converted (what was put right on the way, such as a byte-order mark
+left inside the file by joining files, is said on stderr, or under `warnings` with --json);
+1 some objects were skipped (the rest was written);
 2 usage errors, an unreadable input, an unwritable OUT, or an existing OUT without --force;
 128 + the signal's number when stopped by SIGTERM or SIGHUP (as a shell reports it).
 
@@ -102,10 +104,11 @@ def run(args: argparse.Namespace) -> int:
             "output": args.output if result.written else None,
             "examples": result.examples_written,
             "skipped": [issue.as_dict() for issue in result.skipped],
+            "warnings": [issue.as_dict() for issue in result.warnings],
         }
         print(json.dumps(payload, ensure_ascii=False))
     else:
-        for issue in result.skipped:
+        for issue in sorted([*result.skipped, *result.warnings], key=lambda i: i.line):
             print(f"{args.input}:{issue.line}:{issue.column}: {issue.message}", file=sys.stderr)
         if result.written:
             plural = "" if result.examples_written == 1 else "s"

@@ -18,12 +18,16 @@ clients that stall (`read_timeout`).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
+from .bodies import MAX_BODY_BYTES
 from .checks import TrainingFileChecker
 from .clock import SimClock
 from .faults import Fault, FaultSet, Hold
@@ -54,6 +58,11 @@ class Emulator:
       requests) before it is closed.
     - `host`: the address to listen on. Requests must name a loopback host (or this address,
       unless it is a wildcard such as 0.0.0.0) in `Host`.
+    - `max_body_bytes`: the largest request body it reads (default 1 GiB, `bodies`); a larger
+      one is answered 413 (a presigned Together PUT: S3's 400 `EntityTooLarge`) unread.
+
+    A request is checked (Host, key, route; for a presigned PUT its URL and declared size)
+    before its body is read: a refused upload is never read, nor written to disk.
     """
 
     def __init__(
@@ -67,9 +76,13 @@ class Emulator:
         host: str = "127.0.0.1",
         start_time: float | None = None,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         if read_timeout <= 0:
             raise ValueError("read_timeout must be positive")
+        if max_body_bytes < 0:
+            raise ValueError("max_body_bytes must not be negative")
+        self.max_body_bytes = max_body_bytes
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -225,25 +238,58 @@ def serve_forever(
     serve_in_foreground(emulator)
 
 
-def serve_in_foreground(emulator: Emulator) -> None:
-    """Start `emulator`, print where it listens and what it accepts, serve until interrupted."""
-    emulator.start()
+class _Stopped(BaseException):
+    """A stop signal arrived; a BaseException so that no `except Exception` swallows it."""
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise `_Stopped` (as ctrl-c raises KeyboardInterrupt),
+    so a service manager's stop runs the same clean-up; the old handlers come back after.
+    Only the main thread may set handlers: elsewhere (a test's thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = ("SIGTERM", "SIGHUP")
+    stops = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, _raise_stopped) for signum in stops}
     try:
-        print(
-            f"tuner emulator listening on {emulator.base_url} (speed x{emulator.speed:g})",
-            flush=True,
-        )
-        print(
-            f"Azure endpoint: {emulator.azure_endpoint}  (any api-version); "
-            f"Azure v1 API: {emulator.azure_v1_base_url}",
-            flush=True,
-        )
-        if emulator.api_key is None:
-            print("API key: any key is accepted (start with --key KEY to require one)", flush=True)
-        else:
-            print("API key: required (the key given with --key)", flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        yield
     finally:
-        emulator.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def serve_in_foreground(emulator: Emulator) -> None:
+    """Start `emulator`, print where it listens and what it accepts, serve until interrupted
+    (ctrl-c, SIGTERM or SIGHUP); then stop it and remove its temporary folder, also when it
+    could not start (its port taken: the OSError goes on to the caller)."""
+    with _stop_signals_raise():
+        try:
+            emulator.start()
+            print(
+                f"tuner emulator listening on {emulator.base_url} (speed x{emulator.speed:g})",
+                flush=True,
+            )
+            print(
+                f"Azure endpoint: {emulator.azure_endpoint}  (any api-version); "
+                f"Azure v1 API: {emulator.azure_v1_base_url}",
+                flush=True,
+            )
+            if emulator.api_key is None:
+                print(
+                    "API key: any key is accepted (start with --key KEY to require one)",
+                    flush=True,
+                )
+            else:
+                print("API key: required (the key given with --key)", flush=True)
+            threading.Event().wait()
+        except (KeyboardInterrupt, _Stopped):
+            pass
+        finally:
+            emulator.stop()
+            emulator.state.close()

@@ -219,6 +219,26 @@ def test_validate_and_convert_agree_on_a_byte_order_mark_inside_the_file(tmp_pat
     assert f"{joined}:7:1: " in err and "byte-order mark" in err
 
 
+def test_a_file_of_the_same_mistake_lists_the_first_and_counts_the_rest(tmp_path, capsys) -> None:
+    """1,200 `{}` lines: the text names how many more of each code there are, and --json lists
+    the first 1,000 of each code and says how many it left out."""
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"{}\n" * 1200)
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert "1,200 errors, 1,199 warnings" in out
+    assert "missing_messages_list (1,200) lines 1, 2, 3, 4, 5, 6, 7, 8\n" in out
+    assert "… and 1,192 more missing_messages_list" in out
+    assert "… and 1,191 more duplicate_example" in out
+    code, out, _ = run(capsys, "validate", str(path), "--json")
+    data = json.loads(out)
+    assert len(data["errors"]) == 1000 and len(data["warnings"]) == 1000
+    assert data["left_out"] == {
+        "errors": {"missing_messages_list": 200},
+        "warnings": {"duplicate_example": 199},
+    }
+
+
 # -- inputs that are not plain files --------------------------------------------------------
 
 TUNER = "import sys; from tuner.cli import main; sys.exit(main(sys.argv[1:]))"

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 class FileRefused(ServiceError):
     """tuner's checks found errors in a file it was asked to upload. `problems` lists them."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
-        count = len(problems)
+    def __init__(self, path: Path, problems: list[Problem], count: int | None = None) -> None:
+        count = len(problems) if count is None else count
         first = problems[0].located() if problems else "no detail"
         noun = "error" if count == 1 else "errors"
         super().__init__(
@@ -60,5 +60,5 @@ async def upload_checked(
     if report is None or report.path.resolve() != path.resolve():
         report = await asyncio.to_thread(check_file, path, None, service.capabilities.rules)
     if not report.valid and not force:
-        raise FileRefused(path, report.errors)
+        raise FileRefused(path, report.errors, report.error_count)
     return await service.upload_file(path, progress)

@@ -413,7 +413,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         text = Text("Cost: ", style="bold")
         if not report.valid:
             text.append(
-                f"{report.path.name} has {len(report.errors)} error(s) "
+                f"{report.path.name} has {report.error_count} error(s) "
                 f"({report.errors[0].located()})",
                 style="red",
             )

@@ -198,7 +198,7 @@ def _refusal_lines(exc: Any) -> str:
     lines = [exc.message]
     shown = exc.problems[:PROBLEMS_SHOWN]
     lines += [f"  {exc.path}: {p.located()}" for p in shown]
-    more = len(exc.problems) - len(shown)
+    more = exc.count - len(shown)
     if more:
         lines.append(f"  ... and {more} more (tuner validate {exc.path})")
     if exc.changes:

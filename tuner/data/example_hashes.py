@@ -12,6 +12,7 @@ first ones.
 
 from __future__ import annotations
 
+import random
 from array import array
 from collections.abc import Iterable, Iterator
 
@@ -20,6 +21,13 @@ MAX_DISTINCT_EXAMPLES = 3 * (1 << 20)
 # Up to this many, a dict (fast); past it, the arrays (compact).
 DICT_LIMIT = 1 << 18
 _LOAD = 0.75
+# Where a hash starts probing: its top bits after mixing with the table's own random salt.
+# Two tables of the same layout would list their entries in the order the other stores
+# them, and copying one into the other (merging a worker's table) would then pile every
+# entry onto one ever-growing run of slots: quadratic. The salt makes each table's order its
+# own.
+_MIX = 0x9E3779B97F4A7C15
+_M64 = (1 << 64) - 1
 
 
 def _slots_for(count: int) -> int:
@@ -38,6 +46,8 @@ class FirstLines:
         "_lines",
         "_mask",
         "_max_slots",
+        "_salt",
+        "_shift",
         "_size",
         "_zero",
         "limit",
@@ -51,6 +61,8 @@ class FirstLines:
         self._keys = array("Q")
         self._lines = array("I")
         self._mask = 0
+        self._shift = 64
+        self._salt = random.getrandbits(64)
         self._max_slots = _slots_for(limit)
         self._size = 0
         self._zero: int | None = None  # the line of hash 0, in the arrays' time
@@ -92,7 +104,7 @@ class FirstLines:
         key = digest
         keys = self._keys
         mask = self._mask
-        i = key & mask
+        i = (((key ^ self._salt) * _MIX) & _M64) >> self._shift
         while True:
             found = keys[i]
             if found == key:
@@ -104,7 +116,7 @@ class FirstLines:
             self.untracked += 1
             return None
         if self._size + 1 > _LOAD * (mask + 1) and mask + 1 < self._max_slots:
-            self._rebuild(2 * (mask + 1), list(self.items()))
+            self._rebuild(2 * (mask + 1), _entries(self._keys, self._lines, self._zero))
             return self.get_or_add(digest, line)
         keys[i] = key
         self._lines[i] = line
@@ -121,7 +133,7 @@ class FirstLines:
             return
         key = digest
         keys, mask = self._keys, self._mask
-        i = key & mask
+        i = (((key ^ self._salt) * _MIX) & _M64) >> self._shift
         while keys[i] != key:
             i = (i + 1) & mask
         self._lines[i] = line
@@ -133,7 +145,7 @@ class FirstLines:
             return self._zero
         key = digest
         keys, mask = self._keys, self._mask
-        i = key & mask
+        i = (((key ^ self._salt) * _MIX) & _M64) >> self._shift
         while True:
             found = keys[i]
             if found == key:
@@ -147,12 +159,7 @@ class FirstLines:
         if self._dict is not None:
             yield from self._dict.items()
             return
-        if self._zero is not None:
-            yield 0, self._zero
-        lines = self._lines
-        for i, key in enumerate(self._keys):
-            if key:
-                yield key, lines[i]
+        yield from _entries(self._keys, self._lines, self._zero)
 
     def _to_arrays(self) -> None:
         """Move from the dict to the arrays (room for twice as many; they double as needed)."""
@@ -164,15 +171,26 @@ class FirstLines:
         self._keys = keys = array("Q", bytes(8 * slots))
         self._lines = lines = array("I", bytes(4 * slots))
         self._mask = mask = slots - 1
+        self._shift = shift = 64 - (slots.bit_length() - 1)
+        salt = self._salt
         size = 0
         for key, line in entries:
             size += 1
             if not key:
                 self._zero = line
                 continue
-            i = key & mask
+            i = (((key ^ salt) * _MIX) & _M64) >> shift
             while keys[i]:
                 i = (i + 1) & mask
             keys[i] = key
             lines[i] = line
         self._size = size
+
+
+def _entries(keys: array, lines: array, zero: int | None) -> Iterator[tuple[int, int]]:
+    """(hash, line) of the filled slots of these arrays, and hash 0's line when it has one."""
+    if zero is not None:
+        yield 0, zero
+    for i, key in enumerate(keys):
+        if key:
+            yield key, lines[i]

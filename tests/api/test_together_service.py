@@ -314,6 +314,50 @@ async def test_a_file_too_big_for_one_piece_is_refused_before_sending(
     assert not emu.together.state.files
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        pytest.param(None, id="s3-400-EntityTooLarge-xml"),
+        pytest.param(Fault(r"/together/_presigned/", status=413, method="PUT"), id="413"),
+    ],
+)
+async def test_a_put_the_storage_host_refuses_as_too_large_says_so(
+    emu: Emulator, service: Any, train_file: Path, refusal: Fault | None
+) -> None:
+    """The presigned PUT goes to a storage host, not to Together's API: S3 refuses an object
+    too large with a 400 whose XML says `EntityTooLarge` (the emulator's storage takes at most
+    `max_body_bytes`), another host with a 413. Either is said as the step that failed."""
+    if refusal is None:
+        emu.max_body_bytes = 2000  # the form of the POST fits; the 3.1 KB file does not
+    else:
+        emu.faults.add(refusal)
+    with pytest.raises(ServiceError) as caught:
+        await service.upload_file(train_file)
+    assert caught.value.message == (
+        "The storage host refused the upload of train.jsonl (3.1 KB): too large"
+    )
+    assert caught.value.kind is ErrorKind.INVALID_REQUEST
+    assert not any(f.uploaded for f in emu.together.state.files.values())
+
+
+async def test_the_storage_host_gone_mid_put_is_named(
+    emu: Emulator, service: Any, tmp_path: Path
+) -> None:
+    """The storage host hangs up while the bytes go out: that step is named, not "the
+    connection dropped before the reply was complete"."""
+    path = write_jsonl(tmp_path / "big.jsonl", [chat_example(i) for i in range(3000)])
+    service.upload_chunk_size = 16 * 1024
+    emu.faults.add(Fault(r"/together/_presigned/", method="PUT", drop_during_upload=True))
+    with pytest.raises(ServiceError) as caught:
+        await service.upload_file(path)
+    assert caught.value.kind is ErrorKind.DROPPED
+    assert caught.value.message.startswith(
+        "The connection to the storage host dropped while uploading big.jsonl ("
+    )
+    assert caught.value.message.endswith(" sent)")
+    assert not any(f.uploaded for f in emu.together.state.files.values())
+
+
 async def test_cancelling_an_upload_abandons_it(service: Any, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "big.jsonl", [chat_example(i) for i in range(400)])
     service.upload_chunk_size = 1024

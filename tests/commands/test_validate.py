@@ -187,6 +187,58 @@ def test_convert_then_validate_the_seed_shape(tmp_path, capsys) -> None:
     assert [e["code"] for e in data["errors"]] == ["too_few_examples"]
 
 
+def test_validate_and_convert_agree_on_a_byte_order_mark_inside_the_file(tmp_path, capsys) -> None:
+    """Two files joined with `cat`, each saved with a byte-order mark: the second mark starts
+    line 7. Both commands read that line without it and say so, naming it; neither drops it."""
+    first = b"".join(orjson.dumps(chat(i)) + b"\n" for i in range(6))
+    second = b"".join(orjson.dumps(chat(i)) + b"\n" for i in range(6, 60))
+    joined = write(tmp_path / "joined.jsonl", [])
+    joined.write_bytes(b"\xef\xbb\xbf" + first + b"\xef\xbb\xbf" + second)
+
+    code, out, err = run(capsys, "validate", str(joined), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["examples"] == 60 and data["errors"] == []
+    (mark,) = [w for w in data["warnings"] if w["code"] == "byte_order_mark"]
+    assert mark["line"] == 7 and "byte-order mark" in mark["message"]
+
+    dst = tmp_path / "clean.jsonl"
+    code, out, err = run(capsys, "convert", str(joined), str(dst), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["examples"] == 60 and result["skipped"] == []
+    ((line, column),) = [(w["line"], w["column"]) for w in result["warnings"]]
+    assert (line, column) == (7, 1)
+    assert b"\xef\xbb\xbf" not in dst.read_bytes()
+    assert [orjson.loads(row) for row in dst.read_bytes().splitlines()] == [
+        chat(i) for i in range(60)
+    ]
+
+    code, _, err = run(capsys, "convert", str(joined), str(dst), "--force")
+    assert code == 0
+    assert f"{joined}:7:1: " in err and "byte-order mark" in err
+
+
+def test_a_file_of_the_same_mistake_lists_the_first_and_counts_the_rest(tmp_path, capsys) -> None:
+    """1,200 `{}` lines: the text names how many more of each code there are, and --json lists
+    the first 1,000 of each code and says how many it left out."""
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"{}\n" * 1200)
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert "1,200 errors, 1,199 warnings" in out
+    assert "missing_messages_list (1,200) lines 1, 2, 3, 4, 5, 6, 7, 8\n" in out
+    assert "… and 1,192 more missing_messages_list" in out
+    assert "… and 1,191 more duplicate_example" in out
+    code, out, _ = run(capsys, "validate", str(path), "--json")
+    data = json.loads(out)
+    assert len(data["errors"]) == 1000 and len(data["warnings"]) == 1000
+    assert data["left_out"] == {
+        "errors": {"missing_messages_list": 200},
+        "warnings": {"duplicate_example": 199},
+    }
+
+
 # -- inputs that are not plain files --------------------------------------------------------
 
 TUNER = "import sys; from tuner.cli import main; sys.exit(main(sys.argv[1:]))"

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 import threading
+import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tuner.data import analysis
 from tuner.data.analysis import AnalysisCancelled, analyse_file
 from tuner.data.catalog import default_catalog
 from tuner.data.encodings import load_encoding
+from tuner.data.estimate import billed_tokens
+from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE
 from tuner.data.problems import DatasetFormat
+from tuner.data.stats import TokenStats
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -84,11 +89,14 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
     rows[123] = {"mesages": []}
     rows[300] = chat(5)  # duplicate of line 6, found across ranges
     path = write_jsonl(tmp_path / "train.jsonl", rows)
-    serial = analyse_file(path, MODEL, workers=1)
-    parallel = analyse_file(path, MODEL, workers=2)
+    serial = analyse_file(path, MODEL, workers=1, keep_examples=True)
+    parallel = analyse_file(path, MODEL, workers=2, keep_examples=True)
     assert parallel.problems == serial.problems
     assert parallel.token_counts == serial.token_counts
     assert parallel.example_lines == serial.example_lines
+    assert serial.marks is not None and parallel.marks is not None
+    assert parallel.marks.lines == serial.marks.lines
+    assert parallel.marks.errors == serial.marks.errors
     assert parallel.to_json() == serial.to_json()
     assert ("duplicate_example", 301) in {(p.code, p.line) for p in serial.problems}
 
@@ -277,7 +285,9 @@ def test_the_service_follows_the_catalog(tmp_path: Path) -> None:
 def test_instruction_and_text_examples_are_counted(tmp_path: Path) -> None:
     enc = load_encoding("cl100k_base")
     prompts = [{"prompt": f"Soru {i}?", "completion": f"Cevap {i}."} for i in range(5)]
-    report = analyse_file(write_jsonl(tmp_path / "i.jsonl", prompts), service="together")
+    report = analyse_file(
+        write_jsonl(tmp_path / "i.jsonl", prompts), service="together", keep_examples=True
+    )
     overhead = 2  # Llama 3's start- and end-of-text tokens
     expected = [
         overhead + len(enc.encode_ordinary(r["prompt"])) + len(enc.encode_ordinary(r["completion"]))
@@ -288,7 +298,9 @@ def test_instruction_and_text_examples_are_counted(tmp_path: Path) -> None:
         len(enc.encode_ordinary(r["completion"])) for r in prompts
     )
     texts = [{"text": f"Bir varmış bir yokmuş {i}."} for i in range(5)]
-    plain = analyse_file(write_jsonl(tmp_path / "p.jsonl", texts), service="together")
+    plain = analyse_file(
+        write_jsonl(tmp_path / "p.jsonl", texts), service="together", keep_examples=True
+    )
     assert plain.format is DatasetFormat.TEXT and plain.valid
     assert list(plain.token_counts) == [
         overhead + len(enc.encode_ordinary(r["text"])) for r in texts
@@ -348,3 +360,104 @@ def test_an_unknown_service_is_refused_before_reading(tmp_path: Path) -> None:
 
     with pytest.raises(UnknownService):
         analyse_file(tmp_path / "missing.jsonl", service="mistral")
+
+
+# -- bounded whatever the input ----------------------------------------------------------------
+
+
+def test_findings_are_kept_to_a_bound_per_code_and_the_rest_counted(tmp_path: Path) -> None:
+    """1,500 `{}` lines: 1,500 errors and 1,499 duplicates, of which the first 1,000 of each
+    code are listed and the rest counted; serial and parallel runs agree."""
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"{}\n" * 1500)
+    serial = analyse_file(path, MODEL, workers=1)
+    parallel = analyse_file(path, MODEL, workers=2)
+    for report in (serial, parallel):
+        codes = [p.code for p in report.problems]
+        assert codes.count("missing_messages_list") == PROBLEMS_KEPT_PER_CODE
+        assert codes.count("duplicate_example") == PROBLEMS_KEPT_PER_CODE
+        listed = [p.line for p in report.problems if p.code == "missing_messages_list"]
+        assert listed == list(range(1, 1001))  # the first ones, in file order
+        assert report.error_count == 1500 and report.warning_count == 1499
+        assert report.problems_left_out() == {
+            "missing_messages_list": 500,
+            "duplicate_example": 499,
+        }
+        assert not report.valid and report.examples == 1500
+        assert any("the rest counted" in notice for notice in report.notices)
+    assert parallel.to_json() == serial.to_json()
+    assert serial.to_json()["left_out"] == {
+        "errors": {"missing_messages_list": 500},
+        "warnings": {"duplicate_example": 499},
+    }
+
+
+def test_marks_cover_every_line_with_a_finding_when_examples_are_kept(tmp_path: Path) -> None:
+    """A screen listing every line marks lines past the findings listed per code too."""
+    rows = [chat(i, system=False) for i in range(1200)]
+    rows[1100] = {"messages": "nope"}
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    report = analyse_file(path, MODEL, keep_examples=True)
+    _, marks, _ = report.problems_by_line()
+    assert report.count_of("missing_system_message") == 1199
+    assert len(report.problems) < 1200
+    assert len(marks) == 1200
+    assert marks.get(1150) is False and marks.get(1101) is True
+    assert len(report.token_counts) == 1200
+
+
+def test_the_token_table_gives_the_figures_the_full_list_gives(tmp_path: Path) -> None:
+    rows = [chat(i) for i in range(300)] + [chat(i % 7) for i in range(200)]
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    report = analyse_file(path, MODEL, keep_examples=True)
+    full = TokenStats.from_counts(report.token_counts)
+    assert report.stats == full
+    assert report.stats.histogram(9) == full.histogram(9)
+    assert report.stats.distinct < 300  # far fewer entries than examples
+    other = default_catalog().resolve("gpt-4o-2024-08-06").info
+    assert report.reprice(other, 2).billed_tokens == billed_tokens(report.token_counts, 65_536)
+
+
+def test_a_line_past_the_window_is_measured_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line longer than tuner reads of one line is named with its size and never held:
+    with a 1 MB window, checking a file with a 48 MB line allocates a few MB, not 48."""
+    monkeypatch.setattr(analysis, "LINE_WINDOW_MARGIN", 1 << 20)
+    monkeypatch.setattr(analysis, "LINE_BYTES_PER_TOKEN", 0)
+    path = tmp_path / "long.jsonl"
+    with path.open("wb") as f:
+        f.write(orjson.dumps(chat(0)) + b"\n")
+        f.write(b'{"messages": "' + b"x" * (48 << 20) + b'"}\r\n')
+        f.write(orjson.dumps(chat(1)) + b"\n")
+    tracemalloc.start()
+    try:
+        report = analyse_file(path, MODEL, workers=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak / 2**20:.0f} MB allocated"
+    (long,) = [p for p in report.errors if p.code == "line_too_long"]
+    assert long.line == 2 and "the line is 50 MB" in long.message and "1.0 MB" in long.message
+    assert report.examples == 3
+    assert [p.line for p in report.problems if p.line == 3] == []  # the next line is fine
+
+
+def test_repeated_short_lines_give_what_checking_each_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A short line identical to an earlier one takes its findings, hash and tokens: every
+    figure and finding is the one checking each line gives."""
+    rows: list[object] = []
+    for i in range(60):
+        rows += [chat(i % 4), {"messages": []}, {}, chat(i % 4, system=False), [1]]
+    path = write_jsonl(tmp_path / "r.jsonl", rows, extra=b"\n  \n{\n")
+    remembered = analyse_file(path, MODEL, keep_examples=True)
+    monkeypatch.setattr(analysis, "REPEAT_MAX_BYTES", -1)
+    checked = analyse_file(path, MODEL, keep_examples=True)
+    assert remembered.problems == checked.problems
+    assert remembered.to_json() == checked.to_json()
+    assert remembered.token_counts == checked.token_counts
+    assert remembered.marks is not None and checked.marks is not None
+    assert remembered.marks.lines == checked.marks.lines
+    assert remembered.marks.errors == checked.marks.errors

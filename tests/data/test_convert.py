@@ -68,6 +68,17 @@ def test_json_array_with_trailing_comma_and_bom(tmp_path: Path) -> None:
     assert read_jsonl(dst) == [{"a": 1}, {"b": [1, 2]}]
 
 
+def test_pretty_printed_files_joined_with_their_byte_order_marks(tmp_path: Path) -> None:
+    """`cat a.json b.json` of two pretty-printed files saved with a mark each: the second mark
+    is passed over with a warning naming its place, and both objects are written."""
+    src, dst = tmp_path / "joined.json", tmp_path / "joined.jsonl"
+    src.write_bytes(b'\xef\xbb\xbf{\n  "a": 1\n}\n\xef\xbb\xbf{\n  "b": 2\n}\n')
+    result = convert_file(src, dst)
+    assert result.skipped == []
+    assert [(w.line, w.column) for w in result.warnings] == [(4, 1)]
+    assert read_jsonl(dst) == [{"a": 1}, {"b": 2}]
+
+
 def test_jsonl_with_blank_lines_and_crlf(tmp_path: Path) -> None:
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_bytes(b'{"a": 1}\r\n\r\n   \n{"b": "\xc3\xa7"}\n\n')

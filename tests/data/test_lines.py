@@ -191,3 +191,27 @@ def test_random_byte_ranges_cover_every_line_once(
     for start, end, first in split_ranges(path, 1 + len(cuts)):
         numbered.extend(iter_lines(path, start, end, first))
     assert numbered == expected
+
+
+def test_a_long_line_is_scanned_once_when_the_file_is_cut_into_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cut that falls inside one long line ends at the same place: scanning the line
+    again for each (256 times for a 2 GB line) took minutes."""
+    from tuner.data import lines
+
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"a": 1}\n' + b"x" * (4 << 20) + b"\n" + b'{"b": 2}\n' * 1000)
+    scans: list[int] = []
+    real = lines._next_line_start
+
+    def counted(f, pos: int, size: int) -> int:
+        scans.append(pos)
+        return real(f, pos, size)
+
+    monkeypatch.setattr(lines, "_next_line_start", counted)
+    ranges = split_ranges(path, 64)
+    assert len(scans) <= 3
+    assert [start for start, _, _ in ranges][:2] == [0, (4 << 20) + 10]
+    numbered = [n for start, end, first in ranges for n, _ in iter_lines(path, start, end, first)]
+    assert numbered == list(range(1, 1003))

@@ -53,8 +53,17 @@ def test_a_clean_chat_example_has_no_problems() -> None:
     assert not result.is_blank
 
 
-def test_bom_is_ignored() -> None:
-    assert codes(b"\xef\xbb\xbf" + chat(SYSTEM, USER, ASSISTANT)) == []
+def test_a_bom_on_the_first_line_is_ignored() -> None:
+    assert codes(b"\xef\xbb\xbf" + chat(SYSTEM, USER, ASSISTANT), line=1) == []
+
+
+def test_a_bom_past_the_first_line_is_read_through_with_a_warning() -> None:
+    """Joined files leave a mark at the start of a later line: the example is read, and the
+    line is named."""
+    result = check_example(b"\xef\xbb\xbf" + chat(SYSTEM, USER, ASSISTANT), 7)
+    (problem,) = result.problems
+    assert (problem.code, problem.severity, problem.line) == ("byte_order_mark", W, 7)
+    assert result.format is DatasetFormat.CHAT
 
 
 @pytest.mark.parametrize("raw", [b"", b"   ", b"\t"])

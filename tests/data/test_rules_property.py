@@ -8,6 +8,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tuner.data import file_rules
 from tuner.data.file_rules import FileFacts
 from tuner.data.problems import Problem
 from tuner.data.rules import check_example
@@ -95,7 +96,45 @@ def test_merge_is_order_independent(hashes: list[int], chunks: list[int], data) 
     for part in order:
         merged.merge(part)
     assert merged.duplicates() == whole.duplicates()
-    assert merged.first_line_of == whole.first_line_of
+    assert dict(merged.first_lines.items()) == dict(whole.first_lines.items())
+    assert merged.duplicate_count == whole.duplicate_count
+
+
+@given(
+    hashes=st.lists(st.integers(0, 5), min_size=1, max_size=60),
+    chunks=st.lists(st.integers(1, 60), max_size=5),
+    data=st.data(),
+)
+def test_a_bounded_duplicate_list_keeps_the_first_and_counts_all(
+    hashes: list[int], chunks: list[int], data
+) -> None:
+    """With room for 3 duplicates, any merge order keeps the same first 3 and counts every
+    repeat, as an unbounded pass finds them."""
+    lines = list(enumerate(hashes, start=1))
+    seen: dict[int, int] = {}
+    expected = []
+    for line, digest in lines:
+        if digest in seen:
+            expected.append((line, seen[digest]))
+        else:
+            seen[digest] = line
+    kept = file_rules.DUPLICATES_KEPT
+    file_rules.DUPLICATES_KEPT = 3
+    try:
+        bounds = sorted({0, len(lines), *(c for c in chunks if c < len(lines))})
+        parts = []
+        for start, end in itertools.pairwise(bounds):
+            facts = FileFacts()
+            for line, digest in lines[start:end]:
+                facts.add_hash(digest, line)
+            parts.append(facts)
+        merged = FileFacts()
+        for part in data.draw(st.permutations(parts)):
+            merged.merge(part)
+        assert merged.duplicates() == expected[:3]
+        assert merged.duplicate_count == len(expected)
+    finally:
+        file_rules.DUPLICATES_KEPT = kept
 
 
 parts = st.lists(

@@ -77,4 +77,24 @@ def test_over_limit() -> None:
 def test_large_input_is_compact() -> None:
     stats = TokenStats.from_counts(range(200_000))
     assert stats.n == 200_000 and stats.p50 == pytest.approx(99_999.5)
-    assert stats._sorted.itemsize <= 4
+
+
+def test_what_is_kept_grows_with_the_distinct_counts_not_the_examples() -> None:
+    """Two million examples of three sizes keep three entries, and every figure is the one
+    the full sorted list gives."""
+    stats = TokenStats.from_frequencies({10: 1_000_000, 500: 999_999, 70_000: 1})
+    assert stats.distinct == 3 and stats.n == 2_000_000
+    assert (stats.min, stats.max, stats.p50, stats.p95) == (10, 70_000, 255.0, 500.0)
+    assert stats.over_limit(499) == 1_000_000
+    assert stats.billed(65_536) == 10 * 1_000_000 + 500 * 999_999 + 65_536
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=5_000), max_size=300),
+    st.integers(min_value=0, max_value=6_000),
+)
+def test_billed_is_the_capped_sum(counts: list[int], limit: int) -> None:
+    stats = TokenStats.from_counts(counts)
+    assert stats.billed(limit) == sum(min(limit, c) for c in counts)
+    assert stats.billed(None) == sum(counts)
+    assert stats.over_limit(limit) == sum(c > limit for c in counts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -28,13 +30,16 @@ def started() -> Iterator[Processes]:
         process.wait(timeout=10)
 
 
-def _start(processes: Processes, *flags: str) -> tuple[str, list[str]]:
+def _start(
+    processes: Processes, *flags: str, env: dict[str, str] | None = None
+) -> tuple[str, list[str]]:
     """Start `tuner emulator` on a free port; (base URL, the lines it printed on start)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tuner", "emulator", "--port", "0", *flags],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
     processes.append(process)
     assert process.stdout is not None
@@ -93,3 +98,24 @@ def test_bad_flags_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--rpm" in capsys.readouterr().err
     assert main(["emulator", "--latency", "-1"]) == 2
     assert "--latency" in capsys.readouterr().err
+
+
+def test_sigterm_stops_it_cleanly_and_removes_its_folder(
+    started: Processes, tmp_path: Path
+) -> None:
+    """A service manager stops it with SIGTERM: it exits 0, and the folder holding what was
+    uploaded to it (under the system's temporary folder, here TMPDIR) is gone."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    url, _ = _start(started, env=env)
+    (folder,) = tmp_path.glob("tuner-emulator-*")
+    uploaded = httpx2.post(
+        f"{url}/files",
+        headers={"Authorization": "Bearer any"},
+        files={"file": ("train.jsonl", b'{"messages": []}\n')},
+        data={"purpose": "fine-tune"},
+    )
+    assert uploaded.is_success and any(path.is_file() for path in folder.rglob("*"))
+    process = started[-1]
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert not folder.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import os
 import socket
 import subprocess
 import sys
@@ -136,3 +138,45 @@ def test_a_client_resetting_its_connection_prints_nothing(capfd: pytest.CaptureF
             assert time.monotonic() < deadline
             time.sleep(0.005)
     assert "Traceback" not in capfd.readouterr().err
+
+
+# -- a refused request's body is never read ---------------------------------------------------
+
+GIB = 1024 * 1024 * 1024
+
+
+def _files_under(folder: str) -> list[str]:
+    return [os.path.join(root, name) for root, _, names in os.walk(folder) for name in names]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "status"),
+    [
+        ("POST", "/v1/files", "multipart/form-data; boundary=b", 401),
+        ("POST", "/v1/uploads/upload_x/parts", "multipart/form-data; boundary=b", 401),
+        ("POST", "/openai/v1/files", "multipart/form-data; boundary=b", 401),
+        ("POST", "/together/v1/files/upload", "multipart/form-data; boundary=b", 401),
+        ("PUT", "/together/_presigned/not-a-token", "application/octet-stream", 403),
+    ],
+    ids=["openai", "openai-part", "azure", "together", "together-presigned"],
+)
+def test_a_gigabyte_upload_without_a_key_is_refused_unread(
+    method: str, path: str, content_type: str, status: int
+) -> None:
+    """A 1 GiB upload with no key was read and spooled to disk before its 401. It is refused
+    from its headers alone, at once: the socket's timeout is far shorter than the read timeout
+    a server waiting for the body would need, and nothing reaches the emulator's folder."""
+    with Emulator(speed=1000, read_timeout=120) as emu:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {GIB}\r\n\r\n"
+        ).encode()
+        with socket.create_connection((emu.host, emu.port), timeout=30) as sock:
+            sock.sendall(head + b"--b\r\n" + b"x" * 65536)  # the body begins, and stops
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            body = response.read()
+        assert response.status == status, body
+        assert response.getheader("Connection") == "close"
+        assert _files_under(emu.state.spool_dir) == []
+        assert httpx2.get(f"{emu.base_url}/models", headers=AUTH).is_success

@@ -678,3 +678,23 @@ async def test_a_long_problem_is_shown_whole(tmp_path: Path, settle) -> None:
         await settle(pilot)
         detail = str(pane.query_one("#problem-detail").render())
         assert detail.startswith("line 3: ") and len(detail) > 60
+
+
+async def test_lines_past_the_findings_listed_per_code_are_marked_and_explained(
+    tmp_path: Path, settle
+) -> None:
+    """The analysis lists the first 1,000 findings of a code and counts the rest; the screen
+    still marks every line that has one, steps to it, counts it, and shows its finding."""
+    rows = [{"messages": chat(i)["messages"][1:]} for i in range(1100)]  # no system message
+    path = write(tmp_path / "nosys.jsonl", rows)
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.report.count_of("missing_system_message") == 1100
+        assert "Problems 1,100" in screen_text(app)
+        await pilot.press("N")  # back from line 1 wraps to the last problem line
+        await settle(pilot)
+        assert screen.examples.line == 1100
+        assert " ! " in screen_text(app)
+        assert "missing_system_message" in preview_text(app)

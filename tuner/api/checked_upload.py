@@ -46,8 +46,8 @@ _HASH_BLOCK = 8 * 1024 * 1024
 class FileRefused(ServiceError):
     """tuner's checks found errors in a file it was asked to upload. `problems` lists them."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
-        count = len(problems)
+    def __init__(self, path: Path, problems: list[Problem], count: int | None = None) -> None:
+        count = len(problems) if count is None else count
         first = problems[0].located() if problems else "no detail"
         noun = "error" if count == 1 else "errors"
         super().__init__(
@@ -113,7 +113,7 @@ async def upload_checked(
     if report is None or report.path.resolve() != path.resolve():
         report = await asyncio.to_thread(check_file, path, None, service.capabilities.rules)
     if not report.valid and not force:
-        raise FileRefused(path, report.errors)
+        raise FileRefused(path, report.errors, report.error_count)
     record = record if record is not None else UploadRecord()
     key = service_key(service.capabilities.kind, service.where)
     sha256, size = await _fingerprint(path)

@@ -347,7 +347,13 @@ async def _plan_file(
         full=settings.spec.lora is False,
     )
     if not checked.valid:
-        raise DataRefused(output, conversion_target.name, checked.errors, conversion.changes)
+        raise DataRefused(
+            output,
+            conversion_target.name,
+            checked.errors,
+            conversion.changes,
+            checked.error_count,
+        )
     return PlannedFile(copy.role, copy, conversion, checked)
 
 

@@ -32,9 +32,14 @@ class DataRefused(MigrationError):
     conversion could not fix): `problems` lists the errors, `changes` what was done first."""
 
     def __init__(
-        self, path: Path, service: str, problems: list[Problem], changes: list[Change]
+        self,
+        path: Path,
+        service: str,
+        problems: list[Problem],
+        changes: list[Change],
+        count: int | None = None,
     ) -> None:
-        count = len(problems)
+        count = len(problems) if count is None else count
         first = problems[0].located() if problems else "no detail"
         noun = "error" if count == 1 else "errors"
         super().__init__(
@@ -43,3 +48,4 @@ class DataRefused(MigrationError):
         self.path = path
         self.problems = problems
         self.changes = changes
+        self.count = count  # every error, `problems` listing the first of each kind

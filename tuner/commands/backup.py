@@ -24,8 +24,8 @@ from tuner.commands._service import (
     print_json,
     run_service,
 )
-from tuner.commands._signals import Stopped, stop_signals_raise
 from tuner.data.durations import format_size
+from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:

@@ -1,12 +1,14 @@
 """`tuner convert IN OUT [--force] [--json]`: rewrite a JSON array or pretty-printed JSON as JSONL.
 
-Exit codes: 0 everything converted; 1 some objects were skipped (the rest was written);
+Exit codes: 0 everything converted (what was put right on the way, such as a byte-order mark
+left inside the file by joining files, is said on stderr, or under `warnings` with --json);
+1 some objects were skipped (the rest was written);
 2 usage errors, an unreadable input, an unwritable OUT, or an existing OUT without --force;
 128 + the signal's number when stopped by SIGTERM or SIGHUP (as a shell reports it).
 
 A conversion stopped by ctrl-c, SIGTERM or SIGHUP leaves OUT as it was and no temporary file
 behind: those signals are turned into an exception while the conversion runs
-(`tuner.commands._signals`), so the same clean-up runs for all three.
+(`tuner.data.stop_signals`), so the same clean-up runs for all three.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 from typing import Any
 
 from tuner.commands._json import json_text
-from tuner.commands._signals import Stopped, stop_signals_raise
+from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 
@@ -71,10 +73,11 @@ def run(args: argparse.Namespace) -> int:
             "output": args.output if result.written else None,
             "examples": result.examples_written,
             "skipped": [issue.as_dict() for issue in result.skipped],
+            "warnings": [issue.as_dict() for issue in result.warnings],
         }
         print(json_text(payload))
     else:
-        for issue in result.skipped:
+        for issue in sorted([*result.skipped, *result.warnings], key=lambda i: i.line):
             _say(f"{args.input}:{issue.line}:{issue.column}: {issue.message}")
         if result.written:
             plural = "" if result.examples_written == 1 else "s"

@@ -45,7 +45,7 @@ from tuner.commands._service import (
     job_line,
     print_json,
 )
-from tuner.commands._signals import Stopped, stop_signals_raise
+from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
@@ -252,7 +252,7 @@ def _refusal_lines(exc: Any) -> str:
     lines = [exc.message]
     shown = exc.problems[:PROBLEMS_SHOWN]
     lines += [f"  {exc.path}: {p.located()}" for p in shown]
-    more = len(exc.problems) - len(shown)
+    more = exc.count - len(shown)
     if more:
         lines.append(f"  ... and {more} more (tuner validate {exc.path})")
     if exc.changes:

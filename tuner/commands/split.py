@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from tuner.commands._json import json_text
-from tuner.commands._signals import Stopped, stop_signals_raise
+from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from tuner.commands._args import positive_int
 from tuner.commands._json import write_json
+from tuner.data.problems import Severity
 from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
@@ -39,9 +40,15 @@ if TYPE_CHECKING:
     from tuner.data.problems import Problem
 
 # Human output shows this many codes per severity and this many line numbers per code; --json
-# always has everything.
+# lists the first PROBLEMS_KEPT_PER_CODE of each code and, under `left_out`, how many more.
 MAX_CODES_SHOWN = 12
 MAX_LINES_SHOWN = 8
+
+JSON_HELP = (
+    "print one JSON object: errors and warnings list the first 1,000 problems of each code, "
+    '"left_out" says how many more of each code there are ({"errors": {code: n}, '
+    '"warnings": {code: n}})'
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=positive_int,
         help="epochs (default: the service's: OpenAI's heuristic, Together's 1)",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.add_argument(
         "--tiktoken-file", type=Path, help="a .tiktoken vocabulary for a model tuner does not know"
     )
@@ -365,11 +372,14 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     verdict = "OK" if report.valid else "INVALID"
     w(f"{visible_line(str(report.path))}: {verdict} — {report.examples:,} examples, {fmt} format\n")
     w(f"  checked against {report.rules}\n")
-    w(f"  {_count(len(errors), 'error')}, {_count(len(warnings), 'warning')}\n")
-    for title, problems in (("Errors", errors), ("Warnings", warnings)):
+    w(f"  {_count(report.error_count, 'error')}, {_count(report.warning_count, 'warning')}\n")
+    for title, problems, severity in (
+        ("Errors", errors, Severity.ERROR),
+        ("Warnings", warnings, Severity.WARNING),
+    ):
         if problems:
             w(f"\n{title}\n")
-            _print_groups(problems, w)
+            _print_groups(problems, report.problems_left_out(severity), w)
     s = report.stats
     w(f"\nTokens ({report.tokens_label})\n")
     if s.n:
@@ -415,21 +425,27 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def _print_groups(problems: list[Problem], write: Callable[[str], object]) -> None:
+def _print_groups(
+    problems: list[Problem], left_out: dict[str, int], write: Callable[[str], object]
+) -> None:
+    """One entry per code, most frequent first: its count (listed and left out), its first
+    lines, its first message, and how many more there are."""
     groups: dict[str, list[Problem]] = {}
     for p in problems:
         groups.setdefault(p.code, []).append(p)
-    ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    totals = {code: len(items) + left_out.get(code, 0) for code, items in groups.items()}
+    ordered = sorted(groups.items(), key=lambda kv: -totals[kv[0]])
     for code, items in ordered[:MAX_CODES_SHOWN]:
-        lines = [str(p.line) for p in items if p.line is not None][:MAX_LINES_SHOWN]
-        where = ""
-        if lines:
-            more = "…" if sum(p.line is not None for p in items) > len(lines) else ""
-            where = f" line{'s' if len(lines) > 1 else ''} {', '.join(lines)}{more}"
-        write(f"  {code} ({len(items):,}){where}\n")
+        total = totals[code]
+        lines = [f"{p.line:,}" for p in items if p.line is not None][:MAX_LINES_SHOWN]
+        where = f" line{'s' if len(lines) > 1 else ''} {', '.join(lines)}" if lines else ""
+        write(f"  {code} ({total:,}){where}\n")
         first = items[0]
         mentions_line = first.message.startswith(f"line {first.line} ")
         write(f"      {visible_line(first.message if mentions_line else first.located())}\n")
+        more = total - max(len(lines), 1)
+        if more > 0:
+            write(f"      … and {more:,} more {code}\n")
     if len(ordered) > MAX_CODES_SHOWN:
-        rest = sum(len(v) for _, v in ordered[MAX_CODES_SHOWN:])
+        rest = sum(totals[code] for code, _ in ordered[MAX_CODES_SHOWN:])
         write(f"  … {len(ordered) - MAX_CODES_SHOWN} more codes ({rest:,} problems): use --json\n")

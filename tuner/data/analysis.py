@@ -7,12 +7,25 @@ are counted (`tokens`), exactly or as a labelled estimate (`AnalysisReport.token
 
 The file is never held in memory: it is cut into byte ranges at line starts, and each range is
 checked and counted by a worker process (tiktoken's batch encoder does not scale with threads
-here; processes do). Each worker returns compact per-range results (problems, token counts as
-arrays, facts for the file-level rules) that are merged in file order.
+here; processes do). Each worker returns compact per-range results (problems, a table of token
+counts, facts for the file-level rules) that are folded in file order as they arrive.
+
+Memory is bounded by limits tuner states, not by the file:
+- findings: the first `PROBLEMS_KEPT_PER_CODE` of each code are kept, the rest counted
+  (`AnalysisReport.problems_left_out`);
+- token counts: a table of each distinct count (`stats.TokenStats`), exact, not one per example;
+  per-example arrays (`example_lines`, `token_counts`, `marks`, what a screen listing every row
+  needs) only with `keep_examples`;
+- duplicates: the compact table of `example_hashes`, up to `MAX_DISTINCT_EXAMPLES`;
+- one line: at most `line_window(limit)` bytes, a fixed window past what the model's
+  per-example limit could fill; a longer line is measured, not read, and reported
+  (`line_too_long`);
+- ranges in flight: a few per worker, folded in order as they come back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import itertools
@@ -28,6 +41,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from multiprocessing import resource_tracker
 from pathlib import Path
+from typing import Any
 
 from tuner.data.catalog import (
     OPENAI_DEFAULT_MODEL,
@@ -36,10 +50,14 @@ from tuner.data.catalog import (
     Resolution,
     default_catalog,
 )
-from tuner.data.estimate import CostEstimate, billed_tokens, estimate_cost, service_default_epochs
-from tuner.data.file_rules import FileFacts, check_file, preflight
-from tuner.data.lines import iter_lines, split_ranges
-from tuner.data.problems import DatasetFormat, Problem, Severity, warning
+from tuner.data.durations import format_size
+from tuner.data.estimate import CostEstimate, estimate_cost, service_default_epochs
+from tuner.data.example_hashes import MAX_DISTINCT_EXAMPLES
+from tuner.data.file_rules import FileFacts, check_digest, check_file, preflight
+from tuner.data.line_marks import LineMarks
+from tuner.data.lines import LongLine, iter_bounded_lines, split_ranges
+from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE, ProblemLog
+from tuner.data.problems import DatasetFormat, Problem, Severity, error, warning
 from tuner.data.rules import check_example
 from tuner.data.service_kinds import OPENAI, rules_family, rules_label, service_name
 from tuner.data.stats import TokenStats
@@ -53,8 +71,24 @@ DEFAULT_MODEL = OPENAI_DEFAULT_MODEL
 PARALLEL_THRESHOLD_BYTES = 24 * 1024 * 1024
 # Ranges small enough for steady progress and cancellation, large enough to amortise pickling.
 CHUNK_BYTES = 8 * 1024 * 1024
+# Ranges handed to the pool ahead of the one being folded, per worker: enough to keep every
+# worker busy, few enough that finished results do not pile up.
+RANGES_IN_FLIGHT_PER_WORKER = 2
+# One line is read whole up to a window past what the model's per-example limit could fill:
+# this many bytes a token (JSON spends up to 12 bytes on one character, `\ud83d\ude00`, and a
+# token holds one or more), plus a fixed margin for what costs no tokens (images inlined as
+# base64 data, whitespace). A longer line is measured, never read: `line_too_long`.
+LINE_BYTES_PER_TOKEN = 16
+LINE_WINDOW_MARGIN = 24 * 1024 * 1024
 
 ProgressCallback = Callable[[int, int], None]
+
+
+def line_window(limit: int | None) -> int:
+    """The longest line read whole, in bytes, for a per-example limit of `limit` tokens (None:
+    no published limit, counted up to `UNKNOWN_LIMIT_CAP`)."""
+    tokens = limit if limit is not None else UNKNOWN_LIMIT_CAP
+    return LINE_BYTES_PER_TOKEN * min(tokens, UNKNOWN_LIMIT_CAP) + LINE_WINDOW_MARGIN
 
 
 class AnalysisCancelled(Exception):
@@ -63,14 +97,18 @@ class AnalysisCancelled(Exception):
 
 @dataclass(slots=True)
 class ChunkResult:
-    """What one byte range yields; arrays keep 200k examples in a few MB."""
+    """What one byte range yields, bounded by its limits (not by how many lines it has),
+    except the per-example arrays that `keep_examples` asks for."""
 
     start: int
     end: int
-    problems: list[Problem]
+    problems: ProblemLog
     facts: FileFacts
-    example_lines: array  # 1-based line of every non-blank line
+    token_frequencies: dict[int, int]  # {token count: examples with it}, counted ones only
+    example_lines: array  # 1-based line of every non-blank line (with keep_examples)
     token_counts: array  # tokens of that example; 0 when it could not be counted
+    marked_lines: array  # lines with a finding, ascending (with keep_examples)
+    marked_errors: bytearray  # 1 where that line's findings include an error
     assistant_tokens: int = 0
     trained_assistant_tokens: int = 0
     lower_bounds: int = 0  # examples whose count is only a lower bound (too long to count)
@@ -87,8 +125,8 @@ class AnalysisReport:
     exact_tokens: bool
     format: DatasetFormat | None
     examples: int
-    problems: list[Problem]
-    example_lines: array
+    problems: list[Problem]  # the first PROBLEMS_KEPT_PER_CODE of each code, in file order
+    example_lines: array  # per example, with keep_examples only (else empty)
     token_counts: array
     assistant_tokens: int
     trained_assistant_tokens: int
@@ -103,6 +141,9 @@ class AnalysisReport:
     token_note: str | None = None  # why the counts are an estimate; None when they are exact
     chat_template: str = "openai"
     full: bool = False
+    # Findings not in `problems`, by (severity, code): past the number kept per code.
+    left_out: dict[tuple[Severity, str], int] = field(default_factory=dict)
+    marks: LineMarks | None = None  # every line with a finding (with keep_examples)
 
     @property
     def rules(self) -> str:
@@ -124,9 +165,37 @@ class AnalysisReport:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
     @property
+    def error_count(self) -> int:
+        """Every error, listed in `problems` or left out of it."""
+        return len(self.errors) + self._left_out(Severity.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        """Every warning, listed in `problems` or left out of it."""
+        return len(self.warnings) + self._left_out(Severity.WARNING)
+
+    def _left_out(self, severity: Severity) -> int:
+        return sum(n for (s, _), n in self.left_out.items() if s is severity)
+
+    def problems_left_out(self, severity: Severity | None = None) -> dict[str, int]:
+        """{code: findings of it not in `problems`} (of one severity, or all), most first."""
+        merged: dict[str, int] = {}
+        for (s, code), count in self.left_out.items():
+            if severity is None or s is severity:
+                merged[code] = merged.get(code, 0) + count
+        return dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
+
+    def count_of(self, code: str) -> int:
+        """Every finding of `code`, listed or left out."""
+        listed = sum(1 for p in self.problems if p.code == code)
+        return listed + sum(n for (_, c), n in self.left_out.items() if c == code)
+
+    @property
     def valid(self) -> bool:
         """True when the service would accept the file (warnings allowed)."""
-        return not any(p.severity is Severity.ERROR for p in self.problems)
+        return not any(p.severity is Severity.ERROR for p in self.problems) and not (
+            self._left_out(Severity.ERROR)
+        )
 
     @property
     def tokens_total(self) -> int:
@@ -146,6 +215,10 @@ class AnalysisReport:
             "valid": self.valid,
             "errors": [p.as_dict() for p in self.errors],
             "warnings": [p.as_dict() for p in self.warnings],
+            "left_out": {
+                "errors": self.problems_left_out(Severity.ERROR),
+                "warnings": self.problems_left_out(Severity.WARNING),
+            },
             "tokens": {
                 "total": self.stats.total,
                 "billed": self.billed_tokens,
@@ -182,7 +255,7 @@ class AnalysisReport:
         """
         preference = self.format is DatasetFormat.PREFERENCE
         limit = model.token_limit(preference=preference) if model else None
-        billed = billed_tokens(self.counted_tokens(), limit)
+        billed = self.stats.billed(limit)
         chosen = (
             epochs if epochs is not None else service_default_epochs(self.service, self.examples)
         )
@@ -195,11 +268,12 @@ class AnalysisReport:
             full=self.full if full is None else full,
         )
 
-    def problems_by_line(self) -> tuple[dict[int, list[Problem]], dict[int, bool], list[Problem]]:
-        """(problems of each line, whether each such line has an error, whole-file errors):
-        what a list draws as row markers and a banner."""
+    def problems_by_line(self) -> tuple[dict[int, list[Problem]], LineMarks, list[Problem]]:
+        """(the listed problems of each line, the lines with a finding and whether one is an
+        error, whole-file errors): what a list draws as row markers and a banner. The marks
+        cover every finding when the analysis kept examples (`keep_examples`), else the
+        listed ones."""
         by_line: dict[int, list[Problem]] = {}
-        has_error: dict[int, bool] = {}
         file_errors: list[Problem] = []
         for p in self.problems:
             if p.line is None:
@@ -207,12 +281,8 @@ class AnalysisReport:
                     file_errors.append(p)
                 continue
             by_line.setdefault(p.line, []).append(p)
-            has_error[p.line] = has_error.get(p.line, False) or p.is_error
-        return by_line, has_error, file_errors
-
-    def counted_tokens(self) -> array:
-        """Token counts of the examples that could be counted (unparseable lines excluded)."""
-        return array("I", (t for t in self.token_counts if t))
+        marks = self.marks if self.marks is not None else LineMarks.of(self.problems)
+        return by_line, marks, file_errors
 
 
 def _float_or_none(value: Decimal | None) -> float | None:
@@ -231,6 +301,8 @@ class _RangeTask:
     counter_key: int
     service: str = OPENAI
     preference_limit: int | None = None
+    max_line_bytes: int = LINE_WINDOW_MARGIN
+    keep_examples: bool = False
 
 
 # Counters of runs in progress, by key. Filled before the pool forks, so forked workers find
@@ -262,6 +334,7 @@ def analyse_file(
     example_token_limit: int | None = None,
     preference_token_limit: int | None = None,
     full: bool = False,
+    keep_examples: bool = False,
 ) -> AnalysisReport:
     """Check and count a whole file; raises OSError if it cannot be read, AnalysisCancelled.
 
@@ -277,6 +350,9 @@ def analyse_file(
     to a file): the report and its messages use it. Anything but a regular file (a directory, a
     FIFO, a device) is refused with an `OSError` that says what it is: reading one could block
     or never end. An unknown `service` raises `UnknownService` (a ValueError).
+    `keep_examples` keeps what a screen listing every line needs: each example's line and
+    token count, and every line with a finding (`marks`); memory then grows with the file (a
+    few bytes a line). Without it, memory is bounded by tuner's limits (module docstring).
     """
     path = Path(path)
     if service is not None:
@@ -297,24 +373,34 @@ def analyse_file(
         preference_limit = own if own is not None else limit
 
     whole_file = preflight(path, shown_as)
+    totals = _Totals(keep_examples)
     if whole_file is not None:
-        chunks = [_empty_chunk(size)]
         found = [whole_file]
     else:
         found = []
         key = next(_counter_keys)
         _counters[key] = counter
+        window = line_window(max((x for x in (limit, preference_limit) if x), default=None))
         try:
             task = _RangeTask(
-                path, model, catalog, tiktoken_file, limit, key, service, preference_limit
+                path,
+                model,
+                catalog,
+                tiktoken_file,
+                limit,
+                key,
+                service,
+                preference_limit,
+                window,
+                keep_examples,
             )
-            chunks = _run_chunks(task, size, workers, progress, cancel)
+            _run_chunks(task, size, workers, progress, cancel, totals)
         finally:
             del _counters[key]
     shown = Path(shown_as) if shown_as is not None else path
     limits = _Limits(limit, preference_limit)
     report = _assemble(
-        shown, model, resolution, counter, info, limits, epochs, chunks, found, service, full
+        shown, model, resolution, counter, info, limits, epochs, totals, found, service, full
     )
     if info is not None and catalog.price_source and catalog.builtin_prices(info):
         report.notices.append(f"{info.id}: prices {catalog.price_source}")
@@ -344,56 +430,107 @@ def _regular_file_size(path: Path) -> int:
     raise OSError(errno.EINVAL, f"is {kind}, not a regular file", str(path))
 
 
+class _Totals:
+    """The results of the ranges folded so far, in file order."""
+
+    def __init__(self, keep_examples: bool = False) -> None:
+        self.keep_examples = keep_examples
+        self.folded = 0
+        self.problems = ProblemLog()
+        self.facts = FileFacts()
+        self.frequencies: dict[int, int] = {}
+        self.lines = array("I")
+        self.counts = array("I")
+        self.marked_lines = array("I")
+        self.marked_errors = bytearray()
+        self.assistant = self.trained = self.lower_bounds = 0
+
+    def fold(self, chunk: ChunkResult) -> None:
+        """Add the results of the range after the ones folded so far."""
+        if self.folded:
+            self.problems.merge(chunk.problems)
+            self.facts.merge(chunk.facts)
+        else:  # the first range's results are the totals so far: taken as they are
+            self.problems, self.facts = chunk.problems, chunk.facts
+        self.folded += 1
+        frequencies = self.frequencies
+        for count, examples in chunk.token_frequencies.items():
+            frequencies[count] = frequencies.get(count, 0) + examples
+        self.lines.extend(chunk.example_lines)
+        self.counts.extend(chunk.token_counts)
+        self.marked_lines.extend(chunk.marked_lines)
+        self.marked_errors.extend(chunk.marked_errors)
+        self.assistant += chunk.assistant_tokens
+        self.trained += chunk.trained_assistant_tokens
+        self.lower_bounds += chunk.lower_bounds
+
+
 def _run_chunks(
     task: _RangeTask,
     size: int,
     workers: int | None,
     progress: ProgressCallback | None,
     cancel: threading.Event | None,
-) -> list[ChunkResult]:
+    totals: _Totals,
+) -> None:
+    """Analyse every range of the file and fold the results into `totals`, in file order."""
     path = task.path
     n_workers = workers if workers is not None else _auto_workers(size)
     if n_workers <= 1:
         ranges = split_ranges(path, max(1, size // CHUNK_BYTES)) if size else []
-        results = []
         for start, end, first in ranges:
             if cancel is not None and cancel.is_set():
                 raise AnalysisCancelled(str(path))
-            results.append(_analyse_range(task, start, end, first))
+            totals.fold(_analyse_range(task, start, end, first))
             if progress:
                 progress(end, size)
-        return results
+        return
 
     ranges = split_ranges(path, max(n_workers, size // CHUNK_BYTES))
     done_bytes = 0
-    results = []
     context = _pool_context()
     if context.get_start_method() == "fork":
         # Keep the collector off the parent's objects so forked children keep sharing their
         # pages (the vocabulary above all) instead of copying them on the first collection.
         gc.freeze()
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-        pending: set[Future[ChunkResult]] = {
-            pool.submit(_analyse_range, task, start, end, first) for start, end, first in ranges
-        }
+    gate = context.Semaphore(1)  # one worker at a time on a line over ONE_AT_A_TIME_BYTES
+    with ProcessPoolExecutor(
+        max_workers=n_workers, mp_context=context, initializer=_init_worker, initargs=(gate,)
+    ) as pool:
+        waiting = iter(enumerate(ranges))
+        pending: dict[Future[ChunkResult], int] = {}
+        finished: dict[int, ChunkResult] = {}  # come back early: held until their turn
+        turn = 0  # the next range to fold
+        in_flight = n_workers * RANGES_IN_FLIGHT_PER_WORKER
         try:
-            while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            while True:
+                # Hand out ranges while few are out: finished results wait here, in memory.
+                while len(pending) + len(finished) < in_flight:
+                    number, (start, end, first) = next(waiting, (-1, (0, 0, 0)))
+                    if number < 0:
+                        break
+                    pending[pool.submit(_analyse_range, task, start, end, first)] = number
+                if not pending:
+                    break
+                done, _ = wait(set(pending), timeout=0.2, return_when=FIRST_COMPLETED)
                 if cancel is not None and cancel.is_set():
                     raise AnalysisCancelled(str(path))
-                for future in finished:
-                    result = future.result()
-                    results.append(result)
+                for future in done:
+                    finished[pending.pop(future)] = future.result()
+                folded = False
+                while turn in finished:
+                    result = finished.pop(turn)
+                    totals.fold(result)
                     done_bytes += result.end - result.start
-                if finished and progress:
+                    turn += 1
+                    folded = True
+                if folded and progress:
                     progress(done_bytes, size)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         finally:
             gc.unfreeze()
-    results.sort(key=lambda r: r.start)
-    return results
 
 
 _tracker_lock = threading.Lock()
@@ -439,55 +576,147 @@ def _auto_workers(size: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+# Lines this short that repeat one seen earlier in the range are not checked again: what was
+# found for the first (its findings, format, hash and tokens) is taken for them. A file of one
+# mistake repeated millions of times is checked at the speed of reading it.
+REPEAT_MAX_BYTES = 256
+REPEAT_MEMORY = 4096  # distinct short lines remembered per range (then forgotten, and again)
+# A line longer than this is checked by one worker at a time: parsing one holds about three
+# times its size (the bytes, the parsed text, its canonical form), and every core at once on
+# such lines would add up. Shorter lines go in parallel as usual.
+ONE_AT_A_TIME_BYTES = 4 * 1024 * 1024
+
+# Set in each worker process by the pool's initializer: the gate of `ONE_AT_A_TIME_BYTES`.
+_big_line_gate: Any = None
+_NO_GATE = contextlib.nullcontext()
+
+
+def _init_worker(gate: Any) -> None:
+    global _big_line_gate
+    _big_line_gate = gate
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What was found in one line: its findings, whether it is blank, its format, the hash of
+    its example (None: not an object), its tokens and the warning they earn. Small: the parsed
+    example is gone once this is made."""
+
+    problems: tuple[Problem, ...]
+    blank: bool
+    format: DatasetFormat | None
+    digest: int | None
+    tokens: ExampleTokens | None
+    too_many: Problem | None
+
+
+def _check_line(task: _RangeTask, counter: TokenCounter, raw: bytes, line: int) -> _Seen:
+    """Check and count one line; what is kept of it is a `_Seen` (the parsed example and its
+    canonical bytes are freed on return)."""
+    check = check_example(raw, line, task.service)
+    obj, fmt = check.obj, check.format
+    tokens = too_many = None
+    if isinstance(obj, dict) and fmt is not None:
+        limit = task.limit
+        cap = limit if limit is not None else UNKNOWN_LIMIT_CAP
+        if fmt is DatasetFormat.CHAT:
+            tokens = counter.count_chat(obj, cap)
+        elif fmt is DatasetFormat.PREFERENCE:
+            limit = task.preference_limit
+            cap = limit if limit is not None else UNKNOWN_LIMIT_CAP
+            tokens = counter.count_preference(obj, cap)
+        elif fmt is DatasetFormat.INSTRUCTION:
+            tokens = counter.count_instruction(obj, cap)
+        else:
+            tokens = counter.count_plain_text(obj, cap)
+        too_many = _token_warning(tokens, limit, cap, line)
+    return _Seen(tuple(check.problems), check.is_blank, fmt, check_digest(check), tokens, too_many)
+
+
 def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> ChunkResult:
     """Check and count the lines that begin in [start, end); runs in a worker process."""
     counter = _task_counter(task)
-    service = task.service
-    limit = task.limit
-    cap = limit if limit is not None else UNKNOWN_LIMIT_CAP
-    preference_limit = task.preference_limit
-    preference_cap = preference_limit if preference_limit is not None else UNKNOWN_LIMIT_CAP
+    window = task.max_line_bytes
+    keep = task.keep_examples
     facts = FileFacts()
-    problems: list[Problem] = []
+    problems = ProblemLog()
+    frequencies: dict[int, int] = {}
     lines = array("I")
     counts = array("I")
+    marked_lines = array("I")
+    marked_errors = bytearray()
     assistant = trained = lower_bounds = 0
-    count_chat = counter.count_chat
-    count_preference = counter.count_preference
-    chat, preference = DatasetFormat.CHAT, DatasetFormat.PREFERENCE
-    for line_no, raw in iter_lines(task.path, start, end, first_line):
-        assert line_no is not None  # first_line is always given here
-        check = check_example(raw, line_no, service)
-        facts.add(check, line_no)
-        if check.problems:
-            problems.extend(check.problems)
-        if check.is_blank:
+    remembered: dict[bytes, _Seen] = {}
+    for line_no, raw in iter_bounded_lines(task.path, start, end, first_line, window):
+        if isinstance(raw, LongLine):
+            facts.examples += 1  # the service would take it for one, and refuse it
+            problems.add(_long_line_problem(raw.size, window, task.limit, line_no))
+            if keep:
+                lines.append(line_no)
+                counts.append(0)
+                marked_lines.append(line_no)
+                marked_errors.append(1)
             continue
-        lines.append(line_no)
-        obj = check.obj
-        fmt = check.format
-        if not isinstance(obj, dict) or fmt is None:
-            counts.append(0)
-            continue
-        if fmt is chat:
-            tokens = count_chat(obj, cap)
-            too_many = _token_warning(tokens, limit, cap, line_no)
-        elif fmt is preference:
-            tokens = count_preference(obj, preference_cap)
-            too_many = _token_warning(tokens, preference_limit, preference_cap, line_no)
+        short = len(raw) <= REPEAT_MAX_BYTES
+        seen = remembered.get(raw) if short else None
+        if seen is not None:  # the same as an earlier line: the same findings, here
+            for problem in seen.problems:
+                problems.add_at(problem, line_no)
+            if seen.too_many is not None:
+                problems.add_at(seen.too_many, line_no)
         else:
-            if fmt is DatasetFormat.INSTRUCTION:
-                tokens = counter.count_instruction(obj, cap)
-            else:
-                tokens = counter.count_plain_text(obj, cap)
-            too_many = _token_warning(tokens, limit, cap, line_no)
-        counts.append(tokens.total)
-        assistant += tokens.assistant
-        trained += tokens.trained_assistant
-        lower_bounds += tokens.lower_bound
-        if too_many is not None:
-            problems.append(too_many)
-    return ChunkResult(start, end, problems, facts, lines, counts, assistant, trained, lower_bounds)
+            big = len(raw) > ONE_AT_A_TIME_BYTES and _big_line_gate is not None
+            with _big_line_gate if big else _NO_GATE:
+                seen = _check_line(task, counter, raw, line_no)
+            problems.extend(seen.problems)
+            if seen.too_many is not None:
+                problems.add(seen.too_many)
+            if short:
+                if len(remembered) >= REPEAT_MEMORY:
+                    remembered.clear()
+                remembered[raw] = seen
+        facts.add_line(line_no, seen.blank, seen.format, seen.digest)
+        tokens = seen.tokens
+        if tokens is not None:
+            total = tokens.total
+            if total:
+                frequencies[total] = frequencies.get(total, 0) + 1
+            assistant += tokens.assistant
+            trained += tokens.trained_assistant
+            lower_bounds += tokens.lower_bound
+        if keep:
+            if not seen.blank:
+                lines.append(line_no)
+                counts.append(tokens.total if tokens is not None else 0)
+            if seen.problems or seen.too_many is not None:
+                marked_lines.append(line_no)
+                marked_errors.append(any(p.is_error for p in seen.problems))
+    return ChunkResult(
+        start,
+        end,
+        problems,
+        facts,
+        frequencies,
+        lines,
+        counts,
+        marked_lines,
+        marked_errors,
+        assistant,
+        trained,
+        lower_bounds,
+    )
+
+
+def _long_line_problem(size: int, window: int, limit: int | None, line: int) -> Problem:
+    """The error for a line longer than tuner reads whole: said with its size, never read."""
+    room = f"the model's {limit:,}-token limit" if limit is not None else "any model's limit"
+    return error(
+        "line_too_long",
+        f"the line is {format_size(size)}, longer than the {format_size(window)} tuner reads "
+        f"of one line (far more than {room} could hold); it was not checked: an example this "
+        "long is cut off or refused, so split or remove it",
+        line,
+    )
 
 
 def _token_warning(tokens: ExampleTokens, limit: int | None, cap: int, line: int) -> Problem | None:
@@ -520,10 +749,6 @@ def _token_warning(tokens: ExampleTokens, limit: int | None, cap: int, line: int
     return warning("huge_example", message, line)
 
 
-def _empty_chunk(size: int) -> ChunkResult:
-    return ChunkResult(0, size, [], FileFacts(), array("I"), array("I"))
-
-
 def _assemble(
     path: Path,
     model: str,
@@ -532,35 +757,28 @@ def _assemble(
     info: ModelInfo | None,
     limits: _Limits,
     epochs: int | None,
-    chunks: list[ChunkResult],
+    totals: _Totals,
     whole_file: list[Problem],
     service: str = OPENAI,
     full: bool = False,
 ) -> AnalysisReport:
-    facts = FileFacts()
-    problems: list[Problem] = []
-    lines = array("I")
-    counts = array("I")
-    assistant = trained = lower_bounds = 0
-    for chunk in chunks:
-        facts.merge(chunk.facts)
-        problems.extend(chunk.problems)
-        lines.extend(chunk.example_lines)
-        counts.extend(chunk.token_counts)
-        assistant += chunk.assistant_tokens
-        trained += chunk.trained_assistant_tokens
-        lower_bounds += chunk.lower_bounds
-
-    problems = (whole_file or check_file(facts, path, service)) + problems
+    facts = totals.facts
+    log = ProblemLog()
+    file_level = whole_file or check_file(facts, path, service)
+    log.extend(file_level)
+    log.leave_out(
+        Severity.WARNING, "duplicate_example", facts.duplicate_count - len(facts.duplicates())
+    )
+    log.merge(totals.problems)
+    problems = log.kept
     problems.sort(key=_problem_order)
-    counted = array("I", (t for t in counts if t))
-    stats = TokenStats.from_counts(counted)
+    stats = TokenStats.from_frequencies(totals.frequencies)
     fmt = _dominant_format(facts)
     limit = limits.of(fmt)
     chosen_epochs = (
         epochs if epochs is not None else service_default_epochs(service, facts.examples)
     )
-    billed = billed_tokens(counted, limit)
+    billed = stats.billed(limit)
     token_note = _token_note(counter, resolution)
     notices = []
     if resolution.notice:
@@ -571,11 +789,25 @@ def _assemble(
         notices.append(
             f"{info.id}: the service publishes no per-example token limit; that check was skipped"
         )
+    lower_bounds = totals.lower_bounds
     if lower_bounds:
         noun = "example is" if lower_bounds == 1 else "examples are"
         notices.append(
             f"{lower_bounds:,} {noun} too long to count exactly: their token counts (and the "
             "totals) are lower bounds"
+        )
+    if facts.untracked:
+        notices.append(
+            f"duplicates were looked for among the first {MAX_DISTINCT_EXAMPLES:,} distinct "
+            f"examples only: {facts.untracked:,} later ones were not compared"
+        )
+    left_out = log.left_out_by_code()
+    if left_out:
+        listed = ", ".join(f"{code} ({count:,} more)" for code, count in list(left_out.items())[:3])
+        etc = ", …" if len(left_out) > 3 else ""
+        notices.append(
+            f"the first {PROBLEMS_KEPT_PER_CODE:,} problems of each kind are listed, the rest "
+            f"counted: {listed}{etc}"
         )
     preference = fmt is DatasetFormat.PREFERENCE
     if full and info is not None and info.price_per_1m(preference=preference, full=True) is None:
@@ -591,10 +823,10 @@ def _assemble(
         format=fmt,
         examples=facts.examples,
         problems=problems,
-        example_lines=lines,
-        token_counts=counts,
-        assistant_tokens=assistant,
-        trained_assistant_tokens=trained,
+        example_lines=totals.lines,
+        token_counts=totals.counts,
+        assistant_tokens=totals.assistant,
+        trained_assistant_tokens=totals.trained,
         stats=stats,
         example_token_limit=limit,
         over_limit=stats.over_limit(limit) if limit is not None else 0,
@@ -613,6 +845,12 @@ def _assemble(
         token_note=token_note,
         chat_template=counter.template.name,
         full=full,
+        left_out=dict(log.left_out),
+        marks=(
+            LineMarks(totals.marked_lines, totals.marked_errors).with_problems(file_level)
+            if totals.keep_examples
+            else None
+        ),
     )
 
 

@@ -34,7 +34,14 @@ import orjson
 from tuner.data.atomic_file import OutputError, describe_os_error, output_target, write_atomically
 from tuner.data.file_rules import foreign_encoding
 from tuner.data.json_scan import blank_trailing_commas
-from tuner.data.json_stream import BOM, NotUtf8, Positioned, Skip, TopLevelObjects
+from tuner.data.json_stream import (
+    BOM,
+    STRAY_BOM,
+    NotUtf8,
+    Positioned,
+    Skip,
+    TopLevelObjects,
+)
 from tuner.data.json_values import (
     JsonFault,
     JsonFaultError,
@@ -75,10 +82,13 @@ class ConversionResult:
 
     `input_kind` is "jsonl" (line by line) or "json" (an array or pretty-printed objects).
     `written` is False when nothing could be converted, in which case no output was created.
+    `warnings` are things put right on the way (a byte-order mark inside the file, left by
+    joining files): the examples were written, without them.
     """
 
     examples_written: int = 0
     skipped: list[ConversionIssue] = field(default_factory=list)
+    warnings: list[ConversionIssue] = field(default_factory=list)
     input_kind: str = "jsonl"
     written: bool = False
 
@@ -146,7 +156,8 @@ def convert_file(
                 examples = _jsonl_examples(src_path, result)
             else:
                 f = stack.enter_context(open(src_path, "rb", buffering=0))
-                examples = iter(TopLevelObjects(f, _skipper(result)))
+                objects = TopLevelObjects(f, _skipper(result), _noter(result))
+                examples = iter(objects)
             result.written = write_atomically(target, _write_examples(examples, result))
     except OutputError as exc:
         raise ConversionError(str(exc)) from None
@@ -160,6 +171,13 @@ def _skipper(result: ConversionResult) -> Skip:
         result.skipped.append(ConversionIssue(line, column, message))
 
     return skip
+
+
+def _noter(result: ConversionResult) -> Skip:
+    def note(line: int, column: int, message: str) -> None:
+        result.warnings.append(ConversionIssue(line, column, message))
+
+    return note
 
 
 def _check_input(src: Path) -> None:
@@ -186,8 +204,10 @@ Writer = Callable[[BinaryIO], bool]
 def _jsonl_examples(path: Path, result: ConversionResult) -> Iterator[Positioned]:
     for line, raw in iter_lines(path):
         assert line is not None
-        if line == 1:
-            raw = raw.removeprefix(BOM)
+        if raw.startswith(BOM):
+            raw = raw[len(BOM) :]
+            if line != 1:
+                result.warnings.append(ConversionIssue(line, 1, STRAY_BOM))
         if not raw.strip():
             continue
         try:

@@ -18,7 +18,9 @@ from typing import Any
 
 import orjson
 
+from tuner.data.example_hashes import FirstLines
 from tuner.data.json_scan import value_end
+from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE
 from tuner.data.problems import DatasetFormat, Problem, error, warning
 from tuner.data.rules import ExampleCheck
 from tuner.data.service_kinds import OPENAI, rules_family
@@ -36,6 +38,8 @@ _TOGETHER_MIX = (
     "preference)"
 )
 _SNIFF_BYTES = 64 * 1024
+# The duplicate lines kept (with the line each repeats) to be reported; the rest are counted.
+DUPLICATES_KEPT = PROBLEMS_KEPT_PER_CODE
 
 
 def example_hash(obj: Any) -> int:
@@ -50,6 +54,15 @@ def example_hash(obj: Any) -> int:
     return canonical_hash(canonical)
 
 
+def check_digest(check: ExampleCheck) -> int | None:
+    """The hash of a checked line's example for the duplicate rule, None when it is not an
+    object (not an example the rule compares)."""
+    if not isinstance(check.obj, dict):
+        return None
+    canonical = check.canonical
+    return canonical_hash(canonical) if canonical is not None else example_hash(check.obj)
+
+
 def canonical_hash(canonical: bytes) -> int:
     """The 64-bit hash of bytes that are equal for equal examples (`ExampleCheck.canonical`)."""
     return int.from_bytes(hashlib.blake2b(canonical, digest_size=8).digest(), "little")
@@ -60,28 +73,38 @@ class FileFacts:
     """What the file-level rules need to know, folded line by line and mergeable across workers.
 
     `examples` counts non-blank lines (the service treats each as an example, broken or not).
-    `first_line_of` maps each distinct example's hash to the first line holding it; `_dups`
-    keeps (line, hash) for the later copies, so merging in any order finds the same pairs.
+    `first_lines` maps each distinct example's hash to the first line holding it (a compact
+    table with a limit: `example_hashes`). `duplicate_count` counts every line that repeats an
+    earlier example; `_dups` keeps (line, hash) for the first `DUPLICATES_KEPT` of them by line
+    (more between trims), so memory does not grow with the file and merging finds the same
+    pairs in any order.
     """
 
     examples: int = 0
     blank_lines: int = 0
     format_counts: dict[str, int] = field(default_factory=dict)
     format_first_line: dict[str, int] = field(default_factory=dict)
-    first_line_of: dict[int, int] = field(default_factory=dict)
+    first_lines: FirstLines = field(default_factory=FirstLines)
+    duplicate_count: int = 0
     _dups: list[tuple[int, int]] = field(default_factory=list)
+    _dup_ceiling: int = 1 << 62  # a line past it cannot be among the first kept
 
     def add(self, check: ExampleCheck, line: int) -> None:
         """Fold in one checked line."""
-        if check.is_blank:
+        self.add_line(line, check.is_blank, check.format, check_digest(check))
+
+    def add_line(
+        self, line: int, blank: bool, fmt: DatasetFormat | None, digest: int | None
+    ) -> None:
+        """Fold in one line from what was found in it: blank or not, its format, the hash of
+        its example (None when it is not an object)."""
+        if blank:
             self.blank_lines += 1
             return
         self.examples += 1
-        if check.format is not None:
-            self.add_format(check.format, line)
-        if isinstance(check.obj, dict):
-            canonical = check.canonical
-            digest = canonical_hash(canonical) if canonical is not None else example_hash(check.obj)
+        if fmt is not None:
+            self.add_format(fmt, line)
+        if digest is not None:
             self.add_hash(digest, line)
 
     def add_format(self, fmt: DatasetFormat | str, line: int) -> None:
@@ -92,14 +115,30 @@ class FileFacts:
             self.format_first_line[key] = line
 
     def add_hash(self, digest: int, line: int) -> None:
-        first = self.first_line_of.get(digest)
+        first = self.first_lines.get_or_add(digest, line)
         if first is None:
-            self.first_line_of[digest] = line
-        elif line < first:
-            self.first_line_of[digest] = line
-            self._dups.append((first, digest))
+            return
+        if line < first:
+            self.first_lines.replace(digest, line)
+            self._add_duplicate(first, digest)
         else:
-            self._dups.append((line, digest))
+            self._add_duplicate(line, digest)
+
+    def _add_duplicate(self, line: int, digest: int) -> None:
+        self.duplicate_count += 1
+        if line > self._dup_ceiling:
+            return  # after the first DUPLICATES_KEPT already kept: counted only
+        dups = self._dups
+        dups.append((line, digest))
+        if len(dups) >= 2 * DUPLICATES_KEPT:
+            dups.sort()
+            del dups[DUPLICATES_KEPT:]
+            self._dup_ceiling = dups[-1][0]
+
+    @property
+    def untracked(self) -> int:
+        """Examples left out of the duplicate check: past the table's distinct limit."""
+        return self.first_lines.untracked
 
     def merge(self, other: FileFacts) -> FileFacts:
         """Fold `other` (e.g. a worker's facts) into self and return self; order-independent."""
@@ -111,15 +150,21 @@ class FileFacts:
             first = self.format_first_line.get(key)
             if first is None or line < first:
                 self.format_first_line[key] = line
-        self._dups.extend(other._dups)
-        for digest, line in other.first_line_of.items():
+        self.first_lines.untracked += other.first_lines.untracked
+        # Duplicates `other` found among its own lines: counted, the first ones kept.
+        for line, digest in other._dups:
+            self._add_duplicate(line, digest)
+        self.duplicate_count += other.duplicate_count - len(other._dups)
+        for digest, line in other.first_lines.items():
             self.add_hash(digest, line)
         return self
 
     def duplicates(self) -> list[tuple[int, int]]:
-        """(line, first_line) for every line that repeats an earlier example, by line."""
-        first = self.first_line_of
-        return sorted((line, first[digest]) for line, digest in self._dups)
+        """(line, first_line) for the first `DUPLICATES_KEPT` lines that repeat an earlier
+        example, by line (`duplicate_count` counts them all)."""
+        first = self.first_lines.get
+        kept = sorted(self._dups)[:DUPLICATES_KEPT]
+        return [(line, first(digest) or 0) for line, digest in kept]
 
 
 def check_file(

@@ -18,6 +18,9 @@ from tuner.data.json_scan import BracketScanner, Scan, previous_byte
 from tuner.data.json_values import JsonFault, JsonFaultError, json_type, load, short_json
 
 BOM = b"\xef\xbb\xbf"
+# What a converter says of a byte-order mark past the start of the file (validate's rule
+# `byte_order_mark` says the same of a line that starts with one).
+STRAY_BOM = "a UTF-8 byte-order mark (U+FEFF), as left by joining files; removed"
 _CHUNK = 1 << 20
 _SEPARATORS = re.compile(rb"[ \t\r\n,]*")
 _BARE_TOKEN = re.compile(rb'[^ \t\r\n,\[\]{}"]*')
@@ -102,11 +105,14 @@ class TopLevelObjects:
 
     `skip(line, column, message)` is told of every value that is not a usable object; bytes
     that are not UTF-8 raise `NotUtf8`, since the whole file must then be saved again.
+    A byte-order mark between values past the start (left by joining files) is passed over,
+    and `note(line, column, message)` told of it when given.
     """
 
-    def __init__(self, f: BinaryIO, skip: Skip) -> None:
+    def __init__(self, f: BinaryIO, skip: Skip, note: Skip | None = None) -> None:
         self.window = _Window(f)
         self._skip = skip
+        self._note = note
         self.indent: int | None = None  # the first object's indentation: where examples start
 
     def __iter__(self) -> Iterator[Positioned]:
@@ -122,6 +128,12 @@ class TopLevelObjects:
             if pos >= len(window.buf):
                 return
             char = window.buf[pos : pos + 1]
+            if char == BOM[:1] and self._at_bom(pos):
+                if self._note is not None:
+                    line, column = window.locate(pos)
+                    self._note(line, column, STRAY_BOM)
+                pos += len(BOM)
+                continue
             if first and char == b"[":
                 first, in_array, pos = False, True, pos + 1
             elif in_array and char == b"]":
@@ -132,6 +144,14 @@ class TopLevelObjects:
             else:
                 first = False
                 pos = self._not_an_object(pos)
+
+    def _at_bom(self, pos: int) -> bool:
+        """Whether a byte-order mark starts at `pos` (reading on if it is cut at the chunk's
+        end; `pos` keeps its place, since nothing before it is dropped)."""
+        window = self.window
+        while len(window.buf) - pos < len(BOM) and not window.eof:
+            window.more(0)
+        return window.buf.startswith(BOM, pos)
 
     def _skip_separators(self, pos: int) -> int:
         window = self.window

@@ -61,6 +61,7 @@ __all__ = [
     "ExampleCheck",
     "check_example",
     "json_type",
+    "stray_bom",
 ]
 
 BOM = b"\xef\xbb\xbf"
@@ -153,6 +154,8 @@ def _check_example(raw: bytes, line: int, together: bool = False) -> ExampleChec
     problems = result.problems
     if raw.startswith(BOM):
         raw = raw[3:]
+        if line != 1:
+            problems.append(stray_bom(line))
     if not raw or raw.isspace():
         result.is_blank = True
         why = (
@@ -213,6 +216,21 @@ def _check_example(raw: bytes, line: int, together: bool = False) -> ExampleChec
     if b"|" in raw or (b"\\" in raw and b"\\u007" in raw):
         _check_special_tokens(obj, result.format, line, problems, _SPECIAL_RE, _OPENAI)
     return result
+
+
+def stray_bom(line: int) -> Problem:
+    """The warning for a UTF-8 byte-order mark at the start of a line other than the first.
+
+    A mark there is almost always left by joining files (`cat a.jsonl b.jsonl`); the line is
+    read without it, as `tuner convert` writes it, but a parser that reads line by line (the
+    together SDK's own check, Python's `json.loads`) refuses the line."""
+    return warning(
+        "byte_order_mark",
+        "the line starts with a UTF-8 byte-order mark (U+FEFF), as left by joining files; "
+        "tuner reads the line without it, but a line-by-line JSON parser refuses it: "
+        "`tuner convert` writes a copy without it",
+        line,
+    )
 
 
 def _decode_problem(raw: bytes, fault: JsonFault, line: int) -> Problem:

@@ -29,6 +29,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tuner.data.stop_signals import Stopped, stop_signals_raise
+
+from .bodies import MAX_BODY_BYTES
 from .checks import TrainingFileChecker
 from .clock import SimClock
 from .faults import Fault, FaultSet, Hold
@@ -67,6 +70,11 @@ class Emulator:
       request is answered 429 with `Retry-After` (None: no limit). `rate_limiter.clock` can be
       replaced by a test's own clock.
     - `position_bias`: overlap points the judge gives reply A of a pairwise comparison.
+    - `max_body_bytes`: the largest request body it reads (default 1 GiB, `bodies`); a larger
+      one is answered 413 (a presigned Together PUT: S3's 400 `EntityTooLarge`) unread.
+
+    A request is checked (Host, key, route; for a presigned PUT its URL and declared size)
+    before its body is read: a refused upload is never read, nor written to disk.
     """
 
     def __init__(
@@ -83,9 +91,13 @@ class Emulator:
         latency: float = 0.0,
         rpm: int | None = None,
         position_bias: float = 0.0,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         if read_timeout <= 0:
             raise ValueError("read_timeout must be positive")
+        if max_body_bytes < 0:
+            raise ValueError("max_body_bytes must not be negative")
+        self.max_body_bytes = max_body_bytes
         self.rate_limiter = RateLimiter(rpm) if rpm is not None else None
         self.knobs = Knobs(latency, self.rate_limiter, position_bias)
         # What fine-tuned models learned, by training file: shared by both dialects.
@@ -250,31 +262,36 @@ def serve_forever(
 
 
 def serve_in_foreground(emulator: Emulator) -> None:
-    """Start `emulator`, print where it listens and what it accepts, serve until interrupted."""
-    emulator.start()
-    try:
-        print(
-            f"tuner emulator listening on {emulator.base_url} (speed x{emulator.speed:g})",
-            flush=True,
-        )
-        print(
-            f"Azure endpoint: {emulator.azure_endpoint}  (any api-version); "
-            f"Azure v1 API: {emulator.azure_v1_base_url}",
-            flush=True,
-        )
-        knobs = emulator.knobs
-        if knobs.latency > 0 or knobs.limiter is not None:
-            limit = f"{knobs.limiter.rpm} per minute per key and model" if knobs.limiter else "none"
-            print(
-                f"Latency: {knobs.latency:g} s per reply; request limit: {limit}",
-                flush=True,
-            )
-        if emulator.api_key is None:
-            print("API key: any key is accepted (start with --key KEY to require one)", flush=True)
-        else:
-            print("API key: required (the key given with --key)", flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
+    """Start `emulator`, print where it listens and what it accepts, serve until interrupted
+    (ctrl-c, SIGTERM or SIGHUP); then stop it and remove its temporary folder, also when it
+    could not start (its port taken: the OSError goes on to the caller)."""
+    with stop_signals_raise():
+        try:
+            emulator.start()
+            _say_where(emulator)
+            threading.Event().wait()
+        except (KeyboardInterrupt, Stopped):
+            pass
+        finally:
+            emulator.stop()
+            emulator.state.close()
+
+
+def _say_where(emulator: Emulator) -> None:
+    print(
+        f"tuner emulator listening on {emulator.base_url} (speed x{emulator.speed:g})",
+        flush=True,
+    )
+    print(
+        f"Azure endpoint: {emulator.azure_endpoint}  (any api-version); "
+        f"Azure v1 API: {emulator.azure_v1_base_url}",
+        flush=True,
+    )
+    knobs = emulator.knobs
+    if knobs.latency > 0 or knobs.limiter is not None:
+        limit = f"{knobs.limiter.rpm} per minute per key and model" if knobs.limiter else "none"
+        print(f"Latency: {knobs.latency:g} s per reply; request limit: {limit}", flush=True)
+    if emulator.api_key is None:
+        print("API key: any key is accepted (start with --key KEY to require one)", flush=True)
+    else:
+        print("API key: required (the key given with --key)", flush=True)

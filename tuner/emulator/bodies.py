@@ -1,5 +1,10 @@
 """Reading a request body: Content-Length or chunked framing, then JSON or multipart.
 
+A body is read only once the request has passed every check that needs no body (the Host, the
+key, the route: see `server`), and never past the emulator's limit, `MAX_BODY_BYTES` (1 GiB)
+per request unless the emulator is given another: a declared length over it is answered 413
+before a byte is read, a chunked body 413 as soon as it passes it.
+
 Every way a client can get a body wrong is answered with a 400 in the service's error shape,
 never a 500 and never a thread left waiting for bytes that will not come: a Content-Length that
 is not a plain non-negative number, a chunk size that is not hex, a chunk without its CRLF, a
@@ -40,19 +45,36 @@ class BodyError(ApiError):
     """A 400 for a body whose framing is broken: the rest of the stream cannot be trusted, so
     the connection closes after the response."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(400, message)
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(status, message)
+
+
+class BodyTooLarge(BodyError):
+    """A 413 for a body over the emulator's limit; the body is left unread, so the connection
+    closes after the response."""
+
+    def __init__(self, limit: int, length: int | None = None) -> None:
+        size = f" ({length:,} bytes)" if length is not None else ""
+        super().__init__(
+            f"The request body{size} is over the emulator's limit of {_size(limit)} per request.",
+            413,
+        )
+
+
+def _size(count: int) -> str:
+    return f"{count // MB:,} MB" if count >= MB else f"{count:,} bytes"
 
 
 def read_body(
-    stream: BinaryIO, headers: Message, spool_dir: str
+    stream: BinaryIO, headers: Message, spool_dir: str, limit: int = MAX_BODY_BYTES
 ) -> tuple[Any, dict[str, multipart.Part]]:
     """Consume the whole body (keep-alive needs it) and parse it as JSON or multipart.
 
     Returns (JSON value or None, form parts); file parts are on disk in `spool_dir` and the
-    caller owns them. Raises `BodyError` (close the connection) or `ApiError` (400).
+    caller owns them. Raises `BodyError` (close the connection; `BodyTooLarge` past `limit`)
+    or `ApiError` (400).
     """
-    stream, length = framed_body(stream, headers, spool_dir)
+    stream, length = framed_body(stream, headers, spool_dir, limit)
     if length == 0:
         return None, {}
     content_type = headers.get("Content-Type") or ""
@@ -71,12 +93,28 @@ def read_body(
     return parse_json(raw), {}
 
 
-def framed_body(stream: BinaryIO, headers: Message, spool_dir: str) -> tuple[BinaryIO, int]:
+def framed_body(
+    stream: BinaryIO, headers: Message, spool_dir: str, limit: int = MAX_BODY_BYTES
+) -> tuple[BinaryIO, int]:
     """(a stream positioned at the body, its length): a chunked body is spooled and counted,
-    otherwise `Content-Length` is checked. Raises `BodyError` for broken framing."""
-    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
-        return _dechunk(stream, spool_dir)
-    return stream, content_length(headers.get_all("Content-Length") or [])
+    otherwise `Content-Length` is checked. Raises `BodyError` for broken framing and
+    `BodyTooLarge` for a body over `limit` bytes."""
+    if is_chunked(headers):
+        return _dechunk(stream, spool_dir, limit)
+    return stream, content_length(headers.get_all("Content-Length") or [], limit)
+
+
+def is_chunked(headers: Message) -> bool:
+    """Whether the body comes in chunks (its length is known only once it is read)."""
+    return "chunked" in (headers.get("Transfer-Encoding") or "").lower()
+
+
+def has_body(headers: Message) -> bool:
+    """Whether the request says a body follows: chunks, or a Content-Length other than 0. A
+    request refused before its body is read must then close its connection."""
+    if is_chunked(headers):
+        return True
+    return any(value.strip() not in ("", "0") for value in headers.get_all("Content-Length") or [])
 
 
 def copy_body(
@@ -95,8 +133,9 @@ def copy_body(
         size -= len(block)
 
 
-def content_length(values: list[str]) -> int:
-    """The declared body length: one plain non-negative decimal number, or a `BodyError`."""
+def content_length(values: list[str], limit: int = MAX_BODY_BYTES) -> int:
+    """The declared body length: one plain non-negative decimal number of at most `limit`, or
+    a `BodyError` (`BodyTooLarge` over the limit)."""
     if not values:
         return 0
     if len(set(values)) > 1:
@@ -105,11 +144,8 @@ def content_length(values: list[str]) -> int:
     if not _DIGITS.fullmatch(raw):
         raise BodyError(f"Invalid Content-Length header: {values[0]!r}.")
     length = int(raw)
-    if length > MAX_BODY_BYTES:
-        raise BodyError(
-            f"The Content-Length ({length} bytes) is over the emulator's limit of "
-            f"{MAX_BODY_BYTES // MB} MB per request."
-        )
+    if length > limit:
+        raise BodyTooLarge(limit, length)
     return length
 
 
@@ -154,7 +190,7 @@ def _depth_over(value: Any, limit: int) -> bool:
     return False
 
 
-def _dechunk(stream: BinaryIO, spool_dir: str) -> tuple[BinaryIO, int]:
+def _dechunk(stream: BinaryIO, spool_dir: str, limit: int) -> tuple[BinaryIO, int]:
     """Read a chunked body into a spooled file; (the file at its start, its length)."""
     # Closed by the garbage collector once the request is done.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * MB, dir=spool_dir)  # noqa: SIM115
@@ -169,10 +205,8 @@ def _dechunk(stream: BinaryIO, spool_dir: str) -> tuple[BinaryIO, int]:
         if size == 0:
             break
         total += size
-        if total > MAX_BODY_BYTES:
-            raise BodyError(
-                f"The chunked body is over the emulator's limit of {MAX_BODY_BYTES // MB} MB."
-            )
+        if total > limit:
+            raise BodyTooLarge(limit)
         copy_body(stream, spool, size, "The chunked request body ended early, inside a chunk.")
         if stream.read(2) != b"\r\n":
             raise BodyError("A chunk of the request body is not followed by CRLF.")

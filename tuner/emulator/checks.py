@@ -46,7 +46,7 @@ def refusal_message(report: AnalysisReport) -> str | None:
     text = first.message.rstrip(".")
     if text.startswith(report.path.name):
         text = "The training file" + text[len(report.path.name) :]
-    others = len(errors) - 1
+    others = report.error_count - 1
     more = f" ({others} more error{'s' if others > 1 else ''} in the file.)" if others else ""
     return f"Invalid file format. {where}{text}.{more}"
 

@@ -51,6 +51,8 @@ class Fault:
     - `retry_after`: seconds for `Retry-After` / `retry-after-ms` (429 and 503 only).
     - `drop_connection`: close the socket part-way through the response (for a stream,
       after a few chunks).
+    - `drop_during_upload`: hang up part-way through reading the request's body, without
+      answering: the client sees its upload cut off (a storage host gone mid-PUT).
     - `delay`: sleep this many real seconds (not divided by speed) before answering.
     - `hold`: stop a streamed reply part-way until the test releases it (see `Hold`); a file's
       content stops after half its bytes.
@@ -62,6 +64,7 @@ class Fault:
     method: str | None = None
     retry_after: float | None = None
     drop_connection: bool = False
+    drop_during_upload: bool = False
     delay: float = 0.0
     hold: Hold | None = None
     times: int = 1

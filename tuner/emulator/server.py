@@ -4,9 +4,11 @@ A `ThreadingHTTPServer` speaking HTTP/1.1 with keep-alive (as the SDK's connecti
 expects); streams use chunked transfer encoding, so a dropped connection mid-stream is
 seen by the client as an incomplete body, exactly as with a real network failure.
 
-Before anything else a request must name a loopback host (`host_check`); bodies are read by
-`bodies`, which answers every malformed one with a 400; and a client that stalls for the
-emulator's `read_timeout` is cut off, so no thread waits on it forever.
+Before anything else a request must name a loopback host (`host_check`), then carry the key
+(or, for a presigned PUT, name a URL the emulator issued); only then is its body read, by
+`bodies`, which answers every malformed one with a 400 and one over the emulator's
+`max_body_bytes` with a 413 (unread). A client that stalls for the emulator's `read_timeout` is
+cut off, so no thread waits on it forever.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from . import azure, bodies, host_check, multipart
 from .errors import ApiError, invalid_api_key, not_found
 from .faults import Fault, Hold
 from .together import PREFIX as TOGETHER_PREFIX
+from .together.errors import StorageError
 from .together.raw_body import read_raw_body
-from .wire import FileResponse, JsonResponse, Request, Response, StreamResponse
+from .wire import FileResponse, JsonResponse, Request, Response, StreamResponse, TextResponse
 
 if TYPE_CHECKING:
     from . import Emulator
@@ -44,6 +47,8 @@ HOLD_LIMIT_SECONDS = 60.0
 # (and dropping) what the client still sends before closing. See `_linger`.
 LINGER_SECONDS = 1.0
 LINGER_BYTES = 4 * 1024 * 1024
+# A `drop_during_upload` fault reads at most this much of the body before hanging up.
+CUT_UPLOAD_AFTER_BYTES = 64 * 1024
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -140,32 +145,44 @@ class RequestHandler(BaseHTTPRequestHandler):
         form: dict[str, multipart.Part] = {}
         fault: Fault | None = None
         self._unread_body = False
+        body_read = False
         try:
             # First of all: a refused request neither reads its body nor uses up a fault.
             self._check_host()
+            together = path.startswith(TOGETHER_PREFIX + "/")
+            req = None if together else self._route(path, url.query)
+            limit = emulator.max_body_bytes
+            if together:
+                declared = self._declared_length(limit)
+                emulator.together.admit(self.command, path, self.headers, declared, limit)
             fault = emulator.faults.take(self.command, path)
             if fault is not None and fault.delay > 0:
                 time.sleep(fault.delay)
+            if fault is not None and fault.drop_during_upload:
+                self._cut_upload()
+                return
             spool = emulator.state.spool_dir
-            together = path.startswith(TOGETHER_PREFIX + "/")
             if self.command == "PUT" and together:  # a presigned upload: raw bytes, not JSON
-                json_body, form = None, read_raw_body(self.rfile, self.headers, spool)
+                json_body, form = None, read_raw_body(self.rfile, self.headers, spool, limit)
             else:
-                json_body, form = self._read_body(spool)
+                json_body, form = bodies.read_body(self.rfile, self.headers, spool, limit)
+            body_read = True
             if fault is not None and fault.status is not None:
                 raise _fault_error(fault)
-            if together:
+            if req is None:
                 response = emulator.together.handle(
                     self.command, path, url.query, self.headers, json_body, form
                 )
             else:
-                req = self._route(path, url.query, json_body, form)
+                req.json, req.form = json_body, form
                 response = emulator.service.dispatch(req)
         except ApiError as error:
-            if isinstance(error, bodies.BodyError):
-                # The framing is lost: the rest is unreadable.
+            if isinstance(error, bodies.BodyError) or (
+                not body_read and bodies.has_body(self.headers)
+            ):
+                # The framing is lost, or the body was never read: the rest is unreadable.
                 self.close_connection = self._unread_body = True
-            response = JsonResponse(error.body(), error.status, error.headers)
+            response = _error_response(error)
         except (TimeoutError, ConnectionError):
             # The client stalled past the read timeout, or went away: nobody to answer.
             self.close_connection = True
@@ -190,9 +207,24 @@ class RequestHandler(BaseHTTPRequestHandler):
             if self._unread_body:
                 self._linger()
 
-    def _read_body(self, spool_dir: str) -> tuple[Any, dict[str, multipart.Part]]:
-        """Consume the whole body (keep-alive needs it) and parse it as JSON or multipart."""
-        return bodies.read_body(self.rfile, self.headers, spool_dir)
+    def _declared_length(self, limit: int) -> int | None:
+        """The body's declared length (None for a chunked body: known once read); a
+        malformed header is the 400 reading the body would give."""
+        if bodies.is_chunked(self.headers):
+            return None
+        try:
+            return bodies.content_length(self.headers.get_all("Content-Length") or [])
+        except bodies.BodyTooLarge:
+            return limit + 1
+
+    def _cut_upload(self) -> None:
+        """Read a little of the body, then hang up without a word (a `drop_during_upload`
+        fault): the client's upload is cut off part-way, as when a storage host goes away."""
+        self.close_connection = True
+        with contextlib.suppress(OSError, ValueError):
+            declared = self._declared_length(self.server.emulator.max_body_bytes) or 0
+            self.rfile.read(min(declared, CUT_UPLOAD_AFTER_BYTES))
+        self._hang_up()
 
     def _check_host(self) -> None:
         """Refuse a Host or Origin that is not local (DNS rebinding, cross-site pages)."""
@@ -206,13 +238,12 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = self._unread_body = True
             raise
 
-    def _route(
-        self, path: str, query: str, json_body: Any, form: dict[str, multipart.Part]
-    ) -> Request:
-        """Split the URL into the service path, check the key and Azure's api-version."""
+    def _route(self, path: str, query: str) -> Request:
+        """Split the URL into the service path, check the key and Azure's api-version: all
+        before the body is read (the caller fills in `json` and `form`)."""
         params = parse_qs(query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        req = Request(self.command, path, params, headers, json_body, form)
+        req = Request(self.command, path, params, headers)
         if path.startswith("/v1/") or path == "/v1":
             req.path = path[3:]
         elif path.startswith(azure.PREFIXES):
@@ -260,6 +291,17 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.wfile.write(payload[: len(payload) // 2])
                 raise _Dropped
             self.wfile.write(payload)
+        elif isinstance(response, TextResponse):
+            headers = {
+                "Content-Type": response.content_type,
+                "Content-Length": str(len(response.body)),
+                **response.headers,
+            }
+            self._start(response.status, headers)
+            if drop:
+                self.wfile.write(response.body[: len(response.body) // 2])
+                raise _Dropped
+            self.wfile.write(response.body)
         elif isinstance(response, FileResponse):
             self._start(
                 200,
@@ -338,5 +380,8 @@ def _fault_error(fault: Fault) -> ApiError:
     return ApiError(fault.status, message, type=type_, code=code, headers=fault.error_headers())
 
 
-def _error_response(error: ApiError) -> JsonResponse:
+def _error_response(error: ApiError) -> JsonResponse | TextResponse:
+    """The refusal in its sender's shape: the service's JSON, or a storage host's XML."""
+    if isinstance(error, StorageError):
+        return TextResponse(error.xml(), error.status, "application/xml", error.headers)
     return JsonResponse(error.body(), error.status, error.headers)

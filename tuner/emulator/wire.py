@@ -70,6 +70,16 @@ class FileResponse:
 
 
 @dataclass
+class TextResponse:
+    """A body that is not JSON (the XML of a storage host's refusal)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class StreamResponse:
     """Server-sent events: each item is sent as `data: <json>`; `[DONE]` is added at the end."""
 
@@ -77,4 +87,4 @@ class StreamResponse:
     pause: float = 0.0  # real seconds between events
 
 
-Response = JsonResponse | FileResponse | StreamResponse
+Response = JsonResponse | TextResponse | FileResponse | StreamResponse

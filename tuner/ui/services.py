@@ -178,8 +178,8 @@ def default_validator(
     problems = [*report.errors, *report.warnings]
     return ValidationSummary(
         valid=bool(report.valid),
-        errors=len(report.errors),
-        warnings=len(report.warnings),
+        errors=report.error_count,
+        warnings=report.warning_count,
         first_problem=problems[0].located() if problems else None,
     )
 
@@ -257,7 +257,7 @@ def default_analyser(
     service: str = "openai",
 ) -> AnalysisReport:
     """Check, count and price a file with `tuner.data.analysis.analyse_file`, by the rules of
-    `service`."""
+    `service`, keeping what a screen listing every line needs (`keep_examples`)."""
     from tuner.data.analysis import analyse_file
 
     return analyse_file(
@@ -268,6 +268,7 @@ def default_analyser(
         progress=progress,
         cancel=cancel,
         service=service,
+        keep_examples=True,
     )
 
 

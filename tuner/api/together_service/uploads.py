@@ -249,29 +249,79 @@ async def _put(
     http = client._client  # the SDK's own httpx pool, exactly as its upload uses it
     with path.open("rb") as handle:
         size = os.fstat(handle.fileno()).st_size
+        done = 0
 
-        def sent(done: int) -> None:
+        def sent(count: int) -> None:
+            nonlocal done
+            done = count
             if progress is not None:
-                progress(done, size)
+                progress(count, size)
 
-        with service_errors(where):
-            response = await http.put(
-                url,
-                content=_chunks(handle, size, chunk_size, sent),
-                headers={"Content-Length": str(size)},
-                follow_redirects=False,
-            )
-    if not 200 <= response.status_code < 300:
-        text = response.text
         try:
-            said = body_message(response.json()) or text
-        except ValueError:
-            said = text
-        error = status_error_for(
-            response.status_code,
-            f"the upload storage answered: {said[:300]}",
-            code=None,
-            headers=response.headers,
-            model=None,
+            with service_errors(where):
+                response = await http.put(
+                    url,
+                    content=_chunks(handle, size, chunk_size, sent),
+                    headers={"Content-Length": str(size)},
+                    follow_redirects=False,
+                )
+        except ServiceError as error:
+            raise _put_failed(error, path.name, done, size) from None
+    if not 200 <= response.status_code < 300:
+        raise _put_refused(response, path.name, size)
+
+
+def _put_failed(error: ServiceError, name: str, sent: int, size: int) -> ServiceError:
+    """What a PUT that got no answer means for the user: the storage host, not Together's API,
+    is what went away (a dropped connection there is not Together's reply cut short)."""
+    if error.kind is ErrorKind.DROPPED:
+        return ServiceError(
+            ErrorKind.DROPPED,
+            f"The connection to the storage host dropped while uploading {name} "
+            f"({_size(sent)} of {_size(size)} sent)",
         )
-        raise error
+    if error.kind is ErrorKind.TIMEOUT:
+        return ServiceError(
+            ErrorKind.TIMEOUT,
+            f"The storage host did not answer in time while uploading {name} "
+            f"({_size(sent)} of {_size(size)} sent)",
+        )
+    return error
+
+
+def _put_refused(response: Any, name: str, size: int) -> ServiceError:
+    """The storage host's refusal of the PUT, naming the step and the file. A storage host
+    (S3 behind Together's presigned URLs) answers in XML or plain text, not Together's JSON;
+    "too large" is its 413, or its 400 whose code says so (`EntityTooLarge`)."""
+    said = _storage_message(response)
+    status = response.status_code
+    if status == 413 or (status == 400 and "toolarge" in said.replace(" ", "").lower()):
+        return ServiceError(
+            ErrorKind.INVALID_REQUEST,
+            f"The storage host refused the upload of {name} ({_size(size)}): too large",
+            status=status,
+        )
+    error = status_error_for(
+        status,
+        f"the storage host refused the upload of {name}: {said[:300]}",
+        code=None,
+        headers=response.headers,
+        model=None,
+    )
+    return error
+
+
+_XML_TAG = re.compile(r"<(Code|Message)>([^<]*)</\1>")
+
+
+def _storage_message(response: Any) -> str:
+    """What the storage host said: S3's XML `<Code>` and `<Message>`, a JSON error's message,
+    or the text as it is."""
+    text = response.text
+    found = dict(_XML_TAG.findall(text))
+    if found:
+        return ": ".join(part for part in (found.get("Code"), found.get("Message")) if part)
+    try:
+        return body_message(response.json()) or text
+    except ValueError:
+        return text

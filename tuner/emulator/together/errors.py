@@ -8,6 +8,7 @@ wording and codes differ, and they live here.
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
 
 from ..errors import ApiError
 
@@ -21,6 +22,36 @@ class TogetherApiError(ApiError):
 
     def body(self) -> dict[str, Any]:
         return {**self.extra, **super().body()}
+
+
+class StorageError(ApiError):
+    """A refusal from the storage behind a presigned URL, which answers as S3 does: an XML
+    `<Error>` document, not Together's JSON (`xml()`)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(status, message, code=code)
+
+    def xml(self) -> bytes:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{escape(self.code or '')}</Code>"
+            f"<Message>{escape(self.message)}</Message></Error>"
+        ).encode()
+
+
+def entity_too_large(size: int, limit: int) -> StorageError:
+    """S3's answer to a PUT over the object size it takes: 400 `EntityTooLarge`, decided from
+    the declared length before the body is read."""
+    return StorageError(
+        400,
+        "EntityTooLarge",
+        f"Your proposed upload exceeds the maximum allowed size ({size} bytes; at most {limit}).",
+    )
+
+
+def access_denied() -> StorageError:
+    """S3's answer to a presigned URL it does not know (or that has expired)."""
+    return StorageError(403, "AccessDenied", "The presigned URL is invalid or has expired.")
 
 
 def invalid_api_key() -> ApiError:

@@ -18,10 +18,9 @@ import shutil
 import tempfile
 from typing import Any
 
-from ..errors import ApiError
 from ..multipart import Part
 from ..wire import FileResponse, JsonResponse, Request
-from .errors import file_already_exists, file_not_found, invalid
+from .errors import access_denied, entity_too_large, file_already_exists, file_not_found, invalid
 from .store import MultipartUpload, TogetherFile, TogetherState, UploadTarget
 
 # The union of the OpenAPI's FilePurpose and the SDK's.
@@ -73,6 +72,17 @@ class FilesEndpoints:
             self.state.check(stored)
             return JsonResponse(stored.to_json())
 
+    def admit_put(self, token: str, declared: int | None, limit: int) -> None:
+        """Refuse a presigned PUT before its body is read, as S3 does: an unknown URL (403
+        `AccessDenied`), or a declared length over `limit` (400 `EntityTooLarge`)."""
+        with self.state.lock:
+            target = self.state.targets.get(token)
+            known = target is not None and target.file_id in self.state.files
+        if not known:
+            raise access_denied()
+        if declared is not None and declared > limit:
+            raise entity_too_large(declared, limit)
+
     def put_presigned(self, req: Request, token: str) -> JsonResponse:
         """The presigned PUT: the raw bytes of a file or of one multipart part."""
         body: Part | None = req.form.get("body")
@@ -88,9 +98,7 @@ class FilesEndpoints:
             stored = self.state.files.get(target.file_id) if target else None
             if target is None or stored is None:
                 _remove(path)
-                raise ApiError(
-                    403, "The presigned URL is invalid or has expired.", code="AccessDenied"
-                )
+                raise access_denied()
             if target.upload_id is None:
                 self.state.adopt(stored, path, size)
             else:

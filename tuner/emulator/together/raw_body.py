@@ -14,13 +14,16 @@ import tempfile
 from email.message import Message
 from typing import BinaryIO
 
-from ..bodies import copy_body, framed_body
+from ..bodies import MAX_BODY_BYTES, copy_body, framed_body
 from ..multipart import Part
 
 
-def read_raw_body(stream: BinaryIO, headers: Message, spool_dir: str) -> dict[str, Part]:
-    """{"body": Part} with the bytes on disk, or {} for an empty body; a 400 if malformed."""
-    stream, size = framed_body(stream, headers, spool_dir)
+def read_raw_body(
+    stream: BinaryIO, headers: Message, spool_dir: str, limit: int = MAX_BODY_BYTES
+) -> dict[str, Part]:
+    """{"body": Part} with the bytes on disk, or {} for an empty body; a 400 if malformed, a
+    413 past `limit` bytes (a declared length is checked before anything is read)."""
+    stream, size = framed_body(stream, headers, spool_dir, limit)
     if size == 0:
         return {}
     fd, path = tempfile.mkstemp(dir=spool_dir, prefix="put-")

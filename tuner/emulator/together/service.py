@@ -1,10 +1,11 @@
 """The Together dialect's front door: routes, the API key, and the presigned upload targets.
 
-The emulator's HTTP server hands every request under `/together/` here (after reading its
-body, applying faults and before writing the answer). Paths under `/together/v1` are the API,
-checked for `Authorization: Bearer KEY` like the OpenAI side; `/together/_presigned/<token>`
-is the storage the upload's 302 points at, which takes no API key (the token is the
-credential, as with a presigned S3 URL).
+The emulator's HTTP server asks `admit` about every request under `/together/` before it reads
+the body (a request without the key is refused unread), then hands it to `handle` (after
+reading its body, applying faults and before writing the answer). Paths under `/together/v1`
+are the API, checked for `Authorization: Bearer KEY` like the OpenAI side;
+`/together/_presigned/<token>` is the storage the upload's 302 points at, which takes no API
+key (the token is the credential, as with a presigned S3 URL).
 """
 
 from __future__ import annotations
@@ -107,6 +108,18 @@ class TogetherService:
                 return handler(req, **kwargs)
         detail = " (method not allowed)" if known_path else ""
         raise not_found(f"Invalid URL ({method} {path}){detail}")
+
+    def admit(
+        self, method: str, path: str, headers: Mapping[str, str], declared: int | None, limit: int
+    ) -> None:
+        """Refuse, before its body is read, a request the answer to which needs no body: an
+        API call without the right key, a PUT to an unknown presigned URL or declaring more
+        bytes than the storage takes (`limit`). Raises the refusal; returns for the rest."""
+        if path.startswith(PRESIGNED_PREFIX) and method == "PUT":
+            self.files.admit_put(path[len(PRESIGNED_PREFIX) :], declared, limit)
+        elif path.startswith(API_PREFIX + "/"):
+            lowered = {key.lower(): value for key, value in headers.items()}
+            self._check_key(Request(method, path, {}, lowered))
 
     def _check_key(self, req: Request) -> None:
         expected = self._api_key()

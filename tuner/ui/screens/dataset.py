@@ -43,8 +43,11 @@ from tuner.ui.widgets.search_bar import SearchBar
 from tuner.ui.widgets.stats_pane import StatsPane
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
+    from tuner.data.line_marks import LineMarks
     from tuner.data.lines import LineIndex
     from tuner.data.problems import Problem
     from tuner.data.summary import ExampleSummary
@@ -140,7 +143,8 @@ class DatasetScreen(Screen[None]):
         self.file_problem: str | None = None
         self._catalog: Catalog | None = None
         self._problems_by_line: dict[int, list[Problem]] = {}
-        self._problem_lines: list[int] = []
+        self._problem_lines: Sequence[int] = ()  # every line with a finding, ascending
+        self._marks: LineMarks | None = None
         self._jump_pending = False  # a new search jumps to its first match at or after the cursor
         self._analysis_started = False
         self._estimate_text = ""
@@ -282,6 +286,11 @@ class DatasetScreen(Screen[None]):
         except OSError as exc:
             view.show(outside(f"Cannot read line {line}: {describe_error(exc)}", "bold red"))
             return
+        if not problems and len(raw) == total and self._marks and self._marks.get(line) is not None:
+            # A line past the findings listed per code: its own ones, found again.
+            from tuner.data.rules import check_example
+
+            problems = check_example(raw, line, self.tuner.data_rules).problems
         tokens = self.examples.tokens_for(line)
         view.show(build_preview(line, raw, total, problems, tokens, show_raw=self.show_raw))
 
@@ -347,12 +356,13 @@ class DatasetScreen(Screen[None]):
     def _analysis_done(self, message: AnalysisDone) -> None:
         report = message.report
         self.report = report
-        by_line, markers, file_errors = report.problems_by_line()
+        by_line, marks, file_errors = report.problems_by_line()
         self._problems_by_line = by_line
-        self._problem_lines = sorted(by_line)
-        self.examples.set_report(report.example_lines, report.token_counts, markers)
-        self.query_one(ProblemsPane).show(report.problems)
-        errors, warnings = len(report.errors), len(report.warnings)
+        self._marks = marks
+        self._problem_lines = marks.lines
+        self.examples.set_report(report.example_lines, report.token_counts, marks)
+        self.query_one(ProblemsPane).show(report.problems, report.problems_left_out())
+        errors, warnings = report.error_count, report.warning_count
         label = "Problems" if not (errors or warnings) else f"Problems {errors + warnings:,}"
         self.tabs.get_tab("problems-tab").label = label
         self._show_banner(file_errors)
@@ -568,7 +578,7 @@ class DatasetScreen(Screen[None]):
         report = self.report
         if report is not None and not report.valid:
             question = (
-                f"{self.path.name} has {plural(len(report.errors), 'error')}; the service "
+                f"{self.path.name} has {plural(report.error_count, 'error')}; the service "
                 "will likely refuse it. Upload anyway?"
             )
 
@@ -666,9 +676,9 @@ class DatasetScreen(Screen[None]):
         report = self.report
         if report is not None:
             if report.errors:
-                parts.append(f"✗ {plural(len(report.errors), 'error')}")
+                parts.append(f"✗ {plural(report.error_count, 'error')}")
             elif report.warnings:
-                parts.append(f"! {plural(len(report.warnings), 'warning')}")
+                parts.append(f"! {plural(report.warning_count, 'warning')}")
             else:
                 parts.append("✓ valid")
             if report.examples and self._estimate_text:

@@ -427,7 +427,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         if not report.valid:
             text.append_text(
                 outside(
-                    f"{report.path.name} has {len(report.errors)} error(s) "
+                    f"{report.path.name} has {report.error_count} error(s) "
                     f"({report.errors[0].located()})",
                     "red",
                 )

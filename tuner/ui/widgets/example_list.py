@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuner.data.line_marks import LineMarks
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class ExampleList(ScrollView, can_focus=True):
         self.index: LineIndex | None = None
         self._example_lines: Sequence[int] = ()
         self._token_counts: Sequence[int] = ()
-        self._markers: dict[int, bool] = {}  # line -> True for an error, False for a warning
+        self._markers: LineMarks = LineMarks()  # line -> True: an error, False: a warning
         self._matches: set[int] = set()
         self._follow_end = False
 
@@ -134,7 +135,7 @@ class ExampleList(ScrollView, can_focus=True):
         self,
         example_lines: Sequence[int],
         token_counts: Sequence[int],
-        markers: dict[int, bool],
+        markers: LineMarks,
     ) -> None:
         """Token counts per example line and problem markers per line, from the analysis."""
         self._example_lines = example_lines

@@ -5,12 +5,13 @@ a long message is read there instead of being cut at the pane's edge.
 
 A group shows at most `GROUP_LIMIT` lines (a file where every line repeats the same mistake
 would otherwise build a tree of 200,000 nodes); the rest are reached with n / N, which step
-through every problem line whatever the tree shows.
+through every problem line whatever the tree shows. A group's count includes the findings the
+analysis counted without listing them (past the number it keeps per code).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -72,10 +73,16 @@ class ProblemsPane(Vertical):
         self.query_one("#problems-summary", Static).update(outside(text))
         self.tree.clear()
 
-    def show(self, problems: Sequence[Problem]) -> None:
-        """Fill the tree: errors' groups first, then warnings', each group in line order."""
-        errors = sum(1 for p in problems if p.is_error)
-        warnings = len(problems) - errors
+    def show(self, problems: Sequence[Problem], left_out: Mapping[str, int] | None = None) -> None:
+        """Fill the tree: errors' groups first, then warnings', each group in line order.
+        `left_out` counts, by code, the findings not in `problems`."""
+        left_out = left_out or {}
+        groups: dict[str, list[Problem]] = {}
+        for p in problems:
+            groups.setdefault(p.code, []).append(p)
+        totals = {code: len(items) + left_out.get(code, 0) for code, items in groups.items()}
+        errors = sum(totals[code] for code, items in groups.items() if items[0].is_error)
+        warnings = sum(totals.values()) - errors
         summary = self.query_one("#problems-summary", Static)
         if not problems:
             summary.update(Text("✓ no problems found", style="bold green"))
@@ -88,9 +95,6 @@ class ProblemsPane(Vertical):
                     ("   enter: go to line · n/N: next/previous", "dim"),
                 )
             )
-        groups: dict[str, list[Problem]] = {}
-        for p in problems:
-            groups.setdefault(p.code, []).append(p)
         order = sorted(groups, key=lambda code: (not groups[code][0].is_error, code))
         tree = self.tree
         tree.clear()
@@ -101,7 +105,7 @@ class ProblemsPane(Vertical):
             label = Text.assemble(
                 ("✗ " if is_error else "! ", "bold red" if is_error else "bold yellow"),
                 outside_line(code, "bold"),
-                (f"  {len(items):,}", "dim"),
+                (f"  {totals[code]:,}", "dim"),
             )
             group = tree.root.add(label, data=items[0].line, expand=len(order) <= 3)
             for p in items[:GROUP_LIMIT]:
@@ -109,9 +113,9 @@ class ProblemsPane(Vertical):
                 label = Text.assemble((where, "bold"), outside_line(p.message))
                 leaf = group.add_leaf(label, data=p.line)
                 self._full[leaf.id] = p.located()
-            if len(items) > GROUP_LIMIT:
+            if totals[code] > GROUP_LIMIT:
                 group.add_leaf(
-                    Text(f"… {len(items) - GROUP_LIMIT:,} more (n / N step through all)"),
+                    Text(f"… {totals[code] - GROUP_LIMIT:,} more (n / N step through all)"),
                     data=None,
                 )
         if tree.root.children:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import signal
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import TEST_KEY, active_connection, notices
+from tests.helpers import DEADLINE, TEST_KEY, active_connection, notices, wait_until
 from tests.helpers import settle as settle_app
 from tests.ui.conftest import build_app
 from tuner.config import Connection, Secret
@@ -329,6 +331,46 @@ async def test_stop_analysis_with_x(train: Path, settle) -> None:
         assert "x" not in footer_actions(app)
         assert "Checking" not in screen_text(app)
         assert app.screen.report is None
+
+
+async def test_quit_while_a_big_file_is_analysed_ends_the_app_and_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+q while worker processes read the file: the analysis returns at once and its
+    processes are ended (SIGTERM), not waited for until they finish their ranges."""
+    from tuner.data import analysis
+
+    monkeypatch.setattr(analysis, "CHUNK_BYTES", 4096)  # many ranges: the read stays in flight
+    path = write(tmp_path / "big.jsonl", [chat(i) for i in range(2000)])
+    mid_file = threading.Event()
+    returned = threading.Event()
+    workers: list[multiprocessing.process.BaseProcess] = []
+
+    def analyse(path: Path, model: str | None, *, progress, cancel, **kwargs: Any):
+        def hold_mid_file(done: int, total: int) -> None:
+            if not mid_file.is_set():
+                workers.extend(multiprocessing.active_children())
+                mid_file.set()
+                cancel.wait()  # held here until quitting cancels the screen's workers
+            progress(done, total)
+
+        try:
+            return analysis.analyse_file(
+                path, model, workers=2, progress=hold_mid_file, cancel=cancel, **kwargs
+            )
+        finally:
+            returned.set()
+
+    app = open_app(path, services=services(analyse=analyse))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, mid_file.is_set)
+        assert workers and all(w.is_alive() for w in workers)
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: not app.is_running)
+    assert returned.wait(DEADLINE)
+    for worker in workers:
+        worker.join(DEADLINE)
+        assert worker.exitcode == -signal.SIGTERM
 
 
 # -- search ---------------------------------------------------------------------------------------

@@ -53,6 +53,10 @@ DEFAULT_MODEL = OPENAI_DEFAULT_MODEL
 PARALLEL_THRESHOLD_BYTES = 24 * 1024 * 1024
 # Ranges small enough for steady progress and cancellation, large enough to amortise pickling.
 CHUNK_BYTES = 8 * 1024 * 1024
+# How often a waiting analysis looks at its cancel event: quitting must feel immediate.
+CANCEL_POLL_SECONDS = 0.05
+# In one process, the cancel event is looked at every this many lines of a range.
+CANCEL_CHECK_LINES = 256
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -359,7 +363,7 @@ def _run_chunks(
         for start, end, first in ranges:
             if cancel is not None and cancel.is_set():
                 raise AnalysisCancelled(str(path))
-            results.append(_analyse_range(task, start, end, first))
+            results.append(_analyse_range(task, start, end, first, cancel))
             if progress:
                 progress(end, size)
         return results
@@ -378,7 +382,9 @@ def _run_chunks(
         }
         try:
             while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                finished, pending = wait(
+                    pending, timeout=CANCEL_POLL_SECONDS, return_when=FIRST_COMPLETED
+                )
                 if cancel is not None and cancel.is_set():
                     raise AnalysisCancelled(str(path))
                 for future in finished:
@@ -388,12 +394,31 @@ def _run_chunks(
                 if finished and progress:
                     progress(done_bytes, size)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(pool)
             raise
         finally:
             gc.unfreeze()
     results.sort(key=lambda r: r.start)
     return results
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's worker processes now, mid-range: a cancelled analysis (the user quit or
+    left the file) must not wait for ranges that take seconds each to finish.
+
+    `shutdown(cancel_futures=True)` only drops the ranges not yet started; the ones running
+    would still be waited for when the pool closes. Python 3.14 has `terminate_workers()`;
+    before it the pool's own process table is the only handle on its workers.
+    """
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 _tracker_lock = threading.Lock()
@@ -439,8 +464,16 @@ def _auto_workers(size: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> ChunkResult:
-    """Check and count the lines that begin in [start, end); runs in a worker process."""
+def _analyse_range(
+    task: _RangeTask,
+    start: int,
+    end: int,
+    first_line: int,
+    cancel: threading.Event | None = None,
+) -> ChunkResult:
+    """Check and count the lines that begin in [start, end); runs in a worker process, or in
+    the caller's thread for a small file, where `cancel` stops it within a few lines (it cannot
+    cross into a worker process, which is stopped instead)."""
     counter = _task_counter(task)
     service = task.service
     limit = task.limit
@@ -457,6 +490,8 @@ def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> C
     chat, preference = DatasetFormat.CHAT, DatasetFormat.PREFERENCE
     for line_no, raw in iter_lines(task.path, start, end, first_line):
         assert line_no is not None  # first_line is always given here
+        if cancel is not None and line_no % CANCEL_CHECK_LINES == 0 and cancel.is_set():
+            raise AnalysisCancelled(str(task.path))
         check = check_example(raw, line_no, service)
         facts.add(check, line_no)
         if check.problems:

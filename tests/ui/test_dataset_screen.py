@@ -407,6 +407,70 @@ async def test_search_jumps_and_n_steps_matches_then_escape_returns(train: Path,
         assert not app.screen.search_bar.active
 
 
+def marked_text(app) -> list[str]:
+    """The runs of the preview drawn with another background than the pane's: the marks."""
+    view = app.screen.query_one(ConversationView)
+    strips = view.body.render_lines(view.body.region.reset_offset)
+    pane = next(iter(strips[0])).style.bgcolor  # the head line ("line N · ...") is never marked
+    runs: list[str] = []
+    for strip in strips:
+        run = ""
+        for segment in strip:
+            bg = segment.style.bgcolor if segment.style else None
+            if bg is not None and bg != pane:
+                run += segment.text
+            elif run:
+                runs.append(run)
+                run = ""
+        if run:
+            runs.append(run)
+    return runs
+
+
+async def test_search_ignores_case_in_every_script_and_marks_the_match(
+    tmp_path: Path, settle
+) -> None:
+    """Turkish İ/ı, ü, ç and ğ, German ß and Greek final sigma: each query finds its line
+    and the preview marks the original text, whatever folding did to its length."""
+    texts = [
+        "Merhaba, nasılsın?",
+        "Büyük İndirim başladı",
+        "Yeni Ürün geldi",
+        "Çiğ köfte ister misin?",
+        "Die Straße ist lang",
+        "Ο ΛΌΓΟΣ είναι σαφής",
+    ]
+    rows = [
+        {"messages": [{"role": "user", "content": t}, {"role": "assistant", "content": "Tamam."}]}
+        for t in texts
+    ]
+    path = write(tmp_path / "turkish.jsonl", rows)
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.search_bar
+        await pilot.press("slash", *"indirim", "enter")
+        await settle(pilot)
+        assert bar.matches == [2] and app.screen.examples.line == 2
+        assert marked_text(app) == ["İndirim"]
+        for query, line, shown in [
+            ("ürün", 3, "Ürün"),
+            ("çiğ", 4, "Çiğ"),
+            ("STRASSE", 5, "Straße"),
+            ("λόγος", 6, "ΛΌΓΟΣ"),
+        ]:
+            bar.input.value = query
+            bar.input.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert bar.matches == [line], query
+            assert app.screen.examples.line == line
+            assert marked_text(app) == [shown], query
+        await pilot.press("escape", "escape")  # close the bar, then end the search
+        await settle(pilot)
+        assert marked_text(app) == []
+
+
 async def test_search_with_no_match_says_so(train: Path, settle) -> None:
     app = open_app(train)
     async with app.run_test(size=(80, 24)) as pilot:

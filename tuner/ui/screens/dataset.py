@@ -280,7 +280,10 @@ class DatasetScreen(Screen[None]):
             view.show(Text(f"Cannot read line {line}: {describe_error(exc)}", style="bold red"))
             return
         tokens = self.examples.tokens_for(line)
-        view.show(build_preview(line, raw, total, problems, tokens, show_raw=self.show_raw))
+        find = self.search_bar.search_text
+        view.show(
+            build_preview(line, raw, total, problems, tokens, show_raw=self.show_raw, find=find)
+        )
 
     def action_toggle_raw(self) -> None:
         self.show_raw = not self.show_raw
@@ -473,6 +476,7 @@ class DatasetScreen(Screen[None]):
             return
         if not bar.matches and not bar.done:
             self._jump_pending = True  # a new search: jump once its first match is known
+            self._show_preview(self.examples.line)  # its text marked where the row shows it
         self.examples.set_matches(bar.match_set)
         self.examples.refresh()
         if bar.done:
@@ -517,6 +521,7 @@ class DatasetScreen(Screen[None]):
         self._jump_pending = False
         self.activity.clear("search")
         self.examples.set_matches(set())
+        self._show_preview(self.examples.line)
         self.refresh_bindings()
 
     # -- upload and new job ------------------------------------------------------------------

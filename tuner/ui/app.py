@@ -136,7 +136,7 @@ class TunerApp(ConversionFlow, App[int]):
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
         if self._open_file is not None:
-            self.open_dataset(self._open_file)
+            self.open_file(self._open_file)
         elif self._start_mode is not None:
             self.action_show(self._start_mode)
 
@@ -253,6 +253,26 @@ class TunerApp(ConversionFlow, App[int]):
         self.add_mode("dataset", factory)
         self.switch_mode("dataset")
         self.refresh_bindings()
+
+    def open_file(self, path: Path) -> None:
+        """Open `path` as what it is: a prompt file (`.txt`, one user turn a line) in chat,
+        ready to replay; anything else in the dataset screen."""
+        from tuner.ui.modals.pick_file import is_prompt_file
+
+        if is_prompt_file(path):
+            self.open_prompt_file(path)
+        else:
+            self.open_dataset(path)
+
+    def open_prompt_file(self, path: Path) -> None:
+        """Chat, with the prompt file `path` loaded ready to replay (ctrl+g runs it, ctrl+n
+        steps): the model is asked for first unless one was chosen in chat already."""
+        from tuner.ui.screens.chat import ChatScreen
+
+        self.action_show("chat")
+        for screen in self.get_screen_stack("chat")[:1]:
+            if isinstance(screen, ChatScreen):
+                screen.load_prompt_file(path.resolve())
 
     def open_new_job(
         self, path: Path | None = None, file_id: str | None = None, model: str | None = None

@@ -21,6 +21,11 @@ from textual.widgets.option_list import Option
 PROMPT_SUFFIXES = frozenset({".txt", ".md"})
 
 
+def is_prompt_file(path: Path) -> bool:
+    """A `.txt` file: the browser opens it in chat, ready to replay, not as a dataset."""
+    return path.suffix.lower() == ".txt"
+
+
 def prompt_files(root: Path) -> list[Path]:
     """Text files under `root` (bounded walk), shortest paths first."""
     from tuner.ui.commands import walk_data_files

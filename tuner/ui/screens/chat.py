@@ -97,6 +97,8 @@ class ChatScreen(TypingScreen, Screen[None]):
         self._worker: Worker[None] | None = None
         self._refused: str | None = None  # a parameter typed that the service would refuse
         self._profiles: ChatProfiles | None = None
+        self._model_picked = model is not None  # chosen by the user, not the default model
+        self._pending_prompt_file: Path | None = None
 
     @property
     def tuner(self) -> TunerApp:
@@ -146,6 +148,9 @@ class ChatScreen(TypingScreen, Screen[None]):
             await self._new_conversation([self._side(model)])
         await self._check_connection()
         self.prompt.focus()
+        if self._pending_prompt_file is not None:  # opened from the browser as a prompt file
+            path, self._pending_prompt_file = self._pending_prompt_file, None
+            self.run_worker(self._load_prompt_file(path), group="chat-ui")
 
     async def on_screen_resume(self) -> None:
         await self._check_connection()
@@ -264,6 +269,7 @@ class ChatScreen(TypingScreen, Screen[None]):
 
     def use_model(self, model: str) -> None:
         """Chat with `model` (from `app.open_chat`): a new conversation, or on mount."""
+        self._model_picked = True
         if not self.is_mounted:
             self._pending_model = model
             return
@@ -387,6 +393,40 @@ class ChatScreen(TypingScreen, Screen[None]):
             return
         modal = PickFileModal(self.tuner.start_path, default=self._default_prompt_file())
         self.app.push_screen(modal, self.start_replay)
+
+    def load_prompt_file(self, path: Path) -> None:
+        """Load `path` ready to replay (from the browser): the model is asked for first when
+        none was chosen here yet; ctrl+g then runs it, ctrl+n steps."""
+        if not self.is_mounted:
+            self._pending_prompt_file = path
+            return
+        self.run_worker(self._load_prompt_file(path), group="chat-ui")
+
+    async def _load_prompt_file(self, path: Path) -> None:
+        from tuner.ui.modals.pick_model import PickModelModal
+
+        if self.replay is not None and self.replay.state in _OPEN:
+            shown = self.replay_file.name if self.replay_file else "a file"
+            self.notify(
+                f"The replay of {shown} is loaded: esc stops it, then open {path.name} again",
+                severity="warning",
+            )
+            return
+        if self.busy:
+            self.notify("Wait for the reply, or press esc to stop it", severity="warning")
+            return
+        if not self._model_picked and self._connection_problem() is None:
+            current = self.threads[0].model if self.threads else None
+            choice = await self.app.push_screen_wait(
+                PickModelModal(
+                    self._loader(),
+                    current=current,
+                    title=f"Replay {path.name} with",
+                    note=self.profiles.retirement_note(),
+                )
+            )
+            await self._model_chosen(choice)
+        self.start_replay(path, run=False)
 
     def start_replay(self, path: Path | None, *, run: bool = True) -> None:
         """Read `path` and start sending it; `run=False` loads it ready for ctrl+g / ctrl+n."""
@@ -520,6 +560,7 @@ class ChatScreen(TypingScreen, Screen[None]):
     async def _model_chosen(self, choice: ModelChoice | None) -> None:
         if choice is None or not choice.model:
             return
+        self._model_picked = True
         others = [CompareSide(t.model, t.profile) for t in self.threads[1:]]
         sides = [self._side(choice.model), *others]
         note = "new conversation" if len(sides) == 1 else "new comparison"

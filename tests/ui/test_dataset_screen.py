@@ -530,16 +530,37 @@ async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> No
 async def test_new_job_opens_the_form_with_this_file(train: Path, settle) -> None:
     connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
     app = open_app(train, connection=ActiveConnection(label="x", connection=connection))
-    opened: list[tuple[Path | None, str | None, str | None]] = []
-    app.open_new_job = lambda path=None, file_id=None, model=None: opened.append(
-        (path, file_id, model)
+    opened: list[tuple[Path | None, str | None, str | None, int | None]] = []
+    app.open_new_job = lambda path=None, file_id=None, model=None, epochs=None: opened.append(
+        (path, file_id, model, epochs)
     )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("J")
         await settle(pilot)
-        # The model chosen in the Stats tab comes along (the default here).
-        assert opened == [(train.resolve(), None, app.settings.default_model)]
+        # The model chosen in the Stats tab comes along (the default here), epochs auto.
+        assert opened == [(train.resolve(), None, app.settings.default_model, None)]
+
+
+async def test_epochs_set_on_the_stats_tab_reach_the_form(tmp_path: Path, settle) -> None:
+    from textual.widgets import Input
+
+    path = write(tmp_path / "ok.jsonl", [chat(i) for i in range(20)])
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        app = open_app(path, connection=active_connection(emu))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("3")
+            auto = app.screen.report.estimate.epochs
+            await pilot.press("plus", "plus")
+            await settle(pilot)
+            assert app.screen.stats.epochs == auto + 2
+            await pilot.press("J")
+            await settle(pilot)
+            assert isinstance(app.screen, NewJobScreen)
+            assert app.screen.query_one("#epochs", Input).value == str(auto + 2)
+            estimate = str(app.screen.query_one("#estimate").render())
+            assert f"{auto + 2} epochs" in estimate and "(auto)" not in estimate
 
 
 async def test_upload_of_an_invalid_file_asks_first(train: Path, settle) -> None:

@@ -275,18 +275,23 @@ class TunerApp(ConversionFlow, App[int]):
                 screen.load_prompt_file(path.resolve())
 
     def open_new_job(
-        self, path: Path | None = None, file_id: str | None = None, model: str | None = None
+        self,
+        path: Path | None = None,
+        file_id: str | None = None,
+        model: str | None = None,
+        epochs: int | None = None,
     ) -> None:
         """Show the new-job form (over the jobs list) for a local file and/or an uploaded id.
 
         `path` alone: the file is checked and uploaded on create. `file_id` (with `path` as its
         local copy, if known): the uploaded file is used and `path` only prices the estimate.
+        `model` and `epochs` carry what was chosen where the user came from (None: defaults).
         """
         from tuner.ui.screens.new_job import NewJobScreen
 
         if self.current_mode != "jobs":
             self.switch_mode("jobs")
-        self.push_screen(NewJobScreen(path=path, file_id=file_id, model=model))
+        self.push_screen(NewJobScreen(path=path, file_id=file_id, model=model, epochs=epochs))
 
     def open_job(self, job_id: str, *, just_created: bool = False) -> None:
         """Show one job, followed live, over the jobs list (in place of the form it came from)."""

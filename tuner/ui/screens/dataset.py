@@ -537,10 +537,14 @@ class DatasetScreen(Screen[None]):
         self.tuner.convert_json(self.path)
 
     def action_new_job(self) -> None:
-        """The new-job form, prefilled with this file (and its uploaded id, once uploaded)."""
+        """The new-job form, prefilled with this file (and its uploaded id, once uploaded), and
+        the model and epochs chosen on the Stats tab."""
         if self._can_reach_service():
             self.tuner.open_new_job(
-                path=self.path, file_id=self.uploaded_file_id, model=self.stats.model
+                path=self.path,
+                file_id=self.uploaded_file_id,
+                model=self.stats.model,
+                epochs=self.stats.epochs,  # set on the Stats tab; None: the service's choice
             )
 
     def action_upload(self) -> None:

@@ -216,6 +216,59 @@ async def test_problems_tree_groups_by_code_and_enter_jumps(train: Path, settle)
         assert app.focused is app.screen.examples
 
 
+async def test_the_problems_tab_takes_enter_space_and_right_however_it_is_reached(
+    train: Path, settle
+) -> None:
+    """A click on the tab (or the tab bar) leaves no list in between: the keys act on the
+    problems at once, without tabbing across the list and the tab bar first."""
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#tabs Tab#--content-tab-problems-tab")
+        await settle(pilot)
+        tree = app.screen.query_one(ProblemsPane).tree
+        assert app.screen.tabs.active == "problems-tab" and app.focused is tree
+        first = tree.root.children[0]
+        assert tree.cursor_node is first
+        await pilot.press("right")  # into the (open) group: its first finding
+        assert tree.cursor_node is first.children[0]
+        await pilot.press("left")  # out again, and ← again closes the group
+        await pilot.press("left")
+        assert tree.cursor_node is first and not first.is_expanded
+        await pilot.press("right", "right")  # → opens it, → steps in
+        await pilot.press("space")  # space on a finding: to its line
+        await settle(pilot)
+        assert app.screen.examples.line == 7 and app.screen.tabs.active == "preview-tab"
+        await pilot.click("#tabs Tab#--content-tab-problems-tab")
+        await settle(pilot)
+        tree.move_cursor(first.children[0])
+        await pilot.press("right")  # → on a finding: to its line
+        await settle(pilot)
+        assert app.screen.examples.line == 7 and app.focused is app.screen.examples
+
+
+async def test_closing_find_takes_its_keys_off_the_footer(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "Close find" in footer and "End search" not in footer
+        await pilot.press(*"answer", "enter")
+        await settle(pilot)
+        await pilot.press("escape")  # the bar closes; n / N still step the matches
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "Close find" not in footer and "End search" not in footer
+        assert "n Next match" in footer and "q Quit" in footer  # fits 80 columns whole
+        assert footer_actions(app)["escape"] == "end_search"  # a second esc ends it
+        await pilot.press("escape")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "n Next problem" in footer and not app.screen.search_bar.active
+
+
 async def test_n_and_shift_n_step_through_problem_lines(train: Path, settle) -> None:
     app = open_app(train)
     async with app.run_test(size=(80, 24)) as pilot:

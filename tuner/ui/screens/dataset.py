@@ -9,7 +9,7 @@ and matches. Upload checks the file and sends it through the app's service sessi
 worker. Workers post their results as messages; only failures reach `on_worker_state_changed`.
 
 Keys `n` / `N` step through problem lines, or through search matches while a search is
-active; the footer names which, and escape ends the search.
+active; the footer names which. Escape closes the find bar, a second one ends the search.
 """
 
 from __future__ import annotations
@@ -78,7 +78,10 @@ class DatasetScreen(Screen[None]):
         Binding("N", "previous_match", "Prev match", id="dataset.previous_match", show=False),
         Binding("n", "next_problem", "Next problem", id="dataset.next_problem"),
         Binding("N", "previous_problem", "Prev problem", id="dataset.previous_problem", show=False),
-        Binding("escape", "escape", "End search", id="dataset.end_search"),
+        # escape closes the find bar (the search stays: n / N step its matches), then a second
+        # escape ends the search; once the bar is closed, find's keys leave the footer.
+        Binding("escape", "close_find", "Close find", id="dataset.close_find"),
+        Binding("escape", "end_search", "End search", id="dataset.end_search", show=False),
         Binding("r", "toggle_raw", "Raw JSON", id="dataset.raw", show=False),
         Binding("u", "upload", "Upload", id="dataset.upload"),
         Binding("J", "new_job", "New job", id="dataset.new_job"),
@@ -292,10 +295,15 @@ class DatasetScreen(Screen[None]):
 
     def action_tab(self, name: str) -> None:
         self.tabs.active = f"{name}-tab"
-        if name == "problems":
-            self.query_one(ProblemsPane).tree.focus()
-        else:
+        if name != "problems":
             self.examples.focus()
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """The Problems tab, however it was reached (2, a click, the tab bar), takes the keys:
+        enter, space and → act on its list at once."""
+        if event.pane.id == "problems-tab":
+            self.query_one(ProblemsPane).tree.focus()
 
     @on(ConnectionChanged)
     def _rules_changed(self) -> None:
@@ -503,13 +511,12 @@ class DatasetScreen(Screen[None]):
     def action_previous_match(self) -> None:
         self._step(self.search_bar.matches, -1, "match")
 
-    def action_escape(self) -> None:
-        bar = self.search_bar
-        if bar.opened:
-            # First escape closes the bar; the search stays active (n / N step its matches).
-            bar.close()
-            return
-        bar.end()
+    def action_close_find(self) -> None:
+        """Close the bar; the search stays active (n / N step its matches)."""
+        self.search_bar.close()
+
+    def action_end_search(self) -> None:
+        self.search_bar.end()
 
     @on(SearchBar.Closed)
     def _search_closed(self) -> None:
@@ -690,8 +697,10 @@ class DatasetScreen(Screen[None]):
             if searching:
                 return False
             return True if self._problem_lines else None
-        if action == "escape":
-            return searching or bar.opened
+        if action == "close_find":
+            return bar.opened
+        if action == "end_search":
+            return searching and not bar.opened
         if action == "stop_analysis":
             return self.activity.shows("analysis")
         if action == "convert":

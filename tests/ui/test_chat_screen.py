@@ -402,7 +402,7 @@ async def test_a_prompt_file_replays_into_the_model_chosen_already(
     app = chat_app(datasets, emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_chat(pilot, "gpt-4.1-mini-2025-04-14")
-        await pilot.press("escape")  # back to the browser
+        await pilot.press("escape", "escape")  # out of the message box, back to the browser
         await settle(pilot)
         await move_to(pilot, "prompts.txt", settle)
         await pilot.press("enter")

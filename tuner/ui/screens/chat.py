@@ -14,7 +14,8 @@ The app's session serves the active profile; a service for any other profile is 
 a new conversation without it) or when the screen goes. Every column talks to its own profile's
 service, and the comparison is saved as one transcript.
 
-Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped") ·
+Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped"), else
+leaves the message box, and a second esc goes back ·
 ctrl+o model · ctrl+b compare · ctrl+r replay a file, then ctrl+g run/pause, ctrl+n step,
 ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5 new conversation.
 """
@@ -69,9 +70,11 @@ class ChatScreen(TypingScreen, Screen[None]):
     CSS_PATH = "chat.tcss"
     TITLE = "Chat"
     BINDINGS: ClassVar[list[BindingType]] = [
-        # One escape, two meanings: stop what is in flight, else back to the last screen.
+        # One key, three meanings, one at a time: stop what is in flight; else leave the message
+        # box (typing then still lands in it); else, from outside the box, back.
         Binding("escape", "stop", "Stop", id="chat.stop"),
-        Binding("escape", "back", "Back", id="chat.back"),
+        Binding("escape", "leave_box", "Leave box", id="chat.leave_box"),
+        Binding("escape", "back", "again: back", id="chat.back"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
         Binding("ctrl+b", "compare", "Compare", id="chat.compare"),
         Binding("ctrl+r", "replay", "Replay", id="chat.replay"),
@@ -127,7 +130,9 @@ class ChatScreen(TypingScreen, Screen[None]):
         yield Input(
             placeholder="Message (enter sends)", id="prompt", compact=True, select_on_focus=False
         )
-        yield Footer(compact=True)
+        # ctrl+p still opens the palette (help lists it): its footer hint would push the
+        # screen's own keys off an 80-column footer.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def panes(self) -> list[ChatPane]:
@@ -489,11 +494,21 @@ class ChatScreen(TypingScreen, Screen[None]):
         self._show_status()
         self.refresh_bindings()
 
+    @property
+    def _in_box(self) -> bool:
+        """The focus is where one types: the message box or the parameters."""
+        return self.prompt.has_focus or self.query_one("#params", ChatParams).has_focus_within
+
+    def action_leave_box(self) -> None:
+        """Out of the parameters into the message box; out of the message box to nowhere (a
+        letter typed then still lands in the box; a second escape goes back)."""
+        if self.query_one("#params", ChatParams).has_focus_within:
+            self.prompt.focus()
+            return
+        self.set_focus(None)
+
     def action_back(self) -> None:
         """Back to the last screen; the conversation and any draft stay here for later."""
-        if self.query_one("#params", ChatParams).has_focus_within:
-            self.prompt.focus()  # first, out of the parameters
-            return
         self.tuner.go_back()
 
     @property
@@ -525,8 +540,10 @@ class ChatScreen(TypingScreen, Screen[None]):
         replay_open = self.replay is not None and self.replay.state in _OPEN
         if action == "stop":
             return self._stoppable
+        if action == "leave_box":
+            return not self._stoppable and self._in_box
         if action == "back":
-            return not self._stoppable
+            return not self._stoppable and not self._in_box
         if action in ("run_pause", "skip"):
             return replay_open
         if action == "step":

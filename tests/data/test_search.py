@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tuner.data.search import find_spans, fold, needles, search_file
@@ -143,11 +143,16 @@ def test_an_escaped_backslash_is_not_an_escape(tmp_path: Path) -> None:
     assert all_lines(path, "ix") == [2]
 
 
-_TEXT = st.text(alphabet='iİıIsSßẞΣσςüÜaA "\\', max_size=12)
+_TEXT = st.text(alphabet='iİıIsSßẞΣσςüÜaA "\\u013😀', max_size=12)
 
 
 @settings(max_examples=150, deadline=None)
 @given(lines=st.lists(_TEXT, max_size=6), query=_TEXT, chunk=st.integers(1, 9))
+@example(lines=["Ü"], query="\\", chunk=1)  # `\u00dc` cut by the chunk: not a backslash
+@example(lines=["Σ", ""], query="A", chunk=1)  # nor is the `a` of `\u03a3` an "a"
+@example(lines=["\\ΣÜ\\"], query="A", chunk=1)  # `\\` then `\u03a3`: the pair comes first
+@example(lines=["😀1Ü\\"], query="0", chunk=1)  # a surrogate pair's escapes kept together
+@example(lines=["😀ÜÜÜ"], query="0", chunk=1)
 def test_search_file_agrees_with_folding_each_line(
     tmp_path_factory: pytest.TempPathFactory, lines: list[str], query: str, chunk: int
 ) -> None:

@@ -161,7 +161,9 @@ def search_file(
             chunk = f.read(chunk_bytes)
             scanned += len(chunk)
             raw = tail + decoder.decode(chunk, final=not chunk)
-            hay = fold(unescape(raw))  # neither changes the line breaks
+            # An escape the chunk cut in two (`\u00` + `dc`) is searched once it is whole.
+            ready = len(raw) if not chunk else _before_open_escape(raw, len(raw))
+            hay = fold(unescape(raw[:ready]))  # neither changes the line breaks
             found: set[int] = set()
             for pattern in patterns:
                 _find_lines(hay, pattern, line_at_start, found)
@@ -170,11 +172,33 @@ def search_file(
                 last_line = new[-1]
             if not chunk:
                 break
-            cut = max(0, len(raw) - overlap)
+            cut = _before_open_escape(raw, max(0, ready - overlap))  # never inside an escape
             line_at_start += raw.count("\n", 0, cut)
             tail = raw[cut:]
             yield SearchBatch(new, scanned, total, False)
     yield SearchBatch(new, scanned, total, True)
+
+
+def _before_open_escape(raw: str, end: int) -> int:
+    """`end`, or the first escape starting in the 11 characters before it (one may run past
+    it: a surrogate pair's is 12 characters long): where a haystack may end, or the next one
+    begin, without cutting an escape in two."""
+    at = raw.find("\\", max(0, end - _RAW_PER_FOLDED + 1), end)
+    while at >= 0:
+        before = 0  # backslashes right before it: an odd count makes it the second of a `\\`
+        while at - before > 0 and raw[at - before - 1] == "\\":
+            before += 1
+        if before % 2 == 0:
+            # The second half of a surrogate pair goes with its first.
+            if _LOW_ESCAPE.match(raw, at) and _HIGH_ESCAPE.match(raw, max(0, at - 6), at):
+                return _before_open_escape(raw, at - 5)
+            return at
+        at = raw.find("\\", at + 1, end)
+    return end
+
+
+_HIGH_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}$")
+_LOW_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 def _find_lines(hay: str, pattern: str, first_line: int, found: set[int]) -> None:

@@ -6,12 +6,16 @@ of the whole process tree) that builds the app with `make_app`, runs it headless
 
 - first paint: from the app starting (and from the process starting) until row 1 of the list
   is drawn on the screen;
-- end: from pressing `end` until the last example's row is drawn.
+- end: from pressing `end` until the last example's row is drawn;
+- quit: from pressing ctrl+q while the analysis's worker processes are mid-file until the
+  whole process (workers included) has exited.
 
 References measured in the same run: the same screen on a one-example file (2 KB), and a plain
 full read of the big file in Python counting newlines (what loading the file costs at least).
 
-Targets (issue 4): first paint under 1 s, the end at once, memory well under the file size.
+Targets: first paint under 1 s, the end at once, memory well under the file size, and quitting
+within half a second whatever is being read. The quit's reference is the same app quitting on
+the small file with nothing left to read.
 
     python benchmarks/open_bench.py [--examples 200000]
 """
@@ -20,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -86,6 +92,37 @@ async def main():
 asyncio.run(main())
 """
 
+# Opens the file, presses ctrl+q once the analysis has reported progress (its worker processes
+# are then mid-file), and prints the wall-clock time of the key press. argv: path.
+QUIT = """
+import asyncio, sys, time
+from pathlib import Path
+from tuner.ui.app import make_app
+from tuner.ui.screens.dataset import DatasetScreen
+from tuner.ui.services import MemorySettingsStore, Services
+from tuner.ui.session import ActiveConnection
+
+path = Path(sys.argv[1])
+
+async def main():
+    services = Services(settings_store=MemorySettingsStore())
+    app = make_app(path.parent, open_file=path, services=services,
+                   connection=ActiveConnection(label="bench"))
+    progressed = []
+
+    def hook(message):
+        if isinstance(message, DatasetScreen.AnalysisProgressed):
+            progressed.append(message)
+
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        while not progressed:
+            await pilot.pause(0.005)
+        print(time.time(), flush=True)
+        await pilot.press("ctrl+q")
+
+asyncio.run(main())
+"""
+
 READ_ALL = """
 import sys, time
 start = time.perf_counter()
@@ -95,6 +132,17 @@ with open(sys.argv[1], "rb") as f:
         lines += chunk.count(b"\\n")
 print(lines, time.perf_counter() - start)
 """
+
+
+def quit_seconds(path: Path) -> float:
+    """From ctrl+q (mid-analysis on a big file) to the exit of the whole process tree."""
+    proc = subprocess.Popen([sys.executable, "-c", QUIT, str(path)], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    pressed = float(proc.stdout.readline())
+    proc.wait()
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child failed with exit code {proc.returncode}")
+    return time.time() - pressed
 
 
 def main() -> None:
@@ -114,6 +162,8 @@ def main() -> None:
             "big file, list only": measure(OPEN, str(path), "no-analysis"),
             "big file, with analysis": measure(OPEN, str(path), "analysis"),
         }
+        quit_small = min(quit_seconds(small) for _ in range(3))
+        quit_big = [quit_seconds(path) for _ in range(3)]
     read_all = measure(READ_ALL, str(path))
     read_lines, read_seconds = read_all.stdout.split()
 
@@ -145,6 +195,11 @@ def main() -> None:
         f"end, vs a plain full read of the file: {big['end']:.3f}s vs {float(read_seconds):.3f}s "
         f"(x{big['end'] / float(read_seconds):.2f})"
     )
+    print(
+        f"quit mid-analysis: {', '.join(f'{q:.2f}s' for q in quit_big)} from ctrl+q to the "
+        f"process exit; nothing left to read (small file): {quit_small:.2f}s "
+        f"(x{max(quit_big) / quit_small:.2f})"
+    )
     list_only = runs["big file, list only"].peak_pss_mb
     print(
         f"memory, list only: {list_only:.0f} MB = {list_only / size_mb:.2f} x the file size; "
@@ -155,6 +210,8 @@ def main() -> None:
         + ("OK" if big["first_paint_from_app"] < 1 else "MISSED")
         + "; memory well under the file size "
         + ("OK" if list_only < size_mb / 2 else "MISSED")
+        + "; quit < 0.5 s "
+        + ("OK" if max(quit_big) < 0.5 else "MISSED")
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import threading
 import tracemalloc
 from decimal import Decimal
@@ -142,6 +144,45 @@ def test_cancel_stops_without_a_partial_report(tmp_path: Path) -> None:
     cancel.set()
     with pytest.raises(AnalysisCancelled):
         analyse_file(path, MODEL, cancel=cancel)
+
+
+def test_cancel_stops_the_worker_processes_instead_of_waiting_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quitting on a big file must not wait for the ranges the workers are reading: they are
+    ended (SIGTERM), not left to finish and exit by themselves."""
+    monkeypatch.setattr(analysis, "CHUNK_BYTES", 4096)  # many ranges: the file is still in flight
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(2000)])
+    before = set(multiprocessing.active_children())
+    cancel = threading.Event()
+    workers: list[multiprocessing.process.BaseProcess] = []
+
+    def first_range_done(done: int, total: int) -> None:
+        if not cancel.is_set():
+            workers.extend(set(multiprocessing.active_children()) - before)
+            cancel.set()
+
+    with pytest.raises(AnalysisCancelled):
+        analyse_file(path, MODEL, workers=2, progress=first_range_done, cancel=cancel)
+    assert workers
+    for worker in workers:
+        worker.join(30)
+        assert worker.exitcode == -signal.SIGTERM
+
+
+def test_cancel_stops_a_range_read_in_the_callers_thread(tmp_path: Path) -> None:
+    """A small file is read in the caller's thread, one range at a time: a cancel set while a
+    range is read stops it within a few lines."""
+    path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(1000)])
+    task = analysis._RangeTask(path, MODEL, default_catalog(), None, None, 0)
+    analysis._counters[0] = analysis.counter_for_model(MODEL, default_catalog(), None)[0]
+    cancel = threading.Event()
+    cancel.set()
+    try:
+        with pytest.raises(AnalysisCancelled):
+            analysis._analyse_range(task, 0, path.stat().st_size, 1, cancel)
+    finally:
+        del analysis._counters[0]
 
 
 def test_progress_reaches_the_file_size(tmp_path: Path) -> None:

@@ -113,6 +113,17 @@ def test_scan_can_be_cancelled_and_resumed(tmp_path: Path) -> None:
     assert index.scanned and len(index) == 1000
 
 
+def test_a_cancelled_scan_stops_between_reads_inside_one_long_line(tmp_path: Path) -> None:
+    """No newline for megabytes: the scan still stops when cancelled (quitting the app while
+    it indexes such a file must not wait for the whole read)."""
+    path = write(tmp_path, b"x" * (9 << 20) + b"\n")
+    index = LineIndex(path)
+    cancel = threading.Event()
+    cancel.set()
+    assert [p for p in index.scan_iter(cancel=cancel) if p.done] == []
+    assert not index.scanned and len(index) == 0
+
+
 def test_a_100mb_single_line(tmp_path: Path) -> None:
     size = 100 * 1024 * 1024 + 7
     path = tmp_path / "huge.jsonl"

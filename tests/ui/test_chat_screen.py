@@ -361,3 +361,51 @@ async def test_opening_chat_with_a_model_puts_the_cursor_in_the_message_box(
         screen = await open_chat(pilot, "gpt-4.1-nano-2025-04-14")
         await pilot.pause()
         assert app.focused is screen.prompt
+
+
+# ------------------------------------------------------------------ prompt files from the browser
+
+
+async def test_enter_on_a_prompt_file_opens_chat_ready_to_replay(
+    datasets: Path, emulator: Emulator, settle
+) -> None:
+    """Not the dataset screen: the model is asked for first, then the file waits, loaded,
+    for ctrl+g (run) or ctrl+n (step)."""
+    from tests.ui.test_files_screen import move_to
+    from tuner.ui.modals.pick_model import PickModelModal
+
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await move_to(pilot, "prompts.txt", settle)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickModelModal))
+        assert "Replay prompts.txt with" in str(app.screen.query_one(".dialog").border_title)
+        app.screen.query_one(Input).value = BASE
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.replay)
+        screen = app.screen
+        assert screen.threads[0].model == BASE
+        assert screen.replay_file == (datasets / "prompts.txt").resolve()
+        assert screen.replay.state.value == "ready"
+        assert "ready" in screen.query_one("#replay-status").render().plain
+        await pilot.press("ctrl+n")  # one step: the first line is sent
+        await until(pilot, lambda: screen.replay.position == 1 and not screen.busy)
+        assert turns(screen.panes[0])[0] == ("user", "Merhaba")
+
+
+async def test_a_prompt_file_replays_into_the_model_chosen_already(
+    datasets: Path, emulator: Emulator, settle
+) -> None:
+    from tests.ui.test_files_screen import move_to
+
+    app = chat_app(datasets, emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_chat(pilot, "gpt-4.1-mini-2025-04-14")
+        await pilot.press("escape", "escape")  # out of the message box, back to the browser
+        await settle(pilot)
+        await move_to(pilot, "prompts.txt", settle)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.replay)
+        assert app.screen.threads[0].model == "gpt-4.1-mini-2025-04-14"
+        assert app.screen.replay.state.value == "ready"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import signal
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import TEST_KEY, active_connection, notices
+from tests.helpers import DEADLINE, TEST_KEY, active_connection, notices, wait_until
 from tests.helpers import settle as settle_app
 from tests.ui.conftest import build_app
 from tuner.config import Connection, Secret
@@ -214,6 +216,59 @@ async def test_problems_tree_groups_by_code_and_enter_jumps(train: Path, settle)
         assert app.focused is app.screen.examples
 
 
+async def test_the_problems_tab_takes_enter_space_and_right_however_it_is_reached(
+    train: Path, settle
+) -> None:
+    """A click on the tab (or the tab bar) leaves no list in between: the keys act on the
+    problems at once, without tabbing across the list and the tab bar first."""
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#tabs Tab#--content-tab-problems-tab")
+        await settle(pilot)
+        tree = app.screen.query_one(ProblemsPane).tree
+        assert app.screen.tabs.active == "problems-tab" and app.focused is tree
+        first = tree.root.children[0]
+        assert tree.cursor_node is first
+        await pilot.press("right")  # into the (open) group: its first finding
+        assert tree.cursor_node is first.children[0]
+        await pilot.press("left")  # out again, and ← again closes the group
+        await pilot.press("left")
+        assert tree.cursor_node is first and not first.is_expanded
+        await pilot.press("right", "right")  # → opens it, → steps in
+        await pilot.press("space")  # space on a finding: to its line
+        await settle(pilot)
+        assert app.screen.examples.line == 7 and app.screen.tabs.active == "preview-tab"
+        await pilot.click("#tabs Tab#--content-tab-problems-tab")
+        await settle(pilot)
+        tree.move_cursor(first.children[0])
+        await pilot.press("right")  # → on a finding: to its line
+        await settle(pilot)
+        assert app.screen.examples.line == 7 and app.focused is app.screen.examples
+
+
+async def test_closing_find_takes_its_keys_off_the_footer(train: Path, settle) -> None:
+    app = open_app(train)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "Close find" in footer and "End search" not in footer
+        await pilot.press(*"answer", "enter")
+        await settle(pilot)
+        await pilot.press("escape")  # the bar closes; n / N still step the matches
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "Close find" not in footer and "End search" not in footer
+        assert "n Next match" in footer and "q Quit" in footer  # fits 80 columns whole
+        assert footer_actions(app)["escape"] == "end_search"  # a second esc ends it
+        await pilot.press("escape")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "n Next problem" in footer and not app.screen.search_bar.active
+
+
 async def test_n_and_shift_n_step_through_problem_lines(train: Path, settle) -> None:
     app = open_app(train)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -331,6 +386,46 @@ async def test_stop_analysis_with_x(train: Path, settle) -> None:
         assert app.screen.report is None
 
 
+async def test_quit_while_a_big_file_is_analysed_ends_the_app_and_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+q while worker processes read the file: the analysis returns at once and its
+    processes are ended (SIGTERM), not waited for until they finish their ranges."""
+    from tuner.data import analysis
+
+    monkeypatch.setattr(analysis, "CHUNK_BYTES", 4096)  # many ranges: the read stays in flight
+    path = write(tmp_path / "big.jsonl", [chat(i) for i in range(2000)])
+    mid_file = threading.Event()
+    returned = threading.Event()
+    workers: list[multiprocessing.process.BaseProcess] = []
+
+    def analyse(path: Path, model: str | None, *, progress, cancel, **kwargs: Any):
+        def hold_mid_file(done: int, total: int) -> None:
+            if not mid_file.is_set():
+                workers.extend(multiprocessing.active_children())
+                mid_file.set()
+                cancel.wait()  # held here until quitting cancels the screen's workers
+            progress(done, total)
+
+        try:
+            return analysis.analyse_file(
+                path, model, workers=2, progress=hold_mid_file, cancel=cancel, **kwargs
+            )
+        finally:
+            returned.set()
+
+    app = open_app(path, services=services(analyse=analyse))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, mid_file.is_set)
+        assert workers and all(w.is_alive() for w in workers)
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: not app.is_running)
+    assert returned.wait(DEADLINE)
+    for worker in workers:
+        worker.join(DEADLINE)
+        assert worker.exitcode == -signal.SIGTERM
+
+
 # -- search ---------------------------------------------------------------------------------------
 
 
@@ -363,6 +458,70 @@ async def test_search_jumps_and_n_steps_matches_then_escape_returns(train: Path,
         assert footer_actions(app)["n"] == "next_problem"
         assert "Next problem" in screen_text(app)
         assert not app.screen.search_bar.active
+
+
+def marked_text(app) -> list[str]:
+    """The runs of the preview drawn with another background than the pane's: the marks."""
+    view = app.screen.query_one(ConversationView)
+    strips = view.body.render_lines(view.body.region.reset_offset)
+    pane = next(iter(strips[0])).style.bgcolor  # the head line ("line N · ...") is never marked
+    runs: list[str] = []
+    for strip in strips:
+        run = ""
+        for segment in strip:
+            bg = segment.style.bgcolor if segment.style else None
+            if bg is not None and bg != pane:
+                run += segment.text
+            elif run:
+                runs.append(run)
+                run = ""
+        if run:
+            runs.append(run)
+    return runs
+
+
+async def test_search_ignores_case_in_every_script_and_marks_the_match(
+    tmp_path: Path, settle
+) -> None:
+    """Turkish İ/ı, ü, ç and ğ, German ß and Greek final sigma: each query finds its line
+    and the preview marks the original text, whatever folding did to its length."""
+    texts = [
+        "Merhaba, nasılsın?",
+        "Büyük İndirim başladı",
+        "Yeni Ürün geldi",
+        "Çiğ köfte ister misin?",
+        "Die Straße ist lang",
+        "Ο ΛΌΓΟΣ είναι σαφής",
+    ]
+    rows = [
+        {"messages": [{"role": "user", "content": t}, {"role": "assistant", "content": "Tamam."}]}
+        for t in texts
+    ]
+    path = write(tmp_path / "turkish.jsonl", rows)
+    app = open_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.search_bar
+        await pilot.press("slash", *"indirim", "enter")
+        await settle(pilot)
+        assert bar.matches == [2] and app.screen.examples.line == 2
+        assert marked_text(app) == ["İndirim"]
+        for query, line, shown in [
+            ("ürün", 3, "Ürün"),
+            ("çiğ", 4, "Çiğ"),
+            ("STRASSE", 5, "Straße"),
+            ("λόγος", 6, "ΛΌΓΟΣ"),
+        ]:
+            bar.input.value = query
+            bar.input.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert bar.matches == [line], query
+            assert app.screen.examples.line == line
+            assert marked_text(app) == [shown], query
+        await pilot.press("escape", "escape")  # close the bar, then end the search
+        await settle(pilot)
+        assert marked_text(app) == []
 
 
 async def test_search_with_no_match_says_so(train: Path, settle) -> None:
@@ -424,16 +583,37 @@ async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> No
 async def test_new_job_opens_the_form_with_this_file(train: Path, settle) -> None:
     connection = Connection(profile_name="x", base_url="http://127.0.0.1:9", api_key=Secret("k"))
     app = open_app(train, connection=ActiveConnection(label="x", connection=connection))
-    opened: list[tuple[Path | None, str | None, str | None]] = []
-    app.open_new_job = lambda path=None, file_id=None, model=None: opened.append(
-        (path, file_id, model)
+    opened: list[tuple[Path | None, str | None, str | None, int | None]] = []
+    app.open_new_job = lambda path=None, file_id=None, model=None, epochs=None: opened.append(
+        (path, file_id, model, epochs)
     )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("J")
         await settle(pilot)
-        # The model chosen in the Stats tab comes along (the default here).
-        assert opened == [(train.resolve(), None, app.settings.default_model)]
+        # The model chosen in the Stats tab comes along (the default here), epochs auto.
+        assert opened == [(train.resolve(), None, app.settings.default_model, None)]
+
+
+async def test_epochs_set_on_the_stats_tab_reach_the_form(tmp_path: Path, settle) -> None:
+    from textual.widgets import Input
+
+    path = write(tmp_path / "ok.jsonl", [chat(i) for i in range(20)])
+    with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
+        app = open_app(path, connection=active_connection(emu))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("3")
+            auto = app.screen.report.estimate.epochs
+            await pilot.press("plus", "plus")
+            await settle(pilot)
+            assert app.screen.stats.epochs == auto + 2
+            await pilot.press("J")
+            await settle(pilot)
+            assert isinstance(app.screen, NewJobScreen)
+            assert app.screen.query_one("#epochs", Input).value == str(auto + 2)
+            estimate = str(app.screen.query_one("#estimate").render())
+            assert f"{auto + 2} epochs" in estimate and "(auto)" not in estimate
 
 
 async def test_upload_of_an_invalid_file_asks_first(train: Path, settle) -> None:

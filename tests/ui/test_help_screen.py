@@ -55,4 +55,4 @@ async def test_help_for_the_settings_screen(datasets: Path, settle) -> None:
         app.action_help()
         await settle(pilot)
         text = help_text(app)
-        assert "Settings screen" in text and "Save profile" in text
+        assert "Settings screen" in text and "Use profile" in text and "Save" in text

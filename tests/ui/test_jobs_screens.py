@@ -518,6 +518,47 @@ async def test_checkpoints_start_on_the_newest_and_say_what_o_opens(
         assert screen.check_action("control", ("cancel",)) is False  # finished: no cancel key
 
 
+async def test_checkpoints_of_a_running_job_say_none_yet(
+    tmp_path: Path, slow_emu: Emulator
+) -> None:
+    job_id = await start_job(slow_emu, write_jsonl(tmp_path / "train.jsonl", 20))
+    app = jobs_app(tmp_path, slow_emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_job_screen(app, pilot, job_id)
+        await wait_until(pilot, lambda: screen.job is not None)
+        await pilot.press("3")
+        note = screen.query_one("#ckpt-note")
+        await wait_until(pilot, lambda: "yet" in str(note.render()))
+        assert screen.job is not None and screen.job.active and not screen.checkpoints
+        assert str(note.render()).startswith("No checkpoints yet")
+        assert note.display and not screen.checkpoint_table.display
+
+
+def test_what_an_empty_checkpoints_tab_says_by_status() -> None:
+    from tuner.api.types import Job, JobStatus
+    from tuner.ui.screens.job import checkpoints_note
+
+    def job(status: JobStatus, model: str | None = None) -> Job:
+        return Job(
+            id="ftjob-1",
+            model="gpt-4o-mini-2024-07-18",
+            status=status,
+            created_at=0,
+            fine_tuned_model=model,
+        )
+
+    assert checkpoints_note(job(JobStatus.QUEUED), 0) == (
+        "No checkpoints yet: training has not started."
+    )
+    assert checkpoints_note(job(JobStatus.RUNNING), 0).startswith("No checkpoints yet: ")
+    assert checkpoints_note(job(JobStatus.RUNNING), 2) is None
+    assert "kept none" in checkpoints_note(job(JobStatus.SUCCEEDED, "ft:x"), 0)
+    assert "o chats" in checkpoints_note(job(JobStatus.SUCCEEDED, "ft:x"), 0)
+    assert "failed before" in checkpoints_note(job(JobStatus.FAILED), 0)
+    assert "was cancelled before" in checkpoints_note(job(JobStatus.CANCELLED), 0)
+    assert all("yet" not in checkpoints_note(job(s), 0) for s in JobStatus if s.finished)
+
+
 # -- what the list says when it cannot read -------------------------------------------------------
 
 

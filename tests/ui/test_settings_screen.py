@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Label, ListView, Select, Static
 
 from tests.helpers import wait_until
 from tests.ui.conftest import build_app
@@ -283,3 +283,67 @@ async def test_a_url_no_request_could_use_is_not_saved(datasets: Path, settle) -
             said = [str(n.message) for n in app._notifications]
             assert any(words in text for text in said), said
             assert not any("hunter2" in text for text in said)
+
+
+def two_profiles() -> MemorySettingsStore:
+    return MemorySettingsStore(
+        Settings(
+            active_profile="home",
+            profiles={
+                "home": Profile(name="home", base_url="http://127.0.0.1:9/v1"),
+                "work": Profile(name="work", base_url="http://127.0.0.2:9/v1"),
+            },
+        ),
+        env={},
+    )
+
+
+def listed(screen: SettingsScreen) -> list[str]:
+    view = screen.query_one("#profiles", ListView)
+    return [str(item.query_one(Label).render()) for item in view.children]
+
+
+async def test_enter_on_another_profile_switches_to_it(datasets: Path, settle) -> None:
+    store = two_profiles()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, settle)
+        assert listed(screen) == ["home •", "work"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert store.settings.active_profile == "work"
+        assert app.sub_title.startswith("work")
+        assert listed(screen) == ["home", "work •"]
+        assert screen.query_one("#name", Input).value == "work"
+
+
+async def test_the_footer_key_uses_the_profile_in_the_form(datasets: Path, settle) -> None:
+    store = two_profiles()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, settle)
+        footer = {key: b.binding.description for key, b in screen.active_bindings.items()}
+        assert footer["ctrl+o"] == "Use profile"
+        await pilot.press("down", "tab")  # into the form: the key still acts on its profile
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert store.settings.active_profile == "work"
+        assert listed(screen) == ["home", "work •"]
+
+
+async def test_a_switch_from_the_palette_shows_in_settings(datasets: Path, settle) -> None:
+    store = two_profiles()
+    app = build_app(datasets, services=Services(settings_store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, settle)
+        await pilot.press("f")  # elsewhere, the palette's "Switch profile: work"
+        await settle(pilot)
+        app.switch_profile("work")
+        await pilot.press("s")
+        await settle(pilot)
+        assert listed(screen) == ["home", "work •"]
+        assert screen.query_one("#name", Input).value == "work"
+        app.switch_profile("home")  # and while on the settings screen
+        await settle(pilot)
+        assert listed(screen) == ["home •", "work"]
+        assert screen.query_one("#name", Input).value == "home"

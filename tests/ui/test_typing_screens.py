@@ -58,11 +58,36 @@ async def test_escape_stops_a_reply_keeping_the_cursor_then_goes_back(
         await wait_until(pilot, lambda: not screen.busy)
         hold.release.set()
         assert app.focused is screen.prompt and app.current_mode == "chat"
-        await pilot.press("escape")  # nothing to stop: back to where the user came from
+        await pilot.press("escape", "escape")  # out of the box, then back to where one came from
         await wait_until(pilot, lambda: app.current_mode == "files")
         await pilot.press("c")
         await wait_until(pilot, lambda: app.current_mode == "chat")
         assert screen.prompt.value == "next "  # the draft waited
+
+
+async def test_one_escape_leaves_the_box_and_typing_still_lands_in_it(
+    datasets: Path, emulator: Emulator
+) -> None:
+    """Nothing streaming: esc only leaves the message box (the footer says a second one goes
+    back); the next question typed, q and all, is typed into the box, never run as keys."""
+    app = build_app(datasets, connection=active_connection(emulator))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(app, pilot)
+        assert app.focused is screen.prompt
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.focused is None)
+        assert app.current_mode == "chat"
+        await pilot.pause()
+        footer = {key: b.binding for key, b in screen.active_bindings.items() if b.enabled}
+        assert footer["escape"].action == "back"
+        footer_line = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "esc again: back" in footer_line.splitlines()[-1]
+        await pilot.press(*"quick question?")
+        assert app.is_running and app.current_mode == "chat"
+        assert screen.prompt.value == "quick question?" and app.focused is screen.prompt
+        await pilot.press("escape", "escape")
+        await wait_until(pilot, lambda: app.current_mode == "files")
+        assert app.is_running
 
 
 async def test_quitting_with_a_draft_asks_first(datasets: Path, emulator: Emulator) -> None:

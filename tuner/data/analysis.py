@@ -71,6 +71,10 @@ DEFAULT_MODEL = OPENAI_DEFAULT_MODEL
 PARALLEL_THRESHOLD_BYTES = 24 * 1024 * 1024
 # Ranges small enough for steady progress and cancellation, large enough to amortise pickling.
 CHUNK_BYTES = 8 * 1024 * 1024
+# How often a waiting analysis looks at its cancel event: quitting must feel immediate.
+CANCEL_POLL_SECONDS = 0.05
+# In one process, the cancel event is looked at every this many lines of a range.
+CANCEL_CHECK_LINES = 256
 # Ranges handed to the pool ahead of the one being folded, per worker: enough to keep every
 # worker busy, few enough that finished results do not pile up.
 RANGES_IN_FLIGHT_PER_WORKER = 2
@@ -481,7 +485,7 @@ def _run_chunks(
         for start, end, first in ranges:
             if cancel is not None and cancel.is_set():
                 raise AnalysisCancelled(str(path))
-            totals.fold(_analyse_range(task, start, end, first))
+            totals.fold(_analyse_range(task, start, end, first, cancel))
             if progress:
                 progress(end, size)
         return
@@ -512,7 +516,9 @@ def _run_chunks(
                     pending[pool.submit(_analyse_range, task, start, end, first)] = number
                 if not pending:
                     break
-                done, _ = wait(set(pending), timeout=0.2, return_when=FIRST_COMPLETED)
+                done, _ = wait(
+                    set(pending), timeout=CANCEL_POLL_SECONDS, return_when=FIRST_COMPLETED
+                )
                 if cancel is not None and cancel.is_set():
                     raise AnalysisCancelled(str(path))
                 for future in done:
@@ -527,10 +533,29 @@ def _run_chunks(
                 if folded and progress:
                     progress(done_bytes, size)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(pool)
             raise
         finally:
             gc.unfreeze()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's worker processes now, mid-range: a cancelled analysis (the user quit or
+    left the file) must not wait for ranges that take seconds each to finish.
+
+    `shutdown(cancel_futures=True)` only drops the ranges not yet started; the ones running
+    would still be waited for when the pool closes. Python 3.14 has `terminate_workers()`;
+    before it the pool's own process table is the only handle on its workers.
+    """
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 _tracker_lock = threading.Lock()
@@ -633,8 +658,16 @@ def _check_line(task: _RangeTask, counter: TokenCounter, raw: bytes, line: int) 
     return _Seen(tuple(check.problems), check.is_blank, fmt, check_digest(check), tokens, too_many)
 
 
-def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> ChunkResult:
-    """Check and count the lines that begin in [start, end); runs in a worker process."""
+def _analyse_range(
+    task: _RangeTask,
+    start: int,
+    end: int,
+    first_line: int,
+    cancel: threading.Event | None = None,
+) -> ChunkResult:
+    """Check and count the lines that begin in [start, end); runs in a worker process, or in
+    the caller's thread for a small file, where `cancel` stops it within a few lines (it cannot
+    cross into a worker process, which is stopped instead)."""
     counter = _task_counter(task)
     window = task.max_line_bytes
     keep = task.keep_examples
@@ -648,6 +681,8 @@ def _analyse_range(task: _RangeTask, start: int, end: int, first_line: int) -> C
     assistant = trained = lower_bounds = 0
     remembered: dict[bytes, _Seen] = {}
     for line_no, raw in iter_bounded_lines(task.path, start, end, first_line, window):
+        if cancel is not None and line_no % CANCEL_CHECK_LINES == 0 and cancel.is_set():
+            raise AnalysisCancelled(str(task.path))
         if isinstance(raw, LongLine):
             facts.examples += 1  # the service would take it for one, and refuse it
             problems.add(_long_line_problem(raw.size, window, task.limit, line_no))

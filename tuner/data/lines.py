@@ -85,8 +85,8 @@ class LineIndex:
     ) -> Iterator[ScanProgress]:
         """Index the file, yielding progress after every `batch_lines` lines and at the end.
 
-        `cancel` is checked between batches; a cancelled scan stops early and can be resumed by
-        calling `scan_iter` again. Lines already indexed stay readable.
+        `cancel` is checked between batches and between reads; a cancelled scan stops early and
+        can be resumed by calling `scan_iter` again. Lines already indexed stay readable.
         """
         if self._done:
             yield ScanProgress(self.size, self.size, len(self._ends), True)
@@ -105,6 +105,8 @@ class LineIndex:
             f.seek(pos)
             next_yield = len(ends) + batch_lines
             while pos < size:
+                if cancel is not None and cancel.is_set():
+                    return  # also between reads: a line may run for hundreds of MB
                 got = f.readinto(view[: min(_SCAN_CHUNK, size - pos)])
                 if not got:
                     size = self.size = pos  # truncated while we read

@@ -138,7 +138,7 @@ class TunerApp(ConversionFlow, App[int]):
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
         if self._open_file is not None:
-            self.open_dataset(self._open_file)
+            self.open_file(self._open_file)
         elif self._start_mode is not None:
             self.action_show(self._start_mode)
 
@@ -278,19 +278,44 @@ class TunerApp(ConversionFlow, App[int]):
         self.switch_mode("dataset")
         self.refresh_bindings()
 
+    def open_file(self, path: Path) -> None:
+        """Open `path` as what it is: a prompt file (`.txt`, one user turn a line) in chat,
+        ready to replay; anything else in the dataset screen."""
+        from tuner.ui.modals.pick_file import is_prompt_file
+
+        if is_prompt_file(path):
+            self.open_prompt_file(path)
+        else:
+            self.open_dataset(path)
+
+    def open_prompt_file(self, path: Path) -> None:
+        """Chat, with the prompt file `path` loaded ready to replay (ctrl+g runs it, ctrl+n
+        steps): the model is asked for first unless one was chosen in chat already."""
+        from tuner.ui.screens.chat import ChatScreen
+
+        self.action_show("chat")
+        for screen in self.get_screen_stack("chat")[:1]:
+            if isinstance(screen, ChatScreen):
+                screen.load_prompt_file(path.resolve())
+
     def open_new_job(
-        self, path: Path | None = None, file_id: str | None = None, model: str | None = None
+        self,
+        path: Path | None = None,
+        file_id: str | None = None,
+        model: str | None = None,
+        epochs: int | None = None,
     ) -> None:
         """Show the new-job form (over the jobs list) for a local file and/or an uploaded id.
 
         `path` alone: the file is checked and uploaded on create. `file_id` (with `path` as its
         local copy, if known): the uploaded file is used and `path` only prices the estimate.
+        `model` and `epochs` carry what was chosen where the user came from (None: defaults).
         """
         from tuner.ui.screens.new_job import NewJobScreen
 
         if self.current_mode != "jobs":
             self.switch_mode("jobs")
-        self.push_screen(NewJobScreen(path=path, file_id=file_id, model=model))
+        self.push_screen(NewJobScreen(path=path, file_id=file_id, model=model, epochs=epochs))
 
     def open_job(self, job_id: str, *, just_created: bool = False) -> None:
         """Show one job, followed live, over the jobs list (in place of the form it came from)."""

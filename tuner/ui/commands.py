@@ -99,12 +99,12 @@ class FileCommands(_CommandListProvider):
 
     def commands(self) -> Iterator[Command]:
         root = self.tuner.start_path
+        from tuner.ui.modals.pick_file import is_prompt_file
+
         for path in self._files:
             shown = path.relative_to(root).as_posix()
-            yield Command(f"Open {shown}", "Open in the dataset screen", partial(self._open, path))
-
-    def _open(self, path: Path) -> None:
-        self.tuner.open_dataset(path)
+            where = "Replay in chat" if is_prompt_file(path) else "Open in the dataset screen"
+            yield Command(f"Open {shown}", where, partial(self.tuner.open_file, path))
 
     async def discover(self) -> Hits:
         # Listing every file before the user types would bury the other commands.

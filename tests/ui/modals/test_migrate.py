@@ -19,7 +19,7 @@ from tests.helpers import (
 )
 from tuner.api.service import FineTuningService
 from tuner.config import Connection, Secret
-from tuner.data.catalog import default_catalog
+from tuner.data.catalog import Catalog, ModelInfo, default_catalog
 from tuner.emulator import Emulator
 from tuner.ui.modals.migrate import MigrateModal, MigrationTarget
 
@@ -129,7 +129,9 @@ async def test_a_failed_plan_is_said_in_the_dialog(emulator: Emulator, setup: An
         await wait_until(pilot, lambda: app.results == [None])
 
 
-async def test_no_other_profile(emulator: Emulator) -> None:
+async def test_no_other_profile_is_said_not_offered(emulator: Emulator) -> None:
+    from textual.widgets import Select
+
     source = open_test_service(emulator)
     try:
         modal = MigrateModal("ftjob-1", source, [])
@@ -137,6 +139,42 @@ async def test_no_other_profile(emulator: Emulator) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             app.push_screen(modal, app.results.append)
             await wait_until(pilot, lambda: "Add a profile" in text_of(modal, "#migrate-plan-text"))
+            assert text_of(modal, "#migrate-no-profile") == "no other profile"
+            assert not modal.query("#migrate-profile")  # no list with it as an entry
+            model = modal.query_one("#migrate-model", Select)
+            assert model.disabled and "pick a profile" not in model.prompt
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.results == [None])
+    finally:
+        await source.close()
+
+
+async def test_a_picked_profile_never_asks_to_pick_one(emulator: Emulator, tmp_path: Path) -> None:
+    """The model list says what it is doing (loading) or what it found (nothing to fine-tune
+    there), never "pick a profile first" while a profile is picked."""
+    from datetime import date
+
+    from textual.widgets import Select
+
+    source = open_test_service(emulator)
+    try:
+
+        def never() -> FineTuningService:
+            raise AssertionError("nothing to plan: no model")
+
+        gone = ModelInfo("gpt-old", "o200k_base", shutdown=date(2026, 1, 1))
+        retired = MigrationTarget("oa2", "oa2 · OpenAI", Catalog([gone]), never)
+        modal = MigrateModal(
+            "ftjob-1", source, [retired], work_dir=tmp_path / "w", today=date(2027, 1, 1)
+        )
+        app = host_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(modal, app.results.append)
+            profile = modal.query_one("#migrate-profile", Select)
+            model = modal.query_one("#migrate-model", Select)
+            assert profile.value == "oa2"
+            await wait_until(pilot, lambda: model.prompt == "no model to fine-tune on oa2 · OpenAI")
+            assert "pick a profile" not in str(model.render())
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.results == [None])
     finally:

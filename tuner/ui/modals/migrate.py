@@ -120,6 +120,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         self.moving = False
         self._opened: dict[str, FineTuningService] = {}
         self._suffix_timer: Any = None
+        self._models_of: str | None = None  # the profile whose models the model list holds
 
     @classmethod
     def for_app(cls, app: TunerApp, job_id: str) -> MigrateModal:
@@ -171,12 +172,20 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             dialog.border_title = outside_line(f"Move {self.job_id} to another service")
             with Horizontal(classes="row"):
                 yield Label("Profile", classes="field-label")
-                yield Select(
-                    profiles, prompt="no other profile", id="migrate-profile", compact=True
-                )
+                if profiles:  # no blank entry: a profile is always picked
+                    yield Select(
+                        profiles,
+                        value=profiles[0][1],
+                        allow_blank=False,
+                        id="migrate-profile",
+                        compact=True,
+                    )
+                else:  # said as text, not offered as a choice
+                    yield Label("no other profile", id="migrate-no-profile")
             with Horizontal(classes="row"):
                 yield Label("Model", classes="field-label")
-                yield Select([], prompt="pick a profile first", id="migrate-model", compact=True)
+                prompt = "loading models…" if profiles else "no profile to move to"
+                yield Select([], prompt=prompt, id="migrate-model", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Suffix", classes="field-label")
                 yield Input(
@@ -198,24 +207,31 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     def on_mount(self) -> None:
         self.query_one("#migrate-bar").display = False
         self.query_one("#migrate-move", Button).disabled = True
-        chooser = self.query_one("#migrate-profile", Select)
         if not self.targets:
+            self.query_one("#migrate-model", Select).disabled = True
+            self.query_one("#migrate-suffix", Input).disabled = True
             self._say("Add a profile for another service in the settings (s) to move a job.")
             return
-        chooser.value = next(iter(self.targets))
-        chooser.focus()
+        self._list_models(next(iter(self.targets)))
+        self.query_one("#migrate-profile", Select).focus()
 
     # -- choices -------------------------------------------------------------------------------
 
     @on(Select.Changed, "#migrate-profile")
     def _profile_changed(self, event: Select.Changed) -> None:
-        target = self.targets.get(str(event.value))
+        if str(event.value) != self._models_of:
+            self._list_models(str(event.value))
+
+    def _list_models(self, profile: str) -> None:
+        """The models one can fine-tune on `profile`'s service, its default one chosen."""
+        self._models_of = profile
+        target = self.targets[profile]
         models = self.query_one("#migrate-model", Select)
-        if target is None:
-            models.set_options([])
-            return
         ids = [info.id for info in target.catalog.fine_tunable(self.today)]
         models.set_options([(outside_line(model), model) for model in ids])
+        models.prompt = (
+            "pick a model" if ids else visible_line(f"no model to fine-tune on {target.label}")
+        )
         wanted = target.default_model if target.default_model in ids else (ids[0] if ids else None)
         if wanted is not None:
             models.value = wanted
@@ -232,6 +248,8 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         self._suffix_timer = self.set_timer(SUFFIX_PAUSE, self._replan)
 
     def _choice(self) -> tuple[str, str, str] | None:
+        if not self.targets:
+            return None
         profile = self.query_one("#migrate-profile", Select).value
         model = self.query_one("#migrate-model", Select).value
         if profile is Select.BLANK or model is Select.BLANK:

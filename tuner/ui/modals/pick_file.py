@@ -1,8 +1,10 @@
 """Choose a prompt file to replay: the text files under the browser's folder, or any path typed.
 
-The path field starts on the most likely file (the `.txt` highlighted in the browser, or the
-one replayed last), so enter alone replays it. The folder is walked in a thread, bounded in depth
-and count like the palette's file search.
+The path field starts empty and names the most likely file (the `.txt` highlighted in the
+browser, the one replayed last, else the first one found) as its placeholder, so enter alone
+replays it and typing starts a path of one's own. A path that is not a file is said in the
+dialog, under the field, until it is corrected. The folder is walked in a thread, bounded in
+depth and count like the palette's file search.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 PROMPT_SUFFIXES = frozenset({".txt", ".md"})
+
+
+def is_prompt_file(path: Path) -> bool:
+    """A `.txt` file: the browser opens it in chat, ready to replay, not as a dataset."""
+    return path.suffix.lower() == ".txt"
 
 
 def prompt_files(root: Path) -> list[Path]:
@@ -39,6 +46,8 @@ class PickFileModal(ModalScreen[Path | None]):
     PickFileModal { align: center middle; }
     PickFileModal .dialog { width: 76; height: auto; max-height: 90%; }
     PickFileModal OptionList { height: auto; max-height: 12; margin-top: 1; }
+    PickFileModal #path-problem { color: $error; height: auto; }
+    PickFileModal #path-problem.-empty { display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="pick_file.cancel"),
@@ -48,20 +57,27 @@ class PickFileModal(ModalScreen[Path | None]):
     def __init__(self, root: Path, *, default: Path | None = None, title: str = "Replay") -> None:
         super().__init__()
         self.root = root
-        self.default = default
+        self.default = default  # what enter on the empty field replays
         self.dialog_title = title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = outside_line(self.dialog_title)
             yield Label("Each non-empty line becomes the next user turn.")
-            yield Input(
-                str(self.default or ""),
-                placeholder="path to a .txt file",
-                id="path",
-                highlighter=CONTROLS_SHOWN,
-            )
+            yield Input(placeholder=self._placeholder(), id="path", highlighter=CONTROLS_SHOWN)
+            yield Static("", id="path-problem", classes="-empty")
             yield OptionList(id="files")
+
+    def _placeholder(self) -> str:
+        if self.default is None:
+            return "path to a .txt file"
+        return f"{self._shown(self.default)} (enter), or type a path"
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -78,20 +94,33 @@ class PickFileModal(ModalScreen[Path | None]):
         listed.set_options(options)
         if options:
             listed.highlighted = 0
-        field = self.query_one(Input)
-        if files and not field.value:  # enter alone replays the likeliest file
-            field.value = str(files[0].relative_to(self.root))
+        if files and self.default is None:  # enter alone replays the likeliest file
+            self.default = files[0]
+            self.query_one(Input).placeholder = self._placeholder()
 
     def _choose(self, text: str) -> None:
         if not text.strip():
-            return
+            if self.default is None:
+                self._say("Type the path of a prompt file, or pick one below")
+                return
+            text = str(self.default)
         path = Path(text.strip()).expanduser()
         if not path.is_absolute():
             path = self.root / path
         if not path.is_file():
-            self.notify(f"No such file: {path}", severity="error")
+            problem = "is a folder" if path.is_dir() else "no such file"
+            self._say(f"{self._shown(path)}: {problem}")
             return
         self.dismiss(path)
+
+    def _say(self, problem: str) -> None:
+        """The problem with the path, under the field (a toast would be gone in 5 s)."""
+        label = self.query_one("#path-problem", Static)
+        label.update(outside_line(problem))
+        label.set_class(not problem, "-empty")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._say("")  # the path is being corrected
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

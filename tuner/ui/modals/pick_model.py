@@ -158,12 +158,14 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         self._fill(filter_text="")
 
     def _fill(self, filter_text: str) -> None:
-        wanted = filter_text.strip().lower()
+        from tuner.data.search import fold
+
+        wanted = fold(filter_text.strip())
         options: list[Option | None] = []
         kind = None
         note = self.listed.note
         for model in self.models:
-            if wanted and wanted not in model.id.lower():
+            if wanted and wanted not in fold(model.id):
                 continue
             if kind is not None and model.kind != kind:
                 options.append(None)

@@ -14,7 +14,8 @@ The app's session serves the active profile; a service for any other profile is 
 a new conversation without it) or when the screen goes. Every column talks to its own profile's
 service, and the comparison is saved as one transcript.
 
-Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped") ·
+Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped"), else
+leaves the message box, and a second esc goes back ·
 ctrl+o model · ctrl+b compare · ctrl+r replay a file, then ctrl+g run/pause, ctrl+n step,
 ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5 new conversation.
 """
@@ -70,9 +71,11 @@ class ChatScreen(TypingScreen, Screen[None]):
     CSS_PATH = "chat.tcss"
     TITLE = "Chat"
     BINDINGS: ClassVar[list[BindingType]] = [
-        # One escape, two meanings: stop what is in flight, else back to the last screen.
+        # One key, three meanings, one at a time: stop what is in flight; else leave the message
+        # box (typing then still lands in it); else, from outside the box, back.
         Binding("escape", "stop", "Stop", id="chat.stop"),
-        Binding("escape", "back", "Back", id="chat.back"),
+        Binding("escape", "leave_box", "Leave box", id="chat.leave_box"),
+        Binding("escape", "back", "again: back", id="chat.back"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model"),
         Binding("ctrl+b", "compare", "Compare", id="chat.compare"),
         Binding("ctrl+r", "replay", "Replay", id="chat.replay"),
@@ -98,6 +101,8 @@ class ChatScreen(TypingScreen, Screen[None]):
         self._worker: Worker[None] | None = None
         self._refused: str | None = None  # a parameter typed that the service would refuse
         self._profiles: ChatProfiles | None = None
+        self._model_picked = model is not None  # chosen by the user, not the default model
+        self._pending_prompt_file: Path | None = None
 
     @property
     def tuner(self) -> TunerApp:
@@ -130,7 +135,9 @@ class ChatScreen(TypingScreen, Screen[None]):
             select_on_focus=False,
             highlighter=CONTROLS_SHOWN,
         )
-        yield Footer(compact=True)
+        # ctrl+p still opens the palette (help lists it): its footer hint would push the
+        # screen's own keys off an 80-column footer.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def panes(self) -> list[ChatPane]:
@@ -151,6 +158,9 @@ class ChatScreen(TypingScreen, Screen[None]):
             await self._new_conversation([self._side(model)])
         await self._check_connection()
         self.prompt.focus()
+        if self._pending_prompt_file is not None:  # opened from the browser as a prompt file
+            path, self._pending_prompt_file = self._pending_prompt_file, None
+            self.run_worker(self._load_prompt_file(path), group="chat-ui")
 
     async def on_screen_resume(self) -> None:
         await self._check_connection()
@@ -271,6 +281,7 @@ class ChatScreen(TypingScreen, Screen[None]):
 
     def use_model(self, model: str) -> None:
         """Chat with `model` (from `app.open_chat`): a new conversation, or on mount."""
+        self._model_picked = True
         if not self.is_mounted:
             self._pending_model = model
             return
@@ -395,6 +406,40 @@ class ChatScreen(TypingScreen, Screen[None]):
         modal = PickFileModal(self.tuner.start_path, default=self._default_prompt_file())
         self.app.push_screen(modal, self.start_replay)
 
+    def load_prompt_file(self, path: Path) -> None:
+        """Load `path` ready to replay (from the browser): the model is asked for first when
+        none was chosen here yet; ctrl+g then runs it, ctrl+n steps."""
+        if not self.is_mounted:
+            self._pending_prompt_file = path
+            return
+        self.run_worker(self._load_prompt_file(path), group="chat-ui")
+
+    async def _load_prompt_file(self, path: Path) -> None:
+        from tuner.ui.modals.pick_model import PickModelModal
+
+        if self.replay is not None and self.replay.state in _OPEN:
+            shown = self.replay_file.name if self.replay_file else "a file"
+            self.notify(
+                f"The replay of {shown} is loaded: esc stops it, then open {path.name} again",
+                severity="warning",
+            )
+            return
+        if self.busy:
+            self.notify("Wait for the reply, or press esc to stop it", severity="warning")
+            return
+        if not self._model_picked and self._connection_problem() is None:
+            current = self.threads[0].model if self.threads else None
+            choice = await self.app.push_screen_wait(
+                PickModelModal(
+                    self._loader(),
+                    current=current,
+                    title=f"Replay {path.name} with",
+                    note=self.profiles.retirement_note(),
+                )
+            )
+            await self._model_chosen(choice)
+        self.start_replay(path, run=False)
+
     def start_replay(self, path: Path | None, *, run: bool = True) -> None:
         """Read `path` and start sending it; `run=False` loads it ready for ctrl+g / ctrl+n."""
         from tuner.api.replay import PromptFileError, read_prompt_file
@@ -456,11 +501,21 @@ class ChatScreen(TypingScreen, Screen[None]):
         self._show_status()
         self.refresh_bindings()
 
+    @property
+    def _in_box(self) -> bool:
+        """The focus is where one types: the message box or the parameters."""
+        return self.prompt.has_focus or self.query_one("#params", ChatParams).has_focus_within
+
+    def action_leave_box(self) -> None:
+        """Out of the parameters into the message box; out of the message box to nowhere (a
+        letter typed then still lands in the box; a second escape goes back)."""
+        if self.query_one("#params", ChatParams).has_focus_within:
+            self.prompt.focus()
+            return
+        self.set_focus(None)
+
     def action_back(self) -> None:
         """Back to the last screen; the conversation and any draft stay here for later."""
-        if self.query_one("#params", ChatParams).has_focus_within:
-            self.prompt.focus()  # first, out of the parameters
-            return
         self.tuner.go_back()
 
     @property
@@ -492,8 +547,10 @@ class ChatScreen(TypingScreen, Screen[None]):
         replay_open = self.replay is not None and self.replay.state in _OPEN
         if action == "stop":
             return self._stoppable
+        if action == "leave_box":
+            return not self._stoppable and self._in_box
         if action == "back":
-            return not self._stoppable
+            return not self._stoppable and not self._in_box
         if action in ("run_pause", "skip"):
             return replay_open
         if action == "step":
@@ -527,6 +584,7 @@ class ChatScreen(TypingScreen, Screen[None]):
     async def _model_chosen(self, choice: ModelChoice | None) -> None:
         if choice is None or not choice.model:
             return
+        self._model_picked = True
         others = [CompareSide(t.model, t.profile) for t in self.threads[1:]]
         sides = [self._side(choice.model), *others]
         note = "new conversation" if len(sides) == 1 else "new comparison"

@@ -9,7 +9,7 @@ and matches. Upload checks the file and sends it through the app's service sessi
 worker. Workers post their results as messages; only failures reach `on_worker_state_changed`.
 
 Keys `n` / `N` step through problem lines, or through search matches while a search is
-active; the footer names which, and escape ends the search.
+active; the footer names which. Escape closes the find bar, a second one ends the search.
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ class DatasetScreen(Screen[None]):
         Binding("N", "previous_match", "Prev match", id="dataset.previous_match", show=False),
         Binding("n", "next_problem", "Next problem", id="dataset.next_problem"),
         Binding("N", "previous_problem", "Prev problem", id="dataset.previous_problem", show=False),
-        Binding("escape", "escape", "End search", id="dataset.end_search"),
+        # escape closes the find bar (the search stays: n / N step its matches), then a second
+        # escape ends the search; once the bar is closed, find's keys leave the footer.
+        Binding("escape", "close_find", "Close find", id="dataset.close_find"),
+        Binding("escape", "end_search", "End search", id="dataset.end_search", show=False),
         Binding("r", "toggle_raw", "Raw JSON", id="dataset.raw", show=False),
         Binding("u", "upload", "Upload", id="dataset.upload"),
         Binding("J", "new_job", "New job", id="dataset.new_job"),
@@ -292,7 +295,10 @@ class DatasetScreen(Screen[None]):
 
             problems = check_example(raw, line, self.tuner.data_rules).problems
         tokens = self.examples.tokens_for(line)
-        view.show(build_preview(line, raw, total, problems, tokens, show_raw=self.show_raw))
+        find = self.search_bar.search_text
+        view.show(
+            build_preview(line, raw, total, problems, tokens, show_raw=self.show_raw, find=find)
+        )
 
     def action_toggle_raw(self) -> None:
         self.show_raw = not self.show_raw
@@ -301,10 +307,15 @@ class DatasetScreen(Screen[None]):
 
     def action_tab(self, name: str) -> None:
         self.tabs.active = f"{name}-tab"
-        if name == "problems":
-            self.query_one(ProblemsPane).tree.focus()
-        else:
+        if name != "problems":
             self.examples.focus()
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """The Problems tab, however it was reached (2, a click, the tab bar), takes the keys:
+        enter, space and → act on its list at once."""
+        if event.pane.id == "problems-tab":
+            self.query_one(ProblemsPane).tree.focus()
 
     @on(ConnectionChanged)
     def _rules_changed(self) -> None:
@@ -486,6 +497,7 @@ class DatasetScreen(Screen[None]):
             return
         if not bar.matches and not bar.done:
             self._jump_pending = True  # a new search: jump once its first match is known
+            self._show_preview(self.examples.line)  # its text marked where the row shows it
         self.examples.set_matches(bar.match_set)
         self.examples.refresh()
         if bar.done:
@@ -512,13 +524,12 @@ class DatasetScreen(Screen[None]):
     def action_previous_match(self) -> None:
         self._step(self.search_bar.matches, -1, "match")
 
-    def action_escape(self) -> None:
-        bar = self.search_bar
-        if bar.opened:
-            # First escape closes the bar; the search stays active (n / N step its matches).
-            bar.close()
-            return
-        bar.end()
+    def action_close_find(self) -> None:
+        """Close the bar; the search stays active (n / N step its matches)."""
+        self.search_bar.close()
+
+    def action_end_search(self) -> None:
+        self.search_bar.end()
 
     @on(SearchBar.Closed)
     def _search_closed(self) -> None:
@@ -530,6 +541,7 @@ class DatasetScreen(Screen[None]):
         self._jump_pending = False
         self.activity.clear("search")
         self.examples.set_matches(set())
+        self._show_preview(self.examples.line)
         self.refresh_bindings()
 
     # -- upload and new job ------------------------------------------------------------------
@@ -545,10 +557,14 @@ class DatasetScreen(Screen[None]):
         self.tuner.convert_json(self.path)
 
     def action_new_job(self) -> None:
-        """The new-job form, prefilled with this file (and its uploaded id, once uploaded)."""
+        """The new-job form, prefilled with this file (and its uploaded id, once uploaded), and
+        the model and epochs chosen on the Stats tab."""
         if self._can_reach_service():
             self.tuner.open_new_job(
-                path=self.path, file_id=self.uploaded_file_id, model=self.stats.model
+                path=self.path,
+                file_id=self.uploaded_file_id,
+                model=self.stats.model,
+                epochs=self.stats.epochs,  # set on the Stats tab; None: the service's choice
             )
 
     def action_upload(self) -> None:
@@ -703,8 +719,10 @@ class DatasetScreen(Screen[None]):
             if searching:
                 return False
             return True if self._problem_lines else None
-        if action == "escape":
-            return searching or bar.opened
+        if action == "close_find":
+            return bar.opened
+        if action == "end_search":
+            return searching and not bar.opened
         if action == "stop_analysis":
             return self.activity.shows("analysis")
         if action == "convert":

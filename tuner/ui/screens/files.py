@@ -62,7 +62,8 @@ WATCH_SECONDS = 2.0
 
 
 class FilesScreen(Screen[None]):
-    """Browse a folder's data files; enter opens one in the dataset screen."""
+    """Browse a folder's data files; enter opens a dataset in the dataset screen, a prompt
+    file (`.txt`) in chat, ready to replay."""
 
     CSS_PATH = "files.tcss"
     TITLE = "Files"
@@ -263,7 +264,7 @@ class FilesScreen(Screen[None]):
     @on(DataTree.FileSelected)
     def _open(self, event: DataTree.FileSelected) -> None:
         event.stop()
-        self.tuner.open_dataset(event.path)
+        self.tuner.open_file(event.path)  # a prompt file opens in chat, ready to replay
 
     # -- validate ----------------------------------------------------------------------------
 

@@ -61,6 +61,23 @@ DETAILS_DELAY = 0.5  # x poll_scale: message events arriving together cause one 
 CONTROL_FEATURE = {"cancel": None, "pause": "pause_resume", "resume": "pause_resume"}
 
 
+def checkpoints_note(job: Job, count: int) -> str | None:
+    """What the Checkpoints tab says instead of an empty table: none *yet* while the job can
+    still save one, none at all once it cannot (and why, when it stopped early)."""
+    if count:
+        return None
+    status = job.status
+    if status in (JobStatus.VALIDATING, JobStatus.QUEUED):
+        return "No checkpoints yet: training has not started."
+    if job.active:
+        return "No checkpoints yet: they appear here as the service saves them during training."
+    if status is JobStatus.SUCCEEDED:
+        then = " o chats with its fine-tuned model." if job.fine_tuned_model else ""
+        return f"No checkpoints: the service kept none for this job.{then}"
+    ended = "failed" if status is JobStatus.FAILED else "was cancelled"
+    return f"No checkpoints: the job {ended} before the service saved one."
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
@@ -165,6 +182,7 @@ class JobScreen(Screen[None]):
             with TabPane("Chart", id="chart"):
                 yield LossChart(id="loss")
             with TabPane("Checkpoints", id="checkpoints"):
+                yield Static("Loading checkpoints…", id="ckpt-note")
                 yield DataTable(id="ckpt-table", cursor_type="row")
         yield Static(id="job-line")
         yield Footer(compact=True, show_command_palette=False)
@@ -185,9 +203,11 @@ class JobScreen(Screen[None]):
         self.sub_title = self.job_id
         self._job_profile = self._profile_name()  # the profile the job belongs to
         self.checkpoint_table.add_columns("Step", "Train loss", "Valid loss", "Accuracy", "Model")
+        self.checkpoint_table.display = False  # until the list is read: "Loading checkpoints…"
         problem = self.tuner.session.problem
         if problem is not None:
             self.query_one(JobHeader).update(outside(problem, "bold"))
+            self.query_one("#ckpt-note", Static).update(outside(problem))
             return
         from tuner.api.cursors import CursorStore
 
@@ -305,6 +325,10 @@ class JobScreen(Screen[None]):
     def _details_loaded(self, message: DetailsLoaded) -> None:
         self._adopt(message.job)
         self._show_checkpoints(message.checkpoints)
+        note = checkpoints_note(message.job, len(self.checkpoints))
+        self.query_one("#ckpt-note", Static).update(note or "")
+        self.query_one("#ckpt-note").display = note is not None
+        self.checkpoint_table.display = note is None
 
     @work(exclusive=True, group="job-results", exit_on_error=False)
     async def _load_results(self) -> None:

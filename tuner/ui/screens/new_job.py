@@ -122,12 +122,17 @@ class NewJobScreen(TypingScreen, Screen[None]):
             self.text = text
 
     def __init__(
-        self, path: Path | None = None, file_id: str | None = None, model: str | None = None
+        self,
+        path: Path | None = None,
+        file_id: str | None = None,
+        model: str | None = None,
+        epochs: int | None = None,
     ) -> None:
         super().__init__()
         self.initial_path = path
         self.initial_file_id = file_id
         self.initial_model = model  # the model chosen where the user came from (dataset stats)
+        self.initial_epochs = epochs  # the epochs set there (None: the service's choice)
         self._initial_values: dict[str, str] = {}
         # Files this form uploaded: a refused create does not upload them again on retry.
         self.uploaded: dict[Path, str] = {}
@@ -228,6 +233,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self._show_deadline()
         if self.initial_path is not None and self.initial_file_id is None:
             self.query_one("#train-path", Input).value = self._shown_path(self.initial_path)
+        if self.initial_epochs is not None:
+            self.query_one("#epochs", Input).value = str(self.initial_epochs)
         self._initial_values = {
             widget.id: widget.value.strip() for widget in self.query(Input) if widget.id
         }

@@ -1,5 +1,9 @@
 """Settings: connection profiles (with a masked key and a connection test), model and prices.
 
+The profile list marks the one in use (` •`) and starts on it; enter on another profile (or
+ctrl+o) switches to it, as the palette's "Switch profile" does, and a switch made elsewhere
+shows here the next time the screen is seen.
+
 Everything is saved through the app's `SettingsStore`: the settings file for profiles, the
 default model and price overrides, the 0600 secrets file for keys. A key typed here is saved
 and cleared from the form at once; the screen only ever says whether a key exists.
@@ -40,6 +44,7 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 from tuner.ui.services import with_price_override
+from tuner.ui.session import ConnectionChanged
 
 if TYPE_CHECKING:
     from tuner.ui.app import TunerApp
@@ -92,8 +97,9 @@ class SettingsScreen(Screen[None]):
     TITLE = "Settings"
     AUTO_FOCUS = "#profiles"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save_profile", "Save profile", id="settings.save"),
-        Binding("ctrl+n", "new_profile", "New profile", id="settings.new"),
+        Binding("ctrl+o", "use_profile", "Use profile", id="settings.use"),
+        Binding("ctrl+s", "save_profile", "Save", id="settings.save"),
+        Binding("ctrl+n", "new_profile", "New", id="settings.new"),
         Binding("ctrl+d", "delete_profile", "Delete", id="settings.delete", show=False),
         Binding("1", "tab('profiles-tab')", "Profiles", id="settings.tab_profiles", show=False),
         Binding("2", "tab('models-tab')", "Models", id="settings.tab_models", show=False),
@@ -102,6 +108,7 @@ class SettingsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.editing: str | None = None  # name of the profile in the form; None: a new one
+        self._listed_for: object = None  # what the profile list was drawn for (`_list_state`)
 
     @property
     def tuner(self) -> TunerApp:
@@ -189,16 +196,29 @@ class SettingsScreen(Screen[None]):
 
     # -- profiles ----------------------------------------------------------------------------
 
+    def _in_use(self) -> str | None:
+        """The profile the app is connected with (`--profile`, else the active one)."""
+        connection = self.tuner.connection.connection
+        shown = connection.profile_name if connection is not None else None
+        return (
+            shown if shown in self.tuner.settings.profiles else self.tuner.settings.active_profile
+        )
+
+    def _list_state(self) -> object:
+        settings = self.tuner.settings
+        return (self._in_use(), tuple(sorted(settings.profiles)))
+
     def _fill_profiles(self, select: str | None = None) -> None:
         settings = self.tuner.settings
         names = sorted(settings.profiles)
         view = self.query_one("#profiles", ListView)
         view.clear()
+        in_use = self._in_use()
+        self._listed_for = self._list_state()
         for name in names:
-            marker = " •" if name == settings.active_profile else ""
+            marker = " •" if name == in_use else ""
             view.append(ListItem(Label(outside_line(f"{name}{marker}")), name=name))
-        connection = self.tuner.connection.connection
-        shown = connection.profile_name if connection is not None else None  # `--profile`
+        shown = in_use
         if select not in names:
             select = shown if shown in names else settings.active_profile
         wanted = select if select in names else next(iter(names), None)
@@ -239,6 +259,37 @@ class SettingsScreen(Screen[None]):
         version = self.query_one("#api_version", Input)
         if kind == "azure" and self.editing is None and not version.value:
             version.value = "v1"  # Microsoft's recommended API for a new resource
+
+    def on_screen_resume(self) -> None:
+        """Back on this screen: a profile switched meanwhile (from the palette, `--profile`
+        aside) is the one marked and shown; an edit in progress is kept otherwise."""
+        if self._listed_for is not None and self._listed_for != self._list_state():
+            self._fill_profiles()
+            self._fill_models()
+
+    @on(ConnectionChanged)
+    def _connection_changed(self) -> None:
+        if self._listed_for != self._list_state():
+            self._fill_profiles()
+            self._fill_models()
+
+    @on(ListView.Selected, "#profiles")
+    def _profile_selected(self, event: ListView.Selected) -> None:
+        event.stop()
+        self.action_use_profile()
+
+    def action_use_profile(self) -> None:
+        """Connect with the profile in the form (the highlighted one), as the palette does."""
+        name = self.editing
+        if name is None:
+            self.notify("Save the profile first (ctrl+s), then use it", severity="warning")
+            return
+        if name == self._in_use():
+            self.notify(f"{name} is the profile in use")
+            return
+        self.tuner.switch_profile(name)
+        self._fill_profiles(select=name)
+        self._fill_models()
 
     @on(Select.Changed, "#kind")
     def _kind_changed(self) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from tuner.data.durations import format_size
 from tuner.data.json_values import load
+from tuner.data.search import find_spans
 from tuner.data.visible_text import visible, visible_line
 from tuner.ui.outside import outside
 
@@ -44,6 +45,8 @@ ROLE_STYLES = {
     "function": "bold yellow",
 }
 ROLE_LABEL_WIDTH = 10
+# Where the text of an active search shows in a turn.
+MATCH_STYLE = "bold black on yellow"
 
 
 def _cut(text: str, limit: int) -> tuple[str, str | None]:
@@ -110,7 +113,16 @@ def _call_text(name: Any, arguments: Any) -> Text:
     return text
 
 
-def _turns(table: Table, messages: Any, label_suffix: str = "") -> None:
+def mark_matches(text: Text, find: str | None) -> Text:
+    """`text` with every occurrence of `find` (ignoring case in every script, as the search
+    does) styled as a match; the spans are the original text's, whatever folding did."""
+    if find:
+        for start, end in find_spans(text.plain, find):
+            text.stylize(MATCH_STYLE, start, end)
+    return text
+
+
+def _turns(table: Table, messages: Any, label_suffix: str = "", find: str | None = None) -> None:
     if not isinstance(messages, list):
         table.add_row(Text("?", style="bold red"), Text("(no message list)", style="dim"))
         return
@@ -156,7 +168,7 @@ def _turns(table: Table, messages: Any, label_suffix: str = "") -> None:
             body.append_text(_call_text(function_call.get("name"), function_call.get("arguments")))
         if not body:
             body = Text("(empty)", style="dim")
-        table.add_row(label, body)
+        table.add_row(label, mark_matches(body, find))
 
 
 def _grid() -> Table:
@@ -188,7 +200,9 @@ def _decode(raw: bytes) -> tuple[str, bool]:
         return raw.decode("utf-8", errors="replace"), False
 
 
-def _raw_block(raw: bytes, total: int, pretty: bool) -> list[RenderableType]:
+def _raw_block(
+    raw: bytes, total: int, pretty: bool, find: str | None = None
+) -> list[RenderableType]:
     """The line as text: pretty JSON when it parses and is small, else the bytes as they are."""
     parts: list[RenderableType] = []
     shown = raw[:RAW_LIMIT]
@@ -198,12 +212,12 @@ def _raw_block(raw: bytes, total: int, pretty: bool) -> list[RenderableType]:
         except (ValueError, TypeError, RecursionError):  # not JSON, or too deep to indent
             pass
         else:
-            parts.append(Text(visible(text.decode("utf-8")), overflow="fold"))
+            parts.append(mark_matches(Text(visible(text.decode("utf-8")), overflow="fold"), find))
             return parts
     decoded, ok = _decode(shown)
     if not ok:
         parts.append(Text("(bytes that are not UTF-8 are shown as �)", style="italic dim"))
-    parts.append(Text(visible(decoded), overflow="fold"))
+    parts.append(mark_matches(Text(visible(decoded), overflow="fold"), find))
     if total > len(shown):
         parts.append(Text(f"… ({format_size(total - len(shown))} more)", style="bold dim"))
     return parts
@@ -217,11 +231,13 @@ def build_preview(
     tokens: int | None = None,
     *,
     show_raw: bool = False,
+    find: str | None = None,
 ) -> RenderableType:
     """The preview of line `line`, whose first bytes are `raw` out of `total`.
 
     Problems of the line come first. `show_raw` shows the line's JSON (pretty-printed when
-    small enough) instead of the conversation. Never raises on any input.
+    small enough) instead of the conversation. `find` is the active search's text: where it
+    occurs, it is marked. Never raises on any input.
     """
     head = Text.assemble((f"line {line:,}", "bold"))
     parts: list[RenderableType] = [*problem_lines(problems)]
@@ -230,7 +246,7 @@ def build_preview(
         head.append(f" · {format_size(total)}", style="dim")
         if show_raw:
             head.append(" · raw JSON (r: conversation)", style="dim")
-        return Group(head, *parts, *_raw_block(body, total, pretty=show_raw))
+        return Group(head, *parts, *_raw_block(body, total, pretty=show_raw, find=find))
     if not body.strip():
         head.append(" · blank line", style="dim")
         return Group(head, *parts, Text("(nothing on this line)", style="dim"))
@@ -241,40 +257,40 @@ def build_preview(
         head.append(" · not UTF-8", style="dim")
         if not problems:
             parts.append(Text("This line holds bytes that are not UTF-8.", style="bold red"))
-        return Group(head, *parts, *_raw_block(body, total, pretty=False))
+        return Group(head, *parts, *_raw_block(body, total, pretty=False, find=find))
     except ValueError:
         head.append(" · not an example", style="dim")
         if not problems:
             parts.append(Text("This line is not valid JSON.", style="bold red"))
-        return Group(head, *parts, *_raw_block(body, total, pretty=False))
+        return Group(head, *parts, *_raw_block(body, total, pretty=False, find=find))
     if tokens is not None:
         head.append(f" · {tokens:,} tokens", style="dim")
     if not isinstance(obj, dict):
         head.append(" · not an example", style="dim")
-        return Group(head, *parts, *_raw_block(body, total, pretty=True))
+        return Group(head, *parts, *_raw_block(body, total, pretty=True, find=find))
     table = _grid()
     if "messages" in obj:
         messages = obj.get("messages")
         count = len(messages) if isinstance(messages, list) else 0
         head.append(f" · chat · {count} message{'s' if count != 1 else ''}", style="dim")
         _tools_row(table, obj)
-        _turns(table, messages)
+        _turns(table, messages, find=find)
     elif "input" in obj or "preferred_output" in obj or "non_preferred_output" in obj:
         head.append(" · preference (DPO)", style="dim")
         source = obj.get("input")
         table.add_row(_section("INPUT", "bold"), Text(""))
         if isinstance(source, dict):
             _tools_row(table, source)
-            _turns(table, source.get("messages"))
+            _turns(table, source.get("messages"), find=find)
         else:
             table.add_row(Text("?", style="bold red"), Text(_compact(source), style="dim"))
         table.add_row(_section("PREFERRED", "bold green"), Text("✓ the output to learn"))
-        _turns(table, obj.get("preferred_output"))
+        _turns(table, obj.get("preferred_output"), find=find)
         table.add_row(_section("REJECTED", "bold red"), Text("✗ the output to avoid"))
-        _turns(table, obj.get("non_preferred_output"), "")
+        _turns(table, obj.get("non_preferred_output"), "", find=find)
     else:
         head.append(" · not an example", style="dim")
-        return Group(head, *parts, *_raw_block(body, total, pretty=True))
+        return Group(head, *parts, *_raw_block(body, total, pretty=True, find=find))
     head.append(" · r: raw JSON", style="dim")
     return Group(head, *parts, table)
 

@@ -15,7 +15,7 @@ from tuner.ui.widgets.data_tree import FileFacts
 HINTS = {
     ".jsonl": "enter opens · v validates",
     ".json": "C converts to JSONL",
-    ".txt": "enter opens (prompt file)",
+    ".txt": "prompt file · enter replays it in chat",
 }
 
 

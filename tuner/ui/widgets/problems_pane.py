@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, Tree
@@ -31,9 +32,38 @@ GROUP_LIMIT = 200
 
 
 class ProblemTree(Tree[int | None]):
-    """The grouped findings; node data is the line to jump to (None for whole-file ones)."""
+    """The grouped findings; node data is the line to jump to (None for whole-file ones).
+
+    enter and space act alike (a group opens or closes, a finding jumps to its line); → opens
+    a group, then steps into it, and jumps from a finding; ← closes a group or steps out."""
 
     BINDING_GROUP_TITLE = "Problems"
+    BINDINGS: ClassVar = [
+        Binding("space", "select_cursor", "Go to line", show=False),
+        Binding("right", "forward", "Open / go to line", show=False),
+        Binding("left", "back", "Close / up", show=False),
+    ]
+
+    def action_forward(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.children:
+            if node.is_expanded:
+                self.move_cursor(node.children[0])
+            else:
+                node.expand()
+            return
+        self.action_select_cursor()
+
+    def action_back(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.children and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
 
 
 class ProblemsPane(Vertical):

@@ -406,7 +406,8 @@ async def test_a_hostile_model_name_through_jobs_job_form_chat_and_dialogs(
         # A prompt file, replayed: the file's name and its lines.
         await pilot.press("ctrl+r")
         pick = await shown_screen(pilot, PickFileModal)
-        await wait_until(pilot, lambda: pick.query_one(Input).value)
+        await wait_until(pilot, lambda: pick.query_one(Input).placeholder)
+        await wait_until(pilot, lambda: "[b]p␛[2J.txt" in drawn(app))  # the likeliest file
         assert_clean(app, "[b]p␛[2J.txt")
         await pilot.press("enter")
         await shown_screen(pilot, ChatScreen)

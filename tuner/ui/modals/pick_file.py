@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tuner.data.visible_text import visible_line
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 PROMPT_SUFFIXES = frozenset({".txt", ".md"})
@@ -71,7 +72,7 @@ class PickFileModal(ModalScreen[Path | None]):
     def _placeholder(self) -> str:
         if self.default is None:
             return "path to a .txt file"
-        return f"{self._shown(self.default)} (enter), or type a path"
+        return f"{visible_line(self._shown(self.default))} (enter), or type a path"
 
     def _shown(self, path: Path) -> str:
         try:

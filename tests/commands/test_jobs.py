@@ -252,12 +252,28 @@ def test_a_retired_model_is_refused_before_anything_is_uploaded(
     assert service_env.state.files == {}  # nothing uploaded
 
 
-def test_an_unknown_model_is_explained_as_such(service_env: Emulator, train_file, capsys) -> None:
-    argv = ["jobs", "create", "--model", "gpt-4o-minni", "--training-file", str(train_file)]
+def test_a_misspelt_model_is_refused_before_any_upload_with_the_one_meant(
+    service_env: Emulator, train_file, capsys
+) -> None:
+    argv = ["jobs", "create", "--model", "gpt-4o-mni", "--training-file", str(train_file)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # one line, before anything else
+    assert err.startswith("tuner jobs create: the service at 127.0.0.1 has no model 'gpt-4o-mni'")
+    assert err.rstrip().endswith("did you mean gpt-4o-mini-2024-07-18?")
+    assert "closing fine-tuning" not in err and "base_url" not in err
+    assert service_env.state.files == {} and service_env.state.uploads == {}  # no upload at all
+    assert service_env.state.jobs == {}
+
+
+def test_an_unknown_model_the_service_refuses_is_explained_as_such(
+    service_env: Emulator, train_file, monkeypatch, capsys
+) -> None:
+    """A model the service lists but will not fine-tune (o4-mini here) gets the service's word."""
+    argv = ["jobs", "create", "--model", "o4-mini", "--training-file", str(train_file)]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith("tuner jobs create: gpt-4o-minni is a retired or unknown model")
-    assert "closing fine-tuning" not in err and "base_url" not in err
+    assert err.startswith("tuner jobs create: o4-mini is a retired or unknown model"), err
 
 
 def test_the_wind_down_refusal_keeps_its_advice(service_env: Emulator, train_file, capsys) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tuner.api.errors import ErrorKind, ServiceError
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService, Progress
@@ -26,9 +27,9 @@ class FileRefused(ServiceError):
     def __init__(self, path: Path, problems: list[Problem]) -> None:
         count = len(problems)
         first = problems[0].located() if problems else "no detail"
-        noun = "error" if count == 1 else "errors"
         super().__init__(
-            ErrorKind.INVALID_REQUEST, f"{path.name} has {count} {noun} ({first}); not uploaded"
+            ErrorKind.INVALID_REQUEST,
+            f"{path.name} has {plural(count, 'error')} ({first}); not uploaded",
         )
         self.path = path
         self.problems = problems

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands.chat import DIM, MODEL_COLOUR, RESET, USER_COLOUR
-from tuner.data.chat_cost import UsageTotals, describe_turn, format_dollars, price_turn
+from tuner.data.chat_cost import UsageTotals, describe_turn, describe_usage, price_turn
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.replay import PromptLine, ReplayEvent
@@ -277,15 +278,9 @@ class ComparePrinter:
         total = len(self.prompts)
         said = []
         for label, answered, totals in zip(self.labels, self.answered, self.totals, strict=True):
-            money = (
-                "price unknown"
-                if totals.turns == 0 or totals.unpriced == totals.turns
-                else format_dollars(totals.dollars)
-                + (f" + {totals.unpriced} unpriced" if totals.unpriced else "")
-            )
             said.append(
-                f"{label}: {answered} of {total} lines answered · "
-                f"{totals.prompt_tokens} in · {totals.completion_tokens} out · {money}"
+                f"{label}: {answered:,} of {plural(total, 'line')} answered · "
+                f"{describe_usage(totals)}"
             )
         return said
 

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+from tuner.data.wording import plural
+
 # The signals that end a conversion cleanly (SIGINT already raises KeyboardInterrupt).
 _STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -108,9 +110,9 @@ def run(args: argparse.Namespace) -> int:
         for issue in result.skipped:
             print(f"{args.input}:{issue.line}:{issue.column}: {issue.message}", file=sys.stderr)
         if result.written:
-            plural = "" if result.examples_written == 1 else "s"
-            skipped = f", skipped {len(result.skipped)}" if result.skipped else ""
-            print(f"wrote {result.examples_written} example{plural} to {args.output}{skipped}")
+            skipped = f", skipped {len(result.skipped):,}" if result.skipped else ""
+            written = plural(result.examples_written, "example")
+            print(f"wrote {written} to {args.output}{skipped}")
         else:
             print(f"tuner convert: no example could be read from {args.input}", file=sys.stderr)
     return 1 if result.skipped or not result.written else 0

@@ -37,6 +37,7 @@ from tuner.commands._service import (
     run_service,
     upload_local_file,
 )
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.jobs import JobSpec
@@ -217,7 +218,7 @@ def estimate_json(estimate: CostEstimate) -> dict[str, object]:
 def estimate_line(estimate: CostEstimate, model: str) -> str:
     """`estimate: 1,234 billed tokens x 3 epochs = 3,702 trained tokens, $0.01 at $3.00 per 1M
     tokens (MODEL)`: tuner's own count, the epochs the service will use, the catalog's price."""
-    epochs = f"{estimate.epochs} epoch{'' if estimate.epochs == 1 else 's'}"
+    epochs = plural(estimate.epochs, "epoch")
     line = (
         f"estimate: {estimate.billed_tokens:,} billed tokens x {epochs} = "
         f"{estimate.trained_tokens:,} trained tokens"
@@ -256,7 +257,13 @@ def unsupported_options(spec: JobSpec, capabilities: Capabilities) -> str | None
 def run_create(args: argparse.Namespace) -> int:
     from tuner.api.deadlines import closes_for, jobs_closing_note
     from tuner.api.job_quote import QuoteRefused, service_quote
-    from tuner.api.jobs import Hyperparameters, JobSpec, check_model_available, check_spec
+    from tuner.api.jobs import (
+        Hyperparameters,
+        JobSpec,
+        check_model_available,
+        check_model_known,
+        check_spec,
+    )
 
     hyper = Hyperparameters(
         n_epochs=args.epochs,
@@ -282,6 +289,7 @@ def run_create(args: argparse.Namespace) -> int:
             raise CommandFailure(refused)
         catalog = _catalog(getattr(args, "profile", None))
         check_model_available(pending, catalog, date.today())
+        await check_model_known(service, args.model, catalog)
         if not args.json and closes_for(service.capabilities.kind, args.model):
             print(f"note: {jobs_closing_note(date.today())}", file=sys.stderr)
         report = None

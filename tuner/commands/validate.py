@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from tuner.commands._args import positive_int
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
@@ -355,9 +356,9 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     errors, warnings = report.errors, report.warnings
     fmt = report.format.value if report.format else "unknown"
     verdict = "OK" if report.valid else "INVALID"
-    w(f"{report.path}: {verdict} — {report.examples:,} examples, {fmt} format\n")
+    w(f"{report.path}: {verdict} — {plural(report.examples, 'example')}, {fmt} format\n")
     w(f"  checked against {report.rules}\n")
-    w(f"  {_count(len(errors), 'error')}, {_count(len(warnings), 'warning')}\n")
+    w(f"  {plural(len(errors), 'error')}, {plural(len(warnings), 'warning')}\n")
     for title, problems in (("Errors", errors), ("Warnings", warnings)):
         if problems:
             w(f"\n{title}\n")
@@ -376,7 +377,7 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     est = report.estimate
     info = report.resolution.info
     w(f"\nEstimate for {report.model}\n")
-    w(f"  {_count(report.epochs, 'epoch')} x {report.billed_tokens:,} billed tokens")
+    w(f"  {plural(report.epochs, 'epoch')} x {report.billed_tokens:,} billed tokens")
     w(f" = {est.trained_tokens:,} trained tokens\n")
     if est.cost_usd is not None and est.price_per_1m is not None:
         how = " (LoRA)" if info is not None and info.training_types and not report.full else ""
@@ -403,10 +404,6 @@ def _print_full_price(report: AnalysisReport, write: Callable[[str], object]) ->
         write(f"  full fine-tuning at ${price:,.2f} per 1M tokens: ${cost:,.2f}\n")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _print_groups(problems: list[Problem], write: Callable[[str], object]) -> None:
     groups: dict[str, list[Problem]] = {}
     for p in problems:
@@ -424,4 +421,5 @@ def _print_groups(problems: list[Problem], write: Callable[[str], object]) -> No
         write(f"      {first.message if mentions_line else first.located()}\n")
     if len(ordered) > MAX_CODES_SHOWN:
         rest = sum(len(v) for _, v in ordered[MAX_CODES_SHOWN:])
-        write(f"  … {len(ordered) - MAX_CODES_SHOWN} more codes ({rest:,} problems): use --json\n")
+        codes = plural(len(ordered) - MAX_CODES_SHOWN, "more code")
+        write(f"  … {codes} ({plural(rest, 'problem')}): use --json\n")

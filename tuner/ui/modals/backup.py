@@ -24,8 +24,8 @@ from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker
 
 from tuner.data.durations import format_size
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
-from tuner.ui.services import plural
 
 if TYPE_CHECKING:
     from tuner.api.backup import BackupProgress, BackupSummary

@@ -26,6 +26,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuner.data.wording import plural
+
 if TYPE_CHECKING:
     from tuner.api.chat_models import ChatModel
 
@@ -181,7 +183,11 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         listed.set_options(options)
         if options:
             listed.highlighted = 0
-        count = f"{shown} of {len(self.models)} models" if wanted else f"{shown} models"
+        count = (
+            f"{shown:,} of {plural(len(self.models), 'model')}"
+            if wanted
+            else plural(shown, "model")
+        )
         self._status(f"{count} · ↓ to the list" if shown else f"{count} · enter uses the id typed")
 
     def on_input_changed(self, event: Input.Changed) -> None:

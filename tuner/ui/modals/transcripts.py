@@ -20,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuner.data.wording import plural
+
 if TYPE_CHECKING:
     from tuner.api.transcripts import TranscriptInfo
 
@@ -29,7 +31,7 @@ def describe(info: TranscriptInfo) -> Content:
     `M vs M2`, with its profiles (`old vs new`) when they differ."""
     when = datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
     title = f"  {info.title}" if info.title else ""
-    turns = f"{info.turns} turn{'' if info.turns == 1 else 's'}"
+    turns = plural(info.turns, "turn")
     profiles = [side.profile or "?" for side in info.compare]
     where = f"  {' vs '.join(profiles)}" if len(set(profiles)) > 1 else ""
     return Content.assemble(

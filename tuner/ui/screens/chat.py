@@ -39,6 +39,7 @@ from tuner.api.chat_session import ChatSettings, ChatThread, Comparison, compare
 from tuner.api.replay import ReplayEvent, ReplayState, TranscriptUnsaved
 from tuner.api.retry import RetryPolicy
 from tuner.api.transcripts import CompareSide
+from tuner.data.wording import plural
 from tuner.ui.chat_profiles import ChatProfiles
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.typing_screen import TypingScreen
@@ -674,7 +675,7 @@ class ChatScreen(TypingScreen, Screen[None]):
 
     def _exported(self, result: Exported | None) -> None:
         if result is not None:
-            where = f"Exported {result.examples} examples to {result.path}"
+            where = f"Exported {plural(result.examples, 'example')} to {result.path}"
             if self.tuner.connection.demo:
                 where += " (the demo's folder goes when you quit: copy it to keep it)"
             self.notify(where, timeout=15)

@@ -42,6 +42,7 @@ from tuner.api.job_watch import (
     short_fine_tuned,
 )
 from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.session import ConnectionChanged
@@ -446,7 +447,7 @@ class JobScreen(Screen[None]):
         else:
             rest = f"{follow} · 1/2/3: log/chart/checkpoints"
         self.query_one("#job-line", Static).update(
-            f"{shown} events · showing {log.filter} (e) · {rest}"
+            f"{plural(shown, 'event')} · showing {log.filter} (e) · {rest}"
         )
 
     # -- actions -------------------------------------------------------------------------------

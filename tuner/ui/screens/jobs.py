@@ -43,6 +43,7 @@ from tuner.api.job_watch import (
     status_matches,
 )
 from tuner.data.durations import format_ago, format_count, format_duration
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.widgets.job_header import status_text
 
@@ -364,8 +365,9 @@ class JobsScreen(Screen[None]):
         if text is None:
             shown = len(self.visible_jobs())
             total = len(self.jobs.jobs)
-            noun = "job" if total == 1 else "jobs"
-            parts = [f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"]
+            parts = [
+                f"{shown:,} of {plural(total, 'job')}" if shown != total else plural(total, "job")
+            ]
             parts.append(f"showing {self.status_filter} (t)")
             if self.jobs.has_more:
                 parts.append("older: m")

@@ -35,9 +35,10 @@ from tuner.api.job_form import FormError, JobForm
 from tuner.api.job_quote import service_quote
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
+from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
-from tuner.ui.services import plural
 from tuner.ui.typing_screen import TypingScreen
 
 if TYPE_CHECKING:
@@ -133,6 +134,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self.error_about: str | None = None
         self.absolute_learning_rate = False  # the LR field: Together's rate, else a multiplier
         self.lora_choice = False  # whether the adaptation row is offered
+        self.default_note: str | None = None  # the model asked for was not in the list
+        self.default_pick = ""  # ... and the one picked instead
 
     @property
     def tuner(self) -> TunerApp:
@@ -149,7 +152,14 @@ class NewJobScreen(TypingScreen, Screen[None]):
         models = [(model_label(m, today), m.id) for m in self.catalog.models]
         default = self.initial_model or self.tuner.default_model
         if default not in {value for _, value in models}:
-            default = models[0][1] if models else ""
+            # A model the settings or the dataset screen named that the list lacks: the one
+            # most likely meant is picked, and the form says so (never a silent first entry).
+            guess = self.catalog.suggestion(default)
+            self.default_note = f"{visible_line(default)} is not a model tuner knows" + (
+                f"; did you mean {guess}? (picked)" if guess else "; pick one"
+            )
+            default = guess if guess is not None else models[0][1] if models else ""
+            self.default_pick = default
         yield Header(icon="≡")
         with VerticalScroll(id="form"):
             yield Static(id="deadline")
@@ -223,6 +233,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self._sync_paths()
         self._load_files()
         self._estimate_now()
+        if self.default_note is not None:
+            self.show_error(self.default_note, about="model")
 
     def _fit_to_service(self) -> None:
         """Offer the connected service's own knobs: Together takes an absolute learning rate
@@ -310,7 +322,9 @@ class NewJobScreen(TypingScreen, Screen[None]):
             self._show_deadline()
             refusal = self.catalog.refusal(str(event.value), datetime.date.today())
             if refusal is not None:  # said at once, not after an upload
-                self.show_error(refusal[:1].upper() + refusal[1:], about="model")
+                self.show_error(refusal, about="model")
+            elif self.default_note is not None and event.value == self.default_pick:
+                self.show_error(self.default_note, about="model")  # still the model picked
             elif self.error_about in ("create", "model"):
                 self.show_error(None)  # the answer was about the model left behind
         if event.select.id == "method":
@@ -427,7 +441,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         estimate = report.reprice(self.model_info(), chosen)
         text.append(estimate.cost_text, style="bold green")
         text.append(
-            f"  {report.examples} examples · {format_count(estimate.billed_tokens)} tokens/epoch"
+            f"  {plural(report.examples, 'example')}"
+            f" · {format_count(estimate.billed_tokens)} tokens/epoch"
             f" · {plural(estimate.epochs, 'epoch')}{' (auto)' if chosen is None else ''}"
             f" · {format_count(estimate.trained_tokens)} trained"
         )
@@ -481,7 +496,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
                     raise FormError("file", f"No such file: {path}")
             refusal = self.catalog.refusal(form.model, datetime.date.today())
             if refusal is not None:
-                raise FormError("model", refusal[:1].upper() + refusal[1:])
+                raise FormError("model", refusal)
         except ServiceError as exc:
             self.show_error(exc.message, about=getattr(exc, "field", None))
             return
@@ -499,12 +514,15 @@ class NewJobScreen(TypingScreen, Screen[None]):
         valid_id: str | None,
         valid_path: Path | None,
     ) -> None:
+        from tuner.api.jobs import check_model_known
+
+        service = self.tuner.session.service()
+        await check_model_known(service, form.model, self.catalog)  # before any upload
         if train_path is not None:
             train_id = await self._check_and_upload(train_path, form.model)
         if valid_path is not None:
             valid_id = await self._check_and_upload(valid_path, form.model)
         assert train_id is not None
-        service = self.tuner.session.service()
         spec = form.to_spec(train_id, valid_id)
         if service.capabilities.price_estimate:
             self.post_message(self.Stage(f"Asking {service.capabilities.service} for its price…"))

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tuner.data.durations import format_size
-from tuner.ui.services import plural
+from tuner.data.wording import plural
 from tuner.ui.widgets.data_tree import FileFacts
 
 HINTS = {

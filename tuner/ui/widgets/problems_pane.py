@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, Tree
 
-from tuner.ui.services import plural
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.data.problems import Problem

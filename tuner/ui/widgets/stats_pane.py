@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from tuner.ui.services import plural
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport

@@ -675,8 +675,6 @@ async def test_a_model_the_service_lacks_is_refused_before_any_upload(
         await pilot.press("ctrl+s")
         error = form.query_one("#form-error")
         await wait_until(pilot, lambda: "did you mean" in str(error.render()))
-        assert "no model 'gpt-4o-mni'; did you mean gpt-4o-mini-2024-07-18?" in str(
-            error.render()
-        )
+        assert "no model 'gpt-4o-mni'; did you mean gpt-4o-mini-2024-07-18?" in str(error.render())
         await wait_until(pilot, lambda: not running_workers(form, "create"))
         assert emu.state.files == {} and emu.state.uploads == {} and emu.state.jobs == {}

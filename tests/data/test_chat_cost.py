@@ -70,6 +70,9 @@ def test_totals_and_descriptions() -> None:
     only_unknown.add(TurnCost(1, 2, None))
     assert describe_totals(only_unknown).endswith("price unknown")
     assert describe_turn(TurnCost(12, 40, None)) == "12 in · 40 out · price unknown"
+    assert describe_turn(TurnCost(1597, 40, None)) == "1,597 in · 40 out · price unknown"
     assert describe_turn(TurnCost(None, None, None)) == "tokens unknown"
     assert format_dollars(1.234) == "$1.23"
+    assert format_dollars(0.0012) == "$0.0012"
+    assert format_dollars(0.000042) == "$0.000042"  # a short reply to a cheap model
     assert format_dollars(0) == "$0"

@@ -11,6 +11,7 @@ usage (an interrupted one) has unknown tokens and cost.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from tuner.data.catalog import Catalog
@@ -77,13 +78,15 @@ class UsageTotals:
 
 
 def format_dollars(dollars: float | None) -> str:
-    """`$0.0012`, `$1.23`, or `price unknown`: small amounts keep 4 significant decimals."""
+    """`$0.0012`, `$0.000042`, `$1.23`, or `price unknown`: an amount under a cent keeps its
+    first two significant digits (a short reply to a cheap model costs millionths)."""
     if dollars is None:
         return "price unknown"
     if dollars == 0:
         return "$0"
     if dollars < 0.01:
-        return f"${dollars:.4f}"
+        decimals = min(10, 1 - math.floor(math.log10(dollars)))
+        return f"${dollars:.{decimals}f}"
     return f"${dollars:.2f}"
 
 

@@ -35,14 +35,21 @@ class FileRefused(ServiceError):
         self.problems = problems
 
 
-def check_file(path: Path, model: str | None = None, rules: str = "openai") -> AnalysisReport:
+def check_file(
+    path: Path,
+    model: str | None = None,
+    rules: str = "openai",
+    progress: Progress | None = None,
+) -> AnalysisReport:
     """tuner's checks on `path` by the `rules` of the service it goes to (and that service's
-    catalog). Raises `OSError` when the file cannot be read."""
+    catalog); `progress(bytes read, total)` as the check goes (a big file takes seconds).
+    Raises `OSError` when the file cannot be read."""
     from tuner.data.analysis import analyse_file
     from tuner.data.catalog import default_catalog
 
     catalog = default_catalog(rules)
-    return analyse_file(path, model or catalog.default_model, catalog=catalog, service=rules)
+    model = model or catalog.default_model
+    return analyse_file(path, model, catalog=catalog, service=rules, progress=progress)
 
 
 async def upload_checked(
@@ -52,14 +59,17 @@ async def upload_checked(
     force: bool = False,
     progress: Progress | None = None,
     report: AnalysisReport | None = None,
+    check_progress: Progress | None = None,
 ) -> RemoteFile:
-    """Check `path` (or trust `report`, an analysis of it already made), then upload it.
+    """Check `path` (or trust `report`, an analysis of it already made), then upload it;
+    `check_progress` hears how far the check is, `progress` how far the upload.
 
     Raises `FileRefused` for a file with errors unless `force`, `OSError` for an unreadable
     file, and `ServiceError` for what the service refuses.
     """
     if report is None or report.path.resolve() != path.resolve():
-        report = await asyncio.to_thread(check_file, path, None, service.capabilities.rules)
+        rules = service.capabilities.rules
+        report = await asyncio.to_thread(check_file, path, None, rules, check_progress)
     if not report.valid and not force:
         raise FileRefused(path, report.errors)
     return await service.upload_file(path, progress)

@@ -60,6 +60,11 @@ class FineTuningService(Protocol):
         """The training files stored on the service, newest first."""
         ...
 
+    async def retrieve_file(self, file_id: str) -> RemoteFile:
+        """One stored file's name, size and purpose, whatever its purpose (a job's result
+        files are not in `list_files`)."""
+        ...
+
     async def file_content(self, file_id: str) -> bytes:
         """A stored file's bytes (result files, training data kept on the service)."""
         ...

@@ -17,7 +17,9 @@ Service errors are one line on stderr and exit 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,7 @@ from tuner.commands._service import (
     add_service_options,
     analyse_local_file,
     fail,
+    not_found,
     print_json,
     run_service,
     upload_local_file,
@@ -298,7 +301,10 @@ def run_create(args: argparse.Namespace) -> int:
             path = Path(args.training_file)
             if not path.exists():
                 raise CommandFailure(f"{path}: no such file (and not a file id like file-...)")
-            report = await analyse_local_file(path, args.model, catalog, args.epochs, rules)
+            shown = sys.stderr.isatty() and not args.json
+            report = await analyse_local_file(
+                path, args.model, catalog, args.epochs, rules, show_progress=shown
+            )
         training = await _file_id(
             service, args.training_file, force=args.force, quiet=args.json, report=report
         )
@@ -347,6 +353,20 @@ def run_create(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- follow
 
 
+@contextlib.contextmanager
+def _job_not_found(job_id: str, service: FineTuningService) -> Iterator[None]:
+    """A job the service does not have, when its id is shaped like another service's: said with
+    the profiles to try instead (`--profile together`)."""
+    from tuner.api.errors import ErrorKind, ServiceError
+
+    try:
+        yield
+    except ServiceError as exc:
+        if exc.kind is not ErrorKind.NOT_FOUND:
+            raise
+        raise CommandFailure(not_found(exc, job_id, service.capabilities.kind)) from None
+
+
 def run_follow(args: argparse.Namespace) -> int:
     if args.interval <= 0:
         return fail("jobs follow", "--interval must be above 0")
@@ -354,15 +374,16 @@ def run_follow(args: argparse.Namespace) -> int:
         return fail("jobs follow", "--timeout must be above 0")
 
     async def work(service: FineTuningService) -> int:
-        _, code = await follow_to_end(
-            service,
-            args.job,
-            command="jobs follow",
-            interval=args.interval,
-            timeout=args.timeout,
-            resume=args.resume,
-            shown="json" if args.json else "text",
-        )
+        with _job_not_found(args.job, service):
+            _, code = await follow_to_end(
+                service,
+                args.job,
+                command="jobs follow",
+                interval=args.interval,
+                timeout=args.timeout,
+                resume=args.resume,
+                shown="json" if args.json else "text",
+            )
         return code
 
     return run_service("jobs follow", args, work)
@@ -373,7 +394,8 @@ def run_follow(args: argparse.Namespace) -> int:
 
 def run_cancel(args: argparse.Namespace) -> int:
     async def work(service: FineTuningService) -> int:
-        job = await service.cancel_job(args.job)
+        with _job_not_found(args.job, service):
+            job = await service.cancel_job(args.job)
         if args.json:
             print_json(job)
         else:

@@ -30,7 +30,13 @@ from tuner.commands._follow import (
     DEFAULT_UNREACHABLE_TIMEOUT,
     follow_to_end,
 )
-from tuner.commands._service import PROBLEMS_SHOWN, add_service_options, fail, print_json
+from tuner.commands._service import (
+    PROBLEMS_SHOWN,
+    add_service_options,
+    fail,
+    not_found,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
@@ -165,11 +171,12 @@ def run(args: argparse.Namespace) -> int:
             await source.close()
             await target.close()
 
-    return _outcome(lambda: asyncio.run(main()), args)
+    return _outcome(lambda: asyncio.run(main()), args, source_connection.kind)
 
 
-def _outcome(call: Any, args: argparse.Namespace) -> int:
-    """Run the migration; its failures become one line (or the problems found) on stderr."""
+def _outcome(call: Any, args: argparse.Namespace, source_kind: str) -> int:
+    """Run the migration; its failures become one line (or the problems found) on stderr; a job
+    the source does not have, shaped like another service's id, names the profiles to try."""
     from tuner.api.errors import ServiceError
     from tuner.api.migrate import DataRefused, DownloadRefused, MigrationError, PriceRefused
 
@@ -190,7 +197,7 @@ def _outcome(call: Any, args: argparse.Namespace) -> int:
     except MigrationError as exc:
         return fail(COMMAND, exc.message)
     except ServiceError as exc:
-        return fail(COMMAND, exc.message)
+        return fail(COMMAND, not_found(exc, args.job, source_kind))
 
 
 def _refusal_lines(exc: Any) -> str:

@@ -199,8 +199,9 @@ def _batch(
         carried.append(Setting("batch_size", value, value))
         return value
     sizes = f"{low}" if low == high else f"{low} to {high}"
+    # Said inside the parentheses of `Setting.describe`: no parentheses of its own.
     why = f"{target.service} trains {model} with batch size {sizes}: left to its default" + (
-        " (the largest)" if target.kind == "together" else ""
+        ", the largest" if target.kind == "together" else ""
     )
     dropped.append(Setting("batch_size", value, None, why))
     return None

@@ -225,19 +225,28 @@ def serve_forever(
     serve_in_foreground(emulator)
 
 
+def base_url_lines(emulator: Emulator) -> list[str]:
+    """Every base URL the emulator serves, one line each, as a profile's settings take them
+    (the Together line is the demo's Together profile's `base_url`)."""
+    return [
+        f"OpenAI          {emulator.base_url}",
+        f"Azure (classic) {emulator.azure_endpoint}  (azure_endpoint; any api-version)",
+        f"Azure (v1 API)  {emulator.azure_v1_base_url}",
+        f"Together AI     {emulator.together_base_url}",
+    ]
+
+
 def serve_in_foreground(emulator: Emulator) -> None:
     """Start `emulator`, print where it listens and what it accepts, serve until interrupted."""
     emulator.start()
     try:
         print(
-            f"tuner emulator listening on {emulator.base_url} (speed x{emulator.speed:g})",
+            f"tuner emulator listening on {emulator.host}:{emulator.port} "
+            f"(speed x{emulator.speed:g}); base URLs:",
             flush=True,
         )
-        print(
-            f"Azure endpoint: {emulator.azure_endpoint}  (any api-version); "
-            f"Azure v1 API: {emulator.azure_v1_base_url}",
-            flush=True,
-        )
+        for line in base_url_lines(emulator):
+            print(f"  {line}", flush=True)
         if emulator.api_key is None:
             print("API key: any key is accepted (start with --key KEY to require one)", flush=True)
         else:

@@ -63,12 +63,12 @@ def test_totals_and_descriptions() -> None:
     totals = UsageTotals()
     assert describe_totals(totals) == "no turns yet"
     totals.add(TurnCost(100, 50, 0.002))
-    assert describe_totals(totals) == "1 turn · 100 in · 50 out · $0.0020"
+    assert describe_totals(totals) == "$0.0020 · 1 turn · 100 in · 50 out"
     totals.add(TurnCost(10, 5, None))
-    assert describe_totals(totals) == "2 turns · 110 in · 55 out · $0.0020 + 1 unpriced"
+    assert describe_totals(totals) == "$0.0020 + 1 unpriced · 2 turns · 110 in · 55 out"
     only_unknown = UsageTotals()
     only_unknown.add(TurnCost(1, 2, None))
-    assert describe_totals(only_unknown).endswith("price unknown")
+    assert describe_totals(only_unknown).startswith("price unknown · 1 turn")
     assert describe_turn(TurnCost(12, 40, None)) == "12 in · 40 out · price unknown"
     assert describe_turn(TurnCost(1597, 40, None)) == "1,597 in · 40 out · price unknown"
     assert describe_turn(TurnCost(None, None, None)) == "tokens unknown"

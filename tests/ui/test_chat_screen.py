@@ -362,3 +362,23 @@ async def test_opening_chat_with_a_model_puts_the_cursor_in_the_message_box(
         screen = await open_chat(pilot, "gpt-4.1-nano-2025-04-14")
         await pilot.pause()
         assert app.focused is screen.prompt
+
+
+async def test_at_80_columns_the_header_ends_at_a_whole_word(
+    datasets: Path, emulator: Emulator
+) -> None:
+    """A long system prompt is shown up to a word, and the line itself ends at a whole part."""
+    app = chat_app(datasets, emulator)
+    prompt = "Sen Lale Market'in müşteri destek asistanısın. Kısa, nazik ve net yanıt ver."
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await pilot.press("f2")
+        await pilot.press(*prompt, "tab", *"0.3", "escape")
+        await pilot.pause()
+        summary = screen.query_one("#summary")
+        shown = summary.render().plain
+        whole = summary.full.plain
+        assert "system: Sen Lale Market'in müşteri destek … · f2 edits" in whole  # 40 cells
+        assert shown == "temp 0.3 · freq — · pres — · max — · system: Sen Lale Market'in müşteri …"
+        kept = shown.removesuffix(" …")
+        assert whole.startswith(kept) and whole[len(kept) : len(kept) + 1] in ("", " ")

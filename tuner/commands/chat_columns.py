@@ -17,13 +17,13 @@ up whatever the language of the replies.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands.chat import DIM, MODEL_COLOUR, RESET, USER_COLOUR
 from tuner.data.chat_cost import UsageTotals, describe_turn, describe_usage, price_turn
+from tuner.data.fit_text import cell_width
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
@@ -39,16 +39,6 @@ _SETTLED = ("done", "failed", "skipped", "stopped")
 
 
 # ------------------------------------------------------------------------------ cell widths
-
-
-def cell_width(text: str) -> int:
-    """Terminal cells `text` takes: wide (East Asian) characters two, combining marks none."""
-    width = 0
-    for char in text:
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
 
 
 def _split_to_width(word: str, width: int) -> list[str]:

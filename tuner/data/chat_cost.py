@@ -116,7 +116,11 @@ def describe_usage(totals: UsageTotals) -> str:
 
 
 def describe_totals(totals: UsageTotals) -> str:
-    """`3 turns · 120 in · 300 out · $0.0004` (or `price unknown`, or `+ N unpriced`)."""
+    """`$0.0004 · 3 turns · 120 in · 300 out` (or `price unknown`, or `+ N unpriced`): the cost
+    first, so a narrow title that must end early loses the counts, not the money."""
     if totals.turns == 0:
         return "no turns yet"
-    return f"{plural(totals.turns, 'turn')} · {describe_usage(totals)}"
+    return (
+        f"{describe_money(totals)} · {plural(totals.turns, 'turn')} · "
+        f"{totals.prompt_tokens:,} in · {totals.completion_tokens:,} out"
+    )

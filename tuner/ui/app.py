@@ -21,9 +21,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
+from textual.widgets import Header
+from textual.widgets._header import HeaderTitle
 
 from tuner.config import ConfigError, Profile, Settings
 from tuner.config.connections import connection_label
+from tuner.data.fit_text import fit_words
 from tuner.ui.commands import (
     ConnectionCommands,
     FileCommands,
@@ -50,6 +53,10 @@ def _route_bindings() -> list[BindingType]:
         Binding(r.key, f"app.show({r.name!r})", r.label, id=r.binding_id, show=r.name != "settings")
         for r in ROUTES
     ]
+
+
+# Cells the header's icon (8) and clock space (10) take beside the title.
+HEADER_SIDES = 18
 
 
 class TunerApp(ConversionFlow, App[int]):
@@ -158,7 +165,16 @@ class TunerApp(ConversionFlow, App[int]):
         is on top (a profile saved, a form left) still names its own screen."""
         screen_title = title if title != self.title else None
         head = f"tuner · {screen_title}" if screen_title else "tuner"
-        return Content.assemble(head, (f" — {sub_title}", "dim") if sub_title else "")
+        tail = f" — {sub_title}" if sub_title else ""
+        # The header's icon and clock space take HEADER_SIDES cells: a narrow terminal loses
+        # the last whole parts of the connection first, never half a word.
+        fitted = fit_words(head + tail, max(1, self.size.width - HEADER_SIDES))
+        return Content.assemble(fitted[: len(head)], (fitted[len(head) :], "dim"))
+
+    def on_resize(self) -> None:
+        """Headers fit their title to the width: a resize draws them again."""
+        for header in self.screen.query(Header):
+            header.query_one(HeaderTitle).update(header.format_title())
 
     # -- navigation --------------------------------------------------------------------------
 

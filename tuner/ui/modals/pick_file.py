@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuner.data.fit_text import short_path
+
 PROMPT_SUFFIXES = frozenset({".txt", ".md"})
 
 
@@ -82,7 +84,7 @@ class PickFileModal(ModalScreen[Path | None]):
         if not path.is_absolute():
             path = self.root / path
         if not path.is_file():
-            self.notify(f"No such file: {path}", severity="error")
+            self.notify(f"No such file: {short_path(path)}", severity="error")
             return
         self.dismiss(path)
 

@@ -42,6 +42,7 @@ from tuner.api.job_watch import (
     short_fine_tuned,
 )
 from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
+from tuner.data.fit_text import short_path
 from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
@@ -260,7 +261,7 @@ class JobScreen(Screen[None]):
     def _cursor_unsaved(self, message: CursorUnsaved) -> None:
         folder = Path(message.error.filename).parent if message.error.filename else "data folder"
         self.notify(
-            f"Following goes on, but where you got to is not saved ({folder}: "
+            f"Following goes on, but where you got to is not saved ({short_path(folder)}: "
             f"{describe_error(message.error)})",
             severity="warning",
             timeout=10,

@@ -37,12 +37,13 @@ from tuner.api.job_watch import (
     JobList,
     RefreshPolicy,
     StatusFilter,
+    brief_model,
     next_in,
     short_fine_tuned,
-    short_model,
     status_matches,
 )
 from tuner.data.durations import format_ago, format_count, format_duration
+from tuner.data.fit_text import fit_words
 from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.widgets.job_header import status_text
@@ -68,6 +69,9 @@ class JobsLoaded(Message):
 
 
 URGENCY_STYLES = {"past": "bold red", "near": "bold yellow", "later": "dim"}
+# The narrow list's base-model cell, in cells: a longer name ends at a whole part of it
+# (`Meta-Llama-3.1…`), never inside one.
+BASE_WIDTH = 16
 
 
 def serves_until(retirement: Retirement | None) -> Text:
@@ -103,7 +107,7 @@ def row_cells(job: Job, now: float, wide: bool, retirement: Retirement | None = 
         name.append(" ⚠", style=URGENCY_STYLES[retirement.urgency])
     return [
         status_text(job.status),
-        short_model(job.model)[:16],
+        fit_words(brief_model(job.model), BASE_WIDTH),
         name,
         format_ago(job.created_at, now),
         took_text,

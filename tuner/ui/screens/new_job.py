@@ -35,6 +35,7 @@ from tuner.api.job_form import FormError, JobForm
 from tuner.api.job_quote import service_quote
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
+from tuner.data.fit_text import short_path
 from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
@@ -397,7 +398,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 )
             return
         if not path.is_file():
-            estimate.update(Text(f"Cost: no such file: {path}", style="yellow"))
+            estimate.update(Text(f"Cost: no such file: {short_path(path)}", style="yellow"))
             return
         model = str(self.query_one("#model", Select).value)
         resolution = self.catalog.resolve(model)
@@ -493,7 +494,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 raise FormError("training", "Pick an uploaded training file or type a local path")
             for path in (train_path, valid_path):
                 if path is not None and not path.is_file():
-                    raise FormError("file", f"No such file: {path}")
+                    raise FormError("file", f"No such file: {short_path(path)}")
             refusal = self.catalog.refusal(form.model, datetime.date.today())
             if refusal is not None:
                 raise FormError("model", refusal)

@@ -32,6 +32,7 @@ from tuner.api.replay import (
     ReplayEvent,
 )
 from tuner.data.chat_cost import UsageTotals, describe_totals, describe_turn, price_turn
+from tuner.ui.widgets.fitted_line import FittedLine
 
 if TYPE_CHECKING:
     from tuner.api.transcripts import Transcript
@@ -94,7 +95,7 @@ class ChatPane(Vertical):
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="pane-title", markup=False)
+        yield FittedLine(classes="pane-title")
         yield VerticalScroll(classes="turns")
 
     def on_mount(self) -> None:
@@ -124,9 +125,9 @@ class ChatPane(Vertical):
             self._show_title()
 
     def _show_title(self) -> None:
-        self.query_one(".pane-title", Static).update(
-            f"{self.label} · {describe_totals(self.totals)}"
-        )
+        # The cost comes before the token counts: a narrow pane loses the counts first.
+        said = describe_totals(self.totals)
+        self.query_one(".pane-title", FittedLine).update(f"{self.label} · {said}")
 
     # -- whole-pane changes ------------------------------------------------------------------
 

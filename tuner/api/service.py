@@ -141,6 +141,18 @@ class FineTuningService(Protocol):
     async def close(self) -> None: ...
 
 
+def service_capabilities(connection: Connection) -> Capabilities:
+    """What the service of `connection` can do, known without opening it: no SDK is imported,
+    so a screen can lay itself out for the service before the service is ready."""
+    if connection.kind == "together":
+        from tuner.api.together_service import CAPABILITIES
+
+        return CAPABILITIES
+    from tuner.api.openai_service import capabilities_for
+
+    return capabilities_for(connection)
+
+
 def open_service(connection: Connection) -> FineTuningService:
     """The service for a resolved connection. Imports the SDK (slow) only now.
 

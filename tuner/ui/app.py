@@ -343,11 +343,17 @@ class TunerApp(ConversionFlow, App[int]):
 
     @property
     def capabilities(self) -> Capabilities | None:
-        """What the connected service can do (None without a usable connection). Opens the
-        service (importing its SDK): not for the first frame."""
-        if self.session.problem is not None:
+        """What the connected service can do (None without a usable connection): the open
+        service's own, else what its connection says, without opening it (the SDK's import
+        would hold the screen asking for a second)."""
+        from tuner.api.service import service_capabilities
+
+        if self.session.problem is not None or self.connection.connection is None:
             return None
-        return self.session.service().capabilities
+        opened = self.session.current
+        if opened is not None:
+            return opened.capabilities
+        return service_capabilities(self.connection.connection)
 
     @property
     def needs_deployment(self) -> bool:

@@ -114,7 +114,7 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         field = self.query_one(Input)
         field.focus()
         field.select_all()
-        self._list_source()
+        self.call_after_refresh(self._list_source)  # the dialog first, then the models
 
     def _list_source(self) -> None:
         """List the models of the profile chosen now."""

@@ -584,7 +584,7 @@ class DatasetScreen(Screen[None]):
             self.post_message(self.UploadProgressed(sent, total))
 
         uploaded = await upload_checked(
-            self.tuner.session.service(),
+            await self.tuner.session.opened(),
             self.path,
             force=force,
             progress=progress,

@@ -68,8 +68,10 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 @dataclass
-class EventArrived(Message):
-    event: JobEvent
+class EventsArrived(Message):
+    """Events read together (a finished job's whole history at once): drawn together."""
+
+    events: list[JobEvent]
 
 
 @dataclass
@@ -195,8 +197,9 @@ class JobScreen(Screen[None]):
 
         self.log_view.seen_until = CursorStore().get(self.job_id)
         self._line()
-        self._load_details()
-        self._follow()
+        # The frame first: the reads that fill it may import the service's SDK (a second).
+        self.call_after_refresh(self._load_details)
+        self.call_after_refresh(self._follow)
 
     @on(ConnectionChanged)
     def _connection_changed(self) -> None:
@@ -225,7 +228,7 @@ class JobScreen(Screen[None]):
         from tuner.api.follower import EventFollower
 
         follower = EventFollower(
-            self.tuner.session.service(),
+            await self.tuner.session.opened(),
             self.job_id,
             CursorStore(),
             poll=PollPolicy().scaled(self.tuner.services.poll_scale),
@@ -233,21 +236,24 @@ class JobScreen(Screen[None]):
             on_state=lambda status: self.post_message(FollowChanged(status)),
             on_cursor_error=lambda error: self.post_message(CursorUnsaved(error)),
         )
-        async for event in follower:
-            self.post_message(EventArrived(event))
+        async for batch in follower.batches():
+            self.post_message(EventsArrived(batch))
         self.post_message(FollowEnded(follower.job))
 
-    @on(EventArrived)
-    def _event(self, message: EventArrived) -> None:
-        event = message.event
-        if not self.log_view.add(event):
+    @on(EventsArrived)
+    def _events(self, message: EventsArrived) -> None:
+        """A batch of events: each added to the log and the chart, the lines under them and
+        the header drawn once (a history of hundreds is one update, not hundreds)."""
+        added = [event for event in message.events if self.log_view.add(event)]
+        if not added:
             return
         self._line()
-        if event.metrics is not None:
-            self.chart.add(event.metrics)
-            if self.job is not None:
-                self._show_header()
-        else:
+        for event in added:
+            if event.metrics is not None:
+                self.chart.add(event.metrics)
+        if any(event.metrics is not None for event in added) and self.job is not None:
+            self._show_header()
+        if any(event.metrics is None for event in added):
             self._details_soon()
 
     @on(FollowChanged)
@@ -290,7 +296,7 @@ class JobScreen(Screen[None]):
     async def _load_details(self) -> None:
         from tuner.api.errors import ServiceError
 
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         job = await service.retrieve_job(self.job_id)
         checkpoints = await service.list_checkpoints(self.job_id)
         self.post_message(DetailsLoaded(job, checkpoints))
@@ -310,7 +316,7 @@ class JobScreen(Screen[None]):
 
     @work(exclusive=True, group="job-results", exit_on_error=False)
     async def _load_results(self) -> None:
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         job = self.job if self.job is not None else await service.retrieve_job(self.job_id)
         points = await service.job_metrics(job)
         if points:
@@ -322,7 +328,7 @@ class JobScreen(Screen[None]):
 
     @work(group="job-control", exit_on_error=False)
     async def _run_control(self, control: Control) -> None:
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         call = {
             "cancel": service.cancel_job,
             "pause": service.pause_job,

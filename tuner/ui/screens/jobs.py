@@ -177,7 +177,9 @@ class JobsScreen(Screen[None]):
         self._show_deadline()
         self._set_columns(self.size.width >= WIDE)
         self.set_interval(AGES_TICK * self.tuner.services.poll_scale, self._redraw_ages)
-        self.load_first()
+        # Once the frame is drawn: the first read may import the service's SDK (a second),
+        # which must not hold the frame (or the form pushed over this list) back.
+        self.call_after_refresh(self.load_first)
 
     def _redraw_ages(self) -> None:
         """Relative times ("created 5m ago", "took") move on even when no job does."""
@@ -240,7 +242,7 @@ class JobsScreen(Screen[None]):
     @work(exclusive=True, group="jobs-fetch", exit_on_error=False)
     async def _fetch(self, after: str | None, kind: FetchKind) -> None:
         self._fetch_generation = self.tuner.session.generation
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         page = await service.list_jobs(after=after, limit=PAGE_SIZE)
         jobs = list(page.jobs)
         if kind == "refresh":

@@ -232,8 +232,9 @@ class NewJobScreen(TypingScreen, Screen[None]):
             widget.id: widget.value.strip() for widget in self.query(Input) if widget.id
         }
         self._sync_paths()
-        self._load_files()
-        self._estimate_now()
+        # The slow parts (the service's SDK, the file's analysis) once the frame is drawn.
+        self.call_after_refresh(self._load_files)
+        self.call_after_refresh(self._estimate_now)
         if self.default_note is not None:
             self.show_error(self.default_note, about="model")
 
@@ -279,7 +280,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
 
     @work(exclusive=True, group="files", exit_on_error=False)
     async def _load_files(self) -> None:
-        files = await self.tuner.session.service().list_files()
+        files = await (await self.tuner.session.opened()).list_files()
         self.post_message(FilesListed([(f"{f.filename} · {f.id}", f.id) for f in files]))
 
     @on(FilesListed)
@@ -517,7 +518,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
     ) -> None:
         from tuner.api.jobs import check_model_known
 
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         await check_model_known(service, form.model, self.catalog)  # before any upload
         if train_path is not None:
             train_id = await self._check_and_upload(train_path, form.model)
@@ -553,7 +554,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
             report = await asyncio.to_thread(analyse, path, model)
         self.post_message(self.Stage(f"Uploading {path.name}…"))
         uploaded = await upload_checked(
-            self.tuner.session.service(),
+            await self.tuner.session.opened(),
             path,
             report=report,
             progress=lambda sent, total: self.post_message(

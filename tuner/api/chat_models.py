@@ -101,8 +101,10 @@ async def check_chat_model(service: FineTuningService, model: str, catalog: Cata
         return
     if service.capabilities.models_need_deployment:
         return
-    guess = catalog.suggestion(model, listed)
-    hint = f"; did you mean {guess}?" if guess else ""
+    from tuner.data.visible_text import visible_line
+
+    guess = catalog.suggestion(model, listed)  # may be a name the service gave: outside text
+    hint = f"; did you mean {visible_line(guess)}?" if guess else ""
     raise ServiceError(
         ErrorKind.MODEL_UNAVAILABLE,
         f"{service.capabilities.service} has no model {model!r} to chat with{hint}",

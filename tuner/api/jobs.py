@@ -126,8 +126,10 @@ async def check_model_known(service: FineTuningService, model: str, catalog: Cat
         return
     if model in listed or await _has_limits(service, model):
         return
-    guess = catalog.suggestion(model, listed)
-    hint = f"; did you mean {guess}?" if guess else ""
+    from tuner.data.visible_text import visible_line
+
+    guess = catalog.suggestion(model, listed)  # may be a name the service gave: outside text
+    hint = f"; did you mean {visible_line(guess)}?" if guess else ""
     raise ServiceError(
         ErrorKind.MODEL_UNAVAILABLE,
         f"{service.capabilities.service} has no model {model!r}{hint}",

@@ -36,3 +36,61 @@ def test_readme_shows_the_screenshots_that_exist() -> None:
     assert shown <= on_disk, f"missing: {shown - on_disk}"
     screens = {"files", "dataset", "new-job", "jobs", "job", "chat", "settings", "help"}
     assert {name.removesuffix(".svg") for name in shown} >= screens
+
+
+def test_readme_says_the_python_pyproject_requires() -> None:
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (version,) = re.findall(r">=\s*(\d+\.\d+)", project["requires-python"])
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"tuner needs Python {version} or newer." in text
+
+
+def _command_rows() -> list[str]:
+    """The commands of the README's table of headless commands (`tuner jobs create ...`)."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"^\| `(tuner [^`]+)` \|", text, flags=re.MULTILINE)
+
+
+def test_every_headless_row_that_talks_to_a_service_shows_its_profile() -> None:
+    import argparse
+
+    from tuner.cli import build_parser
+
+    def options(parser: argparse.ArgumentParser, words: list[str]) -> set[str]:
+        """The option strings of the sub-command `words` names (`jobs`, `create`)."""
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction) and words:
+                chosen = action.choices.get(words[0])
+                if chosen is not None:
+                    return options(chosen, words[1:])
+        return {flag for action in parser._actions for flag in action.option_strings}
+
+    rows = _command_rows()
+    assert len(rows) >= 12
+    for row in rows:
+        words = [w for w in row.split()[1:] if w.isidentifier() or w.isalpha()][:2]
+        if "--profile" in options(build_parser(), words):
+            assert "--profile" in row, row
+
+
+def test_the_readme_and_help_give_the_demo_s_together_url(capsys) -> None:
+    import pytest
+
+    from tuner.cli import main
+    from tuner.commands.emulator import TOGETHER_PATH
+    from tuner.emulator import Emulator
+
+    emulator = Emulator(port=8765)  # not started: only its addresses are read
+    assert emulator.together_base_url == f"http://127.0.0.1:8765{TOGETHER_PATH}"
+    with pytest.raises(SystemExit):
+        main(["emulator", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"Together AI http://127.0.0.1:PORT{TOGETHER_PATH} (as the demo's" in shown
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"Together's `http://127.0.0.1:PORT{TOGETHER_PATH}`" in text
+    assert "/together/v1`" not in text  # the SDK adds /v1 itself: a profile's URL has none

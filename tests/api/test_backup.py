@@ -150,7 +150,8 @@ async def test_a_finished_job_is_saved_whole(emulator: Emulator, service: Any, t
     assert sha256(train_copy.read_bytes()) == sha256((tmp_path / "train.jsonl").read_bytes())
     assert valid_copy.read_bytes() == (tmp_path / "train-valid.jsonl").read_bytes()
     (result_id,) = job.result_files
-    result_copy = folder / "files" / result_id  # not listed among training files: id only
+    # Not listed among training files, but named by its own name all the same.
+    result_copy = folder / "files" / f"{result_id}__step_metrics.csv"
     assert result_copy.read_bytes() == await service.file_content(result_id)
     assert summary.bytes_downloaded == sum(
         p.stat().st_size for p in (train_copy, valid_copy, result_copy)
@@ -170,6 +171,9 @@ async def test_a_finished_job_is_saved_whole(emulator: Emulator, service: Any, t
         assert saved["sha256"] == sha256(local.read_bytes())
         assert saved["used_by"] == [job.id]
     assert {f["id"] for f in index["files"]} == {job.training_file, job.validation_file, result_id}
+    result_entry = next(f for f in index["files"] if f["id"] == result_id)
+    assert result_entry["filename"] == "step_metrics.csv"
+    assert result_entry["purpose"] == "fine-tune-results"
     assert index["missing"] == []
 
     readme = (folder / "README.md").read_text()
@@ -224,7 +228,8 @@ async def test_a_lost_index_is_rebuilt_from_the_files_without_downloading(
 
     summary = await backup(counting, folder)
 
-    assert set(counting.calls) == {"list_jobs", "list_files"}
+    # The result file is not listed: its name is asked again, its bytes are not.
+    assert set(counting.calls) == {"list_jobs", "list_files", "retrieve_file"}
     assert summary.files_already_there == 2 and summary.jobs_unchanged == 1
     rebuilt = read_index(folder)
     assert rebuilt["jobs"] == expected["jobs"] and rebuilt["files"] == expected["files"]
@@ -275,7 +280,7 @@ async def test_an_unfinished_job_is_refreshed_reading_only_new_events(
     events = saved_events(folder, job.id)
     assert [e["id"] for e in events] == [e["id"] for e in still.server_events(job.id)]
     assert len({e["id"] for e in events}) == len(events)
-    assert (folder / "files" / done.result_files[0]).is_file()
+    assert (folder / "files" / f"{done.result_files[0]}__step_metrics.csv").is_file()
     again = await backup(still_service, folder, page_size=PAGE)
     assert again.jobs_unchanged == 1 and again.files_downloaded == 0
 

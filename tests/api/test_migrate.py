@@ -156,7 +156,10 @@ async def test_the_plan_sends_nothing_and_the_run_trains_the_converted_file(
     assert carried["n_epochs"] == job.hyperparameters["n_epochs"]
     not_carried = {s.name for s in plan.settings.not_carried}
     assert not_carried == {"learning_rate_multiplier", "batch_size"}
+    (batch,) = [s for s in plan.settings.not_carried if s.name == "batch_size"]
+    assert batch.describe().endswith(": left to its default, the largest)")
     text = "\n".join(plan.summary_lines())
+    assert "))" not in text
     assert "Cost:" in text and "asked once the files are uploaded" in text
     # The work folder is named once; the files in it by their names (a narrow dialog wraps).
     assert f"Work folder: {plan.work_dir}" in text
@@ -474,3 +477,37 @@ async def test_a_preference_job_moves_as_one(
     result = await run_migration(plan, together)
     done = await finish(emulator, together, result.job.id)
     assert done.status is JobStatus.SUCCEEDED and done.method == "dpo"
+
+
+# -- names of the work files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "kind", "expected"),
+    [
+        ("train.jsonl", "together", "file-new__train.together.jsonl"),
+        # a file a move uploaded, moved again: its id and kind are not repeated
+        ("file-abc__train.together.jsonl", "openai", "file-new__train.openai.jsonl"),
+        ("file-abc__train.together.jsonl", "together", "file-new__train.together.jsonl"),
+        ("file-a__file-b__train.together.together.jsonl", "azure", "file-new__train.azure.jsonl"),
+        (None, "together", "file-new__x.together.jsonl"),  # named by the copy on disk
+    ],
+)
+def test_work_files_are_named_once_by_id_and_kind(
+    filename: str | None, kind: str, expected: str, tmp_path: Path
+) -> None:
+    from tuner.api.migrate import converted_name
+    from tuner.api.migrate_sources import SourceCopy
+
+    path = tmp_path / "file-new__x.jsonl"
+    copy = SourceCopy("training", "file-new", filename, path, "downloaded", "0" * 64, 1)
+    assert converted_name(copy, kind) == expected
+
+
+def test_a_copy_of_a_file_a_move_uploaded_keeps_one_id() -> None:
+    from tuner.api.backup_folder import file_name
+
+    assert file_name("file-new", "file-abc__train.together.jsonl") == (
+        "file-new__train.together.jsonl"
+    )
+    assert file_name("file-new", "my__notes.jsonl") == "file-new__my__notes.jsonl"  # not an id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,13 +85,44 @@ def test_usage_and_unusable_service_exit_2(service, prompts, tmp_path, capsys) -
     assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
     code, _out, err = run(capsys, "--model", MODEL, "--replay", str(prompts), "--temperature", "9")
     assert code == 2 and "temperature" in err
-    code, _out, err = run(capsys, "--model", "no-such-model", "--replay", str(prompts))
-    last = err.strip().splitlines()[-1]
-    assert code == 2 and last.startswith("tuner chat: no-such-model is a retired or unknown model")
+    code, out, err = run(capsys, "--model", "no-such-model", "--replay", str(prompts))
+    assert code == 2 and out == ""
+    assert err == "tuner chat: the service at 127.0.0.1 has no model 'no-such-model' to chat with\n"
     assert list_transcripts() == []  # nothing answered, nothing saved
     empty = tmp_path / "empty.txt"
     empty.write_text("\n \n", encoding="utf-8")
     assert run(capsys, "--model", MODEL, "--replay", str(empty))[0] == 2
+
+
+def test_a_misspelt_model_is_one_line_before_any_turn(service, prompts, capsys) -> None:
+    code, out, err = run(capsys, "--model", "gpt-4o-mni", "--replay", str(prompts))
+    assert code == 2 and out == ""  # not the first line, not "(no reply)"
+    assert err == (
+        "tuner chat: the service at 127.0.0.1 has no model 'gpt-4o-mni' to chat with; "
+        "did you mean gpt-4o-mini-2024-07-18?\n"
+    )
+    assert list_transcripts() == []
+
+
+def test_a_refused_key_is_one_line_before_any_turn(service, prompts, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_API_KEY", "wrong-key")
+    code, out, err = run(capsys, "--model", MODEL, "--replay", str(prompts))
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("tuner chat: ")
+    assert "401" in err or "key" in err.lower()
+    assert "wrong-key" not in err
+    assert list_transcripts() == []
+
+
+def test_the_end_says_tokens_and_cost_in_words_that_count(service, tmp_path, capsys) -> None:
+    one = tmp_path / "one.txt"
+    one.write_text("Merhaba\n", encoding="utf-8")
+    code, _out, err = run(capsys, "--model", MODEL, "--replay", str(one))
+    assert code == 0, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("1 of 1 line answered · ")  # not "1 of 1 lines"
+    assert re.search(r" · \d+ in · \d+ out · \$0\.0000[1-9]\d$", last), last  # a base model
+    assert "price unknown" not in last
 
 
 def test_no_key_exits_2(prompts, monkeypatch, capsys) -> None:

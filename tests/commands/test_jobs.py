@@ -335,12 +335,28 @@ def test_a_retired_model_is_refused_before_anything_is_uploaded(
     assert service_env.state.files == {}  # nothing uploaded
 
 
-def test_an_unknown_model_is_explained_as_such(service_env: Emulator, train_file, capsys) -> None:
-    argv = ["jobs", "create", "--model", "gpt-4o-minni", "--training-file", str(train_file)]
+def test_a_misspelt_model_is_refused_before_any_upload_with_the_one_meant(
+    service_env: Emulator, train_file, capsys
+) -> None:
+    argv = ["jobs", "create", "--model", "gpt-4o-mni", "--training-file", str(train_file)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # one line, before anything else
+    assert err.startswith("tuner jobs create: the service at 127.0.0.1 has no model 'gpt-4o-mni'")
+    assert err.rstrip().endswith("did you mean gpt-4o-mini-2024-07-18?")
+    assert "closing fine-tuning" not in err and "base_url" not in err
+    assert service_env.state.files == {} and service_env.state.uploads == {}  # no upload at all
+    assert service_env.state.jobs == {}
+
+
+def test_an_unknown_model_the_service_refuses_is_explained_as_such(
+    service_env: Emulator, train_file, monkeypatch, capsys
+) -> None:
+    """A model the service lists but will not fine-tune (o4-mini here) gets the service's word."""
+    argv = ["jobs", "create", "--model", "o4-mini", "--training-file", str(train_file)]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith("tuner jobs create: gpt-4o-minni is a retired or unknown model")
-    assert "closing fine-tuning" not in err and "base_url" not in err
+    assert err.startswith("tuner jobs create: o4-mini is a retired or unknown model"), err
 
 
 def test_the_wind_down_refusal_keeps_its_advice(service_env: Emulator, train_file, capsys) -> None:
@@ -426,3 +442,49 @@ def test_create_from_a_file_id_has_no_estimate(service_env: Emulator, train_file
     assert "estimate" not in err and f"follow with: tuner jobs follow {out.split()[0]}" in err
     assert main(["jobs", "create", "--model", MODEL, "--training-file", file_id, "--json"]) == 0
     assert "estimate" not in json.loads(capsys.readouterr().out)
+
+
+# -- a job id of another service ----------------------------------------------------------------
+
+TOGETHER_ID = "ft-2b4f7a0c-1111-2222-3333-444455556666"
+
+
+def test_a_together_job_id_on_an_openai_profile_names_the_profiles_to_try(
+    service_env: Emulator, capsys
+) -> None:
+    from tuner.config import config_dir
+
+    settings = '[profiles.tg]\nkind = "together"\n\n[profiles.tg2]\nkind = "together"\n'
+    (config_dir() / "settings.toml").write_text(settings, encoding="utf-8")
+    for action in ("follow", "cancel"):
+        assert main(["jobs", action, TOGETHER_ID]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Not found (404)" in err
+        assert err.rstrip().endswith(
+            f"{TOGETHER_ID} looks like a Together AI job id and this profile is for OpenAI: "
+            "try --profile tg or --profile tg2"
+        )
+
+
+def test_an_openai_job_id_on_a_together_profile_says_how_to_reach_it(
+    emulator: Emulator, monkeypatch, capsys
+) -> None:
+    from tuner.config import config_dir
+
+    url = emulator.together_base_url
+    settings = f'active_profile = "tg"\n[profiles.tg]\nkind = "together"\nbase_url = "{url}"\n'
+    (config_dir() / "settings.toml").write_text(settings, encoding="utf-8")
+    monkeypatch.setenv("TOGETHER_API_KEY", TEST_KEY)
+    assert main(["jobs", "follow", "ftjob-abc123"]) == 2
+    err = capsys.readouterr().err
+    assert "Not found (404)" in err
+    assert err.rstrip().endswith(
+        "ftjob-abc123 looks like an OpenAI job id and this profile is for Together AI: add an "
+        "OpenAI profile (tuner settings) and use --profile NAME"
+    )
+
+
+def test_a_job_id_of_the_profiles_own_shape_gets_no_hint(service_env: Emulator, capsys) -> None:
+    assert main(["jobs", "follow", "ftjob-nope"]) == 2
+    err = capsys.readouterr().err
+    assert "Not found (404)" in err and "--profile" not in err

@@ -270,6 +270,20 @@ def test_a_job_id_that_is_a_path_is_one_line_and_makes_nothing(
     assert list(tmp_path.iterdir()) == []  # no work folder, here or above
 
 
+def test_a_job_of_the_other_service_is_not_found_with_the_profile_to_use(
+    profiles: Emulator, capsys
+) -> None:
+    together_id = "ft-2b4f7a0c-1111-2222-3333-444455556666"
+    code, out, err = migrate(capsys, together_id, "--profile", "oa", "--to", "tg", "--model", LLAMA)
+    assert code == 2 and out == ""
+    line = err.strip().splitlines()[-1]  # after "reading JOB on oa · ..."
+    assert line.startswith("tuner migrate: Not found (404)")
+    assert line.endswith(
+        f"{together_id} looks like a Together AI job id and this profile is for OpenAI: "
+        "try --profile tg"
+    )
+
+
 def test_a_target_refusal_is_one_line(profiles: Emulator, tmp_path: Path, capsys) -> None:
     job = finished_job(profiles, tmp_path / "train.jsonl")
     profiles.faults.add(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -65,3 +66,27 @@ def test_uploading_the_same_file_again_reuses_it(service_env, train_file: Path, 
     assert code == 0 and forced["reused"] is False and forced["id"] != first["id"]
     code, again = run_json(capsys, "upload", str(train_file), "--json")
     assert again["reused"] is True and again["id"] == forced["id"]  # the newest upload
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_check_shows_its_progress_on_a_terminal(service_env, tmp_path, monkeypatch) -> None:
+    """A big file is checked for seconds before its upload starts: the check says how far it
+    is, as the upload does, and only on a terminal."""
+    big = write_jsonl(tmp_path / "big.jsonl", [chat_example(i) for i in range(3000)])
+    err = Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    assert main(["upload", str(big)]) == 0
+    shown = err.getvalue()
+    assert "checking big.jsonl: 100% of" in shown
+    assert shown.index("checking big.jsonl") < shown.index("uploading big.jsonl")
+    assert main(["jobs", "create", "--model", MODEL, "--training-file", str(big)]) == 0
+    assert "checking big.jsonl: 100% of" in err.getvalue()[len(shown) :]
+
+
+def test_no_check_progress_in_a_pipe(service_env, train_file: Path, capsys) -> None:
+    assert main(["upload", str(train_file)]) == 0
+    assert "checking" not in capsys.readouterr().err

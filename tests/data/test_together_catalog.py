@@ -41,6 +41,16 @@ def test_the_table_is_the_emulators_model_for_model() -> None:
                 assert ours == pytest.approx(theirs), (served.name, full, dpo)
 
 
+def test_inference_prices_are_what_the_emulators_models_list_reports() -> None:
+    catalog = default_catalog("together")
+    for served in emulated.MODELS:
+        info = catalog.get(served.name)
+        assert info is not None
+        price = served.inference_price()
+        assert (info.base_input_price_per_1m, info.base_output_price_per_1m) == (price, price)
+        assert (info.input_price_per_1m, info.output_price_per_1m) == (price, price)
+
+
 def test_bands_and_dpo_factor_are_the_emulators() -> None:
     assert PRICE_BANDS == emulated.PRICE_BANDS
     assert DPO_PRICE_FACTOR == emulated.DPO_PRICE_FACTOR

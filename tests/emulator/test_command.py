@@ -54,7 +54,8 @@ def _start(
             lines.append(line.rstrip())
     finally:
         deadline.cancel()
-    url = next(word for word in lines[0].split() if word.startswith("http:"))
+    openai_line = next(line for line in lines if line.split()[:1] == ["OpenAI"])
+    url = openai_line.split()[1]
     return url, lines
 
 
@@ -63,6 +64,21 @@ def test_without_a_key_it_says_any_key_is_accepted(started: Processes) -> None:
     assert "any key is accepted" in lines[-1]
     assert any("/openai/v1" in line for line in lines)  # Azure's v1 base URL is shown
     assert httpx2.get(f"{url}/models", headers={"Authorization": "Bearer whatever"}).is_success
+
+
+def test_it_prints_every_base_url_it_serves(started: Processes) -> None:
+    """OpenAI's, Azure's (classic and v1) and Together's: each one answers its own listing."""
+    url, lines = _start(started)
+    root = url.removesuffix("/v1")
+    assert lines[1:-1] == [
+        f"  OpenAI          {root}/v1",
+        f"  Azure (classic) {root}  (azure_endpoint; any api-version)",
+        f"  Azure (v1 API)  {root}/openai/v1",
+        f"  Together AI     {root}/together",  # the demo's Together profile's base_url
+    ]
+    headers = {"Authorization": "Bearer whatever"}
+    assert httpx2.get(f"{root}/together/v1/models", headers=headers).is_success
+    assert httpx2.get(f"{root}/openai/v1/models", headers={"api-key": "whatever"}).is_success
 
 
 def test_with_a_key_it_requires_that_key(started: Processes) -> None:

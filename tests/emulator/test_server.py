@@ -46,8 +46,10 @@ def test_serve_forever_prints_the_base_url() -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert "http://127.0.0.1:" in line and line.rstrip().endswith("(speed x2)")
-        url = next(word for word in line.split() if word.startswith("http:"))
+        assert "127.0.0.1:" in line and line.rstrip().endswith("(speed x2); base URLs:")
+        openai_line = process.stdout.readline().split()
+        assert openai_line[0] == "OpenAI" and openai_line[1].startswith("http://127.0.0.1:")
+        url = openai_line[1]
         assert httpx2.get(f"{url}/models", headers={"Authorization": "Bearer any"}).is_success
     finally:
         process.terminate()

@@ -274,8 +274,9 @@ async def test_compare_sends_every_turn_to_both_models(datasets: Path, emulator:
         )
         assert tuned_pane.replies()[0].text.startswith("**Short answer:**")
         assert base_pane.replies()[0].text.startswith("You asked about")
-        assert "$" in tuned_pane.query_one(".pane-title").render().plain  # fine-tuned: priced
-        assert "price unknown" in base_pane.query_one(".pane-title").render().plain
+        for pane in (tuned_pane, base_pane):  # the fine-tune and the base: each at its price
+            title = pane.query_one(".pane-title").render().plain
+            assert "$" in title and "price unknown" not in title
         # a replay goes to both, line by line
         screen.start_replay(prompt_file(datasets, ["one", "two"]))
         await until(pilot, lambda: screen.replay.state.value == "done")
@@ -409,3 +410,23 @@ async def test_a_prompt_file_replays_into_the_model_chosen_already(
         await until(pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.replay)
         assert app.screen.threads[0].model == "gpt-4.1-mini-2025-04-14"
         assert app.screen.replay.state.value == "ready"
+
+
+async def test_at_80_columns_the_header_ends_at_a_whole_word(
+    datasets: Path, emulator: Emulator
+) -> None:
+    """A long system prompt is shown up to a word, and the line itself ends at a whole part."""
+    app = chat_app(datasets, emulator)
+    prompt = "Sen Lale Market'in müşteri destek asistanısın. Kısa, nazik ve net yanıt ver."
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await pilot.press("f2")
+        await pilot.press(*prompt, "tab", *"0.3", "escape")
+        await pilot.pause()
+        summary = screen.query_one("#summary")
+        shown = summary.render().plain
+        whole = summary.full.plain
+        assert "system: Sen Lale Market'in müşteri destek … · f2 edits" in whole  # 40 cells
+        assert shown == "temp 0.3 · freq — · pres — · max — · system: Sen Lale Market'in müşteri …"
+        kept = shown.removesuffix(" …")
+        assert whole.startswith(kept) and whole[len(kept) : len(kept) + 1] in ("", " ")

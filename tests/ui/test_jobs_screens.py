@@ -695,6 +695,7 @@ async def test_a_retired_base_model_is_refused_before_anything_is_uploaded(
         model.value = "gpt-3.5-turbo-0125"  # type: ignore[attr-defined]
         error = form.query_one("#form-error")
         await wait_until(pilot, lambda: "was retired on 2026-10-23" in str(error.render()))
+        assert str(error.render()).startswith("gpt-3.5-turbo-0125 was retired")  # an id as is
         assert "fine-tunable models: gpt-4.1-2025-04-14" in str(error.render())
         form.query_one("#train-path").value = str(train)  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
@@ -702,3 +703,47 @@ async def test_a_retired_base_model_is_refused_before_anything_is_uploaded(
         assert not running_workers(form, "create") and not emu.state.files
         model.value = "gpt-4o-mini-2024-07-18"  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: "retired" not in str(error.render()))
+
+
+def settings_app(root: Path, emulator: Emulator, settings: Any) -> TunerApp:
+    return make_app(
+        root,
+        services=Services(settings_store=MemorySettingsStore(settings), poll_scale=0.01),
+        connection=active_connection(emulator),
+    )
+
+
+async def test_a_misspelt_default_model_picks_the_one_meant_and_says_so(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    from tuner.config import Settings
+
+    app = settings_app(tmp_path, emu, Settings(default_model="gpt-4o-mni"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot)
+        assert form.query_one("#model").value == "gpt-4o-mini-2024-07-18"  # type: ignore[attr-defined]
+        error = str(form.query_one("#form-error").render())
+        assert "gpt-4o-mni is not a model tuner knows" in error
+        assert "did you mean gpt-4o-mini-2024-07-18?" in error
+
+
+async def test_a_model_the_service_lacks_is_refused_before_any_upload(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    """A model added to the catalog by hand (a typo in settings.toml) is offered by the form;
+    creating a job on it is refused with the model meant, and nothing is uploaded."""
+    from tuner.config import Settings
+
+    typo = {"id": "gpt-4o-mni", "encoding": "o200k_base", "training_price_per_1m": 3.0}
+    train = write_jsonl(tmp_path / "train.jsonl", 20)
+    app = settings_app(tmp_path, emu, Settings(models=(typo,)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(app, pilot)
+        form.query_one("#model").value = "gpt-4o-mni"  # type: ignore[attr-defined]
+        form.query_one("#train-path").value = str(train)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        error = form.query_one("#form-error")
+        await wait_until(pilot, lambda: "did you mean" in str(error.render()))
+        assert "no model 'gpt-4o-mni'; did you mean gpt-4o-mini-2024-07-18?" in str(error.render())
+        await wait_until(pilot, lambda: not running_workers(form, "create"))
+        assert emu.state.files == {} and emu.state.uploads == {} and emu.state.jobs == {}

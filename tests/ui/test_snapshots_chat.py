@@ -2,8 +2,8 @@
 a comparison across two profiles (the demo's OpenAI and Together AI) with its model picker.
 
 Replies come from the emulator, which answers the same conversation to the same model with the
-same words; the view draws no clock and no file names, so the pictures are stable. Base models
-show "price unknown" by design (the catalog holds fine-tuned inference prices only).
+same words; the view draws no clock and no file names, so the pictures are stable. Every model
+is priced by its own catalog, base models and Together's included.
 """
 
 from __future__ import annotations

@@ -165,3 +165,52 @@ def test_job_finished(
         await pilot.pause(0.1)
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=size, run_before=run_before)
+
+
+def together_app(tmp_path: Path, emulator: Emulator) -> Any:
+    from tuner.config import Connection, Secret
+    from tuner.ui.app import make_app
+    from tuner.ui.services import MemorySettingsStore, Services
+    from tuner.ui.session import ActiveConnection
+
+    connection = Connection(
+        kind="together",
+        base_url=emulator.together_base_url,
+        api_key=Secret(TEST_KEY),
+        profile_name="tg",
+    )
+    services = Services(
+        settings_store=MemorySettingsStore(), clock=emulator.clock.now, poll_scale=1.0
+    )
+    return make_app(tmp_path, services=services, connection=ActiveConnection("tg", connection))
+
+
+def test_together_jobs_list(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
+    """At 80 columns Together's long model names are told apart by their size, never cut inside
+    a word (`Llama-3.1-8B`, not `Meta-Llama-3.1-8`)."""
+    from tests.helpers import open_together_service
+    from tuner.api.jobs import JobSpec
+
+    async def run_before(pilot: Any) -> None:
+        train, _ = data(tmp_path)
+        service = open_together_service(frozen)
+        try:
+            file_id = (await service.upload_file(train)).id
+            for base in (
+                "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+                "meta-llama/Meta-Llama-3.1-70B-Instruct-Reference",
+                "mistralai/Mistral-7B-Instruct-v0.2",
+            ):
+                await service.create_job(JobSpec(base, file_id, suffix="shop"))
+                frozen.advance(60)
+        finally:
+            await service.close()
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, JobsScreen))
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: screen.table.row_count == 3)
+        await pilot.pause(0.1)
+
+    assert snap_compare(
+        together_app(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before
+    )

@@ -439,6 +439,8 @@ class _Run:
         ):
             await self._keep(file_id, local, size)
             return
+        if self._filename(file_id) is None:
+            await self._look_up(file_id)
         name = file_name(file_id, self._filename(file_id))
         self._report(f"downloading {name}")
         path = self.folder.files / name
@@ -485,6 +487,16 @@ class _Run:
         listed = self.listed.get(file_id)
         return listed.bytes if listed is not None else None
 
+    async def _look_up(self, file_id: str) -> None:
+        """Ask the service for a file it does not list (a job's result file, such as OpenAI's
+        `step_metrics.csv`), so it is saved and indexed under its name, not only its id. A
+        file the service will not describe is downloaded (or found missing) all the same."""
+        try:
+            self.listed[file_id] = await self.service.retrieve_file(file_id)
+        except ServiceError as error:
+            if _missing_reason(error) is None:
+                raise
+
     def _filename(self, file_id: str) -> str | None:
         """The file's original name: as the service lists it, else as an earlier run saw it."""
         source = self.listed.get(file_id) or self.previous.files.get(file_id)
@@ -499,6 +511,8 @@ class _Run:
         else:
             self._report(f"checking {path.name}")
             digest = await in_thread(sha256_of, path)
+        if self._filename(file_id) is None:  # the index that named it is gone: ask again
+            await self._look_up(file_id)
         self._record_file(file_id, path, size, digest)
         self.counts.files_already_there += 1
 

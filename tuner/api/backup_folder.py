@@ -57,6 +57,8 @@ ID_SEPARATOR = "__"
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 _MAX_NAME = 120
+# File ids and the separator at the start of a name (`file-abc__`, OpenAI's or Together's ids).
+_ID_PREFIXES = re.compile(r"^(?:file-[A-Za-z0-9-]+" + ID_SEPARATOR + ")+")
 _CHUNK = 1 << 20
 
 
@@ -93,8 +95,12 @@ def safe_id(service_id: str) -> str:
 
 
 def file_name(file_id: str, filename: str | None) -> str:
-    """`file-abc__train.jsonl`: the id, then the original name when the service gave one."""
-    name = safe_name(filename or "")
+    """`file-abc__train.jsonl`: the id, then the original name when the service gave one.
+
+    A name that itself starts with file ids (a file tuner uploaded from a work folder,
+    `file-abc__train.together.jsonl`) loses them: the id in front is this file's own, and a
+    file moved twice is not `file-new__file-abc__...`."""
+    name = safe_name(_ID_PREFIXES.sub("", filename or ""))
     return f"{safe_id(file_id)}{ID_SEPARATOR}{name}" if name else safe_id(file_id)
 
 

@@ -17,6 +17,7 @@ from tuner.api.backup_folder import (
 )
 from tuner.api.backup_index import BackupIndex, iso_time
 from tuner.data.durations import format_size
+from tuner.data.wording import plural
 
 # Jobs the README lists by name; the index lists them all.
 README_JOBS = 50
@@ -31,16 +32,16 @@ def readme_text(index: BackupIndex) -> str:
         "",
         f"Made by tuner from {index.service} ({index.where}){profile}; "
         f"last run {iso_time(index.finished_at)}.",
-        f"It holds {_count(len(index.jobs), 'fine-tuning job')} and "
-        f"{_count(len(index.files), 'file')} ({size}).",
+        f"It holds {plural(len(index.jobs), 'fine-tuning job')} and "
+        f"{plural(len(index.files), 'file')} ({size}).",
     ]
     if index.missing:
         lines.append(
-            f"{_count(len(index.missing), 'file')} could not be saved (see the end of this note)."
+            f"{plural(len(index.missing), 'file')} could not be saved (see the end of this note)."
         )
     if index.not_saved:
         lines.append(
-            f"{_count(len(index.not_saved), 'job')} could not be read by the last run (see the end "
+            f"{plural(len(index.not_saved), 'job')} could not be read by the last run (see the end "
             "of this note); run `tuner backup` on this folder again to try them again."
         )
     if not index.complete:
@@ -93,10 +94,6 @@ def readme_text(index: BackupIndex) -> str:
             by = f", used by {', '.join(used)}" if used else ""
             lines.append(f"- `{missing.id}`{name}{by}: {missing.reason}")
     return "\n".join(lines) + "\n"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _example_file(index: BackupIndex) -> str:

@@ -16,6 +16,7 @@ from tuner.api.errors import ServiceError
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
+    from tuner.data.catalog import Catalog
 
 # Checkpoints are listed for this many of the newest fine-tuned models (one request each).
 CHECKPOINT_JOBS = 5
@@ -75,3 +76,36 @@ def is_chat_model(model_id: str) -> bool:
     lowered = model_id.lower()
     blocked = ("embedding", "whisper", "tts", "dall-e", "moderation", "davinci", "babbage")
     return not any(word in lowered for word in blocked)
+
+
+async def check_chat_model(service: FineTuningService, model: str, catalog: Catalog) -> None:
+    """Raise `ServiceError` when a chat with `model` cannot work at all: the key is missing or
+    refused, or the service does not have the model (with the one most likely meant). Asked
+    once, before a replay's first line, so a bad key or a typo is one line, not a failed turn.
+
+    Only a conclusive answer refuses: a checkpoint (services do not list them) and an Azure
+    deployment name (not a model) pass, and so does any model when the service cannot list its
+    models (a gateway without `/models`): then the first reply tells.
+    """
+    from tuner.api.errors import ErrorKind
+
+    try:
+        listed = [entry.id for entry in await service.list_models()]
+    except ServiceError as exc:
+        if exc.kind in (ErrorKind.AUTH, ErrorKind.NO_KEY, ErrorKind.PERMISSION):
+            raise
+        if exc.kind is ErrorKind.CONNECTION:  # never reached: no line would be either
+            raise
+        return
+    if model in listed or model_kind(model) == "checkpoint":
+        return
+    if service.capabilities.models_need_deployment:
+        return
+    from tuner.data.visible_text import visible_line
+
+    guess = catalog.suggestion(model, listed)  # may be a name the service gave: outside text
+    hint = f"; did you mean {visible_line(guess)}?" if guess else ""
+    raise ServiceError(
+        ErrorKind.MODEL_UNAVAILABLE,
+        f"{service.capabilities.service} has no model {model!r} to chat with{hint}",
+    )

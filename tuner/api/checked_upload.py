@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tuner.api.errors import ErrorKind, ServiceError
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService, Progress
@@ -49,12 +50,13 @@ class FileRefused(ServiceError):
     def __init__(self, path: Path, problems: list[Problem], count: int | None = None) -> None:
         count = len(problems) if count is None else count
         first = problems[0].located() if problems else "no detail"
-        noun = "error" if count == 1 else "errors"
         super().__init__(
-            ErrorKind.INVALID_REQUEST, f"{path.name} has {count} {noun} ({first}); not uploaded"
+            ErrorKind.INVALID_REQUEST,
+            f"{path.name} has {plural(count, 'error')} ({first}); not uploaded",
         )
         self.path = path
         self.problems = problems
+        self.count = count  # errors found in all, `problems` being the first of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +83,21 @@ class CheckedUpload:
         return f"reusing {self.id} ({when}identical) for {path}"
 
 
-def check_file(path: Path, model: str | None = None, rules: str = "openai") -> AnalysisReport:
+def check_file(
+    path: Path,
+    model: str | None = None,
+    rules: str = "openai",
+    progress: Progress | None = None,
+) -> AnalysisReport:
     """tuner's checks on `path` by the `rules` of the service it goes to (and that service's
-    catalog). Raises `OSError` when the file cannot be read."""
+    catalog); `progress(bytes read, total)` as the check goes (a big file takes seconds).
+    Raises `OSError` when the file cannot be read."""
     from tuner.data.analysis import analyse_file
     from tuner.data.catalog import default_catalog
 
     catalog = default_catalog(rules)
-    return analyse_file(path, model or catalog.default_model, catalog=catalog, service=rules)
+    model = model or catalog.default_model
+    return analyse_file(path, model, catalog=catalog, service=rules, progress=progress)
 
 
 async def upload_checked(
@@ -100,10 +109,12 @@ async def upload_checked(
     report: AnalysisReport | None = None,
     reuse: bool = True,
     record: UploadRecord | None = None,
+    check_progress: Progress | None = None,
 ) -> CheckedUpload:
     """Check `path` (or trust `report`, an analysis of it already made), then upload it, or
     reuse the identical file the service already holds from an earlier upload (unless `reuse`
-    is False). `record` is where uploads are recorded (default: tuner's data folder).
+    is False). `record` is where uploads are recorded (default: tuner's data folder);
+    `check_progress` hears how far the check is, `progress` how far the upload.
 
     Raises `FileRefused` for a file with errors unless `force`, `OSError` for an unreadable
     file, and `ServiceError` for what the service refuses.
@@ -111,7 +122,8 @@ async def upload_checked(
     from tuner.api.upload_record import RecordedUpload, UploadRecord, service_key
 
     if report is None or report.path.resolve() != path.resolve():
-        report = await asyncio.to_thread(check_file, path, None, service.capabilities.rules)
+        rules = service.capabilities.rules
+        report = await asyncio.to_thread(check_file, path, None, rules, check_progress)
     if not report.valid and not force:
         raise FileRefused(path, report.errors, report.error_count)
     record = record if record is not None else UploadRecord()

@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from tuner.data.catalog import OPENAI_FINE_TUNING_CLOSES
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.data.catalog import Catalog
@@ -84,7 +85,7 @@ class Retirement:
         if self.urgency == "past":
             return f"{who}retired {when}"
         if self.urgency == "near":
-            return f"{who}retires {when} (in {self.days} day{'' if self.days == 1 else 's'})"
+            return f"{who}retires {when} (in {plural(self.days, 'day')})"
         return f"{who}retires {when}"
 
 

@@ -273,26 +273,46 @@ class EventFollower:
     # ------------------------------------------------------------------ iteration
 
     def __aiter__(self) -> AsyncIterator[JobEvent]:
+        """Each event, oldest first; the cursor is saved after each (see the module)."""
+        self._start()
+        return self._events()
+
+    def batches(self) -> AsyncIterator[list[JobEvent]]:
+        """The events in the batches they are read in (a finished job's whole history at
+        once), for a screen that draws a batch at a time: the cursor is saved once per batch,
+        after the consumer asks for the next one."""
+        self._start()
+        return self._batches()
+
+    def _start(self) -> None:
         if self._started:
             raise RuntimeError("an EventFollower can be iterated only once")
         self._started = True
-        return self._follow()
 
-    async def _hand_over(self, events: list[JobEvent]) -> AsyncIterator[JobEvent]:
-        for event in events:
-            self._remember(event.id, event.created_at)
-            yield event
-            self._shown(event)
+    async def _events(self) -> AsyncIterator[JobEvent]:
+        async for batch in self._read():
+            for event in batch:
+                self._remember(event.id, event.created_at)
+                yield event
+                self._shown(event)
 
-    async def _follow(self) -> AsyncIterator[JobEvent]:
+    async def _batches(self) -> AsyncIterator[list[JobEvent]]:
+        async for batch in self._read():
+            for event in batch:
+                self._remember(event.id, event.created_at)
+            yield batch
+            self._shown(batch[-1])
+
+    async def _read(self) -> AsyncIterator[list[JobEvent]]:
+        """The unseen events of each read, oldest first (never an empty batch); the consumer
+        remembers each batch before this reads again."""
         self._set_status(FollowStatus(FollowState.FOLLOWING))
         interval = self.poll.fast
         check_job = True  # always look at the job once: it may have finished long ago
         while True:
             new = await self._fetch_new()
-            async for event in self._hand_over(new):
-                yield event
             if new:
+                yield new
                 interval = self.poll.fast
                 check_job = check_job or any(_looks_terminal(event) for event in new)
             else:
@@ -301,8 +321,9 @@ class EventFollower:
             if check_job:
                 self.job = await self._with_retry(self._retrieve)
                 if self.job.finished:
-                    async for event in self._hand_over(await self._fetch_new()):
-                        yield event
+                    last = await self._fetch_new()
+                    if last:
+                        yield last
                     self._set_status(FollowStatus(FollowState.FINISHED, job_status=self.job.status))
                     return
                 check_job = False

@@ -278,6 +278,18 @@ def short_model(model_id: str) -> str:
     return _DATE_TAIL.sub("", model_id.rsplit("/", 1)[-1])
 
 
+# Words a base model's name carries that tell two models of a list apart least.
+_MODEL_WORDS = re.compile(r"-(?:Instruct|Reference|Turbo|chat|hf)(?=-|$)", re.IGNORECASE)
+
+
+def brief_model(model_id: str) -> str:
+    """`short_model` without the words that tell models apart least, for a narrow column:
+    `meta-llama/Meta-Llama-3.1-8B-Instruct-Reference` → `Llama-3.1-8B`, `Qwen/Qwen2.5-72B-Instruct`
+    → `Qwen2.5-72B`; the size stays, which is what tells a family's models apart."""
+    name = _MODEL_WORDS.sub("", short_model(model_id))
+    return name.removeprefix("Meta-") or short_model(model_id)
+
+
 def short_fine_tuned(model_id: str | None, base: str | None = None) -> str | None:
     """The distinguishing end of a fine-tuned model's name: `SUFFIX:ID` of OpenAI's
     `ft:BASE:ORG:SUFFIX:ID` (or `ID` with no suffix); `SUFFIX-HASH` of Together's

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +66,7 @@ from tuner.data.analysis import analyse_file
 from tuner.data.atomic_file import OutputError, remove_stale_temporaries
 from tuner.data.catalog import Catalog, default_catalog
 from tuner.data.migrate import ConversionTarget, convert_file
+from tuner.data.service_kinds import SERVICE_KINDS
 
 if TYPE_CHECKING:
     from tuner.api.move_record import MoveEntry, MoveRecord
@@ -301,12 +303,18 @@ def _conversion_target(
 
 
 def converted_name(copy: SourceCopy, kind: str) -> str:
-    """`ID__train.together.jsonl`: the copy's name with the target's kind before `.jsonl`."""
+    """`ID__train.together.jsonl`: the copy's name with the target's kind before `.jsonl`, in
+    place of any kind it had already (a file moved there and back is `ID__train.openai.jsonl`,
+    never `...together.openai.jsonl`)."""
     from tuner.api.backup_folder import file_name
 
     stem = file_name(copy.file_id, copy.filename or copy.path.name)
-    stem = stem.removesuffix(".jsonl")
+    stem = _KIND_TAGS.sub("", stem.removesuffix(".jsonl"))
     return f"{stem}.{kind}.jsonl"
+
+
+# The kinds `converted_name` puts before `.jsonl`, however many a name has gathered.
+_KIND_TAGS = re.compile(r"(?:\.(?:" + "|".join(SERVICE_KINDS) + r"))+$")
 
 
 async def _plan_file(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tuner.data.wording import plural
+
 if TYPE_CHECKING:
     from tuner.data.migrate_notes import Change
     from tuner.data.problems import Problem
@@ -41,9 +43,9 @@ class DataRefused(MigrationError):
     ) -> None:
         count = len(problems) if count is None else count
         first = problems[0].located() if problems else "no detail"
-        noun = "error" if count == 1 else "errors"
         super().__init__(
-            f"{path} breaks {service}'s rules even after conversion: {count} {noun} ({first})"
+            f"{path} breaks {service}'s rules even after conversion: "
+            f"{plural(count, 'error')} ({first})"
         )
         self.path = path
         self.problems = problems

@@ -23,6 +23,7 @@ from tuner.api.migrate_sources import (
 )
 from tuner.data.analysis import AnalysisReport
 from tuner.data.migrate import Change, ConversionResult
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.move_record import MoveKey
@@ -212,7 +213,7 @@ def _file_lines(planned: PlannedFile, target: str, work_dir: Path) -> list[str]:
     name = f" ({original.filename})" if original.filename else ""
     lines = [
         f"{planned.role.capitalize()} file {original.file_id}{name}: {original.describe(work_dir)}",
-        f"  {conversion.examples_in:,} examples in, {conversion.examples_out:,} out: "
+        f"  {plural(conversion.examples_in, 'example')} in, {conversion.examples_out:,} out: "
         f"{shown_path(planned.path, work_dir)} (passes {target}'s rules)",
     ]
     changes = planned.changes
@@ -224,9 +225,9 @@ def _file_lines(planned: PlannedFile, target: str, work_dir: Path) -> list[str]:
         lines.append(f"  ... and {len(changes) - CHANGES_SHOWN} more kinds of change")
     warnings = planned.report.warnings
     if warnings:
-        noun = "warning" if len(warnings) == 1 else "warnings"
         lines.append(
-            f"  {len(warnings):,} {noun} by {target}'s rules (first: {warnings[0].located()})"
+            f"  {plural(len(warnings), 'warning')} by {target}'s rules "
+            f"(first: {warnings[0].located()})"
         )
     return lines
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from tuner.api.errors import ServiceError
 from tuner.api.jobs import SUFFIX_MAX, Hyperparameters, JobSpec, check_spec, check_suffix
 from tuner.api.migrate_errors import MigrationError
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.types import Capabilities, Job, ModelLimits
@@ -174,7 +175,7 @@ def _epochs(
         return None
     most = limits.max_epochs if limits is not None and limits.max_epochs else _OPENAI_EPOCHS
     if value > most:
-        note = f"{target.service} trains at most {most} epochs of this model"
+        note = f"{target.service} trains at most {plural(most, 'epoch')} of this model"
         carried.append(Setting("n_epochs", value, most, note))
         return most
     carried.append(Setting("n_epochs", value, value))
@@ -198,8 +199,9 @@ def _batch(
         carried.append(Setting("batch_size", value, value))
         return value
     sizes = f"{low}" if low == high else f"{low} to {high}"
+    # Said inside the parentheses of `Setting.describe`: no parentheses of its own.
     why = f"{target.service} trains {model} with batch size {sizes}: left to its default" + (
-        " (the largest)" if target.kind == "together" else ""
+        ", the largest" if target.kind == "together" else ""
     )
     dropped.append(Setting("batch_size", value, None, why))
     return None

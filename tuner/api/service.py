@@ -60,6 +60,11 @@ class FineTuningService(Protocol):
         """The training files stored on the service, newest first."""
         ...
 
+    async def retrieve_file(self, file_id: str) -> RemoteFile:
+        """One stored file's name, size and purpose, whatever its purpose (a job's result
+        files are not in `list_files`)."""
+        ...
+
     async def file_content(self, file_id: str) -> bytes:
         """A stored file's bytes (result files, training data kept on the service)."""
         ...
@@ -144,6 +149,18 @@ class FineTuningService(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def service_capabilities(connection: Connection) -> Capabilities:
+    """What the service of `connection` can do, known without opening it: no SDK is imported,
+    so a screen can lay itself out for the service before the service is ready."""
+    if connection.kind == "together":
+        from tuner.api.together_service import CAPABILITIES
+
+        return CAPABILITIES
+    from tuner.api.openai_service import capabilities_for
+
+    return capabilities_for(connection)
 
 
 def open_service(connection: Connection) -> FineTuningService:

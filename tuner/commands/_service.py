@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tuner.commands._json import json_text
 from tuner.data.durations import format_size
 from tuner.data.visible_text import visible, visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.checked_upload import CheckedUpload
@@ -160,18 +161,29 @@ class StderrProgress:
 
 
 async def analyse_local_file(
-    path: Path, model: str, catalog: Catalog, epochs: int | None = None, rules: str = "openai"
+    path: Path,
+    model: str,
+    catalog: Catalog,
+    epochs: int | None = None,
+    rules: str = "openai",
+    *,
+    show_progress: bool = False,
 ) -> AnalysisReport:
     """tuner's checks (by the `rules` of the service the file goes to), token counts and cost
     estimate of `path` for `model` and `epochs` (None: the service's auto choice), off the
-    event loop, for a command that shows the estimate and then uploads with `report=`."""
+    event loop, for a command that shows the estimate and then uploads with `report=`.
+    `show_progress` draws how far the check is on stderr (a terminal's: a 40 MB file takes
+    seconds, which must not look like a hang)."""
     from functools import partial
 
     from tuner.data.analysis import analyse_file
 
     if not path.exists() and not path.is_symlink():
         raise CommandFailure(f"{path}: no such file")
-    analyse = partial(analyse_file, catalog=catalog, epochs=epochs, service=rules)
+    progress = StderrProgress(f"checking {path.name}") if show_progress else None
+    analyse = partial(
+        analyse_file, catalog=catalog, epochs=epochs, service=rules, progress=progress
+    )
     try:
         return await asyncio.to_thread(analyse, path, model)
     except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
@@ -201,9 +213,16 @@ async def upload_local_file(
         raise CommandFailure(f"{path}: no such file")
     label = f"uploading {visible_line(path.name)}"
     progress = StderrProgress(label) if show_progress else None
+    checking = StderrProgress(f"checking {visible_line(path.name)}") if show_progress else None
     try:
         return await upload_checked(
-            service, path, force=force, progress=progress, report=report, reuse=reuse
+            service,
+            path,
+            force=force,
+            progress=progress,
+            report=report,
+            reuse=reuse,
+            check_progress=checking,
         )
     except FileRefused as refused:
         problems = [
@@ -218,7 +237,8 @@ async def upload_local_file(
         more = len(problems) - len(shown)
         lines = [
             visible_line(
-                f"{path} has {len(problems)} error(s); not uploaded (--force to upload anyway)"
+                f"{path} has {plural(refused.count, 'error')}; not uploaded (--force to upload "
+                "anyway)"
             )
         ]
         lines += [f"  {p}" for p in shown]
@@ -227,3 +247,45 @@ async def upload_local_file(
         raise CommandFailure("\n".join(lines), code=1) from None
     except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
         raise CommandFailure(f"{path}: cannot read: {_reason(exc)}") from None
+
+
+def other_service_hint(job_id: str, kind: str) -> str | None:
+    """What to say after "Not found" when `job_id` has the shape of another service's ids than
+    the profile's (`kind`): which service it looks like, and the profiles of that kind to try
+    (`--profile together`), or how to add one. None when the id could be the profile's own."""
+    from tuner.config import ConfigError, load_settings
+    from tuner.data.job_ids import job_id_family
+    from tuner.data.service_kinds import UnknownService, rules_family, service_name
+
+    family = job_id_family(job_id)
+    try:
+        if family is None or family == rules_family(kind):
+            return None
+    except UnknownService:
+        return None
+    try:
+        profiles = load_settings().profiles.values()
+    except ConfigError:
+        profiles = []
+    names = sorted(p.name for p in profiles if p.kind in KINDS_OF[family])
+    theirs = "an OpenAI" if family == "openai" else f"a {service_name(family)}"
+    said = f"{job_id} looks like {theirs} job id and this profile is for {service_name(kind)}"
+    if names:
+        return f"{said}: try " + " or ".join(f"--profile {name}" for name in names)
+    return f"{said}: add {theirs} profile (tuner settings) and use --profile NAME"
+
+
+# The profile kinds whose job ids have each shape.
+KINDS_OF = {"openai": ("openai", "azure"), "together": ("together",)}
+
+
+def not_found(exc: Exception, job_id: str, kind: str) -> str:
+    """The one line for a `ServiceError`, with `other_service_hint` after a "Not found"."""
+    from tuner.api.errors import ErrorKind, ServiceError
+
+    message = exc.message if isinstance(exc, ServiceError) else str(exc)
+    if isinstance(exc, ServiceError) and exc.kind is ErrorKind.NOT_FOUND:
+        hint = other_service_hint(job_id, kind)
+        if hint:
+            return f"{message}; {hint}"
+    return message

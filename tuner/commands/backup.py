@@ -27,6 +27,7 @@ from tuner.commands._service import (
 from tuner.data.durations import format_size
 from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.backup import BackupProgress, BackupSummary
@@ -71,9 +72,9 @@ def summary_line(summary: BackupSummary) -> str:
     files = summary.files_downloaded + summary.files_already_there + summary.files_missing
     head = "backed up" if summary.complete else "stopped early after backing up"
     return (
-        f"{head} {jobs} job{'' if jobs == 1 else 's'} ({summary.jobs_saved} new, "
+        f"{head} {plural(jobs, 'job')} ({summary.jobs_saved} new, "
         f"{summary.jobs_updated} updated, {summary.jobs_unchanged} unchanged) and "
-        f"{files} file{'' if files == 1 else 's'} ({summary.files_downloaded} downloaded, "
+        f"{plural(files, 'file')} ({summary.files_downloaded} downloaded, "
         f"{summary.files_already_there} already there, {summary.files_missing} missing), "
         f"{format_size(summary.bytes_downloaded)} downloaded, in {summary.folder}; "
         f"index: {summary.index}"

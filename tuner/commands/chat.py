@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands._service import CommandFailure, fail, run_service
 from tuner.data.visible_text import visible, visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.chat_session import ChatSettings
@@ -123,9 +124,13 @@ def run(args: argparse.Namespace) -> int:
     printer = TranscriptPrinter(out, sys.stderr, colour=colour, total=len(lines))
 
     async def work(service: FineTuningService) -> int:
+        from tuner.api.chat_models import check_chat_model
         from tuner.api.chat_session import ChatThread
         from tuner.api.compare import ReplayGroup
 
+        catalog = _profile_catalog(args.profile, service.capabilities.kind)
+        await check_chat_model(service, args.model, catalog)  # a bad key or model: one line
+        printer.catalog, printer.model = catalog, args.model
         thread = ChatThread(args.model, title=f"replay {path.name}")
         player = thread.replay(
             service, lines, settings, on_event=printer.on_event, retry=_retry_policy()
@@ -141,9 +146,15 @@ def run(args: argparse.Namespace) -> int:
                 print(f"transcript {state}: {shown}", file=sys.stderr)
         if printer.fatal is not None:
             raise CommandFailure(printer.fatal)
+        from tuner.data.chat_cost import describe_usage
+
         failed = group.failed_lines()
         answered = group.total - len(failed)
-        print(f"{answered} of {group.total} lines answered", file=sys.stderr)
+        print(
+            f"{answered:,} of {plural(group.total, 'line')} answered · "
+            f"{describe_usage(printer.totals)}",
+            file=sys.stderr,
+        )
         return 1 if failed else 0
 
     return run_service("chat", args, work)
@@ -153,6 +164,8 @@ class TranscriptPrinter:
     """Writes replay events as a readable transcript; remembers a failure that ends the run."""
 
     def __init__(self, out: TextIO, err: TextIO, *, colour: bool, total: int) -> None:
+        from tuner.data.chat_cost import UsageTotals
+
         self.out = out
         self.err = err
         self.colour = colour
@@ -161,6 +174,9 @@ class TranscriptPrinter:
         self.player: PromptReplay | None = None
         self.group: ReplayGroup | None = None
         self._answered = 0
+        self.catalog: Catalog | None = None  # prices the replies, once the model is known
+        self.model = ""
+        self.totals = UsageTotals()
 
     def _paint(self, code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if self.colour else text
@@ -175,6 +191,7 @@ class TranscriptPrinter:
             LineStopped,
             TranscriptUnsaved,
         )
+        from tuner.data.chat_cost import price_turn
 
         if isinstance(event, LineStarted):
             if event.attempt == 0:
@@ -194,6 +211,11 @@ class TranscriptPrinter:
             self.out.flush()
         elif isinstance(event, LineFinished):
             self._answered += 1
+            if self.catalog is not None:
+                done = event.reply
+                model = done.model or self.model
+                cost = price_turn(self.catalog, model, done.prompt_tokens, done.completion_tokens)
+                self.totals.add(cost)
             self.out.write("\n\n")
             self.out.flush()
         elif isinstance(event, LineRetrying):
@@ -312,6 +334,18 @@ def _labels(models: tuple[str, str], profiles: list[str | None]) -> list[str]:
     return [visible_line(label) for label in labels]
 
 
+def _profile_catalog(profile: str | None, kind: str) -> Catalog:
+    """The prices of `profile` (None: the active one), whose service is of `kind`; the built-in
+    table of that kind when the settings cannot be read or priced with."""
+    from tuner.config import ConfigError, load_settings
+    from tuner.data.catalog import CatalogError, default_catalog, settings_catalog
+
+    try:
+        return settings_catalog(load_settings(), profile)
+    except (ConfigError, CatalogError):
+        return default_catalog(kind)
+
+
 def _catalog(config: Settings, profile: str | None, connection: Connection) -> Catalog:
     """The prices of the profile's own service, the user's overrides applied; the built-in
     table of its kind when the overrides are broken (`tuner validate` names the bad entry)."""
@@ -370,11 +404,20 @@ async def _compare(
     printer: ComparePrinter,
 ) -> int:
     """Run the comparison; a failure that would fail every line of a model ends it (exit 2)."""
+    from tuner.api.chat_models import check_chat_model
     from tuner.api.chat_session import compare_threads, lockstep
+    from tuner.api.errors import ServiceError
     from tuner.api.replay import LineFailed
     from tuner.api.transcripts import CompareSide
 
     models = (args.model, args.compare)
+    for model, service, profile, catalog in zip(
+        models, services, profiles, printer.catalogs, strict=True
+    ):
+        try:  # a bad key or a misspelt model: one line naming it, before any turn
+            await check_chat_model(service, model, catalog)
+        except ServiceError as exc:
+            raise CommandFailure(f"{_blame(model, profile)}: {exc.message}") from None
     sides = [CompareSide(model, profile) for model, profile in zip(models, profiles, strict=True)]
     threads = compare_threads(sides, title=f"replay {path.name}")
     fatal: list[str] = []

@@ -17,14 +17,15 @@ up whatever the language of the replies.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands.chat import DIM, MODEL_COLOUR, RESET, USER_COLOUR
-from tuner.data.chat_cost import UsageTotals, describe_turn, format_dollars, price_turn
+from tuner.data.chat_cost import UsageTotals, describe_turn, describe_usage, price_turn
+from tuner.data.fit_text import cell_width
 from tuner.data.visible_text import visible, visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.replay import PromptLine, ReplayEvent
@@ -39,16 +40,6 @@ _SETTLED = ("done", "failed", "skipped", "stopped")
 
 
 # ------------------------------------------------------------------------------ cell widths
-
-
-def cell_width(text: str) -> int:
-    """Terminal cells `text` takes: wide (East Asian) characters two, combining marks none."""
-    width = 0
-    for char in text:
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
 
 
 def _split_to_width(word: str, width: int) -> list[str]:
@@ -279,15 +270,9 @@ class ComparePrinter:
         total = len(self.prompts)
         said = []
         for label, answered, totals in zip(self.labels, self.answered, self.totals, strict=True):
-            money = (
-                "price unknown"
-                if totals.turns == 0 or totals.unpriced == totals.turns
-                else format_dollars(totals.dollars)
-                + (f" + {totals.unpriced} unpriced" if totals.unpriced else "")
-            )
             said.append(
-                f"{label}: {answered} of {total} lines answered · "
-                f"{totals.prompt_tokens} in · {totals.completion_tokens} out · {money}"
+                f"{label}: {answered:,} of {plural(total, 'line')} answered · "
+                f"{describe_usage(totals)}"
             )
         return said
 

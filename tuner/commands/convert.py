@@ -20,6 +20,7 @@ from typing import Any
 from tuner.commands._json import json_text
 from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 
 
 def register(subparsers: Any) -> None:
@@ -80,10 +81,9 @@ def run(args: argparse.Namespace) -> int:
         for issue in sorted([*result.skipped, *result.warnings], key=lambda i: i.line):
             _say(f"{args.input}:{issue.line}:{issue.column}: {issue.message}")
         if result.written:
-            plural = "" if result.examples_written == 1 else "s"
-            skipped = f", skipped {len(result.skipped)}" if result.skipped else ""
-            wrote = f"wrote {result.examples_written} example{plural} to {args.output}{skipped}"
-            print(visible_line(wrote))
+            skipped = f", skipped {len(result.skipped):,}" if result.skipped else ""
+            written = plural(result.examples_written, "example")
+            print(visible_line(f"wrote {written} to {args.output}{skipped}"))
         else:
             _say(f"tuner convert: no example could be read from {args.input}")
     return 1 if result.skipped or not result.written else 0

@@ -1,8 +1,10 @@
 """`tuner emulator`: the local OpenAI-compatible server, in the foreground.
 
-Point any OpenAI client at it (`OPENAI_BASE_URL=http://127.0.0.1:PORT/v1`) to try a whole
-fine-tuning loop with no account: jobs run on a compressed clock, `--speed` compresses it more.
-It accepts any API key unless `--key` names the one to require, and says which on start;
+Point any OpenAI client at it (`OPENAI_BASE_URL=http://127.0.0.1:PORT/v1`), an Azure or a
+Together AI one at the base URLs it prints on start, to try a whole fine-tuning loop with no
+account: jobs run faster than on a service, `--speed` makes them faster still (the times reported
+stay at or before now). It accepts any API key unless `--key` names the one to require, and says
+which on start;
 `--seed` makes its ids and metrics the same on every run (for scripts that compare outputs).
 `--latency S` makes every chat reply and embeddings request take S real seconds, and `--rpm N`
 answers a key's N+1st request to a model within a minute with 429 and `Retry-After`: a
@@ -18,16 +20,28 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tuner.emulator import Emulator
 
+# Where the Together AI dialect is served: `Emulator.together_base_url` (a test keeps them equal).
+TOGETHER_PATH = "/together"
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "emulator",
         help="run a local OpenAI-compatible server for demos and scripts",
-        description="Serve the fine-tuning, files and chat endpoints on 127.0.0.1 from memory.",
+        description=(
+            "Serve the fine-tuning, files and chat endpoints on 127.0.0.1 from memory, in each "
+            "service's dialect. Base URLs: OpenAI http://127.0.0.1:PORT/v1; Azure "
+            "http://127.0.0.1:PORT (classic, any api-version) and http://127.0.0.1:PORT/openai/v1"
+            f"; Together AI http://127.0.0.1:PORT{TOGETHER_PATH} (as the demo's Together profile)."
+            " Every one is printed on start."
+        ),
     )
     p.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free port)")
     p.add_argument(
-        "--speed", type=float, default=1.0, help="divide every simulated delay by this factor"
+        "--speed",
+        type=float,
+        default=1.0,
+        help="divide every simulated delay by this factor (the clock keeps real time)",
     )
     p.add_argument(
         "--key",

@@ -21,7 +21,9 @@ Service errors are one line on stderr and exit 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,11 +43,13 @@ from tuner.commands._service import (
     fail,
     job_line,
     named_profile,
+    not_found,
     print_json,
     run_service,
     upload_local_file,
 )
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.jobs import JobSpec
@@ -244,7 +248,7 @@ def estimate_json(estimate: CostEstimate) -> dict[str, object]:
 def estimate_line(estimate: CostEstimate, model: str) -> str:
     """`estimate: 1,234 billed tokens x 3 epochs = 3,702 trained tokens, $0.01 at $3.00 per 1M
     tokens (MODEL)`: tuner's own count, the epochs the service will use, the catalog's price."""
-    epochs = f"{estimate.epochs} epoch{'' if estimate.epochs == 1 else 's'}"
+    epochs = plural(estimate.epochs, "epoch")
     line = (
         f"estimate: {estimate.billed_tokens:,} billed tokens x {epochs} = "
         f"{estimate.trained_tokens:,} trained tokens"
@@ -283,7 +287,13 @@ def unsupported_options(spec: JobSpec, capabilities: Capabilities) -> str | None
 def run_create(args: argparse.Namespace) -> int:
     from tuner.api.deadlines import closes_for, jobs_closing_note
     from tuner.api.job_quote import QuoteRefused, service_quote
-    from tuner.api.jobs import Hyperparameters, JobSpec, check_model_available, check_spec
+    from tuner.api.jobs import (
+        Hyperparameters,
+        JobSpec,
+        check_model_available,
+        check_model_known,
+        check_spec,
+    )
 
     hyper = Hyperparameters(
         n_epochs=args.epochs,
@@ -309,6 +319,7 @@ def run_create(args: argparse.Namespace) -> int:
             raise CommandFailure(refused)
         catalog = _catalog(getattr(args, "profile", None))
         check_model_available(pending, catalog, date.today())
+        await check_model_known(service, args.model, catalog)
         if not args.json and closes_for(service.capabilities.kind, args.model):
             print(f"note: {jobs_closing_note(date.today())}", file=sys.stderr)
         report = None
@@ -317,7 +328,10 @@ def run_create(args: argparse.Namespace) -> int:
             path = Path(args.training_file)
             if not path.exists():
                 raise CommandFailure(f"{path}: no such file (and not a file id like file-...)")
-            report = await analyse_local_file(path, args.model, catalog, args.epochs, rules)
+            shown = sys.stderr.isatty() and not args.json
+            report = await analyse_local_file(
+                path, args.model, catalog, args.epochs, rules, show_progress=shown
+            )
         reuse = not args.force_upload
         training = await _file_id(
             service,
@@ -372,6 +386,20 @@ def run_create(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- follow
 
 
+@contextlib.contextmanager
+def _job_not_found(job_id: str, service: FineTuningService) -> Iterator[None]:
+    """A job the service does not have, when its id is shaped like another service's: said with
+    the profiles to try instead (`--profile together`)."""
+    from tuner.api.errors import ErrorKind, ServiceError
+
+    try:
+        yield
+    except ServiceError as exc:
+        if exc.kind is not ErrorKind.NOT_FOUND:
+            raise
+        raise CommandFailure(not_found(exc, job_id, service.capabilities.kind)) from None
+
+
 def run_follow(args: argparse.Namespace) -> int:
     if args.interval <= 0:
         return fail("jobs follow", "--interval must be above 0")
@@ -382,15 +410,16 @@ def run_follow(args: argparse.Namespace) -> int:
 
     async def work(service: FineTuningService) -> int:
         service_name.append(service.capabilities.service)
-        _, code = await follow_to_end(
-            service,
-            args.job,
-            command="jobs follow",
-            interval=args.interval,
-            timeout=args.timeout,
-            resume=args.resume,
-            shown="json" if args.json else "text",
-        )
+        with _job_not_found(args.job, service):
+            _, code = await follow_to_end(
+                service,
+                args.job,
+                command="jobs follow",
+                interval=args.interval,
+                timeout=args.timeout,
+                resume=args.resume,
+                shown="json" if args.json else "text",
+            )
         return code
 
     try:
@@ -407,7 +436,8 @@ def run_follow(args: argparse.Namespace) -> int:
 
 def run_cancel(args: argparse.Namespace) -> int:
     async def work(service: FineTuningService) -> int:
-        job = await service.cancel_job(args.job)
+        with _job_not_found(args.job, service):
+            job = await service.cancel_job(args.job)
         if args.json:
             print_json(job)
         else:

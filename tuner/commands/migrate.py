@@ -43,6 +43,7 @@ from tuner.commands._service import (
     add_service_options,
     fail,
     job_line,
+    not_found,
     print_json,
 )
 from tuner.data.stop_signals import Stopped, stop_signals_raise
@@ -203,11 +204,14 @@ def run(args: argparse.Namespace) -> int:
             await source.close()
             await target.close()
 
-    return _outcome(lambda: asyncio.run(main()), args, following)
+    return _outcome(lambda: asyncio.run(main()), args, following, source_connection.kind)
 
 
-def _outcome(call: Any, args: argparse.Namespace, following: list[tuple[str, str]]) -> int:
-    """Run the migration; its failures become one line (or the problems found) on stderr.
+def _outcome(
+    call: Any, args: argparse.Namespace, following: list[tuple[str, str]], source_kind: str
+) -> int:
+    """Run the migration; its failures become one line (or the problems found) on stderr; a job
+    the source does not have, shaped like another service's id, names the profiles to try.
     SIGTERM and SIGHUP stop it as ctrl-c does: what was half made is removed on the way out.
     Ctrl-C while the new job is followed says that it runs on, and how to follow it again."""
     from tuner.api.errors import ServiceError
@@ -243,7 +247,7 @@ def _outcome(call: Any, args: argparse.Namespace, following: list[tuple[str, str
     except MigrationError as exc:
         return fail(COMMAND, exc.message)
     except ServiceError as exc:
-        return fail(COMMAND, exc.message)
+        return fail(COMMAND, not_found(exc, args.job, source_kind))
 
 
 def _refusal_lines(exc: Any) -> str:

@@ -33,6 +33,7 @@ from tuner.commands._args import positive_int
 from tuner.commands._json import write_json
 from tuner.data.problems import Severity
 from tuner.data.visible_text import visible, visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
@@ -370,9 +371,10 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     errors, warnings = report.errors, report.warnings
     fmt = report.format.value if report.format else "unknown"
     verdict = "OK" if report.valid else "INVALID"
-    w(f"{visible_line(str(report.path))}: {verdict} — {report.examples:,} examples, {fmt} format\n")
+    examples = plural(report.examples, "example")
+    w(f"{visible_line(str(report.path))}: {verdict} — {examples}, {fmt} format\n")
     w(f"  checked against {report.rules}\n")
-    w(f"  {_count(report.error_count, 'error')}, {_count(report.warning_count, 'warning')}\n")
+    w(f"  {plural(report.error_count, 'error')}, {plural(report.warning_count, 'warning')}\n")
     for title, problems, severity in (
         ("Errors", errors, Severity.ERROR),
         ("Warnings", warnings, Severity.WARNING),
@@ -394,7 +396,7 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
     est = report.estimate
     info = report.resolution.info
     w(f"\nEstimate for {report.model}\n")
-    w(f"  {_count(report.epochs, 'epoch')} x {report.billed_tokens:,} billed tokens")
+    w(f"  {plural(report.epochs, 'epoch')} x {report.billed_tokens:,} billed tokens")
     w(f" = {est.trained_tokens:,} trained tokens\n")
     if est.cost_usd is not None and est.price_per_1m is not None:
         how = " (LoRA)" if info is not None and info.training_types and not report.full else ""
@@ -421,10 +423,6 @@ def _print_full_price(report: AnalysisReport, write: Callable[[str], object]) ->
         write(f"  full fine-tuning at ${price:,.2f} per 1M tokens: ${cost:,.2f}\n")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _print_groups(
     problems: list[Problem], left_out: dict[str, int], write: Callable[[str], object]
 ) -> None:
@@ -448,4 +446,5 @@ def _print_groups(
             write(f"      … and {more:,} more {code}\n")
     if len(ordered) > MAX_CODES_SHOWN:
         rest = sum(totals[code] for code, _ in ordered[MAX_CODES_SHOWN:])
-        write(f"  … {len(ordered) - MAX_CODES_SHOWN} more codes ({rest:,} problems): use --json\n")
+        codes = plural(len(ordered) - MAX_CODES_SHOWN, "more code")
+        write(f"  … {codes} ({plural(rest, 'problem')}): use --json\n")

@@ -62,6 +62,7 @@ from tuner.data.rules import check_example
 from tuner.data.service_kinds import OPENAI, rules_family, rules_label, service_name
 from tuner.data.stats import TokenStats
 from tuner.data.tokens import UNKNOWN_LIMIT_CAP, ExampleTokens, TokenCounter, counter_for_model
+from tuner.data.wording import plural
 
 # The model an OpenAI file is counted and priced for when none is named (kept under this name
 # for the callers that import it); another service's catalog knows its own (`default_model`).
@@ -826,10 +827,10 @@ def _assemble(
         )
     lower_bounds = totals.lower_bounds
     if lower_bounds:
-        noun = "example is" if lower_bounds == 1 else "examples are"
+        verb = "is" if lower_bounds == 1 else "are"
         notices.append(
-            f"{lower_bounds:,} {noun} too long to count exactly: their token counts (and the "
-            "totals) are lower bounds"
+            f"{plural(lower_bounds, 'example')} {verb} too long to count exactly: their token "
+            "counts (and the totals) are lower bounds"
         )
     if facts.untracked:
         notices.append(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from tuner.data.chat_templates import CHAT_TEMPLATES
 from tuner.data.encodings import DEFAULT_ENCODING, KNOWN_ENCODINGS
 from tuner.data.service_kinds import OPENAI, UnknownService, rules_family
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.config import Settings
@@ -49,6 +51,9 @@ class CatalogError(ValueError):
 class ModelInfo:
     """One base model that can be fine-tuned. None means "not published / not known".
 
+    `input_price_per_1m` / `output_price_per_1m` are what a *fine-tuned* model of this base costs
+    to call, `base_input_price_per_1m` / `base_output_price_per_1m` what the base model itself
+    costs (dollars per 1M tokens); each catalog says where its figures come from.
     `training_price_per_1m` is the price of the default way the service trains: OpenAI picks its
     method itself; Together trains LoRA adapters unless asked for full fine-tuning, priced as
     `full_training_price_per_1m`. Preference (DPO) training may cost more (`dpo_...`, None: the
@@ -75,6 +80,8 @@ class ModelInfo:
     training_types: tuple[str, ...] = ()
     tokenizer_note: str | None = None
     chat_template: str | None = None
+    base_input_price_per_1m: float | None = None  # the base model's own inference
+    base_output_price_per_1m: float | None = None
 
     @property
     def lora_only(self) -> bool:
@@ -135,6 +142,8 @@ _PRICE_FIELDS = (
     "full_training_price_per_1m",
     "dpo_training_price_per_1m",
     "dpo_full_training_price_per_1m",
+    "base_input_price_per_1m",
+    "base_output_price_per_1m",
 )
 _LIMIT_FIELDS = ("example_token_limit", "dpo_example_token_limit")
 
@@ -197,7 +206,7 @@ def retirement_note(info: ModelInfo | None, today: date, *, near_days: int = 30)
         return f"retired {info.shutdown:%Y-%m-%d}"
     days = (info.shutdown - today).days
     if days <= near_days:
-        return f"retires {info.shutdown:%Y-%m-%d} (in {days} day{'' if days == 1 else 's'})"
+        return f"retires {info.shutdown:%Y-%m-%d} (in {plural(days, 'day')})"
     return None
 
 
@@ -280,6 +289,20 @@ class Catalog:
             if info is None:
                 info = self._models.get(self._lowered.get(key, ""))
         return info
+
+    def suggestion(self, model_id: str, others: Iterable[str] = ()) -> str | None:
+        """The model a user most likely meant by `model_id`, a name nobody knows (`gpt-4o-mni`):
+        the closest of this catalog's ids and aliases and of `others` (a service's own list),
+        an alias given as the id it stands for (`gpt-4o-mini-2024-07-18`); None when nothing is
+        close. Case is ignored, as `get` ignores it."""
+        asked = model_id.strip().lower()
+        names: dict[str, str] = {}
+        for name in (*self._models, *self._aliases, *others):
+            info = self.get(name)
+            names.setdefault(name.lower(), info.id if info is not None else name)
+        names.pop(asked, None)
+        close = difflib.get_close_matches(asked, list(names), n=1, cutoff=0.75)
+        return names[close[0]] if close else None
 
     def fine_tunable(self, today: date) -> list[ModelInfo]:
         """The models one can still start a fine-tuning job on at `today`."""

@@ -1,17 +1,21 @@
 """What a chat turn and a conversation cost, from the catalog's inference prices.
 
-The catalog holds the *fine-tuned* inference prices of each base model (FACTS.md), so only
-fine-tuned ids (`ft:...`, checkpoints included) are priced. A base model's own inference price is
-not in the catalog, and quoting the fine-tuned price for it would overstate the bill, so its cost
-is reported as unknown rather than guessed. Tokens are the service's own counts (the `usage` of
-the streamed reply); a reply without usage (an interrupted one) has unknown tokens and cost.
+The catalog holds two inference prices per base model: what the base model itself costs to call
+and what a model fine-tuned from it costs (OpenAI charges more for a fine-tune; Together charges
+a LoRA fine-tune its base's price). A fine-tuned id (`ft:...`, checkpoints included, or a
+Together output name `ACCOUNT/STEM-SUFFIX-ID`) is priced as a fine-tune of its base, a catalog
+id or alias as the base model; a model the catalog does not know stays unpriced rather than
+guessed. Tokens are the service's own counts (the `usage` of the streamed reply); a reply without
+usage (an interrupted one) has unknown tokens and cost.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from tuner.data.catalog import Catalog
+from tuner.data.wording import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +32,18 @@ class TurnCost:
 
 
 def inference_prices(catalog: Catalog, model: str) -> tuple[float, float] | None:
-    """($ per 1M input tokens, $ per 1M output tokens) for a fine-tuned `model`, else None."""
-    if not model.strip().lower().startswith("ft:"):
-        return None
+    """($ per 1M input tokens, $ per 1M output tokens) to call `model`: a base model's own
+    prices, a fine-tuned model's by its base; None when the catalog has no figure."""
     info = catalog.resolve(model).info
-    if info is None or info.input_price_per_1m is None or info.output_price_per_1m is None:
+    if info is None:
         return None
-    return info.input_price_per_1m, info.output_price_per_1m
+    if catalog.get(model) is None:  # reached through its base: a fine-tune or a checkpoint
+        prices = (info.input_price_per_1m, info.output_price_per_1m)
+    else:
+        prices = (info.base_input_price_per_1m, info.base_output_price_per_1m)
+    if prices[0] is None or prices[1] is None:
+        return None
+    return prices[0], prices[1]
 
 
 def price_turn(
@@ -69,13 +78,15 @@ class UsageTotals:
 
 
 def format_dollars(dollars: float | None) -> str:
-    """`$0.0012`, `$1.23`, or `price unknown`: small amounts keep 4 significant decimals."""
+    """`$0.0012`, `$0.000042`, `$1.23`, or `price unknown`: an amount under a cent keeps its
+    first two significant digits (a short reply to a cheap model costs millionths)."""
     if dollars is None:
         return "price unknown"
     if dollars == 0:
         return "$0"
     if dollars < 0.01:
-        return f"${dollars:.4f}"
+        decimals = min(10, 1 - math.floor(math.log10(dollars)))
+        return f"${dollars:.{decimals}f}"
     return f"${dollars:.2f}"
 
 
@@ -84,19 +95,32 @@ def describe_turn(cost: TurnCost) -> str:
     if not cost.tokens_known:
         return "tokens unknown"
     return (
-        f"{cost.prompt_tokens} in · {cost.completion_tokens} out · {format_dollars(cost.dollars)}"
+        f"{cost.prompt_tokens:,} in · {cost.completion_tokens:,} out · "
+        f"{format_dollars(cost.dollars)}"
+    )
+
+
+def describe_money(totals: UsageTotals) -> str:
+    """`$0.0004`, `$0.0004 + 1 unpriced`, or `price unknown` (nothing priced, or no turn)."""
+    if totals.turns == 0 or totals.unpriced == totals.turns:
+        return "price unknown"
+    money = format_dollars(totals.dollars)
+    return f"{money} + {totals.unpriced:,} unpriced" if totals.unpriced else money
+
+
+def describe_usage(totals: UsageTotals) -> str:
+    """`1,597 in · 300 out · $0.0004`: a conversation's tokens and cost, without its turns."""
+    return (
+        f"{totals.prompt_tokens:,} in · {totals.completion_tokens:,} out · {describe_money(totals)}"
     )
 
 
 def describe_totals(totals: UsageTotals) -> str:
-    """`3 turns · 120 in · 300 out · $0.0004` (or `price unknown`, or `+ N unpriced`)."""
+    """`$0.0004 · 3 turns · 120 in · 300 out` (or `price unknown`, or `+ N unpriced`): the cost
+    first, so a narrow title that must end early loses the counts, not the money."""
     if totals.turns == 0:
         return "no turns yet"
-    turns = f"{totals.turns} turn{'' if totals.turns == 1 else 's'}"
-    head = f"{turns} · {totals.prompt_tokens} in · {totals.completion_tokens} out"
-    if totals.unpriced == totals.turns:
-        return f"{head} · price unknown"
-    money = format_dollars(totals.dollars)
-    if totals.unpriced:
-        return f"{head} · {money} + {totals.unpriced} unpriced"
-    return f"{head} · {money}"
+    return (
+        f"{describe_money(totals)} · {plural(totals.turns, 'turn')} · "
+        f"{totals.prompt_tokens:,} in · {totals.completion_tokens:,} out"
+    )

@@ -24,6 +24,7 @@ from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE
 from tuner.data.problems import DatasetFormat, Problem, error, warning
 from tuner.data.rules import ExampleCheck
 from tuner.data.service_kinds import OPENAI, rules_family
+from tuner.data.wording import plural
 
 MIN_EXAMPLES = 10  # the service refuses fewer
 RECOMMENDED_EXAMPLES = 50  # OpenAI's guidance: improvements show from 50-100 examples
@@ -194,7 +195,7 @@ def check_file(
         problems.append(
             warning(
                 "few_examples",
-                f"{name} has {n} examples; OpenAI recommends starting with 50 to 100 "
+                f"{name} has {plural(n, 'example')}; OpenAI recommends starting with 50 to 100 "
                 "well-crafted examples",
                 None,
             )

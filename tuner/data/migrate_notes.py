@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuner.data import wording
+
 # How many line numbers a change keeps (and shows) before "and N more".
 LINES_KEPT = 5
 
@@ -181,7 +183,7 @@ class Change:
     def where(self) -> str:
         """`line 4`, `lines 4, 9, 12`, `lines 4, 9, 12, 15, 20 and 7 more`."""
         shown = ", ".join(str(line) for line in self.lines)
-        noun = "line" if self.count == 1 else "lines"
+        noun = wording.noun(self.count, "line")
         more = self.count - len(self.lines)
         return f"{noun} {shown}" + (f" and {more:,} more" if more > 0 else "")
 

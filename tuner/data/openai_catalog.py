@@ -4,6 +4,13 @@ retirement dates.
 Figures from FACTS.md and OpenAI's pricing and deprecation pages, as data: a user changes or
 adds one with `[[models]]` in settings.toml (`catalog.settings_catalog`), without waiting for a
 release. Read by `catalog.default_catalog` on first use.
+
+Inference prices, dollars per 1M tokens in / out: a fine-tuned model's (`input_price_per_1m`,
+`output_price_per_1m`) are FACTS.md's table, from OpenAI's fine-tuning price list; the base
+model's own (`base_input_price_per_1m`, `base_output_price_per_1m`) are the standard tier of
+OpenAI's published model prices for the same snapshot (gpt-4.1 2.00 / 8.00, gpt-4.1-mini
+0.40 / 1.60, gpt-4.1-nano 0.10 / 0.40, gpt-4o 2.50 / 10.00, gpt-4o-mini 0.15 / 0.60,
+gpt-3.5-turbo-0125 0.50 / 1.50, -1106 1.00 / 2.00, -0613 1.50 / 2.00).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         12.00,
         methods=("supervised", "dpo"),
         aliases=("gpt-4.1",),
+        base_input_price_per_1m=2.00,
+        base_output_price_per_1m=8.00,
     ),
     ModelInfo(
         "gpt-4.1-mini-2025-04-14",
@@ -32,6 +41,8 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         3.20,
         methods=("supervised", "dpo"),
         aliases=("gpt-4.1-mini",),
+        base_input_price_per_1m=0.40,
+        base_output_price_per_1m=1.60,
     ),
     ModelInfo(
         "gpt-4.1-nano-2025-04-14",
@@ -43,6 +54,8 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         shutdown=date(2026, 10, 23),
         methods=("supervised", "dpo"),
         aliases=("gpt-4.1-nano",),
+        base_input_price_per_1m=0.10,
+        base_output_price_per_1m=0.40,
     ),
     ModelInfo(
         "gpt-4o-2024-08-06",
@@ -53,6 +66,8 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         15.00,
         methods=("supervised", "dpo"),
         aliases=("gpt-4o",),
+        base_input_price_per_1m=2.50,
+        base_output_price_per_1m=10.00,
     ),
     ModelInfo(
         "gpt-4o-mini-2024-07-18",
@@ -62,6 +77,8 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         0.30,
         1.20,
         aliases=("gpt-4o-mini",),
+        base_input_price_per_1m=0.15,
+        base_output_price_per_1m=0.60,
     ),
     ModelInfo(
         "gpt-3.5-turbo-0125",
@@ -72,10 +89,29 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         6.00,
         shutdown=date(2026, 10, 23),
         aliases=("gpt-3.5-turbo",),
+        base_input_price_per_1m=0.50,
+        base_output_price_per_1m=1.50,
     ),
-    ModelInfo("gpt-3.5-turbo-1106", "cl100k_base", 8.00, 16_385, 3.00, 6.00),
+    ModelInfo(
+        "gpt-3.5-turbo-1106",
+        "cl100k_base",
+        8.00,
+        16_385,
+        3.00,
+        6.00,
+        base_input_price_per_1m=1.00,
+        base_output_price_per_1m=2.00,
+    ),
     # Shut down for new fine-tunes on 2024-06-13 (OpenAI deprecations, 2023-11-06 notice).
     ModelInfo(
-        "gpt-3.5-turbo-0613", "cl100k_base", 8.00, 4_096, 3.00, 6.00, shutdown=date(2024, 6, 13)
+        "gpt-3.5-turbo-0613",
+        "cl100k_base",
+        8.00,
+        4_096,
+        3.00,
+        6.00,
+        shutdown=date(2024, 6, 13),
+        base_input_price_per_1m=1.50,
+        base_output_price_per_1m=2.00,
     ),
 )

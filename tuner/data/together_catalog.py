@@ -11,6 +11,14 @@ Together in 2025-11; check its price list (dollars per 1M trained tokens, by par
 DPO at 2.5 times the supervised price). Like every figure here they can be overridden with
 `[[profiles.NAME.models]]` tables in settings.toml.
 
+Inference: Together prices serverless calls per model, one figure for the tokens in and out
+(`SERVERLESS_PRICE_PER_1M`, dollars per 1M tokens): the figures the emulator's `/models` reports
+as each model's `pricing` (a test keeps the two equal). For Llama 3.1 8B (0.18), Llama 3.1 70B
+(0.88) and Qwen 2.5 72B (1.20) they are the prices Together listed for those models' serverless
+versions in 2025; the 7B models' 0.20 and gpt-oss-20b's 0.10 are assumptions in the same range;
+check its price list. A fine-tuned model (a LoRA adapter of the base, served serverless) is
+charged its base model's price, so an entry's fine-tuned and base prices are the same figure.
+
 Tokens: tuner has only OpenAI's tiktoken vocabularies offline, so Together's models are counted
 with the closest one and every count is labelled an estimate (`ModelInfo.tokenizer_note`):
 
@@ -46,6 +54,17 @@ PRICE_BANDS: tuple[tuple[float, float, float], ...] = (
     (100, 2.90, 3.20),
 )
 DPO_PRICE_FACTOR = 2.5  # preference training, in every band
+
+# Dollars per 1M tokens in and out of a serverless call, the base model or a LoRA fine-tune of
+# it alike (see the module docstring for where each figure comes from).
+SERVERLESS_PRICE_PER_1M: dict[str, float] = {
+    "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference": 0.18,
+    "meta-llama/Meta-Llama-3.1-70B-Instruct-Reference": 0.88,
+    "Qwen/Qwen2.5-7B-Instruct": 0.20,
+    "Qwen/Qwen2.5-72B-Instruct": 1.20,
+    "mistralai/Mistral-7B-Instruct-v0.2": 0.20,
+    "openai/gpt-oss-20b": 0.10,
+}
 
 _LLAMA3 = "tuner has no Llama 3 tokenizer offline"
 _QWEN25 = "tuner has no Qwen 2.5 tokenizer offline"
@@ -85,9 +104,11 @@ def _model(
     context_dpo: int,
     full: bool,
 ) -> ModelInfo:
-    """One entry, its prices taken from the band of its size and its counting from its family."""
+    """One entry, its prices taken from the band of its size and the serverless price list, its
+    counting from its family."""
     family = next(f for f in TOGETHER_FAMILIES if f.matches(model_id.lower()))
     lora_price, full_price = band_prices(billion_params)
+    serving = SERVERLESS_PRICE_PER_1M[model_id]
     return ModelInfo(
         id=model_id,
         encoding=family.encoding,
@@ -101,6 +122,10 @@ def _model(
         training_types=("lora", "full") if full else ("lora",),
         tokenizer_note=family.tokenizer_note,
         chat_template=family.chat_template,
+        input_price_per_1m=serving,
+        output_price_per_1m=serving,
+        base_input_price_per_1m=serving,
+        base_output_price_per_1m=serving,
     )
 
 

@@ -32,6 +32,7 @@ from tuner.data.message_rules import no_role, not_a_message
 from tuner.data.problems import Problem, error, warning
 from tuner.data.together_content import MAX_IMAGES_PER_EXAMPLE, check_content
 from tuner.data.together_tools import check_tool_calls
+from tuner.data.wording import noun
 
 ROLES = ("system", "user", "assistant", "tool")
 _ROLE_LIST = "system, user, assistant, tool"
@@ -220,7 +221,7 @@ def _unrecognized_role(role: object, label: str, line: int, index: int) -> Probl
 def _ignored_key(key: str, indices: list[int], line: int) -> Problem:
     first = indices[0]
     others = len(indices) - 1
-    more = f" (and {others} more message{'s' if others > 1 else ''})" if others else ""
+    more = f" (and {others:,} more {noun(others, 'message')})" if others else ""
     why = _IGNORED.get(key)
     if why is None:
         close = difflib.get_close_matches(key, sorted(_KNOWN_KEYS), n=1, cutoff=0.75)

@@ -261,6 +261,17 @@ def serve_forever(
     serve_in_foreground(emulator)
 
 
+def base_url_lines(emulator: Emulator) -> list[str]:
+    """Every base URL the emulator serves, one line each, as a profile's settings take them
+    (the Together line is the demo's Together profile's `base_url`)."""
+    return [
+        f"OpenAI          {emulator.base_url}",
+        f"Azure (classic) {emulator.azure_endpoint}  (azure_endpoint; any api-version)",
+        f"Azure (v1 API)  {emulator.azure_v1_base_url}",
+        f"Together AI     {emulator.together_base_url}",
+    ]
+
+
 def serve_in_foreground(emulator: Emulator) -> None:
     """Start `emulator`, print where it listens and what it accepts, serve until interrupted
     (ctrl-c, SIGTERM or SIGHUP); then stop it and remove its temporary folder, also when it
@@ -279,14 +290,12 @@ def serve_in_foreground(emulator: Emulator) -> None:
 
 def _say_where(emulator: Emulator) -> None:
     print(
-        f"tuner emulator listening on {emulator.base_url} (speed x{emulator.speed:g})",
+        f"tuner emulator listening on {emulator.host}:{emulator.port} "
+        f"(speed x{emulator.speed:g}); base URLs:",
         flush=True,
     )
-    print(
-        f"Azure endpoint: {emulator.azure_endpoint}  (any api-version); "
-        f"Azure v1 API: {emulator.azure_v1_base_url}",
-        flush=True,
-    )
+    for line in base_url_lines(emulator):
+        print(f"  {line}", flush=True)
     knobs = emulator.knobs
     if knobs.latency > 0 or knobs.limiter is not None:
         limit = f"{knobs.limiter.rpm} per minute per key and model" if knobs.limiter else "none"

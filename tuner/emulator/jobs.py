@@ -23,7 +23,7 @@ from .errors import invalid_request
 from .job_requests import JobSpec
 from .store import Checkpoint, Event, FineTunedModel, State
 
-# Simulated seconds (divided by `speed` in real time). With 20 examples and 3 epochs
+# Simulated seconds of work (divided by the clock's work speed). With 20 examples and 3 epochs
 # (60 steps) a job takes about a minute at speed 1.
 VALIDATED_AT = 4.0
 STARTED_AT = 8.0
@@ -277,17 +277,20 @@ class JobSimulator:
             self.tick(job, now)
 
     def tick(self, job: Job, now: float) -> None:
+        """Run the job's plan up to `now`; `job.elapsed` counts simulated seconds of work (the
+        clock's seconds times its work speed), each milestone dated on the clock."""
         if job.terminal or job.status == "paused":
             job.last_tick = now
             return
-        job.elapsed += max(0.0, now - job.last_tick)
+        rate = self.state.clock.work_speed
+        job.elapsed += max(0.0, now - job.last_tick) * rate
         job.last_tick = now
         while job.cursor < len(job.plan) and not job.terminal:
             offset, action = job.plan[job.cursor]
             if offset > job.elapsed:
                 break
             job.cursor += 1
-            action(now - (job.elapsed - offset))
+            action(now - (job.elapsed - offset) / rate)
 
     def total_seconds(self, job: Job) -> float:
         return job.plan[-1][0] if job.plan else 0.0
@@ -322,7 +325,8 @@ class JobSimulator:
     def _started(self, job: Job, at: float, resolved: dict[str, Any]) -> None:
         job.status = "running"
         job.resolved = resolved
-        job.estimated_finish = int(at + self.total_seconds(job) - STARTED_AT)
+        rest = self.state.clock.work_seconds(self.total_seconds(job) - STARTED_AT)
+        job.estimated_finish = int(at + rest)
         self._emit(job, at, "Fine-tuning job started")
 
     def metrics_at(self, job: Job, step: int) -> dict[str, float]:
@@ -430,6 +434,7 @@ class JobSimulator:
             return f"Job {job.id} is {job.status}; only a paused job can be resumed."
         job.status = "running"
         job.last_tick = now
-        job.estimated_finish = int(now + max(0.0, self.total_seconds(job) - job.elapsed))
+        rest = self.state.clock.work_seconds(max(0.0, self.total_seconds(job) - job.elapsed))
+        job.estimated_finish = int(now + rest)
         self._emit(job, now, "Fine-tuning job resumed")
         return None

@@ -22,9 +22,12 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Header
+from textual.widgets._header import HeaderTitle
 
 from tuner.config import ConfigError, Profile, Settings
 from tuner.config.connections import connection_label
+from tuner.data.fit_text import fit_words
 from tuner.data.visible_text import visible, visible_line
 from tuner.ui.commands import (
     ConnectionCommands,
@@ -52,6 +55,10 @@ def _route_bindings() -> list[BindingType]:
         Binding(r.key, f"app.show({r.name!r})", r.label, id=r.binding_id, show=r.name != "settings")
         for r in ROUTES
     ]
+
+
+# Cells the header's icon (8) and clock space (10) take beside the title.
+HEADER_SIDES = 18
 
 
 class TunerApp(ConversionFlow, App[int]):
@@ -161,7 +168,15 @@ class TunerApp(ConversionFlow, App[int]):
         screen_title = visible_line(title) if title != self.title else None
         head = f"tuner · {screen_title}" if screen_title else "tuner"
         tail = f" — {visible_line(sub_title)}" if sub_title else ""
-        return Content.assemble(head, (tail, "dim"))
+        # The header's icon and clock space take HEADER_SIDES cells: a narrow terminal loses
+        # the last whole parts of the connection first, never half a word.
+        fitted = fit_words(head + tail, max(1, self.size.width - HEADER_SIDES))
+        return Content.assemble(fitted[: len(head)], (fitted[len(head) :], "dim"))
+
+    def on_resize(self) -> None:
+        """Headers fit their title to the width: a resize draws them again."""
+        for header in self.screen.query(Header):
+            header.query_one(HeaderTitle).update(header.format_title())
 
     def notify(
         self,
@@ -376,11 +391,17 @@ class TunerApp(ConversionFlow, App[int]):
 
     @property
     def capabilities(self) -> Capabilities | None:
-        """What the connected service can do (None without a usable connection). Opens the
-        service (importing its SDK): not for the first frame."""
-        if self.session.problem is not None:
+        """What the connected service can do (None without a usable connection): the open
+        service's own, else what its connection says, without opening it (the SDK's import
+        would hold the screen asking for a second)."""
+        from tuner.api.service import service_capabilities
+
+        if self.session.problem is not None or self.connection.connection is None:
             return None
-        return self.session.service().capabilities
+        opened = self.session.current
+        if opened is not None:
+            return opened.capabilities
+        return service_capabilities(self.connection.connection)
 
     @property
     def needs_deployment(self) -> bool:

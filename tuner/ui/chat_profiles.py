@@ -10,7 +10,9 @@ column uses) live in one place.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,7 @@ class ChatProfiles:
     def __init__(self, app: TunerApp) -> None:
         self.app = app
         self._services = ProfileServices(self._connect)
+        self._lock = threading.Lock()  # other profiles' services are opened in threads
 
     @property
     def active(self) -> str | None:
@@ -64,6 +67,21 @@ class ChatProfiles:
         assert profile is not None
         return self._services.get(profile)
 
+    async def opened(self, profile: str | None) -> FineTuningService:
+        """`service(profile)`, opened in a thread when it is not open yet: the SDK's import
+        takes a second or more, and the picker asking for it is drawn meanwhile."""
+        if self.is_active(profile):
+            return await self.app.session.opened()
+        with self._lock:
+            opened = profile in self._services.profiles
+        if opened:
+            return self.service(profile)
+        return await asyncio.to_thread(self._service_locked, profile)
+
+    def _service_locked(self, profile: str | None) -> FineTuningService:
+        with self._lock:  # two pickers asking at once open it once
+            return self.service(profile)
+
     def _connect(self, profile: str) -> FineTuningService:
         services = self.app.services
         return services.open_service(services.settings_store.resolve(self.app.settings, profile))
@@ -78,7 +96,7 @@ class ChatProfiles:
         """The models of `profile`'s service, for the picker (failures are its to show)."""
         from tuner.api.chat_models import chat_model_choices
 
-        return await chat_model_choices(self.service(profile))
+        return await chat_model_choices(await self.opened(profile))
 
     # -- what the picker shows ---------------------------------------------------------------
 

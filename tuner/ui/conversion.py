@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error
 from tuner.ui.modals import ConfirmModal, ReportModal
-from tuner.ui.services import ConversionSummary, plural
+from tuner.ui.services import ConversionSummary
 
 if TYPE_CHECKING:
     from tuner.ui.services import Services

@@ -11,17 +11,20 @@ from typing import Any
 
 from textual.worker import Worker, WorkerState
 
+from tuner.data.fit_text import short_paths
+
 
 def describe_error(error: BaseException | None) -> str:
-    """One line for `error`: the service's message, an OSError's reason, or the text."""
+    """One line for `error`: the service's message, an OSError's reason, or the text; a path
+    in it is shortened in its middle (`~/.config/…/settings.toml`), its file name kept."""
     if error is None:
         return "unknown error"
     message = getattr(error, "message", None)  # ServiceError, ConfigError-like
     if isinstance(message, str) and message:
-        return message
+        return short_paths(message)
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()  # the caller's message names the file
-    return str(error) or type(error).__name__
+    return short_paths(str(error)) or type(error).__name__
 
 
 def failed_worker(event: Worker.StateChanged) -> Worker[Any] | None:

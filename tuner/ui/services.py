@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tuner.config import Connection, Profile, Settings
+from tuner.data.wording import plural
 from tuner.ui.session import ServiceOpener, connect_service
 
 if TYPE_CHECKING:
@@ -51,10 +52,6 @@ class ValidationSummary:
         if self.warnings:
             return f"! {self.warnings}"
         return "✓"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +199,7 @@ async def default_connection_test(connection: Connection) -> str:
         models = await service.without_retries().list_models()
     finally:
         await service.close()
-    return f"Connected: {len(models)} models available"
+    return f"Connected: {plural(len(models), 'model')} available"
 
 
 def with_price_override(

@@ -6,11 +6,14 @@ the service and never build a client; a profile switch closes the old service an
 request opens the new one, so every screen follows the switch; the app closes it on exit.
 
 Opening a service imports the SDK, which costs over a second: nothing here does it before a
-screen actually talks to the service.
+screen actually talks to the service, and a screen's worker asks for it with `opened()`, which
+opens it in a thread, so the screen's frame is drawn (and stays live) while the SDK loads.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -79,6 +82,8 @@ class ServiceSession:
         self.active = active
         self._opener = opener
         self._service: FineTuningService | None = None
+        self._opened_for: Connection | None = None  # the connection `_service` was opened for
+        self._lock = threading.Lock()  # one opening at a time (workers open it in threads)
         self._retired: list[FineTuningService] = []
         self.generation = 0  # bumped on every switch: screens compare it to know to re-read
 
@@ -91,19 +96,52 @@ class ServiceSession:
     def connected(self) -> bool:
         return self.active.connection is not None
 
+    @property
+    def current(self) -> FineTuningService | None:
+        """The service if it is open already (None: not yet, or switched since)."""
+        return self._service
+
     def service(self) -> FineTuningService:
-        """The service for the active connection, opened now if need be.
+        """The service for the active connection, opened now if need be (on the caller's
+        thread: a screen's worker uses `opened()` instead).
 
         Raises `ServiceError` (no profile, no key) in the words the screens show.
         """
         from tuner.api.errors import ErrorKind, ServiceError
 
-        if self._service is None:
+        connection = self.active.connection
+        if connection is None:
+            raise ServiceError(ErrorKind.NO_KEY, self.problem or NO_PROFILE)
+        return self._open(connection)
+
+    async def opened(self) -> FineTuningService:
+        """The service for the active connection, opened in a thread the first time (the SDK's
+        import takes a second or more: the event loop goes on drawing meanwhile)."""
+        while True:
+            service = self._service
+            if service is not None:
+                return service
+            generation = self.generation
             connection = self.active.connection
             if connection is None:
-                raise ServiceError(ErrorKind.NO_KEY, self.problem or NO_PROFILE)
-            self._service = self._opener(connection)
-        return self._service
+                return self.service()  # raises, in the screens' words
+            service = await asyncio.to_thread(self._open, connection)
+            if generation == self.generation:
+                return service
+            # The profile was switched while the old one opened: open the new one.
+
+    def _open(self, connection: Connection) -> FineTuningService:
+        """The service for `connection`, opened once however many threads ask at once; one
+        opened for a connection that is no longer active is closed with the retired ones."""
+        with self._lock:
+            if self._service is not None and self._opened_for is connection:
+                return self._service
+            service = self._opener(connection)
+            if self.active.connection is connection:
+                self._service, self._opened_for = service, connection
+            else:
+                self._retired.append(service)
+            return service
 
     def switch(self, active: ActiveConnection) -> None:
         """Use `active` from now on; the old service is closed by the next `close_retired`."""

@@ -47,7 +47,7 @@ async def test_counts_turns_as_the_chat_header_does(tmp_path: Path) -> None:
         writer.append("assistant", "ok")
     (info,) = list_transcripts(tmp_path)
     assert "2 turns" in describe(info).plain
-    assert describe_totals(UsageTotals(turns=2)).startswith("2 turns")
+    assert " · 2 turns · " in describe_totals(UsageTotals(turns=2))
 
 
 async def test_a_comparison_is_one_entry_naming_both_models_and_profiles(tmp_path: Path) -> None:

@@ -169,6 +169,10 @@ class OpenAIService:
             files = [item async for item in self._client.files.list(purpose="fine-tune")]
         return [file_from_sdk(item) for item in files]
 
+    async def retrieve_file(self, file_id: str) -> RemoteFile:
+        with service_errors(self._where):
+            return file_from_sdk(await self._client.files.retrieve(file_id))
+
     async def file_content(self, file_id: str) -> bytes:
         checked_id(file_id, "file")
         with service_errors(self._where):

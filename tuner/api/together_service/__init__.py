@@ -128,6 +128,10 @@ class TogetherService:
         )
         return convert.file_from_sdk(stored)
 
+    async def retrieve_file(self, file_id: str) -> RemoteFile:
+        with service_errors(self._where):
+            return convert.file_from_sdk(await self._client.files.retrieve(file_id))
+
     async def list_files(self) -> list[RemoteFile]:
         """Training files only (Together keeps evaluation files and batch output there too)."""
         with service_errors(self._where):

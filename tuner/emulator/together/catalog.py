@@ -39,7 +39,8 @@ PRICE_BANDS: tuple[tuple[float, float, float], ...] = (
 DPO_PRICE_FACTOR = 2.5
 # The credit limit the emulated account reports to estimate-price, in dollars.
 USER_LIMIT_DOLLARS = 100.0
-# Inference prices reported by /models, dollars per million tokens (assumed).
+# Inference prices reported by /models, dollars per million tokens in and out, by size: the
+# 8B, 70B and 72B figures are Together's listed serverless prices (2025), the others assumed.
 INFERENCE_PRICE_PER_1M = {8: 0.18, 7: 0.20, 20: 0.10, 70: 0.88, 72: 1.20}
 
 

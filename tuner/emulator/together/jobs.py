@@ -22,7 +22,7 @@ from .job_requests import JobSpec
 from .store import TogetherState
 from .times import ctime, iso
 
-# Simulated seconds after creation (divided by `speed` in real time).
+# Simulated seconds of work after creation (divided by the clock's work speed).
 QUEUED_AT = 2.0
 STARTED_AT = 5.0
 MODEL_READY_AT = 6.0
@@ -62,6 +62,15 @@ class TogetherJob:
     step_seconds: float = MAX_STEP_SECONDS
     stopped_at_step: int | None = None
     now: float = 0.0  # the last time the job was brought up to date
+    work_speed: float = 1.0  # simulated seconds of work per second of the clock
+
+    def at(self, offset: float) -> float:
+        """When (on the clock) the work `offset` simulated seconds after creation happens."""
+        return self.created_at + offset / self.work_speed
+
+    def worked(self) -> float:
+        """Simulated seconds of work done since creation, as of `now`."""
+        return (self.now - self.created_at) * self.work_speed
 
     @property
     def terminal(self) -> bool:
@@ -74,7 +83,7 @@ class TogetherJob:
     def steps_done(self) -> int:
         if self.check_error is not None:
             return 0
-        elapsed = self.now - self.created_at - TRAINING_AT
+        elapsed = self.worked() - TRAINING_AT
         done = max(0, min(self.total_steps, math.floor(elapsed / self.step_seconds + 1e-9)))
         return done if self.stopped_at_step is None else min(done, self.stopped_at_step)
 
@@ -82,7 +91,7 @@ class TogetherJob:
         return self.steps_done() // self.steps_per_epoch
 
     def step_time(self, step: int) -> float:
-        return self.created_at + TRAINING_AT + step * self.step_seconds
+        return self.at(TRAINING_AT + step * self.step_seconds)
 
     def eval_steps(self) -> list[int]:
         n = self.spec.n_evals
@@ -102,7 +111,7 @@ class TogetherJob:
     def progress(self) -> dict[str, Any]:
         if self.terminal or self.status == "cancel_requested" or not self.plan:
             return {"estimate_available": False, "seconds_remaining": 0}
-        remaining = self.created_at + self.plan[-1][0] - self.now
+        remaining = self.at(self.plan[-1][0]) - self.now
         return {"estimate_available": True, "seconds_remaining": max(0, math.ceil(remaining))}
 
 
@@ -146,6 +155,7 @@ class TogetherJobs:
             check_error=check_error,
             updated_at=now,
             now=now,
+            work_speed=state.clock.work_speed,
         )
         job.steps_per_epoch = max(1, math.ceil(examples / spec.batch_size))
         job.total_steps = job.steps_per_epoch * spec.n_epochs
@@ -201,10 +211,10 @@ class TogetherJobs:
     def tick(self, job: TogetherJob, now: float) -> None:
         while job.cursor < len(job.plan) and not job.terminal:
             offset, action = job.plan[job.cursor]
-            if job.created_at + offset > now:
+            if job.at(offset) > now:
                 break
             job.cursor += 1
-            action(job.created_at + offset)
+            action(job.at(offset))
         job.now = max(job.now, now)
 
     # Milestones -----------------------------------------------------------------------
@@ -314,7 +324,7 @@ class TogetherJobs:
         job.stopped_at_step = job.steps_done()
         job.status = "cancel_requested"
         self._emit(job, now, "cancel_requested", "Job cancellation requested")
-        offset = now - job.created_at + CANCEL_SECONDS
+        offset = job.worked() + CANCEL_SECONDS
         job.plan[job.cursor :] = [(offset, lambda at: self._cancelled(job, at))]
         return None
 

@@ -24,9 +24,10 @@ from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker
 
 from tuner.data.durations import format_size
+from tuner.data.fit_text import short_path
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside
-from tuner.ui.services import plural
 
 if TYPE_CHECKING:
     from tuner.api.backup import BackupProgress, BackupSummary
@@ -58,7 +59,7 @@ def summary_text(summary: BackupSummary) -> str:
     if summary.missing:
         missing = plural(len(summary.missing), "file")
         lines.append(f"{missing} the service no longer sends: see index.json")
-    lines.append(f"in {summary.folder}")
+    lines.append(f"in {short_path(summary.folder)}")
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tuner.data.fit_text import short_path
 from tuner.data.visible_text import visible_line
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
@@ -110,7 +111,7 @@ class PickFileModal(ModalScreen[Path | None]):
             path = self.root / path
         if not path.is_file():
             problem = "is a folder" if path.is_dir() else "no such file"
-            self._say(f"{self._shown(path)}: {problem}")
+            self._say(f"{short_path(self._shown(path))}: {problem}")
             return
         self.dismiss(path)
 

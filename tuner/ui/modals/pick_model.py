@@ -27,6 +27,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         field = self.query_one(Input)
         field.focus()
         field.select_all()
-        self._list_source()
+        self.call_after_refresh(self._list_source)  # the dialog first, then the models
 
     def _list_source(self) -> None:
         """List the models of the profile chosen now."""
@@ -192,7 +193,11 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         listed.set_options(options)
         if options:
             listed.highlighted = 0
-        count = f"{shown} of {len(self.models)} models" if wanted else f"{shown} models"
+        count = (
+            f"{shown:,} of {plural(len(self.models), 'model')}"
+            if wanted
+            else plural(shown, "model")
+        )
         self._status(f"{count} · ↓ to the list" if shown else f"{count} · enter uses the id typed")
 
     def on_input_changed(self, event: Input.Changed) -> None:

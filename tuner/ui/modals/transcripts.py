@@ -21,6 +21,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.transcripts import TranscriptInfo
@@ -32,7 +33,7 @@ def describe(info: TranscriptInfo) -> Content:
     saved files (and so from a service): plain text, control characters shown."""
     when = datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
     title = f"  {visible_line(info.title)}" if info.title else ""
-    turns = f"{info.turns} turn{'' if info.turns == 1 else 's'}"
+    turns = plural(info.turns, "turn")
     profiles = [side.profile or "?" for side in info.compare]
     where = f"  {visible_line(' vs '.join(profiles))}" if len(set(profiles)) > 1 else ""
     model = f"  {visible_line(info.model)}"

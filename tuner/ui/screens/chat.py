@@ -33,19 +33,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input
 from textual.worker import Worker
 
 from tuner.api.chat_session import ChatSettings, ChatThread, Comparison, compare_threads, lockstep
 from tuner.api.replay import ReplayEvent, ReplayState, TranscriptUnsaved
 from tuner.api.retry import RetryPolicy
 from tuner.api.transcripts import CompareSide
+from tuner.data.fit_text import fit_words, short_path
+from tuner.data.wording import plural
 from tuner.ui.chat_profiles import ChatProfiles
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 from tuner.ui.typing_screen import TypingScreen
 from tuner.ui.widgets.chat_pane import ChatPane
 from tuner.ui.widgets.chat_params import ChatParams
+from tuner.ui.widgets.fitted_line import FittedLine
 from tuner.ui.widgets.replay_status import ReplayStatus
 
 if TYPE_CHECKING:
@@ -121,7 +124,7 @@ class ChatScreen(TypingScreen, Screen[None]):
     def compose(self) -> ComposeResult:
         catalog = self.tuner.catalog()
         yield Header(icon="≡")
-        yield Static("", id="summary", markup=False)
+        yield FittedLine(id="summary")
         with Horizontal(id="body"):
             with Container(id="columns"):
                 yield ChatPane(catalog, id="primary")
@@ -184,17 +187,15 @@ class ChatScreen(TypingScreen, Screen[None]):
 
     def _show_summary(self) -> None:
         if self._refused:
-            self.query_one("#summary", Static).update(
+            self.query_one("#summary", FittedLine).update(
                 outside_line(
                     f"⚠ {self._refused}: not used, still {self.settings.summary()} · f2 edits"
                 )
             )
             return
         system = self.settings.system_prompt
-        shown = " ".join(system.split()) if system else "none"
-        if len(shown) > 40:
-            shown = shown[:39] + "…"
-        self.query_one("#summary", Static).update(
+        shown = fit_words(" ".join(system.split()), 40) if system else "none"
+        self.query_one("#summary", FittedLine).update(
             outside_line(f"{self.settings.summary()} · system: {shown} · f2 edits")
         )
 
@@ -739,7 +740,7 @@ class ChatScreen(TypingScreen, Screen[None]):
 
     def _exported(self, result: Exported | None) -> None:
         if result is not None:
-            where = f"Exported {result.examples} examples to {result.path}"
+            where = f"Exported {plural(result.examples, 'example')} to {short_path(result.path)}"
             if self.tuner.connection.demo:
                 where += " (the demo's folder goes when you quit: copy it to keep it)"
             self.notify(where, timeout=15)

@@ -30,10 +30,10 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside
-from tuner.ui.services import plural
 from tuner.ui.session import ConnectionChanged
 from tuner.ui.widgets.activity_line import ActivityLine
 from tuner.ui.widgets.conversation import PARSE_LIMIT, RAW_LIMIT, ConversationView, build_preview
@@ -437,7 +437,7 @@ class DatasetScreen(Screen[None]):
             estimate = report.reprice(info, epochs)
         limit = info.example_token_limit if info is not None else None
         self.stats.show(report, estimate, limit)
-        epochs = f"{estimate.epochs} epoch{'' if estimate.epochs == 1 else 's'}"
+        epochs = plural(estimate.epochs, "epoch")
         self._estimate_text = f"{estimate.cost_text} ({model}, {epochs})"
         self._show_summary()
 
@@ -618,7 +618,7 @@ class DatasetScreen(Screen[None]):
             self.post_message(self.UploadProgressed(sent, total))
 
         uploaded = await upload_checked(
-            self.tuner.session.service(),
+            await self.tuner.session.opened(),
             self.path,
             force=force,
             progress=progress,

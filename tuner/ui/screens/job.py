@@ -41,6 +41,8 @@ from tuner.api.job_watch import (
     short_fine_tuned,
 )
 from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
+from tuner.data.fit_text import short_path
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.outside import outside, outside_line
@@ -83,8 +85,10 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 @dataclass
-class EventArrived(Message):
-    event: JobEvent
+class EventsArrived(Message):
+    """Events read together (a finished job's whole history at once): drawn together."""
+
+    events: list[JobEvent]
 
 
 @dataclass
@@ -213,8 +217,9 @@ class JobScreen(Screen[None]):
 
         self.log_view.seen_until = CursorStore().get(self.job_id)
         self._line()
-        self._load_details()
-        self._follow()
+        # The frame first: the reads that fill it may import the service's SDK (a second).
+        self.call_after_refresh(self._load_details)
+        self.call_after_refresh(self._follow)
 
     @on(ConnectionChanged)
     def _connection_changed(self) -> None:
@@ -243,7 +248,7 @@ class JobScreen(Screen[None]):
         from tuner.api.follower import EventFollower
 
         follower = EventFollower(
-            self.tuner.session.service(),
+            await self.tuner.session.opened(),
             self.job_id,
             CursorStore(),
             poll=PollPolicy().scaled(self.tuner.services.poll_scale),
@@ -251,21 +256,24 @@ class JobScreen(Screen[None]):
             on_state=lambda status: self.post_message(FollowChanged(status)),
             on_cursor_error=lambda error: self.post_message(CursorUnsaved(error)),
         )
-        async for event in follower:
-            self.post_message(EventArrived(event))
+        async for batch in follower.batches():
+            self.post_message(EventsArrived(batch))
         self.post_message(FollowEnded(follower.job))
 
-    @on(EventArrived)
-    def _event(self, message: EventArrived) -> None:
-        event = message.event
-        if not self.log_view.add(event):
+    @on(EventsArrived)
+    def _events(self, message: EventsArrived) -> None:
+        """A batch of events: each added to the log and the chart, the lines under them and
+        the header drawn once (a history of hundreds is one update, not hundreds)."""
+        added = [event for event in message.events if self.log_view.add(event)]
+        if not added:
             return
         self._line()
-        if event.metrics is not None:
-            self.chart.add(event.metrics)
-            if self.job is not None:
-                self._show_header()
-        else:
+        for event in added:
+            if event.metrics is not None:
+                self.chart.add(event.metrics)
+        if any(event.metrics is not None for event in added) and self.job is not None:
+            self._show_header()
+        if any(event.metrics is None for event in added):
             self._details_soon()
 
     @on(FollowChanged)
@@ -279,7 +287,7 @@ class JobScreen(Screen[None]):
     def _cursor_unsaved(self, message: CursorUnsaved) -> None:
         folder = Path(message.error.filename).parent if message.error.filename else "data folder"
         self.notify(
-            f"Following goes on, but where you got to is not saved ({folder}: "
+            f"Following goes on, but where you got to is not saved ({short_path(folder)}: "
             f"{describe_error(message.error)})",
             severity="warning",
             timeout=10,
@@ -308,7 +316,7 @@ class JobScreen(Screen[None]):
     async def _load_details(self) -> None:
         from tuner.api.errors import ServiceError
 
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         job = await service.retrieve_job(self.job_id)
         checkpoints = await service.list_checkpoints(self.job_id)
         self.post_message(DetailsLoaded(job, checkpoints))
@@ -332,7 +340,7 @@ class JobScreen(Screen[None]):
 
     @work(exclusive=True, group="job-results", exit_on_error=False)
     async def _load_results(self) -> None:
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         job = self.job if self.job is not None else await service.retrieve_job(self.job_id)
         points = await service.job_metrics(job)
         if points:
@@ -344,7 +352,7 @@ class JobScreen(Screen[None]):
 
     @work(group="job-control", exit_on_error=False)
     async def _run_control(self, control: Control) -> None:
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         call = {
             "cancel": service.cancel_job,
             "pause": service.pause_job,
@@ -471,7 +479,7 @@ class JobScreen(Screen[None]):
         else:
             rest = f"{follow} · 1/2/3: log/chart/checkpoints"
         self.query_one("#job-line", Static).update(
-            outside_line(f"{shown} events · showing {log.filter} (e) · {rest}")
+            outside_line(f"{plural(shown, 'event')} · showing {log.filter} (e) · {rest}")
         )
 
     # -- actions -------------------------------------------------------------------------------

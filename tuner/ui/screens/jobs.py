@@ -37,12 +37,14 @@ from tuner.api.job_watch import (
     JobList,
     RefreshPolicy,
     StatusFilter,
+    brief_model,
     next_in,
     short_fine_tuned,
-    short_model,
     status_matches,
 )
 from tuner.data.durations import format_ago, format_count, format_duration
+from tuner.data.fit_text import fit_words
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.widgets.job_header import status_text
@@ -68,6 +70,9 @@ class JobsLoaded(Message):
 
 
 URGENCY_STYLES = {"past": "bold red", "near": "bold yellow", "later": "dim"}
+# The narrow list's base-model cell, in cells: a longer name ends at a whole part of it
+# (`Meta-Llama-3.1…`), never inside one.
+BASE_WIDTH = 16
 
 
 def serves_until(retirement: Retirement | None) -> Text:
@@ -103,7 +108,7 @@ def row_cells(job: Job, now: float, wide: bool, retirement: Retirement | None = 
         name.append(" ⚠", style=URGENCY_STYLES[retirement.urgency])
     return [
         status_text(job.status),
-        outside_line(short_model(job.model)[:16]),
+        outside_line(fit_words(brief_model(job.model), BASE_WIDTH)),
         name,
         format_ago(job.created_at, now),
         took_text,
@@ -173,7 +178,9 @@ class JobsScreen(Screen[None]):
         self._show_deadline()
         self._set_columns(self.size.width >= WIDE)
         self.set_interval(AGES_TICK * self.tuner.services.poll_scale, self._redraw_ages)
-        self.load_first()
+        # Once the frame is drawn: the first read may import the service's SDK (a second),
+        # which must not hold the frame (or the form pushed over this list) back.
+        self.call_after_refresh(self.load_first)
 
     def _redraw_ages(self) -> None:
         """Relative times ("created 5m ago", "took") move on even when no job does."""
@@ -236,7 +243,7 @@ class JobsScreen(Screen[None]):
     @work(exclusive=True, group="jobs-fetch", exit_on_error=False)
     async def _fetch(self, after: str | None, kind: FetchKind) -> None:
         self._fetch_generation = self.tuner.session.generation
-        service = self.tuner.session.service()
+        service = await self.tuner.session.opened()
         page = await service.list_jobs(after=after, limit=PAGE_SIZE)
         jobs = list(page.jobs)
         if kind == "refresh":
@@ -365,8 +372,9 @@ class JobsScreen(Screen[None]):
         if text is None:
             shown = len(self.visible_jobs())
             total = len(self.jobs.jobs)
-            noun = "job" if total == 1 else "jobs"
-            parts = [f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"]
+            parts = [
+                f"{shown:,} of {plural(total, 'job')}" if shown != total else plural(total, "job")
+            ]
             parts.append(f"showing {self.status_filter} (t)")
             if self.jobs.has_more:
                 parts.append("older: m")

@@ -35,11 +35,12 @@ from tuner.api.job_form import FormError, JobForm
 from tuner.api.job_quote import service_quote
 from tuner.api.jobs import check_suffix
 from tuner.data.durations import format_count
+from tuner.data.fit_text import short_path
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
-from tuner.ui.services import plural
 from tuner.ui.typing_screen import TypingScreen
 
 if TYPE_CHECKING:
@@ -149,6 +150,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self.error_about: str | None = None
         self.absolute_learning_rate = False  # the LR field: Together's rate, else a multiplier
         self.lora_choice = False  # whether the adaptation row is offered
+        self.default_note: str | None = None  # the model asked for was not in the list
+        self.default_pick = ""  # ... and the one picked instead
 
     @property
     def tuner(self) -> TunerApp:
@@ -165,7 +168,14 @@ class NewJobScreen(TypingScreen, Screen[None]):
         models = [(outside_line(model_label(m, today)), m.id) for m in self.catalog.models]
         default = self.initial_model or self.tuner.default_model
         if default not in {value for _, value in models}:
-            default = models[0][1] if models else ""
+            # A model the settings or the dataset screen named that the list lacks: the one
+            # most likely meant is picked, and the form says so (never a silent first entry).
+            guess = self.catalog.suggestion(default)
+            self.default_note = f"{visible_line(default)} is not a model tuner knows" + (
+                f"; did you mean {guess}? (picked)" if guess else "; pick one"
+            )
+            default = guess if guess is not None else models[0][1] if models else ""
+            self.default_pick = default
         yield Header(icon="≡")
         with VerticalScroll(id="form"):
             yield Static(id="deadline")
@@ -239,8 +249,11 @@ class NewJobScreen(TypingScreen, Screen[None]):
             widget.id: widget.value.strip() for widget in self.query(Input) if widget.id
         }
         self._sync_paths()
-        self._load_files()
-        self._estimate_now()
+        # The slow parts (the service's SDK, the file's analysis) once the frame is drawn.
+        self.call_after_refresh(self._load_files)
+        self.call_after_refresh(self._estimate_now)
+        if self.default_note is not None:
+            self.show_error(self.default_note, about="model")
 
     def _fit_to_service(self) -> None:
         """Offer the connected service's own knobs: Together takes an absolute learning rate
@@ -284,7 +297,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
 
     @work(exclusive=True, group="files", exit_on_error=False)
     async def _load_files(self) -> None:
-        files = await self.tuner.session.service().list_files()
+        files = await (await self.tuner.session.opened()).list_files()
         self.post_message(FilesListed([(f"{f.filename} · {f.id}", f.id) for f in files]))
 
     @on(FilesListed)
@@ -330,7 +343,9 @@ class NewJobScreen(TypingScreen, Screen[None]):
             self._show_deadline()
             refusal = self.catalog.refusal(str(event.value), datetime.date.today())
             if refusal is not None:  # said at once, not after an upload
-                self.show_error(refusal[:1].upper() + refusal[1:], about="model")
+                self.show_error(refusal, about="model")
+            elif self.default_note is not None and event.value == self.default_pick:
+                self.show_error(self.default_note, about="model")  # still the model picked
             elif self.error_about in ("create", "model"):
                 self.show_error(None)  # the answer was about the model left behind
         if event.select.id == "method":
@@ -403,7 +418,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 )
             return
         if not path.is_file():
-            estimate.update(outside(f"Cost: no such file: {path}", "yellow"))
+            estimate.update(outside(f"Cost: no such file: {short_path(path)}", "yellow"))
             return
         model = str(self.query_one("#model", Select).value)
         resolution = self.catalog.resolve(model)
@@ -449,7 +464,8 @@ class NewJobScreen(TypingScreen, Screen[None]):
         estimate = report.reprice(self.model_info(), chosen)
         text.append(estimate.cost_text, style="bold green")
         text.append(
-            f"  {report.examples} examples · {format_count(estimate.billed_tokens)} tokens/epoch"
+            f"  {plural(report.examples, 'example')}"
+            f" · {format_count(estimate.billed_tokens)} tokens/epoch"
             f" · {plural(estimate.epochs, 'epoch')}{' (auto)' if chosen is None else ''}"
             f" · {format_count(estimate.trained_tokens)} trained"
         )
@@ -500,10 +516,10 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 raise FormError("training", "Pick an uploaded training file or type a local path")
             for path in (train_path, valid_path):
                 if path is not None and not path.is_file():
-                    raise FormError("file", f"No such file: {path}")
+                    raise FormError("file", f"No such file: {short_path(path)}")
             refusal = self.catalog.refusal(form.model, datetime.date.today())
             if refusal is not None:
-                raise FormError("model", refusal[:1].upper() + refusal[1:])
+                raise FormError("model", refusal)
         except ServiceError as exc:
             self.show_error(exc.message, about=getattr(exc, "field", None))
             return
@@ -522,12 +538,15 @@ class NewJobScreen(TypingScreen, Screen[None]):
         valid_path: Path | None,
     ) -> None:
         self.reused = []
+        from tuner.api.jobs import check_model_known
+
+        service = await self.tuner.session.opened()
+        await check_model_known(service, form.model, self.catalog)  # before any upload
         if train_path is not None:
             train_id = await self._check_and_upload(train_path, form.model)
         if valid_path is not None:
             valid_id = await self._check_and_upload(valid_path, form.model)
         assert train_id is not None
-        service = self.tuner.session.service()
         spec = form.to_spec(train_id, valid_id)
         if service.capabilities.price_estimate:
             self.post_message(self.Stage(f"Asking {service.capabilities.service} for its price…"))
@@ -557,7 +576,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
             report = await asyncio.to_thread(analyse, path, model)
         self.post_message(self.Stage(f"Uploading {path.name}…"))
         uploaded = await upload_checked(
-            self.tuner.session.service(),
+            await self.tuner.session.opened(),
             path,
             report=report,
             progress=lambda sent, total: self.post_message(

@@ -11,9 +11,10 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import ProgressBar, Static
+from textual.widgets import ProgressBar
 
 from tuner.ui.outside import outside_line
+from tuner.ui.widgets.fitted_line import FittedLine
 
 
 class ActivityLine(Horizontal):
@@ -21,9 +22,7 @@ class ActivityLine(Horizontal):
 
     DEFAULT_CSS: ClassVar[str] = """
     ActivityLine { height: 1; background: $panel; }
-    ActivityLine > #activity-text {
-        width: 1fr; height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
-    }
+    ActivityLine > #activity-text { width: 1fr; height: 1; padding: 0 1; }
     ActivityLine > #activity-bar { width: auto; height: 1; padding: 0 1 0 0; }
     """
 
@@ -37,7 +36,7 @@ class ActivityLine(Horizontal):
         self._activities: dict[str, tuple[str, float, float]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="activity-text", markup=False)
+        yield FittedLine(id="activity-text")
         yield ProgressBar(id="activity-bar", show_eta=False)
 
     def on_mount(self) -> None:
@@ -68,13 +67,14 @@ class ActivityLine(Horizontal):
 
     @property
     def text(self) -> str:
-        """What the line says now (for tests and the screen's title)."""
-        return str(self.query_one("#activity-text", Static).render())
+        """What the line says now, whole (for tests and the screen's title): a narrow line
+        shows its start, up to a whole part or word."""
+        return self.query_one("#activity-text", FittedLine).full.plain
 
     def _redraw(self) -> None:
         if not self.is_mounted:
             return
-        text = self.query_one("#activity-text", Static)
+        text = self.query_one("#activity-text", FittedLine)
         bar = self.query_one(ProgressBar)
         for name in self.order:
             if name in self._activities:

@@ -34,6 +34,7 @@ from tuner.api.replay import (
 from tuner.data.chat_cost import UsageTotals, describe_totals, describe_turn, price_turn
 from tuner.data.visible_text import visible
 from tuner.ui.outside import outside, outside_line
+from tuner.ui.widgets.fitted_line import FittedLine
 
 if TYPE_CHECKING:
     from tuner.api.transcripts import Transcript
@@ -100,7 +101,7 @@ class ChatPane(Vertical):
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="pane-title")
+        yield FittedLine(classes="pane-title")
         yield VerticalScroll(classes="turns")
 
     def on_mount(self) -> None:
@@ -130,9 +131,9 @@ class ChatPane(Vertical):
             self._show_title()
 
     def _show_title(self) -> None:
-        self.query_one(".pane-title", Static).update(
-            outside_line(f"{self.label} · {describe_totals(self.totals)}")
-        )
+        # The cost comes before the token counts: a narrow pane loses the counts first.
+        said = describe_totals(self.totals)
+        self.query_one(".pane-title", FittedLine).update(outside_line(f"{self.label} · {said}"))
 
     # -- whole-pane changes ------------------------------------------------------------------
 

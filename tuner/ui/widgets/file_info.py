@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from tuner.data.durations import format_size
 from tuner.data.visible_text import visible, visible_line
-from tuner.ui.services import plural
+from tuner.data.wording import plural
 from tuner.ui.widgets.data_tree import FileFacts
 
 HINTS = {

@@ -1,7 +1,7 @@
 """Every validation finding, grouped by code with counts; enter on one jumps to its line.
 
-Tree lines do not wrap, so the highlighted finding is also shown whole, wrapped, under the tree:
-a long message is read there instead of being cut at the pane's edge.
+Tree lines do not wrap, so a finding wider than the pane ends at its last whole word, and the
+highlighted one is also shown whole, wrapped, under the tree: a long message is read there.
 
 A group shows at most `GROUP_LIMIT` lines (a file where every line repeats the same mistake
 would otherwise build a tree of 200,000 nodes); the rest are reached with n / N, which step
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,9 +22,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
 
+from tuner.data.wording import plural
 from tuner.ui.outside import outside, outside_line
-from tuner.ui.services import plural
+from tuner.ui.widgets.fitted_line import fit_rich
 
 if TYPE_CHECKING:
     from tuner.data.problems import Problem
@@ -35,7 +38,10 @@ class ProblemTree(Tree[int | None]):
     """The grouped findings; node data is the line to jump to (None for whole-file ones).
 
     enter and space act alike (a group opens or closes, a finding jumps to its line); → opens
-    a group, then steps into it, and jumps from a finding; ← closes a group or steps out."""
+    a group, then steps into it, and jumps from a finding; ← closes a group or steps out.
+
+    A finding longer than the pane ends at its last whole word (`… 50 to 100 …`); the
+    highlighted one is shown whole, wrapped, under the tree."""
 
     BINDING_GROUP_TITLE = "Problems"
     BINDINGS: ClassVar = [
@@ -64,6 +70,16 @@ class ProblemTree(Tree[int | None]):
             node.collapse()
         elif node.parent is not None and node.parent is not self.root:
             self.move_cursor(node.parent)
+
+    def render_label(self, node: TreeNode[int | None], base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        depth = 0
+        parent = node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        levels = depth - (0 if self.show_root else 1)  # the guides drawn before the label
+        width = self.scrollable_content_region.width - levels * max(2, self.guide_depth)
+        return fit_rich(label, width) if width > 0 else label
 
 
 class ProblemsPane(Vertical):

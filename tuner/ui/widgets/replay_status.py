@@ -22,6 +22,7 @@ from tuner.api.replay import (
     ReplayEvent,
     ReplayState,
 )
+from tuner.data.wording import plural
 from tuner.ui.outside import outside_line
 
 KEYS = {
@@ -81,7 +82,7 @@ class ReplayStatus(Static):
         state = replay.state
         if state is ReplayState.DONE:
             failed = len(replay.failed_lines())
-            tail = f" · {failed} failed" if failed else ""
-            return f"replay {file.name}: done, {replay.total} lines{tail}"
+            tail = f" · {failed:,} failed" if failed else ""
+            return f"replay {file.name}: done, {plural(replay.total, 'line')}{tail}"
         where = self.progress or f"line {min(replay.position + 1, replay.total)} of {replay.total}"
         return f"replay {file.name} · {where} · {state.value} · {KEYS[state]}"

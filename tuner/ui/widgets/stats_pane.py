@@ -22,8 +22,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
+from tuner.data.wording import plural
 from tuner.ui.outside import outside, outside_line
-from tuner.ui.services import plural
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
@@ -185,13 +185,14 @@ class StatsPane(Vertical):
         table.add_column(style="dim", no_wrap=True)
         table.add_column(justify="right", no_wrap=True)
         # The cost first: it is the number the user came for, and a short terminal cuts the end.
-        price = f"${estimate.price_per_1m}" if estimate.price_per_1m is not None else "unknown"
-        auto = "" if self.epochs is not None else " (auto)"
+        # Its epochs beside it; whether they are the service's choice, the Epochs field above
+        # says ("auto"), so the row stays within the column at 80 cells.
+        price = f"${estimate.price_per_1m:,.2f}" if estimate.price_per_1m is not None else "unknown"
         table.add_row(
             "cost",
             Text.assemble(
                 (estimate.cost_text, "bold"),
-                (f" · {plural(estimate.epochs, 'epoch')}{auto}", "dim"),
+                (f" · {plural(estimate.epochs, 'epoch')}", "dim"),
             ),
         )
         table.add_row("examples", f"{report.examples:,}")

@@ -187,7 +187,7 @@ def test_a_refused_upload_names_a_hostile_file_inert(
     code, out, err = run(capsys, "upload", str(path))
     assert code == 1
     inert(out, err)
-    assert "error(s); not uploaded" in err and "␛]52;c;aGk=␇" in err
+    assert "1 error; not uploaded" in err and "␛]52;c;aGk=␇" in err
 
 
 # -- files read locally ---------------------------------------------------------------------------

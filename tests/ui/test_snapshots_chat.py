@@ -18,7 +18,7 @@ from tests.helpers import settle as settle_app
 from tests.ui.conftest import build_app
 from tests.ui.test_chat_screen import chat_app, open_chat, prompt_file, send, until
 from tuner.app_entry import DEMO_TOGETHER, demo_settings_store
-from tuner.emulator import Emulator
+from tuner.emulator import Emulator, Fault, Hold
 from tuner.ui.services import Services
 from tuner.ui.session import ActiveConnection
 
@@ -65,14 +65,20 @@ def _compare(datasets: Path):
     return run_before
 
 
-def _mid_replay(datasets: Path, *, compare: bool):
+def _mid_replay(datasets: Path, emulator: Emulator, *, compare: bool):
     async def run_before(pilot: Any) -> None:
         screen = await open_chat(pilot)
         if compare:
             await screen.compare_with(OTHER)
+        # The first reply is held half-written, so the pause is asked while line 1 is in
+        # flight however slow the machine: it lands after line 1, never after line 2.
+        hold = Hold(after_chunks=1)
+        emulator.faults.add(Fault(r"/chat/completions", hold=hold))
         screen.start_replay(prompt_file(datasets))
-        await until(pilot, lambda: screen.replay is not None and screen.replay.busy)
+        await until(pilot, hold.reached.is_set)
         await pilot.press("ctrl+g")  # pause after the first line
+        await until(pilot, lambda: screen.replay.pausing)
+        hold.release.set()
         await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
         await pilot.press("ctrl+n")  # and step one more
         await until(pilot, lambda: screen.replay.position == 2 and not screen.busy)
@@ -93,13 +99,13 @@ def test_chat_compare_stacked(snap_compare, datasets: Path, emulator: Emulator) 
 
 def test_chat_replay_paused(snap_compare, datasets: Path, emulator: Emulator) -> None:
     app = chat_app(datasets, emulator)
-    run_before = _mid_replay(datasets, compare=False)
+    run_before = _mid_replay(datasets, emulator, compare=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 def test_chat_compare_replay_side_by_side(snap_compare, datasets: Path, emulator: Emulator) -> None:
     app = chat_app(datasets, emulator)
-    run_before = _mid_replay(datasets, compare=True)
+    run_before = _mid_replay(datasets, emulator, compare=True)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 

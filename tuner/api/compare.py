@@ -141,6 +141,11 @@ class ReplayGroup:
             self._busy = False
         return self.state
 
+    @property
+    def pausing(self) -> bool:
+        """A pause was asked for and waits for the line in flight to be answered."""
+        return self._pause_requested
+
     def pause(self) -> None:
         """Pause once the line in flight is answered by every model."""
         if self._busy:

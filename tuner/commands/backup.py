@@ -122,9 +122,8 @@ def run(args: argparse.Namespace) -> int:
             print(visible_line(said), file=sys.stderr)
         print(visible_line(summary_line(summary)), flush=True)
         if summary.not_saved:
-            count = summary.jobs_not_saved
             print(
-                f"tuner backup: {count} job{'' if count == 1 else 's'} not saved (named above); "
+                f"tuner backup: {plural(summary.jobs_not_saved, 'job')} not saved (named above); "
                 "run the same command again to try again",
                 file=sys.stderr,
             )

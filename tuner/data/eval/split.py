@@ -33,6 +33,7 @@ import orjson
 
 from tuner.data.atomic_file import OutputTarget, output_target, write_atomically
 from tuner.data.eval.examples import normalise_whitespace, prompt_key, split_turns
+from tuner.data.wording import plural
 
 BOM = b"\xef\xbb\xbf"
 DEFAULT_SEED = 0
@@ -197,9 +198,8 @@ def _rank_lines(path: Path, seed: int) -> tuple[array[int], int]:
 
 
 def _asked(holdout: HoldoutSize, n: int, shown: str) -> int:
-    plural = "" if n == 1 else "s"
     if n < 2:
-        raise SplitError(f"{shown} has {n} example{plural}; a split needs at least 2")
+        raise SplitError(f"{shown} has {plural(n, 'example')}; a split needs at least 2")
     asked = holdout.target(n)
     if asked < 1:
         raise SplitError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tuner.data.eval.summary import Comparison, EvalSummary, GraderSummary, ModelSummary
 from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 
 
 def summary_lines(summary: EvalSummary) -> list[str]:
@@ -31,7 +32,7 @@ def summary_lines(summary: EvalSummary) -> list[str]:
 
 
 def _facts(model: ModelSummary) -> str:
-    parts = [f"{model.n:,} example{'' if model.n == 1 else 's'}", f"{model.failures} failed"]
+    parts = [plural(model.n, "example"), f"{model.failures:,} failed"]
     parts.append("cost unknown" if model.cost is None else f"${model.cost:,.4f}")
     if model.latency is not None:
         parts.append(f"latency p50 {model.latency.p50:.2f} s, p95 {model.latency.p95:.2f} s")

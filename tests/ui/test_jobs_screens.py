@@ -397,9 +397,11 @@ async def test_service_refusal_is_shown_readably(tmp_path: Path, slow_emu: Emula
         await wait_until(
             pilot, lambda: screen.job is not None and screen.job.status is JobStatus.RUNNING
         )
-        slow_emu.advance(3600)  # finished behind the screen's back: the service refuses
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        # Finished behind the screen's back while the user reads the question: the service
+        # refuses. (Advanced only now, so a poll cannot hide the cancel key before it is pressed.)
+        slow_emu.advance(3600)
         await pilot.press("y")
         await wait_until(pilot, lambda: any("refused" in t for t in notices(app)))
         assert any("cannot be cancelled" in t for t in notices(app))

@@ -208,7 +208,13 @@ def test_default_catalog_by_service_kind() -> None:
     assert default_catalog("openai") is openai
     assert openai.service == "openai" and openai.default_model == "gpt-4o-mini-2024-07-18"
     azure = default_catalog("azure")
-    assert azure.service == "azure" and azure.models == openai.models
+    assert azure.service == "azure"
+    assert [m.id for m in azure.models] == [m.id for m in openai.models]
+    # A date belongs to a model on a service: Azure serves gpt-4o-mini long after OpenAI.
+    assert openai.get("gpt-4o-mini-2024-07-18").shutdown == date(2027, 1, 14)
+    assert azure.get("gpt-4o-mini-2024-07-18").shutdown == date(2027, 10, 1)
+    assert azure.get("gpt-4.1-2025-04-14").shutdown == date(2027, 10, 14)
+    assert azure.get("gpt-3.5-turbo-0613").shutdown == openai.get("gpt-3.5-turbo-0613").shutdown
     together = default_catalog("together")
     assert together.service == "together"
     assert together.default_model == "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"

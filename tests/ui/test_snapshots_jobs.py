@@ -85,7 +85,10 @@ async def open_job_at(pilot: Any, emulator: Emulator, job_id: str, *, done: bool
         states = screen.follow_states
         followed = bool(states) and (states[-1] is FollowState.FINISHED) == done
         details = screen.job is not None and (len(screen.checkpoints) > 0 or not done)
-        return len(screen.log_view.events) == count and followed and details
+        log = screen.log_view
+        # Written lines scroll to the end after a refresh: wait for it, not for a fixed time.
+        scrolled = log.is_vertical_scroll_end
+        return len(log.events) == count and followed and details and scrolled
 
     await wait_until(pilot, ready)
     if done:

@@ -10,6 +10,7 @@ fails is left out rather than failing the whole picker.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from tuner.api.errors import ServiceError
@@ -32,6 +33,8 @@ class ChatModel:
     kind: ModelKind
     created: int | None = None
     job_id: str | None = None
+    # The day it stops answering, where the service's model list says (`shutdown_date`).
+    shutdown: date | None = None
 
 
 def model_kind(model_id: str) -> ModelKind:
@@ -109,3 +112,18 @@ async def check_chat_model(service: FineTuningService, model: str, catalog: Cata
         ErrorKind.MODEL_UNAVAILABLE,
         f"{service.capabilities.service} has no model {model!r} to chat with{hint}",
     )
+
+
+def listed_day(value: object) -> date | None:
+    """A model list's `shutdown_date` (`"2027-01-14"`, or a unix time) as a date; None when
+    absent or unreadable (then tuner's catalog decides)."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(value, UTC).date()
+    return None

@@ -12,6 +12,7 @@ and Together trains its own models, so neither is told about it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -78,20 +79,58 @@ class Retirement:
         return "near" if self.days <= NEAR_DAYS else "later"
 
     def words(self, *, fine_tuned: bool = True) -> str:
-        """`base retired 2026-10-23`, `base retires 2026-12-01 (in 2 days)`,
-        `base retires 2027-06-01`; without "base" for a base model itself."""
-        who = "base " if fine_tuned else ""
+        """For a fine-tune, what its user must plan around: `stops answering in 38 days
+        (2027-01-14)`, `stops answering today (...)`, `stopped answering 2026-10-23`. For a
+        base model itself: `retired 2026-10-23`, `retires 2026-12-01 (in 2 days)`, `retires
+        2027-06-01`."""
         when = f"{self.on:%Y-%m-%d}"
+        if fine_tuned:
+            if self.days < 0:
+                return f"stopped answering {when}"
+            if self.days == 0:
+                return f"stops answering today ({when})"
+            return f"stops answering in {plural(self.days, 'day')} ({when})"
         if self.urgency == "past":
-            return f"{who}retired {when}"
+            return f"retired {when}"
         if self.urgency == "near":
-            return f"{who}retires {when} (in {plural(self.days, 'day')})"
-        return f"{who}retires {when}"
+            return f"retires {when} (in {plural(self.days, 'day')})"
+        return f"retires {when}"
+
+    def when(self) -> str:
+        """The short form a table cell has room for: `in 38 days`, `today`, `2026-10-23`."""
+        if self.days < 0:
+            return f"{self.on:%Y-%m-%d}"
+        return "today" if self.days == 0 else f"in {plural(self.days, 'day')}"
 
 
-def retirement(model: str, catalog: Catalog, today: date) -> Retirement | None:
-    """The retirement of `model`'s base model, when the catalog knows its date."""
+def retirement(
+    model: str, catalog: Catalog, today: date, dates: Mapping[str, date] | None = None
+) -> Retirement | None:
+    """When `model` (a base, or a fine-tune of one) stops answering. The service's own model
+    list (`dates`, by model id: `FineTuningService.shutdown_dates`) wins where it names the
+    model or its base; else the catalog of the profile's service (OpenAI's and Azure's dates
+    differ for the same model). None when neither knows a date."""
     info = catalog.resolve(model).info
-    if info is None or info.shutdown is None:
+    base = info.id if info is not None else model
+    known = dates or {}
+    on = known.get(model) or known.get(base) or (info.shutdown if info is not None else None)
+    if on is None:
         return None
-    return Retirement(info.id, info.shutdown, days_until(info.shutdown, today))
+    return Retirement(base, on, days_until(on, today))
+
+
+def stopping_soon(retirements: Iterable[Retirement]) -> str | None:
+    """The jobs screen's warning when fine-tunes of the profile stop answering within
+    `NEAR_DAYS`: how many, when (the first day), and the keys that help; None otherwise.
+    Each item is one fine-tune's retirement."""
+    near = [r for r in retirements if 0 <= r.days <= NEAR_DAYS]
+    if not near:
+        return None
+    first = min(near, key=lambda r: r.days)
+    count = plural(len(near), "fine-tune")
+    verb = "stops" if len(near) == 1 else "stop"
+    when = "today" if first.days == 0 else f"in {plural(first.days, 'day')}"
+    return (
+        f"{count} {verb} answering {when} ({first.on:%Y-%m-%d}): "
+        "b back up · r record its answers · m move it"
+    )

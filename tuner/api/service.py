@@ -12,7 +12,8 @@ the commands call it once per connection and close the service when they are don
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -125,6 +126,11 @@ class FineTuningService(Protocol):
 
     async def list_models(self) -> list[ChatModel]:
         """Models one can chat with: fine-tuned (newest first), then base models."""
+        ...
+
+    async def shutdown_dates(self) -> Mapping[str, date]:
+        """The day each listed model stops answering, by model id, where the service's own
+        model list says ({} when it says nothing): it wins over tuner's catalog."""
         ...
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:

@@ -567,9 +567,10 @@ def default_catalog(service: str = OPENAI) -> Catalog:
         except UnknownService as exc:
             raise CatalogError(str(exc)) from None
         if family == OPENAI:
-            from tuner.data.openai_catalog import OPENAI_MODELS
+            from tuner.data.openai_catalog import OPENAI_MODELS, azure_models
 
-            catalog = Catalog(OPENAI_MODELS, service=service, default_model=OPENAI_DEFAULT_MODEL)
+            models = azure_models() if service == "azure" else OPENAI_MODELS
+            catalog = Catalog(models, service=service, default_model=OPENAI_DEFAULT_MODEL)
         else:
             from tuner.data.together_catalog import together_catalog
 

@@ -1,5 +1,6 @@
 """OpenAI's fine-tunable models (Azure OpenAI uses the same table): encodings, prices, limits,
-retirement dates.
+retirement dates (OpenAI's; Azure's own are `AZURE_SHUTDOWNS`, applied by
+`catalog.default_catalog("azure")`).
 
 Figures from FACTS.md and OpenAI's pricing and deprecation pages, as data: a user changes or
 adds one with `[[models]]` in settings.toml (`catalog.settings_catalog`), without waiting for a
@@ -19,6 +20,22 @@ from datetime import date
 
 from tuner.data.catalog import ModelInfo
 
+# OpenAI's deprecation notice of 2026-10-14: its last fine-tunable bases, and every fine-tune of
+# them, stop answering on this day, eight days after new jobs close (FACTS.md).
+OPENAI_LAST_BASES_SHUT_DOWN = date(2027, 1, 14)
+
+# Azure OpenAI's own, later schedule (FACTS.md; Microsoft has moved these before): its
+# deployments of these bases and of their fine-tunes serve until these days. The same model
+# retires on different days on OpenAI and on Azure: a date belongs to a model on a service.
+AZURE_SHUTDOWNS: dict[str, date] = {
+    "gpt-4o-2024-08-06": date(2027, 10, 1),
+    "gpt-4o-2024-11-20": date(2027, 10, 1),
+    "gpt-4o-mini-2024-07-18": date(2027, 10, 1),
+    "gpt-4.1-2025-04-14": date(2027, 10, 14),
+    "gpt-4.1-mini-2025-04-14": date(2027, 10, 14),
+    "gpt-4.1-nano-2025-04-14": date(2027, 10, 14),
+}
+
 OPENAI_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo(
         "gpt-4.1-2025-04-14",
@@ -31,6 +48,7 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         aliases=("gpt-4.1",),
         base_input_price_per_1m=2.00,
         base_output_price_per_1m=8.00,
+        shutdown=OPENAI_LAST_BASES_SHUT_DOWN,
     ),
     ModelInfo(
         "gpt-4.1-mini-2025-04-14",
@@ -43,6 +61,7 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         aliases=("gpt-4.1-mini",),
         base_input_price_per_1m=0.40,
         base_output_price_per_1m=1.60,
+        shutdown=OPENAI_LAST_BASES_SHUT_DOWN,
     ),
     ModelInfo(
         "gpt-4.1-nano-2025-04-14",
@@ -68,6 +87,7 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         aliases=("gpt-4o",),
         base_input_price_per_1m=2.50,
         base_output_price_per_1m=10.00,
+        shutdown=OPENAI_LAST_BASES_SHUT_DOWN,
     ),
     ModelInfo(
         "gpt-4o-mini-2024-07-18",
@@ -79,6 +99,7 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         aliases=("gpt-4o-mini",),
         base_input_price_per_1m=0.15,
         base_output_price_per_1m=0.60,
+        shutdown=OPENAI_LAST_BASES_SHUT_DOWN,
     ),
     ModelInfo(
         "gpt-3.5-turbo-0125",
@@ -115,3 +136,16 @@ OPENAI_MODELS: tuple[ModelInfo, ...] = (
         base_output_price_per_1m=2.00,
     ),
 )
+
+
+def azure_models() -> tuple[ModelInfo, ...]:
+    """The same table with Azure's shutdown dates (a base Azure names no date for keeps
+    OpenAI's)."""
+    import dataclasses
+
+    return tuple(
+        dataclasses.replace(info, shutdown=AZURE_SHUTDOWNS[info.id])
+        if info.id in AZURE_SHUTDOWNS
+        else info
+        for info in OPENAI_MODELS
+    )

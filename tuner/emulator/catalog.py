@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tuner.data.catalog import default_catalog
+from tuner.data.openai_catalog import AZURE_SHUTDOWNS
 
 ORGANIZATION_ID = "org-tuner-emulator"
 # The organisation part of fine-tuned model names, `ft:BASE:ORG:SUFFIX:ID`.
@@ -96,24 +97,12 @@ FINE_TUNING_ALIASES: dict[str, str] = {
 }
 
 
-# Azure OpenAI's own, later schedule (FACTS.md): its deployments of these bases and of their
-# fine-tunes serve until these days. Azure's paths report these dates instead of OpenAI's;
-# a base missing here has no announced date on Azure.
-AZURE_SHUTDOWN: dict[str, str] = {
-    "gpt-4o-2024-08-06": "2027-10-01",
-    "gpt-4o-2024-11-20": "2027-10-01",
-    "gpt-4o-mini-2024-07-18": "2027-10-01",
-    "gpt-4.1-2025-04-14": "2027-10-14",
-    "gpt-4.1-mini-2025-04-14": "2027-10-14",
-    "gpt-4.1-nano-2025-04-14": "2027-10-14",
-}
-
-
 def shutdown_date(base: str, azure: bool = False) -> str | None:
     """The ISO day base model `base` (and so each fine-tune of it) shuts down on OpenAI, or on
     Azure with `azure`; None when no date is announced."""
     if azure:
-        return AZURE_SHUTDOWN.get(base)
+        day = AZURE_SHUTDOWNS.get(base)
+        return day.isoformat() if day is not None else None
     model = BY_ID.get(base)
     return model.shutdown_date if model is not None else None
 

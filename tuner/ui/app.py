@@ -14,6 +14,7 @@ already announced. Screens call these; no screen imports another.
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -116,6 +117,9 @@ class TunerApp(ConversionFlow, App[int]):
         self.routes = {r.name: r for r in ROUTES}
         self.last_dataset: Path | None = None
         self.announced: set[str] = set()  # jobs whose end the user was told about
+        # The day each model stops answering, as the connected service's model list says
+        # (read with the jobs list; {} until then, and the catalog decides).
+        self.model_dates: dict[str, date] = {}
         self._previous_mode = self.DEFAULT_MODE
         self._open_file = open_file
         self.settings = settings
@@ -462,6 +466,7 @@ class TunerApp(ConversionFlow, App[int]):
         when they are shown again."""
         before = self._data_identity()
         self.session.switch(connection)
+        self.model_dates = {}
         self.run_worker(self.session.close_retired(), group="session", exit_on_error=False)
         self.sub_title = connection.label
         if self._data_identity() != before:

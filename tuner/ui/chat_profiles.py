@@ -116,15 +116,17 @@ class ChatProfiles:
         return f"{name} · {service_name(profile.kind)}"
 
     def retirement_note(self, profile: str | None = None) -> RetirementNote:
-        """When a model's base stops serving, by the catalog of `profile`'s service: a
-        fine-tune of gpt-4.1-nano says `base retired 2026-10-23`, marked when near or past."""
+        """When a model stops answering, by its service's model list where it says, else the
+        catalog of `profile`'s service: a fine-tune of gpt-4o-mini says `stops answering in 38
+        days (2027-01-14)`, marked when near or past."""
         from tuner.api.deadlines import retirement
 
         catalog = self.catalog(profile)
 
         def note(model: ChatModel) -> tuple[str, str] | None:
             today = datetime.date.fromtimestamp(self.app.services.clock())
-            ends = retirement(model.id, catalog, today)
+            dates = {model.id: model.shutdown} if model.shutdown is not None else None
+            ends = retirement(model.id, catalog, today, dates)
             if ends is None:
                 return None
             style = {"past": "bold red", "near": "bold yellow"}.get(ends.urgency, "dim")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from tuner.api.chat import (
     done_from_completion,
     read_chat_stream,
 )
-from tuner.api.chat_models import ChatModel, model_kind
+from tuner.api.chat_models import ChatModel, listed_day, model_kind
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.file_download import save_file_content
 from tuner.api.ids import checked_id
@@ -290,7 +291,8 @@ class OpenAIService:
         base: list[ChatModel] = []
         for model in listed:
             kind = model_kind(model.id)
-            entry = ChatModel(model.id, kind, getattr(model, "created", None))
+            shutdown = listed_day(getattr(model, "shutdown_date", None))
+            entry = ChatModel(model.id, kind, getattr(model, "created", None), None, shutdown)
             if kind == "base":
                 base.append(entry)
             else:
@@ -302,10 +304,21 @@ class OpenAIService:
                 known = fine_tuned.get(name)
                 created = job.finished_at or job.created_at
                 fine_tuned[name] = ChatModel(
-                    name, "fine_tuned", known.created if known else created, job.id
+                    name,
+                    "fine_tuned",
+                    known.created if known else created,
+                    job.id,
+                    known.shutdown if known else None,
                 )
         newest_first = sorted(fine_tuned.values(), key=lambda m: m.created or 0, reverse=True)
         return newest_first + sorted(base, key=lambda m: m.id)
+
+    async def shutdown_dates(self) -> dict[str, date]:
+        """`/models` gives each model's `shutdown_date` (null where none is announced)."""
+        with service_errors(self._where):
+            listed = [item async for item in self._client.models.list()]
+        found = {model.id: listed_day(getattr(model, "shutdown_date", None)) for model in listed}
+        return {model: day for model, day in found.items() if day is not None}
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
         """`stream=True` with `include_usage`, so the last chunk carries the token counts.

@@ -26,6 +26,7 @@ Where Together differs from OpenAI's shape, and what tuner makes of it:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -311,6 +312,10 @@ class TogetherService:
         with service_errors(self._where):
             listed = await self._client.get("/v1/models", cast_to=object)
         return models.chat_models(jobs, listed)
+
+    async def shutdown_dates(self) -> dict[str, date]:
+        """Together's model list announces no shutdown days: the catalog's are all there is."""
+        return {}
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:
         return chat.stream_chat(self._client, request, self._where)

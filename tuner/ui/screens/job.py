@@ -414,7 +414,9 @@ class JobScreen(Screen[None]):
         if self.job is None:
             return
         now = self.tuner.services.clock()
-        ends = retirement(self.job.model, self.tuner.catalog(), date.fromtimestamp(now))
+        model = self.job.fine_tuned_model or self.job.model
+        today = date.fromtimestamp(now)
+        ends = retirement(model, self.tuner.catalog(), today, self.tuner.model_dates)
         self.query_one(JobHeader).show(
             self.job,
             now=now,

@@ -9,6 +9,7 @@ announced once per app (notification + terminal bell), whichever screen noticed 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
@@ -31,7 +32,9 @@ from tuner.api.deadlines import (
     days_until,
     jobs_closing_note,
     retirement,
+    stopping_soon,
 )
+from tuner.api.errors import ServiceError
 from tuner.api.job_watch import (
     STATUS_FILTERS,
     JobList,
@@ -51,6 +54,7 @@ from tuner.ui.widgets.job_header import status_text
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
+    from tuner.data.catalog import Catalog
     from tuner.ui.app import TunerApp
 
 PAGE_SIZE = 20
@@ -67,6 +71,8 @@ class JobsLoaded(Message):
     kind: FetchKind
     jobs: list[Job]
     has_more: bool
+    # The day each model stops answering where the service's model list says (first page).
+    dates: Mapping[str, date] | None = None
 
 
 URGENCY_STYLES = {"past": "bold red", "near": "bold yellow", "later": "dim"}
@@ -76,10 +82,11 @@ BASE_WIDTH = 16
 
 
 def serves_until(retirement: Retirement | None) -> Text:
-    """The wide list's "Serves until" cell: the base model's retirement, marked when near."""
+    """The wide list's "Stops answering" cell (`in 38 days`, `2026-10-23` once past), marked
+    when near or past."""
     if retirement is None:
         return Text("—", style="dim")
-    return Text(retirement.words(), style=URGENCY_STYLES[retirement.urgency])
+    return Text(retirement.when(), style=URGENCY_STYLES[retirement.urgency])
 
 
 def row_cells(job: Job, now: float, wide: bool, retirement: Retirement | None = None) -> list[Any]:
@@ -122,7 +129,7 @@ WIDE_COLUMNS = (
     "Job",
     "Base model",
     "Fine-tuned model",
-    "Serves until",
+    "Stops answering",
     "Created",
     "Took",
     "Tokens",
@@ -151,6 +158,7 @@ class JobsScreen(Screen[None]):
         self._interval: float | None = None
         self._wide: bool | None = None
         self.error: str | None = None
+        self.dates: dict[str, date] = {}  # from the service's model list, where it says
         self._generation = -1  # the session generation the list was read from
         self._fetch_generation = -1  # the one the newest read started on
 
@@ -165,6 +173,7 @@ class JobsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(id="jobs-deadline")
+        yield Static(id="jobs-stopping")
         yield Static(id="jobs-message")
         yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="jobs-status")
@@ -212,6 +221,21 @@ class JobsScreen(Screen[None]):
         line.update(Text(jobs_closing_note(today), style=style))
         line.display = True
 
+    def _show_stopping(self, catalog: Catalog, today: date) -> None:
+        """One line when fine-tunes of this profile stop answering within a month: how many,
+        when, and the keys that keep what they know (back up, record, move)."""
+        line = self.query_one("#jobs-stopping", Static)
+        models = {job.fine_tuned_model for job in self.jobs.ordered if job.fine_tuned_model}
+        ends = [
+            found
+            for model in sorted(models)
+            if (found := retirement(model, catalog, today, self.dates)) is not None
+        ]
+        said = stopping_soon(ends)
+        line.display = said is not None
+        if said is not None:
+            line.update(Text(said, style="bold yellow"))
+
     def on_screen_resume(self) -> None:
         """Back from a job, the form or another screen: re-read at once (a new job may be
         there), from the start when the connection changed meanwhile."""
@@ -233,6 +257,7 @@ class JobsScreen(Screen[None]):
         """Read the list from the start (on mount, and after the connection changed)."""
         self._generation = self.tuner.session.generation
         self.jobs = JobList()
+        self.dates = {}
         self._interval = None
         if self.tuner.session.problem is not None:
             self._no_profile()
@@ -246,17 +271,26 @@ class JobsScreen(Screen[None]):
         service = await self.tuner.session.opened()
         page = await service.list_jobs(after=after, limit=PAGE_SIZE)
         jobs = list(page.jobs)
+        dates = None
+        if kind == "first":
+            try:
+                dates = await service.shutdown_dates()
+            except ServiceError:
+                dates = {}  # the catalog's dates are all there is
         if kind == "refresh":
             # Active jobs older than the first page are re-read one by one (rare).
             listed = {job.id for job in jobs}
             for job in self.jobs.active:
                 if job.id not in listed:
                     jobs.append(await service.retrieve_job(job.id))
-        self.post_message(JobsLoaded(kind, jobs, page.has_more))
+        self.post_message(JobsLoaded(kind, jobs, page.has_more, dates))
 
     @on(JobsLoaded)
     def _loaded(self, message: JobsLoaded) -> None:
         self.error = None
+        if message.dates is not None:
+            self.dates = dict(message.dates)
+            self.tuner.model_dates = self.dates
         if message.kind == "more":
             self.jobs.append_page(message.jobs, message.has_more)
             self._fill()
@@ -276,8 +310,6 @@ class JobsScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed read: said once (not on every retry); retried later only when waiting can
         help (the network, the service's load), never for a missing key or a refusal."""
-        from tuner.api.errors import ServiceError
-
         worker = failed_worker(event)
         if worker is None:
             return
@@ -356,8 +388,9 @@ class JobsScreen(Screen[None]):
         catalog = self.tuner.catalog()
         table.clear()
         for job in self.visible_jobs():
-            ends = retirement(job.model, catalog, today)
+            ends = retirement(job.fine_tuned_model or job.model, catalog, today, self.dates)
             table.add_row(*row_cells(job, now, bool(self._wide), ends), key=job.id)
+        self._show_stopping(catalog, today)
         if selected is not None and selected in {j.id for j in self.visible_jobs()}:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         if not self.jobs.ordered and self.jobs.loaded:

@@ -106,6 +106,8 @@ class EventLog(RichLog):
         width = event.size.width
         if self.events and width != self._drawn_width:
             self.call_after_refresh(self.set_filter, self.filter)
+        elif self.following:  # shorter (the header grew): the newest line stays in sight
+            self.scroll_end(animate=False, immediate=False)
         self._drawn_width = width
 
     @property

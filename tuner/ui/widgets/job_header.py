@@ -115,8 +115,9 @@ class JobHeader(Static):
         last_point: MetricPoint | None = None,
         retirement: Retirement | None = None,
     ) -> Text:
-        """`retirement` is the base model's (known to the catalog): a model made from it
-        stops serving then, which the model line says, marked when near or past. Every name,
+        """`retirement` is the base model's (the service's date or the catalog's): the base
+        line says when it retires and a succeeded job's model line when it stops answering,
+        marked when near or past. Every name,
         id and message the service gave is one line here, its control characters shown."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append_text(status_text(job.status))
@@ -133,6 +134,11 @@ class JobHeader(Static):
             model = visible_line(job.fine_tuned_model)
             if job.status is JobStatus.SUCCEEDED:
                 text.append(model, style="green")
+                if retirement is not None:
+                    style = {"past": "bold red", "near": "bold yellow"}.get(
+                        retirement.urgency, "dim"
+                    )
+                    text.append(f"  {retirement.words()}", style)
             else:  # named in advance (Together): not a model to chat with yet
                 text.append(model, style="dim")
                 text.append(" (once it succeeds)", style="dim italic")

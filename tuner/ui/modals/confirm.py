@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -14,7 +15,9 @@ from textual.widgets import Button, Label
 class ConfirmModal(ModalScreen[bool]):
     """Ask before anything destructive (overwrite, delete, cancel a job).
 
-    The safe answer is focused first, so a stray enter never destroys anything.
+    The safe answer is focused first, so a stray enter never destroys anything. A question
+    holding outside text (a model's name, a file's) is given as `Text`: drawn as it is, never
+    read as markup.
     """
 
     CSS_PATH = "modals.tcss"
@@ -23,14 +26,18 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
     ]
 
-    def __init__(self, question: str, *, title: str = "Confirm", yes: str = "Yes") -> None:
+    def __init__(
+        self, question: str | Text, *, title: str = "Confirm", yes: str = "Yes", wide: bool = False
+    ) -> None:
+        """`wide`: the dialog takes 76 columns (a question with a table of figures)."""
         super().__init__()
         self.question = question
         self.dialog_title = title
         self.yes_label = yes
+        self.wide = wide
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
+        with Vertical(classes="dialog wide" if self.wide else "dialog") as dialog:
             dialog.border_title = self.dialog_title
             yield Label(self.question, classes="question")
             with Horizontal(classes="buttons"):

@@ -1,8 +1,9 @@
-"""Choose a prompt file to replay: the text files under the browser's folder, or any path typed.
+"""Choose a file: those under the browser's folder with the wanted suffixes, or any path typed.
 
-The path field starts on the most likely file (the `.txt` highlighted in the browser, or the
-one replayed last), so enter alone replays it. The folder is walked in a thread, bounded in depth
-and count like the palette's file search.
+A prompt file to replay (`.txt`, `.md`: the default) or an eval file (`.jsonl`). The path field
+starts on the most likely file (the one highlighted in the browser, or the one used last), so
+enter alone takes it. The folder is walked in a thread, bounded in depth and count like the
+palette's file search.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tuner.ui.outside import outside_line
+
 PROMPT_SUFFIXES = frozenset({".txt", ".md"})
 
 
-def prompt_files(root: Path) -> list[Path]:
-    """Text files under `root` (bounded walk), shortest paths first."""
+def prompt_files(root: Path, suffixes: frozenset[str] = PROMPT_SUFFIXES) -> list[Path]:
+    """Files with `suffixes` under `root` (text files by default; bounded walk), shortest paths
+    first."""
     from tuner.ui.commands import walk_data_files
 
-    found = [p for p in walk_data_files(root) if p.suffix.lower() in PROMPT_SUFFIXES]
+    found = [p for p in walk_data_files(root) if p.suffix.lower() in suffixes]
     return sorted(found, key=lambda p: (len(p.relative_to(root).parts), str(p)))
 
 
@@ -43,17 +47,29 @@ class PickFileModal(ModalScreen[Path | None]):
         Binding("down", "to_list", "List", show=False, id="pick_file.list"),
     ]
 
-    def __init__(self, root: Path, *, default: Path | None = None, title: str = "Replay") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        default: Path | None = None,
+        title: str = "Replay",
+        suffixes: frozenset[str] = PROMPT_SUFFIXES,
+        hint: str = "Each non-empty line becomes the next user turn.",
+        placeholder: str = "path to a .txt file",
+    ) -> None:
         super().__init__()
         self.root = root
         self.default = default
         self.dialog_title = title
+        self.suffixes = suffixes
+        self.hint = hint
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = self.dialog_title
-            yield Label("Each non-empty line becomes the next user turn.")
-            yield Input(str(self.default or ""), placeholder="path to a .txt file", id="path")
+            yield Label(self.hint, markup=False)
+            yield Input(str(self.default or ""), placeholder=self.placeholder, id="path")
             yield OptionList(id="files")
 
     def on_mount(self) -> None:
@@ -62,11 +78,11 @@ class PickFileModal(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _walk(self) -> None:
-        files = prompt_files(self.root)
+        files = prompt_files(self.root, self.suffixes)
         self.app.call_from_thread(self._fill, files)
 
     def _fill(self, files: list[Path]) -> None:
-        options = [Option(str(p.relative_to(self.root)), id=str(p)) for p in files]
+        options = [Option(outside_line(str(p.relative_to(self.root))), id=str(p)) for p in files]
         listed = self.query_one(OptionList)
         listed.set_options(options)
         if options:

@@ -244,6 +244,15 @@ async def test_esc_during_a_run_asks_and_then_stops_it(
         await pilot.press("y")
         await wait_until(pilot, lambda: screen.phase == "idle")
         assert "Stopped" in str(screen.query_one("#eval-estimate").render())
+        # History lists it as stopped; enter sets it up again, to be continued with r.
+        chosen = list(screen.models)
+        screen.models = []
+        await pilot.press("4")
+        await wait_until(pilot, lambda: "stopped" in screen_text(app))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.tabs.active == "setup")
+        assert screen.models == chosen and screen.grader_names() == ["chrf", "fuzzy"]
+        assert screen.file_field.value.endswith(".jsonl")
 
 
 async def test_quitting_during_a_run_asks_first(

@@ -211,6 +211,7 @@ class EvalScreen(Screen[None]):
         self.progress: tuple[ModelProgress, ...] = ()
         self.runs: list[PastRun] = []
         self.finished_runs = 0  # runs finished here (shown in the Results tab when done)
+        self.running_folder: Path | None = None  # the folder of the run going on
         self.missing: str | None = None  # why the shown run's prompts are not known
         self._worker: Worker[None] | None = None
         self._pending: dict[str, Any] | None = None  # a preset that came before the mount
@@ -661,6 +662,8 @@ class EvalScreen(Screen[None]):
     @on(RunStarted)
     async def _started(self, message: RunStarted) -> None:
         self.phase = "running"
+        self.running_folder = message.prepared.folder
+        self._list_history()
         plan = message.prepared.plan
         labels = [target.label for target in plan.targets]
         progress = self.query_one("#eval-progress", EvalProgress)
@@ -685,7 +688,7 @@ class EvalScreen(Screen[None]):
         self.results_view.display = True
         heading = outside_line(prepared.file.name, style="bold")
         heading.append(f" · {outcome.summary.examples:,} examples\n")
-        heading.append_text(outside_line(f"folder {outcome.folder.path}", style="dim"))
+        heading.append_text(outside_line(shown_folder(outcome.folder.path), style="dim"))
         spend = _judge_spend(outcome.totals)
         if spend:
             heading.append("\n" + spend, style="dim")
@@ -715,6 +718,8 @@ class EvalScreen(Screen[None]):
             if worker.is_finished:
                 self._worker = None
                 self.phase = "idle"
+                self.running_folder = None
+                self._list_history()
                 self.query_one("#eval-progress").display = False
                 self.results_view.display = True
                 self._line()
@@ -794,9 +799,12 @@ class EvalScreen(Screen[None]):
         table = self.history_table
         selected = self._selected_run()
         table.clear()
+        running = self.running_folder.resolve() if self.running_folder is not None else None
         for run in self.runs:
             info = run.info
             state = "finished" if info.finished else "stopped"
+            if run.folder == running and self.phase == "running":
+                state = "running"
             table.add_row(
                 _when(info.started),
                 Text(state, style="" if info.finished else "yellow"),
@@ -842,15 +850,45 @@ class EvalScreen(Screen[None]):
         text.append("\n")
         text.append_text(outside_line(str(run.folder), style="dim"))
         if not info.finished:
-            text.append("\nstopped before it finished: run it again to continue", style="yellow")
+            text.append(
+                "\nnot finished: enter sets it up again; r then asks nothing already answered",
+                style="yellow",
+            )
         detail.update(text)
 
     @on(DataTable.RowSelected, "#history-table")
     def _open_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         folder = self._selected_run()
-        if folder is not None:
-            self._open_run(Path(folder))
+        run = next((r for r in self.runs if str(r.folder) == folder), None)
+        if run is None:
+            return
+        if run.info.finished:
+            self._open_run(run.folder)
+        elif self.phase == "idle":
+            self._set_up_again(run.info)
+
+    def _set_up_again(self, info: RunInfo) -> None:
+        """A run that did not finish, set up as it was: its replies are in the cache, so
+        running it again asks only what it had not asked yet."""
+        self._apply_preset(
+            file=Path(info.file) if info.file else None,
+            models=info.models,
+            job=None,
+            profile=None,
+            note="Set up as the stopped run was: r asks only what it had not asked yet",
+        )
+        self.judge = info.judge
+        self._show_judge()
+        chosen = {name.partition(":")[0] for name in info.graders}
+        for name in GRADERS:
+            if name in chosen:
+                self.graders_list.select(name)
+            else:
+                self.graders_list.deselect(name)
+        pattern = next((g.partition(":")[2] for g in info.graders if g.startswith("regex:")), None)
+        if pattern:
+            self._pattern_given(pattern)
 
     @work(thread=True, exclusive=True, group="eval-open", exit_on_error=False)
     def _open_run(self, folder: Path) -> None:
@@ -885,7 +923,7 @@ class EvalScreen(Screen[None]):
         if info is not None and info.started:
             heading.append(f" · {_when(info.started)}")
         heading.append(f" · {summary.examples:,} examples\n")
-        heading.append_text(outside_line(f"folder {run.folder.path}", style="dim"))
+        heading.append_text(outside_line(shown_folder(run.folder.path), style="dim"))
         if message.examples.problem:
             heading.append("\n")
             heading.append_text(
@@ -974,9 +1012,23 @@ class EvalScreen(Screen[None]):
             text = "enter shows an example's replies side by side · 1-4 tabs"
         elif self.tabs.active == "history":
             text = "enter opens a run read-only · 1-4 tabs"
+        elif self.tabs.active == "results":
+            text = "3 lists the examples behind these figures · 1-4 tabs"
         else:
             text = "r runs: the cost is shown and asked about first · 1-4 tabs"
         self.query_one("#eval-line", Static).update(text)
+
+
+def shown_folder(folder: Path) -> str:
+    """Where a run's files are, in one short line: relative to tuner's data folder when the
+    run is kept there (its full path is in the History tab), else the whole path."""
+    from tuner.config import data_dir
+
+    try:
+        inside = folder.resolve().relative_to(data_dir().resolve())
+    except (ValueError, OSError):
+        return f"report.md in {folder}"
+    return f"report.md in {inside} (tuner's data folder)"
 
 
 def _when(started: str) -> str:

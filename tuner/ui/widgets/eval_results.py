@@ -181,7 +181,7 @@ class EvalProgress(Vertical):
                 Horizontal(
                     Label(model_letter(index), classes="progress-letter"),
                     ProgressBar(total=max(total, 1), show_eta=False, classes="progress-bar"),
-                    Label("", classes="progress-counts", markup=False),
+                    Label(f"0/{total:,}", classes="progress-counts", markup=False),
                     classes="progress-row",
                 )
             )

@@ -12,7 +12,7 @@ from tuner.ui.services import plural
 from tuner.ui.widgets.data_tree import FileFacts
 
 HINTS = {
-    ".jsonl": "enter opens · v validates",
+    ".jsonl": "enter opens · v validates · e evaluates models on it",
     ".json": "C converts to JSONL",
     ".txt": "enter opens (prompt file)",
 }

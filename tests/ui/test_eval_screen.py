@@ -80,7 +80,7 @@ async def open_eval_from_job(pilot: Pilot[Any], job_id: str) -> EvalScreen:
     jobs = app.screen
     await wait_until(pilot, lambda: jobs.selected_job_id() == job_id)
     await pilot.press("E")
-    await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen) and app.screen.models)
+    await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen) and app.screen.setup.models)
     screen = app.screen
     assert isinstance(screen, EvalScreen)
     return screen
@@ -103,8 +103,11 @@ async def test_a_job_is_evaluated_and_its_fine_tune_beats_its_base(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_eval_from_job(pilot, trained.job_id)
         job = await app.session.service().retrieve_job(trained.job_id)
-        assert screen.models == [f"{BASE}@{PROFILE}", f"{job.fine_tuned_model}@{PROFILE}"]
-        assert screen.job == trained.job_id and screen.grader_names() == ["chrf", "fuzzy"]
+        assert screen.setup.models == [f"{BASE}@{PROFILE}", f"{job.fine_tuned_model}@{PROFILE}"]
+        assert screen.setup.job == trained.job_id and screen.setup.grader_names() == [
+            "chrf",
+            "fuzzy",
+        ]
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         question = str(app.screen.query_one(".question").render())
@@ -193,21 +196,46 @@ async def test_a_setup_that_cannot_run_says_what_is_missing(tmp_path: Path) -> N
             await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
             screen = app.screen
             assert isinstance(screen, EvalScreen)
-            screen.model_list.focus()
+            screen.setup.model_list.focus()
             await pilot.press("r")
             assert "Choose the file to evaluate on" in str(
                 screen.query_one("#eval-estimate").render()
             )
-            screen.file_field.value = "holdout.jsonl"
+            screen.setup.file_field.value = "holdout.jsonl"
             await pilot.press("r")
             assert "Add a model" in str(screen.query_one("#eval-estimate").render())
-            screen.models = [f"{BASE}@{PROFILE}"]
-            screen.graders_list.select("judge")
+            screen.setup.models = [f"{BASE}@{PROFILE}"]
+            screen.setup.graders_list.select("judge")
             await pilot.press("r")
             assert "need a judge model: J picks one" in str(
                 screen.query_one("#eval-estimate").render()
             )
             assert screen.phase == "idle"
+
+
+async def test_models_of_two_profiles_are_evaluated_together_in_the_demo(tmp_path: Path) -> None:
+    """The demo's OpenAI and Together profiles, their keys only in the app's memory: each
+    model is asked on its own profile's service, as the app opens it."""
+    pytest.importorskip("tuner.api.together_service")
+    from tests.emulator.eval_data import HELD_OUT_VALUES, examples
+    from tests.helpers import write_jsonl
+    from tuner.app_entry import DEMO_OPENAI, DEMO_TOGETHER, demo_settings_store
+
+    holdout = write_jsonl(tmp_path / "holdout.jsonl", examples(HELD_OUT_VALUES))
+    models = (f"{BASE}@{DEMO_OPENAI}", f"Qwen/Qwen2.5-7B-Instruct@{DEMO_TOGETHER}")
+    with Emulator(port=0, speed=500, api_key=None) as demo:  # as `tuner --demo` runs it
+        services = Services(settings_store=demo_settings_store(demo), demo=True)
+        app = build_app(tmp_path, services=services, connection=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.open_eval(file=holdout, models=models)
+            await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
+            screen = app.screen
+            await wait_until(pilot, lambda: screen.setup.models == list(models))
+            await run_confirmed(pilot, screen)
+            assert screen.examples_view.models == models
+            counted = {r.model for r in screen.examples_view.results if not r.failed}
+            assert counted == set(models)
+            assert len(screen.examples_view.results) == 32
 
 
 # -- a run in flight -------------------------------------------------------------------------
@@ -245,14 +273,14 @@ async def test_esc_during_a_run_asks_and_then_stops_it(
         await wait_until(pilot, lambda: screen.phase == "idle")
         assert "Stopped" in str(screen.query_one("#eval-estimate").render())
         # History lists it as stopped; enter sets it up again, to be continued with r.
-        chosen = list(screen.models)
-        screen.models = []
+        chosen = list(screen.setup.models)
+        screen.setup.models = []
         await pilot.press("4")
         await wait_until(pilot, lambda: "stopped" in screen_text(app))
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.tabs.active == "setup")
-        assert screen.models == chosen and screen.grader_names() == ["chrf", "fuzzy"]
-        assert screen.file_field.value.endswith(".jsonl")
+        assert screen.setup.models == chosen and screen.setup.grader_names() == ["chrf", "fuzzy"]
+        assert screen.setup.file_field.value.endswith(".jsonl")
 
 
 async def test_quitting_during_a_run_asks_first(
@@ -354,7 +382,7 @@ async def test_history_reopens_a_run_read_only(
         await wait_until(pilot, lambda: isinstance(again.screen, EvalScreen))
         screen = again.screen
         await pilot.press("4")
-        await wait_until(pilot, lambda: screen.history_table.row_count == 1)
+        await wait_until(pilot, lambda: screen.history.table.row_count == 1)
         assert "finished" in screen_text(again)
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.examples_view.rows)
@@ -395,8 +423,8 @@ async def test_e_on_a_jsonl_in_the_browser_opens_it_for_evaluation(
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
         screen = app.screen
-        assert screen.file_field.value == "holdout.jsonl"
-        assert screen.job is None and screen.models == []
+        assert screen.setup.file_field.value == "holdout.jsonl"
+        assert screen.setup.job is None and screen.setup.models == []
 
 
 async def test_e_elsewhere_shows_the_eval_screen_and_the_job_log_filter_moved_to_t(
@@ -413,7 +441,7 @@ async def test_e_elsewhere_shows_the_eval_screen_and_the_job_log_filter_moved_to
         assert "E Eval" in screen_text(app)
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
-        assert app.screen.models == []  # `e` only shows the screen
+        assert app.screen.setup.models == []  # `e` only shows the screen
 
 
 async def test_E_on_the_job_screen_presets_the_job(
@@ -425,11 +453,13 @@ async def test_E_on_the_job_screen_presets_the_job(
         await wait_until(pilot, lambda: isinstance(app.screen, JobScreen) and app.screen.job)
         job = app.screen.job
         await pilot.press("E")
-        await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen) and app.screen.models)
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, EvalScreen) and app.screen.setup.models
+        )
         screen = app.screen
-        assert screen.models == [f"{BASE}@{PROFILE}", f"{job.fine_tuned_model}@{PROFILE}"]
-        assert screen.job == trained.job_id
-        assert "the job's validation file" in screen.file_field.placeholder
+        assert screen.setup.models == [f"{BASE}@{PROFILE}", f"{job.fine_tuned_model}@{PROFILE}"]
+        assert screen.setup.job == trained.job_id
+        assert "the job's validation file" in screen.setup.file_field.placeholder
 
 
 async def test_a_moved_job_is_measured_against_the_model_it_came_from(
@@ -460,13 +490,15 @@ async def test_a_moved_job_is_measured_against_the_model_it_came_from(
         )
         copy = job_screen.job
         await pilot.press("E")
-        await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen) and app.screen.models)
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, EvalScreen) and app.screen.setup.models
+        )
         screen = app.screen
-        assert screen.models == [
+        assert screen.setup.models == [
             f"{source.fine_tuned_model}@{PROFILE}",
             f"{copy.fine_tuned_model}@{PROFILE}",
         ]
-        assert screen.job == trained.job_id  # its validation file: the one both were held to
+        assert screen.setup.job == trained.job_id  # its validation file: the one both were held to
 
 
 async def test_while_the_moved_job_trains_its_screen_says_what_comes(tmp_path: Path) -> None:
@@ -540,7 +572,7 @@ async def test_hostile_names_and_replies_are_drawn_as_text(tmp_path: Path) -> No
             await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
             screen = app.screen
             await pilot.press("4")
-            await wait_until(pilot, lambda: screen.history_table.row_count == 1)
+            await wait_until(pilot, lambda: screen.history.table.row_count == 1)
             await pilot.press("enter")
             await wait_until(pilot, lambda: screen.examples_view.rows)
             shown = screen_text(app)
@@ -557,28 +589,40 @@ async def test_hostile_names_and_replies_are_drawn_as_text(tmp_path: Path) -> No
             assert app.is_running
 
 
-@pytest.mark.parametrize("size", [(80, 24)])
-async def test_every_eval_footer_fits(size: tuple[int, int], tmp_path: Path) -> None:
+async def footer_fits(pilot: Pilot[Any], where: str) -> None:
+    """Once the footer has caught up with the screen's state, every key it offers is whole."""
     from tests.ui.test_footers import fits
 
+    def whole() -> bool:
+        try:
+            fits(pilot.app, where)
+        except AssertionError:
+            return False
+        return True
+
+    try:
+        await wait_until(pilot, whole, timeout=10)
+    except AssertionError:
+        fits(pilot.app, where)  # says what was cut
+
+
+async def test_every_eval_footer_fits_80_columns(tmp_path: Path) -> None:
     write_hostile_run(tmp_path)
     with Emulator(api_key=TEST_KEY) as emulator:
         app = eval_app(tmp_path, emulator)
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("e")
             await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
             screen = app.screen
-            screen.model_list.focus()
-            await pilot.pause()
-            fits(app, "eval setup")
+            await footer_fits(pilot, "eval setup")
             await pilot.press("4")
-            await wait_until(pilot, lambda: screen.history_table.row_count == 1)
+            await wait_until(pilot, lambda: screen.history.table.row_count == 1)
+            await footer_fits(pilot, "eval history")
             await pilot.press("enter")
             await wait_until(pilot, lambda: screen.examples_view.rows)
-            fits(app, "eval results")
+            await footer_fits(pilot, "eval results")
             await pilot.press("3")
-            await pilot.pause()
-            fits(app, "eval examples")
+            await footer_fits(pilot, "eval examples")
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ExampleModal))
-            fits(app, "eval example")
+            await footer_fits(pilot, "eval example")

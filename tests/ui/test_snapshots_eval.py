@@ -132,7 +132,7 @@ async def steady(pilot: Any) -> None:
 async def open_fixed_run(pilot: Any) -> EvalScreen:
     screen = await eval_screen(pilot)
     await pilot.press("4")
-    await wait_until(pilot, lambda: screen.history_table.row_count == 1)
+    await wait_until(pilot, lambda: screen.history.table.row_count == 1)
     await pilot.press("enter")
     await wait_until(pilot, lambda: screen.examples_view.rows)
     return screen
@@ -145,7 +145,7 @@ def test_eval_setup(snap_compare, tmp_path: Path, emulator: Emulator) -> None:
         await eval_screen(pilot)
         pilot.app.open_eval(file=file, models=(BASE, TUNED))
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.models == [BASE, TUNED])
+        await wait_until(pilot, lambda: screen.setup.models == [BASE, TUNED])
         await steady(pilot)
 
     assert snap_compare(snap_app(tmp_path, emulator), terminal_size=(80, 24), run_before=run_before)
@@ -158,7 +158,7 @@ def test_eval_confirmation(snap_compare, tmp_path: Path, emulator: Emulator) -> 
         await eval_screen(pilot)
         pilot.app.open_eval(file=file, models=(BASE, TUNED))
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.models == [BASE, TUNED])
+        await wait_until(pilot, lambda: screen.setup.models == [BASE, TUNED])
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
         await pilot.pause(0.1)
@@ -176,7 +176,7 @@ def test_eval_running(snap_compare, tmp_path: Path, emulator: Emulator) -> None:
         await eval_screen(pilot)
         pilot.app.open_eval(file=file, models=(BASE, TUNED))
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.models == [BASE, TUNED])
+        await wait_until(pilot, lambda: screen.setup.models == [BASE, TUNED])
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
         await pilot.press("y")

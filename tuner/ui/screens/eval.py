@@ -2,19 +2,21 @@
 models, graded, with the scores' intervals, the examples behind them, and earlier runs.
 
 A face on the headless evaluation (`tuner.api.eval.session`), the same flow `tuner eval` runs:
-the choices (Setup tab) become `EvalChoices`; `prepare_eval` reads the file (or fetches a job's
-validation file) and opens each profile's service; `estimate_eval` prices it; nothing is asked
-of any model before the user has read the estimate and said yes (a `ConfirmModal`; a run the
-reply cache answers whole costs nothing and is not asked about). `run_eval` then asks and grades,
-writing the run folder as it goes; progress per model shows in the Results tab, then the figures,
-and the Examples tab lists every example (sortable by disagreement, filterable to flips; enter
-shows the replies side by side). History reopens earlier runs read-only.
+the choices (the Setup tab, `EvalSetup`) become `EvalChoices`; `prepare_eval` reads the file (or
+fetches a job's validation file) and opens each profile's service; `estimate_eval` prices it;
+nothing is asked of any model before the user has read the estimate and said yes (a
+`ConfirmModal`; a run the reply cache answers whole costs nothing and is not asked about).
+`run_eval` then asks and grades, writing the run folder as it goes; progress per model shows in
+the Results tab, then the figures (`EvalResults`), and the Examples tab lists every example
+(`EvalExamples`: sortable by disagreement, filterable to flips; enter shows the replies side by
+side). History (`EvalHistory`) reopens earlier runs read-only.
 
 The whole flow runs in one exclusive async worker owned by this screen, so it ends with the
 screen. Switching to another screen leaves a run going (as a chat replay does); esc stops it
 after asking, and quitting while it runs asks first (`work_in_flight`). Every reply is kept in
 the reply cache, so a run stopped here continues at no cost when run again. Results come back
-as typed messages; failures are handled once, in `on_worker_state_changed`.
+as typed messages; the run's end when it did not finish (stopped, failed) is handled once, in
+`on_worker_state_changed`.
 
 Opened by `e` anywhere (`app.open_eval` with a file, models or a job to start from: `e` on a
 JSONL in the browser, `E` on a job, the new job of a move once it has trained).
@@ -23,9 +25,9 @@ JSONL in the browser, `E` on a job, the new job of a move once it has trained).
 from __future__ import annotations
 
 import asyncio
-import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -33,62 +35,32 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import (
-    DataTable,
-    Footer,
-    Header,
-    Input,
-    Label,
-    OptionList,
-    SelectionList,
-    Static,
-    TabbedContent,
-    TabPane,
-)
-from textual.widgets.option_list import Option
-from textual.widgets.selection_list import Selection
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tuner.data.visible_text import visible_line
 from tuner.ui.failures import describe_error
-from tuner.ui.modals import ConfirmModal, PromptModal
+from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.widgets.eval_examples import EvalExamples
+from tuner.ui.widgets.eval_history import EvalHistory, when
 from tuner.ui.widgets.eval_results import EvalProgress, EvalResults, model_letter
-from tuner.ui.widgets.path_suggester import PathSuggester
+from tuner.ui.widgets.eval_setup import EvalSetup
 
 if TYPE_CHECKING:
     from tuner.api.eval.plan import EvalEstimate
     from tuner.api.eval.run import ModelProgress, RunTotals
     from tuner.api.eval.session import EvalChoices, EvalOutcome, PreparedEval
-    from tuner.data.eval.example_rows import RunExamples
-    from tuner.data.eval.history import PastRun, RunInfo
-    from tuner.data.eval.runs import Run
     from tuner.ui.app import TunerApp
-    from tuner.ui.modals.pick_model import ModelChoice
 
-# The graders offered, in this order (as `tuner eval --grader` names them); chrf and fuzzy
-# (offline, free) are ticked at first.
-GRADERS: tuple[str, ...] = (
-    "chrf",
-    "fuzzy",
-    "exact",
-    "contains",
-    "json",
-    "bleu",
-    "rouge_l",
-    "regex",
-    "cosine",
-    "judge",
-    "pairwise",
-)
-DEFAULT_GRADERS = ("chrf", "fuzzy")
-NEEDS_JUDGE = ("judge", "pairwise")
-EVAL_SUFFIXES = frozenset({".jsonl"})
+
+class Phase(StrEnum):
+    IDLE = "idle"
+    PREPARING = "preparing"  # reading the file, pricing, waiting for the yes
+    RUNNING = "running"
 
 
 # -- messages from the worker ----------------------------------------------------------------
@@ -129,30 +101,14 @@ class RunFinished(Message):
     outcome: EvalOutcome
 
 
-@dataclass
-class HistoryListed(Message):
-    runs: list[PastRun]
-
-
-@dataclass
-class RunOpened(Message):
-    """A past run read back (read-only), with its file's examples when they can be had."""
-
-    run: Run
-    info: RunInfo | None
-    examples: RunExamples
-
-
-@dataclass
-class RunUnreadable(Message):
-    text: str
-
-
 def _judge_spend(totals: RunTotals) -> str:
     spend = totals.judge
     if not spend.requests:
         return ""
-    money = f"${spend.dollars:,.4f}" + (" + unpriced" if spend.unpriced else "")
+    if spend.unpriced and not spend.dollars:
+        money = "price unknown"
+    else:
+        money = f"${spend.dollars:,.4f}" + (" + unpriced" if spend.unpriced else "")
     return f"judge: {spend.requests:,} requests ({spend.cached:,} cached), {money}"
 
 
@@ -185,33 +141,18 @@ class EvalScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop", id="eval.stop"),
         Binding("escape", "back", "Back", id="eval.back", show=False),
-        Binding("r", "run", "Run", id="eval.run"),
-        Binding("p", "pick_file", "File", id="eval.file"),
-        Binding("a", "add_model", "Add model", id="eval.add_model"),
-        Binding("x", "remove_model", "Remove", id="eval.remove_model", show=False),
-        Binding("b", "baseline", "Baseline", id="eval.baseline", show=False),
-        Binding("J", "pick_judge", "Judge", id="eval.judge"),
-        Binding("X", "no_judge", "No judge", id="eval.no_judge", show=False),
         Binding("1", "tab('setup')", "Setup", id="eval.tab_setup", show=False),
         Binding("2", "tab('results')", "Results", id="eval.tab_results", show=False),
         Binding("3", "tab('examples')", "Examples", id="eval.tab_examples", show=False),
         Binding("4", "tab('history')", "History", id="eval.tab_history", show=False),
     ]
 
-    phase: reactive[str] = reactive("idle", bindings=True)  # idle, preparing, running
+    phase: reactive[Phase] = reactive(Phase.IDLE, bindings=True)
 
     def __init__(self) -> None:
         super().__init__()
-        self.models: list[str] = []
-        self.judge: str | None = None
-        self.job: str | None = None
-        self.job_profile: str | None = None
-        self.regex_pattern: str | None = None
-        self.note: str | None = None
         self.progress: tuple[ModelProgress, ...] = ()
-        self.runs: list[PastRun] = []
-        self.finished_runs = 0  # runs finished here (shown in the Results tab when done)
-        self.running_folder: Path | None = None  # the folder of the run going on
+        self.finished_runs = 0  # runs finished here (tests wait for the count)
         self.missing: str | None = None  # why the shown run's prompts are not known
         self._worker: Worker[None] | None = None
         self._pending: dict[str, Any] | None = None  # a preset that came before the mount
@@ -226,49 +167,21 @@ class EvalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with TabbedContent(id="eval-tabs", initial="setup"):
-            with TabPane("Setup", id="setup"), VerticalScroll(id="setup-form"):
-                with Horizontal(classes="row"):
-                    yield Label("File", classes="field-label")
-                    yield Input(
-                        placeholder="a chat JSONL: its last assistant turns are the references",
-                        id="eval-file",
-                        compact=True,
-                        suggester=PathSuggester(self.tuner.start_path, EVAL_SUFFIXES),
-                    )
-                yield Label(
-                    "Models · A is the baseline · a adds, x removes, b moves one to A",
-                    id="models-label",
-                )
-                yield OptionList(id="eval-models")
-                yield Static("", id="eval-judge", markup=False)
-                with Horizontal(id="setup-lower"):
-                    yield SelectionList[str](*self._grader_options(), id="eval-graders")
-                    yield Static("", id="eval-estimate", markup=False)
+            with TabPane("Setup", id="setup"):
+                yield EvalSetup(self.tuner.start_path, id="eval-setup")
             with TabPane("Results", id="results"):
                 yield EvalProgress(id="eval-progress")
                 yield EvalResults(id="eval-results")
             with TabPane("Examples", id="examples"):
                 yield EvalExamples(id="eval-examples")
             with TabPane("History", id="history"):
-                yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="history-detail", markup=False)
+                yield EvalHistory(id="eval-history")
         yield Static("", id="eval-line", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
-    def _grader_options(self) -> list[Selection[str]]:
-        return [Selection(name, name, name in DEFAULT_GRADERS, id=name) for name in GRADERS]
-
     @property
-    def file_field(self) -> Input:
-        return self.query_one("#eval-file", Input)
-
-    @property
-    def model_list(self) -> OptionList:
-        return self.query_one("#eval-models", OptionList)
-
-    @property
-    def graders_list(self) -> SelectionList[str]:
-        return cast("SelectionList[str]", self.query_one("#eval-graders", SelectionList))
+    def setup(self) -> EvalSetup:
+        return self.query_one("#eval-setup", EvalSetup)
 
     @property
     def tabs(self) -> TabbedContent:
@@ -283,11 +196,10 @@ class EvalScreen(Screen[None]):
         return self.query_one("#eval-results", EvalResults)
 
     @property
-    def history_table(self) -> DataTable[Any]:
-        return self.query_one("#history-table", DataTable)
+    def history(self) -> EvalHistory:
+        return self.query_one("#eval-history", EvalHistory)
 
     def on_mount(self) -> None:
-        self.graders_list.border_title = "Graders"
         self.query_one("#eval-progress").display = False
         self.results_view.note(
             Text(
@@ -297,23 +209,19 @@ class EvalScreen(Screen[None]):
             )
         )
         self.examples_view.clear("No run yet.")
-        table = self.history_table
-        for label in ("Started", "State", "Models", "Examples", "File"):  # the file may be long
-            table.add_column(label, key=label)
-        self._show_models()
-        self._show_judge()
-        self._hint()
         self._line()
         self._ready = True
+        # The focus starts on the models, where the setup's keys work (p picks the file; tab
+        # reaches the field to type a path), and 1-4 switch tabs.
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self._apply_preset(**pending)
         else:
-            self.file_field.focus()
-        self._list_history()
+            self.setup.model_list.focus()
+        self.history.reload()
 
     def on_screen_resume(self) -> None:
-        self._list_history()
+        self.history.reload()
 
     # -- starting points -----------------------------------------------------------------------
 
@@ -334,283 +242,31 @@ class EvalScreen(Screen[None]):
             return
         self._apply_preset(**chosen)
 
-    def _apply_preset(
-        self,
-        *,
-        file: Path | None,
-        models: Sequence[str],
-        job: str | None,
-        profile: str | None,
-        note: str | None,
-    ) -> None:
-        if self.phase != "idle":
+    def _apply_preset(self, **chosen: Any) -> None:
+        if self.phase is not Phase.IDLE:
             self.notify("An evaluation is running: esc stops it first", severity="warning")
             return
-        self.job, self.job_profile, self.note = job, profile, note
-        self.file_field.value = self._shown_path(file) if file is not None else ""
-        if models:
-            self.models = list(dict.fromkeys(models))
-        self._placeholder()
-        self._show_models()
-        self._hint()
-        self.tabs.active = "setup"
-        if file is None and job is None:
-            self.file_field.focus()
-        else:
-            self.model_list.focus()
+        self.setup.preset(**chosen)
+        self.show_tab("setup")
 
-    def _shown_path(self, path: Path) -> str:
-        """`path` relative to the browser's folder when it is inside it (shorter to read)."""
-        try:
-            return str(path.resolve().relative_to(self.tuner.start_path))
-        except ValueError:
-            return str(path)
-
-    def _placeholder(self) -> None:
-        if self.job is not None:
-            self.file_field.placeholder = "the job's validation file, or type a path"
-        else:
-            self.file_field.placeholder = (
-                "a chat JSONL: its last assistant turns are the references"
-            )
-
-    # -- setup: file, models, graders, judge ---------------------------------------------------
-
-    def _active_profile(self) -> str | None:
-        connection = self.tuner.connection.connection
-        return connection.profile_name if connection is not None else None
-
-    def _label(self, choice: ModelChoice) -> str:
-        profile = choice.profile or self._active_profile()
-        return f"{choice.model}@{profile}" if profile else choice.model
-
-    def _show_models(self) -> None:
-        listed = self.model_list
-        highlighted = listed.highlighted
-        options: list[Option] = []
-        for index, label in enumerate(self.models):
-            prompt = Text(f"{model_letter(index)}  ", style="bold")
-            prompt.append_text(outside_line(label))
-            if index == 0 and len(self.models) > 1:
-                prompt.append("  baseline", style="dim")
-            options.append(Option(prompt, id=str(index)))
-        if not options:
-            options.append(
-                Option(Text("none yet: a adds one (from any profile)", style="dim"), disabled=True)
-            )
-        listed.set_options(options)
-        if self.models:
-            listed.highlighted = min(highlighted or 0, len(self.models) - 1)
-        self.refresh_bindings()
-
-    def _show_judge(self) -> None:
-        if self.judge is None:
-            text = Text("Judge: none · J picks one (the judge and pairwise graders need it)")
-            text.stylize("dim")
-        else:
-            text = Text("Judge: ")
-            text.append_text(outside_line(self.judge))
-            text.append(" · J changes it, X removes it", style="dim")
-        self.query_one("#eval-judge", Static).update(text)
-
-    def _hint(self, text: Text | None = None) -> None:
-        """The area under the setup: the estimate, an error, or what r will do."""
-        if text is None:
-            text = Text()
-            if self.note:
-                text.append_text(outside_line(self.note, style="yellow"))
-                text.append("\n")
-            if self.job is not None:
-                text.append_text(outside_line(f"From job {self.job}", style="bold"))
-                text.append(
-                    ": its validation file unless a path is typed above; its training file is "
-                    "checked for prompts it was trained on.\n"
-                )
-            text.append(
-                "r prices the run and asks before anything is sent (replies already in the "
-                "cache cost nothing).",
-                style="dim",
-            )
-        self.query_one("#eval-estimate", Static).update(text)
-
-    @on(Input.Submitted, "#eval-file")
-    def _file_typed(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.model_list.focus()
-
-    def action_pick_file(self) -> None:
-        from tuner.ui.modals.pick_file import PickFileModal
-
-        typed = self.file_field.value.strip()
-        default = Path(typed) if typed else self._likely_file()
-        self.app.push_screen(
-            PickFileModal(
-                self.tuner.start_path,
-                default=default,
-                title="Evaluate on",
-                suffixes=EVAL_SUFFIXES,
-                hint="A chat JSONL: each line's last assistant turn is the reference.",
-                placeholder="path to a .jsonl file",
-            ),
-            self._file_picked,
-        )
-
-    def _likely_file(self) -> Path | None:
-        dataset = self.tuner.last_dataset
-        if dataset is not None and dataset.suffix.lower() in EVAL_SUFFIXES:
-            return Path(self._shown_path(dataset))
-        return None
-
-    def _file_picked(self, path: Path | None) -> None:
-        if path is not None:
-            self.file_field.value = self._shown_path(path)
-            self.model_list.focus()
-
-    def _pick_model(self, title: str, then: Any) -> None:
-        from tuner.ui.chat_profiles import ChatProfiles
-        from tuner.ui.modals.pick_model import PickModelModal
-
-        profiles = ChatProfiles(self.tuner)
-        active = profiles.active
-        loader = (lambda: profiles.models(active)) if self.tuner.session.problem is None else None
-
-        async def picked(choice: ModelChoice | None) -> None:
-            await profiles.release([])  # the other profiles' services were only for the list
-            if choice is not None and choice.model.strip():
-                then(self._label(replace(choice, model=choice.model.strip())))
-
-        self.app.push_screen(
-            PickModelModal(
-                loader,
-                title=title,
-                note=profiles.retirement_note(active),
-                profile=active,
-                label=profiles.label(active),
-                others=profiles.others(),
-            ),
-            picked,
-        )
-
-    def action_add_model(self) -> None:
-        def add(label: str) -> None:
-            if label in self.models:
-                self.notify(f"{visible_line(label)} is already chosen", markup=False)
-                return
-            self.models.append(label)
-            self._show_models()
-            self.model_list.highlighted = len(self.models) - 1
-
-        self._pick_model("Add a model to evaluate", add)
-
-    def _highlighted_model(self) -> int | None:
-        index = self.model_list.highlighted
-        if index is None or not 0 <= index < len(self.models):
-            return None
-        return index
-
-    def action_remove_model(self) -> None:
-        index = self._highlighted_model()
-        if index is not None:
-            del self.models[index]
-            self._show_models()
-
-    def action_baseline(self) -> None:
-        index = self._highlighted_model()
-        if index:
-            self.models.insert(0, self.models.pop(index))
-            self._show_models()
-            self.model_list.highlighted = 0
-
-    def action_pick_judge(self) -> None:
-        def chosen(label: str) -> None:
-            self.judge = label
-            self.graders_list.select("judge")  # what a judge is for; unticked at will
-            self._show_judge()
-
-        self._pick_model("The judge: a model that scores the replies", chosen)
-
-    def action_no_judge(self) -> None:
-        self.judge = None
-        for name in NEEDS_JUDGE:
-            self.graders_list.deselect(name)
-        self._show_judge()
-
-    @on(SelectionList.SelectionToggled, "#eval-graders")
-    def _grader_toggled(self, event: SelectionList.SelectionToggled[str]) -> None:
-        if event.selection.value == "regex" and "regex" in self.graders_list.selected:
-            self.app.push_screen(
-                PromptModal(
-                    "The pattern a reply must match (a Python regular expression):",
-                    value=self.regex_pattern or "",
-                    placeholder="e.g. ^LM-\\d+",
-                ),
-                self._pattern_given,
-            )
-
-    def _pattern_given(self, pattern: str | None) -> None:
-        from tuner.data.eval.graders import GraderUsageError, parse_grader
-
-        if not pattern:
-            self.graders_list.deselect("regex")
+    @on(EvalHistory.SetUpAgain)
+    def _set_up_again(self, message: EvalHistory.SetUpAgain) -> None:
+        if self.phase is not Phase.IDLE:
+            self.notify("An evaluation is running: esc stops it first", severity="warning")
             return
-        try:
-            parse_grader(f"regex:{pattern}")
-        except GraderUsageError as exc:
-            self.graders_list.deselect("regex")
-            self.notify(visible_line(str(exc)), severity="error", markup=False)
-            return
-        self.regex_pattern = pattern
-        prompt = outside_line(f"regex:{pattern}")
-        self.graders_list.replace_option_prompt("regex", prompt)
-
-    def grader_names(self) -> list[str]:
-        """The graders ticked, in the list's order (regex with its pattern)."""
-        chosen = set(self.graders_list.selected)
-        names = []
-        for name in GRADERS:
-            if name not in chosen:
-                continue
-            names.append(f"regex:{self.regex_pattern}" if name == "regex" else name)
-        return names
+        self.setup.set_up_again(message.info)
+        self.show_tab("setup")
 
     # -- running -------------------------------------------------------------------------------
 
-    def choices(self) -> EvalChoices | str:
-        """The setup as `EvalChoices`, or what is missing (one line)."""
-        from tuner.api.eval.session import EvalChoices
-
-        typed = self.file_field.value.strip()
-        file = None
-        if typed:
-            file = Path(typed).expanduser()
-            if not file.is_absolute():
-                file = self.tuner.start_path / file
-        if file is None and self.job is None:
-            return "Choose the file to evaluate on: type its path, or p picks one"
-        if not self.models:
-            return "Add a model to evaluate: a picks one (from any profile)"
-        graders = self.grader_names()
-        if not graders:
-            return "Tick a grader: chrf and fuzzy are free and need no service"
-        if self.judge is None and any(name in NEEDS_JUDGE for name in graders):
-            return "The judge and pairwise graders need a judge model: J picks one"
-        return EvalChoices(
-            file=file,
-            models=tuple(self.models),
-            job=self.job,
-            profile=self.job_profile if self.job is not None else self._active_profile(),
-            graders=tuple(graders),
-            judge=self.judge,
-        )
-
     def action_run(self) -> None:
-        choices = self.choices()
+        choices = self.setup.choices()
         if isinstance(choices, str):
-            self._hint(Text(choices, style="bold yellow"))
+            self.setup.hint(Text(choices, style="bold yellow"))
             self.notify(choices, severity="warning", markup=False)
             return
-        self._hint(Text("Preparing: reading the file and pricing the run…", style="dim"))
-        self.phase = "preparing"
+        self.setup.hint(Text("Preparing: reading the file and pricing the run…", style="dim"))
+        self.phase = Phase.PREPARING
         self._worker = self._evaluate(choices)
 
     @work(exclusive=True, group="eval", exit_on_error=False)
@@ -653,7 +309,7 @@ class EvalScreen(Screen[None]):
         for warning in message.prepared.warnings:
             text.append("\n")
             text.append_text(outside_line(f"⚠ {warning}", style="yellow"))
-        self._hint(text)
+        self.setup.hint(text)
 
     @on(NotRun)
     def _not_run(self) -> None:
@@ -661,9 +317,9 @@ class EvalScreen(Screen[None]):
 
     @on(RunStarted)
     async def _started(self, message: RunStarted) -> None:
-        self.phase = "running"
-        self.running_folder = message.prepared.folder
-        self._list_history()
+        self.phase = Phase.RUNNING
+        self.history.running = message.prepared.folder
+        self.history.reload()
         plan = message.prepared.plan
         labels = [target.label for target in plan.targets]
         progress = self.query_one("#eval-progress", EvalProgress)
@@ -671,7 +327,7 @@ class EvalScreen(Screen[None]):
         self.results_view.display = False
         await progress.start(labels, len(plan.examples))
         self.progress = ()
-        self.tabs.active = "results"
+        self.show_tab("results")
         self._line()
 
     @on(RunProgress)
@@ -701,11 +357,10 @@ class EvalScreen(Screen[None]):
             prepared.plan.graders,
             examples,
         )
-        self.tabs.active = "results"
+        self.show_tab("results")
         failed = sum(model.failures for model in outcome.summary.models)
         said = f", {failed} failed" if failed else ""
         self.notify(f"Evaluation finished: {outcome.summary.examples:,} examples{said}")
-        self._list_history()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The run's end when it did not finish (stopped, failed); any other worker's failure."""
@@ -717,9 +372,9 @@ class EvalScreen(Screen[None]):
                 self._stopped()
             if worker.is_finished:
                 self._worker = None
-                self.phase = "idle"
-                self.running_folder = None
-                self._list_history()
+                self.phase = Phase.IDLE
+                self.history.running = None
+                self.history.reload()
                 self.query_one("#eval-progress").display = False
                 self.results_view.display = True
                 self._line()
@@ -734,10 +389,10 @@ class EvalScreen(Screen[None]):
             said = f"{error.label} cannot be asked: {error.error.message}"
         else:
             said = describe_error(error)
-        if self.phase == "running":
+        if self.phase is Phase.RUNNING:
             said += " · every reply so far is kept: r continues where it stopped"
-        self._hint(outside_line(said, style="bold red"))
-        if self.phase == "running":
+        self.setup.hint(outside_line(said, style="bold red"))
+        if self.phase is Phase.RUNNING:
             self.results_view.note(outside_line(said, style="bold red"))
         self.notify(visible_line(said), severity="error", timeout=10, markup=False)
 
@@ -746,16 +401,16 @@ class EvalScreen(Screen[None]):
             "Stopped. Every reply so far is kept: r runs it again and continues where it "
             "stopped, asking nothing twice."
         )
-        if self.phase == "running":
+        if self.phase is Phase.RUNNING:
             self.results_view.note(Text(said, style="yellow"))
-        self._hint(Text(said, style="yellow"))
+        self.setup.hint(Text(said, style="yellow"))
 
     def action_stop(self) -> None:
         """Esc while a run is going: ask, then stop it (a run still being prepared just stops)."""
         worker = self._worker
         if worker is None:
             return
-        if self.phase != "running":
+        if self.phase is not Phase.RUNNING:
             worker.cancel()
             return
 
@@ -778,7 +433,7 @@ class EvalScreen(Screen[None]):
 
     def work_in_flight(self) -> list[str]:
         """Quitting now would stop the run (its replies are kept in the cache)."""
-        if self.phase == "idle":
+        if self.phase is Phase.IDLE:
             return []
         done = sum(progress.done for progress in self.progress)
         total = sum(progress.total for progress in self.progress)
@@ -787,141 +442,23 @@ class EvalScreen(Screen[None]):
 
     # -- history -------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="eval-history", exit_on_error=False)
-    def _list_history(self) -> None:
-        from tuner.data.eval.history import past_runs
+    @on(EvalHistory.Listed)
+    def _history_listed(self, message: EvalHistory.Listed) -> None:
+        self.tabs.get_tab("history").label = f"History ({len(message.runs)})"
 
-        self.post_message(HistoryListed(past_runs()))
-
-    @on(HistoryListed)
-    def _history_listed(self, message: HistoryListed) -> None:
-        self.runs = message.runs
-        table = self.history_table
-        selected = self._selected_run()
-        table.clear()
-        running = self.running_folder.resolve() if self.running_folder is not None else None
-        for run in self.runs:
-            info = run.info
-            state = "finished" if info.finished else "stopped"
-            if run.folder == running and self.phase == "running":
-                state = "running"
-            table.add_row(
-                _when(info.started),
-                Text(state, style="" if info.finished else "yellow"),
-                str(len(info.models)),
-                f"{info.examples:,}",
-                outside_line(Path(info.file).name if info.file else "?"),
-                key=str(run.folder),
-            )
-        if selected is not None and selected in {str(run.folder) for run in self.runs}:
-            table.move_cursor(row=table.get_row_index(selected), animate=False)
-        self.query_one("#eval-tabs", TabbedContent).get_tab(
-            "history"
-        ).label = f"History ({len(self.runs)})"
-        self._run_detail()
-
-    def _selected_run(self) -> str | None:
-        table = self.history_table
-        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
-            return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-        return str(key.value) if key.value is not None else None
-
-    @on(DataTable.RowHighlighted, "#history-table")
-    def _run_detail(self) -> None:
-        folder = self._selected_run()
-        run = next((r for r in self.runs if str(r.folder) == folder), None)
-        detail = self.query_one("#history-detail", Static)
-        if run is None:
-            detail.update(
-                Text("No run yet: runs made here or by tuner eval are listed here.", style="dim")
-            )
-            return
-        info = run.info
-        text = Text()
-        for index, label in enumerate(info.models):
-            text.append(f"{model_letter(index)} ", style="bold")
-            text.append_text(outside_line(label))
-            text.append("\n")
-        graders = ", ".join(info.graders)
-        text.append_text(
-            outside_line(f"graders {graders}" + (f" · judge {info.judge}" if info.judge else ""))
-        )
-        text.append("\n")
-        text.append_text(outside_line(str(run.folder), style="dim"))
-        if not info.finished:
-            text.append(
-                "\nnot finished: enter sets it up again; r then asks nothing already answered",
-                style="yellow",
-            )
-        detail.update(text)
-
-    @on(DataTable.RowSelected, "#history-table")
-    def _open_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        folder = self._selected_run()
-        run = next((r for r in self.runs if str(r.folder) == folder), None)
-        if run is None:
-            return
-        if run.info.finished:
-            self._open_run(run.folder)
-        elif self.phase == "idle":
-            self._set_up_again(run.info)
-
-    def _set_up_again(self, info: RunInfo) -> None:
-        """A run that did not finish, set up as it was: its replies are in the cache, so
-        running it again asks only what it had not asked yet."""
-        self._apply_preset(
-            file=Path(info.file) if info.file else None,
-            models=info.models,
-            job=None,
-            profile=None,
-            note="Set up as the stopped run was: r asks only what it had not asked yet",
-        )
-        self.judge = info.judge
-        self._show_judge()
-        chosen = {name.partition(":")[0] for name in info.graders}
-        for name in GRADERS:
-            if name in chosen:
-                self.graders_list.select(name)
-            else:
-                self.graders_list.deselect(name)
-        pattern = next((g.partition(":")[2] for g in info.graders if g.startswith("regex:")), None)
-        if pattern:
-            self._pattern_given(pattern)
-
-    @work(thread=True, exclusive=True, group="eval-open", exit_on_error=False)
-    def _open_run(self, folder: Path) -> None:
-        from tuner.data.eval.example_rows import run_examples
-        from tuner.data.eval.history import read_run_info
-        from tuner.data.eval.runs import RunError, read_run
-
-        try:
-            run = read_run(folder)
-        except RunError as exc:
-            self.post_message(RunUnreadable(str(exc)))
-            return
-        info = read_run_info(folder)
-        examples = run_examples(info.file, info.reference) if info is not None else None
-        if examples is None:
-            from tuner.data.eval.example_rows import RunExamples
-
-            examples = RunExamples({}, f"{folder}: no run.json to name its file")
-        self.post_message(RunOpened(run, info, examples))
-
-    @on(RunUnreadable)
-    def _unreadable(self, message: RunUnreadable) -> None:
+    @on(EvalHistory.Unreadable)
+    def _unreadable(self, message: EvalHistory.Unreadable) -> None:
         self.notify(visible_line(message.text), severity="error", timeout=10, markup=False)
 
-    @on(RunOpened)
-    def _run_opened(self, message: RunOpened) -> None:
+    @on(EvalHistory.Opened)
+    def _run_opened(self, message: EvalHistory.Opened) -> None:
         run, info = message.run, message.info
         summary = run.summary
         name = Path(info.file).name if info is not None and info.file else "a past run"
         heading = Text("From history (read-only): ", style="bold")
         heading.append_text(outside_line(name))
         if info is not None and info.started:
-            heading.append(f" · {_when(info.started)}")
+            heading.append(f" · {when(info.started)}")
         heading.append(f" · {summary.examples:,} examples\n")
         heading.append_text(outside_line(shown_folder(run.folder.path), style="dim"))
         if message.examples.problem:
@@ -929,7 +466,7 @@ class EvalScreen(Screen[None]):
             heading.append_text(
                 outside_line(f"prompts not shown: {message.examples.problem}", style="yellow")
             )
-        if self.phase != "running":
+        if self.phase is not Phase.RUNNING:
             self.results_view.show(summary, heading)
         else:
             self.notify("A run is going: its progress stays on Results", markup=False)
@@ -940,7 +477,7 @@ class EvalScreen(Screen[None]):
             message.examples.examples,
         )
         self.missing = message.examples.problem
-        self.tabs.active = "results" if self.phase != "running" else "examples"
+        self.show_tab("results" if self.phase is not Phase.RUNNING else "examples")
 
     # -- examples ------------------------------------------------------------------------------
 
@@ -964,46 +501,43 @@ class EvalScreen(Screen[None]):
     # -- tabs, keys and the status line --------------------------------------------------------
 
     def action_tab(self, tab: str) -> None:
-        self.tabs.active = tab
+        self.show_tab(tab)
 
-    @on(TabbedContent.TabActivated, "#eval-tabs")
-    def _tab_changed(self) -> None:
+    def show_tab(self, tab: str) -> None:
+        """Show `tab` with the focus on its main widget, where its keys work."""
+        self.tabs.active = tab
         focus = {
             "setup": "#eval-models",
             "results": "#eval-results",
             "examples": "#examples-table",
             "history": "#history-table",
-        }.get(self.tabs.active)
-        if focus is not None:
-            self.query_one(focus).focus()
+        }[tab]
+        self.query_one(focus).focus()
+
+    @on(TabbedContent.TabActivated, "#eval-tabs")
+    def _tab_changed(self) -> None:
         self.refresh_bindings()
         self._line()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        setup = self.is_mounted and self.tabs.active == "setup"
-        idle = self.phase == "idle"
+        idle = self.phase is Phase.IDLE
         if action == "stop":
             return not idle
         if action == "back":
             return idle and not isinstance(self.focused, Input)
-        if action == "run":
-            return setup and idle
-        if action in ("pick_file", "add_model", "pick_judge"):
-            return setup and idle
-        if action in ("remove_model", "baseline"):
-            return setup and idle and bool(self.models)
-        if action == "no_judge":
-            return setup and idle and self.judge is not None
+        if action == "run":  # bound in the setup (r), where the focus is on that tab
+            return idle
         return True
 
     def watch_phase(self) -> None:
         if self.is_mounted:
+            self.setup.locked = self.phase is not Phase.IDLE
             self._line()
 
     def _line(self) -> None:
-        if self.phase == "preparing":
+        if self.phase is Phase.PREPARING:
             text = "Preparing: reading the file and pricing the run · esc stops"
-        elif self.phase == "running":
+        elif self.phase is Phase.RUNNING:
             done = sum(progress.done for progress in self.progress)
             total = sum(progress.total for progress in self.progress)
             count = f"{done:,}/{total:,} replies · " if total else ""
@@ -1029,12 +563,3 @@ def shown_folder(folder: Path) -> str:
     except (ValueError, OSError):
         return f"report.md in {folder}"
     return f"report.md in {inside} (tuner's data folder)"
-
-
-def _when(started: str) -> str:
-    """A run's start in local time, to the minute (it is kept in UTC)."""
-    try:
-        moment = datetime.datetime.fromisoformat(started.replace("Z", "+00:00"))
-    except ValueError:
-        return started or "?"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

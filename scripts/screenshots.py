@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -268,6 +269,39 @@ async def compare_across(pilot: Pilot[Any], emulator: Any) -> None:
     await _replay_two_lines(pilot, tuned, (moved, DEMO_TOGETHER))
 
 
+async def _evaluated(pilot: Pilot[Any], emulator: Any) -> Any:
+    """`E` on the demo's finished job, the estimate confirmed, the run to its end."""
+    from tuner.ui.modals import ConfirmModal
+    from tuner.ui.screens.eval import EvalScreen
+
+    await settle(pilot)
+    _finished_openai_job(emulator, pilot.app.start_path)
+    await pilot.press("j")
+    await _wait(pilot, lambda: pilot.app.screen.table.row_count == 1)
+    await pilot.press("E")
+    await _wait(pilot, lambda: isinstance(pilot.app.screen, EvalScreen))
+    screen = pilot.app.screen
+    await _wait(pilot, lambda: bool(screen.setup.models))
+    await pilot.press("r")
+    await _wait(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+    await pilot.press("y")
+    await _wait(pilot, lambda: screen.finished_runs == 1 and screen.phase == "idle")
+    await settle(pilot)
+    return screen
+
+
+async def eval_results(pilot: Pilot[Any], emulator: Any) -> None:
+    await _evaluated(pilot, emulator)
+    pilot.app.clear_notifications()
+
+
+async def eval_examples(pilot: Pilot[Any], emulator: Any) -> None:
+    screen = await _evaluated(pilot, emulator)
+    pilot.app.clear_notifications()
+    await pilot.press("3", "o")  # the most disputed first
+    await _wait(pilot, lambda: screen.examples_view.order == "disagreement")
+
+
 SHOTS: list[tuple[str, tuple[int, int], Setup, float]] = [
     ("files", (80, 24), browser, FROZEN),
     ("files-wide", (120, 36), browser, FROZEN),
@@ -287,6 +321,8 @@ SHOTS: list[tuple[str, tuple[int, int], Setup, float]] = [
     ("move", (80, 24), move_job, FROZEN),
     ("backup", (80, 24), backup_done, FROZEN),
     ("chat-compare-services", (120, 36), compare_across, LIVE),
+    ("eval", (80, 24), eval_results, FROZEN),
+    ("eval-examples", (80, 24), eval_examples, FROZEN),
 ]
 
 
@@ -315,6 +351,9 @@ async def main() -> None:
             if not wanted or name in wanted:
                 # A fresh copy each time: a shot's work (a backup, a move) stays out of the next.
                 folder = copy_demo_data(Path(tempfile.mkdtemp(dir=tmp)))
+                # And its own data folder (cursors, transcripts, eval runs and their reply
+                # cache), out of the next shot's and of the user's.
+                os.environ["TUNER_DATA_DIR"] = tempfile.mkdtemp(dir=tmp)
                 print(await shoot(folder, name, size, setup, speed))
 
 

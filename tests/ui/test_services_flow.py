@@ -19,6 +19,7 @@ from tuner.emulator import Emulator
 from tuner.ui.app import TunerApp, make_app
 from tuner.ui.modals import PromptModal
 from tuner.ui.screens.dataset import DatasetScreen
+from tuner.ui.screens.eval import EvalScreen
 from tuner.ui.screens.files import FilesScreen
 from tuner.ui.screens.job import JobScreen
 from tuner.ui.screens.jobs import JobsScreen
@@ -233,6 +234,23 @@ async def test_move_a_finished_openai_job_to_together_from_the_job_screen(
         moved = app.screen
         await wait_until(pilot, lambda: moved.job is not None)
         assert moved.job.model == TOGETHER_BASE
+        # Once the copy has trained, E measures it against the model it was moved from.
+        origin = app.move_origin(DEMO_TOGETHER, moved.job_id)
+        assert origin is not None and origin.source_job == job.id
+        assert (origin.source_model, origin.source_profile) == (job.fine_tuned_model, DEMO_OPENAI)
+        assert any("E on its screen evaluates the old model" in t for t in notices(app))
+        emu.advance(10**6)
+        await wait_until(pilot, lambda: moved.job.status is JobStatus.SUCCEEDED)
+        await pilot.press("E")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, EvalScreen) and app.screen.setup.models
+        )
+        setup = app.screen.setup
+        assert setup.models == [
+            f"{job.fine_tuned_model}@{DEMO_OPENAI}",
+            f"{moved.job.fine_tuned_model}@{DEMO_TOGETHER}",
+        ]
+        assert (setup.job, setup.job_profile) == (job.id, DEMO_OPENAI)
 
 
 async def test_a_job_screen_gives_way_when_the_profile_changes(

@@ -294,6 +294,8 @@ async def _evaluate(args: argparse.Namespace, services: Any, rules: list[Any]) -
 
 def _confirm(args: argparse.Namespace, estimate: EvalEstimate) -> int | None:
     """Show the estimate; None to go on, else the exit code of a refusal."""
+    from tuner.api.eval.plan import estimate_lines
+
     for line in estimate_lines(estimate):
         print(line, file=sys.stderr)
     if not estimate.to_pay:
@@ -326,23 +328,6 @@ def _confirm(args: argparse.Namespace, estimate: EvalEstimate) -> int | None:
         print(f"tuner {COMMAND}: not run", file=sys.stderr)
         return 1
     return None
-
-
-def estimate_lines(estimate: EvalEstimate) -> list[str]:
-    """The estimate, a line per model: requests (cached), tokens in and out, dollars."""
-    lines = []
-    for item in estimate.lines:
-        cached = f" ({item.cached:,} cached)" if item.cached else ""
-        money = "price unknown" if item.dollars is None else f"${item.dollars:,.4f}"
-        lines.append(
-            f"{item.role:<10} {visible_line(item.label)}: {item.requests:,} requests{cached}, "
-            f"{item.tokens_in:,} tokens in, ~{item.tokens_out:,} out, {money}"
-        )
-    total = f"${estimate.dollars:,.4f}"
-    if estimate.unpriced:
-        total += " + the unpriced models"
-    lines.append(f"estimated cost: {total}" if estimate.to_pay else "nothing to pay: all cached")
-    return lines
 
 
 class _ProgressLine:

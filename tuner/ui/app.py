@@ -7,8 +7,8 @@ returns to the dataset exactly as it was left. Help and dialogs are pushed on to
 current mode's stack and pop back to it.
 
 The app owns what screens share: navigation (`open_dataset`, `open_job`, `open_new_job`,
-`open_chat`), the one service session (`session`), the settings, and which finished jobs were
-already announced. Screens call these; no screen imports another.
+`open_chat`, `open_eval`), the one service session (`session`), the settings, and which
+finished jobs were already announced. Screens call these; no screen imports another.
 """
 
 from __future__ import annotations
@@ -42,18 +42,23 @@ from tuner.ui.services import Services
 from tuner.ui.session import ActiveConnection, ConnectionChanged, ServiceSession
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tuner.api.eval.targets import EvalServices
     from tuner.api.types import Capabilities, Job
     from tuner.data.catalog import Catalog
+    from tuner.ui.modals.migrate import MovedJob
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
 
 def _route_bindings() -> list[BindingType]:
-    """A single key for each top-level screen. Settings is left out of the footers (they have
-    no room for it at 80 columns); `s` works everywhere, and help and the palette list it."""
+    """A single key for each top-level screen. Settings and Eval are left out of the footers
+    (they have no room for them at 80 columns); `s` and `e` work everywhere, and help and the
+    palette list them."""
     return [
-        Binding(r.key, f"app.show({r.name!r})", r.label, id=r.binding_id, show=r.name != "settings")
+        Binding(r.key, f"app.show({r.name!r})", r.label, id=r.binding_id, show=r.in_footer)
         for r in ROUTES
     ]
 
@@ -120,6 +125,8 @@ class TunerApp(ConversionFlow, App[int]):
         # The day each model stops answering, as the connected service's model list says
         # (read with the jobs list; {} until then, and the catalog decides).
         self.model_dates: dict[str, date] = {}
+        # Jobs made by a move in this session, by (target profile, job id): where they came from.
+        self.moves: dict[tuple[str, str], MovedJob] = {}
         self._previous_mode = self.DEFAULT_MODE
         self._open_file = open_file
         self.settings = settings
@@ -358,6 +365,80 @@ class TunerApp(ConversionFlow, App[int]):
             for screen in self.get_screen_stack("chat")[:1]:
                 if isinstance(screen, ChatScreen):
                     screen.use_model(model)
+
+    def open_eval(
+        self,
+        *,
+        file: Path | None = None,
+        models: Sequence[str] = (),
+        job: str | None = None,
+        profile: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Show the Eval screen, its setup starting from `file`, `models` (`MODEL@PROFILE`, the
+        first the baseline) and `job` on `profile` (its validation file, fetched when run, is
+        the file unless one is given); `note` is said above the setup. The one way in: `e` on a
+        JSONL, `E` on a job, a moved job."""
+        from tuner.ui.screens.eval import EvalScreen
+
+        self.action_show("eval")
+        for screen in self.get_screen_stack("eval")[:1]:
+            if isinstance(screen, EvalScreen):
+                screen.preset(file=file, models=models, job=job, profile=profile, note=note)
+
+    def evaluate_job(self, job: Job) -> None:
+        """The Eval screen on `job`'s fine-tune, on the job's validation file: against the
+        model it was moved from when a move made it (is the copy as good?), else against its
+        base (did training help?)."""
+        from tuner.api.eval.targets import target_label
+
+        if not job.fine_tuned_model:
+            self.notify(
+                f"{job.id} has no fine-tuned model ({job.status.words}): evaluate it once it "
+                "has succeeded",
+                severity="warning",
+                markup=False,
+            )
+            return
+        profile = self.profile.name if self.profile is not None else None
+        tuned = target_label(job.fine_tuned_model, profile)
+        moved = self.move_origin(profile, job.id)
+        if moved is not None and moved.source_job and moved.source_model:
+            old = target_label(moved.source_model, moved.source_profile)
+            note = f"The model {job.id} was moved from, against the copy: on the validation file"
+            self.open_eval(
+                models=(old, tuned), job=moved.source_job, profile=moved.source_profile, note=note
+            )
+            return
+        note = None
+        if not job.validation_file:
+            note = (
+                f"{job.id} was trained without a validation file: type the path of a held-out "
+                "file, or p picks one (tuner split makes one)"
+            )
+        base = target_label(job.model, profile)
+        self.open_eval(models=(base, tuned), job=job.id, profile=profile, note=note)
+
+    def remember_move(self, moved: MovedJob) -> None:
+        """A move made here: its new job is measured against the model it came from (`E`)."""
+        self.moves[(moved.profile, moved.job_id)] = moved
+
+    def move_origin(self, profile: str | None, job_id: str) -> MovedJob | None:
+        """Where `job_id` on `profile` was moved from, when a move in this session made it."""
+        return self.moves.get((profile or "", job_id))
+
+    def eval_services(self) -> EvalServices:
+        """The services an evaluation talks to, opened as the app opens its own (the settings
+        store's keys, `services.open_service`): one per profile it uses, closed by its user."""
+        from tuner.api.eval.targets import EvalServices
+
+        services = self.services
+        return EvalServices(
+            self.settings,
+            resolve=services.settings_store.resolve,
+            opener=services.open_service,
+            catalog=services.catalog,
+        )
 
     def current_file(self) -> Path | None:
         """The file the user is looking at: the browser's highlight or the open dataset."""

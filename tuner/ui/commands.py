@@ -123,6 +123,8 @@ class WorkCommands(_CommandListProvider):
         ("cancel_job", "Cancel this job", "Training stops and cannot be restarted"),
         ("backup", "Back up fine-tuning", "Every job, its events and files, into a folder"),
         ("move", "Move to another service…", "This job's data and settings, converted, priced"),
+        ("evaluate", "Evaluate this job's model", "Against its base, on its validation file"),
+        ("evaluate_file", "Evaluate this file", "Models scored on it in the Eval screen"),
         # The chat screen's actions.
         ("replay", "Chat: replay a prompt file", "Each line becomes the next user turn"),
         ("compare", "Chat: compare with another model", "Both models get every turn"),

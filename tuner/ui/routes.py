@@ -21,7 +21,8 @@ class ScreenRoute:
 
     `binding_id` is the id users remap in the settings file's `[keys]` table. `needs_path`
     routes (the dataset screen) are built with `Class(path=...)` and only become reachable once
-    a file has been opened.
+    a file has been opened. `in_footer` False: the key works everywhere but the footers, which
+    have no room for every screen at 80 columns, leave it out (help and the palette list it).
     """
 
     name: str
@@ -29,6 +30,7 @@ class ScreenRoute:
     label: str
     target: str
     needs_path: bool = False
+    in_footer: bool = True
 
     @property
     def binding_id(self) -> str:
@@ -47,5 +49,8 @@ ROUTES: tuple[ScreenRoute, ...] = (
     ),
     ScreenRoute("jobs", "j", "Jobs", "tuner.ui.screens.jobs:JobsScreen"),
     ScreenRoute("chat", "c", "Chat", "tuner.ui.screens.chat:ChatScreen"),
-    ScreenRoute("settings", "s", "Settings", "tuner.ui.screens.settings:SettingsScreen"),
+    ScreenRoute("eval", "e", "Eval", "tuner.ui.screens.eval:EvalScreen", in_footer=False),
+    ScreenRoute(
+        "settings", "s", "Settings", "tuner.ui.screens.settings:SettingsScreen", in_footer=False
+    ),
 )

@@ -95,6 +95,8 @@ async def test_shows_the_plan_then_moves_and_answers_the_new_job(
     (moved,) = app.results
     new_id = moved.job_id
     assert new_id.startswith("ft-")
+    # Where it came from: what the copy is measured against once trained.
+    assert (moved.source_job, moved.source_model) == (job.id, job.fine_tuned_model)
     assert emulator.together.state.jobs[new_id].spec.suffix == "qsave"
     assert opened and all(service.closed for service in opened)
 

@@ -11,7 +11,7 @@ finished run shows $0 and asks nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,8 @@ from tuner.data.eval.judge import (
     pairwise_messages,
     pairwise_response_format,
 )
+from tuner.data.visible_text import visible_line
+from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.eval.reply_cache import ReplyCache
@@ -130,6 +132,27 @@ class EvalEstimate:
             "dollars": round(self.dollars, 6),
             "unpriced": list(self.unpriced),
         }
+
+
+def estimate_lines(estimate: EvalEstimate, names: Mapping[str, str] | None = None) -> list[str]:
+    """The estimate as `tuner eval` prints it and the Eval screen shows it, a line per model:
+    its role, requests (cached), tokens in and out, dollars; then the total. Model labels pass
+    through `visible_line`; `names` gives shorter ones for some (the screen's A, B, …)."""
+    names = names or {}
+    lines = []
+    for item in estimate.lines:
+        cached = f" ({item.cached:,} cached)" if item.cached else ""
+        money = "price unknown" if item.dollars is None else f"${item.dollars:,.4f}"
+        name = names.get(item.label) or visible_line(item.label)
+        lines.append(
+            f"{item.role:<10} {name}: {plural(item.requests, 'request')}{cached}, "
+            f"{item.tokens_in:,} tokens in, ~{item.tokens_out:,} out, {money}"
+        )
+    total = f"${estimate.dollars:,.4f}"
+    if estimate.unpriced:
+        total += " + the unpriced models"
+    lines.append(f"estimated cost: {total}" if estimate.to_pay else "nothing to pay: all cached")
+    return lines
 
 
 class _Tally:

@@ -12,6 +12,7 @@ the active one, so a report read next month still says where each reply came fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,11 @@ def parse_target(text: str) -> TargetSpec:
     return TargetSpec(model, profile or None)
 
 
+def target_label(model: str, profile: str | None) -> str:
+    """`MODEL@PROFILE` as a `--model` value (just `MODEL` without a profile: the active one)."""
+    return f"{model}@{profile}" if profile else model
+
+
 @dataclass(frozen=True, slots=True)
 class EvalTarget:
     """A model ready to be asked: its label, the service it is on and how that service is named
@@ -60,7 +66,7 @@ class EvalTarget:
 
     @property
     def label(self) -> str:
-        return f"{self.model}@{self.profile}"
+        return target_label(self.model, self.profile)
 
     @property
     def service_name(self) -> str:
@@ -74,14 +80,33 @@ def service_identity(connection: Connection) -> str:
     return f"{connection.kind} {connection.where}"
 
 
+Resolver = Callable[["Settings", "str | None"], "Connection"]
+Opener = Callable[["Connection"], "FineTuningService"]
+CatalogFor = Callable[["Settings", "str | None"], "Catalog"]
+
+
 class EvalServices:
     """The services of the profiles an evaluation uses, opened on first need, closed together.
+
+    By default a profile's connection is resolved from the settings and the environment, and
+    its service opened with the official SDK; the app passes its own `resolve`, `opener` and
+    `catalog` (its settings store holds the demo's keys; its opener is what tests record).
 
     Raises `ConfigError` (an unknown or broken profile), `CatalogError` (a broken catalog entry
     in the settings) or `ServiceError` (no key) from `target`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        resolve: Resolver | None = None,
+        opener: Opener | None = None,
+        catalog: CatalogFor | None = None,
+    ) -> None:
         self.settings = settings
+        self._resolve = resolve
+        self._opener = opener
+        self._catalog = catalog
         self._open: dict[str, tuple[FineTuningService, str, Catalog]] = {}
 
     def _profile_name(self, profile: str | None) -> str:
@@ -99,9 +124,10 @@ class EvalServices:
             profile = None  # a label's `@default`: the connection of no profile (the env's)
         name = self._profile_name(profile)
         if name not in self._open:
-            connection = resolve_connection(self.settings, profile)
-            catalog = settings_catalog(self.settings, profile)
-            service = open_service(connection).without_retries()
+            resolve = self._resolve or resolve_connection
+            connection = resolve(self.settings, profile)
+            catalog = (self._catalog or settings_catalog)(self.settings, profile)
+            service = (self._opener or open_service)(connection).without_retries()
             self._open[name] = (service, service_identity(connection), catalog)
         service, identity, catalog = self._open[name]
         return name, service, identity, catalog

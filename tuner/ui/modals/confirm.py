@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -16,8 +17,9 @@ from tuner.ui.outside import outside, outside_line
 class ConfirmModal(ModalScreen[bool]):
     """Ask before anything destructive (overwrite, delete, cancel a job).
 
-    The safe answer is focused first, so a stray enter never destroys anything. The question
-    often names a file or a job: it is shown as plain text (tuner writes no markup in it).
+    The safe answer is focused first, so a stray enter never destroys anything. A question
+    holding outside text (a model's name, a file's) is given as `Text`: drawn as it is, never
+    read as markup.
     """
 
     CSS_PATH = "modals.tcss"
@@ -26,16 +28,24 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
     ]
 
-    def __init__(self, question: str, *, title: str = "Confirm", yes: str = "Yes") -> None:
+    def __init__(
+        self, question: str | Text, *, title: str = "Confirm", yes: str = "Yes", wide: bool = False
+    ) -> None:
+        """`wide`: the dialog takes 76 columns (a question with a table of figures)."""
         super().__init__()
         self.question = question
         self.dialog_title = title
         self.yes_label = yes
+        self.wide = wide
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
+        with Vertical(classes="dialog wide" if self.wide else "dialog") as dialog:
             dialog.border_title = outside_line(self.dialog_title)
-            yield Label(outside(self.question), classes="question")
+            question = self.question
+            # A `Text` was built from sanitised parts by its caller; a string is sanitised here.
+            yield Label(
+                question if isinstance(question, Text) else outside(question), classes="question"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("No", id="no")
                 yield Button(self.yes_label, id="yes", variant="error")

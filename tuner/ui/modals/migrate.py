@@ -64,10 +64,16 @@ class MigrationTarget:
 
 @dataclass(frozen=True)
 class MovedJob:
-    """Where the job was moved to: the target profile and the new job's id there."""
+    """Where the job was moved to (the target profile and the new job's id there) and where it
+    came from: the job moved, its fine-tuned model, and the profile it is on (filled in by the
+    caller, which knows it). Once the new job has trained, the two models can be measured on
+    the moved job's validation file."""
 
     profile: str
     job_id: str
+    source_job: str | None = None
+    source_model: str | None = None
+    source_profile: str | None = None
 
 
 class MigrateModal(ModalScreen["MovedJob | None"]):
@@ -354,7 +360,10 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         found = message.result.found_line(message.profile)
         if found is not None:  # the same move was made before: its job, not a second one
             self.app.notify(visible_line(found[:1].upper() + found[1:]), markup=False)
-        self.dismiss(MovedJob(message.profile, message.result.job.id))
+        source = message.result.plan.job
+        self.dismiss(
+            MovedJob(message.profile, message.result.job.id, source.id, source.fine_tuned_model)
+        )
 
     def _progress(self, progress: MigrationProgress) -> None:
         """Called on the app's event loop by the plan and the move."""

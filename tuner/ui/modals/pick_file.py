@@ -1,10 +1,11 @@
-"""Choose a prompt file to replay: the text files under the browser's folder, or any path typed.
+"""Choose a file: those under the browser's folder with the wanted suffixes, or any path typed.
 
-The path field starts empty and names the most likely file (the `.txt` highlighted in the
-browser, the one replayed last, else the first one found) as its placeholder, so enter alone
-replays it and typing starts a path of one's own. A path that is not a file is said in the
-dialog, under the field, until it is corrected. The folder is walked in a thread, bounded in
-depth and count like the palette's file search.
+A prompt file to replay (`.txt`, `.md`: the default) or an eval file (`.jsonl`). The path field
+starts empty and names the most likely file (the one highlighted in the browser, the one used
+last, else the first one found) as its placeholder, so enter alone takes it and typing starts a
+path of one's own. A path that is not a file is said in the dialog, under the field, until it is
+corrected. The folder is walked in a thread, bounded in depth and count like the palette's file
+search.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ def is_prompt_file(path: Path) -> bool:
     return path.suffix.lower() == ".txt"
 
 
-def prompt_files(root: Path) -> list[Path]:
-    """Text files under `root` (bounded walk), shortest paths first."""
+def prompt_files(root: Path, suffixes: frozenset[str] = PROMPT_SUFFIXES) -> list[Path]:
+    """Files with `suffixes` under `root` (text files by default; bounded walk), shortest paths
+    first."""
     from tuner.ui.commands import walk_data_files
 
-    found = [p for p in walk_data_files(root) if p.suffix.lower() in PROMPT_SUFFIXES]
+    found = [p for p in walk_data_files(root) if p.suffix.lower() in suffixes]
     return sorted(found, key=lambda p: (len(p.relative_to(root).parts), str(p)))
 
 
@@ -56,23 +58,35 @@ class PickFileModal(ModalScreen[Path | None]):
         Binding("down", "to_list", "List", show=False, id="pick_file.list"),
     ]
 
-    def __init__(self, root: Path, *, default: Path | None = None, title: str = "Replay") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        default: Path | None = None,
+        title: str = "Replay",
+        suffixes: frozenset[str] = PROMPT_SUFFIXES,
+        hint: str = "Each non-empty line becomes the next user turn.",
+        placeholder: str = "path to a .txt file",
+    ) -> None:
         super().__init__()
         self.root = root
         self.default = default  # what enter on the empty field replays
         self.dialog_title = title
+        self.suffixes = suffixes
+        self.hint = hint
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = outside_line(self.dialog_title)
-            yield Label("Each non-empty line becomes the next user turn.")
+            yield Label(outside_line(self.hint))
             yield Input(placeholder=self._placeholder(), id="path", highlighter=CONTROLS_SHOWN)
             yield Static("", id="path-problem", classes="-empty")
             yield OptionList(id="files")
 
     def _placeholder(self) -> str:
         if self.default is None:
-            return "path to a .txt file"
+            return self.placeholder
         return f"{visible_line(self._shown(self.default))} (enter), or type a path"
 
     def _shown(self, path: Path) -> str:
@@ -87,7 +101,7 @@ class PickFileModal(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _walk(self) -> None:
-        files = prompt_files(self.root)
+        files = prompt_files(self.root, self.suffixes)
         self.app.call_from_thread(self._fill, files)
 
     def _fill(self, files: list[Path]) -> None:

@@ -73,6 +73,8 @@ class FilesScreen(Screen[None]):
         Binding("a", "toggle_all", "All files", id="files.toggle_all", show=False),
         Binding("r", "reload", "Reload", id="files.reload", show=False),
         Binding("u", "upload", "Upload", id="files.upload", show=False),
+        # On a JSONL only; elsewhere `e` is the app's key for the Eval screen.
+        Binding("e", "evaluate_file", "Evaluate", id="files.evaluate"),
     ]
 
     class LinesCounted(Message):
@@ -338,11 +340,22 @@ class FilesScreen(Screen[None]):
             )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`C` only where there is a `.json` file to convert."""
+        """`C` only where there is a `.json` file to convert, `e` (evaluate) on a `.jsonl`."""
         if action == "convert":
             path = self.current_file()
             return path is not None and path.suffix.lower() == ".json"
+        if action == "evaluate_file":
+            path = self.current_file()
+            return path is not None and path.suffix.lower() == ".jsonl"
         return True
+
+    def action_evaluate_file(self) -> None:
+        """The Eval screen with the highlighted JSONL as the file to evaluate on."""
+        path = self.current_file()
+        if path is None or path.suffix.lower() != ".jsonl":
+            self.notify("Highlight a .jsonl file to evaluate models on it", severity="warning")
+            return
+        self.tuner.open_eval(file=path)
 
     # -- view --------------------------------------------------------------------------------
 

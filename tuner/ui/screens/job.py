@@ -14,7 +14,7 @@ offers chat with the new model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -138,14 +138,14 @@ class JobScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="job.back"),
         Binding("end,F", "follow", "Follow", id="job.follow"),
-        Binding(
-            "e", "cycle_filter", "Events", id="job.filter", show=False
-        ),  # named in the status line
+        # Named in the status line; `t` as on the jobs list (`e` is the Eval screen's key).
+        Binding("t", "cycle_filter", "Events", id="job.filter", show=False),
         Binding("a", "toggle_accuracy", "Loss/acc", id="job.accuracy", show=False),
         Binding("1", "tab('log')", "Log", id="job.tab_log", show=False),
         Binding("2", "tab('chart')", "Chart", id="job.tab_chart", show=False),
         Binding("3", "tab('checkpoints')", "Checkpoints", id="job.tab_checkpoints", show=False),
         Binding("o", "open_chat", "Try model", id="job.chat"),
+        Binding("E", "evaluate", "Eval", id="job.evaluate"),
         Binding("x", "control('cancel')", "Cancel", id="job.cancel"),
         Binding("p", "control('pause')", "Pause", id="job.pause", show=False),
         Binding("u", "control('resume')", "Resume", id="job.resume", show=False),
@@ -475,13 +475,16 @@ class JobScreen(Screen[None]):
             line = f"{opens} · 1/2/3: log/chart/checkpoints"
             self.query_one("#job-line", Static).update(outside_line(line))
             return
-        if self.job and self.job.finished and log.following:
+        moved = self.tuner.move_origin(self._job_profile_name(), self.job_id)
+        if moved is not None and not (self.job and self.job.finished):
+            rest = "E compares it with the original once trained"
+        elif self.job and self.job.finished and log.following:
             # Nothing more will arrive, so "auto-scroll on" gives way to what comes next.
             rest = "1/2/3: tabs · m: move to another service"
         else:
             rest = f"{follow} · 1/2/3: log/chart/checkpoints"
         self.query_one("#job-line", Static).update(
-            outside_line(f"{plural(shown, 'event')} · showing {log.filter} (e) · {rest}")
+            outside_line(f"{plural(shown, 'event')} · showing {log.filter} (t) · {rest}")
         )
 
     # -- actions -------------------------------------------------------------------------------
@@ -489,6 +492,8 @@ class JobScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_chat":
             return self._chat_model() is not None
+        if action == "evaluate":
+            return self.job is not None and self.job.status is JobStatus.SUCCEEDED
         if action == "control" and parameters:
             if self.job is not None and self.job.finished:
                 return False  # nothing to cancel, pause or resume any more
@@ -546,16 +551,41 @@ class JobScreen(Screen[None]):
             return
         self.app.push_screen(MigrateModal.for_app(self.tuner, self.job_id), self._moved)
 
+    def _job_profile_name(self) -> str | None:
+        """The profile this job is on (the active one when the screen was opened)."""
+        if self._job_profile is _UNKNOWN:
+            return self._profile_name()
+        return cast("str | None", self._job_profile)
+
     def _profile_name(self) -> str | None:
         profile = self.tuner.profile
         return profile.name if profile is not None else None
 
     def _moved(self, moved: MovedJob | None) -> None:
-        """The new job runs on the other profile's service: switch to it and watch the job."""
+        """The new job runs on the other profile's service: switch to it and watch the job.
+
+        Whether the copy is as good as the original can only be measured once it has trained:
+        the new job's screen offers it then (`E`), with this job's model and validation file."""
         if moved is None:
             return
+        self.tuner.remember_move(replace(moved, source_profile=self._profile_name()))
         self.tuner.switch_profile(moved.profile)
         self.tuner.open_job(moved.job_id, just_created=True)
+        if moved.source_model:
+            self.notify(
+                f"Once {moved.job_id} has trained, E on its screen evaluates the old model "
+                "against the new one on the validation file",
+                timeout=15,
+                markup=False,
+            )
+
+    def action_evaluate(self) -> None:
+        """The Eval screen on this job's model (against its base, or the model it was moved
+        from), on its validation file."""
+        if self.job is None:
+            self.notify("The job has not loaded yet", severity="warning")
+            return
+        self.tuner.evaluate_job(self.job)
 
     def action_cancel_job(self) -> None:
         """The palette's "Cancel this job": the same as `x`."""

@@ -148,6 +148,7 @@ class JobsScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="jobs.refresh", show=False),  # it refreshes itself
         Binding("m", "load_more", "More", id="jobs.more", show=False),
         Binding("b", "backup", "Back up", id="jobs.backup"),
+        Binding("E", "evaluate", "Eval", id="jobs.evaluate"),
     ]
 
     def __init__(self) -> None:
@@ -362,6 +363,7 @@ class JobsScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#jobs-table")
     def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # `E` follows the highlighted job
         if event.cursor_row >= self.table.row_count - 1 and self.jobs.next_after is not None:
             self.action_load_more()
 
@@ -440,6 +442,26 @@ class JobsScreen(Screen[None]):
         name = profile.name if profile is not None else "default"
         folder = self.tuner.start_path / f"tuner-backup-{name}"
         self.app.push_screen(BackupModal(self.tuner.session.service(), folder, name))
+
+    def selected_job(self) -> Job | None:
+        job_id = self.selected_job_id()
+        return self.jobs.jobs.get(job_id) if job_id is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`E` only on a job that made a model."""
+        if action == "evaluate":
+            job = self.selected_job()
+            return job is not None and bool(job.fine_tuned_model)
+        return True
+
+    def action_evaluate(self) -> None:
+        """The Eval screen on the highlighted job's model (against its base, or the model it
+        was moved from), on its validation file."""
+        job = self.selected_job()
+        if job is None:
+            self.notify("Highlight a job to evaluate its model", severity="warning")
+            return
+        self.tuner.evaluate_job(job)
 
     def action_cycle_filter(self) -> None:
         self.status_filter = cast(StatusFilter, next_in(STATUS_FILTERS, self.status_filter))

@@ -13,7 +13,7 @@ from tuner.data.wording import plural
 from tuner.ui.widgets.data_tree import FileFacts
 
 HINTS = {
-    ".jsonl": "enter opens · v validates",
+    ".jsonl": "enter opens · v validates · e evaluates models on it",
     ".json": "C converts to JSONL",
     ".txt": "prompt file · enter replays it in chat",
 }

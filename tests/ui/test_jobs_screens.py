@@ -154,7 +154,7 @@ async def test_list_refreshes_live_and_announces_once(tmp_path: Path, slow_emu: 
         await wait_until(pilot, lambda: screen.jobs.jobs[job_id].status is JobStatus.SUCCEEDED)
         await wait_until(pilot, lambda: rung)
         assert any("succeeded" in text for text in notices(app))
-        await pilot.press("r")  # the key is handled once the refresh worker is started
+        await pilot.press("ctrl+r")  # the key is handled once the refresh worker is started
         await wait_until(pilot, lambda: not running_workers(screen, "jobs-fetch"))
         await pilot.pause()  # the page it read is handled
         assert len(rung) == 1  # the refresh saw the finished job again: no second bell

@@ -419,6 +419,55 @@ class TunerApp(ConversionFlow, App[int]):
         base = target_label(job.model, profile)
         self.open_eval(models=(base, tuned), job=job.id, profile=profile, note=note)
 
+    def move_job(self, job_id: str) -> None:
+        """ "Move to another service…" (`m` on the jobs list and the job screen): the job's
+        data and settings to another profile's service, converted for its rules, both costs
+        shown before anything is sent; then the new job is watched on its profile."""
+        from tuner.ui.modals.migrate import MigrateModal
+
+        source_profile = self.profile.name if self.profile is not None else None
+        if not [name for name in self.settings.profiles if name != source_profile]:
+            self.notify(
+                "Moving needs a second profile (another service): add one in settings (s)",
+                severity="warning",
+            )
+            return
+
+        def moved(result: MovedJob | None) -> None:
+            # Whether the copy is as good as the original can only be measured once it has
+            # trained: the new job's screen offers it then (`E`), with this job's model and
+            # validation file.
+            if result is None:
+                return
+            self.remember_move(dataclasses.replace(result, source_profile=source_profile))
+            self.switch_profile(result.profile)
+            self.open_job(result.job_id, just_created=True)
+            if result.source_model:
+                self.notify(
+                    f"Once {result.job_id} has trained, E on its screen evaluates the old model "
+                    "against the new one on the validation file",
+                    timeout=15,
+                    markup=False,
+                )
+
+        self.push_screen(MigrateModal.for_app(self, job_id), moved)
+
+    def record_answers(self, job: Job) -> None:
+        """`r` on a fine-tune: its replies to the job's validation file kept as a golden file
+        in the browser's folder, before the model stops answering."""
+        from tuner.ui.modals.record import RecordModal
+
+        if not job.fine_tuned_model:
+            self.notify(
+                f"{job.id} has no fine-tuned model ({job.status.words}): record it once it "
+                "has succeeded",
+                severity="warning",
+                markup=False,
+            )
+            return
+        profile = self.profile.name if self.profile is not None else None
+        self.push_screen(RecordModal(job, profile, self.start_path))
+
     def remember_move(self, moved: MovedJob) -> None:
         """A move made here: its new job is measured against the model it came from (`E`)."""
         self.moves[(moved.profile, moved.job_id)] = moved

@@ -14,7 +14,7 @@ offers chat with the new model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -54,7 +54,6 @@ from tuner.ui.widgets.loss_chart import LossChart
 if TYPE_CHECKING:
     from tuner.api.metrics import MetricPoint
     from tuner.ui.app import TunerApp
-    from tuner.ui.modals.migrate import MovedJob
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
 AGE_TICK = 30.0  # x poll_scale: once it ended, only "created 5m ago" still changes
@@ -149,7 +148,8 @@ class JobScreen(Screen[None]):
         Binding("x", "control('cancel')", "Cancel", id="job.cancel"),
         Binding("p", "control('pause')", "Pause", id="job.pause", show=False),
         Binding("u", "control('resume')", "Resume", id="job.resume", show=False),
-        Binding("r", "refresh", "Refresh", id="job.refresh", show=False),
+        Binding("ctrl+r", "refresh", "Refresh", id="job.refresh", show=False),
+        Binding("r", "record", "Record", id="job.record", show=False),
         Binding("m", "move", "Move", id="job.move", show=False),
     ]
 
@@ -492,7 +492,7 @@ class JobScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_chat":
             return self._chat_model() is not None
-        if action == "evaluate":
+        if action in ("evaluate", "record"):
             return self.job is not None and self.job.status is JobStatus.SUCCEEDED
         if action == "control" and parameters:
             if self.job is not None and self.job.finished:
@@ -538,18 +538,14 @@ class JobScreen(Screen[None]):
             self.tuner.open_chat(model=name.strip())
 
     def action_move(self) -> None:
-        """ "Move to another service…": the job's data and settings to another profile's
-        service, converted for its rules, both costs shown before anything is sent."""
-        from tuner.ui.modals.migrate import MigrateModal
+        self.tuner.move_job(self.job_id)
 
-        others = [name for name in self.tuner.settings.profiles if name != self._profile_name()]
-        if not others:
-            self.notify(
-                "Moving needs a second profile (another service): add one in settings (s)",
-                severity="warning",
-            )
+    def action_record(self) -> None:
+        """`r`: this fine-tune's answers kept before it stops answering."""
+        if self.job is None:
+            self.notify("The job has not loaded yet", severity="warning")
             return
-        self.app.push_screen(MigrateModal.for_app(self.tuner, self.job_id), self._moved)
+        self.tuner.record_answers(self.job)
 
     def _job_profile_name(self) -> str | None:
         """The profile this job is on (the active one when the screen was opened)."""
@@ -560,24 +556,6 @@ class JobScreen(Screen[None]):
     def _profile_name(self) -> str | None:
         profile = self.tuner.profile
         return profile.name if profile is not None else None
-
-    def _moved(self, moved: MovedJob | None) -> None:
-        """The new job runs on the other profile's service: switch to it and watch the job.
-
-        Whether the copy is as good as the original can only be measured once it has trained:
-        the new job's screen offers it then (`E`), with this job's model and validation file."""
-        if moved is None:
-            return
-        self.tuner.remember_move(replace(moved, source_profile=self._profile_name()))
-        self.tuner.switch_profile(moved.profile)
-        self.tuner.open_job(moved.job_id, just_created=True)
-        if moved.source_model:
-            self.notify(
-                f"Once {moved.job_id} has trained, E on its screen evaluates the old model "
-                "against the new one on the validation file",
-                timeout=15,
-                markup=False,
-            )
 
     def action_evaluate(self) -> None:
         """The Eval screen on this job's model (against its base, or the model it was moved

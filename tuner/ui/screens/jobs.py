@@ -145,8 +145,12 @@ class JobsScreen(Screen[None]):
         Binding("n", "new_job", "New job", id="jobs.new"),
         # `t` is named in the status line ("showing all (t)"), which leaves the footer room.
         Binding("t", "cycle_filter", "Status filter", id="jobs.filter", show=False),
-        Binding("r", "refresh", "Refresh", id="jobs.refresh", show=False),  # it refreshes itself
-        Binding("m", "load_more", "More", id="jobs.more", show=False),
+        # It refreshes itself; ctrl+r asks now. `r` and `m` are named by the line that says a
+        # fine-tune stops answering soon (and in help).
+        Binding("ctrl+r", "refresh", "Refresh", id="jobs.refresh", show=False),
+        Binding("L", "load_more", "Older", id="jobs.more", show=False),
+        Binding("r", "record", "Record", id="jobs.record", show=False),
+        Binding("m", "move", "Move", id="jobs.move", show=False),
         Binding("b", "backup", "Back up", id="jobs.backup"),
         Binding("E", "evaluate", "Eval", id="jobs.evaluate"),
     ]
@@ -412,11 +416,11 @@ class JobsScreen(Screen[None]):
             ]
             parts.append(f"showing {self.status_filter} (t)")
             if self.jobs.has_more:
-                parts.append("older: m")
+                parts.append("older: L")
             if self._interval is not None:
                 parts.append(f"live, every {format_duration(self._interval)}")
             if self.error:
-                again = "retrying" if self._interval is not None else "r tries again"
+                again = "retrying" if self._interval is not None else "ctrl+r tries again"
                 parts.append(f"error: {self.error} ({again})")
             text = " · ".join(parts)
         self.query_one("#jobs-status", Static).update(outside_line(text))
@@ -448,11 +452,27 @@ class JobsScreen(Screen[None]):
         return self.jobs.jobs.get(job_id) if job_id is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`E` only on a job that made a model."""
-        if action == "evaluate":
+        """`E` and `r` only on a job that made a model."""
+        if action in ("evaluate", "record"):
             job = self.selected_job()
             return job is not None and bool(job.fine_tuned_model)
         return True
+
+    def action_record(self) -> None:
+        """`r`: the highlighted fine-tune's answers kept before it stops answering."""
+        job = self.selected_job()
+        if job is None:
+            self.notify("Highlight a job to record its model's answers", severity="warning")
+            return
+        self.tuner.record_answers(job)
+
+    def action_move(self) -> None:
+        """`m`: the highlighted job moved to another profile's service."""
+        job_id = self.selected_job_id()
+        if job_id is None:
+            self.notify("Highlight a job to move it", severity="warning")
+            return
+        self.tuner.move_job(job_id)
 
     def action_evaluate(self) -> None:
         """The Eval screen on the highlighted job's model (against its base, or the model it

@@ -1,0 +1,164 @@
+"""Keeping what a fine-tune knows before it stops answering, from the jobs screens: the line
+that says how many stop within a month and when, `r` recording a fine-tune's answers as a
+golden file (priced first, nothing asked before enter, a second `r` paying nothing), and `m`
+moving the highlighted job. Over the emulator with the real SDK."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tests.helpers import TrainedJob, notices, wait_until
+from tests.ui.test_eval_screen import PROFILE, ChatCounter, eval_app
+from tuner.api.eval.record import meta_path
+from tuner.emulator import Emulator
+from tuner.ui.modals.record import RecordModal, golden_name
+from tuner.ui.screens.job import JobScreen
+from tuner.ui.screens.jobs import JobsScreen
+
+
+async def jobs_list_on(pilot: Pilot[Any], job_id: str) -> JobsScreen:
+    app = pilot.app
+    await pilot.press("j")
+    await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.jobs.loaded)
+    screen = app.screen
+    assert isinstance(screen, JobsScreen)
+    await wait_until(pilot, lambda: screen.selected_job_id() == job_id)
+    return screen
+
+
+def text_of(modal: RecordModal, selector: str) -> str:
+    return str(modal.query_one(selector, Static).render())
+
+
+async def record_modal(pilot: Pilot[Any]) -> RecordModal:
+    """`r`, and the dialog once it has priced the recording (nothing asked yet)."""
+    await pilot.press("r")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RecordModal))
+    modal = pilot.app.screen
+    assert isinstance(modal, RecordModal)
+    await wait_until(pilot, lambda: modal.prepared is not None)
+    return modal
+
+
+async def test_r_records_a_fine_tunes_answers_once_and_again_for_free(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    chats = ChatCounter(service_env)
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await jobs_list_on(pilot, trained.job_id)
+        modal = await record_modal(pilot)
+        plan = text_of(modal, "#record-plan")
+        assert "16 prompts of the job's validation file" in plan
+        assert "estimated cost: $" in plan and chats.count == 0
+        assert modal.query_one(Input).value == str(tmp_path / golden_name(modal.job))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: modal.written is not None)
+        assert chats.count == 16
+        assert "Recorded 16 replies" in text_of(modal, "#record-status")
+        golden = tmp_path / golden_name(modal.job)
+        lines = [json.loads(line) for line in golden.read_text(encoding="utf-8").splitlines()]
+        assert len(lines) == 16 and all(
+            line["messages"][-1]["role"] == "assistant" for line in lines
+        )
+        meta = json.loads(meta_path(golden).read_text(encoding="utf-8"))
+        assert meta["model"] == modal.model
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+
+        # Again: the first file is found, not overwritten; another name costs nothing.
+        again = await record_modal(pilot)
+        assert "exists (recorded before)" in text_of(again, "#record-status")
+        await pilot.press("enter")
+        refused = "exists: enter another name"
+        await wait_until(pilot, lambda: refused in text_of(again, "#record-status"))
+        field = again.query_one(Input)
+        field.value = str(tmp_path / "second.golden.jsonl")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: again.written is not None)
+        assert chats.count == 16  # every reply came from the cache
+        assert "16 from the cache" in text_of(again, "#record-status")
+        assert (tmp_path / "second.golden.jsonl").read_bytes() == golden.read_bytes()
+
+
+async def test_r_on_the_job_screen_records_and_m_names_what_moving_needs(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        jobs = await jobs_list_on(pilot, trained.job_id)
+        await pilot.press("m")  # one profile only: nowhere to move to, and it says so
+        await wait_until(pilot, lambda: any("second profile" in t for t in notices(app)))
+        assert app.screen is jobs
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.job is not None)
+        modal = await record_modal(pilot)
+        assert modal.profile == PROFILE and modal.model == screen.job.fine_tuned_model
+
+
+async def test_the_jobs_screen_says_which_fine_tunes_stop_answering_within_a_month(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    def new_year() -> float:
+        return datetime.datetime(2027, 1, 1, 12).timestamp()
+
+    app = eval_app(tmp_path, service_env, clock=new_year)
+    async with app.run_test(size=(140, 30)) as pilot:
+        jobs = await jobs_list_on(pilot, trained.job_id)
+        line = jobs.query_one("#jobs-stopping", Static)
+        await wait_until(pilot, lambda: line.display)
+        assert str(line.render()) == (
+            "1 fine-tune stops answering in 13 days (2027-01-14): "
+            "b back up · r record its answers · m move it"
+        )
+        assert "13 days" in str(jobs.table.get_row_at(0))
+
+
+async def test_no_line_when_nothing_stops_within_a_month(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    def autumn() -> float:
+        return datetime.datetime(2026, 11, 1, 12).timestamp()
+
+    app = eval_app(tmp_path, service_env, clock=autumn)
+    async with app.run_test(size=(140, 30)) as pilot:
+        jobs = await jobs_list_on(pilot, trained.job_id)
+        assert "74 days" in str(jobs.table.get_row_at(0))
+        assert not jobs.query_one("#jobs-stopping", Static).display
+
+
+async def test_quitting_while_recording_asks_first(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    from tuner.emulator import Fault
+    from tuner.ui.modals import ConfirmModal
+
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await jobs_list_on(pilot, trained.job_id)
+        modal = await record_modal(pilot)
+        # Every request answered 429 with a minute's Retry-After: the recording stays in
+        # flight (waiting, not blocking the emulator) until stopped.
+        stall = service_env.faults.add(
+            Fault(r"/chat/completions", status=429, retry_after=60, times=10**6)
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: modal.running and stall.times < 10**6)
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "the recording in progress" in str(app.screen.query_one(".question").render())
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is modal)
+        assert modal.running
+        await pilot.press("escape")  # stops it; nothing written, the dialog closes
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        assert modal.written is None
+        assert not (tmp_path / golden_name(modal.job)).exists()

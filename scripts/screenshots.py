@@ -291,8 +291,16 @@ async def _evaluated(pilot: Pilot[Any], emulator: Any) -> Any:
 
 
 async def eval_results(pilot: Pilot[Any], emulator: Any) -> None:
+    """The results tab; the run's `report.md` is kept beside the screenshots as the sample
+    report the README links (it renders on a code host)."""
+    import shutil
+
+    from tuner.data.eval.history import past_runs
+
     await _evaluated(pilot, emulator)
     pilot.app.clear_notifications()
+    (run,) = past_runs()
+    shutil.copyfile(run.folder / "report.md", OUT / "eval-report.md")
 
 
 async def eval_examples(pilot: Pilot[Any], emulator: Any) -> None:

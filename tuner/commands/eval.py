@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="score models on a held-out file, with intervals (also: eval record, eval diff)",
         description="Send each example's prompt to every --model, grade the replies against "
         "the example's last assistant turn (or a golden file's), and report each model's "
-        "scores with 95%% intervals, the paired difference to the first model, and the examples "
+        "scores with 95% intervals, the paired difference to the first model, and the examples "
         "that flipped. `tuner eval record --help` and `tuner eval diff --help` for the others.",
         epilog="graders: exact, contains, regex:PATTERN, json, fuzzy, bleu, chrf, rouge_l, "
         "cosine, judge, pairwise (default: chrf and fuzzy, and judge with --judge)",

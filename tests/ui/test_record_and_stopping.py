@@ -162,3 +162,32 @@ async def test_quitting_while_recording_asks_first(
         await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
         assert modal.written is None
         assert not (tmp_path / golden_name(modal.job)).exists()
+
+
+async def test_the_chat_picker_says_when_each_model_stops_answering(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    from textual.widgets import OptionList
+
+    from tuner.ui.modals.pick_model import PickModelModal
+
+    def new_year() -> float:
+        return datetime.datetime(2027, 1, 1, 12).timestamp()
+
+    app = eval_app(tmp_path, service_env, clock=new_year)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.open_chat()
+        await wait_until(pilot, lambda: app.screen.__class__.__name__ == "ChatScreen")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, PickModelModal))
+        picker = app.screen
+        await wait_until(pilot, lambda: picker.models)
+        listed = picker.query_one(OptionList)
+        rows = {
+            str(option.id): str(option.prompt)
+            for option in (listed.get_option_at_index(i) for i in range(listed.option_count))
+            if option.id
+        }
+        tuned = next(row for model, row in rows.items() if model.startswith("ft:"))
+        assert "stops answering in 13 days (2027-01-14)" in tuned
+        assert "retires 2027-01-14" in rows["gpt-4o-mini-2024-07-18"]

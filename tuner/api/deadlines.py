@@ -21,11 +21,16 @@ from tuner.data.catalog import OPENAI_FINE_TUNING_CLOSES
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
+    from tuner.config.service_facts import ServiceFacts
     from tuner.data.catalog import Catalog
 
 # A retirement this close is marked wherever the model is shown.
 NEAR_DAYS = 30
 MOVE_HINT = "tuner migrate moves a job's data and settings to another service"
+
+# How OpenAI's own model names begin: a model named otherwise, on an OpenAI-shaped host, is not
+# OpenAI's (a compatible host serving open models), and OpenAI's closing does not concern it.
+OPENAI_MODEL_PREFIXES = ("gpt-", "o1", "o3", "o4", "davinci", "babbage")
 
 Urgency = Literal["past", "near", "later"]
 
@@ -34,16 +39,15 @@ def days_until(day: date, today: date) -> int:
     return (day - today).days
 
 
-def closes_for(kind: str, model: str | None = None) -> bool:
-    """Whether OpenAI's closing applies to a profile of `kind` training `model`: an OpenAI-
-    shaped profile (OpenAI, or a gateway in front of it), and an OpenAI model when one is
-    named (a compatible host serving open models is not closing)."""
-    if kind != "openai":
+def closes_for(facts: ServiceFacts, model: str | None = None) -> bool:
+    """Whether OpenAI's closing applies to a profile of a service with `facts` training
+    `model`: a service it applies to (OpenAI, or a gateway in front of it), and an OpenAI
+    model when one is named (a compatible host serving open models is not closing)."""
+    if not facts.openai_closing:
         return False
     if model is None:
         return True
-    base = model.removeprefix("ft:")
-    return base.startswith(("gpt-", "o1", "o3", "o4", "davinci", "babbage"))
+    return model.removeprefix("ft:").startswith(OPENAI_MODEL_PREFIXES)
 
 
 def jobs_closing_note(today: date) -> str:

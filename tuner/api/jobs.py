@@ -18,12 +18,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from tuner.api.errors import ErrorKind, ServiceError
+from tuner.config.service_facts import OPENAI_FACTS
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
     from tuner.data.catalog import Catalog
 
-SUFFIX_MAX = 64
+SUFFIX_MAX = OPENAI_FACTS.suffix_max
 # The OpenAPI description only bounds the length (1–64). The suffix becomes one colon-separated
 # field of `ft:BASE:ORG:SUFFIX:ID`, so tuner allows the characters that are safe there.
 SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")

@@ -62,6 +62,7 @@ from tuner.api.migrate_sources import (
     download_copy,
     local_copy,
 )
+from tuner.config.service_facts import SERVICE_FACTS, ServiceFacts
 from tuner.data.analysis import analyse_file
 from tuner.data.atomic_file import OutputError, remove_stale_temporaries
 from tuner.data.catalog import Catalog, default_catalog
@@ -177,7 +178,7 @@ async def plan_migration(
         settings=settings,
         limits=limits,
         service_prices=service_prices,
-        notes=tuple(_notes(training, target_kind, base_model, today)),
+        notes=tuple(_notes(training, target.capabilities.facts, base_model, today)),
     )
 
 
@@ -403,13 +404,13 @@ async def _source_cost(
     return estimated_cost(original.estimate, service, job.model, note)
 
 
-def _notes(training: PlannedFile, kind: str, model: str, today: date) -> list[str]:
+def _notes(training: PlannedFile, facts: ServiceFacts, model: str, today: date) -> list[str]:
     from tuner.api.deadlines import closes_for, jobs_closing_note
 
     # The counts' note is said with the target's cost already.
     notices = [n for n in training.report.notices if not n.startswith("token counts are")]
     notes = list(dict.fromkeys(notices))
-    if closes_for(kind, model):
+    if closes_for(facts, model):
         notes.append(jobs_closing_note(today))
     return notes
 
@@ -441,7 +442,7 @@ async def run_migration(
 
     report = _reporter(on_progress)
     capabilities = target.capabilities
-    if capabilities.kind != plan.target_kind:
+    if SERVICE_FACTS.get(plan.target_kind) is not capabilities.facts:
         raise MigrationError(
             f"the plan is for {plan.target_service}, not {capabilities.service}: plan again"
         )

@@ -23,19 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.errors import ServiceError
-from tuner.api.jobs import SUFFIX_MAX, Hyperparameters, JobSpec, check_spec, check_suffix
+from tuner.api.jobs import Hyperparameters, JobSpec, check_spec, check_suffix
 from tuner.api.migrate_errors import MigrationError
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.api.types import Capabilities, Job, ModelLimits
 
-# Together's longest suffix (`tuner.api.together_service.specs.SUFFIX_MAX`; not imported, so
-# planning a move does not load the Together implementation).
-TOGETHER_SUFFIX_MAX = 40
-# OpenAI's range for a batch size when it publishes no per-model limits.
-_OPENAI_BATCH = (1, 256)
-_OPENAI_EPOCHS = 50
 # What `Job.hyperparameters` may hold that is handled here (others are named as not carried).
 _HANDLED = frozenset(
     {"n_epochs", "batch_size", "learning_rate_multiplier", "learning_rate", "beta", "lora"}
@@ -79,7 +73,8 @@ class CarriedSettings:
 
 
 def suffix_limit(target: Capabilities) -> int:
-    return TOGETHER_SUFFIX_MAX if target.kind == "together" else SUFFIX_MAX
+    """The longest suffix `target` takes (OpenAI: 64 characters, Together AI: 40)."""
+    return target.facts.suffix_max
 
 
 def carry_over(
@@ -133,7 +128,7 @@ def carry_over(
         if key not in _HANDLED:
             why = (
                 f"tuner's job settings have no field for it: left to {name}'s default"
-                if target.kind == source.kind
+                if target.facts == source.facts
                 else f"{name} has no such setting"
             )
             dropped.append(Setting(key, value, None, why))
@@ -173,8 +168,12 @@ def _epochs(
         why = f"the source job {said}: left to {target.service}'s default"
         dropped.append(Setting("n_epochs", value, None, why))
         return None
-    most = limits.max_epochs if limits is not None and limits.max_epochs else _OPENAI_EPOCHS
-    if value > most:
+    # The model's own maximum, else the service's for any model (Together has none: its
+    # limits are per model, and the service checks what it is sent).
+    most = limits.max_epochs if limits is not None and limits.max_epochs else None
+    if most is None and target.facts.epochs is not None:
+        most = target.facts.epochs[1]
+    if most is not None and value > most:
         note = f"{target.service} trains at most {plural(most, 'epoch')} of this model"
         carried.append(Setting("n_epochs", value, most, note))
         return most
@@ -192,16 +191,20 @@ def _batch(
 ) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool):
         return None
-    low, high = _OPENAI_BATCH
+    sizes_allowed = target.facts.batch_sizes
     if limits is not None and limits.min_batch_size and limits.max_batch_size:
-        low, high = limits.min_batch_size, limits.max_batch_size
+        sizes_allowed = limits.min_batch_size, limits.max_batch_size
+    if sizes_allowed is None:  # no range for any model, and none for this one: the service checks
+        carried.append(Setting("batch_size", value, value))
+        return value
+    low, high = sizes_allowed
     if low <= value <= high:
         carried.append(Setting("batch_size", value, value))
         return value
     sizes = f"{low}" if low == high else f"{low} to {high}"
     # Said inside the parentheses of `Setting.describe`: no parentheses of its own.
     why = f"{target.service} trains {model} with batch size {sizes}: left to its default" + (
-        ", the largest" if target.kind == "together" else ""
+        ", the largest" if target.facts.default_batch_is_largest else ""
     )
     dropped.append(Setting("batch_size", value, None, why))
     return None

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from tuner.api.metrics import MetricPoint
+from tuner.config.service_facts import RulesFamily, ServiceFacts, facts_for
 
 
 class JobStatus(StrEnum):
@@ -191,11 +192,11 @@ class Capabilities:
     # Whether a running job's events carry its loss (OpenAI's metrics events). Together's do
     # not: a screen charting the loss live reads `job_metrics` while the job runs instead.
     loss_in_events: bool = True
-    # Whose data rules and catalog a file for this service is checked with ("openai",
-    # "together"): `tuner.data.analysis.analyse_file(service=...)`.
-    rules: str = "openai"
-    # The profile kind it was opened for ("openai", "azure", "together"): OpenAI's closing
-    # of new jobs concerns "openai" only (the API itself, or a gateway in front of it).
+    # Whose data rules and catalog a file for this service is checked with (its facts' `rules`):
+    # `tuner.data.analysis.analyse_file(service=...)`.
+    rules: RulesFamily = RulesFamily.OPENAI
+    # The profile kind it was opened for ("openai", "azure", "together"): the key of its
+    # `facts`, which callers ask instead of comparing the kind with a name.
     kind: str = "openai"
     # Chat with `response_format` json_schema (a judge's verdict as JSON) and an embeddings
     # endpoint (the `cosine` grader). A compatible host is assumed to have both until it refuses.
@@ -203,6 +204,12 @@ class Capabilities:
     embeddings: bool = True
     # The embeddings model the `cosine` grader uses when none is named (None: name one).
     embedding_model: str | None = None
+
+    @property
+    def facts(self) -> ServiceFacts:
+        """What tuner knows of this kind of service (`tuner.config.service_facts`): the same
+        facts a profile of the kind gives before the service is opened."""
+        return facts_for(self.kind)
 
     def missing(self, feature: str) -> str | None:
         """None if `feature` (a field name above) is supported, else why it is not offered."""

@@ -255,11 +255,11 @@ def other_service_hint(job_id: str, kind: str) -> str | None:
     (`--profile together`), or how to add one. None when the id could be the profile's own."""
     from tuner.config import ConfigError, load_settings
     from tuner.data.job_ids import job_id_family
-    from tuner.data.service_kinds import UnknownService, rules_family, service_name
+    from tuner.data.service_kinds import RulesFamily, UnknownService, facts_for, service_name
 
     family = job_id_family(job_id)
     try:
-        if family is None or family == rules_family(kind):
+        if family is None or family is facts_for(kind).rules:
             return None
     except UnknownService:
         return None
@@ -267,16 +267,12 @@ def other_service_hint(job_id: str, kind: str) -> str | None:
         profiles = load_settings().profiles.values()
     except ConfigError:
         profiles = []
-    names = sorted(p.name for p in profiles if p.kind in KINDS_OF[family])
-    theirs = "an OpenAI" if family == "openai" else f"a {service_name(family)}"
+    names = sorted(p.name for p in profiles if p.facts.rules is family)
+    theirs = "an OpenAI" if family is RulesFamily.OPENAI else f"a {service_name(family)}"
     said = f"{job_id} looks like {theirs} job id and this profile is for {service_name(kind)}"
     if names:
         return f"{said}: try " + " or ".join(f"--profile {name}" for name in names)
     return f"{said}: add {theirs} profile (tuner settings) and use --profile NAME"
-
-
-# The profile kinds whose job ids have each shape.
-KINDS_OF = {"openai": ("openai", "azure"), "together": ("together",)}
 
 
 def not_found(exc: Exception, job_id: str, kind: str) -> str:

@@ -320,7 +320,7 @@ def run_create(args: argparse.Namespace) -> int:
         catalog = _catalog(getattr(args, "profile", None))
         check_model_available(pending, catalog, date.today())
         await check_model_known(service, args.model, catalog)
-        if not args.json and closes_for(service.capabilities.kind, args.model):
+        if not args.json and closes_for(service.capabilities.facts, args.model):
             print(f"note: {jobs_closing_note(date.today())}", file=sys.stderr)
         report = None
         rules = service.capabilities.rules

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from tuner.commands._args import positive_int
 from tuner.commands._json import write_json
+from tuner.config.service_facts import RulesFamily, facts_for
 from tuner.data.problems import Severity
 from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
@@ -141,8 +142,8 @@ def _catalog_and_model(
     profiles there are.
     """
     from tuner.config import ConfigError, load_settings
+    from tuner.config.service_facts import DefaultModels
     from tuner.data.catalog import CatalogError, settings_catalog
-    from tuner.data.service_kinds import OPENAI, rules_family
 
     try:
         settings = load_settings()
@@ -156,7 +157,8 @@ def _catalog_and_model(
     name = chosen.name if chosen is not None else None
     if requested:
         return catalog, requested, name
-    if rules_family(catalog.service) == OPENAI or catalog.resolve(settings.default_model).info:
+    global_default = catalog.facts.default_models is DefaultModels.SETTINGS
+    if global_default or catalog.resolve(settings.default_model).info:
         return catalog, settings.default_model, name
     return catalog, catalog.default_model, name
 
@@ -403,7 +405,8 @@ def print_report(report: AnalysisReport, out: TextIO) -> None:
         w(f"  at ${est.price_per_1m:,.2f} per 1M tokens{how}: ${est.cost_usd:,.2f}\n")
         _print_full_price(report, w)
     else:
-        where = "[[models]]" if report.service != "together" else "[[profiles.NAME.models]]"
+        openai_table = facts_for(report.service).rules is RulesFamily.OPENAI
+        where = "[[models]]" if openai_table else "[[profiles.NAME.models]]"
         w(f"  price unknown for this model: add it to settings.toml {where}\n")
     for notice in report.notices:
         w(f"\nnote: {notice}\n")

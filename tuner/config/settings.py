@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 from tuner.config.errors import ConfigError
 from tuner.config.paths import settings_path
+from tuner.config.service_facts import SERVICE_FACTS, ServiceFacts, facts_for
 from tuner.config.toml_files import read_toml
 from tuner.config.urls import shown_url, url_problem
 
@@ -22,7 +23,7 @@ DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
 ProfileKind = Literal["openai", "azure", "together"]
 KeySource = Literal["env", "file"]
-KINDS: tuple[str, ...] = ("openai", "azure", "together")
+KINDS: tuple[str, ...] = tuple(SERVICE_FACTS)
 _KEY_SOURCES: tuple[str, ...] = ("env", "file")
 # A profile's text fields, as settings.toml spells them.
 PROFILE_STRINGS = (
@@ -49,6 +50,12 @@ class ServiceAddress:
     api_version: str | None = None
     organization: str | None = None
     project: str | None = None
+
+    @property
+    def facts(self) -> ServiceFacts:
+        """What tuner knows of this kind of service (its rules, limits and dates), for callers
+        that must not compare the kind with a name."""
+        return facts_for(self.kind)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING
 
 from tuner.data.chat_templates import CHAT_TEMPLATES
 from tuner.data.encodings import DEFAULT_ENCODING, KNOWN_ENCODINGS
-from tuner.data.service_kinds import OPENAI, UnknownService, rules_family
+from tuner.data.service_kinds import (
+    OPENAI,
+    ModelTable,
+    RulesFamily,
+    ServiceFacts,
+    UnknownService,
+    facts_for,
+)
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
@@ -233,7 +240,8 @@ class Catalog:
         price_source: str | None = None,
     ) -> None:
         try:
-            rules_family(service)
+            # What the table's service is: its rules family decides how strict the table is.
+            self.facts: ServiceFacts = facts_for(service)
         except UnknownService as exc:
             raise CatalogError(str(exc)) from None
         self._models: dict[str, ModelInfo] = {}
@@ -267,7 +275,7 @@ class Catalog:
         entry)."""
         if self._default_model is not None:
             return self._default_model
-        if rules_family(self.service) == OPENAI:
+        if self.facts.rules is RulesFamily.OPENAI:
             return OPENAI_DEFAULT_MODEL
         return next(iter(self._models), OPENAI_DEFAULT_MODEL)
 
@@ -452,7 +460,8 @@ class Catalog:
             else:
                 # OpenAI's table stays strict (a typo of an id must not become a model); on
                 # another service's table a new id of a known family counts like the family.
-                family = None if rules_family(self.service) == OPENAI else self._family(model_id)
+                strict = self.facts.rules is RulesFamily.OPENAI
+                family = None if strict else self._family(model_id)
                 if "encoding" not in changes:
                     if family is None:
                         if foreign_ok:
@@ -474,6 +483,7 @@ class Catalog:
         catalog._aliases = aliases
         catalog._lowered = lowered
         catalog.service = self.service
+        catalog.facts = self.facts
         catalog._default_model = self._default_model
         catalog._families = self._families
         catalog.unknown_encoding = self.unknown_encoding
@@ -563,18 +573,18 @@ def default_catalog(service: str = OPENAI) -> Catalog:
     catalog = _DEFAULTS.get(service)
     if catalog is None:
         try:
-            family = rules_family(service)
+            table = facts_for(service).model_table
         except UnknownService as exc:
             raise CatalogError(str(exc)) from None
-        if family == OPENAI:
-            from tuner.data.openai_catalog import OPENAI_MODELS, azure_models
-
-            models = azure_models() if service == "azure" else OPENAI_MODELS
-            catalog = Catalog(models, service=service, default_model=OPENAI_DEFAULT_MODEL)
-        else:
+        if table is ModelTable.TOGETHER:
             from tuner.data.together_catalog import together_catalog
 
             catalog = together_catalog()
+        else:
+            from tuner.data.openai_catalog import OPENAI_MODELS, azure_models
+
+            models = azure_models() if table is ModelTable.AZURE else OPENAI_MODELS
+            catalog = Catalog(models, service=service, default_model=OPENAI_DEFAULT_MODEL)
         _DEFAULTS[service] = catalog
     return catalog
 
@@ -598,7 +608,7 @@ def settings_catalog(settings: Settings, profile_name: str | None = None) -> Cat
             f"{settings_path()}: no profile named {profile_name!r} (profiles: {known})"
         )
     base = default_catalog(profile.kind if profile is not None else OPENAI)
-    foreign_ok = rules_family(base.service) != OPENAI
+    foreign_ok = base.facts.rules is not RulesFamily.OPENAI
     try:
         catalog = base.with_overrides(settings.models, foreign_ok=foreign_ok)
         if profile is not None and profile.models:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from tuner.data.catalog import ModelInfo
-from tuner.data.service_kinds import OPENAI, rules_family
+from tuner.data.service_kinds import facts_for
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
@@ -20,7 +20,6 @@ MAX_TARGET_EXAMPLES = 25_000
 MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
 # Together trains one epoch unless asked for more (`n_epochs` default in its OpenAPI description).
-TOGETHER_DEFAULT_EPOCHS = 1
 
 _MILLION = Decimal(1_000_000)
 _CENT = Decimal("0.01")
@@ -46,9 +45,8 @@ def service_default_epochs(service: str, n_examples: int) -> int:
     (`default_epochs`, Azure's too), Together's fixed default of 1; 0 for an empty file."""
     if n_examples <= 0:
         return 0
-    if rules_family(service) == OPENAI:
-        return default_epochs(n_examples)
-    return TOGETHER_DEFAULT_EPOCHS
+    fixed = facts_for(service).default_epochs
+    return default_epochs(n_examples) if fixed is None else fixed
 
 
 def billed_tokens(example_token_counts: Iterable[int], limit: int | None) -> int:

@@ -23,7 +23,7 @@ from tuner.data.json_scan import value_end
 from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE
 from tuner.data.problems import DatasetFormat, Problem, error, warning
 from tuner.data.rules import ExampleCheck
-from tuner.data.service_kinds import OPENAI, rules_family
+from tuner.data.service_kinds import OPENAI, RulesFamily, facts_for
 from tuner.data.wording import plural
 
 MIN_EXAMPLES = 10  # the service refuses fewer
@@ -176,7 +176,7 @@ def check_file(
     name = Path(path).name
     problems: list[Problem] = []
     n = facts.examples
-    openai = rules_family(service) == OPENAI
+    openai = facts_for(service).rules is RulesFamily.OPENAI
     if n == 0:
         what = f" ({facts.blank_lines} blank lines)" if facts.blank_lines else ""
         problems.append(error("empty_file", f"{name} has no examples{what}", None))

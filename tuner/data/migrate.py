@@ -42,7 +42,7 @@ from tuner.data.migrate_openai import to_openai
 from tuner.data.migrate_together import to_together
 from tuner.data.problems import DatasetFormat
 from tuner.data.rules import BOM, check_example, json_type
-from tuner.data.service_kinds import TOGETHER, rules_family, service_name
+from tuner.data.service_kinds import RulesFamily, facts_for, service_name
 from tuner.data.tokens import TokenCounter, counter_for_model
 
 __all__ = [
@@ -129,10 +129,10 @@ class _Converter:
     def __init__(self, target: ConversionTarget) -> None:
         self.target = target
         self.service = target.service
-        self.together = rules_family(target.service) == TOGETHER
+        self.together = facts_for(target.service).rules is RulesFamily.TOGETHER
         self.abilities = Abilities(images=target.images, tools=target.tools)
         source = target.source
-        self.from_together = source is not None and rules_family(source) == TOGETHER
+        self.from_together = source is not None and facts_for(source).rules is RulesFamily.TOGETHER
         self.counter: TokenCounter = counter_for_model(target.model, target.catalog)[0]
         self.limit, self.preference_limit = target.limits()
         self.how = "tuner's estimate of its tokens" if self.counter.approximate else "tuner's count"

@@ -39,7 +39,7 @@ from tuner.data.json_values import (
 from tuner.data.message_rules import ROLES, check_messages
 from tuner.data.preference_rules import check_preference
 from tuner.data.problems import DatasetFormat, Problem, error, warning
-from tuner.data.service_kinds import OPENAI, TOGETHER, rules_family
+from tuner.data.service_kinds import OPENAI, RulesFamily, facts_for
 from tuner.data.shape_rules import (
     CHAT_KEYS,
     PREFERENCE_INPUT_KEYS,
@@ -138,9 +138,9 @@ def check_example(raw: bytes, line: int, service: str = OPENAI) -> ExampleCheck:
     Returns an `ExampleCheck` whose problems carry `line` and, where a single message is at
     fault, its 0-based `message_index`.
     """
-    together = rules_family(service) == TOGETHER
+    rules = facts_for(service).rules
     try:
-        return _check_example(raw, line, together)
+        return _check_example(raw, line, rules)
     except Exception as exc:  # a bug in a rule must not stop a whole file's validation
         result = ExampleCheck()
         result.problems.append(
@@ -149,8 +149,9 @@ def check_example(raw: bytes, line: int, service: str = OPENAI) -> ExampleCheck:
         return result
 
 
-def _check_example(raw: bytes, line: int, together: bool = False) -> ExampleCheck:
+def _check_example(raw: bytes, line: int, rules: RulesFamily = RulesFamily.OPENAI) -> ExampleCheck:
     result = ExampleCheck()
+    together = rules is RulesFamily.TOGETHER
     problems = result.problems
     if raw.startswith(BOM):
         raw = raw[3:]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tuner.data.durations import format_size
-from tuner.data.service_kinds import OPENAI, TOGETHER, rules_family
+from tuner.data.service_kinds import OPENAI, RulesFamily, facts_for
 
 if TYPE_CHECKING:
     from tuner.data.lines import LineIndex
@@ -128,7 +128,7 @@ def summarise_line(raw: bytes, service: str = OPENAI) -> ExampleSummary:
         source = obj.get("input")
         letters, first_user = _roles(source.get("messages") if isinstance(source, dict) else None)
         return ExampleSummary(" ".join([*letters, "→", "A|A"]), _one_line(first_user))
-    if rules_family(service) == TOGETHER:
+    if facts_for(service).rules is RulesFamily.TOGETHER:
         if "prompt" in obj or "completion" in obj:
             return ExampleSummary("P → C", _one_line(_content_text(obj.get("prompt"))))
         if "text" in obj:

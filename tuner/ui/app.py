@@ -28,6 +28,7 @@ from textual.widgets._header import HeaderTitle
 
 from tuner.config import ConfigError, Profile, Settings
 from tuner.config.connections import connection_label
+from tuner.config.service_facts import DefaultModels, RulesFamily
 from tuner.data.fit_text import fit_words
 from tuner.data.visible_text import visible, visible_line
 from tuner.ui.commands import (
@@ -542,7 +543,7 @@ class TunerApp(ConversionFlow, App[int]):
         """Whether the connected service serves a fine-tuned model only once it is deployed
         (Azure): read from the connection, so asking never opens the service."""
         connection = self.connection.connection
-        return connection is not None and connection.kind == "azure"
+        return connection is not None and connection.facts.models_need_deployment
 
     # -- global actions ----------------------------------------------------------------------
 
@@ -625,10 +626,10 @@ class TunerApp(ConversionFlow, App[int]):
 
     @property
     def data_rules(self) -> str:
-        """Whose data rules files are checked by: the connected service's ("together" for a
+        """Whose data rules files are checked by: the connected service's (Together's for a
         Together profile, else OpenAI's, which Azure and compatible hosts share)."""
         profile = self.profile
-        return "together" if profile is not None and profile.kind == "together" else "openai"
+        return profile.facts.rules if profile is not None else RulesFamily.OPENAI
 
     @property
     def default_model(self) -> str:
@@ -638,7 +639,7 @@ class TunerApp(ConversionFlow, App[int]):
         profile = self.profile
         if profile is not None and profile.default_model:
             return profile.default_model
-        if profile is None or profile.kind in ("openai", "azure"):
+        if profile is None or profile.facts.default_models is DefaultModels.SETTINGS:
             return self.settings.default_model
         return self.catalog().default_model
 
@@ -646,7 +647,8 @@ class TunerApp(ConversionFlow, App[int]):
         """Save `model` as the default: the profile's own on a service other than OpenAI's
         shape (or when the profile already has one), else the global setting."""
         profile = self.profile
-        if profile is not None and (profile.default_model or profile.kind == "together"):
+        own = profile is not None and profile.facts.default_models is DefaultModels.CATALOG
+        if profile is not None and (profile.default_model or own):
             updated = dataclasses.replace(profile, default_model=model)
             self.save_settings(self.settings.with_profile(updated))
         else:

@@ -66,10 +66,10 @@ OPENAI_EMBEDDING_MODEL = "text-embedding-3-small"
 def capabilities_for(connection: Connection) -> Capabilities:
     """What the connection's service offers. OpenAI and Azure OpenAI document all of this; a
     compatible host is assumed to follow OpenAI's API until it refuses something."""
-    azure = connection.kind == "azure"
+    facts = connection.facts
     host = urlsplit(connection.base_url or "").hostname or OPENAI_HOST
-    if azure:
-        name = "Azure OpenAI"
+    if connection.kind == "azure":
+        name = facts.name
     else:
         name = "OpenAI" if host == OPENAI_HOST else f"the service at {host}"
     return Capabilities(
@@ -79,8 +79,10 @@ def capabilities_for(connection: Connection) -> Capabilities:
         dpo=True,
         uploads_in_parts=True,
         result_metrics=True,
-        models_need_deployment=azure,
-        kind=connection.kind,
+        models_need_deployment=facts.models_need_deployment,
+        absolute_learning_rate=facts.absolute_learning_rate,
+        rules=facts.rules,
+        kind=facts.kind,
         embedding_model=OPENAI_EMBEDDING_MODEL,
     )
 

@@ -52,6 +52,7 @@ from tuner.api.types import (
     PriceEstimate,
     RemoteFile,
 )
+from tuner.config.service_facts import TOGETHER_FACTS
 
 if TYPE_CHECKING:
     from together import AsyncTogether
@@ -59,19 +60,19 @@ if TYPE_CHECKING:
     from tuner.config import Connection
 
 CAPABILITIES = Capabilities(
-    "Together AI",
+    TOGETHER_FACTS.name,
     pause_resume=False,
     checkpoints=True,
     dpo=True,
     price_estimate=True,
     uploads_in_parts=False,
     result_metrics=True,
-    models_need_deployment=False,
+    models_need_deployment=TOGETHER_FACTS.models_need_deployment,
     lora_choice=True,
-    absolute_learning_rate=True,
+    absolute_learning_rate=TOGETHER_FACTS.absolute_learning_rate,
     loss_in_events=False,
-    rules="together",
-    kind="together",
+    rules=TOGETHER_FACTS.rules,
+    kind=TOGETHER_FACTS.kind,
     embedding_model="BAAI/bge-base-en-v1.5",
 )
 

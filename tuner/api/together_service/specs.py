@@ -23,8 +23,9 @@ from typing import Any
 
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs import JobSpec
+from tuner.config.service_facts import TOGETHER_FACTS
 
-SUFFIX_MAX = 40
+SUFFIX_MAX = TOGETHER_FACTS.suffix_max
 
 
 def _invalid(message: str) -> ServiceError:

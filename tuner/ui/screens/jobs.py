@@ -217,7 +217,7 @@ class JobsScreen(Screen[None]):
         date, what its refusal means). Other services are not closing."""
         line = self.query_one("#jobs-deadline", Static)
         connection = self.tuner.connection.connection
-        if connection is None or not closes_for(connection.kind):
+        if connection is None or not closes_for(connection.facts):
             line.display = False
             return
         today = date.fromtimestamp(self.tuner.services.clock())

@@ -277,7 +277,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         line = self.query_one("#deadline", Static)
         connection = self.tuner.connection.connection
         model = self.query_one("#model", Select).value
-        if connection is None or not closes_for(connection.kind, str(model)):
+        if connection is None or not closes_for(connection.facts, str(model)):
             line.display = False
             return
         today = datetime.date.fromtimestamp(self.tuner.services.clock())

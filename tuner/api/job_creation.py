@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -86,10 +87,12 @@ OnStep = Callable[[CreationStep], None]
 
 
 class FileAnalyser(Protocol):
-    """Checks, counts and prices `path` for `model`; runs in a thread; `progress(done, total)`
-    as it reads. Raises `OSError` for a file it cannot read."""
+    """Checks, counts and prices `path` for `model` (`analyse_file`'s shape); runs in a thread;
+    `progress(done, total)` as it reads. Raises `OSError` for a file it cannot read."""
 
-    def __call__(self, path: Path, model: str, progress: Progress | None) -> AnalysisReport: ...
+    def __call__(
+        self, path: Path, model: str, *, progress: Progress | None = None
+    ) -> AnalysisReport: ...
 
 
 class BaseRetired(FormError):
@@ -258,13 +261,16 @@ class JobCreation:
         self._step(CreationStep("analyse", path))
         progress = self._forwarded("analyse", path)
         try:
-            report = await asyncio.to_thread(self.analyser, path, self.request.spec.model, progress)
+            analyse = partial(self.analyser, progress=progress)
+            report = await asyncio.to_thread(analyse, path, self.request.spec.model)
         except OSError as exc:  # a folder, a link loop, a FIFO, no permission
             raise UnreadableFile(path, _reason(exc)) from None
         self.reports[key] = report
         return report
 
-    def _analyse(self, path: Path, model: str, progress: Progress | None) -> AnalysisReport:
+    def _analyse(
+        self, path: Path, model: str, *, progress: Progress | None = None
+    ) -> AnalysisReport:
         from tuner.data.analysis import analyse_file
 
         epochs = self.request.spec.hyperparameters.n_epochs

@@ -31,20 +31,24 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, S
 from textual.worker import Worker
 
 from tuner.api.errors import ServiceError
+from tuner.api.job_creation import (
+    CreatedJob,
+    CreationStep,
+    FileChoice,
+    JobCreation,
+    JobRequest,
+    check_request,
+)
 from tuner.api.job_form import FormError, JobForm
-from tuner.api.job_quote import service_quote
 from tuner.api.jobs import check_suffix
-from tuner.data.durations import format_count
-from tuner.data.fit_text import short_path
 from tuner.data.visible_text import visible_line
-from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 from tuner.ui.typing_screen import TypingScreen
+from tuner.ui.widgets.job_estimate import JobEstimate
 
 if TYPE_CHECKING:
-    from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog, ModelInfo
     from tuner.ui.app import TunerApp
 
@@ -79,18 +83,9 @@ class FilesListed(Message):
 
 
 @dataclass
-class EstimateReady(Message):
-    """The analysis of the file to price: which (path, encoding) it was made for, and it."""
-
-    key: tuple[Path, str]
-    report: AnalysisReport
-
-
-@dataclass
 class JobCreated(Message):
-    job_id: str
-    service_estimate: str = ""  # the service's own price, when it gives one
-    reused: tuple[str, ...] = ()  # "reusing file-... (uploaded ..., identical) for NAME"
+    created: CreatedJob
+    service: str  # the service's name, for its own price
 
 
 class NewJobScreen(TypingScreen, Screen[None]):
@@ -105,23 +100,6 @@ class NewJobScreen(TypingScreen, Screen[None]):
         Binding("f1", "app.keys", "Help", id="new_job.help"),
     ]
 
-    class UploadProgress(Message):
-        """Bytes sent of one upload; a newer one replaces an unprocessed older one."""
-
-        def __init__(self, name: str, sent: int, total: int) -> None:
-            super().__init__()
-            self.name, self.sent, self.total = name, sent, total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, NewJobScreen.UploadProgress)
-
-    class Stage(Message):
-        """What the create worker is doing now (validating, uploading, creating)."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(
         self,
         path: Path | None = None,
@@ -135,16 +113,12 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self.initial_model = model  # the model chosen where the user came from (dataset stats)
         self.initial_epochs = epochs  # the epochs set there (None: the service's choice)
         self._initial_values: dict[str, str] = {}
-        # Files this form uploaded: a refused create does not upload them again on retry.
-        self.uploaded: dict[Path, str] = {}
-        # What the last create said of files the service held already ("reusing file-...").
-        self.reused: list[str] = []
+        # The last run of the job-creation flow: what it uploaded stays said after a failure.
+        self.creation: JobCreation | None = None
         # Local copies of uploaded files, to price them: file id -> path.
         self.local_copies: dict[str, Path] = {}
         if path is not None and file_id is not None:
             self.local_copies[file_id] = path
-        self.report: AnalysisReport | None = None
-        self.report_key: tuple[Path, str] | None = None  # (path, encoding) analysed
         self._estimate_timer: Timer | None = None
         self.creating = False
         self.error_about: str | None = None
@@ -220,7 +194,10 @@ class NewJobScreen(TypingScreen, Screen[None]):
                 yield Label("Beta", classes="mini-label", id="beta-label")
                 yield Input(placeholder="auto", id="beta", classes="small", compact=True)
             yield from self._row("Seed", _field(placeholder="random", id="seed"))
-            yield Static(id="estimate")
+            analyse = partial(
+                self.tuner.services.analyse, catalog=self.catalog, service=self.tuner.data_rules
+            )
+            yield JobEstimate(analyse, lambda: self.catalog, id="estimate")
             yield ProgressBar(id="upload", show_eta=False)
             yield Static(id="form-error")
             with Horizontal(classes="buttons"):
@@ -397,81 +374,19 @@ class NewJobScreen(TypingScreen, Screen[None]):
         path = Path(text).expanduser()
         return path if path.is_absolute() else self.tuner.start_path / path
 
-    def model_info(self) -> ModelInfo | None:
-        model = self.query_one("#model", Select).value
-        return self.catalog.resolve(str(model)).info if isinstance(model, str) else None
-
     def _estimate_now(self) -> None:
         self._estimate_timer = None
-        estimate = self.query_one("#estimate", Static)
-        path = self.estimate_path()
-        if path is None:
-            if self.query_one("#train-pick", Select).value == LOCAL:
-                estimate.update(Text("Cost: type the training file's path.", style="dim"))
-            else:
-                estimate.update(
-                    Text(
-                        "Cost: the estimate needs the local file; this one is only on the "
-                        "service (open it from the dataset screen to price it).",
-                        style="dim",
-                    )
-                )
-            return
-        if not path.is_file():
-            estimate.update(outside(f"Cost: no such file: {short_path(path)}", "yellow"))
-            return
-        model = str(self.query_one("#model", Select).value)
-        resolution = self.catalog.resolve(model)
-        key = (path.resolve(), resolution.encoding)
-        if self.report is not None and self.report_key == key:
-            self._show_estimate()
-            return
-        estimate.update(outside(f"Cost: analysing {path.name}…", "dim"))
-        self._analyse(path, model)
-
-    @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
-    def _analyse(self, path: Path, model: str) -> None:
-        report = self.tuner.services.analyse(
-            path, model, catalog=self.catalog, service=self.tuner.data_rules
-        )
-        self.post_message(EstimateReady((path.resolve(), report.encoding), report))
-
-    @on(EstimateReady)
-    def _estimate_ready(self, message: EstimateReady) -> None:
-        self.report_key, self.report = message.key, message.report
-        self._show_estimate()
-
-    def _show_estimate(self) -> None:
-        report = self.report
-        if report is None:
-            return
-        text = Text("Cost: ", style="bold")
-        if not report.valid:
-            text.append_text(
-                outside(
-                    f"{report.path.name} has {report.error_count} error(s) "
-                    f"({report.errors[0].located()})",
-                    "red",
-                )
-            )
-            self.query_one("#estimate", Static).update(text)
-            return
         try:
             epochs = JobForm("m", epochs=self.query_one("#epochs", Input).value).hyperparameters()
             chosen = epochs.n_epochs if isinstance(epochs.n_epochs, int) else None
         except FormError:
             chosen = None
-        estimate = report.reprice(self.model_info(), chosen)
-        text.append(estimate.cost_text, style="bold green")
-        text.append(
-            f"  {plural(report.examples, 'example')}"
-            f" · {format_count(estimate.billed_tokens)} tokens/epoch"
-            f" · {plural(estimate.epochs, 'epoch')}{' (auto)' if chosen is None else ''}"
-            f" · {format_count(estimate.trained_tokens)} trained"
+        self.query_one(JobEstimate).price(
+            self.estimate_path(),
+            str(self.query_one("#model", Select).value),
+            chosen,
+            local=self.query_one("#train-pick", Select).value == LOCAL,
         )
-        if not report.exact_tokens:
-            text.append(f" · {report.token_note or 'approximate'}", style="yellow")
-        self.query_one("#estimate", Static).update(text)
 
     # -- creating ------------------------------------------------------------------------------
 
@@ -495,108 +410,70 @@ class NewJobScreen(TypingScreen, Screen[None]):
             adaptation=str(adaptation.value) if self.lora_choice else "",
         )
 
-    def _file_choice(self, which: str) -> tuple[str | None, Path | None]:
-        """(file id, None) for an uploaded file, (None, path) for a local one, (None, None)."""
+    def _file_choice(self, which: str) -> FileChoice | None:
+        """The file id of an uploaded file, the path of a local one, or None."""
         pick = self.query_one(f"#{which}-pick", Select).value
         if pick == LOCAL:
-            return None, self.typed_path(which)
+            return self.typed_path(which)
         if pick == NONE or pick is Select.NULL:
-            return None, None
-        return str(pick), None
+            return None
+        return str(pick)
+
+    def request(self) -> JobRequest:
+        """The form as a request to the job-creation flow, checked (nothing sent yet); a
+        `ServiceError` (a `FormError` names its field) says what to fix."""
+        spec = self.form().to_spec("pending")
+        training = self._file_choice("train")
+        if training is None:
+            raise FormError("training", "Pick an uploaded training file or type a local path")
+        report = self.query_one(JobEstimate).report  # the estimate's analysis, not made again
+        request = JobRequest(
+            spec,
+            training,
+            self._file_choice("valid"),
+            catalog=self.catalog,
+            reports={report.path.resolve(): report} if report is not None else {},
+        )
+        check_request(request)
+        return request
 
     def action_create(self) -> None:
         if self.creating:
             return
         try:
-            form = self.form()
-            form.check()
-            train_id, train_path = self._file_choice("train")
-            valid_id, valid_path = self._file_choice("valid")
-            if train_id is None and train_path is None:
-                raise FormError("training", "Pick an uploaded training file or type a local path")
-            for path in (train_path, valid_path):
-                if path is not None and not path.is_file():
-                    raise FormError("file", f"No such file: {short_path(path)}")
-            refusal = self.catalog.refusal(form.model, datetime.date.today())
-            if refusal is not None:
-                raise FormError("model", refusal)
+            request = self.request()
         except ServiceError as exc:
             self.show_error(exc.message, about=getattr(exc, "field", None))
             return
         self.show_error(None)
         self.creating = True
         self.query_one("#create", Button).disabled = True
-        self._create(form, train_id, train_path, valid_id, valid_path)
+        self._create(request)
 
     @work(exclusive=True, group="create", exit_on_error=False)
-    async def _create(
-        self,
-        form: JobForm,
-        train_id: str | None,
-        train_path: Path | None,
-        valid_id: str | None,
-        valid_path: Path | None,
-    ) -> None:
-        self.reused = []
-        from tuner.api.jobs import check_model_known
-
+    async def _create(self, request: JobRequest) -> None:
         service = await self.tuner.session.opened()
-        await check_model_known(service, form.model, self.catalog)  # before any upload
-        if train_path is not None:
-            train_id = await self._check_and_upload(train_path, form.model)
-        if valid_path is not None:
-            valid_id = await self._check_and_upload(valid_path, form.model)
-        assert train_id is not None
-        spec = form.to_spec(train_id, valid_id)
-        if service.capabilities.price_estimate:
-            self.post_message(self.Stage(f"Asking {service.capabilities.service} for its price…"))
-        quote = await service_quote(service, spec)  # a refusal is a ServiceError, shown here
-        self.post_message(self.Stage("Creating the job…"))
-        job = await service.create_job(spec)
-        said = f"{service.capabilities.service}'s estimate ${quote.dollars:,.2f}" if quote else ""
-        self.post_message(JobCreated(job.id, said, tuple(self.reused)))
-
-    async def _check_and_upload(self, path: Path, model: str) -> str:
-        import asyncio
-
-        from tuner.api.checked_upload import upload_checked
-
-        done = self.uploaded.get(path.resolve())
-        if done is not None:
-            self.post_message(self.Stage(f"Using {path.name}, uploaded before as {done}…"))
-            return done
-        self.post_message(self.Stage(f"Checking {path.name}…"))
-        report = self.report
-        if report is None or report.path.resolve() != path.resolve():
-            analyse = partial(
-                self.tuner.services.analyse,
-                catalog=self.catalog,
-                service=self.tuner.data_rules,
-            )
-            report = await asyncio.to_thread(analyse, path, model)
-        self.post_message(self.Stage(f"Uploading {path.name}…"))
-        uploaded = await upload_checked(
-            await self.tuner.session.opened(),
-            path,
-            report=report,
-            progress=lambda sent, total: self.post_message(
-                self.UploadProgress(path.name, sent, total)
-            ),
+        analyse = partial(
+            self.tuner.services.analyse, catalog=self.catalog, service=self.tuner.data_rules
         )
-        if uploaded.reused:  # said with the job's creation: the one notice the user sees
-            self.reused.append(uploaded.describe(Path(path.name)))
-        self.uploaded[path.resolve()] = uploaded.id
-        return uploaded.id
+        self.creation = JobCreation(service, request, on_step=self._told, analyser=analyse)
+        created = await self.creation.run()
+        self.post_message(JobCreated(created, service.capabilities.service))
 
-    @on(Stage)
-    def _stage(self, message: Stage) -> None:
-        self.query_one("#form-error", Static).update(outside(message.text, "bold"))
-
-    @on(UploadProgress)
-    def _progress(self, message: UploadProgress) -> None:
-        bar = self.query_one("#upload", ProgressBar)
-        bar.display = True
-        bar.update(total=max(1, message.total), progress=message.sent)
+    def _told(self, step: CreationStep) -> None:
+        """A step of the flow, on the form's event loop: said on the error line, an upload's
+        bytes on the bar."""
+        name = step.path.name if step.path is not None else ""
+        said = {"analyse": f"Checking {name}…", "upload": f"Uploading {name}…"}
+        service = self.creation.service.capabilities.service if self.creation else "the service"
+        said.update(quote=f"Asking {service} for its price…", create="Creating the job…")
+        if step.stage in ("analyse", "upload") and step.done not in (None, 0):
+            if step.stage == "upload" and step.total is not None:
+                bar = self.query_one("#upload", ProgressBar)
+                bar.display = True
+                bar.update(total=max(1, step.total), progress=step.done)
+        elif step.stage in said:
+            self.query_one("#form-error", Static).update(outside(said[step.stage], "bold"))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures only: each lands where the user is looking for that answer."""
@@ -606,26 +483,27 @@ class NewJobScreen(TypingScreen, Screen[None]):
         message = describe_error(worker.error)
         if worker.group == "files":
             self.notify(f"Could not list uploaded files: {message}", severity="warning")
-        elif worker.group == "estimate":
-            self.query_one("#estimate", Static).update(
-                outside(f"Cost: could not analyse the file: {message}", "yellow")
-            )
         elif worker.group == "create":
             self.creating = False
             self.query_one("#create", Button).disabled = False
             self.query_one("#upload").display = False
-            if self.uploaded:
-                kept = ", ".join(f"{path.name} as {fid}" for path, fid in self.uploaded.items())
+            uploads = self.creation.uploads if self.creation is not None else []
+            if uploads:
+                kept = ", ".join(f"{path.name} as {upload.id}" for path, upload in uploads)
                 message += f" (uploaded {kept}: a retry uses it)"
             self.show_error(message, about="create")
 
     @on(JobCreated)
     def _created(self, message: JobCreated) -> None:
         self.creating = False
-        price = f" ({message.service_estimate})" if message.service_estimate else ""
-        reused = "".join(f"; {said}" for said in message.reused)
-        self.notify(visible_line(f"Created job {message.job_id}{price}{reused}"), markup=False)
-        self.tuner.open_job(message.job_id, just_created=True)
+        quote = message.created.quote
+        price = f" ({message.service}'s estimate ${quote.dollars:,.2f})" if quote else ""
+        reused = "".join(
+            f"; {upload.describe(Path(path.name))}" for path, upload in message.created.reused
+        )
+        job_id = message.created.job.id
+        self.notify(visible_line(f"Created job {job_id}{price}{reused}"), markup=False)
+        self.tuner.open_job(job_id, just_created=True)
 
     @on(Button.Pressed, "#create")
     def _create_pressed(self, event: Button.Pressed) -> None:

@@ -193,7 +193,7 @@ class JobCreation:
         upload), then OpenAI's closing as a `note` where it applies."""
         from tuner.api.deadlines import closes_for, jobs_closing_note
 
-        check_request(self.request)
+        check_request(dataclasses.replace(self.request, catalog=self.catalog))
         model = self.request.spec.model
         await check_model_known(self.service, model, self.catalog)
         if closes_for(self.service.capabilities.kind, model):

@@ -6,7 +6,6 @@ made once and reused after, the service's price refused with the files kept."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,17 +37,10 @@ TOGETHER_BASE = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 BEFORE_THE_CLOSING = date(2026, 12, 1)
 
 
-@pytest.fixture(params=["openai", "together"])
-async def service(request: pytest.FixtureRequest, emulator: Emulator) -> AsyncIterator[Any]:
-    opened = (
-        open_test_service(emulator)
-        if request.param == "openai"
-        else open_together_service(emulator)
-    )
-    try:
-        yield CountingService(opened)
-    finally:
-        await opened.close()
+@pytest.fixture
+def service(counted_service: Any) -> Any:
+    """OpenAI's side, then Together's (tests/api/conftest.py)."""
+    return counted_service
 
 
 def base_of(service: Any) -> str:

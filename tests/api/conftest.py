@@ -6,7 +6,7 @@ The suite-wide conftest gives the emulator, the environment pointing at it and t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -42,3 +42,19 @@ async def client(service_env: Emulator) -> AsyncIterator[object]:
 
     async with make_client(resolve_connection()) as sdk_client:
         yield sdk_client
+
+
+@pytest.fixture(params=["openai", "together"])
+async def counted_service(request: pytest.FixtureRequest, emulator: Emulator) -> AsyncIterator[Any]:
+    """OpenAI's side, then Together's, each over its real SDK, counting the calls made."""
+    from tests.helpers import CountingService, open_test_service, open_together_service
+
+    opened = (
+        open_test_service(emulator)
+        if request.param == "openai"
+        else open_together_service(emulator)
+    )
+    try:
+        yield CountingService(opened)
+    finally:
+        await opened.close()

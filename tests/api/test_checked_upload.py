@@ -6,35 +6,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import (
-    CountingService,
-    open_test_service,
-    open_together_service,
     write_examples,
 )
 from tuner.api.checked_upload import upload_checked
 from tuner.api.upload_record import UPLOADS_FILE, UploadRecord
 from tuner.config import data_dir
-from tuner.emulator import Emulator
 
 
-@pytest.fixture(params=["openai", "together"])
-async def service(request: pytest.FixtureRequest, emulator: Emulator) -> AsyncIterator[Any]:
-    opened = (
-        open_test_service(emulator)
-        if request.param == "openai"
-        else open_together_service(emulator)
-    )
-    try:
-        yield CountingService(opened)
-    finally:
-        await opened.close()
+@pytest.fixture
+def service(counted_service: Any) -> Any:
+    """OpenAI's side, then Together's (tests/api/conftest.py)."""
+    return counted_service
 
 
 async def test_a_second_upload_of_the_same_bytes_reuses_the_first(

@@ -374,6 +374,16 @@ def test_the_wind_down_refusal_keeps_its_advice(service_env: Emulator, train_fil
     assert "OpenAI is closing fine-tuning" in err and "base_url" in err
 
 
+def test_a_missing_validation_file_is_refused_before_the_training_file_is_uploaded(
+    service_env: Emulator, train_file: Path, tmp_path: Path, capsys
+) -> None:
+    argv = ["jobs", "create", "--model", MODEL, "--training-file", str(train_file)]
+    assert main([*argv, "--validation-file", str(tmp_path / "valid.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "valid.jsonl: no such file" in err
+    assert service_env.state.files == {}  # the training file was not uploaded for nothing
+
+
 # -- what `jobs create` tells before the job runs ----------------------------------------------
 
 

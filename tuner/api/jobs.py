@@ -97,7 +97,8 @@ def check_model_available(spec: JobSpec, catalog: Catalog, today: date) -> None:
     of a fine-tuned model) is retired at `today`; the message names the date and the models
     that can still be fine-tuned. A model the catalog does not know passes: the service decides.
 
-    Call it before uploading anything (the CLI's `jobs create` and the new-job form do).
+    Call it before uploading anything (a move's plan does; the job-creation flow refuses with
+    the same words, `tuner.api.job_creation.BaseRetired`).
     """
     refusal = catalog.refusal(spec.model, today)
     if refusal is not None:

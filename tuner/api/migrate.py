@@ -36,12 +36,14 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.ids import checked_id
-from tuner.api.job_quote import QuoteRefused, service_quote
+from tuner.api.job_creation import CreationStep, JobCreation, JobRequest, on_the_loop
+from tuner.api.job_quote import QuoteRefused
 from tuner.api.jobs import check_model_available
 from tuner.api.migrate_costs import CostFigure, billed_cost, estimated_cost
 from tuner.api.migrate_errors import DataRefused, MigrationError
@@ -216,23 +218,6 @@ def _reporter(on_progress: ProgressCallback | None) -> Callable[..., None]:
     return report
 
 
-def _from_any_thread(
-    report: Callable[..., None], step: str, message: str
-) -> Callable[[int, int], None]:
-    """A `progress(done, total)` callable that may be called from another thread: the report
-    is made on the event loop of the caller."""
-    loop = asyncio.get_running_loop()
-    home = threading.get_ident()
-
-    def forward(done: int, total: int) -> None:
-        if threading.get_ident() == home:
-            report(step, message, done, total)
-        else:
-            loop.call_soon_threadsafe(report, step, message, done, total)
-
-    return forward
-
-
 def _make_folder(folder: Path) -> None:
     """Create the work folder, and remove the temporary files a killed run left in it (a
     download or conversion cut off by SIGKILL or a power cut: never used, only in the way)."""
@@ -333,7 +318,7 @@ async def _plan_file(
         output = output.with_name(f"converted-{output.name}")
     message = f"converting {copy.path.name} for {conversion_target.name}"
     report("convert", message)
-    progress = _from_any_thread(report, "convert", message)
+    progress = on_the_loop(partial(report, "convert", message))
     try:
         conversion = await _threaded(
             convert_file, copy.path, output, conversion_target, progress=progress
@@ -459,8 +444,9 @@ async def run_migration(
         report(
             "create", f"{replaced}, made by an earlier move, is gone from {capabilities.service}"
         )
-    uploaded = await _upload(plan, target, report)
-    entry = MoveEntry(key, "uploaded", uploaded[0], uploaded[1] if len(uploaded) > 1 else None)
+    creation = _creation(plan, target, report)
+    uploaded = await _upload(plan, creation)
+    entry = MoveEntry(key, "uploaded", uploaded[0], uploaded[1])
     _record(moves, entry, report)
     if earlier is not None and earlier.state == "creating" and replaced is None:
         # The last run asked for the job and stopped before it heard the answer: look first.
@@ -468,57 +454,63 @@ async def run_migration(
         if job is not None:
             _record(moves, entry.moved(state="created", job_id=job.id), report)
             return _found(plan, job, entry.training_file, entry.validation_file, earlier)
-    spec = dataclasses.replace(
-        plan.settings.spec,
-        training_file=uploaded[0],
-        validation_file=uploaded[1] if len(uploaded) > 1 else None,
-    )
-    if capabilities.price_estimate:
-        report("price", f"asking {capabilities.service} for its price")
+    spec = creation.spec_for(*uploaded)
     try:
-        quote = await service_quote(target, spec)
+        quote = await creation.quote(spec)
     except QuoteRefused as exc:
-        kept = ", ".join(uploaded)
+        kept = tuple(file_id for file_id in uploaded if file_id)
         raise PriceRefused(
-            f"{exc.message}; the files stay uploaded as {kept}", exc.quote, tuple(uploaded)
+            f"{exc.message}; the files stay uploaded as {', '.join(kept)}", exc.quote, kept
         ) from None
-    report("create", f"creating the job on {capabilities.service}")
     _record(moves, entry.moved(state="creating"), report)
-    job = await target.create_job(spec)
+    job = await creation.create(spec)
     _record(moves, entry.moved(state="created", job_id=job.id, created_at=time.time()), report)
     report("create", f"created {job.id}")
     return MigrationResult(
         plan=plan,
         training_file=uploaded[0],
-        validation_file=uploaded[1] if len(uploaded) > 1 else None,
+        validation_file=uploaded[1],
         service_estimate=quote,
         job=job,
         replaced=replaced,
     )
 
 
-async def _upload(
+def _creation(
     plan: MigrationPlan, target: FineTuningService, report: Callable[..., None]
-) -> list[str]:
+) -> JobCreation:
+    """The job-creation flow for the plan's converted files, already checked (their reports
+    are the plan's), its steps told as the move's progress."""
+    paths = [planned.path for planned in plan.files]
+    request = JobRequest(
+        plan.settings.spec,
+        paths[0],
+        paths[1] if len(paths) > 1 else None,
+        reports={planned.path.resolve(): planned.report for planned in plan.files},
+    )
+    service = target.capabilities.service
+
+    def told(step: CreationStep) -> None:
+        name = step.path.name if step.path is not None else ""
+        if step.stage == "upload":
+            report("upload", f"uploading {name}", step.done, step.total)
+        elif step.stage == "uploaded" and step.upload is not None:
+            report("upload", step.upload.describe(Path(name)), step.done, step.total)
+        elif step.stage == "quote":
+            report("price", f"asking {service} for its price")
+        elif step.stage == "create":
+            report("create", f"creating the job on {service}")
+
+    return JobCreation(target, request, on_step=told)
+
+
+async def _upload(plan: MigrationPlan, creation: JobCreation) -> tuple[str, str | None]:
     """The target's ids of the plan's converted files: uploaded now, or reused (an identical
     file uploaded before, still there)."""
-    from tuner.api.checked_upload import upload_checked
-
-    uploaded: list[str] = []
     for planned in plan.files:
-        try:
-            size = planned.path.stat().st_size
-        except OSError:
-            raise MigrationError(f"{planned.path} is gone since the plan: plan again") from None
-        message = f"uploading {planned.path.name}"
-        report("upload", message, 0, size)
-        progress = _from_any_thread(report, "upload", message)
-        remote = await upload_checked(
-            target, planned.path, progress=progress, report=planned.report
-        )
-        uploaded.append(remote.id)
-        report("upload", remote.describe(Path(planned.path.name)), size, size)
-    return uploaded
+        if not planned.path.is_file():
+            raise MigrationError(f"{planned.path} is gone since the plan: plan again")
+    return await creation.upload_files()
 
 
 def _found(

@@ -4,8 +4,8 @@
 the command's coroutine and closes the service; a `ServiceError` or `ConfigError` becomes one
 line on stderr and exit 2. `upload_local_file` checks a local file (refusing one with errors
 unless forced) and uploads it with a progress line (or reuses the identical file an earlier
-upload left there), for `tuner upload` and `tuner jobs create --training-file PATH`: the same
-checked upload the app's new-job form uses.
+upload left there), for `tuner upload`; `refused_failure` words a file the checks refused, for
+it and `tuner jobs create` (which runs `tuner.api.job_creation`, the app's flow too).
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.checked_upload import CheckedUpload
+    from tuner.api.checked_upload import CheckedUpload, FileRefused
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job
     from tuner.data.analysis import AnalysisReport
-    from tuner.data.catalog import Catalog
 
 # How many validation problems `tuner upload` names before "... and N more".
 PROBLEMS_SHOWN = 5
@@ -160,36 +159,6 @@ class StderrProgress:
         self.stream.flush()
 
 
-async def analyse_local_file(
-    path: Path,
-    model: str,
-    catalog: Catalog,
-    epochs: int | None = None,
-    rules: str = "openai",
-    *,
-    show_progress: bool = False,
-) -> AnalysisReport:
-    """tuner's checks (by the `rules` of the service the file goes to), token counts and cost
-    estimate of `path` for `model` and `epochs` (None: the service's auto choice), off the
-    event loop, for a command that shows the estimate and then uploads with `report=`.
-    `show_progress` draws how far the check is on stderr (a terminal's: a 40 MB file takes
-    seconds, which must not look like a hang)."""
-    from functools import partial
-
-    from tuner.data.analysis import analyse_file
-
-    if not path.exists() and not path.is_symlink():
-        raise CommandFailure(f"{path}: no such file")
-    progress = StderrProgress(f"checking {path.name}") if show_progress else None
-    analyse = partial(
-        analyse_file, catalog=catalog, epochs=epochs, service=rules, progress=progress
-    )
-    try:
-        return await asyncio.to_thread(analyse, path, model)
-    except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
-        raise CommandFailure(f"{path}: cannot read: {_reason(exc)}") from None
-
-
 def _reason(exc: OSError) -> str:
     return exc.strerror.lower() if exc.strerror else str(exc)
 
@@ -206,7 +175,7 @@ async def upload_local_file(
     """Check `path` (refusing errors unless `force`), then upload it for fine-tuning, or reuse
     the identical file an earlier upload left on the service (unless `reuse` is False).
 
-    `report` is an analysis of `path` already made (`analyse_local_file`): not made again."""
+    `report` is an analysis of `path` already made: not made again."""
     from tuner.api.checked_upload import FileRefused, upload_checked
 
     if not path.exists() and not path.is_symlink():
@@ -225,28 +194,34 @@ async def upload_local_file(
             check_progress=checking,
         )
     except FileRefused as refused:
-        problems = [
-            visible_line(
-                f"{path}:{p.line}: {p.code}: {p.message}"
-                if p.line
-                else f"{path}: {p.code}: {p.message}"
-            )
-            for p in refused.problems
-        ]
-        shown = problems[:PROBLEMS_SHOWN]
-        more = len(problems) - len(shown)
-        lines = [
-            visible_line(
-                f"{path} has {plural(refused.count, 'error')}; not uploaded (--force to upload "
-                "anyway)"
-            )
-        ]
-        lines += [f"  {p}" for p in shown]
-        if more:
-            lines.append(visible_line(f"  ... and {more} more (tuner validate {path})"))
-        raise CommandFailure("\n".join(lines), code=1) from None
+        raise refused_failure(refused) from None
     except OSError as exc:  # a folder, a link loop, a FIFO, no permission: analysis says which
         raise CommandFailure(f"{path}: cannot read: {_reason(exc)}") from None
+
+
+def refused_failure(refused: FileRefused) -> CommandFailure:
+    """A file tuner's checks refused, as the lines a command ends with (exit 1): how many
+    errors, the first few by line, and how to upload anyway."""
+    path = refused.path
+    problems = [
+        visible_line(
+            f"{path}:{p.line}: {p.code}: {p.message}"
+            if p.line
+            else f"{path}: {p.code}: {p.message}"
+        )
+        for p in refused.problems
+    ]
+    shown = problems[:PROBLEMS_SHOWN]
+    more = len(problems) - len(shown)
+    lines = [
+        visible_line(
+            f"{path} has {plural(refused.count, 'error')}; not uploaded (--force to upload anyway)"
+        )
+    ]
+    lines += [f"  {p}" for p in shown]
+    if more:
+        lines.append(visible_line(f"  ... and {more} more (tuner validate {path})"))
+    return CommandFailure("\n".join(lines), code=1)
 
 
 def other_service_hint(job_id: str, kind: str) -> str | None:

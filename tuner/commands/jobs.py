@@ -24,7 +24,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,25 +37,25 @@ from tuner.commands._follow import (
 )
 from tuner.commands._service import (
     CommandFailure,
+    StderrProgress,
     add_force_upload_option,
     add_service_options,
-    analyse_local_file,
     fail,
     job_line,
     named_profile,
     not_found,
     print_json,
+    refused_failure,
     run_service,
-    upload_local_file,
 )
 from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
+    from tuner.api.job_creation import CreationStep, FileChoice
     from tuner.api.jobs import JobSpec
     from tuner.api.service import FineTuningService
     from tuner.api.types import Capabilities, Job, PriceEstimate
-    from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
     from tuner.data.estimate import CostEstimate
 
@@ -188,37 +188,38 @@ def run_list(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- create
 
 
-async def _file_id(
-    service: FineTuningService,
-    value: str,
-    *,
-    force: bool,
-    quiet: bool,
-    report: AnalysisReport | None = None,
-    reuse: bool = True,
-) -> str:
-    """A file id as given, or the id of the local file after validating and uploading it (or
-    of the identical file an earlier upload left on the service, unless `reuse` is False)."""
-    path = Path(value)
-    if _is_file_id(value):
+def _file_choice(value: str) -> FileChoice:
+    """`--training-file` / `--validation-file`: a file id (`file-...` that is not a local
+    path) or a local file."""
+    if value.startswith("file-") and not Path(value).exists():
         return value
-    if not path.exists():
-        raise CommandFailure(f"{value}: no such file (and not a file id like file-...)")
-    uploaded = await upload_local_file(
-        service,
-        path,
-        force=force,
-        show_progress=sys.stderr.isatty() and not quiet,
-        report=report,
-        reuse=reuse,
-    )
-    if not quiet:
-        print(visible_line(uploaded.describe(path)), file=sys.stderr)
-    return uploaded.id
+    return Path(value)
 
 
-def _is_file_id(value: str) -> bool:
-    return value.startswith("file-") and not Path(value).exists()
+class TerminalSteps:
+    """How `jobs create` shows the flow's steps on stderr: the closing note, how far a check
+    or an upload is (on a terminal only), and what each local file became on the service.
+    `quiet` (`--json`): nothing, stderr is for errors."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bars: dict[tuple[str, Path], StderrProgress] = {}
+
+    def __call__(self, step: CreationStep) -> None:
+        if self.quiet:
+            return
+        if step.stage == "note":
+            print(f"note: {step.note}", file=sys.stderr)
+        elif step.stage == "uploaded" and step.upload is not None and step.path is not None:
+            print(visible_line(step.upload.describe(step.path)), file=sys.stderr)
+        elif step.stage in ("analyse", "upload") and step.path is not None:
+            if step.done is None or step.total is None or not sys.stderr.isatty():
+                return
+            key = (step.stage, step.path)
+            if key not in self.bars:
+                doing = "checking" if step.stage == "analyse" else "uploading"
+                self.bars[key] = StderrProgress(f"{doing} {visible_line(step.path.name)}")
+            self.bars[key](step.done, step.total)
 
 
 def _catalog(profile: str | None) -> Catalog:
@@ -285,15 +286,10 @@ def unsupported_options(spec: JobSpec, capabilities: Capabilities) -> str | None
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from tuner.api.deadlines import closes_for, jobs_closing_note
-    from tuner.api.job_quote import QuoteRefused, service_quote
-    from tuner.api.jobs import (
-        Hyperparameters,
-        JobSpec,
-        check_model_available,
-        check_model_known,
-        check_spec,
-    )
+    from tuner.api.checked_upload import FileRefused
+    from tuner.api.job_creation import JobCreation, JobRequest, MissingFile
+    from tuner.api.job_quote import QuoteRefused
+    from tuner.api.jobs import Hyperparameters, JobSpec
 
     hyper = Hyperparameters(
         n_epochs=args.epochs,
@@ -302,67 +298,44 @@ def run_create(args: argparse.Namespace) -> int:
         beta=args.beta,
         learning_rate=args.learning_rate,
     )
+    spec = JobSpec(
+        model=args.model,
+        training_file="pending",
+        suffix=args.suffix,
+        seed=args.seed,
+        method=args.method,
+        hyperparameters=hyper,
+        lora=args.lora,
+    )
+    training = _file_choice(args.training_file)
 
     async def work(service: FineTuningService) -> int:
-        # Check what we can before uploading anything.
-        pending = JobSpec(
-            args.model,
-            "pending",
-            suffix=args.suffix,
-            method=args.method,
-            hyperparameters=hyper,
-            lora=args.lora,
-        )
-        check_spec(pending)
-        refused = unsupported_options(pending, service.capabilities)
+        refused = unsupported_options(spec, service.capabilities)
         if refused:
             raise CommandFailure(refused)
-        catalog = _catalog(getattr(args, "profile", None))
-        check_model_available(pending, catalog, date.today())
-        await check_model_known(service, args.model, catalog)
-        if not args.json and closes_for(service.capabilities.facts, args.model):
-            print(f"note: {jobs_closing_note(date.today())}", file=sys.stderr)
-        report = None
-        rules = service.capabilities.rules
-        if not _is_file_id(args.training_file):
-            path = Path(args.training_file)
-            if not path.exists():
-                raise CommandFailure(f"{path}: no such file (and not a file id like file-...)")
-            shown = sys.stderr.isatty() and not args.json
-            report = await analyse_local_file(
-                path, args.model, catalog, args.epochs, rules, show_progress=shown
-            )
-        reuse = not args.force_upload
-        training = await _file_id(
-            service,
-            args.training_file,
+        request = JobRequest(
+            spec,
+            training,
+            _file_choice(args.validation_file) if args.validation_file else None,
+            catalog=_catalog(getattr(args, "profile", None)),
             force=args.force,
-            quiet=args.json,
-            report=report,
-            reuse=reuse,
+            reuse=not args.force_upload,
         )
-        validation = None
-        if args.validation_file:
-            validation = await _file_id(
-                service, args.validation_file, force=args.force, quiet=args.json, reuse=reuse
-            )
-        spec = JobSpec(
-            model=args.model,
-            training_file=training,
-            validation_file=validation,
-            suffix=args.suffix,
-            seed=args.seed,
-            method=args.method,
-            hyperparameters=hyper,
-            lora=args.lora,
-        )
+        creation = JobCreation(service, request, on_step=TerminalSteps(quiet=args.json))
         try:
-            quote = await service_quote(service, spec)
-        except QuoteRefused as exc:
+            created = await creation.run()
+        except MissingFile as exc:
             raise CommandFailure(
-                f"{exc.message}; the training file stays uploaded as {training}", code=1
+                f"{exc.path}: no such file (and not a file id like file-...)"
             ) from None
-        job = await service.create_job(spec)
+        except FileRefused as exc:
+            raise refused_failure(exc) from None
+        except QuoteRefused as exc:
+            kept = training if isinstance(training, str) else creation.uploads[0][1].id
+            raise CommandFailure(
+                f"{exc.message}; the training file stays uploaded as {kept}", code=1
+            ) from None
+        job, report, quote = created.job, created.training_report, created.quote
         if args.json:
             shown = job.to_json()
             if report is not None:

@@ -141,7 +141,8 @@ def _catalog_and_model(
     profiles there are.
     """
     from tuner.config import ConfigError, load_settings
-    from tuner.data.catalog import CatalogError, settings_catalog
+    from tuner.data.catalog import CatalogError
+    from tuner.data.service_catalogs import settings_catalog
     from tuner.data.service_kinds import OPENAI, rules_family
 
     try:

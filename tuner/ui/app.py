@@ -307,7 +307,7 @@ class TunerApp(ConversionFlow, App[int]):
     def open_file(self, path: Path) -> None:
         """Open `path` as what it is: a prompt file (`.txt`, one user turn a line) in chat,
         ready to replay; anything else in the dataset screen."""
-        from tuner.ui.modals.pick_file import is_prompt_file
+        from tuner.data.data_files import is_prompt_file
 
         if is_prompt_file(path):
             self.open_prompt_file(path)
@@ -479,7 +479,7 @@ class TunerApp(ConversionFlow, App[int]):
         """What the connected service can do (None without a usable connection): the open
         service's own, else what its connection says, without opening it (the SDK's import
         would hold the screen asking for a second)."""
-        from tuner.api.service import service_capabilities
+        from tuner.api.open import service_capabilities
 
         if self.session.problem is not None or self.connection.connection is None:
             return None

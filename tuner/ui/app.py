@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from tuner.api.eval.targets import EvalServices
     from tuner.api.types import Capabilities, Job
     from tuner.data.catalog import Catalog
+    from tuner.ui.app_protocol import TunerHost
     from tuner.ui.modals.migrate import MovedJob
 
 LIGHT_THEME = "textual-light"
@@ -140,6 +141,12 @@ class TunerApp(ConversionFlow, App[int]):
     def connection(self) -> ActiveConnection:
         """The active connection (what the title names)."""
         return self.session.active
+
+    @property
+    def tuner_host(self) -> TunerHost:
+        """This app as what screens may ask of it (`tuner.ui.app_protocol`); returning `self`
+        here is where a type checker holds the app to that Protocol."""
+        return self
 
     # -- set-up ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -19,9 +19,7 @@ from textual.fuzzy import Matcher
 
 from tuner.data.data_files import is_prompt_file, walk_data_files
 from tuner.data.visible_text import visible_line
-
-if TYPE_CHECKING:
-    from tuner.ui.app import TunerApp
+from tuner.ui.app_protocol import TunerHost, app_host
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +33,8 @@ class _CommandListProvider(Provider):
     """Fuzzy search over a list of `Command`s that `commands()` builds for the current state."""
 
     @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
+    def tuner(self) -> TunerHost:
+        return app_host(self.app)
 
     def commands(self) -> Iterator[Command]:
         raise NotImplementedError
@@ -143,7 +141,7 @@ class ScreenCommands(_CommandListProvider):
     def _in_chat(self, action: str) -> None:
         app = self.tuner
         app.open_chat()
-        for screen in app.get_screen_stack("chat")[:1]:
+        for screen in self.app.get_screen_stack("chat")[:1]:
             screen.call_after_refresh(screen.run_action, action)
 
 

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
     from tuner.api.service import FineTuningService
     from tuner.data.catalog import Catalog
-    from tuner.ui.app import TunerApp
+    from tuner.ui.app_protocol import TunerHost
 
 # Seconds the suffix must rest before the plan is made again with it.
 SUFFIX_PAUSE = 0.6
@@ -129,7 +129,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         self._models_of: str | None = None  # the profile whose models the model list holds
 
     @classmethod
-    def for_app(cls, app: TunerApp, job_id: str) -> MigrateModal:
+    def for_app(cls, app: TunerHost, job_id: str) -> MigrateModal:
         """The dialog for `job_id` on the app's active service, offering every other profile."""
         from tuner.api.migrate import default_work_dir
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,7 +25,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
@@ -35,6 +34,7 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside
 from tuner.ui.session import ConnectionChanged
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.activity_line import ActivityLine
 from tuner.ui.widgets.conversation import PARSE_LIMIT, RAW_LIMIT, ConversationView, build_preview
 from tuner.ui.widgets.example_list import ExampleList
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from tuner.data.lines import LineIndex
     from tuner.data.problems import Problem
     from tuner.data.summary import ExampleSummary
-    from tuner.ui.app import TunerApp
 
 FIRST_BATCH_LINES = 200  # the first rows are painted after this many lines are indexed
 BATCH_LINES = 50_000
@@ -70,7 +69,7 @@ class Uploaded(Message):
     said: str = ""  # what a reused upload says ("reusing file-... (uploaded ..., identical)")
 
 
-class DatasetScreen(Screen[None]):
+class DatasetScreen(TunerScreen[None]):
     """One training file: the example list above (or beside) preview, problems and stats."""
 
     CSS_PATH = "dataset.tcss"
@@ -151,10 +150,6 @@ class DatasetScreen(Screen[None]):
         self._jump_pending = False  # a new search jumps to its first match at or after the cursor
         self._analysis_started = False
         self._estimate_text = ""
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     @property
     def catalog(self) -> Catalog:

@@ -24,7 +24,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker
@@ -47,13 +46,13 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.session import ConnectionChanged
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.event_log import EventLog
 from tuner.ui.widgets.job_header import JobHeader
 from tuner.ui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
     from tuner.api.metrics import MetricPoint
-    from tuner.ui.app import TunerApp
     from tuner.ui.modals.migrate import MovedJob
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
@@ -130,7 +129,7 @@ class ControlDone(Message):
     job: Job
 
 
-class JobScreen(Screen[None]):
+class JobScreen(TunerScreen[None]):
     """A fine-tuning job, followed live."""
 
     CSS_PATH = "job.tcss"
@@ -166,10 +165,6 @@ class JobScreen(Screen[None]):
         self._tick: Timer | None = None
         self._tick_every: float | None = None  # the interval `_tick` runs at
         self._job_profile: object = _UNKNOWN  # the profile's name (or None), set on mount
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     @property
     def capabilities(self) -> Capabilities | None:

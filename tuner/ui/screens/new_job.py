@@ -17,7 +17,7 @@ import datetime
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,7 +25,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker
@@ -41,12 +40,12 @@ from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.typing_screen import TypingScreen
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog, ModelInfo
-    from tuner.ui.app import TunerApp
 
 LOCAL = "local"
 NONE = "none"
@@ -93,7 +92,7 @@ class JobCreated(Message):
     reused: tuple[str, ...] = ()  # "reusing file-... (uploaded ..., identical) for NAME"
 
 
-class NewJobScreen(TypingScreen, Screen[None]):
+class NewJobScreen(TypingScreen, TunerScreen[None]):
     """A one-line-per-field form that fits 80x24."""
 
     CSS_PATH = "new_job.tcss"
@@ -152,10 +151,6 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self.lora_choice = False  # whether the adaptation row is offered
         self.default_note: str | None = None  # the model asked for was not in the list
         self.default_pick = ""  # ... and the one picked instead
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     @property
     def catalog(self) -> Catalog:

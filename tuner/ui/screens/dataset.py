@@ -30,7 +30,7 @@ from textual.worker import Worker, get_current_worker
 
 from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, describe_error, fails_as
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside
 from tuner.ui.session import ConnectionChanged
@@ -67,6 +67,18 @@ class AnalysisDone(Message):
 class Uploaded(Message):
     file_id: str
     said: str = ""  # what a reused upload says ("reusing file-... (uploaded ..., identical)")
+
+
+class ScanFailed(WorkFailed):
+    DOING = "read the file"
+
+
+class AnalysisFailed(WorkFailed):
+    DOING = "analyse the file"
+
+
+class UploadFailed(WorkFailed):
+    DOING = "upload the file"
 
 
 class DatasetScreen(TunerScreen[None]):
@@ -232,6 +244,7 @@ class DatasetScreen(TunerScreen[None]):
     # -- scanning ----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    @fails_as(ScanFailed)
     def _scan(self, index: LineIndex) -> None:
         """Index the file: a small first batch for the first paint, then large batches."""
         cancel = get_current_worker().cancelled_event
@@ -331,6 +344,7 @@ class DatasetScreen(TunerScreen[None]):
         self._analyse(self.stats.model, self.stats.epochs)
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    @fails_as(AnalysisFailed)
     def _analyse(self, model: str, epochs: int | None) -> None:
         cancel = get_current_worker().cancelled_event
 
@@ -606,6 +620,7 @@ class DatasetScreen(TunerScreen[None]):
         self._upload(force, reuse)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
+    @fails_as(UploadFailed)
     async def _upload(self, force: bool, reuse: bool = True) -> None:
         from tuner.api.checked_upload import upload_checked
 
@@ -639,36 +654,34 @@ class DatasetScreen(TunerScreen[None]):
     # -- failures ----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Failures only; a cancelled upload or analysis just clears its activity."""
+        """A cancelled upload or analysis just clears its activity (failures come as
+        messages, below)."""
         from textual.worker import WorkerState
 
         if event.state is WorkerState.CANCELLED and event.worker.group in ("upload", "analysis"):
             self.activity.clear(event.worker.group)
-        worker = failed_worker(event)
-        if worker is not None:
-            self._worker_failed(worker.group, worker.error)
 
-    def _worker_failed(self, group: str, error: BaseException | None) -> None:
+    def on_scan_failed(self, failed: ScanFailed) -> None:
+        self._cannot_read(failed.error)
+
+    def on_analysis_failed(self, failed: AnalysisFailed) -> None:
         from tuner.data.analysis import AnalysisCancelled
 
-        if group == "scan":
-            self._cannot_read(error or OSError("unknown error"))
+        self.activity.clear("analysis")
+        self.refresh_bindings()
+        if isinstance(failed.error, AnalysisCancelled):
             return
-        if group == "analysis":
-            self.activity.clear("analysis")
-            self.refresh_bindings()
-            if isinstance(error, AnalysisCancelled):
-                return
-            if isinstance(error, OSError):
-                self._cannot_read(error)
-                return
-            message = f"Analysis failed: {describe_error(error)}"
-            self.query_one(ProblemsPane).show_message(message)
-            self.stats.show_message(message)
-            self.notify(message, severity="error")
-        elif group == "upload":
-            self.activity.clear("upload")
-            self.notify(f"Upload failed: {describe_error(error)}", severity="error")
+        if isinstance(failed.error, OSError):
+            self._cannot_read(failed.error)
+            return
+        message = f"Analysis failed: {failed.reason}"
+        self.query_one(ProblemsPane).show_message(message)
+        self.stats.show_message(message)
+        self.notify(message, severity="error")
+
+    def on_upload_failed(self, failed: UploadFailed) -> None:
+        self.activity.clear("upload")
+        self.notify(f"Upload failed: {failed.reason}", severity="error")
 
     # -- the status line ---------------------------------------------------------------------
 

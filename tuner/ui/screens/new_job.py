@@ -27,7 +27,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
-from textual.worker import Worker
 
 from tuner.api.errors import ServiceError
 from tuner.api.job_form import FormError, JobForm
@@ -37,7 +36,7 @@ from tuner.data.durations import format_count
 from tuner.data.fit_text import short_path
 from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 from tuner.ui.tuner_screen import TunerScreen
@@ -90,6 +89,18 @@ class JobCreated(Message):
     job_id: str
     service_estimate: str = ""  # the service's own price, when it gives one
     reused: tuple[str, ...] = ()  # "reusing file-... (uploaded ..., identical) for NAME"
+
+
+class FilesNotListed(WorkFailed):
+    DOING = "list uploaded files"
+
+
+class EstimateFailed(WorkFailed):
+    DOING = "analyse the file"
+
+
+class CreateFailed(WorkFailed):
+    DOING = "create the job"
 
 
 class NewJobScreen(TypingScreen, TunerScreen[None]):
@@ -291,6 +302,7 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
     # -- the profile's files -------------------------------------------------------------------
 
     @work(exclusive=True, group="files", exit_on_error=False)
+    @fails_as(FilesNotListed)
     async def _load_files(self) -> None:
         files = await (await self.tuner.session.opened()).list_files()
         self.post_message(FilesListed([(f"{f.filename} · {f.id}", f.id) for f in files]))
@@ -425,6 +437,7 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
         self._analyse(path, model)
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
+    @fails_as(EstimateFailed)
     def _analyse(self, path: Path, model: str) -> None:
         report = self.tuner.services.analyse(
             path, model, catalog=self.catalog, service=self.tuner.data_rules
@@ -524,6 +537,7 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
         self._create(form, train_id, train_path, valid_id, valid_path)
 
     @work(exclusive=True, group="create", exit_on_error=False)
+    @fails_as(CreateFailed)
     async def _create(
         self,
         form: JobForm,
@@ -593,26 +607,25 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
         bar.display = True
         bar.update(total=max(1, message.total), progress=message.sent)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Failures only: each lands where the user is looking for that answer."""
-        worker = failed_worker(event)
-        if worker is None:
-            return
-        message = describe_error(worker.error)
-        if worker.group == "files":
-            self.notify(f"Could not list uploaded files: {message}", severity="warning")
-        elif worker.group == "estimate":
-            self.query_one("#estimate", Static).update(
-                outside(f"Cost: could not analyse the file: {message}", "yellow")
-            )
-        elif worker.group == "create":
-            self.creating = False
-            self.query_one("#create", Button).disabled = False
-            self.query_one("#upload").display = False
-            if self.uploaded:
-                kept = ", ".join(f"{path.name} as {fid}" for path, fid in self.uploaded.items())
-                message += f" (uploaded {kept}: a retry uses it)"
-            self.show_error(message, about="create")
+    # -- failures: each lands where the user is looking for that answer --------------------
+
+    def on_files_not_listed(self, failed: FilesNotListed) -> None:
+        self.notify(f"Could not {failed.doing}: {failed.reason}", severity="warning")
+
+    def on_estimate_failed(self, failed: EstimateFailed) -> None:
+        self.query_one("#estimate", Static).update(
+            outside(f"Cost: could not {failed.doing}: {failed.reason}", "yellow")
+        )
+
+    def on_create_failed(self, failed: CreateFailed) -> None:
+        self.creating = False
+        self.query_one("#create", Button).disabled = False
+        self.query_one("#upload").display = False
+        message = failed.reason
+        if self.uploaded:
+            kept = ", ".join(f"{path.name} as {fid}" for path, fid in self.uploaded.items())
+            message += f" (uploaded {kept}: a retry uses it)"
+        self.show_error(message, about="create")
 
     @on(JobCreated)
     def _created(self, message: JobCreated) -> None:

@@ -6,7 +6,8 @@ A second thread worker runs the full analysis (`Services.analyse`: validation, t
 with a progress bar and can be stopped with `x`; its report fills in token counts, problem
 markers, the problems tree and the statistics. The search bar (`SearchBar`) owns its own scan
 and matches. Upload checks the file and sends it through the app's service session in an async
-worker. Workers post their results as messages; only failures reach `on_worker_state_changed`.
+worker. Workers post their results as messages, and their failures as typed ones (`ScanFailed`,
+`AnalysisFailed`, `UploadFailed`, see `tuner.ui.failures`).
 
 Keys `n` / `N` step through problem lines, or through search matches while a search is
 active; the footer names which. Escape closes the find bar, a second one ends the search.

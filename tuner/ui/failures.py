@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar, ParamSpec, Protocol, overload
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -65,7 +65,19 @@ class WorkFailed(Message, bubble=False):
 
 
 P = ParamSpec("P")
-R = TypeVar("R")
+
+
+class FailureReporting(Protocol):
+    """What `fails_as(...)` gives: a decorator that keeps a worker method's signature, async
+    or not (worker methods return nothing: their results go out as messages)."""
+
+    @overload
+    def __call__(
+        self, method: Callable[P, Coroutine[Any, Any, None]]
+    ) -> Callable[P, Coroutine[Any, Any, None]]: ...
+
+    @overload
+    def __call__(self, method: Callable[P, None]) -> Callable[P, None]: ...
 
 
 def _cancelled() -> bool:
@@ -77,12 +89,12 @@ def _cancelled() -> bool:
         return False
 
 
-def fails_as(failure: type[WorkFailed]) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
+def fails_as(failure: type[WorkFailed]) -> FailureReporting:
     """Decorate a worker method (under `@work`, async or threaded): when it raises, post
     `failure(error)` to its owner instead, and end the worker quietly. Cancellation is not a
     failure and passes through."""
 
-    def decorate(method: Callable[P, R]) -> Callable[P, R | None]:
+    def decorate(method: Callable[P, Any]) -> Callable[P, Any]:
         def report(owner: object, error: Exception) -> None:
             if not _cancelled():
                 assert isinstance(owner, MessagePump)
@@ -91,22 +103,20 @@ def fails_as(failure: type[WorkFailed]) -> Callable[[Callable[P, R]], Callable[P
         if inspect.iscoroutinefunction(method):
 
             @functools.wraps(method)
-            async def run_async(*args: P.args, **kwargs: P.kwargs) -> Any:
+            async def run_async(*args: P.args, **kwargs: P.kwargs) -> None:
                 try:
-                    return await method(*args, **kwargs)
+                    await method(*args, **kwargs)
                 except Exception as error:
                     report(args[0], error)
-                    return None
 
             return run_async
 
         @functools.wraps(method)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
             try:
-                return method(*args, **kwargs)
+                method(*args, **kwargs)
             except Exception as error:
                 report(args[0], error)
-                return None
 
         return run
 

@@ -251,7 +251,7 @@ async def backup_done(pilot: Pilot[Any], emulator: Any) -> None:
 async def compare_across(pilot: Pilot[Any], emulator: Any) -> None:
     """The OpenAI fine-tune and the one moved to Together answer the same prompt file."""
     from tuner.api.jobs import JobSpec
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
     from tuner.app_entry import DEMO_TOGETHER
 
     await settle(pilot)

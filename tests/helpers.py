@@ -96,14 +96,14 @@ def active_connection(emulator: Emulator, label: str = "test") -> ActiveConnecti
 
 def open_test_service(emulator: Emulator) -> FineTuningService:
     """The real OpenAI-API service (the SDK over HTTP) pointed at `emulator`."""
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
 
     return open_service(connection_to(emulator))
 
 
 def open_together_service(emulator: Emulator, *, profile: str = "tg") -> FineTuningService:
     """The real Together service (the together SDK over HTTP) on `emulator`'s Together side."""
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
     from tuner.config import Connection, Secret
 
     connection = Connection(

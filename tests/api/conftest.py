@@ -24,7 +24,7 @@ FAST_POLL = PollPolicy(fast=0.015, slow=0.06, retry=RetryPolicy(attempts=None, b
 @pytest.fixture
 async def service(service_env: Emulator) -> AsyncIterator[FineTuningService]:
     """The real OpenAI-API service, resolved from the environment as a user's shell sets it."""
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
     from tuner.config import resolve_connection
 
     opened = open_service(resolve_connection())

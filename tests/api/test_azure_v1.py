@@ -11,7 +11,7 @@ from tests.helpers import DEADLINE, TEST_KEY
 from tuner.api.chat import ChatDone, ChatRequest
 from tuner.api.errors import ServiceError
 from tuner.api.jobs import JobSpec
-from tuner.api.service import open_service
+from tuner.api.open import open_service
 from tuner.api.types import JobStatus
 from tuner.config import Profile, Settings, resolve_connection
 from tuner.emulator import Emulator

@@ -17,8 +17,9 @@ from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.cursors import CursorStore
 from tuner.api.follower import EventFollower, FollowState
 from tuner.api.jobs import JobSpec
+from tuner.api.open import open_service
 from tuner.api.replay import PromptReplay, ReplayState, read_prompt_file
-from tuner.api.service import FineTuningService, open_service
+from tuner.api.service import FineTuningService
 from tuner.api.transcripts import TranscriptWriter, export_training_examples, load_transcript
 from tuner.api.types import JobStatus
 from tuner.config import Profile, Settings, resolve_connection, save_api_key, save_settings

@@ -18,7 +18,8 @@ from together._utils import path_template as together_path
 from tuner.api.chat import ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.ids import MalformedId, checked_id, usable_id
-from tuner.api.service import FineTuningService, open_service
+from tuner.api.open import open_service
+from tuner.api.service import FineTuningService
 from tuner.api.types import Job, JobStatus
 from tuner.config import Connection, Secret
 from tuner.emulator.ids import IdFactory

@@ -10,7 +10,7 @@ from tests.helpers import open_test_service, open_together_service, train_model
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs import Hyperparameters, JobSpec, check_model_known, check_spec, check_suffix
 from tuner.api.openai_service import request_body
-from tuner.data.catalog import default_catalog
+from tuner.data.service_catalogs import default_catalog
 from tuner.emulator import Emulator
 
 MODEL = "gpt-4o-mini-2024-07-18"

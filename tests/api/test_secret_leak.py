@@ -20,8 +20,8 @@ from tuner.api.cursors import CursorStore
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.follower import EventFollower
 from tuner.api.jobs import JobSpec
+from tuner.api.open import open_service
 from tuner.api.replay import PromptReplay
-from tuner.api.service import open_service
 from tuner.api.transcripts import TranscriptWriter, export_training_examples, list_transcripts
 from tuner.cli import main
 from tuner.config import (

@@ -12,7 +12,7 @@ import pytest
 
 from tuner.api.backup import backup
 from tuner.api.errors import ErrorKind, ServiceError, unreachable
-from tuner.api.service import open_service
+from tuner.api.open import open_service
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator
 

@@ -27,7 +27,7 @@ from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.follower import EventFollower, FollowState
 from tuner.api.jobs import Hyperparameters, JobSpec
-from tuner.api.service import open_service
+from tuner.api.open import open_service
 from tuner.api.together_service import CAPABILITIES, TogetherService
 from tuner.api.types import Job, JobEvent, JobStatus, RemoteFile
 from tuner.config import Connection, Secret

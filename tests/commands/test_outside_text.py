@@ -29,6 +29,7 @@ from tuner.api.transcripts import list_transcripts, load_transcript
 from tuner.api.types import Job
 from tuner.cli import main
 from tuner.commands import chat as chat_command
+from tuner.commands.chat_columns import MODEL_COLOUR, RESET, USER_COLOUR
 from tuner.config import config_dir, save_api_key
 from tuner.emulator import Emulator, Fault
 from tuner.emulator.store import Event
@@ -262,7 +263,7 @@ def test_chat_replay_on_a_terminal_keeps_only_its_own_colours(
     monkeypatch.setattr("sys.stdout", out)
     assert main(["chat", "--model", BASE_MODEL, "--replay", str(hostile_prompts)]) == 0
     painted = out.getvalue()
-    for colour in (chat_command.USER_COLOUR, chat_command.MODEL_COLOUR, chat_command.RESET):
+    for colour in (USER_COLOUR, MODEL_COLOUR, RESET):
         painted = painted.replace(colour, "")
     inert(painted)
     assert SHOWN in painted

@@ -15,11 +15,11 @@ import pytest
 
 from tuner.data import analysis
 from tuner.data.analysis import AnalysisCancelled, analyse_file
-from tuner.data.catalog import default_catalog
 from tuner.data.encodings import load_encoding
 from tuner.data.estimate import billed_tokens
 from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE
 from tuner.data.problems import DatasetFormat
+from tuner.data.service_catalogs import default_catalog
 from tuner.data.stats import TokenStats
 
 MODEL = "gpt-4o-mini-2024-07-18"

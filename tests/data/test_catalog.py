@@ -14,10 +14,9 @@ from tuner.data.catalog import (
     Catalog,
     CatalogError,
     ModelInfo,
-    default_catalog,
     encoding_name_for,
-    settings_catalog,
 )
+from tuner.data.service_catalogs import default_catalog, settings_catalog
 
 # FACTS.md, row by row: id, encoding, training $/1M, per-example limit, inference in / out.
 FACTS_TABLE = [

@@ -6,13 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from tuner.data.catalog import ModelInfo, default_catalog
+from tuner.data.catalog import ModelInfo
 from tuner.data.estimate import (
     billed_tokens,
     default_epochs,
     estimate_cost,
     estimate_for_counts,
 )
+from tuner.data.service_catalogs import default_catalog
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tuner.data.analysis import analyse_file
-from tuner.data.catalog import default_catalog
 from tuner.data.migrate import (
     ConversionCancelled,
     ConversionTarget,
@@ -24,6 +23,7 @@ from tuner.data.migrate import (
 )
 from tuner.data.migrate_notes import MESSAGES, ChangeLog, LineNotes
 from tuner.data.rules import check_example
+from tuner.data.service_catalogs import default_catalog
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 GPT = "gpt-4o-mini-2024-07-18"

@@ -7,7 +7,8 @@ import pickle
 import pytest
 
 from tuner.data import together_catalog
-from tuner.data.catalog import CatalogError, default_catalog
+from tuner.data.catalog import CatalogError
+from tuner.data.service_catalogs import default_catalog
 from tuner.data.together_catalog import (
     DEFAULT_TOGETHER_MODEL,
     DPO_PRICE_FACTOR,

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tuner.data import tokens
-from tuner.data.catalog import default_catalog
 from tuner.data.encodings import EncodingUnavailable, load_encoding
+from tuner.data.service_catalogs import default_catalog
 from tuner.data.tokens import (
     ExampleTokens,
     TokenCounter,

@@ -8,8 +8,8 @@ from textual.command import CommandPalette
 
 from tests.ui.conftest import build_app
 from tuner.config import Profile, Settings
+from tuner.data.data_files import walk_data_files
 from tuner.ui.app import make_app
-from tuner.ui.commands import walk_data_files
 from tuner.ui.screens.dataset import DatasetScreen
 from tuner.ui.screens.files import FilesScreen
 from tuner.ui.screens.help import HelpScreen

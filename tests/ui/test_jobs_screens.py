@@ -407,6 +407,29 @@ async def test_service_refusal_is_shown_readably(tmp_path: Path, slow_emu: Emula
         assert any("cannot be cancelled" in t for t in notices(app))
 
 
+async def test_a_job_that_cannot_be_read_says_so_on_the_screen(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_job_screen(app, pilot, "ftjob-missing")
+        await wait_until(pilot, lambda: any("Could not read the job: " in t for t in notices(app)))
+        header = str(screen.query_one(JobHeader).render())
+        assert "ftjob-missing: " in header
+
+
+async def test_a_file_list_that_cannot_be_read_is_said_and_the_form_stays(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    emu.faults.add(Fault(r"/files$", method="GET", status=403, times=1000))
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(app, pilot)
+        said = "Could not list uploaded files: "
+        await wait_until(pilot, lambda: any(said in t for t in notices(app)))
+        assert app.screen is form
+
+
 async def test_faults_show_reconnecting_and_lose_nothing(tmp_path: Path, emu: Emulator) -> None:
     job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 20))
     emu.faults.add(Fault(r"/events", status=500, times=3))

@@ -200,7 +200,7 @@ async def test_move_a_finished_openai_job_to_together_from_the_job_screen(
     """`m` on a finished job: the plan with both costs, ctrl+s moves it, and the app follows
     the new job on the other profile."""
     from tuner.api.jobs import JobSpec
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
     from tuner.ui.modals.migrate import MigrateModal
 
     train = write_examples(tmp_path / "train.jsonl", 20)

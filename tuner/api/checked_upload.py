@@ -31,8 +31,8 @@ from tuner.api.errors import ErrorKind, ServiceError
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.service import FineTuningService, Progress
-    from tuner.api.types import RemoteFile
+    from tuner.api.service import FineTuningService
+    from tuner.api.types import Progress, RemoteFile
     from tuner.api.upload_record import UploadRecord
     from tuner.data.analysis import AnalysisReport
     from tuner.data.problems import Problem
@@ -93,7 +93,7 @@ def check_file(
     catalog); `progress(bytes read, total)` as the check goes (a big file takes seconds).
     Raises `OSError` when the file cannot be read."""
     from tuner.data.analysis import analyse_file
-    from tuner.data.catalog import default_catalog
+    from tuner.data.service_catalogs import default_catalog
 
     catalog = default_catalog(rules)
     model = model or catalog.default_model

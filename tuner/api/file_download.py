@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tuner.data.atomic_file import create_temporary
 
 if TYPE_CHECKING:
-    from tuner.api.service import Progress
+    from tuner.api.types import Progress
 
 CHUNK_BYTES = 1 << 20
 

@@ -67,8 +67,9 @@ from tuner.api.migrate_sources import (
 from tuner.config.service_facts import SERVICE_FACTS, ServiceFacts
 from tuner.data.analysis import analyse_file
 from tuner.data.atomic_file import OutputError, remove_stale_temporaries
-from tuner.data.catalog import Catalog, default_catalog
+from tuner.data.catalog import Catalog
 from tuner.data.migrate import ConversionTarget, convert_file
+from tuner.data.service_catalogs import default_catalog
 from tuner.data.service_kinds import SERVICE_KINDS
 
 if TYPE_CHECKING:

@@ -6,13 +6,13 @@ implementation (`tuner.api.openai_service` for OpenAI, Azure OpenAI and compatib
 into tuner's own types (`tuner.api.types`), so no SDK type crosses this line. Failures come
 out as `ServiceError`, in words a user can act on.
 
-`open_service(connection)` picks the implementation for a resolved `Connection`; the app and
-the commands call it once per connection and close the service when they are done with it.
+`tuner.api.open.open_service(connection)` picks the implementation for a resolved `Connection`;
+it lives apart because it imports the implementations, which import this module's neighbours.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -30,12 +30,9 @@ if TYPE_CHECKING:
         JobPage,
         ModelLimits,
         PriceEstimate,
+        Progress,
         RemoteFile,
     )
-    from tuner.config import Connection
-
-Progress = Callable[[int, int], None]
-"""progress(bytes_sent, bytes_total); called often from the upload, must be cheap."""
 
 
 class FineTuningService(Protocol):
@@ -155,29 +152,3 @@ class FineTuningService(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-def service_capabilities(connection: Connection) -> Capabilities:
-    """What the service of `connection` can do, known without opening it: no SDK is imported,
-    so a screen can lay itself out for the service before the service is ready."""
-    if connection.kind == "together":
-        from tuner.api.together_service import CAPABILITIES
-
-        return CAPABILITIES
-    from tuner.api.openai_service import capabilities_for
-
-    return capabilities_for(connection)
-
-
-def open_service(connection: Connection) -> FineTuningService:
-    """The service for a resolved connection. Imports the SDK (slow) only now.
-
-    Raises `ServiceError(no_key)` when the connection has no key.
-    """
-    if connection.kind == "together":
-        from tuner.api.together_service import TogetherService
-
-        return TogetherService.connect(connection)
-    from tuner.api.openai_service import OpenAIService
-
-    return OpenAIService.connect(connection)

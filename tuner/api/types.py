@@ -14,13 +14,16 @@ which is therefore the same shape for every service.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
 from tuner.api.metrics import MetricPoint
 from tuner.config.service_facts import RulesFamily, ServiceFacts, facts_for
+
+Progress = Callable[[int, int], None]
+"""progress(bytes_sent, bytes_total); called often from an upload or a download, must be cheap."""
 
 
 class JobStatus(StrEnum):

@@ -1,6 +1,6 @@
 """What every command that talks to the service shares: the connection, the event loop, errors.
 
-`run_service` resolves the profile, opens the service (`tuner.api.service.open_service`), runs
+`run_service` resolves the profile, opens the service (`tuner.api.open.open_service`), runs
 the command's coroutine and closes the service; a `ServiceError` or `ConfigError` becomes one
 line on stderr and exit 2. `upload_local_file` checks a local file (refusing one with errors
 unless forced) and uploads it with a progress line (or reuses the identical file an earlier
@@ -96,7 +96,7 @@ def run_service(
 ) -> int:
     """Connect with the chosen profile and run `work(service)`; errors become one stderr line."""
     from tuner.api.errors import ServiceError
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
     from tuner.config import ConfigError, load_settings, resolve_connection
 
     try:

@@ -46,11 +46,6 @@ if TYPE_CHECKING:
     from tuner.config import Connection, Settings
     from tuner.data.catalog import Catalog
 
-USER_COLOUR = "\033[32m"  # green, as in the tutorial
-MODEL_COLOUR = "\033[36m"  # cyan
-DIM = "\033[2m"
-RESET = "\033[0m"
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -179,6 +174,10 @@ class TranscriptPrinter:
         self.totals = UsageTotals()
 
     def _paint(self, code: str, text: str) -> str:
+        # The colours are the column printer's; imported here, not at the top, because that
+        # module counts tokens (tiktoken) and `tuner --help` must not pay for it.
+        from tuner.commands.chat_columns import RESET
+
         return f"{code}{text}{RESET}" if self.colour else text
 
     def on_event(self, event: ReplayEvent) -> None:
@@ -191,6 +190,7 @@ class TranscriptPrinter:
             LineStopped,
             TranscriptUnsaved,
         )
+        from tuner.commands.chat_columns import DIM, MODEL_COLOUR, USER_COLOUR
         from tuner.data.chat_cost import price_turn
 
         if isinstance(event, LineStarted):
@@ -338,7 +338,8 @@ def _profile_catalog(profile: str | None, kind: str) -> Catalog:
     """The prices of `profile` (None: the active one), whose service is of `kind`; the built-in
     table of that kind when the settings cannot be read or priced with."""
     from tuner.config import ConfigError, load_settings
-    from tuner.data.catalog import CatalogError, default_catalog, settings_catalog
+    from tuner.data.catalog import CatalogError
+    from tuner.data.service_catalogs import default_catalog, settings_catalog
 
     try:
         return settings_catalog(load_settings(), profile)
@@ -349,7 +350,8 @@ def _profile_catalog(profile: str | None, kind: str) -> Catalog:
 def _catalog(config: Settings, profile: str | None, connection: Connection) -> Catalog:
     """The prices of the profile's own service, the user's overrides applied; the built-in
     table of its kind when the overrides are broken (`tuner validate` names the bad entry)."""
-    from tuner.data.catalog import CatalogError, default_catalog, settings_catalog
+    from tuner.data.catalog import CatalogError
+    from tuner.data.service_catalogs import default_catalog, settings_catalog
 
     try:
         return settings_catalog(config, profile)
@@ -378,7 +380,7 @@ def _open(
     """The service of `connection`'s profile, opened once however many models use it; one
     that cannot be opened (no key) is named with the model that needed it."""
     from tuner.api.errors import ServiceError
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
 
     key = connection.profile_name
     if key not in opened:

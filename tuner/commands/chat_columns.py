@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
-from tuner.commands.chat import DIM, MODEL_COLOUR, RESET, USER_COLOUR
 from tuner.data.chat_cost import UsageTotals, describe_turn, describe_usage, price_turn
 from tuner.data.fit_text import cell_width
 from tuner.data.visible_text import visible, visible_line
@@ -31,6 +30,11 @@ if TYPE_CHECKING:
     from tuner.api.replay import PromptLine, ReplayEvent
     from tuner.data.catalog import Catalog
 
+# The colours of `tuner chat` on a terminal, the one-model transcript's too.
+USER_COLOUR = "\033[32m"  # green, as in the tutorial
+MODEL_COLOUR = "\033[36m"  # cyan
+DIM = "\033[2m"
+RESET = "\033[0m"
 HEAD_COLOUR = "\033[1;36m"  # bold cyan: the column heads
 SEPARATOR = " │ "
 # Below this many cells a column is too narrow to read: the blocks are printed instead.

@@ -150,10 +150,11 @@ class ProgressLines:
 
 def run(args: argparse.Namespace) -> int:
     from tuner.api.errors import ServiceError
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
     from tuner.config import ConfigError, load_settings, resolve_connection
     from tuner.config.connections import connection_label, same_account
-    from tuner.data.catalog import CatalogError, settings_catalog
+    from tuner.data.catalog import CatalogError
+    from tuner.data.service_catalogs import settings_catalog
 
     if args.interval <= 0:
         return fail(COMMAND, "--interval must be above 0")

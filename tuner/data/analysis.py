@@ -43,13 +43,7 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
-from tuner.data.catalog import (
-    OPENAI_DEFAULT_MODEL,
-    Catalog,
-    ModelInfo,
-    Resolution,
-    default_catalog,
-)
+from tuner.data.catalog import OPENAI_DEFAULT_MODEL, Catalog, ModelInfo, Resolution
 from tuner.data.durations import format_size
 from tuner.data.estimate import CostEstimate, estimate_cost, service_default_epochs
 from tuner.data.example_hashes import MAX_DISTINCT_EXAMPLES
@@ -59,6 +53,7 @@ from tuner.data.lines import LongLine, iter_bounded_lines, split_ranges
 from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE, ProblemLog
 from tuner.data.problems import DatasetFormat, Problem, Severity, error, warning
 from tuner.data.rules import check_example
+from tuner.data.service_catalogs import default_catalog
 from tuner.data.service_kinds import OPENAI, rules_family, rules_label, service_name
 from tuner.data.stats import TokenStats
 from tuner.data.tokens import UNKNOWN_LIMIT_CAP, ExampleTokens, TokenCounter, counter_for_model

@@ -3,8 +3,9 @@
 Prices and dates change, so this is data: the built-in tables can be overridden or extended by
 `[[models]]` tables in the user's settings. Each service has its own table: OpenAI's (from
 FACTS.md, OpenAI's pricing and deprecation pages; Azure OpenAI uses it too) in `openai_catalog`,
-Together AI's in `together_catalog`. `default_catalog(service)` gives the built-in one,
-`settings_catalog` the one a settings profile uses, overrides applied.
+Together AI's in `together_catalog`. `service_catalogs.default_catalog(service)` gives the
+built-in one, `service_catalogs.settings_catalog` the one a settings profile uses, overrides
+applied (they live apart because they import the tables, and the tables import this module).
 
 `Catalog.resolve` turns any model id a user may type or a job may report into a catalog entry:
 aliases (`gpt-4o-mini`), fine-tuned ids (`ft:BASE:ORG:SUFFIX:ID`) and their checkpoints
@@ -22,22 +23,17 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from tuner.data.chat_templates import CHAT_TEMPLATES
 from tuner.data.encodings import DEFAULT_ENCODING, KNOWN_ENCODINGS
 from tuner.data.service_kinds import (
     OPENAI,
-    ModelTable,
     RulesFamily,
     ServiceFacts,
     UnknownService,
     facts_for,
 )
 from tuner.data.wording import plural
-
-if TYPE_CHECKING:
-    from tuner.config import Settings
 
 # OpenAI stops all new fine-tuning jobs on its own platform after this day (FACTS.md).
 OPENAI_FINE_TUNING_CLOSES = date(2027, 1, 6)
@@ -259,6 +255,8 @@ class Catalog:
         self._families = tuple(sorted(families, key=lambda f: len(f.prefix), reverse=True))
         self.unknown_encoding = unknown_encoding
         self.price_source = price_source
+        # The table as built, before any override: what `builtin_prices` compares with.
+        self._built: Catalog = self
 
     def __iter__(self) -> Iterator[ModelInfo]:
         return iter(self._models.values())
@@ -488,12 +486,14 @@ class Catalog:
         catalog._families = self._families
         catalog.unknown_encoding = self.unknown_encoding
         catalog.price_source = self.price_source
+        catalog._built = self._built
         return catalog
 
     def builtin_prices(self, info: ModelInfo) -> bool:
         """True when `info`'s prices are the built-in table's (no user override changed them):
-        then `price_source` is what they rest on."""
-        builtin = default_catalog(self.service).get(info.id)
+        then `price_source` is what they rest on. The built-in table is the one this catalog
+        was made from, before `with_overrides`."""
+        builtin = self._built.get(info.id)
         return builtin is not None and all(
             getattr(builtin, name) == getattr(info, name) for name in _PRICE_FIELDS
         )
@@ -561,58 +561,3 @@ def encoding_name_for(model_id: str, catalog: Catalog) -> tuple[str, bool]:
     """(encoding to count `model_id` with, whether it is the model's real encoding)."""
     resolution = catalog.resolve(model_id)
     return resolution.encoding, resolution.encoding_known
-
-
-_DEFAULTS: dict[str, Catalog] = {}
-
-
-def default_catalog(service: str = OPENAI) -> Catalog:
-    """The built-in table of a service kind, shared (catalogs are immutable): OpenAI's for
-    `openai` and `azure`, Together AI's for `together`. Raises `CatalogError` for a kind tuner
-    has no table for."""
-    catalog = _DEFAULTS.get(service)
-    if catalog is None:
-        try:
-            table = facts_for(service).model_table
-        except UnknownService as exc:
-            raise CatalogError(str(exc)) from None
-        if table is ModelTable.TOGETHER:
-            from tuner.data.together_catalog import together_catalog
-
-            catalog = together_catalog()
-        else:
-            from tuner.data.openai_catalog import OPENAI_MODELS, azure_models
-
-            models = azure_models() if table is ModelTable.AZURE else OPENAI_MODELS
-            catalog = Catalog(models, service=service, default_model=OPENAI_DEFAULT_MODEL)
-        _DEFAULTS[service] = catalog
-    return catalog
-
-
-def settings_catalog(settings: Settings, profile_name: str | None = None) -> Catalog:
-    """The catalog a settings profile prices with: the built-in table of its kind (OpenAI's
-    when there is no profile) with the global `[[models]]` and then the profile's own
-    `[[profiles.NAME.models]]` applied. `profile_name=None` means the active profile.
-
-    On another service's table than OpenAI's, a global entry that only changes a model that
-    table does not have is left out (it is about another service's model). Raises
-    `CatalogError` naming the settings file and the entry at fault, or the profiles there are
-    when `profile_name` names none of them.
-    """
-    from tuner.config import settings_path
-
-    profile = settings.profile(profile_name)
-    if profile_name is not None and profile is None:
-        known = ", ".join(sorted(settings.profiles)) or "none"
-        raise CatalogError(
-            f"{settings_path()}: no profile named {profile_name!r} (profiles: {known})"
-        )
-    base = default_catalog(profile.kind if profile is not None else OPENAI)
-    foreign_ok = base.facts.rules is not RulesFamily.OPENAI
-    try:
-        catalog = base.with_overrides(settings.models, foreign_ok=foreign_ok)
-        if profile is not None and profile.models:
-            catalog = catalog.with_overrides(profile.models)
-    except CatalogError as exc:
-        raise CatalogError(f"{settings_path()}: [[models]] {exc}") from None
-    return catalog

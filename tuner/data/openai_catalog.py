@@ -1,10 +1,10 @@
 """OpenAI's fine-tunable models (Azure OpenAI uses the same table): encodings, prices, limits,
 retirement dates (OpenAI's; Azure's own are `AZURE_SHUTDOWNS`, applied by
-`catalog.default_catalog("azure")`).
+`service_catalogs.default_catalog("azure")`).
 
 Figures from FACTS.md and OpenAI's pricing and deprecation pages, as data: a user changes or
-adds one with `[[models]]` in settings.toml (`catalog.settings_catalog`), without waiting for a
-release. Read by `catalog.default_catalog` on first use.
+adds one with `[[models]]` in settings.toml (`service_catalogs.settings_catalog`), without
+waiting for a release. Read by `service_catalogs.default_catalog` on first use.
 
 Inference prices, dollars per 1M tokens in / out: a fine-tuned model's (`input_price_per_1m`,
 `output_price_per_1m`) are FACTS.md's table, from OpenAI's fine-tuning price list; the base

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from tuner.api.eval.targets import EvalServices
     from tuner.api.types import Capabilities, Job
     from tuner.data.catalog import Catalog
+    from tuner.ui.app_protocol import TunerHost
     from tuner.ui.modals.migrate import MovedJob
 
 LIGHT_THEME = "textual-light"
@@ -141,6 +142,12 @@ class TunerApp(ConversionFlow, App[int]):
     def connection(self) -> ActiveConnection:
         """The active connection (what the title names)."""
         return self.session.active
+
+    @property
+    def tuner_host(self) -> TunerHost:
+        """This app as what screens may ask of it (`tuner.ui.app_protocol`); returning `self`
+        here is where a type checker holds the app to that Protocol."""
+        return self
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -308,7 +315,7 @@ class TunerApp(ConversionFlow, App[int]):
     def open_file(self, path: Path) -> None:
         """Open `path` as what it is: a prompt file (`.txt`, one user turn a line) in chat,
         ready to replay; anything else in the dataset screen."""
-        from tuner.ui.modals.pick_file import is_prompt_file
+        from tuner.data.data_files import is_prompt_file
 
         if is_prompt_file(path):
             self.open_prompt_file(path)
@@ -529,7 +536,7 @@ class TunerApp(ConversionFlow, App[int]):
         """What the connected service can do (None without a usable connection): the open
         service's own, else what its connection says, without opening it (the SDK's import
         would hold the screen asking for a second)."""
-        from tuner.api.service import service_capabilities
+        from tuner.api.open import service_capabilities
 
         if self.session.problem is not None or self.connection.connection is None:
             return None

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tuner.api.chat_models import ChatModel
     from tuner.api.service import FineTuningService
     from tuner.data.catalog import Catalog
-    from tuner.ui.app import TunerApp
+    from tuner.ui.app_protocol import TunerHost
     from tuner.ui.modals.pick_model import ModelSource
 
 RetirementNote = Callable[["ChatModel"], "tuple[str, str] | None"]
@@ -39,7 +39,7 @@ class ChatProfiles:
 
     `None` for a profile means the active one throughout."""
 
-    def __init__(self, app: TunerApp) -> None:
+    def __init__(self, app: TunerHost) -> None:
         self.app = app
         self._services = ProfileServices(self._connect)
         self._lock = threading.Lock()  # other profiles' services are opened in threads

@@ -8,26 +8,18 @@ without touching this module: give the screen the action.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
+from tuner.data.data_files import is_prompt_file, walk_data_files
 from tuner.data.visible_text import visible_line
-
-if TYPE_CHECKING:
-    from tuner.ui.app import TunerApp
-
-DATA_SUFFIXES = frozenset({".jsonl", ".json", ".txt"})
-WALK_MAX_FILES = 2000
-WALK_MAX_DEPTH = 4
-SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".tox"})
+from tuner.ui.app_protocol import TunerHost, app_host
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +29,12 @@ class Command:
     run: Callable[[], Any]
 
 
-def walk_data_files(root: Path) -> list[Path]:
-    """Data files under `root`, bounded in depth and count so a home folder stays quick."""
-    found: list[Path] = []
-    root_depth = len(root.parts)
-    for folder, dirs, files in os.walk(root, onerror=lambda _err: None):
-        here = Path(folder)
-        if len(here.parts) - root_depth >= WALK_MAX_DEPTH:
-            dirs[:] = []
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if Path(name).suffix.lower() in DATA_SUFFIXES:
-                found.append(here / name)
-                if len(found) >= WALK_MAX_FILES:
-                    return found
-    return found
-
-
 class _CommandListProvider(Provider):
     """Fuzzy search over a list of `Command`s that `commands()` builds for the current state."""
 
     @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
+    def tuner(self) -> TunerHost:
+        return app_host(self.app)
 
     def commands(self) -> Iterator[Command]:
         raise NotImplementedError
@@ -99,8 +74,6 @@ class FileCommands(_CommandListProvider):
 
     def commands(self) -> Iterator[Command]:
         root = self.tuner.start_path
-        from tuner.ui.modals.pick_file import is_prompt_file
-
         for path in self._files:
             shown = path.relative_to(root).as_posix()
             where = "Replay in chat" if is_prompt_file(path) else "Open in the dataset screen"
@@ -168,7 +141,7 @@ class ScreenCommands(_CommandListProvider):
     def _in_chat(self, action: str) -> None:
         app = self.tuner
         app.open_chat()
-        for screen in app.get_screen_stack("chat")[:1]:
+        for screen in self.app.get_screen_stack("chat")[:1]:
             screen.call_after_refresh(screen.run_action, action)
 
 

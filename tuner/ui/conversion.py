@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
-from textual.worker import Worker, WorkerState
 
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error
+from tuner.ui.failures import WorkFailed
 from tuner.ui.modals import ConfirmModal, ReportModal
 from tuner.ui.services import ConversionSummary
 
@@ -29,6 +28,12 @@ class Converted(Message):
     src: Path
     dst: Path
     result: ConversionSummary
+
+
+class ConversionFailed(WorkFailed):
+    """The file could not be converted (unreadable, a full disk); `doing` names the file."""
+
+    DOING = "convert the file"
 
 
 class ConversionFlow:
@@ -64,8 +69,13 @@ class ConversionFlow:
         )
 
     def _convert(self, src: Path, dst: Path, force: bool) -> None:
-        result = self.services.convert(src, dst, force)
-        self.post_message(Converted(src, dst, result))  # type: ignore[attr-defined]
+        app: Any = self
+        try:
+            result = self.services.convert(src, dst, force)
+        except Exception as error:
+            app.post_message(ConversionFailed(error, f"convert {src.name}"))
+            return
+        app.post_message(Converted(src, dst, result))
 
     def on_converted(self, message: Converted) -> None:
         """(A mixin's handler goes by name: `@on` registers only on the class it decorates.)"""
@@ -89,12 +99,7 @@ class ConversionFlow:
         if result.written and result.examples_written and dst.exists():
             self.open_dataset(dst)  # type: ignore[attr-defined]
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def on_conversion_failed(self, failed: ConversionFailed) -> None:
         """A conversion that failed (an unreadable file, a full disk): one readable line."""
-        worker = event.worker
-        if worker.group == "convert" and event.state is WorkerState.ERROR:
-            self.notify(  # type: ignore[attr-defined]
-                f"Could not {worker.name}: {describe_error(worker.error)}",
-                severity="error",
-                timeout=10,
-            )
+        app: Any = self
+        app.notify(f"Could not {failed.doing}: {failed.reason}", severity="error", timeout=10)

@@ -1,15 +1,23 @@
 """What went wrong, in one readable line: the one wording of failures for the whole UI.
 
-Workers post their results as messages; only failures reach the screens' worker-state handlers,
-and every one of those turns the exception into text here, so a refused request, an unreadable
-file or a bad settings file reads the same on every screen, never as a traceback.
+Workers post their results as messages, and their failures too: a worker decorated with
+`fails_as(SomethingFailed)` posts that `WorkFailed` message, carrying the exception, when it
+raises, and the screen handles it in its own `on_something_failed`. The message's type says what
+failed, so no screen sorts failures by worker group names. Every handler turns the exception into
+text here (`describe_error`), so a refused request, an unreadable file or a bad settings file
+reads the same on every screen, never as a traceback.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar, ParamSpec, Protocol, overload
 
-from textual.worker import Worker, WorkerState
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_worker
 
 from tuner.data.fit_text import short_paths
 
@@ -32,3 +40,84 @@ def failed_worker(event: Worker.StateChanged) -> Worker[Any] | None:
     if event.state is WorkerState.ERROR:
         return event.worker
     return None
+
+
+class WorkFailed(Message, bubble=False):
+    """A worker could not finish: `error` is why, `doing` what it was doing, in words ("list
+    uploaded files", "convert train.json"). Subclass it once per kind of work; the screen that
+    started the work handles it (it does not bubble: nobody else ran that work)."""
+
+    DOING: ClassVar[str] = "work"
+
+    def __init_subclass__(cls, bubble: bool | None = False, **kwargs: Any) -> None:
+        # Textual makes a subclass bubble unless it says otherwise; a failure should not.
+        super().__init_subclass__(bubble=bubble, **kwargs)
+
+    def __init__(self, error: BaseException, doing: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+        self.doing = doing or self.DOING
+
+    @property
+    def reason(self) -> str:
+        """The error in the UI's one wording (`describe_error`)."""
+        return describe_error(self.error)
+
+
+P = ParamSpec("P")
+
+
+class FailureReporting(Protocol):
+    """What `fails_as(...)` gives: a decorator that keeps a worker method's signature, async
+    or not (worker methods return nothing: their results go out as messages)."""
+
+    @overload
+    def __call__(
+        self, method: Callable[P, Coroutine[Any, Any, None]]
+    ) -> Callable[P, Coroutine[Any, Any, None]]: ...
+
+    @overload
+    def __call__(self, method: Callable[P, None]) -> Callable[P, None]: ...
+
+
+def _cancelled() -> bool:
+    """True inside a worker that was cancelled: what it raises after that is no failure (a
+    thread worker learns of its cancelling late and may raise on its way out)."""
+    try:
+        return get_current_worker().is_cancelled
+    except NoActiveWorker:
+        return False
+
+
+def fails_as(failure: type[WorkFailed]) -> FailureReporting:
+    """Decorate a worker method (under `@work`, async or threaded): when it raises, post
+    `failure(error)` to its owner instead, and end the worker quietly. Cancellation is not a
+    failure and passes through."""
+
+    def decorate(method: Callable[P, Any]) -> Callable[P, Any]:
+        def report(owner: object, error: Exception) -> None:
+            if not _cancelled():
+                assert isinstance(owner, MessagePump)
+                owner.post_message(failure(error))
+
+        if inspect.iscoroutinefunction(method):
+
+            @functools.wraps(method)
+            async def run_async(*args: P.args, **kwargs: P.kwargs) -> None:
+                try:
+                    await method(*args, **kwargs)
+                except Exception as error:
+                    report(args[0], error)
+
+            return run_async
+
+        @functools.wraps(method)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                method(*args, **kwargs)
+            except Exception as error:
+                report(args[0], error)
+
+        return run
+
+    return decorate

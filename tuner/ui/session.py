@@ -70,7 +70,7 @@ ServiceOpener = Callable[[Connection], "FineTuningService"]
 
 
 def connect_service(connection: Connection) -> FineTuningService:
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
 
     return open_service(connection)
 

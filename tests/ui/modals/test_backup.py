@@ -42,7 +42,7 @@ async def test_backs_up_into_the_folder_typed_and_says_what_it_saved(
 
 
 async def test_a_failure_is_said_and_the_dialog_stays(tmp_path: Path) -> None:
-    from tuner.api.service import open_service
+    from tuner.api.open import open_service
     from tuner.config import Connection, Secret
 
     closed = Connection(

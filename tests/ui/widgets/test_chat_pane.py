@@ -16,7 +16,7 @@ from tuner.api.replay import (
     LineStarted,
     PromptLine,
 )
-from tuner.data.catalog import default_catalog
+from tuner.data.service_catalogs import default_catalog
 from tuner.ui.widgets.chat_pane import ChatPane
 
 MODEL = "ft:gpt-4o-mini-2024-07-18:org:bot:x1"

@@ -39,7 +39,6 @@ from tuner.api.openai_service.convert import (
 )
 from tuner.api.openai_service.errors import service_errors
 from tuner.api.openai_service.uploads import PART_SIZE, SINGLE_REQUEST_LIMIT, upload_file
-from tuner.api.service import Progress
 from tuner.api.types import (
     Capabilities,
     Checkpoint,
@@ -49,6 +48,7 @@ from tuner.api.types import (
     JobStatus,
     ModelLimits,
     PriceEstimate,
+    Progress,
     RemoteFile,
 )
 from tuner.config.urls import shown_url

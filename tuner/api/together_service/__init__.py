@@ -37,7 +37,6 @@ from tuner.api.file_download import save_file_content
 from tuner.api.ids import checked_id
 from tuner.api.jobs import JobSpec, check_spec
 from tuner.api.metrics import MetricPoint
-from tuner.api.service import Progress
 from tuner.api.together_service import chat, convert, events, models, specs, uploads
 from tuner.api.together_service.client import make_client, without_retries
 from tuner.api.together_service.errors import service_errors
@@ -50,6 +49,7 @@ from tuner.api.types import (
     JobStatus,
     ModelLimits,
     PriceEstimate,
+    Progress,
     RemoteFile,
 )
 from tuner.config.service_facts import TOGETHER_FACTS

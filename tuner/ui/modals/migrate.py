@@ -31,19 +31,18 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
-from textual.worker import Worker
 
 from tuner.config.connections import Connection, connection_label, same_account
 from tuner.data.service_kinds import service_name
 from tuner.data.visible_text import visible_line
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 
 if TYPE_CHECKING:
     from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
     from tuner.api.service import FineTuningService
     from tuner.data.catalog import Catalog
-    from tuner.ui.app import TunerApp
+    from tuner.ui.app_protocol import TunerHost
 
 # Seconds the suffix must rest before the plan is made again with it.
 SUFFIX_PAUSE = 0.6
@@ -74,6 +73,14 @@ class MovedJob:
     source_job: str | None = None
     source_model: str | None = None
     source_profile: str | None = None
+
+
+class PlanFailed(WorkFailed):
+    DOING = "plan the move"
+
+
+class MoveFailed(WorkFailed):
+    DOING = "move the job"
 
 
 class MigrateModal(ModalScreen["MovedJob | None"]):
@@ -129,7 +136,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         self._models_of: str | None = None  # the profile whose models the model list holds
 
     @classmethod
-    def for_app(cls, app: TunerApp, job_id: str) -> MigrateModal:
+    def for_app(cls, app: TunerHost, job_id: str) -> MigrateModal:
         """The dialog for `job_id` on the app's active service, offering every other profile."""
         from tuner.api.migrate import default_work_dir
 
@@ -284,6 +291,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         return service
 
     @work(exclusive=True, group="migrate-plan", exit_on_error=False)
+    @fails_as(PlanFailed)
     async def _make_plan(self, choice: tuple[str, str, str]) -> None:
         from tuner.api.migrate import plan_migration
 
@@ -338,6 +346,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         self._move(self.plan, self.planned_for[0])
 
     @work(exclusive=True, group="migrate-run", exit_on_error=False)
+    @fails_as(MoveFailed)
     async def _move(self, plan: MigrationPlan, profile: str) -> None:
         from tuner.api.migrate import run_migration
 
@@ -374,26 +383,28 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
 
     # -- failures and leaving ------------------------------------------------------------------
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = failed_worker(event)
-        if worker is None:
-            return
+    def on_plan_failed(self, failed: PlanFailed) -> None:
+        self._say_failure(failed)
+        self._status("No plan")
+
+    def on_move_failed(self, failed: MoveFailed) -> None:
+        self._say_failure(failed)
+        self.moving = False
+        self.query_one("#migrate-bar").display = False
+        for widget in self.query("Select, Input"):
+            widget.disabled = False
+        self._status("Not moved: esc closes, or change the choice to plan again")
+
+    def _say_failure(self, failed: WorkFailed) -> None:
+        """The data the target refused, line by line; any other failure in one line."""
         from tuner.api.migrate import DataRefused
 
-        error = worker.error
+        error = failed.error
         if isinstance(error, DataRefused):
             lines = [error.message, *(p.located() for p in error.problems[:10])]
             self._say("\n".join(lines))
         else:
-            self._say(f"Cannot move {self.job_id}: {describe_error(error)}")
-        if worker.group == "migrate-run":
-            self.moving = False
-            self.query_one("#migrate-bar").display = False
-            for widget in self.query("Select, Input"):
-                widget.disabled = False
-            self._status("Not moved: esc closes, or change the choice to plan again")
-        else:
-            self._status("No plan")
+            self._say(f"Cannot move {self.job_id}: {failed.reason}")
 
     @on(Button.Pressed, "#migrate-move")
     def _move_pressed(self) -> None:

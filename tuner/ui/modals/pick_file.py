@@ -21,25 +21,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tuner.data.data_files import PROMPT_SUFFIXES, prompt_files
 from tuner.data.fit_text import short_path
 from tuner.data.visible_text import visible_line
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
-
-PROMPT_SUFFIXES = frozenset({".txt", ".md"})
-
-
-def is_prompt_file(path: Path) -> bool:
-    """A `.txt` file: the browser opens it in chat, ready to replay, not as a dataset."""
-    return path.suffix.lower() == ".txt"
-
-
-def prompt_files(root: Path, suffixes: frozenset[str] = PROMPT_SUFFIXES) -> list[Path]:
-    """Files with `suffixes` under `root` (text files by default; bounded walk), shortest paths
-    first."""
-    from tuner.ui.commands import walk_data_files
-
-    found = [p for p in walk_data_files(root) if p.suffix.lower() in suffixes]
-    return sorted(found, key=lambda p: (len(p.relative_to(root).parts), str(p)))
 
 
 class PickFileModal(ModalScreen[Path | None]):

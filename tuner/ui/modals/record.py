@@ -26,6 +26,7 @@ from textual.widgets import Input, Label, ProgressBar, Static
 
 from tuner.data.fit_text import short_path
 from tuner.data.wording import plural
+from tuner.ui.app_protocol import TunerHost, app_host
 from tuner.ui.failures import describe_error
 from tuner.ui.outside import CONTROLS_SHOWN, outside
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from tuner.api.eval.session import PreparedEval
     from tuner.api.eval.targets import EvalServices
     from tuner.api.types import Job
-    from tuner.ui.app import TunerApp
 
 
 def golden_name(job: Job) -> str:
@@ -112,11 +112,8 @@ class RecordModal(ModalScreen["Path | None"]):
         self._cache: ReplyCache | None = None
 
     @property
-    def tuner(self) -> TunerApp:
-        from tuner.ui.app import TunerApp
-
-        assert isinstance(self.app, TunerApp)
-        return self.app
+    def tuner(self) -> TunerHost:
+        return app_host(self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:

@@ -25,14 +25,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker
 
@@ -45,6 +44,7 @@ from tuner.data.wording import plural
 from tuner.ui.chat_profiles import ChatProfiles
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.typing_screen import TypingScreen
 from tuner.ui.widgets.chat_pane import ChatPane
 from tuner.ui.widgets.chat_params import ChatParams
@@ -54,7 +54,6 @@ from tuner.ui.widgets.replay_status import ReplayStatus
 if TYPE_CHECKING:
     from tuner.api.compare import ReplayGroup
     from tuner.api.service import FineTuningService
-    from tuner.ui.app import TunerApp
     from tuner.ui.modals.export_chat import Exported
     from tuner.ui.modals.pick_model import ModelChoice
 
@@ -68,7 +67,7 @@ class SendingEnded(Message):
     """The worker driving a send or a replay has stopped (done, paused, stopped or failed)."""
 
 
-class ChatScreen(TypingScreen, Screen[None]):
+class ChatScreen(TypingScreen, TunerScreen[None]):
     """Chat with one model, or with two side by side."""
 
     CSS_PATH = "chat.tcss"
@@ -106,10 +105,6 @@ class ChatScreen(TypingScreen, Screen[None]):
         self._profiles: ChatProfiles | None = None
         self._model_picked = model is not None  # chosen by the user, not the default model
         self._pending_prompt_file: Path | None = None
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     @property
     def profiles(self) -> ChatProfiles:
@@ -385,7 +380,7 @@ class ChatScreen(TypingScreen, Screen[None]):
     def _default_prompt_file(self) -> Path | None:
         """The `.txt` highlighted in the browser, else the file replayed last."""
         try:
-            files = self.tuner.get_screen_stack("files")
+            files = self.app.get_screen_stack("files")
         except KeyError:
             files = []
         for screen in files:

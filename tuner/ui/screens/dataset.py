@@ -6,7 +6,8 @@ A second thread worker runs the full analysis (`Services.analyse`: validation, t
 with a progress bar and can be stopped with `x`; its report fills in token counts, problem
 markers, the problems tree and the statistics. The search bar (`SearchBar`) owns its own scan
 and matches. Upload checks the file and sends it through the app's service session in an async
-worker. Workers post their results as messages; only failures reach `on_worker_state_changed`.
+worker. Workers post their results as messages, and their failures as typed ones (`ScanFailed`,
+`AnalysisFailed`, `UploadFailed`, see `tuner.ui.failures`).
 
 Keys `n` / `N` step through problem lines, or through search matches while a search is
 active; the footer names which. Escape closes the find bar, a second one ends the search.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,16 +26,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, describe_error, fails_as
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside
 from tuner.ui.session import ConnectionChanged
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.activity_line import ActivityLine
 from tuner.ui.widgets.conversation import PARSE_LIMIT, RAW_LIMIT, ConversationView, build_preview
 from tuner.ui.widgets.example_list import ExampleList
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from tuner.data.lines import LineIndex
     from tuner.data.problems import Problem
     from tuner.data.summary import ExampleSummary
-    from tuner.ui.app import TunerApp
 
 FIRST_BATCH_LINES = 200  # the first rows are painted after this many lines are indexed
 BATCH_LINES = 50_000
@@ -70,7 +70,19 @@ class Uploaded(Message):
     said: str = ""  # what a reused upload says ("reusing file-... (uploaded ..., identical)")
 
 
-class DatasetScreen(Screen[None]):
+class ScanFailed(WorkFailed):
+    DOING = "read the file"
+
+
+class AnalysisFailed(WorkFailed):
+    DOING = "analyse the file"
+
+
+class UploadFailed(WorkFailed):
+    DOING = "upload the file"
+
+
+class DatasetScreen(TunerScreen[None]):
     """One training file: the example list above (or beside) preview, problems and stats."""
 
     CSS_PATH = "dataset.tcss"
@@ -153,10 +165,6 @@ class DatasetScreen(Screen[None]):
         self._estimate_text = ""
 
     @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
-
-    @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
             self._catalog = self.tuner.catalog()
@@ -237,6 +245,7 @@ class DatasetScreen(Screen[None]):
     # -- scanning ----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    @fails_as(ScanFailed)
     def _scan(self, index: LineIndex) -> None:
         """Index the file: a small first batch for the first paint, then large batches."""
         cancel = get_current_worker().cancelled_event
@@ -336,6 +345,7 @@ class DatasetScreen(Screen[None]):
         self._analyse(self.stats.model, self.stats.epochs)
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    @fails_as(AnalysisFailed)
     def _analyse(self, model: str, epochs: int | None) -> None:
         cancel = get_current_worker().cancelled_event
 
@@ -611,6 +621,7 @@ class DatasetScreen(Screen[None]):
         self._upload(force, reuse)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
+    @fails_as(UploadFailed)
     async def _upload(self, force: bool, reuse: bool = True) -> None:
         from tuner.api.checked_upload import upload_checked
 
@@ -644,36 +655,34 @@ class DatasetScreen(Screen[None]):
     # -- failures ----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Failures only; a cancelled upload or analysis just clears its activity."""
+        """A cancelled upload or analysis just clears its activity (failures come as
+        messages, below)."""
         from textual.worker import WorkerState
 
         if event.state is WorkerState.CANCELLED and event.worker.group in ("upload", "analysis"):
             self.activity.clear(event.worker.group)
-        worker = failed_worker(event)
-        if worker is not None:
-            self._worker_failed(worker.group, worker.error)
 
-    def _worker_failed(self, group: str, error: BaseException | None) -> None:
+    def on_scan_failed(self, failed: ScanFailed) -> None:
+        self._cannot_read(failed.error)
+
+    def on_analysis_failed(self, failed: AnalysisFailed) -> None:
         from tuner.data.analysis import AnalysisCancelled
 
-        if group == "scan":
-            self._cannot_read(error or OSError("unknown error"))
+        self.activity.clear("analysis")
+        self.refresh_bindings()
+        if isinstance(failed.error, AnalysisCancelled):
             return
-        if group == "analysis":
-            self.activity.clear("analysis")
-            self.refresh_bindings()
-            if isinstance(error, AnalysisCancelled):
-                return
-            if isinstance(error, OSError):
-                self._cannot_read(error)
-                return
-            message = f"Analysis failed: {describe_error(error)}"
-            self.query_one(ProblemsPane).show_message(message)
-            self.stats.show_message(message)
-            self.notify(message, severity="error")
-        elif group == "upload":
-            self.activity.clear("upload")
-            self.notify(f"Upload failed: {describe_error(error)}", severity="error")
+        if isinstance(failed.error, OSError):
+            self._cannot_read(failed.error)
+            return
+        message = f"Analysis failed: {failed.reason}"
+        self.query_one(ProblemsPane).show_message(message)
+        self.stats.show_message(message)
+        self.notify(message, severity="error")
+
+    def on_upload_failed(self, failed: UploadFailed) -> None:
+        self.activity.clear("upload")
+        self.notify(f"Upload failed: {failed.reason}", severity="error")
 
     # -- the status line ---------------------------------------------------------------------
 

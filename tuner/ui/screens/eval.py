@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -37,7 +37,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -46,6 +45,7 @@ from tuner.data.wording import plural
 from tuner.ui.failures import describe_error
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside, outside_line
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.eval_examples import EvalExamples
 from tuner.ui.widgets.eval_history import EvalHistory, when
 from tuner.ui.widgets.eval_results import EvalProgress, EvalResults, model_letter
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from tuner.api.eval.plan import EvalEstimate
     from tuner.api.eval.run import ModelProgress, RunTotals
     from tuner.api.eval.session import EvalChoices, EvalOutcome, PreparedEval
-    from tuner.ui.app import TunerApp
 
 
 class Phase(StrEnum):
@@ -134,7 +133,7 @@ def confirmation(prepared: PreparedEval, estimate: EvalEstimate) -> Text:
     return text
 
 
-class EvalScreen(Screen[None]):
+class EvalScreen(TunerScreen[None]):
     """Set up, run and read evaluations; earlier runs from history."""
 
     CSS_PATH = "eval.tcss"
@@ -158,10 +157,6 @@ class EvalScreen(Screen[None]):
         self._worker: Worker[None] | None = None
         self._pending: dict[str, Any] | None = None  # a preset that came before the mount
         self._ready = False
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     # -- layout --------------------------------------------------------------------------------
 

@@ -12,25 +12,22 @@ import stat
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Tree
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tuner.ui.failures import describe_error
 from tuner.ui.services import ValidationSummary
 from tuner.ui.session import ConnectionChanged
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.data_tree import DataTree, FileFacts
 from tuner.ui.widgets.file_info import FileInfo
-
-if TYPE_CHECKING:
-    from tuner.ui.app import TunerApp
 
 
 def count_file(path: Path) -> FileFacts:
@@ -61,7 +58,7 @@ AUTO_CHECK_AFTER = 1.0
 WATCH_SECONDS = 2.0
 
 
-class FilesScreen(Screen[None]):
+class FilesScreen(TunerScreen[None]):
     """Browse a folder's data files; enter opens a dataset in the dataset screen, a prompt
     file (`.txt`) in chat, ready to replay."""
 
@@ -100,10 +97,6 @@ class FilesScreen(Screen[None]):
         self._to_check: list[Path] = []
         self._checks_allowed = False
         self._validating: dict[Worker[object], Path] = {}  # to report a failure on its file
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")

@@ -24,10 +24,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
-from textual.worker import Worker
 
 from tuner.api.deadlines import retirement
 from tuner.api.follower import FollowState, FollowStatus, PollPolicy
@@ -43,17 +41,17 @@ from tuner.api.job_watch import (
 from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
 from tuner.data.fit_text import short_path
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, describe_error, fails_as
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.session import ConnectionChanged
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.event_log import EventLog
 from tuner.ui.widgets.job_header import JobHeader
 from tuner.ui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
     from tuner.api.metrics import MetricPoint
-    from tuner.ui.app import TunerApp
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
 AGE_TICK = 30.0  # x poll_scale: once it ended, only "created 5m ago" still changes
@@ -129,7 +127,23 @@ class ControlDone(Message):
     job: Job
 
 
-class JobScreen(Screen[None]):
+class FollowFailed(WorkFailed):
+    DOING = "follow the job"
+
+
+class DetailsFailed(WorkFailed):
+    DOING = "read the job"
+
+
+class ResultsFailed(WorkFailed):
+    DOING = "read the result metrics"
+
+
+class ControlRefused(WorkFailed):
+    DOING = "cancel, pause or resume the job"
+
+
+class JobScreen(TunerScreen[None]):
     """A fine-tuning job, followed live."""
 
     CSS_PATH = "job.tcss"
@@ -166,10 +180,6 @@ class JobScreen(Screen[None]):
         self._tick: Timer | None = None
         self._tick_every: float | None = None  # the interval `_tick` runs at
         self._job_profile: object = _UNKNOWN  # the profile's name (or None), set on mount
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     @property
     def capabilities(self) -> Capabilities | None:
@@ -243,6 +253,7 @@ class JobScreen(Screen[None]):
     # -- following -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="job-follow", exit_on_error=False)
+    @fails_as(FollowFailed)
     async def _follow(self) -> None:
         from tuner.api.cursors import CursorStore
         from tuner.api.follower import EventFollower
@@ -313,6 +324,7 @@ class JobScreen(Screen[None]):
         self._load_details()
 
     @work(exclusive=True, group="job-details", exit_on_error=False)
+    @fails_as(DetailsFailed)
     async def _load_details(self) -> None:
         from tuner.api.errors import ServiceError
 
@@ -339,6 +351,7 @@ class JobScreen(Screen[None]):
         self.checkpoint_table.display = note is None
 
     @work(exclusive=True, group="job-results", exit_on_error=False)
+    @fails_as(ResultsFailed)
     async def _load_results(self) -> None:
         service = await self.tuner.session.opened()
         job = self.job if self.job is not None else await service.retrieve_job(self.job_id)
@@ -351,6 +364,7 @@ class JobScreen(Screen[None]):
         self.chart.replace(message.points)
 
     @work(group="job-control", exit_on_error=False)
+    @fails_as(ControlRefused)
     async def _run_control(self, control: Control) -> None:
         service = await self.tuner.session.opened()
         call = {
@@ -367,30 +381,29 @@ class JobScreen(Screen[None]):
         self.notify(f"Job {job.id} is now {job.status.words}")
         self._load_details()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Failures only: each says what could not be done, in the UI's one wording."""
-        worker = failed_worker(event)
-        if worker is None:
-            return
-        error = describe_error(worker.error)
-        group = worker.group
-        if group == "job-control":
-            self.notify(f"The service refused: {error}", severity="error", timeout=10)
-        elif group == "job-follow":
-            from tuner.api.errors import ErrorKind, ServiceError
+    # -- failures: each says what could not be done, in the UI's one wording -----------------
 
-            failure = worker.error
-            if not isinstance(failure, ServiceError):
-                failure = ServiceError(ErrorKind.UNKNOWN, error)
-            self.follow_status = FollowStatus(FollowState.FAILED, failure)
-            self._show_header()
-            self.notify(f"Stopped following: {error}", severity="error", timeout=10)
-        elif group == "job-results":
-            self.notify(f"No result metrics: {error}", severity="warning")
-        else:
-            self.notify(f"Could not read the job: {error}", severity="error", timeout=10)
-            if self.job is None:
-                self.query_one(JobHeader).update(outside(f"{self.job_id}: {error}", "bold red"))
+    def on_control_refused(self, failed: ControlRefused) -> None:
+        self.notify(f"The service refused: {failed.reason}", severity="error", timeout=10)
+
+    def on_follow_failed(self, failed: FollowFailed) -> None:
+        from tuner.api.errors import ErrorKind, ServiceError
+
+        failure = failed.error
+        if not isinstance(failure, ServiceError):
+            failure = ServiceError(ErrorKind.UNKNOWN, failed.reason)
+        self.follow_status = FollowStatus(FollowState.FAILED, failure)
+        self._show_header()
+        self.notify(f"Stopped following: {failed.reason}", severity="error", timeout=10)
+
+    def on_results_failed(self, failed: ResultsFailed) -> None:
+        self.notify(f"No result metrics: {failed.reason}", severity="warning")
+
+    def on_details_failed(self, failed: DetailsFailed) -> None:
+        error = failed.reason
+        self.notify(f"Could not read the job: {error}", severity="error", timeout=10)
+        if self.job is None:
+            self.query_one(JobHeader).update(outside(f"{self.job_id}: {error}", "bold red"))
 
     def _adopt(self, job: Job) -> None:
         """Take a newer copy of the job; announce it if it ended while being watched."""

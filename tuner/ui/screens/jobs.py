@@ -19,7 +19,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
@@ -50,12 +49,12 @@ from tuner.data.fit_text import fit_words
 from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import outside, outside_line
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.job_header import status_text
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
     from tuner.data.catalog import Catalog
-    from tuner.ui.app import TunerApp
 
 PAGE_SIZE = 20
 AGES_TICK = 30.0  # x poll_scale: "created 5m ago" is redrawn this often, without a request
@@ -136,7 +135,7 @@ WIDE_COLUMNS = (
 )
 
 
-class JobsScreen(Screen[None]):
+class JobsScreen(TunerScreen[None]):
     """All jobs of the active profile; enter opens one, n starts a new one."""
 
     CSS_PATH = "jobs.tcss"
@@ -166,10 +165,6 @@ class JobsScreen(Screen[None]):
         self.dates: dict[str, date] = {}  # from the service's model list, where it says
         self._generation = -1  # the session generation the list was read from
         self._fetch_generation = -1  # the one the newest read started on
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     @property
     def policy(self) -> RefreshPolicy:

@@ -17,7 +17,7 @@ import datetime
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,10 +25,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, ProgressBar, Select, Static
-from textual.worker import Worker
 
 from tuner.api.errors import ServiceError
 from tuner.api.job_creation import (
@@ -41,16 +39,16 @@ from tuner.api.job_creation import (
 from tuner.api.job_form import FormError, JobForm
 from tuner.api.jobs import check_suffix
 from tuner.data.visible_text import visible_line
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside
+from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.typing_screen import TypingScreen
 from tuner.ui.widgets.job_estimate import JobEstimate
 from tuner.ui.widgets.job_fields import LOCAL, JobFields
 
 if TYPE_CHECKING:
     from tuner.data.catalog import Catalog
-    from tuner.ui.app import TunerApp
 
 ESTIMATE_DELAY = 0.4  # seconds after the last keystroke in a path before analysing it
 
@@ -68,7 +66,15 @@ class JobCreated(Message):
     service: str  # the service's name, for its own price
 
 
-class NewJobScreen(TypingScreen, Screen[None]):
+class FilesNotListed(WorkFailed):
+    DOING = "list uploaded files"
+
+
+class CreateFailed(WorkFailed):
+    DOING = "create the job"
+
+
+class NewJobScreen(TypingScreen, TunerScreen[None]):
     """A one-line-per-field form that fits 80x24."""
 
     CSS_PATH = "new_job.tcss"
@@ -102,10 +108,6 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self._estimate_timer: Timer | None = None
         self.creating = False
         self.error_about: str | None = None
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     @property
     def catalog(self) -> Catalog:
@@ -173,6 +175,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
     # -- the profile's files -------------------------------------------------------------------
 
     @work(exclusive=True, group="files", exit_on_error=False)
+    @fails_as(FilesNotListed)
     async def _load_files(self) -> None:
         files = await (await self.tuner.session.opened()).list_files()
         self.post_message(FilesListed([(f"{f.filename} · {f.id}", f.id) for f in files]))
@@ -287,6 +290,7 @@ class NewJobScreen(TypingScreen, Screen[None]):
         self._create(request)
 
     @work(exclusive=True, group="create", exit_on_error=False)
+    @fails_as(CreateFailed)
     async def _create(self, request: JobRequest) -> None:
         service = await self.tuner.session.opened()
         analyse = partial(
@@ -311,23 +315,21 @@ class NewJobScreen(TypingScreen, Screen[None]):
         elif step.stage in said:
             self.query_one("#form-error", Static).update(outside(said[step.stage], "bold"))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Failures only: each lands where the user is looking for that answer."""
-        worker = failed_worker(event)
-        if worker is None:
-            return
-        message = describe_error(worker.error)
-        if worker.group == "files":
-            self.notify(f"Could not list uploaded files: {message}", severity="warning")
-        elif worker.group == "create":
-            self.creating = False
-            self.query_one("#create", Button).disabled = False
-            self.query_one("#upload").display = False
-            uploads = self.creation.uploads if self.creation is not None else []
-            if uploads:
-                kept = ", ".join(f"{path.name} as {upload.id}" for path, upload in uploads)
-                message += f" (uploaded {kept}: a retry uses it)"
-            self.show_error(message, about="create")
+    # -- failures: each lands where the user is looking for that answer --------------------
+
+    def on_files_not_listed(self, failed: FilesNotListed) -> None:
+        self.notify(f"Could not {failed.doing}: {failed.reason}", severity="warning")
+
+    def on_create_failed(self, failed: CreateFailed) -> None:
+        self.creating = False
+        self.query_one("#create", Button).disabled = False
+        self.query_one("#upload").display = False
+        message = failed.reason
+        uploads = self.creation.uploads if self.creation is not None else []
+        if uploads:
+            kept = ", ".join(f"{path.name} as {upload.id}" for path, upload in uploads)
+            message += f" (uploaded {kept}: a retry uses it)"
+        self.show_error(message, about="create")
 
     @on(JobCreated)
     def _created(self, message: JobCreated) -> None:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
@@ -45,9 +44,7 @@ from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 from tuner.ui.services import with_price_override
 from tuner.ui.session import ConnectionChanged
-
-if TYPE_CHECKING:
-    from tuner.ui.app import TunerApp
+from tuner.ui.tuner_screen import TunerScreen
 
 
 @dataclass
@@ -90,7 +87,7 @@ def format_price(price: float | None) -> str:
     return "—" if price is None else f"${price:,.2f}"
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(TunerScreen[None]):
     """Edit profiles, the default base model and training price overrides."""
 
     CSS_PATH = "settings.tcss"
@@ -109,10 +106,6 @@ class SettingsScreen(Screen[None]):
         super().__init__()
         self.editing: str | None = None  # name of the profile in the form; None: a new one
         self._listed_for: object = None  # what the profile list was drawn for (`_list_state`)
-
-    @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
 
     # -- layout ------------------------------------------------------------------------------
 

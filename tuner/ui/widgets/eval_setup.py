@@ -30,6 +30,7 @@ from textual.widgets.selection_list import Selection
 
 from tuner.api.eval.targets import target_label
 from tuner.data.visible_text import visible_line
+from tuner.ui.app_protocol import TunerHost, app_host
 from tuner.ui.modals import PromptModal
 from tuner.ui.outside import outside_line
 from tuner.ui.widgets.eval_results import model_letter
@@ -38,7 +39,6 @@ from tuner.ui.widgets.path_suggester import PathSuggester
 if TYPE_CHECKING:
     from tuner.api.eval.session import EvalChoices
     from tuner.data.eval.history import RunInfo
-    from tuner.ui.app import TunerApp
     from tuner.ui.modals.pick_model import ModelChoice
 
 # The graders offered, in this order (as `tuner eval --grader` names them); chrf and fuzzy
@@ -89,8 +89,8 @@ class EvalSetup(VerticalScroll):
         self.note: str | None = None
 
     @property
-    def tuner(self) -> TunerApp:
-        return cast("TunerApp", self.app)
+    def tuner(self) -> TunerHost:
+        return app_host(self.app)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):

@@ -8,7 +8,7 @@ import pytest
 from tuner.api.deadlines import closes_for
 from tuner.api.jobs import SUFFIX_MAX
 from tuner.api.migrate_settings import suffix_limit
-from tuner.api.service import service_capabilities
+from tuner.api.open import service_capabilities
 from tuner.api.together_service.specs import SUFFIX_MAX as TOGETHER_SUFFIX_MAX
 from tuner.config import KINDS, Connection, Profile
 from tuner.config.service_facts import (
@@ -23,8 +23,8 @@ from tuner.config.service_facts import (
     UnknownService,
     facts_for,
 )
-from tuner.data.catalog import default_catalog
 from tuner.data.estimate import default_epochs, service_default_epochs
+from tuner.data.service_catalogs import default_catalog
 from tuner.data.service_kinds import rules_family, rules_label, service_name
 
 

@@ -38,8 +38,8 @@ from tuner.api.jobs import JobSpec, check_model_known, check_spec
 
 if TYPE_CHECKING:
     from tuner.api.checked_upload import CheckedUpload
-    from tuner.api.service import FineTuningService, Progress
-    from tuner.api.types import Job, PriceEstimate
+    from tuner.api.service import FineTuningService
+    from tuner.api.types import Job, PriceEstimate, Progress
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog import Catalog
 
@@ -173,7 +173,7 @@ class JobCreation:
 
     @property
     def catalog(self) -> Catalog:
-        from tuner.data.catalog import default_catalog
+        from tuner.data.service_catalogs import default_catalog
 
         return self.request.catalog or default_catalog(self.service.capabilities.kind)
 

@@ -1,6 +1,6 @@
 """Searching a large dataset for a text, ignoring case in every script.
 
-`tuner.data.search.search_file` folds case the Unicode way (with Turkish i) and reads JSON
+`tuner.data.jsonl.search.search_file` folds case the Unicode way (with Turkish i) and reads JSON
 escapes, so a query finds "İndirim", "Straße" or "ΛΌΓΟΣ" whatever case the file uses. The
 reference, measured in the same run on the same file, is the byte search it replaced: ASCII
 letters lowered, the query's lower- and upper-case forms found with `bytes.find` (it missed
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import DATA_DIR, make_chat_file
 
-from tuner.data.search import search_file
+from tuner.data.jsonl.search import search_file
 
 QUERIES = ("sipariş", "Teşekkürler", "indirim")  # common, common, absent
 

@@ -24,7 +24,7 @@ MODEL = "gpt-4o-mini-2024-07-18"
 
 REFERENCE = """
 import json, sys
-from tuner.data.encodings import load_encoding
+from tuner.data.tokens.encodings import load_encoding
 enc = load_encoding("o200k_base")
 with open(sys.argv[1], encoding="utf-8") as f:
     dataset = [json.loads(line) for line in f]

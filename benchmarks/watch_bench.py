@@ -71,7 +71,7 @@ def measure(env: dict[str, str], folder: Path, base_url: str, job_id: str, out: 
 
 
 async def paused_job(base_url: str, train: Path, emulator: object) -> str:
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
     from tuner.api.open import open_service
     from tuner.config import Connection, Secret
 

@@ -91,7 +91,7 @@ async def _jobs_demo(
     pilot: Pilot[Any], emulator: Any, *, jobs: int = 1, advance: float = 0
 ) -> list[str]:
     """Add `jobs` support-bot jobs on the demo's OpenAI profile; return their ids."""
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
 
     folder = pilot.app.start_path / "support-bot"
     service = pilot.app.session.service()
@@ -250,7 +250,7 @@ async def backup_done(pilot: Pilot[Any], emulator: Any) -> None:
 
 async def compare_across(pilot: Pilot[Any], emulator: Any) -> None:
     """The OpenAI fine-tune and the one moved to Together answer the same prompt file."""
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
     from tuner.api.open import open_service
     from tuner.app_entry import DEMO_TOGETHER
 

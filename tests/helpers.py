@@ -146,7 +146,7 @@ class CountingService:
 
 async def start_job(emulator: Emulator, path: Path, **spec: Any) -> str:
     """Upload `path` and create a job on it; returns the job id (the job is not awaited)."""
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
 
     service = open_test_service(emulator)
     try:

@@ -26,11 +26,12 @@ def tuner_imports() -> dict[tuple[str, str], str]:
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    if node.module == "tuner" or node.module.startswith("tuner."):
-                        for alias in node.names:
-                            place = f"{path.relative_to(ROOT)}:{node.lineno}"
-                            found.setdefault((node.module, alias.name), place)
+                if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                    continue
+                if node.module == "tuner" or node.module.startswith("tuner."):
+                    for alias in node.names:
+                        place = f"{path.relative_to(ROOT)}:{node.lineno}"
+                        found.setdefault((node.module, alias.name), place)
     return found
 
 

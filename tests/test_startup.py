@@ -180,6 +180,6 @@ def test_log_records_never_reach_the_terminal_unconfigured() -> None:
     import subprocess
     import sys
 
-    code = "import logging, tuner; logging.getLogger('tuner.api.backup').error('boom')"
+    code = "import logging, tuner; logging.getLogger('tuner.api.backup.run').error('boom')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr == ""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tuner.api.follower import PollPolicy
+from tuner.api.jobs.follower import PollPolicy
 from tuner.api.retry import RetryPolicy
 from tuner.emulator import Emulator
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import DEADLINE, TEST_KEY
-from tuner.api.chat import ChatDone, ChatRequest
+from tuner.api.chat.request import ChatDone, ChatRequest
 from tuner.api.errors import ServiceError
-from tuner.api.jobs import JobSpec
+from tuner.api.jobs.spec import JobSpec
 from tuner.api.open import open_service
 from tuner.api.types import JobStatus
 from tuner.config import Profile, Settings, resolve_connection

@@ -1,5 +1,5 @@
-"""`tuner.api.backup`: an account's fine-tuning copied into a folder, against the emulator over a
-real socket with the real SDK.
+"""`tuner.api.backup.run`: an account's fine-tuning copied into a folder, against the emulator over
+a real socket with the real SDK.
 
 What is checked is what a user relies on when the account is gone: every byte that was uploaded
 (sha256 of the local file against the copy), every event in order, the checkpoints and result
@@ -32,10 +32,10 @@ from tests.helpers import (
     open_together_service,
     write_examples,
 )
-from tuner.api.backup import BackupError, BackupProgress, backup
-from tuner.api.backup_folder import file_name, in_thread, safe_id, safe_name
+from tuner.api.backup.folder import file_name, in_thread, safe_id, safe_name
+from tuner.api.backup.run import BackupError, BackupProgress, backup
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.jobs import JobSpec
+from tuner.api.jobs.spec import JobSpec
 from tuner.api.types import Job, JobStatus
 from tuner.emulator import Emulator, Fault
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.helpers import open_test_service
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.emulator import Emulator, Fault
 

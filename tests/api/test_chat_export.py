@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tuner.api.chat_export import corrected, default_export_path, export_chats
-from tuner.api.transcripts import TranscriptWriter, load_transcript
+from tuner.api.chat.export import corrected, default_export_path, export_chats
+from tuner.api.chat.transcripts import TranscriptWriter, load_transcript
 from tuner.data.analysis import analyse_file
 
 

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
-from tuner.api.chat_session import (
+from tuner.api.chat.replay import TranscriptUnsaved
+from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat.session import (
     ChatSettings,
     ChatThread,
     Comparison,
@@ -15,9 +16,8 @@ from tuner.api.chat_session import (
     compare_threads,
     lockstep,
 )
+from tuner.api.chat.transcripts import CompareSide, list_transcripts, load_transcript
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.replay import TranscriptUnsaved
-from tuner.api.transcripts import CompareSide, list_transcripts, load_transcript
 
 
 async def echo(request: ChatRequest) -> AsyncIterator[ChatDelta | ChatDone]:

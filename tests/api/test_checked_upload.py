@@ -1,4 +1,4 @@
-"""`tuner.api.checked_upload`: a file is checked, then uploaded once; running again reuses the
+"""`tuner.api.files.checked_upload`: a file is checked, then uploaded once; running again reuses the
 identical file the service still holds (OpenAI's side and Together's, over the real SDKs), and
 uploads again when that file is gone, changed, or a new upload is asked for."""
 
@@ -14,8 +14,8 @@ import pytest
 from tests.helpers import (
     write_examples,
 )
-from tuner.api.checked_upload import upload_checked
-from tuner.api.upload_record import UPLOADS_FILE, UploadRecord
+from tuner.api.files.checked_upload import upload_checked
+from tuner.api.files.upload_record import UPLOADS_FILE, UploadRecord
 from tuner.config import data_dir
 
 

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
-from tuner.api.compare import ProfileServices, ReplayGroup
+from tuner.api.chat.compare import ProfileServices, ReplayGroup
+from tuner.api.chat.replay import LineStatus, PromptReplay, ReplayState
+from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.replay import LineStatus, PromptReplay, ReplayState
 from tuner.api.retry import RetryPolicy
 
 FAST = RetryPolicy(attempts=2, base=0.001, cap=0.002)

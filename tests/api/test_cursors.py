@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from tuner.api.cursors import CursorStore
+from tuner.api.jobs.cursors import CursorStore
 
 
 def test_default_location_and_round_trip() -> None:

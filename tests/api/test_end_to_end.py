@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
-from tuner.api.cursors import CursorStore
-from tuner.api.follower import EventFollower, FollowState
-from tuner.api.jobs import JobSpec
+from tuner.api.chat.replay import PromptReplay, ReplayState, read_prompt_file
+from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat.transcripts import TranscriptWriter, export_training_examples, load_transcript
+from tuner.api.jobs.cursors import CursorStore
+from tuner.api.jobs.follower import EventFollower, FollowState
+from tuner.api.jobs.spec import JobSpec
 from tuner.api.open import open_service
-from tuner.api.replay import PromptReplay, ReplayState, read_prompt_file
 from tuner.api.service import FineTuningService
-from tuner.api.transcripts import TranscriptWriter, export_training_examples, load_transcript
 from tuner.api.types import JobStatus
 from tuner.config import Profile, Settings, resolve_connection, save_api_key, save_settings
 from tuner.emulator import Emulator

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.helpers import start_job
-from tuner.api.cursors import CursorStore
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.follower import EventFollower, FollowState, FollowStatus, PollPolicy
+from tuner.api.jobs.cursors import CursorStore
+from tuner.api.jobs.follower import EventFollower, FollowState, FollowStatus, PollPolicy
 from tuner.api.retry import RetryPolicy
 from tuner.api.types import EventPage, Job, JobEvent, JobStatus
 from tuner.emulator import Emulator, Fault
@@ -222,7 +222,7 @@ async def test_quiet_polls_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
             service.status = JobStatus.SUCCEEDED
         await real_sleep(0)
 
-    monkeypatch.setattr("tuner.api.follower.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("tuner.api.jobs.follower.asyncio.sleep", fake_sleep)
     policy = PollPolicy(fast=1.0, slow=8.0)
     ids = [e.id async for e in EventFollower(service, "job", poll=policy)]  # type: ignore[arg-type]
     assert ids == ["e1"]
@@ -293,8 +293,8 @@ class FakeClock:
             self.now += delay
             await real_sleep(0)
 
-        monkeypatch.setattr("tuner.api.follower.asyncio.sleep", sleep)
-        monkeypatch.setattr("tuner.api.follower._clock", lambda: self.now)
+        monkeypatch.setattr("tuner.api.jobs.follower.asyncio.sleep", sleep)
+        monkeypatch.setattr("tuner.api.jobs.follower._clock", lambda: self.now)
 
 
 REFUSED = ServiceError(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from openai._utils import path_template as openai_path
 from together._utils import path_template as together_path
 
-from tuner.api.chat import ChatRequest
+from tuner.api.chat.request import ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.ids import MalformedId, checked_id, usable_id
 from tuner.api.open import open_service

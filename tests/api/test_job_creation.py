@@ -1,4 +1,4 @@
-"""`tuner.api.job_creation`: the one flow `tuner jobs create`, the new-job form and `tuner
+"""`tuner.api.jobs.creation`: the one flow `tuner jobs create`, the new-job form and `tuner
 migrate` run, over the emulator with the real SDKs (OpenAI's side and Together's): what is
 refused before anything is sent, the steps told in order on the flow's own thread, the upload
 made once and reused after, the service's price refused with the files kept."""
@@ -18,9 +18,9 @@ from tests.helpers import (
     open_together_service,
     write_examples,
 )
-from tuner.api.checked_upload import FileRefused
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.job_creation import (
+from tuner.api.files.checked_upload import FileRefused
+from tuner.api.jobs.creation import (
     BaseRetired,
     CreationStep,
     JobCreation,
@@ -28,8 +28,8 @@ from tuner.api.job_creation import (
     MissingFile,
     check_request,
 )
-from tuner.api.job_quote import QuoteRefused
-from tuner.api.jobs import Hyperparameters, JobSpec
+from tuner.api.jobs.quote import QuoteRefused
+from tuner.api.jobs.spec import Hyperparameters, JobSpec
 from tuner.emulator import Emulator
 
 OPENAI_BASE = "gpt-4o-mini-2024-07-18"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tuner.api.errors import ServiceError
-from tuner.api.job_form import FormError, JobForm, parse_float, parse_int
-from tuner.api.jobs import Hyperparameters
+from tuner.api.jobs.form import FormError, JobForm, parse_float, parse_int
+from tuner.api.jobs.spec import Hyperparameters
 from tuner.api.openai_service import request_body
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuner.api.job_watch import (
+from tuner.api.jobs.metrics import MetricPoint
+from tuner.api.jobs.watch import (
     JobList,
     MetricSeries,
     RefreshPolicy,
@@ -16,7 +17,6 @@ from tuner.api.job_watch import (
     short_model,
     status_matches,
 )
-from tuner.api.metrics import MetricPoint
 from tuner.api.types import Job, JobError, JobStatus
 
 

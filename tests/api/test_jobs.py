@@ -8,7 +8,13 @@ import pytest
 
 from tests.helpers import open_test_service, open_together_service, train_model
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.jobs import Hyperparameters, JobSpec, check_model_known, check_spec, check_suffix
+from tuner.api.jobs.spec import (
+    Hyperparameters,
+    JobSpec,
+    check_model_known,
+    check_spec,
+    check_suffix,
+)
 from tuner.api.openai_service import request_body
 from tuner.data.service_catalogs import default_catalog
 from tuner.emulator import Emulator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from tuner.api.metrics import MetricPoint, parse_result_csv, point_from_mapping
+from tuner.api.jobs.metrics import MetricPoint, parse_result_csv, point_from_mapping
 
 
 def test_old_and_new_csv_columns() -> None:

@@ -1,5 +1,5 @@
-"""`tuner.api.migrate`: planning and running a move between services, against the emulator over a
-real socket with the real SDKs (OpenAI's under /v1, Together's under /together/v1).
+"""`tuner.api.migrate.move`: planning and running a move between services, against the emulator over
+a real socket with the real SDKs (OpenAI's under /v1, Together's under /together/v1).
 
 What a user relies on: the plan sends nothing to the target (counted by a proxy that passes every
 call on); the converted file is the one uploaded and trained; the copies come from where they
@@ -30,10 +30,10 @@ from tests.helpers import (
     open_together_service,
     write_jsonl,
 )
-from tuner.api.backup import backup
+from tuner.api.backup.run import backup
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.jobs import Hyperparameters, JobSpec
-from tuner.api.migrate import (
+from tuner.api.jobs.spec import Hyperparameters, JobSpec
+from tuner.api.migrate.move import (
     DataRefused,
     DownloadRefused,
     MigrationError,
@@ -340,7 +340,7 @@ async def test_a_move_killed_while_its_job_was_asked_for_finds_that_job(
 ) -> None:
     """The record a run leaves when it dies after asking for the job and before saving the
     answer ("creating", no id): the next run finds the job on the uploaded file."""
-    from tuner.api.move_record import MoveRecord
+    from tuner.api.migrate.record import MoveRecord
 
     job = await trained(emulator, openai, write_jsonl(tmp_path / "train.jsonl", rows()))
     plan = await plan_migration(openai, together, job.id, LLAMA, work_dir=tmp_path / "w")
@@ -496,8 +496,8 @@ async def test_a_preference_job_moves_as_one(
 def test_work_files_are_named_once_by_id_and_kind(
     filename: str | None, kind: str, expected: str, tmp_path: Path
 ) -> None:
-    from tuner.api.migrate import converted_name
-    from tuner.api.migrate_sources import SourceCopy
+    from tuner.api.migrate.move import converted_name
+    from tuner.api.migrate.sources import SourceCopy
 
     path = tmp_path / "file-new__x.jsonl"
     copy = SourceCopy("training", "file-new", filename, path, "downloaded", "0" * 64, 1)
@@ -505,7 +505,7 @@ def test_work_files_are_named_once_by_id_and_kind(
 
 
 def test_a_copy_of_a_file_a_move_uploaded_keeps_one_id() -> None:
-    from tuner.api.backup_folder import file_name
+    from tuner.api.backup.folder import file_name
 
     assert file_name("file-new", "file-abc__train.together.jsonl") == (
         "file-new__train.together.jsonl"

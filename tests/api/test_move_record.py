@@ -1,4 +1,4 @@
-"""`tuner.api.move_record`: a move recorded under what identifies it, read back whole, a
+"""`tuner.api.migrate.record`: a move recorded under what identifies it, read back whole, a
 damaged entry read as none (the job is then looked for again, or made)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tuner.api.move_record import MoveEntry, MoveKey, MoveRecord
+from tuner.api.migrate.record import MoveEntry, MoveKey, MoveRecord
 
 
 def test_a_move_is_recorded_under_its_profiles_job_model_and_data(tmp_path: Path) -> None:

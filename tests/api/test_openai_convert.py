@@ -5,7 +5,7 @@ from __future__ import annotations
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.metrics import MetricPoint
 from tuner.api.openai_service.convert import (
     checkpoint_from_sdk,
     event_from_sdk,

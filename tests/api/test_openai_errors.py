@@ -13,7 +13,7 @@ from tuner.api.errors import (
     register_secret,
     scrub,
 )
-from tuner.api.jobs import JobSpec
+from tuner.api.jobs.spec import JobSpec
 from tuner.api.openai_service import OpenAIService, capabilities_for
 from tuner.api.openai_service.client import make_client
 from tuner.api.openai_service.errors import service_errors, translate

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
-from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.replay import (
+from tuner.api.chat.replay import (
     LineDelta,
     LineFailed,
     LineFinished,
@@ -28,8 +26,10 @@ from tuner.api.replay import (
     TranscriptUnsaved,
     read_prompt_file,
 )
+from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat.transcripts import TranscriptWriter, load_transcript
+from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.retry import RetryPolicy
-from tuner.api.transcripts import TranscriptWriter, load_transcript
 from tuner.emulator import Emulator, Fault
 
 MODEL = "gpt-4o-mini-2024-07-18"

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api.chat import ChatRequest
-from tuner.api.chat_models import chat_model_choices
-from tuner.api.cursors import CursorStore
+from tuner.api.chat.models import chat_model_choices
+from tuner.api.chat.replay import PromptReplay
+from tuner.api.chat.request import ChatRequest
+from tuner.api.chat.transcripts import TranscriptWriter, export_training_examples, list_transcripts
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.follower import EventFollower
-from tuner.api.jobs import JobSpec
+from tuner.api.jobs.cursors import CursorStore
+from tuner.api.jobs.follower import EventFollower
+from tuner.api.jobs.spec import JobSpec
 from tuner.api.open import open_service
-from tuner.api.replay import PromptReplay
-from tuner.api.transcripts import TranscriptWriter, export_training_examples, list_transcripts
 from tuner.cli import main
 from tuner.config import (
     Connection,

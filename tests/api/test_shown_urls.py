@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api.backup import backup
+from tuner.api.backup.run import backup
 from tuner.api.errors import ErrorKind, ServiceError, unreachable
 from tuner.api.open import open_service
 from tuner.config import Connection, Secret

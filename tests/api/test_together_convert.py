@@ -15,7 +15,7 @@ from together.types.fine_tuning_estimate_price_response import AvailableEstimate
 from together.types.fine_tuning_list_events_response import FineTuningListEventsResponse
 
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.jobs import Hyperparameters, JobSpec
+from tuner.api.jobs.spec import Hyperparameters, JobSpec
 from tuner.api.together_service import convert, events, models, specs
 from tuner.api.together_service.client import sdk_base_url
 from tuner.api.together_service.errors import status_error_for, translate

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from tests.helpers import TEST_KEY, chat_example, write_jsonl
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
+from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.follower import EventFollower, FollowState
-from tuner.api.jobs import Hyperparameters, JobSpec
+from tuner.api.jobs.follower import EventFollower, FollowState
+from tuner.api.jobs.spec import Hyperparameters, JobSpec
 from tuner.api.open import open_service
 from tuner.api.together_service import CAPABILITIES, TogetherService
 from tuner.api.types import Job, JobEvent, JobStatus, RemoteFile

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tuner.api.transcripts import (
+from tuner.api.chat.transcripts import (
     CompareSide,
     TranscriptError,
     TranscriptWriter,

@@ -1,12 +1,17 @@
-"""`tuner.api.upload_record`: what tuner uploaded where, by checksum and size; bounded, tolerant
-of a damaged file, and never naming a password or a query from a service's address."""
+"""`tuner.api.files.upload_record`: what tuner uploaded where, by checksum and size; bounded,
+tolerant of a damaged file, and never naming a password or a query from a service's address."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from tuner.api.upload_record import KEPT_PER_CHECKSUM, RecordedUpload, UploadRecord, service_key
+from tuner.api.files.upload_record import (
+    KEPT_PER_CHECKSUM,
+    RecordedUpload,
+    UploadRecord,
+    service_key,
+)
 
 SUM = "ab" * 32
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tuner.api.chat.transcripts import list_transcripts, load_transcript
 from tuner.api.retry import RetryPolicy
-from tuner.api.transcripts import list_transcripts, load_transcript
 from tuner.cli import main
 from tuner.commands import chat as chat_command
 from tuner.emulator import Emulator, Fault

@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from tuner.commands import convert as convert_command
-from tuner.data import atomic_file
+from tuner.data.jsonl import atomic_file
 
 TURKISH = """{
   "messages": [
@@ -125,7 +125,7 @@ def test_cli_full_disk_blames_the_output_not_the_input(
 # A conversion that blocks after its first example, so a signal surely lands mid-way.
 _BLOCKING_CONVERT = """
 import sys, time
-import tuner.data.convert as convert
+import tuner.data.jsonl.convert as convert
 
 real = convert._write_examples
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TEST_KEY, TrainedJob, open_together_service
-from tuner.api.jobs import JobSpec
+from tuner.api.jobs.spec import JobSpec
 from tuner.api.types import JobStatus
 from tuner.cli import main
 from tuner.emulator import Emulator

@@ -23,7 +23,7 @@ from tests.helpers import (
     tuner_process,
     wait_for,
 )
-from tuner.api.cursors import CursorStore
+from tuner.api.jobs.cursors import CursorStore
 from tuner.cli import main
 from tuner.config import config_dir, save_api_key
 from tuner.emulator import Emulator, Fault

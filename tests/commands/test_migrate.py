@@ -30,7 +30,7 @@ from tests.helpers import (
     write_jsonl,
     written_temporaries,
 )
-from tuner.api.backup import backup
+from tuner.api.backup.run import backup
 from tuner.api.service import FineTuningService
 from tuner.api.types import Job
 from tuner.cli import main
@@ -308,7 +308,7 @@ def test_an_unknown_base_model_is_refused_before_anything(
 def test_a_followed_job_that_is_cancelled_exits_1(
     still_profiles: Emulator, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tuner.api import migrate as migrate_api
+    from tuner.api.migrate import move as migrate_api
 
     # The clock stands still: the new job cannot finish before it is cancelled.
     job = finished_job(still_profiles, tmp_path / "train.jsonl")
@@ -343,7 +343,7 @@ def both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
 
 
 def test_together_to_openai(both: Emulator, tmp_path: Path, capsys) -> None:
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
 
     lines = [{"prompt": f"What is {i} + {i}?", "completion": str(2 * i)} for i in range(12)]
     path = write_jsonl(tmp_path / "instructions.jsonl", lines)
@@ -381,7 +381,7 @@ def test_together_to_openai(both: Emulator, tmp_path: Path, capsys) -> None:
 def test_data_still_breaking_the_target_s_rules_exits_1_with_its_problems(
     both: Emulator, tmp_path: Path, capsys
 ) -> None:
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
 
     lines = [{"prompt": f"{i}?", "completion": str(i)} for i in range(5)]
     path = write_jsonl(tmp_path / "few.jsonl", lines)

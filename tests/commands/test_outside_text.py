@@ -24,8 +24,8 @@ from tests.helpers import (
     write_examples,
     write_jsonl,
 )
+from tuner.api.chat.transcripts import list_transcripts, load_transcript
 from tuner.api.retry import RetryPolicy
-from tuner.api.transcripts import list_transcripts, load_transcript
 from tuner.api.types import Job
 from tuner.cli import main
 from tuner.commands import chat as chat_command

@@ -15,12 +15,12 @@ import pytest
 
 from tuner.data import analysis
 from tuner.data.analysis import AnalysisCancelled, analyse_file
-from tuner.data.encodings import load_encoding
 from tuner.data.estimate import billed_tokens
-from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE
-from tuner.data.problems import DatasetFormat
+from tuner.data.rules.problem_log import PROBLEMS_KEPT_PER_CODE
+from tuner.data.rules.problems import DatasetFormat
 from tuner.data.service_catalogs import default_catalog
 from tuner.data.stats import TokenStats
+from tuner.data.tokens.encodings import load_encoding
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tuner.data import atomic_file
-from tuner.data.atomic_file import OutputError, output_target, write_atomically
+from tuner.data.jsonl import atomic_file
+from tuner.data.jsonl.atomic_file import OutputError, output_target, write_atomically
 
 
 @pytest.fixture

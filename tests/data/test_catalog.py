@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from tuner.config import Profile, Settings
-from tuner.data.catalog import (
+from tuner.data.catalog.lookup import (
     OPENAI_FINE_TUNING_CLOSES,
     Catalog,
     CatalogError,

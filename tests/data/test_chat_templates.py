@@ -6,15 +6,15 @@ import re
 
 import pytest
 
-from tuner.data.chat_templates import (
+from tuner.data.catalog.chat_templates import (
     CHAT_TEMPLATES,
     LLAMA3_TEMPLATE,
     OPENAI_TEMPLATE,
     QWEN25_TEMPLATE,
     chat_template,
 )
-from tuner.data.encodings import load_encoding
-from tuner.data.tokens import TokenCounter
+from tuner.data.tokens.count import TokenCounter
+from tuner.data.tokens.encodings import load_encoding
 
 SPECIAL = re.compile(
     r"<\|begin_of_text\|>|<\|start_header_id\|>|<\|end_header_id\|>|<\|eot_id\|>"

@@ -1,4 +1,4 @@
-"""`tuner.data.convert`: JSON arrays and pretty-printed objects to JSONL, streamed, safely."""
+"""`tuner.data.jsonl.convert`: JSON arrays and pretty-printed objects to JSONL, streamed, safely."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tuner.data.convert import ConversionError, convert_file, detect_input_kind
+from tuner.data.jsonl.convert import ConversionError, convert_file, detect_input_kind
 
 TURKISH = """{
   "messages": [
@@ -152,7 +152,7 @@ def test_no_partial_output_when_conversion_fails(tmp_path: Path, monkeypatch) ->
             raise OSError("disk full")
         return real_dumps(obj, *args, **kwargs)
 
-    monkeypatch.setattr("tuner.data.convert.orjson.dumps", failing_dumps)
+    monkeypatch.setattr("tuner.data.jsonl.convert.orjson.dumps", failing_dumps)
     with pytest.raises(OSError):
         convert_file(src, dst, force=True)
     assert dst.read_text(encoding="utf-8") == "old"

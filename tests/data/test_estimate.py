@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tuner.data.catalog import ModelInfo
+from tuner.data.catalog.lookup import ModelInfo
 from tuner.data.estimate import (
     billed_tokens,
     default_epochs,

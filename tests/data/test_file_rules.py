@@ -8,7 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tuner.data.file_rules import (
+from tuner.data.jsonl.lines import iter_lines, split_ranges
+from tuner.data.rules.check import check_example
+from tuner.data.rules.file import (
     FileFacts,
     check_file,
     example_hash,
@@ -16,9 +18,7 @@ from tuner.data.file_rules import (
     preflight,
     sniff_json_container,
 )
-from tuner.data.lines import iter_lines, split_ranges
-from tuner.data.problems import Severity
-from tuner.data.rules import check_example
+from tuner.data.rules.problems import Severity
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tuner.data.json_scan import BracketScanner, Scan, blank_trailing_commas, value_end
+from tuner.data.jsonl.json_scan import BracketScanner, Scan, blank_trailing_commas, value_end
 
 
 def test_value_end_skips_brackets_inside_strings() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuner.data.json_values import (
+from tuner.data.jsonl.json_values import (
     JsonFaultError,
     compact_json,
     json_type,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tuner.data.lines import InvalidUtf8Error, LineIndex, iter_lines, split_ranges
+from tuner.data.jsonl.lines import InvalidUtf8Error, LineIndex, iter_lines, split_ranges
 
 
 def write(tmp_path: Path, data: bytes, name: str = "f.jsonl") -> Path:
@@ -209,7 +209,7 @@ def test_a_long_line_is_scanned_once_when_the_file_is_cut_into_ranges(
 ) -> None:
     """Every cut that falls inside one long line ends at the same place: scanning the line
     again for each (256 times for a 2 GB line) took minutes."""
-    from tuner.data import lines
+    from tuner.data.jsonl import lines
 
     path = tmp_path / "long.jsonl"
     path.write_bytes(b'{"a": 1}\n' + b"x" * (4 << 20) + b"\n" + b'{"b": 2}\n' * 1000)

@@ -15,14 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tuner.data.analysis import analyse_file
-from tuner.data.migrate import (
+from tuner.data.migrate.convert import (
     ConversionCancelled,
     ConversionTarget,
     convert_file,
     convert_line,
 )
-from tuner.data.migrate_notes import MESSAGES, ChangeLog, LineNotes
-from tuner.data.rules import check_example
+from tuner.data.migrate.notes import MESSAGES, ChangeLog, LineNotes
+from tuner.data.rules.check import check_example
 from tuner.data.service_catalogs import default_catalog
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"

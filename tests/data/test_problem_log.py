@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tuner.data.problem_log import ProblemLog
-from tuner.data.problems import Severity, error, warning
+from tuner.data.rules.problem_log import ProblemLog
+from tuner.data.rules.problems import Severity, error, warning
 
 
 def test_the_first_of_each_code_are_kept_and_the_rest_counted() -> None:

@@ -8,10 +8,10 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuner.data import file_rules
-from tuner.data.file_rules import FileFacts
-from tuner.data.problems import Problem
-from tuner.data.rules import check_example
+from tuner.data.rules import file as file_rules
+from tuner.data.rules.check import check_example
+from tuner.data.rules.file import FileFacts
+from tuner.data.rules.problems import Problem
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8)
 json_values = st.recursive(

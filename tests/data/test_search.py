@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tuner.data.search import find_spans, fold, needles, search_file
+from tuner.data.jsonl.search import find_spans, fold, needles, search_file
 
 
 def all_lines(path: Path, query: str, **kwargs) -> list[int]:

@@ -6,16 +6,16 @@ import pickle
 
 import pytest
 
-from tuner.data import together_catalog
-from tuner.data.catalog import CatalogError
-from tuner.data.service_catalogs import default_catalog
-from tuner.data.together_catalog import (
+from tuner.data.catalog import together as together_catalog
+from tuner.data.catalog.lookup import CatalogError
+from tuner.data.catalog.together import (
     DEFAULT_TOGETHER_MODEL,
     DPO_PRICE_FACTOR,
     PRICE_BANDS,
     PRICE_SOURCE,
     band_prices,
 )
+from tuner.data.service_catalogs import default_catalog
 from tuner.emulator.together import catalog as emulated
 
 

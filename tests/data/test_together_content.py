@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 import pytest
 
-from tuner.data.problems import Problem, Severity
-from tuner.data.rules import check_example
-from tuner.data.together_content import MAX_BASE64_IMAGE_LENGTH, MAX_IMAGES_PER_EXAMPLE
+from tuner.data.rules.check import check_example
+from tuner.data.rules.problems import Problem, Severity
+from tuner.data.rules.together_content import MAX_BASE64_IMAGE_LENGTH, MAX_IMAGES_PER_EXAMPLE
 
 E = Severity.ERROR
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG fake image bytes").decode()

@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tuner.data.problems import Problem, Severity
-from tuner.data.rules import check_example
+from tuner.data.rules.check import check_example
+from tuner.data.rules.problems import Problem, Severity
 
 E, W = Severity.ERROR, Severity.WARNING
 SYSTEM = {"role": "system", "content": "You are terse."}

@@ -7,9 +7,9 @@ import string
 
 import pytest
 
-from tuner.data import token_segments
-from tuner.data.encodings import load_encoding, max_token_bytes
-from tuner.data.token_segments import count_within, split_at_piece_starts
+from tuner.data.tokens import segments as token_segments
+from tuner.data.tokens.encodings import load_encoding, max_token_bytes
+from tuner.data.tokens.segments import count_within, split_at_piece_starts
 
 ALPHABETS = {
     "base64": string.ascii_letters + string.digits + "+/",

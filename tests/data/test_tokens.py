@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuner.data import tokens
-from tuner.data.encodings import EncodingUnavailable, load_encoding
 from tuner.data.service_catalogs import default_catalog
-from tuner.data.tokens import (
+from tuner.data.tokens import count as tokens
+from tuner.data.tokens.count import (
     ExampleTokens,
     TokenCounter,
     approximate_token_count,
     counter_for_model,
 )
+from tuner.data.tokens.encodings import EncodingUnavailable, load_encoding
 
 TURKISH = (
     "Merhaba! Bugün hava nasıl? Çok güzel, teşekkür ederim. İstanbul'da yağmur yağıyor; "
@@ -299,7 +299,7 @@ def test_refused_user_file_falls_back_to_builtin(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
 def test_long_texts_are_counted_in_segments_exactly(name: str) -> None:
     """A 100 MB content must not become a 30-million-int list; the segments add up exactly."""
-    from tuner.data.tokens import split_at_piece_starts
+    from tuner.data.tokens.count import split_at_piece_starts
 
     enc = load_encoding(name)
     words = [

@@ -18,9 +18,9 @@ from textual.widgets import Input
 from tests.helpers import TEST_KEY, wait_until
 from tests.ui.conftest import build_app
 from tests.ui.test_chat_screen import open_chat, send
+from tuner.api.chat.transcripts import CompareSide, list_transcripts, load_transcript
 from tuner.api.open import open_service
 from tuner.api.service import FineTuningService
-from tuner.api.transcripts import CompareSide, list_transcripts, load_transcript
 from tuner.app_entry import DEMO_OPENAI, DEMO_TOGETHER, demo_settings_store
 from tuner.config import Connection, Profile, Settings
 from tuner.emulator import Emulator, Fault

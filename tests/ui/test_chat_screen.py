@@ -12,8 +12,8 @@ from textual.widgets import Input
 
 from tests.helpers import TEST_KEY, active_connection, train_model, wait_until
 from tests.ui.conftest import build_app
+from tuner.api.chat.transcripts import list_transcripts, load_transcript
 from tuner.api.retry import RetryPolicy
-from tuner.api.transcripts import list_transcripts, load_transcript
 from tuner.data.analysis import analyse_file
 from tuner.emulator import Emulator, Fault, Hold
 from tuner.ui.app import TunerApp

@@ -7,7 +7,7 @@ import json
 
 from rich.console import Console
 
-from tuner.data.problems import error
+from tuner.data.rules.problems import error
 from tuner.ui.widgets.conversation import RAW_LIMIT, build_preview
 
 

@@ -818,7 +818,7 @@ async def test_a_file_the_service_holds_from_an_earlier_upload_is_reused(
     tmp_path: Path, settle
 ) -> None:
     from tests.helpers import open_test_service, wait_until
-    from tuner.api.checked_upload import upload_checked
+    from tuner.api.files.checked_upload import upload_checked
 
     path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
     with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:

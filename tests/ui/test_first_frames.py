@@ -115,7 +115,7 @@ async def test_a_finished_job_is_drawn_at_once_and_filled_in(
 async def test_a_history_is_drawn_in_one_go(tmp_path: Path, emulator: Emulator) -> None:
     """Hundreds of events read at once arrive at the screen as one batch, and the job's cursor
     is saved once for them, not once per event."""
-    from tuner.api.cursors import CursorStore
+    from tuner.api.jobs.cursors import CursorStore
     from tuner.ui.screens.job import JobScreen
 
     job_id = await start_job(emulator, write_examples(tmp_path / "train.jsonl", 20))

@@ -207,7 +207,7 @@ async def failing_openai_job(emu: Emulator, root: Path) -> str:
     """An OpenAI job on a hostile-named file that the service fails with `ERROR` (once the
     clock moves on)."""
     from tests.helpers import open_test_service
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
 
     path = root / "upload" / f"{FAIL_MARK}{UPLOADED}"
     path.parent.mkdir(exist_ok=True)

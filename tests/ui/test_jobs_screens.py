@@ -23,7 +23,7 @@ from tests.helpers import (
     wait_until,
     write_examples,
 )
-from tuner.api.follower import FollowState
+from tuner.api.jobs.follower import FollowState
 from tuner.api.types import JobStatus
 from tuner.emulator import Emulator, Fault
 from tuner.ui.app import TunerApp, make_app
@@ -217,7 +217,7 @@ async def test_create_from_local_file_and_watch_to_success(tmp_path: Path, emu: 
 async def test_the_form_reuses_a_file_uploaded_before_and_says_so(
     tmp_path: Path, emu: Emulator
 ) -> None:
-    from tuner.api.checked_upload import upload_checked
+    from tuner.api.files.checked_upload import upload_checked
 
     train = write_jsonl(tmp_path / "train.jsonl", 20)
     service = open_test_service(emu)

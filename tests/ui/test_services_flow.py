@@ -199,7 +199,7 @@ async def test_move_a_finished_openai_job_to_together_from_the_job_screen(
 ) -> None:
     """`m` on a finished job: the plan with both costs, ctrl+s moves it, and the app follows
     the new job on the other profile."""
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
     from tuner.api.open import open_service
     from tuner.ui.modals.migrate import MigrateModal
 

@@ -18,7 +18,7 @@ import pytest
 
 from tests.helpers import TEST_KEY, chat_example, open_test_service, start_job, wait_until
 from tests.ui.test_jobs_screens import jobs_app
-from tuner.api.follower import FollowState
+from tuner.api.jobs.follower import FollowState
 from tuner.api.types import JobStatus
 from tuner.emulator import Emulator
 from tuner.ui.screens.job import JobScreen
@@ -61,7 +61,7 @@ def app_for(tmp_path: Path, emulator: Emulator) -> Any:
 
 
 async def valid_job(emulator: Emulator, tmp_path: Path) -> str:
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
 
     train, valid = data(tmp_path)
     service = open_test_service(emulator)
@@ -192,7 +192,7 @@ def test_together_jobs_list(snap_compare, tmp_path: Path, frozen: Emulator) -> N
     """At 80 columns Together's long model names are told apart by their size, never cut inside
     a word (`Llama-3.1-8B`, not `Meta-Llama-3.1-8`)."""
     from tests.helpers import open_together_service
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.spec import JobSpec
 
     async def run_before(pilot: Any) -> None:
         train, _ = data(tmp_path)

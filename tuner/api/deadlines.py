@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from tuner.data.catalog import OPENAI_FINE_TUNING_CLOSES
+from tuner.data.catalog.lookup import OPENAI_FINE_TUNING_CLOSES
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.config.service_facts import ServiceFacts
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 # A retirement this close is marked wherever the model is shown.
 NEAR_DAYS = 30

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings
-    from tuner.api.chat_models import ChatModel
-    from tuner.api.jobs import JobSpec
-    from tuner.api.metrics import MetricPoint
+    from tuner.api.chat.models import ChatModel
+    from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest, Embeddings
+    from tuner.api.jobs.metrics import MetricPoint
+    from tuner.api.jobs.spec import JobSpec
     from tuner.api.types import (
         Capabilities,
         Checkpoint,

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tuner.data.atomic_file import create_temporary
+from tuner.data.jsonl.atomic_file import create_temporary
 
 # Seconds to wait for another process's lock before giving up with `TimeoutError` (an OSError).
 # A write takes milliseconds; only a hung process could hold it this long.

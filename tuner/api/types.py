@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.metrics import MetricPoint
 from tuner.config.service_facts import RulesFamily, ServiceFacts, facts_for
 
 Progress = Callable[[int, int], None]

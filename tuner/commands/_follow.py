@@ -18,7 +18,7 @@ from tuner.commands._service import print_json
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
-    from tuner.api.cursors import CursorStore
+    from tuner.api.jobs.cursors import CursorStore
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job, JobEvent
 
@@ -73,10 +73,10 @@ async def follow_to_end(
     shown: Shown = "text",
 ) -> tuple[Job | None, int]:
     """Print the job's events until it ends; (the final job, the exit code 0 or 1)."""
-    from tuner.api.cursors import CursorStore
     from tuner.api.errors import os_reason
-    from tuner.api.follower import EventFollower, FollowState, FollowStatus, PollPolicy
-    from tuner.api.job_watch import finished_summary
+    from tuner.api.jobs.cursors import CursorStore
+    from tuner.api.jobs.follower import EventFollower, FollowState, FollowStatus, PollPolicy
+    from tuner.api.jobs.watch import finished_summary
     from tuner.api.types import JobStatus
 
     cursors = store or CursorStore()

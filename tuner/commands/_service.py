@@ -5,7 +5,7 @@ the command's coroutine and closes the service; a `ServiceError` or `ConfigError
 line on stderr and exit 2. `upload_local_file` checks a local file (refusing one with errors
 unless forced) and uploads it with a progress line (or reuses the identical file an earlier
 upload left there), for `tuner upload`; `refused_failure` words a file the checks refused, for
-it and `tuner jobs create` (which runs `tuner.api.job_creation`, the app's flow too).
+it and `tuner jobs create` (which runs `tuner.api.jobs.creation`, the app's flow too).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.checked_upload import CheckedUpload, FileRefused
+    from tuner.api.files.checked_upload import CheckedUpload, FileRefused
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job
     from tuner.data.analysis import AnalysisReport
@@ -176,7 +176,7 @@ async def upload_local_file(
     the identical file an earlier upload left on the service (unless `reuse` is False).
 
     `report` is an analysis of `path` already made: not made again."""
-    from tuner.api.checked_upload import FileRefused, upload_checked
+    from tuner.api.files.checked_upload import FileRefused, upload_checked
 
     if not path.exists() and not path.is_symlink():
         raise CommandFailure(f"{path}: no such file")

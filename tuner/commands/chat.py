@@ -36,15 +36,15 @@ from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.chat_session import ChatSettings
-    from tuner.api.compare import ReplayGroup
+    from tuner.api.chat.compare import ReplayGroup
+    from tuner.api.chat.replay import PromptLine, PromptReplay, ReplayEvent
+    from tuner.api.chat.session import ChatSettings
     from tuner.api.errors import ServiceError
-    from tuner.api.replay import PromptLine, PromptReplay, ReplayEvent
     from tuner.api.retry import RetryPolicy
     from tuner.api.service import FineTuningService
     from tuner.commands.chat_columns import ComparePrinter, Side
     from tuner.config import Connection, Settings
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,8 +89,8 @@ def _retry_policy() -> RetryPolicy:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tuner.api.chat_session import ChatSettings, SettingsError
-    from tuner.api.replay import PromptFileError, read_prompt_file
+    from tuner.api.chat.replay import PromptFileError, read_prompt_file
+    from tuner.api.chat.session import ChatSettings, SettingsError
 
     try:
         settings = ChatSettings.parse(
@@ -119,9 +119,9 @@ def run(args: argparse.Namespace) -> int:
     printer = TranscriptPrinter(out, sys.stderr, colour=colour, total=len(lines))
 
     async def work(service: FineTuningService) -> int:
-        from tuner.api.chat_models import check_chat_model
-        from tuner.api.chat_session import ChatThread
-        from tuner.api.compare import ReplayGroup
+        from tuner.api.chat.compare import ReplayGroup
+        from tuner.api.chat.models import check_chat_model
+        from tuner.api.chat.session import ChatThread
 
         catalog = _profile_catalog(args.profile, service.capabilities.kind)
         await check_chat_model(service, args.model, catalog)  # a bad key or model: one line
@@ -181,7 +181,7 @@ class TranscriptPrinter:
         return f"{code}{text}{RESET}" if self.colour else text
 
     def on_event(self, event: ReplayEvent) -> None:
-        from tuner.api.replay import (
+        from tuner.api.chat.replay import (
             LineDelta,
             LineFailed,
             LineFinished,
@@ -338,7 +338,7 @@ def _profile_catalog(profile: str | None, kind: str) -> Catalog:
     """The prices of `profile` (None: the active one), whose service is of `kind`; the built-in
     table of that kind when the settings cannot be read or priced with."""
     from tuner.config import ConfigError, load_settings
-    from tuner.data.catalog import CatalogError
+    from tuner.data.catalog.lookup import CatalogError
     from tuner.data.service_catalogs import default_catalog, settings_catalog
 
     try:
@@ -350,7 +350,7 @@ def _profile_catalog(profile: str | None, kind: str) -> Catalog:
 def _catalog(config: Settings, profile: str | None, connection: Connection) -> Catalog:
     """The prices of the profile's own service, the user's overrides applied; the built-in
     table of its kind when the overrides are broken (`tuner validate` names the bad entry)."""
-    from tuner.data.catalog import CatalogError
+    from tuner.data.catalog.lookup import CatalogError
     from tuner.data.service_catalogs import default_catalog, settings_catalog
 
     try:
@@ -406,11 +406,11 @@ async def _compare(
     printer: ComparePrinter,
 ) -> int:
     """Run the comparison; a failure that would fail every line of a model ends it (exit 2)."""
-    from tuner.api.chat_models import check_chat_model
-    from tuner.api.chat_session import compare_threads, lockstep
+    from tuner.api.chat.models import check_chat_model
+    from tuner.api.chat.replay import LineFailed
+    from tuner.api.chat.session import compare_threads, lockstep
+    from tuner.api.chat.transcripts import CompareSide
     from tuner.api.errors import ServiceError
-    from tuner.api.replay import LineFailed
-    from tuner.api.transcripts import CompareSide
 
     models = (args.model, args.compare)
     for model, service, profile, catalog in zip(

@@ -27,8 +27,8 @@ from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.replay import PromptLine, ReplayEvent
-    from tuner.data.catalog import Catalog
+    from tuner.api.chat.replay import PromptLine, ReplayEvent
+    from tuner.data.catalog.lookup import Catalog
 
 # The colours of `tuner chat` on a terminal, the one-model transcript's too.
 USER_COLOUR = "\033[32m"  # green, as in the tutorial
@@ -171,7 +171,7 @@ class ComparePrinter:
         return lambda event: self.on_event(side, event)
 
     def on_event(self, side: int, event: ReplayEvent) -> None:
-        from tuner.api.replay import (
+        from tuner.api.chat.replay import (
             LineDelta,
             LineFailed,
             LineFinished,

@@ -49,7 +49,7 @@ def _say(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert args.input into args.output; print a summary; return the exit code."""
-    from tuner.data.convert import ConversionError, convert_file
+    from tuner.data.jsonl.convert import ConversionError, convert_file
 
     try:
         with stop_signals_raise():

@@ -202,9 +202,9 @@ def _with_services(command: str, work: Any) -> int:
     from tuner.api.eval.session import EvalUsageError
     from tuner.api.eval.targets import EvalServices
     from tuner.config import ConfigError, load_settings
-    from tuner.data.atomic_file import OutputError
-    from tuner.data.catalog import CatalogError
+    from tuner.data.catalog.lookup import CatalogError
     from tuner.data.eval.graders import GraderUsageError
+    from tuner.data.jsonl.atomic_file import OutputError
 
     try:
         settings = load_settings()
@@ -384,7 +384,7 @@ async def _record(args: argparse.Namespace, services: Any) -> int:
     from tuner.api.eval.record import record_golden
     from tuner.api.eval.reply_cache import ReplyCache
     from tuner.api.eval.session import EvalChoices, prepare_eval
-    from tuner.data.atomic_file import output_target
+    from tuner.data.jsonl.atomic_file import output_target
 
     output_target(args.out, force=args.force)  # an existing file is refused before anything
     choices = EvalChoices(file=args.file, models=(args.model,), profile=args.profile)

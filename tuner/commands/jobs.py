@@ -52,11 +52,11 @@ from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.job_creation import CreationStep, FileChoice
-    from tuner.api.jobs import JobSpec
+    from tuner.api.jobs.creation import CreationStep, FileChoice
+    from tuner.api.jobs.spec import JobSpec
     from tuner.api.service import FineTuningService
     from tuner.api.types import Capabilities, Job, PriceEstimate
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
     from tuner.data.estimate import CostEstimate
 
 
@@ -226,7 +226,7 @@ def _catalog(profile: str | None) -> Catalog:
     """The catalog of `profile`'s service (else the active profile's) with the user's
     `[[models]]` overrides (a bad entry: exit 2)."""
     from tuner.config import ConfigError, load_settings
-    from tuner.data.catalog import CatalogError
+    from tuner.data.catalog.lookup import CatalogError
     from tuner.data.service_catalogs import settings_catalog
 
     try:
@@ -287,10 +287,10 @@ def unsupported_options(spec: JobSpec, capabilities: Capabilities) -> str | None
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from tuner.api.checked_upload import FileRefused
-    from tuner.api.job_creation import JobCreation, JobRequest, MissingFile
-    from tuner.api.job_quote import QuoteRefused
-    from tuner.api.jobs import Hyperparameters, JobSpec
+    from tuner.api.files.checked_upload import FileRefused
+    from tuner.api.jobs.creation import JobCreation, JobRequest, MissingFile
+    from tuner.api.jobs.quote import QuoteRefused
+    from tuner.api.jobs.spec import Hyperparameters, JobSpec
 
     hyper = Hyperparameters(
         n_epochs=args.epochs,

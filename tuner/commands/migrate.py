@@ -50,10 +50,10 @@ from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
-    from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
+    from tuner.api.migrate.move import MigrationPlan, MigrationProgress, MigrationResult
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 COMMAND = "migrate"
 
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     from tuner.api.open import open_service
     from tuner.config import ConfigError, load_settings, resolve_connection
     from tuner.config.connections import connection_label, same_account
-    from tuner.data.catalog import CatalogError
+    from tuner.data.catalog.lookup import CatalogError
     from tuner.data.service_catalogs import settings_catalog
 
     if args.interval <= 0:
@@ -216,7 +216,7 @@ def _outcome(
     SIGTERM and SIGHUP stop it as ctrl-c does: what was half made is removed on the way out.
     Ctrl-C while the new job is followed says that it runs on, and how to follow it again."""
     from tuner.api.errors import ServiceError
-    from tuner.api.migrate import DataRefused, DownloadRefused, MigrationError, PriceRefused
+    from tuner.api.migrate.move import DataRefused, DownloadRefused, MigrationError, PriceRefused
 
     try:
         with stop_signals_raise():
@@ -276,7 +276,7 @@ async def _migrate(
     source_name: str | None,
     following: list[tuple[str, str]],
 ) -> int:
-    from tuner.api.migrate import default_work_dir, plan_migration, run_migration
+    from tuner.api.migrate.move import default_work_dir, plan_migration, run_migration
 
     def shown(item: MigrationPlan | MigrationResult, **extra: Any) -> dict[str, Any]:
         """The `--json` object: the plan or result, with the profiles used."""

@@ -66,8 +66,8 @@ def _seed(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Split args.file; print what was written; return the exit code."""
-    from tuner.data.atomic_file import OutputError, describe_os_error
     from tuner.data.eval.split import SplitError, parse_holdout, split_file
+    from tuner.data.jsonl.atomic_file import OutputError, describe_os_error
 
     name = visible_line(args.file)
     try:

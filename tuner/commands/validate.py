@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from tuner.commands._args import positive_int
 from tuner.commands._json import write_json
 from tuner.config.service_facts import RulesFamily, facts_for
-from tuner.data.problems import Severity
+from tuner.data.rules.problems import Severity
 from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
-    from tuner.data.catalog import Catalog
-    from tuner.data.problems import Problem
+    from tuner.data.catalog.lookup import Catalog
+    from tuner.data.rules.problems import Problem
 
 # Human output shows this many codes per severity and this many line numbers per code; --json
 # lists the first PROBLEMS_KEPT_PER_CODE of each code and, under `left_out`, how many more.
@@ -88,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tuner.data.analysis import analyse_file
-    from tuner.data.encodings import EncodingUnavailable
+    from tuner.data.tokens.encodings import EncodingUnavailable
 
     given: str = str(args.file)
     try:
@@ -143,7 +143,7 @@ def _catalog_and_model(
     """
     from tuner.config import ConfigError, load_settings
     from tuner.config.service_facts import DefaultModels
-    from tuner.data.catalog import CatalogError
+    from tuner.data.catalog.lookup import CatalogError
     from tuner.data.service_catalogs import settings_catalog
 
     try:

@@ -43,20 +43,25 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
-from tuner.data.catalog import OPENAI_DEFAULT_MODEL, Catalog, ModelInfo, Resolution
+from tuner.data.catalog.lookup import OPENAI_DEFAULT_MODEL, Catalog, ModelInfo, Resolution
 from tuner.data.durations import format_size
 from tuner.data.estimate import CostEstimate, estimate_cost, service_default_epochs
 from tuner.data.example_hashes import MAX_DISTINCT_EXAMPLES
-from tuner.data.file_rules import FileFacts, check_digest, check_file, preflight
-from tuner.data.line_marks import LineMarks
-from tuner.data.lines import LongLine, iter_bounded_lines, split_ranges
-from tuner.data.problem_log import PROBLEMS_KEPT_PER_CODE, ProblemLog
-from tuner.data.problems import DatasetFormat, Problem, Severity, error, warning
-from tuner.data.rules import check_example
+from tuner.data.jsonl.line_marks import LineMarks
+from tuner.data.jsonl.lines import LongLine, iter_bounded_lines, split_ranges
+from tuner.data.rules.check import check_example
+from tuner.data.rules.file import FileFacts, check_digest, check_file, preflight
+from tuner.data.rules.problem_log import PROBLEMS_KEPT_PER_CODE, ProblemLog
+from tuner.data.rules.problems import DatasetFormat, Problem, Severity, error, warning
 from tuner.data.service_catalogs import default_catalog
 from tuner.data.service_kinds import OPENAI, rules_family, rules_label, service_name
 from tuner.data.stats import TokenStats
-from tuner.data.tokens import UNKNOWN_LIMIT_CAP, ExampleTokens, TokenCounter, counter_for_model
+from tuner.data.tokens.count import (
+    UNKNOWN_LIMIT_CAP,
+    ExampleTokens,
+    TokenCounter,
+    counter_for_model,
+)
 from tuner.data.wording import plural
 
 # The model an OpenAI file is counted and priced for when none is named (kept under this name

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tuner.data.catalog import Catalog
+from tuner.data.catalog.lookup import Catalog
 from tuner.data.wording import plural
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tuner.data.catalog import OPENAI_DEFAULT_MODEL, Catalog, CatalogError
-from tuner.data.openai_catalog import OPENAI_MODELS, azure_models
+from tuner.data.catalog.lookup import OPENAI_DEFAULT_MODEL, Catalog, CatalogError
+from tuner.data.catalog.openai import OPENAI_MODELS, azure_models
+from tuner.data.catalog.together import together_catalog
 from tuner.data.service_kinds import OPENAI, ModelTable, RulesFamily, UnknownService, facts_for
-from tuner.data.together_catalog import together_catalog
 
 if TYPE_CHECKING:
     from tuner.config import Settings

@@ -17,8 +17,8 @@ from tuner.data.durations import format_size
 from tuner.data.service_kinds import OPENAI, RulesFamily, facts_for
 
 if TYPE_CHECKING:
-    from tuner.data.lines import LineIndex
-from tuner.data.json_values import JsonFaultError, json_type, load
+    from tuner.data.jsonl.lines import LineIndex
+from tuner.data.jsonl.json_values import JsonFaultError, json_type, load
 
 BOM = b"\xef\xbb\xbf"
 

@@ -3,9 +3,9 @@
 Kept apart from tuner's own model catalog (tuner/data) on purpose: the emulator plays the
 service, and a test that passes because both sides share one table proves little. The one
 exception is the retirement dates: they are facts that change (FACTS.md), and the emulator must
-agree with tuner about them at any simulated date, so they are read from `tuner.data.catalog`.
-Models tuner does not list (o4-mini, which the emulator cannot fine-tune) keep their own date.
-"""
+agree with tuner about them at any simulated date, so they are read from
+`tuner.data.catalog.lookup`. Models tuner does not list (o4-mini, which the emulator cannot
+fine-tune) keep their own date."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
-from tuner.data.openai_catalog import AZURE_SHUTDOWNS
+from tuner.data.catalog.openai import AZURE_SHUTDOWNS
 from tuner.data.service_catalogs import default_catalog
 
 ORGANIZATION_ID = "org-tuner-emulator"

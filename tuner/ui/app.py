@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from tuner.api.eval.targets import EvalServices
     from tuner.api.types import Capabilities, Job
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
     from tuner.ui.app_protocol import TunerHost
     from tuner.ui.modals.migrate import MovedJob
 
@@ -514,7 +514,7 @@ class TunerApp(ConversionFlow, App[int]):
         The bell reaches a user in another tmux window; the notification says what happened.
         Returns False when this job was already announced.
         """
-        from tuner.api.job_watch import finished_summary
+        from tuner.api.jobs.watch import finished_summary
         from tuner.api.types import JobStatus
 
         if job.id in self.announced:

@@ -16,13 +16,13 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.compare import ProfileServices
+from tuner.api.chat.compare import ProfileServices
 from tuner.data.service_kinds import service_name
 
 if TYPE_CHECKING:
-    from tuner.api.chat_models import ChatModel
+    from tuner.api.chat.models import ChatModel
     from tuner.api.service import FineTuningService
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
     from tuner.ui.app_protocol import TunerHost
     from tuner.ui.modals.pick_model import ModelSource
 
@@ -94,7 +94,7 @@ class ChatProfiles:
 
     async def models(self, profile: str | None = None) -> list[ChatModel]:
         """The models of `profile`'s service, for the picker (failures are its to show)."""
-        from tuner.api.chat_models import chat_model_choices
+        from tuner.api.chat.models import chat_model_choices
 
         return await chat_model_choices(await self.opened(profile))
 

@@ -23,7 +23,7 @@ from tuner.ui.session import ServiceOpener, connect_service
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +182,8 @@ def default_validator(
 
 
 def default_converter(src: Path, dst: Path, force: bool) -> ConversionSummary:
-    """Convert JSON to JSONL with `tuner.data.convert.convert_file` (runs in a thread worker)."""
-    from tuner.data.convert import convert_file
+    """Convert JSON to JSONL with `tuner.data.jsonl.convert.convert_file` (in a thread worker)."""
+    from tuner.data.jsonl.convert import convert_file
 
     result = convert_file(src, dst, force=force)
     skipped = tuple(issue.located() for issue in result.skipped)
@@ -273,7 +273,7 @@ def lenient_catalog(settings: Settings, profile: str | None = None) -> Catalog:
     """The catalog of `profile`'s service (else the active profile's) with the settings'
     overrides; the built-in one when they are bad (the settings screen and `tuner validate`
     name the bad entry, a price table should still show)."""
-    from tuner.data.catalog import CatalogError
+    from tuner.data.catalog.lookup import CatalogError
     from tuner.data.service_catalogs import default_catalog, settings_catalog
 
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import BASE_MODEL, open_test_service
-from tuner.api.chat import ChatRequest
+from tuner.api.chat.request import ChatRequest
 from tuner.api.errors import ServiceError
 from tuner.api.eval.asking import ModelUnusable, ask
 from tuner.api.eval.pacing import AdaptiveLimit

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tuner.data.atomic_file import OutputError
 from tuner.data.eval.examples import read_eval_file
 from tuner.data.eval.split import (
     HoldoutSize,
@@ -19,6 +18,7 @@ from tuner.data.eval.split import (
     split_file,
     split_paths,
 )
+from tuner.data.jsonl.atomic_file import OutputError
 
 
 def line(user: str, reply: str = "Tamam.", system: str = "Kısa cevap ver.") -> bytes:

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import Input, TextArea
 
 from tests.helpers import host_app, wait_until
-from tuner.api.transcripts import TranscriptWriter, load_transcript
+from tuner.api.chat.transcripts import TranscriptWriter, load_transcript
 from tuner.ui.modals.export_chat import EditReplyModal, Exported, ExportModal
 
 

@@ -19,7 +19,7 @@ from tests.helpers import (
 )
 from tuner.api.service import FineTuningService
 from tuner.config import Connection, Secret
-from tuner.data.catalog import Catalog, ModelInfo
+from tuner.data.catalog.lookup import Catalog, ModelInfo
 from tuner.data.service_catalogs import default_catalog
 from tuner.emulator import Emulator
 from tuner.ui.modals.migrate import MigrateModal, MigrationTarget

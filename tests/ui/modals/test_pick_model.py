@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers import host_app, wait_until
-from tuner.api.chat_models import ChatModel
+from tuner.api.chat.models import ChatModel
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.ui.modals.pick_model import ModelChoice, ModelSource, PickModelModal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import host_app, wait_until
-from tuner.api.transcripts import CompareSide, TranscriptWriter, list_transcripts
+from tuner.api.chat.transcripts import CompareSide, TranscriptWriter, list_transcripts
 from tuner.data.chat_cost import UsageTotals, describe_totals
 from tuner.ui.modals.transcripts import TranscriptsModal, describe
 

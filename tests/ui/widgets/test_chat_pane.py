@@ -5,9 +5,7 @@ a replay would post."""
 from __future__ import annotations
 
 from tests.helpers import host_app, wait_until
-from tuner.api.chat import ChatDone
-from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.replay import (
+from tuner.api.chat.replay import (
     LineDelta,
     LineFailed,
     LineFinished,
@@ -16,6 +14,8 @@ from tuner.api.replay import (
     LineStarted,
     PromptLine,
 )
+from tuner.api.chat.request import ChatDone
+from tuner.api.errors import ErrorKind, ServiceError
 from tuner.data.service_catalogs import default_catalog
 from tuner.ui.widgets.chat_pane import ChatPane
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from tests.helpers import collector, host_app, wait_until
-from tuner.api.chat_session import ChatSettings
+from tuner.api.chat.session import ChatSettings
 from tuner.ui.widgets.chat_params import ChatParams
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers import collector, host_app
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.metrics import MetricPoint
 from tuner.api.types import JobEvent
 from tuner.ui.widgets.event_log import EventLog
 

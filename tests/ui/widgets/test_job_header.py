@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.helpers import host_app
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.follower import FollowState, FollowStatus
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.follower import FollowState, FollowStatus
+from tuner.api.jobs.metrics import MetricPoint
 from tuner.api.types import Job, JobError, JobStatus
 from tuner.ui.widgets.job_header import JobHeader, follow_text, status_text
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers import host_app
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.metrics import MetricPoint
 from tuner.ui.widgets.loss_chart import LossChart
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import host_app
-from tuner.api.chat import ChatDone, ChatRequest
-from tuner.api.compare import ReplayGroup
+from tuner.api.chat.compare import ReplayGroup
+from tuner.api.chat.replay import LineFinished, LineRetrying, LineStarted, PromptLine, PromptReplay
+from tuner.api.chat.request import ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.replay import LineFinished, LineRetrying, LineStarted, PromptLine, PromptReplay
 from tuner.ui.widgets.replay_status import ReplayStatus
 
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from tuner.api.chat import ChatRequest
+from tuner.api.chat.request import ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.eval.reply_cache import CachedReply, ReplyCache, reply_key
 from tuner.api.retry import RetryPolicy

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tuner.api.migrate_errors import MigrationError
-from tuner.api.migrate_sources import BackupCopies, SourceCopy, download_copy
+from tuner.api.migrate.errors import MigrationError
+from tuner.api.migrate.sources import BackupCopies, SourceCopy, download_copy
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService

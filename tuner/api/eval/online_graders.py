@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tuner.api.chat import ChatRequest
+from tuner.api.chat.request import ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.eval.asking import Answer, ask, paced
 from tuner.api.eval.pacing import AdaptiveLimit

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.chat import ChatRequest
+from tuner.api.chat.request import ChatRequest
 from tuner.api.eval.asking import request_key
 from tuner.data.chat_cost import price_turn
 from tuner.data.eval.graders import GraderKind, GraderSpec
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tuner.api.eval.reply_cache import ReplyCache
     from tuner.api.eval.targets import EvalTarget
     from tuner.data.eval.examples import EvalExample
-    from tuner.data.tokens import TokenCounter
+    from tuner.data.tokens.count import TokenCounter
 
 # A reply's length when the example has no reference to estimate it from.
 UNKNOWN_REPLY_TOKENS = 256
@@ -157,7 +157,7 @@ def estimate_lines(estimate: EvalEstimate, names: Mapping[str, str] | None = Non
 
 class _Tally:
     def __init__(self, role: str, target: EvalTarget) -> None:
-        from tuner.data.tokens import counter_for_model
+        from tuner.data.tokens.count import counter_for_model
 
         self.role, self.target = role, target
         self.counter: TokenCounter = counter_for_model(target.model, target.catalog)[0]
@@ -240,7 +240,7 @@ def _judge_line(
 
 
 def _embeddings_line(plan: EvalPlan, embedder: EvalTarget) -> CostLine:
-    from tuner.data.tokens import counter_for_model
+    from tuner.data.tokens.count import counter_for_model
 
     counter = counter_for_model(embedder.model, embedder.catalog)[0]
     requests = tokens = 0

@@ -30,8 +30,8 @@ from tuner.api.errors import ServiceError
 from tuner.api.eval.asking import Answer, ModelUnusable, ask
 from tuner.api.eval.pacing import AdaptiveLimit
 from tuner.api.eval.run import DEFAULT_CONCURRENCY, EvalAborted
-from tuner.data.atomic_file import output_target, write_atomically
 from tuner.data.chat_cost import price_turn
+from tuner.data.jsonl.atomic_file import output_target, write_atomically
 
 if TYPE_CHECKING:
     from tuner.api.eval.plan import EvalPlan

@@ -21,7 +21,7 @@ from tuner.config import DEFAULT_PROFILE_NAME
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
     from tuner.config import Connection, Settings
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 
 class TargetError(ValueError):

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from tuner.api.chat import (
+from tuner.api.chat.models import ChatModel, listed_day, model_kind
+from tuner.api.chat.request import (
     ChatDelta,
     ChatDone,
     ChatRequest,
@@ -24,12 +25,11 @@ from tuner.api.chat import (
     done_from_completion,
     read_chat_stream,
 )
-from tuner.api.chat_models import ChatModel, listed_day, model_kind
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.file_download import save_file_content
+from tuner.api.files.download import save_file_content
 from tuner.api.ids import checked_id
-from tuner.api.jobs import JobSpec, check_spec
-from tuner.api.metrics import MetricPoint, parse_result_csv
+from tuner.api.jobs.metrics import MetricPoint, parse_result_csv
+from tuner.api.jobs.spec import JobSpec, check_spec
 from tuner.api.openai_service.client import make_client, without_retries
 from tuner.api.openai_service.convert import (
     checkpoint_from_sdk,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuner.api.metrics import MetricPoint, point_from_mapping
+from tuner.api.jobs.metrics import MetricPoint, point_from_mapping
 from tuner.api.types import Checkpoint, Job, JobError, JobEvent, JobStatus, RemoteFile
 
 _STATUSES = {status.value: status for status in JobStatus}

@@ -30,13 +30,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuner.api.chat import ChatDelta, ChatDone, ChatRequest, Embeddings
-from tuner.api.chat_models import ChatModel
+from tuner.api.chat.models import ChatModel
+from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest, Embeddings
 from tuner.api.errors import ErrorKind, ServiceError, body_message, one_line
-from tuner.api.file_download import save_file_content
+from tuner.api.files.download import save_file_content
 from tuner.api.ids import checked_id
-from tuner.api.jobs import JobSpec, check_spec
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.metrics import MetricPoint
+from tuner.api.jobs.spec import JobSpec, check_spec
 from tuner.api.together_service import chat, convert, events, models, specs, uploads
 from tuner.api.together_service.client import make_client, without_retries
 from tuner.api.together_service.errors import service_errors

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import TYPE_CHECKING
 
-from tuner.api.chat import (
+from tuner.api.chat.request import (
     ChatDelta,
     ChatDone,
     ChatRequest,

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.metrics import MetricPoint
 from tuner.api.types import (
     Checkpoint,
     Job,

@@ -1,11 +1,11 @@
 """Tuner's event paging (newest first, `after` = an event id) over Together's event list.
 
 Together answers `GET /fine-tunes/{id}/events` with every event of the job at once, oldest first,
-and its events have no ids. The follower (`tuner.api.follower`) needs ids that never change and a
-newest-first listing that pages toward older events with `after`. A job's event list only ever
+and its events have no ids. The follower (`tuner.api.jobs.follower`) needs ids that never change and
+a newest-first listing that pages toward older events with `after`. A job's event list only ever
 grows at its end (the service appends; it does not edit or drop what it logged), so an event's
-position in the oldest-first list is stable: event number `i` of job `J` is `J:i`, the same on
-every read, after a restart of the app too (the follower's saved cursor stays valid).
+position in the oldest-first list is stable: event number `i` of job `J` is `J:i`, the same on every
+read, after a restart of the app too (the follower's saved cursor stays valid).
 
 `after=J:i` means "the events older than number i", whatever has been appended since: paging on
 while new events arrive neither repeats nor skips one.

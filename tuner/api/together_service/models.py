@@ -7,7 +7,7 @@ Base models come from `GET /v1/models`, a bare JSON array of model records (an O
 a type: Together lists embedding, image, audio and rerank models there as well. A trained
 output that `/models` also lists is not repeated among the base models.
 
-`tuner.api.chat_models.model_kind` reads OpenAI's `ft:` ids and is not used for Together's
+`tuner.api.chat.models.model_kind` reads OpenAI's `ft:` ids and is not used for Together's
 names (`ACCOUNT/BASE-SUFFIX-ID`), which look like any other model name.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tuner.api.chat_models import ChatModel
+from tuner.api.chat.models import ChatModel
 from tuner.api.types import Job, JobStatus
 
 

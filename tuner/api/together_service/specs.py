@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.jobs import JobSpec
+from tuner.api.jobs.spec import JobSpec
 from tuner.config.service_facts import TOGETHER_FACTS
 
 SUFFIX_MAX = TOGETHER_FACTS.suffix_max

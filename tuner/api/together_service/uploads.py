@@ -8,7 +8,7 @@ checks the file and answers its record.
 
 Why not the SDK's `files.upload`: it would (1) run its own full check of the file, a second pass
 over data that tuner has just validated (tuner checks every file before it uploads it,
-`tuner.api.checked_upload`), and (2) hash the file on the event loop, freezing the screen for
+`tuner.api.files.checked_upload`), and (2) hash the file on the event loop, freezing the screen for
 seconds on a large file and ignoring cancellation meanwhile. So the same three requests are made
 here through the SDK's own client: its `post` for the API calls (its auth, retries and error
 types), and its httpx connection pool for the PUT (as the SDK does it: no API key goes to the

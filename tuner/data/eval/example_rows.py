@@ -27,7 +27,7 @@ from tuner.data.eval.examples import (
 )
 from tuner.data.eval.graders import GraderSpec
 from tuner.data.eval.results import ExampleResult, latest
-from tuner.data.migrate_content import role_of
+from tuner.data.migrate.content import role_of
 
 
 class RowOrder(StrEnum):

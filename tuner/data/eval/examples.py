@@ -25,11 +25,11 @@ from typing import Any
 
 import orjson
 
-from tuner.data.file_rules import preflight
-from tuner.data.lines import iter_lines
-from tuner.data.migrate_content import parts_text, role_of
-from tuner.data.problems import DatasetFormat
-from tuner.data.rules import check_example
+from tuner.data.jsonl.lines import iter_lines
+from tuner.data.migrate.content import parts_text, role_of
+from tuner.data.rules.check import check_example
+from tuner.data.rules.file import preflight
+from tuner.data.rules.problems import DatasetFormat
 from tuner.data.service_kinds import OPENAI
 
 # Findings of the validator that concern training only: not faults of an eval line.

@@ -28,8 +28,8 @@ import orjson
 
 from tuner.data.eval.examples import BadLine
 from tuner.data.eval.graders import Score
-from tuner.data.json_values import JsonFaultError, load
-from tuner.data.lines import iter_lines
+from tuner.data.jsonl.json_values import JsonFaultError, load
+from tuner.data.jsonl.lines import iter_lines
 
 RESULTS_NAME = "results.jsonl"
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuner.data.atomic_file import output_target, write_atomically
 from tuner.data.eval.examples import EvalExample
 from tuner.data.eval.graders import GraderKind, GraderSpec
 from tuner.data.eval.report import REPORT_NAME, md_cell, render_report, table_row
@@ -29,6 +28,7 @@ from tuner.data.eval.summary import (
     scores_by_example,
     write_summary,
 )
+from tuner.data.jsonl.atomic_file import output_target, write_atomically
 
 
 class RunError(Exception):

@@ -31,8 +31,8 @@ from typing import Any, BinaryIO
 import numpy as np
 import orjson
 
-from tuner.data.atomic_file import OutputTarget, output_target, write_atomically
 from tuner.data.eval.examples import normalise_whitespace, prompt_key, split_turns
+from tuner.data.jsonl.atomic_file import OutputTarget, output_target, write_atomically
 from tuner.data.wording import plural
 
 BOM = b"\xef\xbb\xbf"

@@ -24,7 +24,6 @@ from typing import Any
 
 import orjson
 
-from tuner.data.atomic_file import output_target, write_atomically
 from tuner.data.eval.graders import GraderKind, GraderSpec, GraderUsageError, parse_grader
 from tuner.data.eval.results import ExampleResult, by_model
 from tuner.data.eval.statistics import (
@@ -41,6 +40,7 @@ from tuner.data.eval.statistics import (
     paired_difference,
     pass_rate,
 )
+from tuner.data.jsonl.atomic_file import output_target, write_atomically
 
 SUMMARY_NAME = "summary.json"
 SUMMARY_VERSION = 1

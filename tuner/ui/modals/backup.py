@@ -1,6 +1,6 @@
 """Back up the account's fine-tuning from the jobs screen: a folder, a progress bar, a summary.
 
-The dialog runs `tuner.api.backup.backup` itself (the same code as `tuner backup DIR`) with the
+The dialog runs `tuner.api.backup.run.backup` itself (the same code as `tuner backup DIR`) with the
 app's service, so what it saves is exactly what the command saves: every job's JSON, events,
 checkpoints and result files, and the training files' bytes, with an index and a README. Escape
 while it runs asks the backup to stop at the next file (what was saved stays valid and the next
@@ -30,7 +30,7 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside
 
 if TYPE_CHECKING:
-    from tuner.api.backup import BackupProgress, BackupSummary
+    from tuner.api.backup.run import BackupProgress, BackupSummary
     from tuner.api.service import FineTuningService
 
 
@@ -122,7 +122,7 @@ class BackupModal(ModalScreen["BackupSummary | None"]):
 
     @work(exclusive=True, group="backup", exit_on_error=False)
     async def _run(self) -> None:
-        from tuner.api.backup import backup
+        from tuner.api.backup.run import backup
 
         summary = await backup(
             self.service,

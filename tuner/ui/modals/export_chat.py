@@ -3,7 +3,7 @@
 The user keeps or drops each complete exchange (space), rewrites a reply the model got wrong
 (`e` opens it in an editor), picks the shape (`m`: the whole conversation as one example, or one
 example per exchange) and the output path. The dialog writes the file itself (in a thread,
-with `tuner.api.chat_export.export_chats`) and returns what it wrote, an `Exported`; a path that
+with `tuner.api.chat.export.export_chats`) and returns what it wrote, an `Exported`; a path that
 cannot be written is said in the dialog, which stays open so the user can fix it.
 """
 
@@ -28,7 +28,7 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 if TYPE_CHECKING:
-    from tuner.api.transcripts import Exchange, Transcript
+    from tuner.api.chat.transcripts import Exchange, Transcript
 
 MODES: dict[str, str] = {
     "exchange": "one example per exchange",
@@ -117,7 +117,7 @@ class ExportModal(ModalScreen[Exported | None]):
 
     def __init__(self, transcript: Transcript, default_path: Path) -> None:
         super().__init__()
-        from tuner.api.transcripts import complete_exchanges
+        from tuner.api.chat.transcripts import complete_exchanges
 
         self.transcript = transcript
         self.exchanges: list[Exchange] = complete_exchanges(transcript)
@@ -209,7 +209,7 @@ class ExportModal(ModalScreen[Exported | None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _write(self, choice: ExportChoice) -> None:
-        from tuner.api.chat_export import export_chats
+        from tuner.api.chat.export import export_chats
 
         count = export_chats(
             [self.transcript],

@@ -1,6 +1,6 @@
 """Move a job to another service: pick the profile and base model, read the plan, then move.
 
-The dialog is a thin face on `tuner.api.migrate`: as soon as a profile and a model are chosen
+The dialog is a thin face on `tuner.api.migrate.move`: as soon as a profile and a model are chosen
 it plans the move in a worker (the job's files fetched and converted into the work folder,
 checked by that service's rules, both costs priced; nothing is sent) and shows the plan. "Move"
 (ctrl+s) runs it with a progress bar: the upload, the service's own price, the new job. The
@@ -39,9 +39,9 @@ from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 
 if TYPE_CHECKING:
-    from tuner.api.migrate import MigrationPlan, MigrationProgress, MigrationResult
+    from tuner.api.migrate.move import MigrationPlan, MigrationProgress, MigrationResult
     from tuner.api.service import FineTuningService
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
     from tuner.ui.app_protocol import TunerHost
 
 # Seconds the suffix must rest before the plan is made again with it.
@@ -116,7 +116,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         source_profile: str | None = None,
         today: date | None = None,
     ) -> None:
-        from tuner.api.migrate import default_work_dir
+        from tuner.api.migrate.move import default_work_dir
 
         super().__init__()
         self.job_id = job_id
@@ -138,7 +138,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     @classmethod
     def for_app(cls, app: TunerHost, job_id: str) -> MigrateModal:
         """The dialog for `job_id` on the app's active service, offering every other profile."""
-        from tuner.api.migrate import default_work_dir
+        from tuner.api.migrate.move import default_work_dir
 
         active = app.profile.name if app.profile is not None else None
         services, settings = app.services, app.settings
@@ -293,7 +293,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     @work(exclusive=True, group="migrate-plan", exit_on_error=False)
     @fails_as(PlanFailed)
     async def _make_plan(self, choice: tuple[str, str, str]) -> None:
-        from tuner.api.migrate import plan_migration
+        from tuner.api.migrate.move import plan_migration
 
         profile, model, suffix = choice
         target = self.targets[profile]
@@ -348,7 +348,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     @work(exclusive=True, group="migrate-run", exit_on_error=False)
     @fails_as(MoveFailed)
     async def _move(self, plan: MigrationPlan, profile: str) -> None:
-        from tuner.api.migrate import run_migration
+        from tuner.api.migrate.move import run_migration
 
         result = await run_migration(
             plan,
@@ -397,7 +397,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
 
     def _say_failure(self, failed: WorkFailed) -> None:
         """The data the target refused, line by line; any other failure in one line."""
-        from tuner.api.migrate import DataRefused
+        from tuner.api.migrate.move import DataRefused
 
         error = failed.error
         if isinstance(error, DataRefused):

@@ -31,7 +31,7 @@ from tuner.data.wording import plural
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 if TYPE_CHECKING:
-    from tuner.api.chat_models import ChatModel
+    from tuner.api.chat.models import ChatModel
 
 ModelLoader = Callable[[], Awaitable["list[ChatModel]"]]
 # A few words after a model's name (its base model's retirement) and their style, or None.
@@ -159,7 +159,7 @@ class PickModelModal(ModalScreen[ModelChoice | None]):
         self._fill(filter_text="")
 
     def _fill(self, filter_text: str) -> None:
-        from tuner.data.search import fold
+        from tuner.data.jsonl.search import fold
 
         wanted = fold(filter_text.strip())
         options: list[Option | None] = []

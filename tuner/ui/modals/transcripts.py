@@ -24,7 +24,7 @@ from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.transcripts import TranscriptInfo
+    from tuner.api.chat.transcripts import TranscriptInfo
 
 
 def describe(info: TranscriptInfo) -> Content:
@@ -69,7 +69,7 @@ class TranscriptsModal(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _read(self) -> None:
-        from tuner.api.transcripts import list_transcripts
+        from tuner.api.chat.transcripts import list_transcripts
 
         infos = list_transcripts(self.directory)
         self.app.call_from_thread(self._fill, infos)

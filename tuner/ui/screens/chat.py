@@ -1,7 +1,7 @@
 """The chat screen: talk to a model, replay a prompt file into it, compare two models.
 
 Thin by design. Every user turn, typed or read from a prompt file, goes through
-`tuner.api.compare.ReplayGroup` over one `PromptReplay` per model (`ChatThread.replay`), so
+`tuner.api.chat.compare.ReplayGroup` over one `PromptReplay` per model (`ChatThread.replay`), so
 streaming, retries with backoff, stop-with-partial and the transcript on disk behave the same in
 every case. The screen owns the one worker that drives the group (a replay spans both columns
 when comparing, so no single column can own it); each `ChatPane` renders the events it is sent.
@@ -35,10 +35,10 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker
 
-from tuner.api.chat_session import ChatSettings, ChatThread, Comparison, compare_threads, lockstep
-from tuner.api.replay import ReplayEvent, ReplayState, TranscriptUnsaved
+from tuner.api.chat.replay import ReplayEvent, ReplayState, TranscriptUnsaved
+from tuner.api.chat.session import ChatSettings, ChatThread, Comparison, compare_threads, lockstep
+from tuner.api.chat.transcripts import CompareSide
 from tuner.api.retry import RetryPolicy
-from tuner.api.transcripts import CompareSide
 from tuner.data.fit_text import fit_words, short_path
 from tuner.data.wording import plural
 from tuner.ui.chat_profiles import ChatProfiles
@@ -52,7 +52,7 @@ from tuner.ui.widgets.fitted_line import FittedLine
 from tuner.ui.widgets.replay_status import ReplayStatus
 
 if TYPE_CHECKING:
-    from tuner.api.compare import ReplayGroup
+    from tuner.api.chat.compare import ReplayGroup
     from tuner.api.service import FineTuningService
     from tuner.ui.modals.export_chat import Exported
     from tuner.ui.modals.pick_model import ModelChoice
@@ -438,7 +438,7 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
 
     def start_replay(self, path: Path | None, *, run: bool = True) -> None:
         """Read `path` and start sending it; `run=False` loads it ready for ctrl+g / ctrl+n."""
-        from tuner.api.replay import PromptFileError, read_prompt_file
+        from tuner.api.chat.replay import PromptFileError, read_prompt_file
 
         if path is None or not self._can_send():
             return
@@ -673,7 +673,7 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
     async def reopen(self, path: Path | None) -> None:
         """Continue the conversation saved in `path`: its model(s) and profile(s), prompt,
         params and turns. A comparison continues as one, each side on its own profile."""
-        from tuner.api.transcripts import TranscriptError, load_transcript
+        from tuner.api.chat.transcripts import TranscriptError, load_transcript
 
         if path is None:
             return
@@ -712,8 +712,8 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
     def action_export(self) -> None:
         """Choose exchanges, correct replies, and write them as training examples: of the
         focused column's model when comparing (the first column's unless told)."""
-        from tuner.api.chat_export import default_export_path
-        from tuner.api.transcripts import TranscriptError, complete_exchanges, load_transcript
+        from tuner.api.chat.export import default_export_path
+        from tuner.api.chat.transcripts import TranscriptError, complete_exchanges, load_transcript
         from tuner.ui.modals.export_chat import ExportModal
 
         thread = self._export_thread()

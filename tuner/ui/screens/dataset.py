@@ -47,10 +47,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tuner.data.analysis import AnalysisReport
-    from tuner.data.catalog import Catalog
-    from tuner.data.line_marks import LineMarks
-    from tuner.data.lines import LineIndex
-    from tuner.data.problems import Problem
+    from tuner.data.catalog.lookup import Catalog
+    from tuner.data.jsonl.line_marks import LineMarks
+    from tuner.data.jsonl.lines import LineIndex
+    from tuner.data.rules.problems import Problem
     from tuner.data.summary import ExampleSummary
 
 FIRST_BATCH_LINES = 200  # the first rows are painted after this many lines are indexed
@@ -192,7 +192,7 @@ class DatasetScreen(TunerScreen[None]):
         self.sub_title = None
         self.examples.focus()
         self.query_one(ConversationView).show(Text("Reading…", style="dim"))
-        from tuner.data.lines import LineIndex
+        from tuner.data.jsonl.lines import LineIndex
 
         try:
             if self.path.is_dir():
@@ -300,7 +300,7 @@ class DatasetScreen(TunerScreen[None]):
             return
         if not problems and len(raw) == total and self._marks and self._marks.get(line) is not None:
             # A line past the findings listed per code: its own ones, found again.
-            from tuner.data.rules import check_example
+            from tuner.data.rules.check import check_example
 
             problems = check_example(raw, line, self.tuner.data_rules).problems
         tokens = self.examples.tokens_for(line)
@@ -623,7 +623,7 @@ class DatasetScreen(TunerScreen[None]):
     @work(exclusive=True, group="upload", exit_on_error=False)
     @fails_as(UploadFailed)
     async def _upload(self, force: bool, reuse: bool = True) -> None:
-        from tuner.api.checked_upload import upload_checked
+        from tuner.api.files.checked_upload import upload_checked
 
         def progress(sent: int, total: int) -> None:
             self.post_message(self.UploadProgressed(sent, total))

@@ -28,8 +28,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from tuner.api.deadlines import retirement
-from tuner.api.follower import FollowState, FollowStatus, PollPolicy
-from tuner.api.job_watch import (
+from tuner.api.jobs.follower import FollowState, FollowStatus, PollPolicy
+from tuner.api.jobs.watch import (
     EVENT_FILTERS,
     Control,
     EventFilter,
@@ -51,7 +51,7 @@ from tuner.ui.widgets.job_header import JobHeader
 from tuner.ui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
-    from tuner.api.metrics import MetricPoint
+    from tuner.api.jobs.metrics import MetricPoint
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
 AGE_TICK = 30.0  # x poll_scale: once it ended, only "created 5m ago" still changes
@@ -223,7 +223,7 @@ class JobScreen(TunerScreen[None]):
             self.query_one(JobHeader).update(outside(problem, "bold"))
             self.query_one("#ckpt-note", Static).update(outside(problem))
             return
-        from tuner.api.cursors import CursorStore
+        from tuner.api.jobs.cursors import CursorStore
 
         self.log_view.seen_until = CursorStore().get(self.job_id)
         self._line()
@@ -255,8 +255,8 @@ class JobScreen(TunerScreen[None]):
     @work(exclusive=True, group="job-follow", exit_on_error=False)
     @fails_as(FollowFailed)
     async def _follow(self) -> None:
-        from tuner.api.cursors import CursorStore
-        from tuner.api.follower import EventFollower
+        from tuner.api.jobs.cursors import CursorStore
+        from tuner.api.jobs.follower import EventFollower
 
         follower = EventFollower(
             await self.tuner.session.opened(),

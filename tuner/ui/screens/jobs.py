@@ -1,6 +1,6 @@
 """The jobs list: every job of the profile with coloured status, refreshed while any is active.
 
-Pages come from `tuner.api.jobs.list_jobs` (newest first); reaching the last row loads the next
+Pages come from `tuner.api.jobs.spec.list_jobs` (newest first); reaching the last row loads the next
 older page. While a job is active the first page is re-read on a backing-off timer
 (`RefreshPolicy`: 5 s after a change, doubling to 30 s while nothing moves, stopped when nothing
 is active), so an idle list costs almost nothing. A job that reaches a terminal status is
@@ -34,7 +34,7 @@ from tuner.api.deadlines import (
     stopping_soon,
 )
 from tuner.api.errors import ServiceError
-from tuner.api.job_watch import (
+from tuner.api.jobs.watch import (
     STATUS_FILTERS,
     JobList,
     RefreshPolicy,
@@ -54,7 +54,7 @@ from tuner.ui.widgets.job_header import status_text
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 PAGE_SIZE = 20
 AGES_TICK = 30.0  # x poll_scale: "created 5m ago" is redrawn this often, without a request

@@ -29,15 +29,15 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, ProgressBar, Select, Static
 
 from tuner.api.errors import ServiceError
-from tuner.api.job_creation import (
+from tuner.api.jobs.creation import (
     CreatedJob,
     CreationStep,
     JobCreation,
     JobRequest,
     check_request,
 )
-from tuner.api.job_form import FormError, JobForm
-from tuner.api.jobs import check_suffix
+from tuner.api.jobs.form import FormError, JobForm
+from tuner.api.jobs.spec import check_suffix
 from tuner.data.visible_text import visible_line
 from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.modals import ConfirmModal
@@ -48,7 +48,7 @@ from tuner.ui.widgets.job_estimate import JobEstimate
 from tuner.ui.widgets.job_fields import LOCAL, JobFields
 
 if TYPE_CHECKING:
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 ESTIMATE_DELAY = 0.4  # seconds after the last keystroke in a path before analysing it
 

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
-from tuner.api.replay import (
+from tuner.api.chat.replay import (
     LineDelta,
     LineFailed,
     LineFinished,
@@ -37,8 +37,8 @@ from tuner.ui.outside import outside, outside_line
 from tuner.ui.widgets.fitted_line import FittedLine
 
 if TYPE_CHECKING:
-    from tuner.api.transcripts import Transcript
-    from tuner.data.catalog import Catalog
+    from tuner.api.chat.transcripts import Transcript
+    from tuner.data.catalog.lookup import Catalog
 
 
 STREAMING = "… esc stops"

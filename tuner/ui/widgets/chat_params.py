@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from tuner.api.chat_session import ChatSettings, SettingsError
+from tuner.api.chat.session import ChatSettings, SettingsError
 from tuner.ui.outside import CONTROLS_SHOWN, outside
 
 # (field id, label, placeholder) in the order tab visits them.

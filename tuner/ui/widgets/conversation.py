@@ -21,13 +21,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tuner.data.durations import format_size
-from tuner.data.json_values import load
-from tuner.data.search import find_spans
+from tuner.data.jsonl.json_values import load
+from tuner.data.jsonl.search import find_spans
 from tuner.data.visible_text import visible, visible_line
 from tuner.ui.outside import outside
 
 if TYPE_CHECKING:
-    from tuner.data.problems import Problem
+    from tuner.data.rules.problems import Problem
 
 # The raw view pretty-prints at most this much; more is cut with a note saying how much.
 RAW_LIMIT = 64 * 1024

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import RichLog
 
-from tuner.api.job_watch import EventFilter, event_matches
+from tuner.api.jobs.watch import EventFilter, event_matches
 from tuner.data.durations import format_clock
 from tuner.data.visible_text import visible, visible_line
 

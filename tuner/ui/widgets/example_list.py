@@ -25,11 +25,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tuner.data.line_marks import LineMarks
+from tuner.data.jsonl.line_marks import LineMarks
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
-    from tuner.data.lines import LineIndex
+    from tuner.data.jsonl.lines import LineIndex
     from tuner.data.summary import ExampleSummary
 
 ROLE_WIDTH = 11

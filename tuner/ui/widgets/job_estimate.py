@@ -27,7 +27,7 @@ from tuner.ui.outside import outside
 
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
-    from tuner.data.catalog import Catalog
+    from tuner.data.catalog.lookup import Catalog
 
 # Analyse `path` for `model` (runs in a thread): the app's `Services.analyse`, bound to the
 # profile's catalog and data rules.

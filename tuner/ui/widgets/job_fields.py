@@ -18,14 +18,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select
 
-from tuner.api.job_form import JobForm
+from tuner.api.jobs.form import JobForm
 from tuner.data.visible_text import visible_line
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 if TYPE_CHECKING:
-    from tuner.api.job_creation import FileChoice
+    from tuner.api.jobs.creation import FileChoice
     from tuner.api.types import Capabilities
-    from tuner.data.catalog import Catalog, ModelInfo
+    from tuner.data.catalog.lookup import Catalog, ModelInfo
 
 LOCAL = "local"
 NONE = "none"
@@ -36,7 +36,7 @@ TYPED = ("train-path", "valid-path", "suffix", "epochs", "batch", "lr", "seed")
 def model_label(info: ModelInfo, today: datetime.date) -> str:
     """`gpt-4o-mini-2024-07-18 · $3.00/1M · 65,536 tok`, with what is not known said so, and
     the retirement date when it is near or past."""
-    from tuner.data.catalog import retirement_note
+    from tuner.data.catalog.lookup import retirement_note
 
     price = f"${info.training_price_per_1m:,.2f}/1M" if info.training_price_per_1m else "price ?"
     limit = f"{info.example_token_limit:,} tok" if info.example_token_limit else "no limit given"

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.widgets import Static
 
-from tuner.api.follower import FollowState, FollowStatus
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.follower import FollowState, FollowStatus
+from tuner.api.jobs.metrics import MetricPoint
 from tuner.api.types import JobStatus
 from tuner.data.durations import (
     format_ago,

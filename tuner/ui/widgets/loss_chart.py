@@ -1,6 +1,6 @@
 """Training curves: train and validation loss against step, or token accuracy on a toggle.
 
-The data lives in a `MetricSeries` (tuner.api.job_watch); the widget only draws it. Plotext
+The data lives in a `MetricSeries` (tuner.api.jobs.watch); the widget only draws it. Plotext
 rebuilds the whole figure on each render, so `add` marks the widget dirty and Textual folds many
 metric events arriving together into one redraw. Braille markers give four dots per cell, which
 keeps a 60-step curve legible in the 80x24 terminal's dozen chart rows.
@@ -15,8 +15,8 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from tuner.api.job_watch import MetricSeries
-from tuner.api.metrics import MetricPoint
+from tuner.api.jobs.metrics import MetricPoint
+from tuner.api.jobs.watch import MetricSeries
 
 # (MetricPoint field, legend label, colour) per view.
 LOSS_LINES = (

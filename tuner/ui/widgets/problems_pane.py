@@ -29,7 +29,7 @@ from tuner.ui.outside import outside, outside_line
 from tuner.ui.widgets.fitted_line import fit_rich
 
 if TYPE_CHECKING:
-    from tuner.data.problems import Problem
+    from tuner.data.rules.problems import Problem
 
 GROUP_LIMIT = 200
 

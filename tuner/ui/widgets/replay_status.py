@@ -11,8 +11,8 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from tuner.api.compare import ReplayGroup
-from tuner.api.replay import (
+from tuner.api.chat.compare import ReplayGroup
+from tuner.api.chat.replay import (
     LineFailed,
     LineFinished,
     LineRetrying,

@@ -1,7 +1,7 @@
 """Search a file's bytes from a one-line bar: the bar owns the query, the matches and the scan.
 
 `/` opens the bar; enter starts a search (a thread worker scanning the file with
-`tuner.data.search.search_file`, cancelled when a new one starts) or, for the same query, asks
+`tuner.data.jsonl.search.search_file`, cancelled when a new one starts) or, for the same query, asks
 for the next match; escape closes the bar but keeps the search active, so `n` / `N` step its
 matches. The bar posts `Found` as matches arrive (the screen marks rows and jumps to the first
 match at or after the cursor), and `Ended` when the search is over and forgotten.
@@ -151,7 +151,7 @@ class SearchBar(Horizontal):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str) -> None:
-        from tuner.data.search import search_file
+        from tuner.data.jsonl.search import search_file
 
         cancel = get_current_worker().cancelled_event
         for batch in search_file(self.path, query, cancel=cancel):

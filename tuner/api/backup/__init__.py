@@ -1,0 +1,1 @@
+"""Backing up an account's fine-tuning: jobs, events, checkpoints, files."""

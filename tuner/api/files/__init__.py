@@ -1,0 +1,1 @@
+"""Files on a service: checked uploads, what was uploaded before, downloads."""

@@ -1,0 +1,1 @@
+"""Fine-tuning jobs: the spec, the form's checks, quotes, following, metrics."""

@@ -1,0 +1,1 @@
+"""Moving a fine-tune to another service: plan, costs, sources, the move."""

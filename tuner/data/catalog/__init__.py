@@ -1,0 +1,1 @@
+"""What tuner knows of each service's models: contexts, prices, dates."""

@@ -1,0 +1,1 @@
+"""JSONL files: lines, JSON scanning and values, conversion, search, writing."""

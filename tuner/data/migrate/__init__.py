@@ -1,0 +1,1 @@
+"""Converting a training file for another service, every change said."""

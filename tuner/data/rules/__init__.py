@@ -1,0 +1,1 @@
+"""The checks a training file gets, by the rules of each service."""

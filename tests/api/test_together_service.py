@@ -14,15 +14,14 @@ import json
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import TEST_KEY, chat_example, write_jsonl
+from tests.helpers import DEADLINE, TEST_KEY, chat_example, finish, wait_async, write_jsonl
 from tuner.api.chat import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.follower import EventFollower, FollowState
@@ -40,7 +39,6 @@ from .conftest import FAST_POLL
 BASE = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 BIG = "meta-llama/Meta-Llama-3.1-70B-Instruct-Reference"
 LORA_ONLY = "Qwen/Qwen2.5-7B-Instruct"
-DEADLINE = 30.0  # seconds; reached only when something is really wrong
 
 
 # -- the emulator, the connection, the service ---------------------------------------------------
@@ -122,29 +120,10 @@ def server_spec(emu: Emulator, job_id: str) -> Any:
         return emu.together.state.jobs[job_id].spec
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = DEADLINE) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.005)
-
-
-async def finish(service: Any, emu: Emulator, job_id: str) -> Job:
-    """Move the emulator's clock on until the job is finished; the finished job."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        emu.advance(60)
-        job = await service.retrieve_job(job_id)
-        if job.finished:
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} did not finish: {job.status}"
-
-
 async def trained(service: Any, emu: Emulator, train_file: Path, **spec: Any) -> Job:
     uploaded = await service.upload_file(train_file)
     job = await service.create_job(JobSpec(BASE, uploaded.id, **spec))
-    done = await finish(service, emu, job.id)
+    done = await finish(emu, service, job.id, step=60)
     assert done.status is JobStatus.SUCCEEDED
     return done
 
@@ -433,7 +412,7 @@ async def test_create_dpo(emu: Emulator, service: Any, tmp_path: Path) -> None:
     assert job.method == "dpo" and job.hyperparameters["beta"] == 0.25
     sent = server_spec(emu, job.id)
     assert sent.training_method["method"] == "dpo" and sent.training_method["dpo_beta"] == 0.25
-    done = await finish(service, emu, job.id)
+    done = await finish(emu, service, job.id, step=60)
     assert done.status is JobStatus.SUCCEEDED and done.method == "dpo"
 
 
@@ -625,7 +604,7 @@ async def test_the_follower_sees_every_event_once_while_the_job_runs(
         # service; then the follower must see the end by itself.
         for _ in range(500):
             count = len(server_events(still, job.id))
-            await wait_until(lambda count=count: len(seen) >= count or task.done())
+            await wait_async(lambda count=count: len(seen) >= count or task.done())
             if server_status(still, job.id) in sim.TERMINAL:
                 break
             still.advance(0.7)

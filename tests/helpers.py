@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import inspect
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -290,8 +292,36 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 def notices(app: App[Any]) -> list[str]:
-    """The text of every notification the app is showing."""
-    return [str(n.message) for n in app._notifications]
+    """The text of every notification the app has shown, oldest first: tuner's app and the
+    `host_app` both keep them (`shown_notices`), as Textual has no public read of its own."""
+    return list(app.shown_notices)  # type: ignore[attr-defined]
+
+
+# One line of Rich's SVG export: `<text ... x="12.2" ... clip-path="url(#ID-line-3)">text</text>`.
+_SVG_TEXT = re.compile(
+    r'<text [^>]*?x="([0-9.]+)"[^>]*?clip-path="url\(#[^)]*-line-(\d+)\)">([^<]*)</text>'
+)
+_SVG_CELL_WIDTH = 12.2  # Rich's export: a cell is 0.61 of its 20-pixel line height
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """Every line the terminal shows now, as plain text (every layer, dialogs over their screen
+    and toasts included): read from `App.export_screenshot()`, Textual's public picture of the
+    screen, so a test never reaches into the compositor."""
+    from rich.cells import cell_len
+
+    width, height = app.size
+    lines = [""] * height
+    for x, row, text in _SVG_TEXT.findall(app.export_screenshot()):
+        column, line = round(float(x) / _SVG_CELL_WIDTH), int(row)
+        drawn = html.unescape(text).replace("\xa0", " ").rstrip("\n")
+        lines[line] += " " * max(0, column - cell_len(lines[line])) + drawn
+    return [line + " " * max(0, width - cell_len(line)) for line in lines]
+
+
+def screen_text(app: App[Any]) -> str:
+    """The whole screen as drawn now (see `screen_lines`), its lines joined by newlines."""
+    return "\n".join(screen_lines(app))
 
 
 # -- tuner in a process of its own ------------------------------------------------------------
@@ -375,9 +405,14 @@ def host_app(*widgets: Any) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.results: list[Any] = []
+            self.shown_notices: list[str] = []  # as `TunerApp.shown_notices`, for `notices`
 
         def compose(self) -> Any:
             yield from widgets
+
+        def notify(self, message: str, **options: Any) -> None:
+            self.shown_notices.append(message)
+            super().notify(message, **options)
 
     return Host()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.helpers import wait_until
+from tests.helpers import screen_text, wait_until
 from tests.ui.conftest import build_app
 from tuner.api.errors import register_secret
 from tuner.config import Profile, Settings, save_settings, secrets_path
@@ -76,6 +76,5 @@ async def test_a_broken_secrets_file_is_one_line_in_settings(datasets: Path) -> 
         await wait_until(pilot, lambda: app.screen.query_one("#key-state", Static))
         state = str(app.screen.query_one("#key-state", Static).render())
         assert f"{short_path(path)}:3" in state and "invalid TOML" in state  # its name kept
-        screen_text = "\n".join(s.text for s in app.screen._compositor.render_strips())
-        assert KEY not in screen_text
+        assert KEY not in screen_text(app)
     assert app.return_code in (0, None)

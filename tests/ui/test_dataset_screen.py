@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import DEADLINE, TEST_KEY, active_connection, notices, wait_until
+from tests.helpers import DEADLINE, TEST_KEY, active_connection, notices, screen_text, wait_until
 from tests.helpers import settle as settle_app
 from tests.ui.conftest import build_app
 from tuner.config import Connection, Secret
@@ -62,10 +62,6 @@ def services(**kwargs: Any) -> Services:
 def open_app(path: Path, **kwargs: Any):
     kwargs.setdefault("services", services())
     return build_app(path.parent, open_file=path, **kwargs)
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def preview_text(app) -> str:

@@ -48,7 +48,9 @@ def test_the_report_draws_a_services_escapes() -> None:
     assert "refused: ␛]0;title␇␛[2J" in text and "\x1b" not in text
 
 
-async def test_a_crash_exits_non_zero_and_prints_no_key(datasets: Path) -> None:
+async def test_a_crash_exits_non_zero_and_prints_no_key(
+    datasets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     register_secret(KEY)
     app = build_app(datasets)
 
@@ -61,7 +63,8 @@ async def test_a_crash_exits_non_zero_and_prints_no_key(datasets: Path) -> None:
             app.call_later(boom)
             await pilot.pause()
     assert app.return_code == 1
-    shown = "".join(str(r) for r in app._exit_renderables)
+    shown = capsys.readouterr().err  # the report, printed as the app ends
+    assert "RuntimeError" in shown and "boom" in shown
     assert KEY not in shown
 
 

@@ -28,6 +28,7 @@ from tuner.api.follower import EventFollower, FollowState
 from tuner.api.jobs import Hyperparameters, JobSpec
 from tuner.api.service import open_service
 from tuner.api.together_service import CAPABILITIES, TogetherService
+from tuner.api.together_service.client import make_client
 from tuner.api.types import Job, JobEvent, JobStatus, RemoteFile
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault, Hold
@@ -183,10 +184,11 @@ async def test_the_default_address_is_togethers() -> None:
     service = open_service(connection)  # builds the client; sends nothing
     try:
         assert service.where == connection.where.rstrip("/")
-        sdk_url = str(service._client.base_url).rstrip("/")
-        assert sdk_url.startswith("https://api.together.") and not sdk_url.endswith("/v1")
     finally:
         await service.close()
+    async with make_client(connection) as client:  # the SDK client the service is built on
+        sdk_url = str(client.base_url).rstrip("/")
+    assert sdk_url.startswith("https://api.together.") and not sdk_url.endswith("/v1")
 
 
 def test_capabilities_and_no_pause_or_resume(service: Any) -> None:
@@ -210,8 +212,9 @@ async def test_without_retries_shares_the_pool_and_stops_retrying(
     emu: Emulator, service: Any
 ) -> None:
     quiet = service.without_retries()
-    assert quiet._client._client is service._client._client  # one connection pool
-    assert quiet._client.max_retries == 0 and service._client.max_retries > 0
+    await service.list_jobs()
+    await quiet.list_jobs()
+    assert emu.open_connections == 1  # one connection pool: the second request reused it
     emu.faults.add(Fault(path_pattern=r"/together/v1/fine-tunes$", status=500))
     with pytest.raises(ServiceError) as caught:
         await quiet.list_jobs()

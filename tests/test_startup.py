@@ -21,21 +21,37 @@ PROBE = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
 
+    from textual.events import Ready
+
     from tuner.ui.app import make_app
     from tuner.ui.services import MemorySettingsStore, Services
     from tuner.ui.session import ActiveConnection
 
+    at_first_frame = []
+
+
+    def hook(message) -> None:
+        # Textual sends `Ready` once the first frame is on the screen: what was imported by
+        # then is read at that moment, before any later worker (the file browser's token
+        # counter loads tiktoken about a second on) can add to it, however busy the machine.
+        if isinstance(message, Ready):
+            at_first_frame.append(
+                (type(app.screen).__name__, "openai" in sys.modules, "tiktoken" in sys.modules)
+            )
+
 
     async def main() -> None:
+        global app
         app = make_app(
             Path(sys.argv[1]),
             services=Services(settings_store=MemorySettingsStore()),
             connection=ActiveConnection(label="probe"),
         )
-        async with app.run_test() as pilot:
+        async with app.run_test(message_hook=hook) as pilot:
             await pilot.pause()
-            assert type(app.screen).__name__ == "FilesScreen", app.screen
-            print("openai" in sys.modules, "tiktoken" in sys.modules)
+        (screen, openai, tiktoken), = at_first_frame
+        assert screen == "FilesScreen", screen
+        print(openai, tiktoken)
 
 
     asyncio.run(main())

@@ -286,8 +286,10 @@ async def settle(pilot: Pilot[Any]) -> None:
             if not pending():
                 return
             continue
-        with contextlib.suppress(WorkerFailed):
-            await app.workers.wait_for_complete(running)
+        # Bounded too: a worker waiting on a dialog's answer would otherwise hang the test.
+        left = max(0.0, deadline - time.monotonic())
+        with contextlib.suppress(WorkerFailed, TimeoutError):
+            await asyncio.wait_for(app.workers.wait_for_complete(running), left)
     raise AssertionError("workers still running at the deadline")
 
 

@@ -41,7 +41,11 @@ async def _idle(pilot: Any) -> None:
     for pane in screen.panes:
         pane.turns.scroll_end(animate=False, immediate=True)
     screen.prompt.cursor_blink = False  # a blinking cursor would make the picture flaky
-    await pilot.pause(0.1)
+    # Every reply's Markdown holds its whole text (a stream's last fragments re-rendered).
+    await until(
+        pilot,
+        lambda: all(turn.body.source == turn.text for p in screen.panes for turn in p.replies()),
+    )
 
 
 def _one_message(datasets: Path):

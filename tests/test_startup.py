@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 import tuner
+from tests.helpers import wait_for
 from tuner.app_entry import demo_session, run_app
 from tuner.cli import main
 
@@ -156,10 +157,7 @@ def test_the_demo_holds_a_finished_openai_job_to_move_or_chat_with() -> None:
     import time
 
     with demo_session() as (_folder, emulator):
-        deadline = time.monotonic() + 30
-        while not any(job.to_json()["status"] == "succeeded" for job in _jobs(emulator)):
-            assert time.monotonic() < deadline, "the demo's job never finished"
-            time.sleep(0.01)
+        wait_for(lambda: any(job.to_json()["status"] == "succeeded" for job in _jobs(emulator)))
         (job,) = [job.to_json() for job in _jobs(emulator)]
         assert (
             job["fine_tuned_model"].startswith("ft:gpt-4o-mini-2024-07-18:")

@@ -72,6 +72,7 @@ def test_at_high_speed_nothing_openai_reports_is_dated_in_the_future() -> None:
     ):
         uploaded = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune")
         job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=uploaded.id)
+        # About real time: the clock is left to run (an `advance` would date things ahead).
         wait_for(lambda: client.fine_tuning.jobs.retrieve(job.id).status == "succeeded")
         job = client.fine_tuning.jobs.retrieve(job.id)
         events = client.fine_tuning.jobs.list_events(job.id, limit=100).data

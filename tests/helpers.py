@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import inspect
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -166,26 +168,25 @@ async def train_model(emulator: Emulator, path: Path, suffix: str) -> Job:
     job_id = await start_job(emulator, path, suffix=suffix)
     service = open_test_service(emulator)
     try:
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            emulator.advance(3600)
-            job = await service.retrieve_job(job_id)
-            if job.status is JobStatus.SUCCEEDED:
-                return job
-            if job.finished or time.monotonic() > deadline:
-                raise AssertionError(f"job {job_id} did not succeed: {job.status}")
-            await asyncio.sleep(0.01)
+        job = await finish(emulator, service, job_id)
     finally:
         await service.close()
+    assert job.status is JobStatus.SUCCEEDED, f"job {job_id} did not succeed: {job.status}"
+    return job
 
 
 # -- waiting -----------------------------------------------------------------------------------
 
 
+# Three ways to wait, one for each place a test waits from. Each polls `condition()` until it
+# holds and fails at the deadline; none sleeps a fixed time and then looks.
+
+
 async def wait_until(
     pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = DEADLINE
 ) -> None:
-    """Let the app run until `condition()` holds (a query that fails counts as not yet)."""
+    """Inside `App.run_test()`: let the app run until `condition()` holds. A query that fails
+    (the screen is still composing) counts as not yet."""
     from textual.css.query import NoMatches
 
     deadline = time.monotonic() + timeout
@@ -202,13 +203,68 @@ async def wait_until(
         await pilot.pause(0.02)
 
 
+async def wait_async(condition: Callable[[], Any], timeout: float = DEADLINE) -> None:
+    """In a coroutine with no app (a service test): let other tasks run until `condition()`
+    holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(0.005)
+
+
 def wait_for(condition: Callable[[], Any], timeout: float = DEADLINE) -> None:
-    """Poll `condition()` (outside an app) until it holds."""
+    """In plain code (no event loop: the emulator's tests, a thread, a process): poll
+    `condition()` until it holds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         time.sleep(0.01)
+
+
+# Finishing a job moves the emulator's clock on instead of waiting for it, so a job ends in a
+# few requests on any machine, however busy, and at any emulator speed.
+
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled", "completed", "error"})
+"""A job's last statuses as either dialect sends them (OpenAI's, then Together's own)."""
+
+
+async def finish(
+    emulator: Emulator, service: FineTuningService, job_id: str, step: float = 3600
+) -> Job:
+    """Through tuner's `service`: move the emulator's clock on by `step` seconds at a time
+    until the job has finished; the finished job (whatever its end)."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        emulator.advance(step)
+        job = await service.retrieve_job(job_id)
+        if job.finished:
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} did not finish: {job.status}"
+        await asyncio.sleep(0.005)
+
+
+def finish_raw(
+    emulator: Emulator,
+    retrieve: Callable[[], Any],
+    step: float = 3600,
+) -> Any:
+    """Through an SDK client or raw HTTP (the emulator's own tests): move the clock on until
+    `retrieve()` answers a finished job (an SDK object, or the JSON dict of a raw request);
+    that last answer."""
+
+    def status(job: Any) -> str:
+        return str(job["status"] if isinstance(job, dict) else job.status)
+
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        emulator.advance(step)
+        job = retrieve()
+        if status(job) in TERMINAL_STATUSES:
+            return job
+        assert time.monotonic() < deadline, f"the job did not finish: {status(job)}"
+        time.sleep(0.005)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -230,14 +286,44 @@ async def settle(pilot: Pilot[Any]) -> None:
             if not pending():
                 return
             continue
-        with contextlib.suppress(WorkerFailed):
-            await app.workers.wait_for_complete(running)
+        # Bounded too: a worker waiting on a dialog's answer would otherwise hang the test.
+        left = max(0.0, deadline - time.monotonic())
+        with contextlib.suppress(WorkerFailed, TimeoutError):
+            await asyncio.wait_for(app.workers.wait_for_complete(running), left)
     raise AssertionError("workers still running at the deadline")
 
 
 def notices(app: App[Any]) -> list[str]:
-    """The text of every notification the app is showing."""
-    return [str(n.message) for n in app._notifications]
+    """The text of every notification the app has shown, oldest first: tuner's app and the
+    `host_app` both keep them (`shown_notices`), as Textual has no public read of its own."""
+    return list(app.shown_notices)  # type: ignore[attr-defined]
+
+
+# One line of Rich's SVG export: `<text ... x="12.2" ... clip-path="url(#ID-line-3)">text</text>`.
+_SVG_TEXT = re.compile(
+    r'<text [^>]*?x="([0-9.]+)"[^>]*?clip-path="url\(#[^)]*-line-(\d+)\)">([^<]*)</text>'
+)
+_SVG_CELL_WIDTH = 12.2  # Rich's export: a cell is 0.61 of its 20-pixel line height
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """Every line the terminal shows now, as plain text (every layer, dialogs over their screen
+    and toasts included): read from `App.export_screenshot()`, Textual's public picture of the
+    screen, so a test never reaches into the compositor."""
+    from rich.cells import cell_len
+
+    width, height = app.size
+    lines = [""] * height
+    for x, row, text in _SVG_TEXT.findall(app.export_screenshot()):
+        column, line = round(float(x) / _SVG_CELL_WIDTH), int(row)
+        drawn = html.unescape(text).replace("\xa0", " ").rstrip("\n")
+        lines[line] += " " * max(0, column - cell_len(lines[line])) + drawn
+    return [line + " " * max(0, width - cell_len(line)) for line in lines]
+
+
+def screen_text(app: App[Any]) -> str:
+    """The whole screen as drawn now (see `screen_lines`), its lines joined by newlines."""
+    return "\n".join(screen_lines(app))
 
 
 # -- tuner in a process of its own ------------------------------------------------------------
@@ -321,9 +407,14 @@ def host_app(*widgets: Any) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.results: list[Any] = []
+            self.shown_notices: list[str] = []  # as `TunerApp.shown_notices`, for `notices`
 
         def compose(self) -> Any:
             yield from widgets
+
+        def notify(self, message: str, **options: Any) -> None:
+            self.shown_notices.append(message)
+            super().notify(message, **options)
 
     return Host()
 

@@ -28,6 +28,7 @@ from tests.helpers import (
     DEADLINE,
     TEST_KEY,
     CountingService,
+    finish,
     open_test_service,
     open_together_service,
     write_examples,
@@ -68,18 +69,6 @@ def contents(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name not in ("index.json", "README.md")
     }
-
-
-async def finish(emulator: Emulator, service: Any, job_id: str) -> Job:
-    """Move the emulator's clock on until the job is finished (no waiting on real time)."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        emulator.advance(3600)
-        job = await service.retrieve_job(job_id)
-        if job.finished:
-            return job
-        assert time.monotonic() < deadline, f"{job_id} did not finish: {job.status}"
-        await asyncio.sleep(0.01)
 
 
 async def trained(

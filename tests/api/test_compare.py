@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -39,19 +39,26 @@ class Model:
         yield ChatDone(f"{self.name}: {prompt}", "stop", 3, 2, self.name)
 
 
-def pair(lines: list[str], log: list[str], **gates: asyncio.Event) -> tuple[ReplayGroup, ...]:
+def pair(
+    lines: list[str],
+    log: list[str],
+    *,
+    on_state: Callable[[ReplayState], None] | None = None,
+    on_line: Callable[[int], None] | None = None,
+    **gates: asyncio.Event,
+) -> tuple[ReplayGroup, ...]:
     models = [Model(name, log, gates.get(name)) for name in ("a", "b")]
     replays = [
         PromptReplay(None, lines, ChatRequest(m.name), streamer=m, retry=FAST) for m in models
     ]
-    return ReplayGroup(replays), *models  # type: ignore[return-value]
+    group = ReplayGroup(replays, on_state=on_state, on_line=on_line)
+    return group, *models  # type: ignore[return-value]
 
 
 async def test_lockstep_and_separate_conversations() -> None:
     log: list[str] = []
-    group, _a, _b = pair(["one", "two", "three"], log)
     states: list[ReplayState] = []
-    group._on_state = states.append
+    group, _a, _b = pair(["one", "two", "three"], log, on_state=states.append)
     assert await group.run() is ReplayState.DONE
     # line k goes to both models before line k+1 goes to either
     assert [entry.split(":")[1] for entry in log] == ["one", "one", "two", "two", "three", "three"]
@@ -131,10 +138,9 @@ def test_groups_need_matching_replays() -> None:
 
 async def test_each_line_is_announced_as_it_goes_out_and_counted_per_model() -> None:
     log: list[str] = []
-    group, a, _b = pair(["one", "two", "three"], log)
-    a.failures = [ServiceError(ErrorKind.INVALID_REQUEST, "too long")]
     heard: list[int] = []
-    group._on_line = heard.append
+    group, a, _b = pair(["one", "two", "three"], log, on_line=heard.append)
+    a.failures = [ServiceError(ErrorKind.INVALID_REQUEST, "too long")]
     await group.run()
     assert heard == [0, 1, 2]
     assert (group.answered(0), group.failed(0)) == (2, 1)

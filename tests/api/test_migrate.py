@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from tests.helpers import (
     TEST_KEY,
     CountingService,
     chat_example,
+    finish,
     open_test_service,
     open_together_service,
     write_jsonl,
@@ -74,17 +74,6 @@ async def together(emulator: Emulator) -> AsyncIterator[FineTuningService]:
         yield service
     finally:
         await service.close()
-
-
-async def finish(emulator: Emulator, service: FineTuningService, job_id: str) -> Job:
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        emulator.advance(3600)
-        job = await service.retrieve_job(job_id)
-        if job.finished:
-            return job
-        assert time.monotonic() < deadline, f"{job_id} did not finish: {job.status}"
-        await asyncio.sleep(0.01)
 
 
 def rows(count: int = 20) -> list[dict[str, Any]]:

@@ -14,21 +14,21 @@ import json
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import TEST_KEY, chat_example, write_jsonl
+from tests.helpers import DEADLINE, TEST_KEY, chat_example, finish, wait_async, write_jsonl
 from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs.follower import EventFollower, FollowState
 from tuner.api.jobs.spec import Hyperparameters, JobSpec
 from tuner.api.open import open_service
 from tuner.api.together_service import CAPABILITIES, TogetherService
+from tuner.api.together_service.client import make_client
 from tuner.api.types import Job, JobEvent, JobStatus, RemoteFile
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault, Hold
@@ -40,7 +40,6 @@ from .conftest import FAST_POLL
 BASE = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 BIG = "meta-llama/Meta-Llama-3.1-70B-Instruct-Reference"
 LORA_ONLY = "Qwen/Qwen2.5-7B-Instruct"
-DEADLINE = 30.0  # seconds; reached only when something is really wrong
 
 
 # -- the emulator, the connection, the service ---------------------------------------------------
@@ -122,29 +121,10 @@ def server_spec(emu: Emulator, job_id: str) -> Any:
         return emu.together.state.jobs[job_id].spec
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = DEADLINE) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.005)
-
-
-async def finish(service: Any, emu: Emulator, job_id: str) -> Job:
-    """Move the emulator's clock on until the job is finished; the finished job."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        emu.advance(60)
-        job = await service.retrieve_job(job_id)
-        if job.finished:
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} did not finish: {job.status}"
-
-
 async def trained(service: Any, emu: Emulator, train_file: Path, **spec: Any) -> Job:
     uploaded = await service.upload_file(train_file)
     job = await service.create_job(JobSpec(BASE, uploaded.id, **spec))
-    done = await finish(service, emu, job.id)
+    done = await finish(emu, service, job.id, step=60)
     assert done.status is JobStatus.SUCCEEDED
     return done
 
@@ -204,10 +184,11 @@ async def test_the_default_address_is_togethers() -> None:
     service = open_service(connection)  # builds the client; sends nothing
     try:
         assert service.where == connection.where.rstrip("/")
-        sdk_url = str(service._client.base_url).rstrip("/")
-        assert sdk_url.startswith("https://api.together.") and not sdk_url.endswith("/v1")
     finally:
         await service.close()
+    async with make_client(connection) as client:  # the SDK client the service is built on
+        sdk_url = str(client.base_url).rstrip("/")
+    assert sdk_url.startswith("https://api.together.") and not sdk_url.endswith("/v1")
 
 
 def test_capabilities_and_no_pause_or_resume(service: Any) -> None:
@@ -231,8 +212,9 @@ async def test_without_retries_shares_the_pool_and_stops_retrying(
     emu: Emulator, service: Any
 ) -> None:
     quiet = service.without_retries()
-    assert quiet._client._client is service._client._client  # one connection pool
-    assert quiet._client.max_retries == 0 and service._client.max_retries > 0
+    await service.list_jobs()
+    await quiet.list_jobs()
+    assert emu.open_connections == 1  # one connection pool: the second request reused it
     emu.faults.add(Fault(path_pattern=r"/together/v1/fine-tunes$", status=500))
     with pytest.raises(ServiceError) as caught:
         await quiet.list_jobs()
@@ -433,7 +415,7 @@ async def test_create_dpo(emu: Emulator, service: Any, tmp_path: Path) -> None:
     assert job.method == "dpo" and job.hyperparameters["beta"] == 0.25
     sent = server_spec(emu, job.id)
     assert sent.training_method["method"] == "dpo" and sent.training_method["dpo_beta"] == 0.25
-    done = await finish(service, emu, job.id)
+    done = await finish(emu, service, job.id, step=60)
     assert done.status is JobStatus.SUCCEEDED and done.method == "dpo"
 
 
@@ -625,7 +607,7 @@ async def test_the_follower_sees_every_event_once_while_the_job_runs(
         # service; then the follower must see the end by itself.
         for _ in range(500):
             count = len(server_events(still, job.id))
-            await wait_until(lambda count=count: len(seen) >= count or task.done())
+            await wait_async(lambda count=count: len(seen) >= count or task.done())
             if server_status(still, job.id) in sim.TERMINAL:
                 break
             still.advance(0.7)

@@ -6,8 +6,7 @@ import contextlib
 import http.client
 import json
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,15 +46,6 @@ def assert_no_extras(value: Any) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             assert_no_extras(item)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll with short sleeps until `predicate()` holds, failing after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        time.sleep(0.01)
 
 
 @dataclass

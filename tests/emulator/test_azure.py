@@ -10,9 +10,10 @@ import openai
 import pytest
 from openai import AsyncAzureOpenAI, AzureOpenAI, OpenAI
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 
-from .conftest import API_KEY, AZURE_API_VERSION, assert_no_extras, chat_rows, wait_for
+from .conftest import API_KEY, AZURE_API_VERSION, assert_no_extras, chat_rows
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -21,7 +22,7 @@ def test_files_jobs_and_chat_over_azure(emu: Emulator, azure: AzureOpenAI) -> No
     file_id = azure.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune").id
     assert [f.id for f in azure.files.list()] == [file_id]
     job = azure.fine_tuning.jobs.create(model="gpt-4.1-mini", training_file=file_id)
-    wait_for(lambda: azure.fine_tuning.jobs.retrieve(job.id).status == "succeeded")
+    assert finish_raw(emu, lambda: azure.fine_tuning.jobs.retrieve(job.id)).status == "succeeded"
     events = list(azure.fine_tuning.jobs.list_events(job.id, limit=50))  # auto-paging
     assert [e.id for e in events] == [e["id"] for e in emu.server_events(job.id)][::-1]
     model = azure.fine_tuning.jobs.retrieve(job.id).fine_tuned_model
@@ -109,7 +110,7 @@ def v1(emu: Emulator) -> Iterator[OpenAI]:
 def _fine_tune(emu: Emulator, client: OpenAI) -> str:
     file_id = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune").id
     job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file_id)
-    wait_for(lambda: client.fine_tuning.jobs.retrieve(job.id).status == "succeeded")
+    assert finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job.id)).status == "succeeded"
     model = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model
     assert model is not None
     return model

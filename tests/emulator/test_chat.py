@@ -8,9 +8,10 @@ from openai import AsyncOpenAI, OpenAI
 from openai.types import Model, ModelDeleted
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 
-from .conftest import API_KEY, assert_no_extras, chat_rows, wait_for
+from .conftest import API_KEY, assert_no_extras, chat_rows
 
 MESSAGES = [
     {"role": "system", "content": "Be helpful."},
@@ -103,7 +104,7 @@ def test_bad_requests(client: OpenAI) -> None:
 def test_fine_tuned_model_answers_in_its_own_style(emu: Emulator, client: OpenAI) -> None:
     file_id = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune").id
     job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file_id, suffix="s")
-    wait_for(lambda: client.fine_tuning.jobs.retrieve(job.id).status == "succeeded")
+    assert finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job.id)).status == "succeeded"
     model = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model
     assert model is not None
     tuned = client.chat.completions.create(model=model, messages=MESSAGES)
@@ -141,7 +142,7 @@ def test_models_list_retrieve_delete(emu: Emulator, client: OpenAI) -> None:
         client.models.retrieve("gpt-9")
     file_id = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune").id
     job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file_id)
-    wait_for(lambda: client.fine_tuning.jobs.retrieve(job.id).status == "succeeded")
+    assert finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job.id)).status == "succeeded"
     name = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model
     assert name is not None
     tuned = client.models.retrieve(name)

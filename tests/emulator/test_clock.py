@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from openai import OpenAI
 
-from tests.helpers import wait_for
+from tests.helpers import TERMINAL_STATUSES, wait_for
 from tuner.emulator import Emulator
 from tuner.emulator.clock import SimClock
 
 from .conftest import API_KEY, chat_rows
-from .together_helpers import finish, sdk, write_rows
+from .together_helpers import sdk, write_rows
 
 QWEN = "Qwen/Qwen2.5-7B-Instruct"
 
@@ -72,6 +72,7 @@ def test_at_high_speed_nothing_openai_reports_is_dated_in_the_future() -> None:
     ):
         uploaded = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune")
         job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=uploaded.id)
+        # About real time: the clock is left to run (an `advance` would date things ahead).
         wait_for(lambda: client.fine_tuning.jobs.retrieve(job.id).status == "succeeded")
         job = client.fine_tuning.jobs.retrieve(job.id)
         events = client.fine_tuning.jobs.list_events(job.id, limit=100).data
@@ -89,7 +90,9 @@ def test_at_high_speed_nothing_together_reports_is_dated_in_the_future(tmp_path:
     with Emulator(speed=500, seed=1) as emu, sdk(emu) as client:
         file_id = client.files.upload(write_rows(tmp_path, "train.jsonl", 20)).id
         created = client.fine_tuning.create(training_file=file_id, model=QWEN)
-        job = finish(client, created.id)
+        # About real time: the clock is left to run (an `advance` would date things ahead).
+        wait_for(lambda: client.fine_tuning.retrieve(created.id).status in TERMINAL_STATUSES)
+        job = client.fine_tuning.retrieve(created.id)
         events = client.fine_tuning.list_events(created.id).data or []
         now = time.time()
     times = [_unix(job.created_at), _unix(job.updated_at)]

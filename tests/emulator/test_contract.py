@@ -28,9 +28,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator, Fault
 
-from .conftest import API_KEY, chat_rows, wait_for
+from .conftest import API_KEY, chat_rows
 
 SPEC = Path(__file__).resolve().parents[2] / ".." / "shared" / "openai-openapi" / "openapi.json"
 
@@ -116,7 +117,8 @@ def test_jobs_events_checkpoints(emu: Emulator, http: httpx2.Client) -> None:
     }
     job = http.post("/fine_tuning/jobs", json=body).json()
     check("FineTuningJob", job)
-    wait_for(lambda: http.get(f"/fine_tuning/jobs/{job['id']}").json()["status"] == "succeeded")
+    done = finish_raw(emu, lambda: http.get(f"/fine_tuning/jobs/{job['id']}").json())
+    assert done["status"] == "succeeded"
     check("FineTuningJob", http.get(f"/fine_tuning/jobs/{job['id']}").json())
     check("ListPaginatedFineTuningJobsResponse", http.get("/fine_tuning/jobs").json())
     events = http.get(f"/fine_tuning/jobs/{job['id']}/events", params={"limit": 1000}).json()
@@ -129,7 +131,8 @@ def test_jobs_events_checkpoints(emu: Emulator, http: httpx2.Client) -> None:
         "/fine_tuning/jobs",
         json={"model": "gpt-4o-mini", "training_file": _upload(http, b"{}")["id"]},
     ).json()
-    wait_for(lambda: http.get(f"/fine_tuning/jobs/{failed['id']}").json()["status"] == "failed")
+    done = finish_raw(emu, lambda: http.get(f"/fine_tuning/jobs/{failed['id']}").json())
+    assert done["status"] == "failed"
     check("FineTuningJob", http.get(f"/fine_tuning/jobs/{failed['id']}").json())
     cancelled = http.post(f"/fine_tuning/jobs/{failed['id']}/cancel")
     assert cancelled.status_code == 400

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from openai import OpenAI
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 from tuner.emulator.ids import IdFactory
 
-from .conftest import API_KEY, chat_rows, wait_for
+from .conftest import API_KEY, chat_rows
 
 
 def _first_ids(**options: int) -> tuple[str, str, str]:
@@ -18,7 +19,9 @@ def _first_ids(**options: int) -> tuple[str, str, str]:
     ):
         file_id = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune").id
         job_id = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file_id).id
-        wait_for(lambda: client.fine_tuning.jobs.retrieve(job_id).status == "succeeded")
+        assert (
+            finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job_id)).status == "succeeded"
+        )
         model = client.fine_tuning.jobs.retrieve(job_id).fine_tuned_model
         assert model is not None
         return file_id, job_id, model

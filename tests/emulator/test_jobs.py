@@ -13,25 +13,14 @@ from openai import OpenAI
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
+from tests.helpers import finish_raw
 from tuner.cli import main
 from tuner.data.analysis import analyse_file
 from tuner.data.estimate import default_epochs
 from tuner.emulator import Emulator
 from tuner.emulator.jobs import FIRST_STEP_AT, STARTED_AT, VALIDATED_AT, resolve_hyperparameters
 
-from .conftest import assert_no_extras, chat_rows, wait_for
-
-
-def _finish(client: OpenAI, job_id: str) -> FineTuningJob:
-    job = client.fine_tuning.jobs.retrieve(job_id)
-
-    def done() -> bool:
-        nonlocal job
-        job = client.fine_tuning.jobs.retrieve(job_id)
-        return job.status in ("succeeded", "failed", "cancelled")
-
-    wait_for(done)
-    return job
+from .conftest import assert_no_extras, chat_rows
 
 
 def test_statuses_in_order_on_the_simulated_clock(slow_emu: Emulator, slow_client: OpenAI) -> None:
@@ -91,7 +80,7 @@ def test_fast_job_succeeds_and_everything_lines_up(emu: Emulator, client: OpenAI
     assert created.seed == 7
     assert created.metadata == {"team": "docs"}
     assert created.method is not None and created.method.type == "supervised"
-    job = _finish(client, created.id)
+    job = finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(created.id))
     assert job.status == "succeeded"
     assert_no_extras(job)
     assert job.fine_tuned_model is not None
@@ -162,16 +151,19 @@ def test_metrics_are_deterministic_for_a_seed(emu: Emulator, client: OpenAI) -> 
     losses = []
     for _ in range(2):
         job = client.fine_tuning.jobs.create(model="gpt-4.1-mini", training_file=train, seed=3)
-        _finish(client, job.id)
+        finish_raw(emu, lambda job=job: client.fine_tuning.jobs.retrieve(job.id))
         losses.append([e["data"] for e in emu.server_events(job.id) if e["type"] == "metrics"])
     assert losses[0] == losses[1]
     train_losses = [d["train_loss"] for d in losses[0]]
     assert sum(train_losses[-5:]) < sum(train_losses[:5])  # it learns
 
 
-def test_a_bad_training_file_fails_the_job_with_the_checkers_message(client: OpenAI) -> None:
+def test_a_bad_training_file_fails_the_job_with_the_checkers_message(
+    emu: Emulator, client: OpenAI
+) -> None:
     bad = client.files.create(file=("t.jsonl", chat_rows(3)), purpose="fine-tune").id
-    job = _finish(client, client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=bad).id)
+    job_id = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=bad).id
+    job = finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job_id))
     assert job.status == "failed"
     assert job.error is not None
     assert job.error.code == "invalid_training_file"
@@ -191,9 +183,8 @@ def test_a_custom_checker_decides() -> None:
         OpenAI(base_url=emu.base_url, api_key="test-key", max_retries=0) as client,
     ):
         file_id = client.files.create(file=("t.jsonl", chat_rows(20)), purpose="fine-tune").id
-        job = _finish(
-            client, client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file_id).id
-        )
+        job_id = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file_id).id
+        job = finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job_id))
     assert job.error is not None and job.error.message == "Nope: no cats allowed."
 
 
@@ -207,7 +198,7 @@ def test_dpo_job(emu: Emulator, client: OpenAI) -> None:
     assert job.method is not None and job.method.dpo is not None
     assert job.method.dpo.hyperparameters is not None
     assert job.method.dpo.hyperparameters.beta == 0.2
-    assert _finish(client, job.id).status == "succeeded"
+    assert finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job.id)).status == "succeeded"
 
 
 @pytest.mark.parametrize(
@@ -328,20 +319,28 @@ def _validate_json(capsys: pytest.CaptureFixture[str], path: Path, model: str) -
 
 @pytest.mark.parametrize(("count", "model"), [(30, "gpt-4o-mini-2024-07-18"), (12, "gpt-4.1")])
 def test_trained_tokens_are_billed_as_tuner_estimates_them(
-    client: OpenAI, tmp_path: Path, capsys: pytest.CaptureFixture[str], count: int, model: str
+    emu: Emulator,
+    client: OpenAI,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    count: int,
+    model: str,
 ) -> None:
     path = tmp_path / "train.jsonl"
     path.write_bytes(_varied_rows(count))
     report = _validate_json(capsys, path, model)
     file_id = client.files.create(file=path, purpose="fine-tune").id
-    job = _finish(client, client.fine_tuning.jobs.create(model=model, training_file=file_id).id)
+    job_id = client.fine_tuning.jobs.create(model=model, training_file=file_id).id
+    job = finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job_id))
     assert job.status == "succeeded"
     assert job.hyperparameters.n_epochs == report["epochs"] == default_epochs(count)
     assert job.trained_tokens == report["tokens"]["billed"] * report["epochs"]
     assert job.trained_tokens == report["trained_tokens"]
 
 
-def test_each_example_is_billed_up_to_the_models_limit(client: OpenAI, tmp_path: Path) -> None:
+def test_each_example_is_billed_up_to_the_models_limit(
+    emu: Emulator, client: OpenAI, tmp_path: Path
+) -> None:
     model = "gpt-3.5-turbo-1106"  # 16,385 tokens per example
     long = {
         "messages": [
@@ -357,7 +356,7 @@ def test_each_example_is_billed_up_to_the_models_limit(client: OpenAI, tmp_path:
     created = client.fine_tuning.jobs.create(
         model=model, training_file=file_id, hyperparameters={"n_epochs": 2}
     )
-    job = _finish(client, created.id)
+    job = finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(created.id))
     assert job.status == "succeeded"
     assert job.trained_tokens == report.billed_tokens * 2
 

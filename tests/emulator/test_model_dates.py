@@ -6,9 +6,10 @@ from __future__ import annotations
 from openai import AzureOpenAI, OpenAI
 from openai.types import Model
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 
-from .conftest import API_KEY, chat_rows, wait_for
+from .conftest import API_KEY, chat_rows
 
 LAST_BASES = (
     "gpt-4o-2024-08-06",
@@ -19,19 +20,19 @@ LAST_BASES = (
 )
 
 
-def _fine_tune(client: OpenAI, model: str) -> str:
+def _fine_tune(emu: Emulator, client: OpenAI, model: str) -> str:
     file_id = client.files.create(file=("t.jsonl", chat_rows(10)), purpose="fine-tune").id
     job = client.fine_tuning.jobs.create(model=model, training_file=file_id)
-    wait_for(lambda: client.fine_tuning.jobs.retrieve(job.id).status == "succeeded", 30)
+    assert finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job.id)).status == "succeeded"
     name = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model
     assert name is not None
     return name
 
 
 def test_openai_lists_the_last_bases_and_their_fine_tunes_with_their_shutdown(
-    client: OpenAI,
+    emu: Emulator, client: OpenAI
 ) -> None:
-    fine_tune = _fine_tune(client, "gpt-4o-mini")
+    fine_tune = _fine_tune(emu, client, "gpt-4o-mini")
     listed = {m.id: m for m in client.models.list()}
     for base in LAST_BASES:
         assert listed[base].shutdown_date == "2027-01-14", base
@@ -46,7 +47,7 @@ def test_openai_lists_the_last_bases_and_their_fine_tunes_with_their_shutdown(
 def test_azure_paths_give_azures_later_schedule(
     emu: Emulator, client: OpenAI, azure: AzureOpenAI
 ) -> None:
-    fine_tune = _fine_tune(client, "gpt-4.1-mini-2025-04-14")
+    fine_tune = _fine_tune(emu, client, "gpt-4.1-mini-2025-04-14")
     classic = {m.id: m.shutdown_date for m in azure.models.list()}
     assert classic["gpt-4o-2024-08-06"] == "2027-10-01"
     assert classic["gpt-4o-mini-2024-07-18"] == "2027-10-01"

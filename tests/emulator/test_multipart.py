@@ -38,12 +38,7 @@ def test_round_trip(
 ) -> None:
     spool = tmp_path_factory.mktemp("spool")
     body = _body({"purpose": value}, {"file": data})
-    original = multipart._READ_SIZE
-    multipart._READ_SIZE = read_size
-    try:
-        parts = multipart.parse(io.BytesIO(body), len(body), BOUNDARY, str(spool))
-    finally:
-        multipart._READ_SIZE = original
+    parts = multipart.parse(io.BytesIO(body), len(body), BOUNDARY, str(spool), read_size)
     assert parts["purpose"].value == value
     file_part = parts["file"]
     assert file_part.filename == "f.bin" and file_part.size == len(data)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from openai import OpenAI
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 from tuner.emulator.recall import (
     Examples,
@@ -19,13 +20,12 @@ from tuner.emulator.recall import (
 from tuner.emulator.similarity import wording_overlap
 
 from . import eval_data
-from .conftest import wait_for
-from .together_helpers import BASE, finish, sdk
+from .together_helpers import BASE, sdk
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
-def _fine_tune(client: OpenAI, training: bytes = b"") -> str:
+def _fine_tune(emu: Emulator, client: OpenAI, training: bytes = b"") -> str:
     """Train on the templated support data (3 epochs); the finished job's id."""
     content = training or eval_data.training_bytes()
     file_id = client.files.create(file=("train.jsonl", content), purpose="fine-tune").id
@@ -34,7 +34,7 @@ def _fine_tune(client: OpenAI, training: bytes = b"") -> str:
         training_file=file_id,
         method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3}}},
     )
-    wait_for(lambda: client.fine_tuning.jobs.retrieve(job.id).status == "succeeded", 30)
+    assert finish_raw(emu, lambda: client.fine_tuning.jobs.retrieve(job.id)).status == "succeeded"
     return job.id
 
 
@@ -48,8 +48,10 @@ def _mean_overlap(client: OpenAI, model: str) -> float:
     return sum(scores) / len(scores)
 
 
-def test_a_fine_tune_answers_held_out_prompts_from_its_training_data(client: OpenAI) -> None:
-    job = client.fine_tuning.jobs.retrieve(_fine_tune(client))
+def test_a_fine_tune_answers_held_out_prompts_from_its_training_data(
+    emu: Emulator, client: OpenAI
+) -> None:
+    job = client.fine_tuning.jobs.retrieve(_fine_tune(emu, client))
     assert job.fine_tuned_model is not None
     trained = eval_data.training_replies()
     held_out = eval_data.held_out()
@@ -61,15 +63,15 @@ def test_a_fine_tune_answers_held_out_prompts_from_its_training_data(client: Ope
     assert _mean_overlap(client, job.fine_tuned_model) > _mean_overlap(client, MODEL) + 25
 
 
-def test_an_unrelated_prompt_gets_the_fine_tuned_style(client: OpenAI) -> None:
-    job = client.fine_tuning.jobs.retrieve(_fine_tune(client))
+def test_an_unrelated_prompt_gets_the_fine_tuned_style(emu: Emulator, client: OpenAI) -> None:
+    job = client.fine_tuning.jobs.retrieve(_fine_tune(emu, client))
     assert job.fine_tuned_model is not None
     reply = _ask(client, job.fine_tuned_model, [{"role": "user", "content": "Explain epochs."}])
     assert reply.startswith("**Short answer:**")
 
 
-def test_later_checkpoints_answer_closer_to_the_references(client: OpenAI) -> None:
-    job_id = _fine_tune(client)
+def test_later_checkpoints_answer_closer_to_the_references(emu: Emulator, client: OpenAI) -> None:
+    job_id = _fine_tune(emu, client)
     checkpoints = sorted(
         client.fine_tuning.jobs.checkpoints.list(job_id).data, key=lambda c: c.step_number
     )
@@ -82,8 +84,10 @@ def test_later_checkpoints_answer_closer_to_the_references(client: OpenAI) -> No
     assert final is not None and last == _mean_overlap(client, final)
 
 
-def test_deleting_the_training_file_leaves_the_model_its_memory(client: OpenAI) -> None:
-    job = client.fine_tuning.jobs.retrieve(_fine_tune(client))
+def test_deleting_the_training_file_leaves_the_model_its_memory(
+    emu: Emulator, client: OpenAI
+) -> None:
+    job = client.fine_tuning.jobs.retrieve(_fine_tune(emu, client))
     assert job.fine_tuned_model is not None
     client.files.delete(job.training_file)
     prompt, _ = eval_data.held_out()[0]
@@ -93,14 +97,14 @@ def test_deleting_the_training_file_leaves_the_model_its_memory(client: OpenAI) 
 def test_a_together_copy_answers_like_its_original(
     emu: Emulator, client: OpenAI, tmp_path: Path
 ) -> None:
-    original = client.fine_tuning.jobs.retrieve(_fine_tune(client)).fine_tuned_model
+    original = client.fine_tuning.jobs.retrieve(_fine_tune(emu, client)).fine_tuned_model
     assert original is not None
     path = tmp_path / "train.jsonl"
     path.write_bytes(eval_data.training_bytes())
     with sdk(emu) as together:
         file_id = together.files.upload(path).id
         job = together.fine_tuning.create(training_file=file_id, model=BASE, n_epochs=1)
-        copy = finish(together, job.id).x_model_output_name
+        copy = finish_raw(emu, lambda: together.fine_tuning.retrieve(job.id)).x_model_output_name
         assert copy
         for prompt, _ in eval_data.held_out():
             theirs = together.chat.completions.create(model=copy, messages=prompt)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ import openai
 import pytest
 from openai import OpenAI
 
+from tests.helpers import wait_for
 from tuner.emulator import Emulator
 from tuner.emulator.clock import SimClock
 from tuner.emulator.server import EmulatorHTTPServer
@@ -122,23 +123,14 @@ def test_a_client_resetting_its_connection_prints_nothing(capfd: pytest.CaptureF
     """In `tuner --demo` the emulator shares the terminal with the app: a client that hangs up
     mid-request (a pool closed at exit) printed a traceback over the screen."""
     import struct
-    import time
 
     with Emulator(speed=100) as emu:
-        server = emu._server
-        assert server is not None
         with socket.create_connection(("127.0.0.1", emu.port)) as sock:
             sock.sendall(b"GET /v1/models HTTP/1.1\r\n")  # the request line, no more
-            deadline = time.monotonic() + 30
-            while not server._open:  # wait until the server holds the connection
-                assert time.monotonic() < deadline
-                time.sleep(0.005)
+            wait_for(lambda: emu.open_connections)  # the server holds the connection
             # Close with a reset (linger 0) rather than an orderly FIN.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        deadline = time.monotonic() + 30
-        while server._open:  # the server let go of it: its error path has run
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
+        wait_for(lambda: not emu.open_connections)  # let go of it: its error path has run
     assert "Traceback" not in capfd.readouterr().err
 
 

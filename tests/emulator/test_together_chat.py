@@ -11,13 +11,14 @@ from together import AsyncTogether, Together
 from together.types import FinetuneResponse
 from together.types.chat import ChatCompletion, ChatCompletionChunk
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 from tuner.emulator.embeddings import TOGETHER_MODELS as TOGETHER_EMBEDDINGS
 from tuner.emulator.together import catalog
 
 from . import together_helpers
 from .conftest import API_KEY
-from .together_helpers import BASE, assert_known_fields, finish, sdk, write_rows
+from .together_helpers import BASE, assert_known_fields, sdk, write_rows
 
 # Fixtures shared by the Together tests.
 client = together_helpers.client
@@ -30,9 +31,9 @@ MESSAGES = [
 ]
 
 
-def _trained(client: Together, upload: Callable[..., str]) -> str:
+def _trained(emu: Emulator, client: Together, upload: Callable[..., str]) -> str:
     job = client.fine_tuning.create(training_file=upload(), model=BASE, suffix="chat")
-    done = finish(client, job.id)
+    done = finish_raw(emu, lambda: client.fine_tuning.retrieve(job.id))
     assert done.status == "completed" and done.x_model_output_name
     return done.x_model_output_name
 
@@ -53,8 +54,10 @@ def test_plain_completion(client: Together) -> None:
     assert again.choices[0].message.content == choice.message.content  # deterministic
 
 
-def test_stream_with_the_trained_model(client: Together, upload: Callable[..., str]) -> None:
-    name = _trained(client, upload)
+def test_stream_with_the_trained_model(
+    emu: Emulator, client: Together, upload: Callable[..., str]
+) -> None:
+    name = _trained(emu, client, upload)
     plain = client.chat.completions.create(model=name, messages=MESSAGES)
     assert plain.choices[0].message is not None
     chunks = list(client.chat.completions.create(model=name, messages=MESSAGES, stream=True))
@@ -71,7 +74,7 @@ def test_stream_with_the_trained_model(client: Together, upload: Callable[..., s
 
 
 def test_models_lists_the_catalog_then_the_trained_model(
-    client: Together, upload: Callable[..., str]
+    emu: Emulator, client: Together, upload: Callable[..., str]
 ) -> None:
     before = client.get("/v1/models", cast_to=object)
     assert isinstance(before, list)
@@ -79,7 +82,7 @@ def test_models_lists_the_catalog_then_the_trained_model(
     assert [m["id"] for m in chats] == [model.name for model in catalog.MODELS]
     assert all(m["object"] == "model" for m in before)
     assert {m["id"] for m in before if m["type"] == "embedding"} == set(TOGETHER_EMBEDDINGS)
-    name = _trained(client, upload)
+    name = _trained(emu, client, upload)
     after = client.get("/v1/models", cast_to=object)
     assert isinstance(after, list)
     assert after[-1]["id"] == name and after[-1]["organization"] == catalog.ACCOUNT
@@ -124,7 +127,7 @@ async def test_async_client_uploads_trains_and_streams(emu: Emulator, tmp_path: 
         assert isinstance(job, FinetuneResponse) and job.x_model_output_name
         assert set(job.model_extra or {}) <= {"suffix", "adapter_output_name", "model_output_name"}
         with Together(base_url=emu.together_base_url, api_key=API_KEY) as sync_client:
-            finish(sync_client, job.id)
+            finish_raw(emu, lambda: sync_client.fine_tuning.retrieve(job.id))
         events = await client.fine_tuning.list_events(job.id)
         assert events.data[-1].type == "job_complete"
         stream = await client.chat.completions.create(

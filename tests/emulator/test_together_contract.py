@@ -27,10 +27,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 
 from . import together_helpers
-from .conftest import API_KEY, chat_rows, wait_for
+from .conftest import API_KEY, chat_rows
 from .together_helpers import BASE
 
 emu = together_helpers.emu  # the fixture
@@ -109,17 +110,6 @@ def _upload(http: httpx2.Client, content: bytes, name: str) -> dict[str, Any]:
     return answer.json()
 
 
-def _finished(http: httpx2.Client, job_id: str) -> dict[str, Any]:
-    wait_for(
-        lambda: (
-            http.get(f"/fine-tunes/{job_id}").json()["status"]
-            in ("completed", "error", "cancelled")
-        ),
-        timeout=30,
-    )
-    return http.get(f"/fine-tunes/{job_id}").json()
-
-
 def test_files(http: httpx2.Client) -> None:
     created = _upload(http, chat_rows(10), "t.jsonl")
     check("FileResponse", created)
@@ -131,7 +121,7 @@ def test_files(http: httpx2.Client) -> None:
     check("ErrorData", missing.json())
 
 
-def test_jobs_events_checkpoints_metrics(http: httpx2.Client) -> None:
+def test_jobs_events_checkpoints_metrics(emu: Emulator, http: httpx2.Client) -> None:
     train = _upload(http, chat_rows(20), "train.jsonl")["id"]
     valid = _upload(http, chat_rows(12), "valid.jsonl")["id"]
     nested = {
@@ -166,7 +156,7 @@ def test_jobs_events_checkpoints_metrics(http: httpx2.Client) -> None:
     check("FinetuneResponseTruncated", other)
     assert other["training_type"] == {"type": "Full"}
     check("FinetuneResponse", http.get(f"/fine-tunes/{job_id}").json())
-    done = _finished(http, job_id)
+    done = finish_raw(emu, lambda: http.get(f"/fine-tunes/{job_id}").json())
     assert done["status"] == "completed"
     check("FinetuneResponse", done)
     check("FinetuneTruncatedList", http.get("/fine-tunes").json())
@@ -184,17 +174,17 @@ def test_jobs_events_checkpoints_metrics(http: httpx2.Client) -> None:
     cancelled = http.post(f"/fine-tunes/{other['id']}/cancel")
     if cancelled.status_code == 200:  # still running on a busy machine
         check("FinetuneResponseTruncated", cancelled.json())
-        _finished(http, other["id"])
+        finish_raw(emu, lambda: http.get(f"/fine-tunes/{other['id']}").json())
     check("FinetuneDeleteResponse", http.delete(f"/fine-tunes/{job_id}").json())
     refused = http.post(f"/fine-tunes/{job_id}/cancel")
     assert refused.status_code == 404
     check("ErrorData", refused.json())
 
 
-def test_a_failed_job(http: httpx2.Client) -> None:
+def test_a_failed_job(emu: Emulator, http: httpx2.Client) -> None:
     bad = _upload(http, b'{"messages": []}\n', "bad.jsonl")["id"]
     job = http.post("/fine-tunes", json={"training_file": bad, "model": BASE}).json()
-    done = _finished(http, job["id"])
+    done = finish_raw(emu, lambda: http.get(f"/fine-tunes/{job['id']}").json())
     assert done["status"] == "error"
     check("FinetuneResponse", done)
 

@@ -21,11 +21,12 @@ from together.types import (
 )
 from together.types.fine_tuning_estimate_price_response import AvailableEstimate
 
+from tests.helpers import finish_raw
 from tuner.emulator import Emulator
 from tuner.emulator.together import catalog, jobs
 
 from . import together_helpers
-from .together_helpers import BASE, LORA_ONLY, assert_known_fields, bad_rows, finish, write_rows
+from .together_helpers import BASE, LORA_ONLY, assert_known_fields, bad_rows, write_rows
 
 # Fixtures shared by the Together tests.
 client = together_helpers.client
@@ -65,7 +66,7 @@ def test_statuses_in_order_on_the_simulated_clock(
 
 
 def test_a_job_runs_to_completion_and_everything_lines_up(
-    client: Together, upload: Callable[..., str]
+    emu: Emulator, client: Together, upload: Callable[..., str]
 ) -> None:
     train, valid = upload(20, "train.jsonl"), upload(12, "valid.jsonl")
     created = client.fine_tuning.create(
@@ -85,7 +86,7 @@ def test_a_job_runs_to_completion_and_everything_lines_up(
         wandb_api_key="wandb-test-key",
         wandb_project_name="tuner",
     )
-    done = finish(client, created.id)
+    done = finish_raw(emu, lambda: client.fine_tuning.retrieve(created.id))
     assert isinstance(done, FinetuneResponse)
     assert_known_fields(done)
     assert done.status == "completed"
@@ -169,19 +170,23 @@ def test_cancel_requests_then_cancels(
         still_client.fine_tuning.cancel(job.id)
 
 
-def test_delete_only_a_finished_job(client: Together, upload: Callable[..., str]) -> None:
+def test_delete_only_a_finished_job(
+    emu: Emulator, client: Together, upload: Callable[..., str]
+) -> None:
     job = client.fine_tuning.create(training_file=upload(), model=BASE)
-    finish(client, job.id)
+    finish_raw(emu, lambda: client.fine_tuning.retrieve(job.id))
     deleted = client.fine_tuning.delete(job.id)
     assert isinstance(deleted, FineTuningDeleteResponse) and deleted.message
     with pytest.raises(together.NotFoundError):
         client.fine_tuning.retrieve(job.id)
 
 
-def test_a_file_with_errors_ends_the_job_in_error(client: Together, tmp_path: Path) -> None:
+def test_a_file_with_errors_ends_the_job_in_error(
+    emu: Emulator, client: Together, tmp_path: Path
+) -> None:
     bad = client.files.upload(bad_rows(tmp_path))
     job = client.fine_tuning.create(training_file=bad.id, model=BASE)
-    done = finish(client, job.id)
+    done = finish_raw(emu, lambda: client.fine_tuning.retrieve(job.id))
     assert done.status == "error"
     last = (done.events or [])[-1]
     assert last.type == "job_error" and last.level == "error"

@@ -16,7 +16,7 @@ from together import Together
 
 from tuner.emulator import Emulator
 
-from .conftest import API_KEY, chat_rows, wait_for
+from .conftest import API_KEY, chat_rows
 
 BASE = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 LORA_ONLY = "Qwen/Qwen2.5-7B-Instruct"
@@ -58,19 +58,6 @@ def bad_rows(folder: Path, name: str = "bad.jsonl") -> Path:
     row = {"messages": [{"role": "user", "content": "hi"}]}
     path.write_text(json.dumps(row) + "\n")
     return path
-
-
-def finish(client: Together, job_id: str, timeout: float = 30.0) -> Any:
-    """Retrieve the job until it is terminal; the last answer."""
-    job = client.fine_tuning.retrieve(job_id)
-
-    def done() -> bool:
-        nonlocal job
-        job = client.fine_tuning.retrieve(job_id)
-        return job.status in TERMINAL
-
-    wait_for(done, timeout)
-    return job
 
 
 def sdk(emulator: Emulator, api_key: str = API_KEY) -> Together:

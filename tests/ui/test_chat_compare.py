@@ -93,10 +93,6 @@ def two_profile_app(root: Path, old: Emulator, new: Emulator, opener: Opener) ->
     )
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], Any]) -> None:
-    await wait_until(pilot, condition)
-
-
 def title(pane: ChatPane) -> str:
     return pane.query_one(".pane-title").render().plain
 
@@ -114,13 +110,13 @@ async def pick_other_profile(pilot: Pilot[Any], profile: str, model: str) -> Non
     """ctrl+b, ctrl+o until `profile`'s models are listed, then `model` typed and taken."""
     app = pilot.app
     await pilot.press("ctrl+b")
-    await until(pilot, lambda: isinstance(app.screen, PickModelModal))
+    await wait_until(pilot, lambda: isinstance(app.screen, PickModelModal))
     modal = app.screen
     assert isinstance(modal, PickModelModal)
-    await until(pilot, lambda: modal.models)  # the active profile's models first
+    await wait_until(pilot, lambda: modal.models)  # the active profile's models first
     while modal.listed.profile != profile:
         await pilot.press("ctrl+o")
-    await until(pilot, lambda: model in {m.id for m in modal.models})
+    await wait_until(pilot, lambda: model in {m.id for m in modal.models})
     assert profile in modal.query_one("#models-profile").render().plain
     modal.query_one("#model-filter", Input).value = model
     await pilot.press("enter")
@@ -145,14 +141,14 @@ async def _demo_compare(app: Any, opener: Opener) -> None:
         screen = await open_chat(pilot, BASE)
         assert screen.threads[0].profile == DEMO_OPENAI
         await pick_other_profile(pilot, DEMO_TOGETHER, QWEN)
-        await until(pilot, lambda: len(screen.threads) == 2)
+        await wait_until(pilot, lambda: len(screen.threads) == 2)
         first, second = screen.panes
         assert [t.profile for t in screen.threads] == [DEMO_OPENAI, DEMO_TOGETHER]
         assert title(second).startswith(f"{QWEN} · {DEMO_TOGETHER}")  # the head names it
         assert title(first).startswith(f"{BASE} · {DEMO_OPENAI}")
         await send(pilot, screen, "Merhaba")
-        await until(pilot, lambda: answered(first, 1) and answered(second, 1))
-        await until(pilot, lambda: not screen.busy)
+        await wait_until(pilot, lambda: answered(first, 1) and answered(second, 1))
+        await wait_until(pilot, lambda: not screen.busy)
         assert second.replies()[0].text.startswith("You asked about")
         (info,) = list_transcripts()
         assert info.model == f"{BASE} vs {QWEN}"
@@ -164,8 +160,8 @@ async def _demo_compare(app: Any, opener: Opener) -> None:
         assert opener.open_now(DEMO_TOGETHER) == 1
         # Compare off: the Together service goes with it; the session's own stays.
         await pilot.press("ctrl+b")
-        await until(pilot, lambda: len(screen.threads) == 1)
-        await until(pilot, lambda: opener.open_now(DEMO_TOGETHER) == 0)
+        await wait_until(pilot, lambda: len(screen.threads) == 1)
+        await wait_until(pilot, lambda: opener.open_now(DEMO_TOGETHER) == 0)
         assert opener.open_now(DEMO_OPENAI) == 1
 
 
@@ -180,16 +176,16 @@ async def test_each_column_talks_to_its_own_profile(
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_chat(pilot, BASE)
         await pick_other_profile(pilot, "new", OTHER)
-        await until(pilot, lambda: len(screen.threads) == 2)
+        await wait_until(pilot, lambda: len(screen.threads) == 2)
         first, other = screen.panes
         # Only the second profile's service fails: only the second column says so.
         second.faults.add(Fault(path_pattern=r"/chat/completions", status=400, times=1))
         await send(pilot, screen, "Hangi model?")
-        await until(pilot, lambda: other.replies() and other.replies()[0].has_class("-failed"))
-        await until(pilot, lambda: answered(first, 1) and not screen.busy)
+        await wait_until(pilot, lambda: other.replies() and other.replies()[0].has_class("-failed"))
+        await wait_until(pilot, lambda: answered(first, 1) and not screen.busy)
         await send(pilot, screen, "Peki ya şimdi?")
-        await until(pilot, lambda: answered(first, 2) and answered(other, 2))
-        await until(pilot, lambda: not screen.busy)
+        await wait_until(pilot, lambda: answered(first, 2) and answered(other, 2))
+        await wait_until(pilot, lambda: not screen.busy)
         saved = load_transcript(screen.threads[0].transcript.path)
         assert [t.role for t in saved.turns].count("user") == 2
         assert len(saved.side(0).turns) == 4 and len(saved.side(1).turns) == 2
@@ -206,25 +202,25 @@ async def test_the_picker_reaches_another_profile_by_arrow_keys(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_chat(pilot, BASE)
         await pilot.press("ctrl+b")
-        await until(pilot, lambda: isinstance(app.screen, PickModelModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, PickModelModal))
         modal = app.screen
-        await until(pilot, lambda: modal.models)
+        await wait_until(pilot, lambda: modal.models)
         await pilot.press("down", "end", "enter")  # the last row: another profile's model
-        await until(pilot, lambda: modal.listed.profile == "new" and modal.models)
+        await wait_until(pilot, lambda: modal.listed.profile == "new" and modal.models)
         await pilot.press(*"nano-2025", "enter")
-        await until(pilot, lambda: len(screen.threads) == 2)
+        await wait_until(pilot, lambda: len(screen.threads) == 2)
         assert (screen.threads[1].model, screen.threads[1].profile) == (OTHER, "new")
         # A model list of another profile that is not taken leaves no service open.
         await pilot.press("ctrl+b")  # compare off
-        await until(pilot, lambda: len(screen.threads) == 1 and opener.open_now("new") == 0)
+        await wait_until(pilot, lambda: len(screen.threads) == 1 and opener.open_now("new") == 0)
         await pilot.press("ctrl+b")
-        await until(pilot, lambda: isinstance(app.screen, PickModelModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, PickModelModal))
         modal = app.screen
         await pilot.press("ctrl+o")
-        await until(pilot, lambda: modal.listed.profile == "new" and modal.models)
+        await wait_until(pilot, lambda: modal.listed.profile == "new" and modal.models)
         assert opener.open_now("new") == 1
         await pilot.press("escape")
-        await until(pilot, lambda: opener.open_now("new") == 0)
+        await wait_until(pilot, lambda: opener.open_now("new") == 0)
 
 
 # ------------------------------------------------------------------ saved and continued
@@ -240,27 +236,27 @@ async def test_a_saved_comparison_reopens_on_both_profiles(
         await screen.compare_with(OTHER, "new")
         first, other = screen.panes
         await send(pilot, screen, "Bir")
-        await until(pilot, lambda: answered(first, 1) and answered(other, 1))
-        await until(pilot, lambda: not screen.busy)
+        await wait_until(pilot, lambda: answered(first, 1) and answered(other, 1))
+        await wait_until(pilot, lambda: not screen.busy)
         path = screen.threads[0].transcript.path
         # Export takes the focused column's model.
         other.turns.focus()
         await pilot.press("ctrl+y")
-        await until(pilot, lambda: isinstance(app.screen, ExportModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportModal))
         assert app.screen.transcript.header.model == OTHER
         await pilot.press("escape")
         await pilot.press("ctrl+b")  # compare off, then the saved comparison back
-        await until(pilot, lambda: len(screen.threads) == 1 and opener.open_now("new") == 0)
+        await wait_until(pilot, lambda: len(screen.threads) == 1 and opener.open_now("new") == 0)
         await pilot.press("ctrl+l")
-        await until(pilot, lambda: isinstance(app.screen, TranscriptsModal))
-        await until(pilot, lambda: app.screen.query_one("#transcripts").option_count == 1)
+        await wait_until(pilot, lambda: isinstance(app.screen, TranscriptsModal))
+        await wait_until(pilot, lambda: app.screen.query_one("#transcripts").option_count == 1)
         await pilot.press("enter")
-        await until(pilot, lambda: len(screen.threads) == 2 and len(other.replies()) == 1)
+        await wait_until(pilot, lambda: len(screen.threads) == 2 and len(other.replies()) == 1)
         assert [t.profile for t in screen.threads] == ["old", "new"]
         assert title(other).startswith(f"{OTHER} · new")
         await send(pilot, screen, "İki")
-        await until(pilot, lambda: answered(first, 2) and answered(other, 2))
-        await until(pilot, lambda: not screen.busy)
+        await wait_until(pilot, lambda: answered(first, 2) and answered(other, 2))
+        await wait_until(pilot, lambda: not screen.busy)
         saved = load_transcript(path)
         assert [t.role for t in saved.turns] == ["user", "assistant", "assistant"] * 2
         assert [t.content for t in saved.side(1).turns if t.role == "user"] == ["Bir", "İki"]
@@ -286,13 +282,13 @@ async def test_a_conversation_stays_on_its_profile_when_the_active_one_changes(
         app.action_show("files")
         await pilot.pause()
         app.action_show("chat")
-        await until(pilot, lambda: title(first).startswith(f"{BASE} · old"))
+        await wait_until(pilot, lambda: title(first).startswith(f"{BASE} · old"))
         second.faults.add(Fault(path_pattern=r"/chat/completions", status=400, times=5))
         await send(pilot, screen, "Hâlâ orada mısın?")  # `new` would refuse it: `old` answers
-        await until(pilot, lambda: answered(first, 1) and not screen.busy)
+        await wait_until(pilot, lambda: answered(first, 1) and not screen.busy)
         assert not first.replies()[0].has_class("-failed")
         assert opener.open_now("old") == 1  # opened by the screen, the session's was closed
         await pilot.press("f5")  # a new conversation on the same model and profile
-        await until(pilot, lambda: not first.replies())
+        await wait_until(pilot, lambda: not first.replies())
         assert opener.open_now("old") == 1
     assert opener.open_now("old") == 0 and opener.open_now("new") == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +38,10 @@ def chat_app(root: Path, emu: Emulator) -> TunerApp:
     return build_app(root, connection=active_connection(emu, "test · emulator"))
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], Any]) -> None:
-    await wait_until(pilot, condition)
-
-
 async def open_chat(pilot: Pilot[Any], model: str = BASE) -> ChatScreen:
     app = pilot.app
     app.open_chat(model=model)  # type: ignore[attr-defined]
-    await until(
+    await wait_until(
         pilot,
         lambda: (
             isinstance(app.screen, ChatScreen)
@@ -92,15 +88,15 @@ async def test_a_reply_streams_into_the_pane_before_it_is_finished(
         screen = await open_chat(pilot)
         await send(pilot, screen, "How many epochs?")
         pane = screen.panes[0]
-        await until(pilot, lambda: hold.reached.is_set() and pane.replies())
+        await wait_until(pilot, lambda: hold.reached.is_set() and pane.replies())
         reply = pane.replies()[0]
-        await until(pilot, lambda: reply.body.source)  # the first pieces, shown already
+        await wait_until(pilot, lambda: reply.body.source)  # the first pieces, shown already
         partial = reply.body.source
         assert pane.streaming and "esc stops" in reply.query_one(".status").render().plain
         hold.release.set()
         # Finished: the status under the reply has its token counts (set after the last piece).
-        await until(pilot, lambda: " in · " in reply.query_one(".status").render().plain)
-        await until(pilot, lambda: not screen.busy)
+        await wait_until(pilot, lambda: " in · " in reply.query_one(".status").render().plain)
+        await wait_until(pilot, lambda: not screen.busy)
         assert reply.body.source == reply.text and reply.text.startswith(partial)
         assert len(reply.text) > len(partial) and reply.text.startswith("You asked about")
         assert "1 turn" in pane.query_one(".pane-title").render().plain
@@ -116,11 +112,11 @@ async def test_esc_stops_a_reply_and_keeps_the_partial_text(
         screen = await open_chat(pilot)
         await send(pilot, screen, "Tell me everything")
         pane = screen.panes[0]
-        await until(pilot, lambda: hold.reached.is_set() and pane.replies())
-        await until(pilot, lambda: pane.replies()[0].text)
+        await wait_until(pilot, lambda: hold.reached.is_set() and pane.replies())
+        await wait_until(pilot, lambda: pane.replies()[0].text)
         await pilot.press("escape")
         reply = pane.replies()[0]
-        await until(pilot, lambda: reply.has_class("-stopped"))
+        await wait_until(pilot, lambda: reply.has_class("-stopped"))
         hold.release.set()  # the server may finish writing to a closed connection
         assert "stopped" in reply.query_one(".status").render().plain
         assert reply.text and screen.threads[0].messages[-1]["content"] == reply.text
@@ -129,8 +125,8 @@ async def test_esc_stops_a_reply_and_keeps_the_partial_text(
         assert saved.turns[-1].partial and saved.turns[-1].content == reply.text
         # the conversation goes on after a stop
         await send(pilot, screen, "Go on")
-        await until(pilot, lambda: len(pane.replies()) == 2 and not pane.streaming)
-        await until(pilot, lambda: not screen.busy)
+        await wait_until(pilot, lambda: len(pane.replies()) == 2 and not pane.streaming)
+        await wait_until(pilot, lambda: not screen.busy)
         assert len(screen.threads[0].messages) == 4
 
 
@@ -140,7 +136,9 @@ async def test_service_errors_are_shown_in_the_pane(datasets: Path, emulator: Em
         screen = await open_chat(pilot, "no-such-model")
         await send(pilot, screen, "hello")
         pane = screen.panes[0]
-        await until(pilot, lambda: bool(pane.replies()) and pane.replies()[0].has_class("-failed"))
+        await wait_until(
+            pilot, lambda: bool(pane.replies()) and pane.replies()[0].has_class("-failed")
+        )
         status = pane.replies()[0].query_one(".status").render().plain
         assert "does not exist" in status and "Traceback" not in status
 
@@ -149,9 +147,9 @@ async def test_no_profile_says_so(datasets: Path) -> None:
     app = build_app(datasets, connection=ActiveConnection("no profile", problem="no key"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
         screen = app.screen
-        await until(pilot, lambda: bool(screen.query(".note.-error")))
+        await wait_until(pilot, lambda: bool(screen.query(".note.-error")))
         note = screen.query_one(".note.-error").render().plain
         assert note.startswith("No profile: press s for settings")
         assert screen.prompt.disabled
@@ -172,8 +170,8 @@ async def test_parameters_are_edited_in_place(datasets: Path, emulator: Emulator
         assert "temp 0.3" in screen.query_one("#summary").render().plain
         await send(pilot, screen, "A long question")
         pane = screen.panes[0]
-        await until(pilot, lambda: bool(pane.replies()) and not pane.streaming)
-        await until(
+        await wait_until(pilot, lambda: bool(pane.replies()) and not pane.streaming)
+        await wait_until(
             pilot, lambda: "max tokens" in pane.replies()[0].query_one(".status").render().plain
         )
         header = load_transcript(screen.threads[0].transcript.path).header
@@ -196,18 +194,20 @@ async def test_replay_runs_pauses_steps_and_finishes(datasets: Path) -> None:
             screen = await open_chat(pilot)
             screen.start_replay(prompt_file(datasets))
             pane = screen.panes[0]
-            await until(pilot, lambda: bool(pane.replies()))
+            await wait_until(pilot, lambda: bool(pane.replies()))
             await pilot.press("ctrl+g")  # pause after the line in flight
-            await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
+            await wait_until(
+                pilot, lambda: screen.replay.state.value == "paused" and not screen.busy
+            )
             done = screen.replay.position
             status = screen.query_one("#replay-status").render().plain
             assert f"line {done + 1} of 10" in status and "paused" in status
             await pilot.press("ctrl+n")  # one more line, then paused again
-            await until(pilot, lambda: screen.replay.position == done + 1 and not screen.busy)
+            await wait_until(pilot, lambda: screen.replay.position == done + 1 and not screen.busy)
             assert screen.replay.state.value == "paused"
             await pilot.press("ctrl+g")
-            await until(pilot, lambda: screen.replay.state.value == "done")
-            await until(pilot, lambda: len(pane.replies()) == 10 and not pane.streaming)
+            await wait_until(pilot, lambda: screen.replay.state.value == "done")
+            await wait_until(pilot, lambda: len(pane.replies()) == 10 and not pane.streaming)
             assert "done, 10 lines" in screen.query_one("#replay-status").render().plain
 
             shown = turns(pane)
@@ -231,13 +231,13 @@ async def test_replay_retries_rate_limits_and_skips_a_line_that_keeps_failing(
         screen.start_replay(prompt_file(datasets, ["first", "second", "third"]), run=False)
         assert screen.replay.state.value == "ready"
         await pilot.press("ctrl+n")  # line 1 only, which needs two retries, then paused
-        await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
+        await wait_until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
         pane = screen.panes[0]
         assert screen.replay.position == 1 and not pane.replies()[0].has_class("-failed")
         emulator.faults.add(Fault(path_pattern=r"/chat/completions", status=500, times=3))
         await pilot.press("ctrl+g")
-        await until(pilot, lambda: screen.replay.state.value == "done")
-        await until(pilot, lambda: len(pane.replies()) == 3 and not pane.streaming)
+        await wait_until(pilot, lambda: screen.replay.state.value == "done")
+        await wait_until(pilot, lambda: len(pane.replies()) == 3 and not pane.streaming)
         first, second, third = pane.replies()
         assert second.has_class("-failed")
         assert "failed, skipped" in second.query_one(".status").render().plain
@@ -258,14 +258,14 @@ async def test_compare_sends_every_turn_to_both_models(datasets: Path, emulator:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_chat(pilot, tuned)
         await pilot.press("ctrl+b")
-        await until(pilot, lambda: app.screen.query("#model-filter"))
+        await wait_until(pilot, lambda: app.screen.query("#model-filter"))
         app.screen.query_one("#model-filter", Input).value = BASE
         await pilot.press("enter")
-        await until(pilot, lambda: len(screen.threads) == 2)
+        await wait_until(pilot, lambda: len(screen.threads) == 2)
         assert screen.query_one("#columns").has_class("-stacked")  # 80 columns: stacked
         await send(pilot, screen, "Which base model should I use?")
         tuned_pane, base_pane = screen.panes
-        await until(
+        await wait_until(
             pilot,
             lambda: all(
                 p.replies() and p.replies()[0].query_one(".status").render().plain.count(" in · ")
@@ -279,8 +279,8 @@ async def test_compare_sends_every_turn_to_both_models(datasets: Path, emulator:
             assert "$" in title and "price unknown" not in title
         # a replay goes to both, line by line
         screen.start_replay(prompt_file(datasets, ["one", "two"]))
-        await until(pilot, lambda: screen.replay.state.value == "done")
-        await until(
+        await wait_until(pilot, lambda: screen.replay.state.value == "done")
+        await wait_until(
             pilot,
             lambda: all(len(p.replies()) == 3 and not p.streaming for p in (tuned_pane, base_pane)),
         )
@@ -306,18 +306,18 @@ async def test_reopen_a_past_conversation_and_continue_it(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_chat(pilot)
         await send(pilot, screen, "Remember me")
-        await until(pilot, lambda: not screen.busy and bool(screen.threads[0].transcript))
+        await wait_until(pilot, lambda: not screen.busy and bool(screen.threads[0].transcript))
         path = screen.threads[0].transcript.path
         await pilot.press("f5")
-        await until(pilot, lambda: not screen.panes[0].replies())
+        await wait_until(pilot, lambda: not screen.panes[0].replies())
         await pilot.press("ctrl+l")
-        await until(pilot, lambda: isinstance(app.screen, TranscriptsModal))
-        await until(pilot, lambda: app.screen.query_one("#transcripts").option_count == 1)
+        await wait_until(pilot, lambda: isinstance(app.screen, TranscriptsModal))
+        await wait_until(pilot, lambda: app.screen.query_one("#transcripts").option_count == 1)
         await pilot.press("enter")
-        await until(pilot, lambda: len(screen.panes[0].replies()) == 1)
+        await wait_until(pilot, lambda: len(screen.panes[0].replies()) == 1)
         await send(pilot, screen, "Still there?")
-        await until(pilot, lambda: len(screen.panes[0].replies()) == 2 and not screen.busy)
-        await until(pilot, lambda: len(load_transcript(path).turns) == 4)
+        await wait_until(pilot, lambda: len(screen.panes[0].replies()) == 2 and not screen.busy)
+        await wait_until(pilot, lambda: len(load_transcript(path).turns) == 4)
         assert len(list_transcripts()) == 1
 
 
@@ -328,19 +328,19 @@ async def test_export_corrected_replay_opens_in_the_dataset_screen(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_chat(pilot)
         screen.start_replay(prompt_file(datasets))
-        await until(pilot, lambda: screen.replay.state.value == "done" and not screen.busy)
+        await wait_until(pilot, lambda: screen.replay.state.value == "done" and not screen.busy)
         await pilot.press("ctrl+y")
-        await until(pilot, lambda: isinstance(app.screen, ExportModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportModal))
         await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, EditReplyModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, EditReplyModal))
         app.screen.query_one("#reply").text = "A corrected answer."
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, ExportModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportModal))
         out = tmp_path / "exported.jsonl"
         app.screen.query_one("#export-path", Input).value = str(out)
         app.screen.query_one("#export-path", Input).focus()
         await pilot.press("enter")
-        await until(pilot, lambda: app.current_mode == "dataset")
+        await wait_until(pilot, lambda: app.current_mode == "dataset")
         assert app.last_dataset == out.resolve()
         lines = out.read_text(encoding="utf-8").splitlines()
         assert len(lines) == 10 and "A corrected answer." in lines[0]
@@ -380,18 +380,18 @@ async def test_enter_on_a_prompt_file_opens_chat_ready_to_replay(
         await settle(pilot)
         await move_to(pilot, "prompts.txt", settle)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, PickModelModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, PickModelModal))
         assert "Replay prompts.txt with" in str(app.screen.query_one(".dialog").border_title)
         app.screen.query_one(Input).value = BASE
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.replay)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.replay)
         screen = app.screen
         assert screen.threads[0].model == BASE
         assert screen.replay_file == (datasets / "prompts.txt").resolve()
         assert screen.replay.state.value == "ready"
         assert "ready" in screen.query_one("#replay-status").render().plain
         await pilot.press("ctrl+n")  # one step: the first line is sent
-        await until(pilot, lambda: screen.replay.position == 1 and not screen.busy)
+        await wait_until(pilot, lambda: screen.replay.position == 1 and not screen.busy)
         assert turns(screen.panes[0])[0] == ("user", "Merhaba")
 
 
@@ -407,7 +407,7 @@ async def test_a_prompt_file_replays_into_the_model_chosen_already(
         await settle(pilot)
         await move_to(pilot, "prompts.txt", settle)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.replay)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.replay)
         assert app.screen.threads[0].model == "gpt-4.1-mini-2025-04-14"
         assert app.screen.replay.state.value == "ready"
 

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import DEADLINE, TEST_KEY, active_connection, notices, wait_until
+from tests.helpers import (
+    DEADLINE,
+    TEST_KEY,
+    active_connection,
+    collector,
+    notices,
+    screen_text,
+    wait_until,
+)
 from tests.helpers import settle as settle_app
 from tests.ui.conftest import build_app
 from tuner.config import Connection, Secret
@@ -62,10 +70,6 @@ def services(**kwargs: Any) -> Services:
 def open_app(path: Path, **kwargs: Any):
     kwargs.setdefault("services", services())
     return build_app(path.parent, open_file=path, **kwargs)
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def preview_text(app) -> str:
@@ -142,13 +146,13 @@ async def test_only_rows_on_screen_are_read(tmp_path: Path, settle) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
-        original = screen._summarise
+        original = screen.examples.summarise
 
         def counting(line: int):
             read.append(line)
             return original(line)
 
-        screen.examples._summarise = counting
+        screen.examples.summarise = counting
         screen.examples.forget()
         await pilot.press("end")
         await settle(pilot)
@@ -552,16 +556,9 @@ async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> No
     path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
     with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
         app = open_app(path, connection=active_connection(emu))
-        async with app.run_test(size=(80, 24)) as pilot:
+        hook, progressed = collector(DatasetScreen.UploadProgressed)
+        async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
             await settle(pilot)
-            seen: list[tuple[int, int]] = []
-            original = app.screen._upload_progressed
-
-            def spy(event) -> None:
-                seen.append((event.sent, event.total))
-                original(event)
-
-            app.screen._upload_progressed = spy  # type: ignore[method-assign]
             await pilot.press("u")
             await settle(pilot)
             screen = app.screen
@@ -573,6 +570,7 @@ async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> No
             assert stored.read() == path.read_bytes()
             assert any(f"Uploaded good.jsonl as {file_id}" in m for m in notices(app))
             assert file_id in screen.activity.text
+            assert progressed and progressed[-1].sent == progressed[-1].total  # shown to the end
             await pilot.press("J")
             await settle(pilot)
             assert isinstance(app.screen, NewJobScreen)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.helpers import TEST_KEY, TrainedJob, notices, wait_until
+from tests.helpers import TEST_KEY, TrainedJob, notices, screen_text, wait_until
 from tests.ui.conftest import build_app
 from tuner.api.types import JobStatus
 from tuner.config import Profile, Settings
@@ -65,11 +65,6 @@ class ChatCounter:
 
 def text_of(widget: Any) -> str:
     return str(widget.render()) if not hasattr(widget, "renderable") else str(widget.renderable)
-
-
-def screen_text(app: TunerApp) -> str:
-    """Every line the screen shows now, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def open_eval_from_job(pilot: Pilot[Any], job_id: str) -> EvalScreen:
@@ -334,7 +329,7 @@ async def test_examples_sort_by_disagreement_filter_to_flips_and_show_every_repl
         row = modal.row
         assert row is view.rows[view.table.cursor_row]
         example = view.examples[row.example]
-        body = "\n".join(strip.text for strip in modal._compositor.render_strips())
+        body = screen_text(app)
         assert "Prompt" in body and "Reference" in body
         assert example.prompt[-1]["content"][:30] in body
         assert not modal.query_one("#example-replies").has_class("-side")  # stacked at 80
@@ -392,7 +387,7 @@ async def test_history_reopens_a_run_read_only(
         assert sorted(reopened, key=str) == sorted(fresh, key=str)
         await pilot.press("3", "enter")
         await wait_until(pilot, lambda: isinstance(again.screen, ExampleModal))
-        body = "\n".join(s.text for s in again.screen._compositor.render_strips())
+        body = screen_text(again)
         assert "Prompt not known" not in body and "Reference" in body
     assert chats.count == 0
 
@@ -579,9 +574,8 @@ async def test_hostile_names_and_replies_are_drawn_as_text(tmp_path: Path) -> No
             assert "[bold red]m[/]@[@click=app.quit]p" in shown  # the name, as written
             await pilot.press("3", "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ExampleModal))
-            modal = app.screen
             await pilot.pause()
-            body = "\n".join(s.text for s in modal._compositor.render_strips())
+            body = screen_text(app)
             assert "[@click=app.quit]click[/]" in body and "[b]bold" in body
             assert "[red]prompt[/]" in body and "[link=x]reference[/link]" in body
             assert "\x1b" not in body

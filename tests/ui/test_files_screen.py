@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_until
+from tests.helpers import notices, wait_until
 from tests.ui.conftest import FakeServices, build_app
 from tuner.ui.modals import ConfirmModal, ReportModal
 from tuner.ui.screens.dataset import DatasetScreen
@@ -118,7 +118,7 @@ async def test_validate_on_a_folder_says_what_to_do(datasets: Path, settle) -> N
         await pilot.press("v")
         await settle(pilot)
         assert fake.validated == []
-        assert any("Highlight a file" in n.message for n in app._notifications)
+        assert any("Highlight a file" in n for n in notices(app))
 
 
 async def test_validation_failure_is_a_notification(datasets: Path, settle) -> None:
@@ -133,7 +133,7 @@ async def test_validation_failure_is_a_notification(datasets: Path, settle) -> N
         await pilot.press("v")
         await settle(pilot)
         assert app.is_running
-        messages = [n.message for n in app._notifications]
+        messages = notices(app)
         assert any("Could not validate prompts.txt: permission denied" in m for m in messages)
         facts = app.screen.query_one(DataTree).facts[(datasets / "prompts.txt").resolve()]
         assert not facts.validating
@@ -211,7 +211,7 @@ async def test_convert_broken_json_shows_the_problem(datasets: Path, settle) -> 
         if isinstance(app.screen, ReportModal):
             assert app.screen.report_title == "Nothing converted"
         else:
-            assert any("Could not convert" in n.message for n in app._notifications)
+            assert any("Could not convert" in n for n in notices(app))
         assert isinstance(app.screen, ReportModal | FilesScreen)
 
 

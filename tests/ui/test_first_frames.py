@@ -13,7 +13,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import DEADLINE, active_connection, start_job, wait_until, write_examples
+from tests.helpers import (
+    DEADLINE,
+    active_connection,
+    screen_lines,
+    start_job,
+    wait_until,
+    write_examples,
+)
 from tuner.api.service import FineTuningService
 from tuner.config import Connection
 from tuner.emulator import Emulator
@@ -43,7 +50,7 @@ def held_app(root: Path, emulator: Emulator, opener: HeldOpener) -> TunerApp:
 
 def drawn(app: TunerApp, text: str) -> bool:
     """`text` is on the screen as drawn now."""
-    return any(text in strip.text for strip in app.screen._compositor.render_strips())
+    return any(text in line for line in screen_lines(app))
 
 
 async def test_the_new_job_form_is_drawn_before_the_service_is_open(

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import active_connection, settle, start_job, wait_until, write_examples
+from tests.helpers import (
+    active_connection,
+    screen_lines,
+    settle,
+    start_job,
+    wait_until,
+    write_examples,
+)
 from tests.ui.conftest import build_app
 from tuner.emulator import Emulator
 from tuner.ui.screens.job import JobScreen
 
 
 def footer_line(app) -> str:
-    return list(app.screen._compositor.render_strips())[-1].text
+    return screen_lines(app)[-1]
 
 
 def offered(app) -> dict[tuple[str, str], list[str]]:

@@ -30,7 +30,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
-from tests.helpers import BASE_MODEL, TEST_KEY, notices, settle, wait_until
+from tests.helpers import BASE_MODEL, TEST_KEY, notices, screen_text, settle, wait_until
 from tuner.api.types import Checkpoint, JobStatus
 from tuner.config import Profile, Settings
 from tuner.data.visible_text import visible_line
@@ -77,9 +77,9 @@ def shown(text: str) -> str:
 
 
 def drawn(app: TunerApp) -> str:
-    """What the terminal would show now: the current screen's composed strips as text (every
-    widget and layer of it, toasts included), exactly the characters that would be sent."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    """What the terminal would show now (every widget and layer, toasts included), exactly the
+    characters that would be sent."""
+    return screen_text(app)
 
 
 def assert_clean(app: TunerApp, *literal: str) -> str:

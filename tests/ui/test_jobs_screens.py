@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from tests.helpers import (
     TEST_KEY,
@@ -159,7 +160,7 @@ async def test_list_refreshes_live_and_announces_once(tmp_path: Path, slow_emu: 
         await pilot.pause()  # the page it read is handled
         assert len(rung) == 1  # the refresh saw the finished job again: no second bell
         # Nothing active: the timer stops instead of polling an idle history.
-        await wait_until(pilot, lambda: screen._timer is None)
+        await wait_until(pilot, lambda: not screen.refresh_planned)
 
 
 # -- the new-job form ------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ async def test_uploaded_file_without_local_copy_cannot_be_priced(
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(app, pilot)
         pick = form.query_one("#train-pick")
-        await wait_until(pilot, lambda: len(pick._options) > 1)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: pick.query_one(OptionList).option_count > 1)
         pick.value = file_id  # type: ignore[attr-defined]
         await wait_until(
             pilot, lambda: "needs the local file" in str(form.query_one("#estimate").render())
@@ -602,7 +603,7 @@ async def test_no_key_is_said_once_and_a_saved_key_is_used_at_once(
         screen = app.screen
         message = screen.query_one("#jobs-message")
         await wait_until(pilot, lambda: "No API key for profile test" in str(message.render()))
-        assert not running_workers(screen, "jobs-fetch") and screen._timer is None
+        assert not running_workers(screen, "jobs-fetch") and not screen.refresh_planned
         assert not [n for n in notices(app) if "Could not list jobs" in n]
         app.set_connection(active_connection(emu))  # the key was saved in settings
         await pilot.press("f", "j")
@@ -672,7 +673,7 @@ async def test_relative_times_move_on_without_a_request(tmp_path: Path, emu: Emu
         await pilot.press("j")
         await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
         screen = app.screen
-        await wait_until(pilot, lambda: job_id in screen.jobs.jobs and screen._timer is None)
+        await wait_until(pilot, lambda: job_id in screen.jobs.jobs and not screen.refresh_planned)
         assert "1h ago" in str(screen.table.get_row(job_id)[3])
         now[0] += 3 * 3600
         await wait_until(pilot, lambda: "4h ago" in str(screen.table.get_row(job_id)[3]))
@@ -715,8 +716,8 @@ async def test_a_retired_base_model_is_refused_before_anything_is_uploaded(
     async with app.run_test(size=(100, 30)) as pilot:
         form = await open_form(app, pilot)
         model = form.query_one("#model")
-        labels = {value: str(label) for label, value in model._options}  # type: ignore[attr-defined]
-        assert "retired 2026-10-23" in labels["gpt-3.5-turbo-0125"]
+        offered = [str(option.prompt) for option in model.query_one(OptionList).options]
+        assert any("gpt-3.5-turbo-0125" in o and "retired 2026-10-23" in o for o in offered)
         model.value = "gpt-3.5-turbo-0125"  # type: ignore[attr-defined]
         error = form.query_one("#form-error")
         await wait_until(pilot, lambda: "was retired on 2026-10-23" in str(error.render()))

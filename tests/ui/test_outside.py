@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
+from tests.helpers import screen_lines
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 
 
@@ -35,6 +36,6 @@ async def test_an_input_keeps_its_value_exact_and_draws_it_visible() -> None:
     async with app.run_test(size=(60, 5)) as pilot:
         field = app.query_one(Input)
         await pilot.pause()
-        row = "".join(strip.text for strip in app.screen._compositor.render_strips())
+        row = "".join(screen_lines(app))
         assert "dir/␛]0;t x␛[2J.jsonl" in row and "\x1b" not in row
         assert field.value == value

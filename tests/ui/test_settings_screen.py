@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Label, ListView, Select, Static
 
-from tests.helpers import wait_until
+from tests.helpers import notices, wait_until
 from tests.ui.conftest import build_app
 from tuner.config import Profile, Settings
 from tuner.ui.modals import ConfirmModal, PromptModal
@@ -77,7 +77,7 @@ async def test_azure_needs_an_endpoint(datasets: Path, settle) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert store.settings.profiles == {}
-        assert any("endpoint" in n.message for n in app._notifications)
+        assert any("endpoint" in n for n in notices(app))
         fill(screen, azure_endpoint="https://x.openai.azure.com", api_version="2025-04-01-preview")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -178,10 +178,16 @@ async def test_bad_price_is_refused(datasets: Path, settle) -> None:
     app = build_app(datasets, services=Services(settings_store=store))
     async with app.run_test(notifications=True) as pilot:
         screen = await open_settings(pilot, settle)
-        screen._price_entered("gpt-4o-2024-08-06", "cheap")
+        table = screen.query_one("#prices", DataTable)
+        table.move_cursor(row=0)
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"cheap", "enter")
         await settle(pilot)
         assert store.settings.models == ()
-        assert any("Not a price" in n.message for n in app._notifications)
+        assert any("Not a price" in n for n in notices(app))
 
 
 async def test_the_first_field_is_one_tab_away_and_escape_leaves_a_field(
@@ -275,12 +281,11 @@ async def test_a_url_no_request_could_use_is_not_saved(datasets: Path, settle) -
             ("file:///srv/models", "must start with http:// or https://"),
             ("http://me:hunter2@127.0.0.1:9/v1", "basic auth in place of the API key"),
         ):
-            app.clear_notifications()
             fill(screen, name="local", base_url=url)
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert store.settings.profiles == {}
-            said = [str(n.message) for n in app._notifications]
+            said = notices(app)
             assert any(words in text for text in said), said
             assert not any("hunter2" in text for text in said)
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from tests.helpers import settle as settle_app
+from tests.helpers import wait_until
 from tests.ui.conftest import build_app
-from tests.ui.test_chat_screen import chat_app, open_chat, prompt_file, send, until
+from tests.ui.test_chat_screen import chat_app, open_chat, prompt_file, send
 from tuner.app_entry import DEMO_TOGETHER, demo_settings_store
 from tuner.emulator import Emulator, Fault, Hold
 from tuner.ui.services import Services
@@ -36,19 +37,23 @@ def emulator() -> Iterator[Emulator]:
 
 async def _idle(pilot: Any) -> None:
     screen = pilot.app.screen
-    await until(pilot, lambda: not screen.busy and not any(p.streaming for p in screen.panes))
+    await wait_until(pilot, lambda: not screen.busy and not any(p.streaming for p in screen.panes))
     await settle_app(pilot)
     for pane in screen.panes:
         pane.turns.scroll_end(animate=False, immediate=True)
     screen.prompt.cursor_blink = False  # a blinking cursor would make the picture flaky
-    await pilot.pause(0.1)
+    # Every reply's Markdown holds its whole text (a stream's last fragments re-rendered).
+    await wait_until(
+        pilot,
+        lambda: all(turn.body.source == turn.text for p in screen.panes for turn in p.replies()),
+    )
 
 
 def _one_message(datasets: Path):
     async def run_before(pilot: Any) -> None:
         screen = await open_chat(pilot)
         await send(pilot, screen, "Kaç epoch yeterli?")
-        await until(pilot, lambda: bool(screen.panes[0].replies()))
+        await wait_until(pilot, lambda: bool(screen.panes[0].replies()))
         await _idle(pilot)
 
     return run_before
@@ -59,7 +64,7 @@ def _compare(datasets: Path):
         screen = await open_chat(pilot)
         await screen.compare_with(OTHER)
         await send(pilot, screen, "Kaç epoch yeterli?")
-        await until(pilot, lambda: all(p.replies() for p in screen.panes))
+        await wait_until(pilot, lambda: all(p.replies() for p in screen.panes))
         await _idle(pilot)
 
     return run_before
@@ -75,13 +80,13 @@ def _mid_replay(datasets: Path, emulator: Emulator, *, compare: bool):
         hold = Hold(after_chunks=1)
         emulator.faults.add(Fault(r"/chat/completions", hold=hold))
         screen.start_replay(prompt_file(datasets))
-        await until(pilot, hold.reached.is_set)
+        await wait_until(pilot, hold.reached.is_set)
         await pilot.press("ctrl+g")  # pause after the first line
-        await until(pilot, lambda: screen.replay.pausing)
+        await wait_until(pilot, lambda: screen.replay.pausing)
         hold.release.set()
-        await until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
+        await wait_until(pilot, lambda: screen.replay.state.value == "paused" and not screen.busy)
         await pilot.press("ctrl+n")  # and step one more
-        await until(pilot, lambda: screen.replay.position == 2 and not screen.busy)
+        await wait_until(pilot, lambda: screen.replay.position == 2 and not screen.busy)
         await _idle(pilot)
 
     return run_before
@@ -133,10 +138,10 @@ def _other_profile_listed(datasets: Path):
     async def run_before(pilot: Any) -> None:
         await open_chat(pilot)
         await pilot.press("ctrl+b")
-        await until(pilot, lambda: getattr(pilot.app.screen, "models", None))
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "models", None))
         await pilot.press("ctrl+o")
         modal = pilot.app.screen
-        await until(pilot, lambda: modal.listed.profile == DEMO_TOGETHER and modal.models)
+        await wait_until(pilot, lambda: modal.listed.profile == DEMO_TOGETHER and modal.models)
         await settle_app(pilot)
         modal.query_one("#model-filter").cursor_blink = False
 
@@ -148,7 +153,7 @@ def _across_profiles(datasets: Path):
         screen = await open_chat(pilot)
         await screen.compare_with(QWEN, DEMO_TOGETHER)
         await send(pilot, screen, "Kaç epoch yeterli?")
-        await until(pilot, lambda: all(p.replies() for p in screen.panes))
+        await wait_until(pilot, lambda: all(p.replies() for p in screen.panes))
         await _idle(pilot)
 
     return run_before

@@ -124,11 +124,6 @@ async def eval_screen(pilot: Any) -> EvalScreen:
     return screen
 
 
-async def steady(pilot: Any) -> None:
-    await settle(pilot)
-    await pilot.pause(0.1)
-
-
 async def open_fixed_run(pilot: Any) -> EvalScreen:
     screen = await eval_screen(pilot)
     await pilot.press("4")
@@ -146,7 +141,7 @@ def test_eval_setup(snap_compare, tmp_path: Path, emulator: Emulator) -> None:
         pilot.app.open_eval(file=file, models=(BASE, TUNED))
         screen = pilot.app.screen
         await wait_until(pilot, lambda: screen.setup.models == [BASE, TUNED])
-        await steady(pilot)
+        await settle(pilot)
 
     assert snap_compare(snap_app(tmp_path, emulator), terminal_size=(80, 24), run_before=run_before)
 
@@ -161,7 +156,8 @@ def test_eval_confirmation(snap_compare, tmp_path: Path, emulator: Emulator) -> 
         await wait_until(pilot, lambda: screen.setup.models == [BASE, TUNED])
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
-        await pilot.pause(0.1)
+        # Mounted: its "No" has the focus (the run's worker waits on the answer meanwhile).
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#no").has_focus)
 
     assert snap_compare(snap_app(tmp_path, emulator), terminal_size=(80, 24), run_before=run_before)
 
@@ -182,7 +178,7 @@ def test_eval_running(snap_compare, tmp_path: Path, emulator: Emulator) -> None:
         await pilot.press("y")
         # Every first request answered (429): nothing more happens for a minute.
         await wait_until(pilot, lambda: screen.phase == "running" and stall.times <= 10**6 - 16)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: len(screen.query(".progress-row")) == 2)  # both bars
 
     assert snap_compare(snap_app(tmp_path, emulator), terminal_size=(80, 24), run_before=run_before)
 
@@ -192,7 +188,7 @@ def test_eval_results(snap_compare, tmp_path: Path, emulator: Emulator) -> None:
 
     async def run_before(pilot: Any) -> None:
         await open_fixed_run(pilot)
-        await steady(pilot)
+        await settle(pilot)
 
     assert snap_compare(snap_app(tmp_path, emulator), terminal_size=(80, 24), run_before=run_before)
 
@@ -204,7 +200,7 @@ def test_eval_examples(snap_compare, tmp_path: Path, emulator: Emulator) -> None
         screen = await open_fixed_run(pilot)
         await pilot.press("3", "o")  # the most disputed first
         await wait_until(pilot, lambda: screen.examples_view.order == "disagreement")
-        await steady(pilot)
+        await settle(pilot)
 
     assert snap_compare(snap_app(tmp_path, emulator), terminal_size=(80, 24), run_before=run_before)
 
@@ -216,7 +212,7 @@ def test_eval_example_replies(snap_compare, tmp_path: Path, emulator: Emulator) 
         await open_fixed_run(pilot)
         await pilot.press("3", "F", "enter")  # the first flip
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExampleModal))
-        await steady(pilot)
+        await settle(pilot)
 
     assert snap_compare(snap_app(tmp_path, emulator), terminal_size=(80, 24), run_before=run_before)
 

@@ -15,8 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import TabbedContent
 
-from tests.helpers import TEST_KEY, chat_example, open_test_service, start_job, wait_until
+from tests.helpers import (
+    TEST_KEY,
+    chat_example,
+    open_test_service,
+    settle,
+    start_job,
+    wait_until,
+)
 from tests.ui.test_jobs_screens import jobs_app
 from tuner.api.jobs.follower import FollowState
 from tuner.api.types import JobStatus
@@ -93,8 +101,15 @@ async def open_job_at(pilot: Any, emulator: Emulator, job_id: str, *, done: bool
     await wait_until(pilot, ready)
     if done:
         await wait_until(pilot, lambda: screen.chart.series.source == "result file")
-    await pilot.pause(0.1)
+        await settle(pilot)  # the follower has stopped: nothing more will be drawn
     return screen
+
+
+async def chart_shown(pilot: Any, screen: JobScreen) -> None:
+    """Press `2` and wait until the chart's tab is the one shown, sized to its pane."""
+    await pilot.press("2")
+    tabs = screen.query_one("#job-tabs", TabbedContent)
+    await wait_until(pilot, lambda: tabs.active == "chart" and screen.chart.size.width > 0)
 
 
 def test_new_job_form(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
@@ -107,7 +122,7 @@ def test_new_job_form(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewJobScreen))
         form = pilot.app.screen
         await wait_until(pilot, lambda: "examples" in str(form.query_one("#estimate").render()))
-        await pilot.pause(0.1)
+        await settle(pilot)  # the uploaded files listed, the estimate made
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
 
@@ -128,7 +143,7 @@ def test_jobs_list(snap_compare, tmp_path: Path, frozen: Emulator) -> None:
         screen = pilot.app.screen
         await wait_until(pilot, lambda: screen.table.row_count == 3)
         assert screen.jobs.jobs[first].status is JobStatus.SUCCEEDED
-        await pilot.pause(0.1)
+        await settle(pilot)  # the list's read is handled
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
 
@@ -149,8 +164,7 @@ def test_job_running_chart(snap_compare, tmp_path: Path, frozen: Emulator) -> No
         frozen.advance(40)
         screen = await open_job_at(pilot, frozen, job_id, done=False)
         assert len(screen.chart.series) > 5
-        await pilot.press("2")
-        await pilot.pause(0.1)
+        await chart_shown(pilot, screen)
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before)
 
@@ -164,8 +178,7 @@ def test_job_finished(
         frozen.advance(3600)
         screen = await open_job_at(pilot, frozen, job_id, done=True)
         assert screen.job is not None and screen.job.status is JobStatus.SUCCEEDED
-        await pilot.press("2")
-        await pilot.pause(0.1)
+        await chart_shown(pilot, screen)
 
     assert snap_compare(app_for(tmp_path, frozen), terminal_size=size, run_before=run_before)
 
@@ -212,7 +225,7 @@ def test_together_jobs_list(snap_compare, tmp_path: Path, frozen: Emulator) -> N
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, JobsScreen))
         screen = pilot.app.screen
         await wait_until(pilot, lambda: screen.table.row_count == 3)
-        await pilot.pause(0.1)
+        await settle(pilot)  # the list's read is handled
 
     assert snap_compare(
         together_app(tmp_path, frozen), terminal_size=(80, 24), run_before=run_before

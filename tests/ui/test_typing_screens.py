@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import TEST_KEY, active_connection, wait_until
+from tests.helpers import TEST_KEY, active_connection, screen_lines, wait_until
 from tests.ui.conftest import build_app
 from tuner.emulator import Emulator, Fault, Hold
 from tuner.ui.modals import ConfirmModal
@@ -80,8 +80,7 @@ async def test_one_escape_leaves_the_box_and_typing_still_lands_in_it(
         await pilot.pause()
         footer = {key: b.binding for key, b in screen.active_bindings.items() if b.enabled}
         assert footer["escape"].action == "back"
-        footer_line = "\n".join(s.text for s in app.screen._compositor.render_strips())
-        assert "esc again: back" in footer_line.splitlines()[-1]
+        assert "esc again: back" in screen_lines(app)[-1]
         await pilot.press(*"quick question?")
         assert app.is_running and app.current_mode == "chat"
         assert screen.prompt.value == "quick question?" and app.focused is screen.prompt

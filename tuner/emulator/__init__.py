@@ -189,6 +189,11 @@ class Emulator:
         """Unix seconds where the simulated clock started."""
         return self.clock.start_time
 
+    @property
+    def open_connections(self) -> int:
+        """How many client connections the running server holds (0 when stopped)."""
+        return 0 if self._server is None else self._server.open_connections
+
     def deploy(self, model_id: str, name: str | None = None) -> str:
         """Deploy a model on the emulated Azure resource; returns the deployment name.
 

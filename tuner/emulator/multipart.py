@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-_READ_SIZE = 256 * 1024
+READ_SIZE = 256 * 1024  # bytes read from the socket at a time
 _MAX_HEADER_BYTES = 16 * 1024
 _MAX_FIELD_BYTES = 1024 * 1024
 
@@ -50,16 +50,17 @@ def boundary_of(content_type: str) -> bytes:
 class _Reader:
     """Reads at most `length` bytes from `stream`, through a small buffer."""
 
-    def __init__(self, stream: BinaryIO, length: int) -> None:
+    def __init__(self, stream: BinaryIO, length: int, read_size: int = READ_SIZE) -> None:
         self._stream = stream
         self._left = length
+        self._read_size = read_size
         self.buffer = b""
 
     def fill(self) -> bool:
         """Read more into the buffer; False at the end of the body."""
         if self._left <= 0:
             return False
-        chunk = self._stream.read(min(_READ_SIZE, self._left))
+        chunk = self._stream.read(min(self._read_size, self._left))
         if not chunk:
             self._left = 0
             return False
@@ -93,12 +94,16 @@ def _parse_headers(raw: bytes) -> tuple[str, str | None, str | None]:
     return name, filename, content_type
 
 
-def parse(stream: BinaryIO, length: int, boundary: bytes, spool_dir: str) -> dict[str, Part]:
+def parse(
+    stream: BinaryIO, length: int, boundary: bytes, spool_dir: str, read_size: int = READ_SIZE
+) -> dict[str, Part]:
     """Read a whole multipart body of `length` bytes; file parts land in `spool_dir`.
 
     The caller owns the temporary files named by `Part.path` and must move or delete them.
+    `read_size` is how much is read at a time (a test makes it tiny, so a boundary falls
+    across reads).
     """
-    reader = _Reader(stream, length)
+    reader = _Reader(stream, length, read_size)
     opening = b"--" + boundary
     delimiter = b"\r\n--" + boundary
     parts: dict[str, Part] = {}

@@ -76,6 +76,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
+    @property
+    def open_connections(self) -> int:
+        """How many client connections the server holds now (a test waits on it to know a
+        connection was taken, or let go after an error)."""
+        with self._open_lock:
+            return len(self._open)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client hanging up (its pool closed, the app quit) is ordinary: logged, not printed.
 

@@ -14,6 +14,7 @@ finished jobs were already announced. Screens call these; no screen imports anot
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -67,6 +68,9 @@ def _route_bindings() -> list[BindingType]:
 
 # Cells the header's icon (8) and clock space (10) take beside the title.
 HEADER_SIDES = 18
+
+# Notifications `TunerApp.shown_notices` remembers: plenty for a test, small for a long session.
+NOTICES_KEPT = 100
 
 
 class TunerApp(ConversionFlow, App[int]):
@@ -131,6 +135,8 @@ class TunerApp(ConversionFlow, App[int]):
         self.moves: dict[tuple[str, str], MovedJob] = {}
         self._previous_mode = self.DEFAULT_MODE
         self._open_file = open_file
+        # What `notify` showed, newest last: Textual keeps no public list of it.
+        self._shown_notices: deque[str] = deque(maxlen=NOTICES_KEPT)
         self.settings = settings
         self.theme = _textual_theme(self.settings.theme)
         self.sub_title = connection.label
@@ -210,6 +216,7 @@ class TunerApp(ConversionFlow, App[int]):
         quote file names, model ids and the services' own errors, where `[/]` would be a markup
         error and `[@click=...]` an action. tuner writes no markup in them, so `markup` (which
         screens pass through `Widget.notify`) is not used."""
+        self._shown_notices.append(visible(message))
         super().notify(
             visible(message),
             title=visible_line(title),
@@ -217,6 +224,12 @@ class TunerApp(ConversionFlow, App[int]):
             timeout=timeout,
             markup=False,
         )
+
+    @property
+    def shown_notices(self) -> tuple[str, ...]:
+        """The text of the last notifications shown (up to `NOTICES_KEPT`), oldest first, as
+        drawn: what a test (or a future message log) reads to know what the user was told."""
+        return tuple(self._shown_notices)
 
     # -- navigation --------------------------------------------------------------------------
 

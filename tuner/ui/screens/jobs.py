@@ -331,6 +331,12 @@ class JobsScreen(TunerScreen[None]):
             return
         self._schedule(changed=False)
 
+    @property
+    def refresh_planned(self) -> bool:
+        """Whether a refresh of the list is planned: False once nothing is active (an idle
+        history is not polled) or after an error a retry cannot mend."""
+        return self._timer is not None
+
     def _schedule(self, *, changed: bool) -> None:
         """Plan the next refresh by the policy; none while nothing is active."""
         if self._timer is not None:

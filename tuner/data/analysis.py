@@ -552,11 +552,13 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     if terminate is not None:
         terminate()
         return
+    # Terminated before the pool is told to shut down: shutting down first sends each idle
+    # worker its exit sentinel, and which of the two reaches a worker first would be a race.
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 _tracker_lock = threading.Lock()

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Measured, measure
 
 from tuner.data.analysis import DEFAULT_MODEL, line_window
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 
 MB = 1024 * 1024
 

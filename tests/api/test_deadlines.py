@@ -7,7 +7,7 @@ from datetime import date
 
 from tests.helpers import open_test_service
 from tuner.api.deadlines import Retirement, retirement, stopping_soon
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.emulator import Emulator
 
 FT = "ft:gpt-4o-mini-2024-07-18:acme:support:abc123"

@@ -16,7 +16,7 @@ from tuner.api.jobs.spec import (
     check_suffix,
 )
 from tuner.api.openai_service import request_body
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.emulator import Emulator
 
 MODEL = "gpt-4o-mini-2024-07-18"

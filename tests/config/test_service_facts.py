@@ -23,8 +23,8 @@ from tuner.config.service_facts import (
     UnknownService,
     facts_for,
 )
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.estimate import default_epochs, service_default_epochs
-from tuner.data.service_catalogs import default_catalog
 from tuner.data.service_kinds import rules_family, rules_label, service_name
 
 

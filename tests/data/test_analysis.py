@@ -16,10 +16,10 @@ import pytest
 from tests.helpers import wait_for
 from tuner.data import analysis
 from tuner.data.analysis import AnalysisCancelled, analyse_file
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.estimate import billed_tokens
 from tuner.data.rules.problem_log import PROBLEMS_KEPT_PER_CODE
 from tuner.data.rules.problems import DatasetFormat
-from tuner.data.service_catalogs import default_catalog
 from tuner.data.stats import TokenStats
 from tuner.data.tokens.encodings import load_encoding
 

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from tuner.config import Profile, Settings
+from tuner.data.catalog.choice import default_catalog, settings_catalog
 from tuner.data.catalog.lookup import (
     OPENAI_FINE_TUNING_CLOSES,
     Catalog,
@@ -16,7 +17,6 @@ from tuner.data.catalog.lookup import (
     ModelInfo,
     encoding_name_for,
 )
-from tuner.data.service_catalogs import default_catalog, settings_catalog
 
 # FACTS.md, row by row: id, encoding, training $/1M, per-example limit, inference in / out.
 FACTS_TABLE = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.chat_cost import (
     TurnCost,
     UsageTotals,
@@ -14,7 +15,6 @@ from tuner.data.chat_cost import (
     inference_prices,
     price_turn,
 )
-from tuner.data.service_catalogs import default_catalog
 
 FT = "ft:gpt-4o-mini-2024-07-18:org:support:abc123"
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.catalog.lookup import ModelInfo
 from tuner.data.estimate import (
     billed_tokens,
@@ -13,7 +14,6 @@ from tuner.data.estimate import (
     estimate_cost,
     estimate_for_counts,
 )
-from tuner.data.service_catalogs import default_catalog
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tuner.data.analysis import analyse_file
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.migrate.convert import (
     ConversionCancelled,
     ConversionTarget,
@@ -23,7 +24,6 @@ from tuner.data.migrate.convert import (
 )
 from tuner.data.migrate.notes import MESSAGES, ChangeLog, LineNotes
 from tuner.data.rules.check import check_example
-from tuner.data.service_catalogs import default_catalog
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 GPT = "gpt-4o-mini-2024-07-18"

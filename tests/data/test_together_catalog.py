@@ -7,6 +7,7 @@ import pickle
 import pytest
 
 from tuner.data.catalog import together as together_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.catalog.lookup import CatalogError
 from tuner.data.catalog.together import (
     DEFAULT_TOGETHER_MODEL,
@@ -15,7 +16,6 @@ from tuner.data.catalog.together import (
     PRICE_SOURCE,
     band_prices,
 )
-from tuner.data.service_catalogs import default_catalog
 from tuner.emulator.together import catalog as emulated
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.tokens import count as tokens
 from tuner.data.tokens.count import (
     ExampleTokens,

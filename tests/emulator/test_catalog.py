@@ -11,7 +11,7 @@ from openai import OpenAI
 from openai.types.fine_tuning import FineTuningJob
 
 from tuner.api.errors import REFUSAL_RULES, ErrorKind
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.emulator import Emulator, catalog
 
 from .conftest import API_KEY, chat_rows

@@ -226,8 +226,8 @@ def _catalog(profile: str | None) -> Catalog:
     """The catalog of `profile`'s service (else the active profile's) with the user's
     `[[models]]` overrides (a bad entry: exit 2)."""
     from tuner.config import ConfigError, load_settings
+    from tuner.data.catalog.choice import settings_catalog
     from tuner.data.catalog.lookup import CatalogError
-    from tuner.data.service_catalogs import settings_catalog
 
     try:
         return settings_catalog(load_settings(), profile)

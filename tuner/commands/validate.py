@@ -143,8 +143,8 @@ def _catalog_and_model(
     """
     from tuner.config import ConfigError, load_settings
     from tuner.config.service_facts import DefaultModels
+    from tuner.data.catalog.choice import settings_catalog
     from tuner.data.catalog.lookup import CatalogError
-    from tuner.data.service_catalogs import settings_catalog
 
     try:
         settings = load_settings()

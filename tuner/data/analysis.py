@@ -43,6 +43,7 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.catalog.lookup import OPENAI_DEFAULT_MODEL, Catalog, ModelInfo, Resolution
 from tuner.data.durations import format_size
 from tuner.data.estimate import CostEstimate, estimate_cost, service_default_epochs
@@ -53,7 +54,6 @@ from tuner.data.rules.check import check_example
 from tuner.data.rules.file import FileFacts, check_digest, check_file, preflight
 from tuner.data.rules.problem_log import PROBLEMS_KEPT_PER_CODE, ProblemLog
 from tuner.data.rules.problems import DatasetFormat, Problem, Severity, error, warning
-from tuner.data.service_catalogs import default_catalog
 from tuner.data.service_kinds import OPENAI, rules_family, rules_label, service_name
 from tuner.data.stats import TokenStats
 from tuner.data.tokens.count import (

@@ -13,8 +13,8 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.catalog.openai import AZURE_SHUTDOWNS
-from tuner.data.service_catalogs import default_catalog
 
 ORGANIZATION_ID = "org-tuner-emulator"
 # The organisation part of fine-tuned model names, `ft:BASE:ORG:SUFFIX:ID`.

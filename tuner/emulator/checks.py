@@ -63,7 +63,7 @@ def together_training_file_checker(content: bytes) -> str | None:
 
 
 def _verdict(content: bytes, service: str) -> str | None:
-    from tuner.data.service_catalogs import default_catalog
+    from tuner.data.catalog.choice import default_catalog
 
     with tempfile.TemporaryDirectory(prefix="tuner-emulator-") as folder:
         path = Path(folder, "training.jsonl")

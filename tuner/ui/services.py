@@ -169,7 +169,7 @@ def default_validator(
 ) -> ValidationSummary:
     """Validate with `tuner.data.analysis.analyse_file` (runs in a thread worker)."""
     from tuner.data.analysis import analyse_file
-    from tuner.data.service_catalogs import default_catalog
+    from tuner.data.catalog.choice import default_catalog
 
     report = analyse_file(path, model, catalog=default_catalog(service), service=service)
     problems = [*report.errors, *report.warnings]
@@ -273,8 +273,8 @@ def lenient_catalog(settings: Settings, profile: str | None = None) -> Catalog:
     """The catalog of `profile`'s service (else the active profile's) with the settings'
     overrides; the built-in one when they are bad (the settings screen and `tuner validate`
     name the bad entry, a price table should still show)."""
+    from tuner.data.catalog.choice import default_catalog, settings_catalog
     from tuner.data.catalog.lookup import CatalogError
-    from tuner.data.service_catalogs import default_catalog, settings_catalog
 
     try:
         return settings_catalog(settings, profile)

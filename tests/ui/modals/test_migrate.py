@@ -19,8 +19,8 @@ from tests.helpers import (
 )
 from tuner.api.service import FineTuningService
 from tuner.config import Connection, Secret
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.catalog.lookup import Catalog, ModelInfo
-from tuner.data.service_catalogs import default_catalog
 from tuner.emulator import Emulator
 from tuner.ui.modals.migrate import MigrateModal, MigrationTarget
 

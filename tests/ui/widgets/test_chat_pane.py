@@ -16,7 +16,7 @@ from tuner.api.chat.replay import (
 )
 from tuner.api.chat.request import ChatDone
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.ui.widgets.chat_pane import ChatPane
 
 MODEL = "ft:gpt-4o-mini-2024-07-18:org:bot:x1"

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.helpers import host_app, wait_until, write_examples
 from tuner.data.analysis import analyse_file
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.ui.widgets.job_estimate import JobEstimate
 
 MODEL = "gpt-4o-mini-2024-07-18"

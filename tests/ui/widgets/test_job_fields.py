@@ -10,7 +10,7 @@ from textual.widgets import Input, Select
 from tests.helpers import host_app
 from tuner.api.open import service_capabilities
 from tuner.config import Connection
-from tuner.data.service_catalogs import default_catalog
+from tuner.data.catalog.choice import default_catalog
 from tuner.ui.widgets.job_fields import JobFields
 
 MODEL = "gpt-4o-mini-2024-07-18"

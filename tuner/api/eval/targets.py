@@ -118,7 +118,7 @@ class EvalServices:
     def _opened(self, profile: str | None) -> tuple[str, FineTuningService, str, Catalog]:
         from tuner.api.open import open_service
         from tuner.config import resolve_connection
-        from tuner.data.service_catalogs import settings_catalog
+        from tuner.data.catalog.choice import settings_catalog
 
         if profile == DEFAULT_PROFILE_NAME and profile not in self.settings.profiles:
             profile = None  # a label's `@default`: the connection of no profile (the env's)

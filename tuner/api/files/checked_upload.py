@@ -93,7 +93,7 @@ def check_file(
     catalog); `progress(bytes read, total)` as the check goes (a big file takes seconds).
     Raises `OSError` when the file cannot be read."""
     from tuner.data.analysis import analyse_file
-    from tuner.data.service_catalogs import default_catalog
+    from tuner.data.catalog.choice import default_catalog
 
     catalog = default_catalog(rules)
     model = model or catalog.default_model

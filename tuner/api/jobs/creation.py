@@ -173,7 +173,7 @@ class JobCreation:
 
     @property
     def catalog(self) -> Catalog:
-        from tuner.data.service_catalogs import default_catalog
+        from tuner.data.catalog.choice import default_catalog
 
         return self.request.catalog or default_catalog(self.service.capabilities.kind)
 

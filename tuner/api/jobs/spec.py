@@ -116,7 +116,7 @@ async def check_model_known(service: FineTuningService, model: str, catalog: Cat
     When the service cannot list its models (a gateway without `/models`, a server error), the
     model passes and the service decides; a refused key is raised as it is.
     """
-    from tuner.data.service_catalogs import default_catalog
+    from tuner.data.catalog.choice import default_catalog
 
     if default_catalog(catalog.service).get(model) is not None:
         return

@@ -66,10 +66,10 @@ from tuner.api.migrate.sources import (
 )
 from tuner.config.service_facts import SERVICE_FACTS, ServiceFacts
 from tuner.data.analysis import analyse_file
+from tuner.data.catalog.choice import default_catalog
 from tuner.data.catalog.lookup import Catalog
 from tuner.data.jsonl.atomic_file import OutputError, remove_stale_temporaries
 from tuner.data.migrate.convert import ConversionTarget, convert_file
-from tuner.data.service_catalogs import default_catalog
 from tuner.data.service_kinds import SERVICE_KINDS
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Which catalog to price with: the built-in table of a service kind, or a settings profile's.
 
-The tables (`openai_catalog`, `together_catalog`) are made of `catalog`'s types, so the code that
-picks one of them cannot live in `catalog` without an import circle; here nothing imports back.
+The tables (`openai.py`, `together.py`) are made of `lookup`'s types, so the code that picks one
+of them cannot live in `lookup` without an import circle; here, beside them, nothing imports back.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
@@ -167,12 +168,15 @@ class JobScreen(TunerScreen[None]):
         Binding("m", "move", "Move", id="job.move", show=False),
     ]
 
+    # The state the header and the footer's keys are drawn from: set either, and they follow
+    # (`always_update`: a re-read job equal to the last still ages the header's times).
+    job: reactive[Job | None] = reactive(None, init=False, always_update=True, bindings=True)
+    follow_status: reactive[FollowStatus | None] = reactive(None, init=False)
+
     def __init__(self, job_id: str, *, just_created: bool = False) -> None:
         super().__init__()
         self.job_id = job_id
-        self.job: Job | None = None
         self.checkpoints: list[Checkpoint] = []
-        self.follow_status: FollowStatus | None = None
         self.follow_states: list[FollowState] = []  # every state shown, in order
         # Announce the end only of a job seen active (or created here): not of old history.
         self.was_active: bool | None = True if just_created else None
@@ -291,8 +295,6 @@ class JobScreen(TunerScreen[None]):
     def _follow_changed(self, message: FollowChanged) -> None:
         self.follow_status = message.status
         self.follow_states.append(message.status.state)
-        if self.job is not None:
-            self._show_header()
 
     @on(CursorUnsaved)
     def _cursor_unsaved(self, message: CursorUnsaved) -> None:
@@ -393,7 +395,6 @@ class JobScreen(TunerScreen[None]):
         if not isinstance(failure, ServiceError):
             failure = ServiceError(ErrorKind.UNKNOWN, failed.reason)
         self.follow_status = FollowStatus(FollowState.FAILED, failure)
-        self._show_header()
         self.notify(f"Stopped following: {failed.reason}", severity="error", timeout=10)
 
     def on_results_failed(self, failed: ResultsFailed) -> None:
@@ -420,8 +421,12 @@ class JobScreen(TunerScreen[None]):
             self._tick_every = tick
         if job.finished and self.was_active:
             self.tuner.announce_finished(job)
+
+    def watch_job(self) -> None:
         self._show_header()
-        self.refresh_bindings()
+
+    def watch_follow_status(self) -> None:
+        self._show_header()
 
     def _show_header(self) -> None:
         if self.job is None:

@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
@@ -154,10 +155,13 @@ class JobsScreen(TunerScreen[None]):
         Binding("E", "evaluate", "Eval", id="jobs.evaluate"),
     ]
 
+    # Which statuses the table shows (`t` cycles it): the rows, the status line and, when
+    # none is left on this page, an older page follow it.
+    status_filter: reactive[StatusFilter] = reactive("all", init=False)
+
     def __init__(self) -> None:
         super().__init__()
         self.jobs = JobList()
-        self.status_filter: StatusFilter = "all"
         self._timer: Timer | None = None
         self._interval: float | None = None
         self._wide: bool | None = None
@@ -486,6 +490,8 @@ class JobsScreen(TunerScreen[None]):
 
     def action_cycle_filter(self) -> None:
         self.status_filter = cast(StatusFilter, next_in(STATUS_FILTERS, self.status_filter))
+
+    def watch_status_filter(self) -> None:
         self._fill()
         if not self.visible_jobs() and self.jobs.next_after is not None:
             self.action_load_more()

@@ -248,6 +248,23 @@ async def backup_done(pilot: Pilot[Any], emulator: Any) -> None:
     await _wait(pilot, lambda: modal.summary is not None)
 
 
+async def record_done(pilot: Pilot[Any], emulator: Any) -> None:
+    """`r` on the finished job: its answers to the validation file kept as a golden file."""
+    from tuner.ui.modals.record import RecordModal
+
+    await settle(pilot)
+    _finished_openai_job(emulator, pilot.app.start_path)
+    await pilot.press("j")
+    await _wait(pilot, lambda: pilot.app.screen.table.row_count == 1)
+    await pilot.press("r")
+    await _wait(pilot, lambda: isinstance(pilot.app.screen, RecordModal))
+    modal = pilot.app.screen
+    await _wait(pilot, lambda: modal.prepared is not None)
+    await pilot.press("enter")
+    await _wait(pilot, lambda: modal.written is not None)
+    await settle(pilot)
+
+
 async def compare_across(pilot: Pilot[Any], emulator: Any) -> None:
     """The OpenAI fine-tune and the one moved to Together answer the same prompt file."""
     from tuner.api.jobs.spec import JobSpec
@@ -328,6 +345,7 @@ SHOTS: list[tuple[str, tuple[int, int], Setup, float]] = [
     ("chat-compare-wide", (120, 36), chat_compare, LIVE),
     ("move", (80, 24), move_job, FROZEN),
     ("backup", (80, 24), backup_done, FROZEN),
+    ("record", (80, 24), record_done, FROZEN),
     ("chat-compare-services", (120, 36), compare_across, LIVE),
     ("eval", (80, 24), eval_results, FROZEN),
     ("eval-examples", (80, 24), eval_examples, FROZEN),

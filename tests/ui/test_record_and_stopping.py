@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -104,35 +105,36 @@ async def test_r_on_the_job_screen_records_and_m_names_what_moving_needs(
         assert modal.profile == PROFILE and modal.model == screen.job.fine_tuned_model
 
 
+STOPPING_SOON = (
+    "1 fine-tune stops answering in 13 days (2027-01-14): "
+    "b back up · r record its answers · m move it"
+)
+
+
+@pytest.mark.parametrize(
+    ("today", "days", "line"),
+    [
+        (datetime.datetime(2027, 1, 1, 12), 13, STOPPING_SOON),  # within a month: said
+        (datetime.datetime(2026, 11, 1, 12), 74, None),  # further: the column only
+    ],
+)
 async def test_the_jobs_screen_says_which_fine_tunes_stop_answering_within_a_month(
-    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+    trained: TrainedJob,
+    service_env: Emulator,
+    tmp_path: Path,
+    today: datetime.datetime,
+    days: int,
+    line: str | None,
 ) -> None:
-    def new_year() -> float:
-        return datetime.datetime(2027, 1, 1, 12).timestamp()
-
-    app = eval_app(tmp_path, service_env, clock=new_year)
+    app = eval_app(tmp_path, service_env, clock=today.timestamp)
     async with app.run_test(size=(140, 30)) as pilot:
         jobs = await jobs_list_on(pilot, trained.job_id)
-        line = jobs.query_one("#jobs-stopping", Static)
-        await wait_until(pilot, lambda: line.display)
-        assert str(line.render()) == (
-            "1 fine-tune stops answering in 13 days (2027-01-14): "
-            "b back up · r record its answers · m move it"
-        )
-        assert "13 days" in str(jobs.table.get_row_at(0))
-
-
-async def test_no_line_when_nothing_stops_within_a_month(
-    trained: TrainedJob, service_env: Emulator, tmp_path: Path
-) -> None:
-    def autumn() -> float:
-        return datetime.datetime(2026, 11, 1, 12).timestamp()
-
-    app = eval_app(tmp_path, service_env, clock=autumn)
-    async with app.run_test(size=(140, 30)) as pilot:
-        jobs = await jobs_list_on(pilot, trained.job_id)
-        assert "74 days" in str(jobs.table.get_row_at(0))
-        assert not jobs.query_one("#jobs-stopping", Static).display
+        shown = jobs.query_one("#jobs-stopping", Static)
+        if line is not None:
+            await wait_until(pilot, lambda: shown.display)
+            assert str(shown.render()) == line
+        assert f"{days} days" in str(jobs.table.get_row_at(0))
+        assert shown.display == (line is not None)
 
 
 async def test_quitting_while_recording_asks_first(

@@ -361,6 +361,17 @@ def end_process(process: subprocess.Popen[str]) -> None:
     process.wait()
 
 
+def kill_while_held(process: subprocess.Popen[str], hold: Any) -> None:
+    """SIGKILL `process` while the emulator holds its download (no clean-up of any kind runs),
+    then let the emulator's held reply go and reap the process."""
+    try:
+        process.kill()
+        process.wait()
+    finally:
+        hold.release.set()
+        end_process(process)
+
+
 def read_lines_until(
     stream: IO[Any], done: Callable[[list[str]], bool], timeout: float = DEADLINE
 ) -> list[str]:

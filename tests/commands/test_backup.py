@@ -18,6 +18,7 @@ from tests.helpers import (
     DEADLINE,
     TEST_KEY,
     end_process,
+    kill_while_held,
     open_test_service,
     outcome,
     temporaries,
@@ -320,12 +321,7 @@ def test_a_temporary_file_left_by_a_killed_backup_is_removed_by_the_next_run(
     service_env: Emulator, tmp_path: Path, capsys
 ) -> None:
     job, hold, folder, process = _held_backup(service_env, tmp_path)
-    try:
-        process.kill()  # SIGKILL: no clean-up of any kind runs
-        process.wait()
-    finally:
-        hold.release.set()
-        end_process(process)
+    kill_while_held(process, hold)
     (left,) = temporaries(folder)
     assert left.parent == folder / "files" and left.name.startswith(f".{job.training_file}__")
 

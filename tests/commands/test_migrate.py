@@ -18,6 +18,7 @@ from tests.helpers import (
     TEST_KEY,
     chat_example,
     end_process,
+    kill_while_held,
     open_test_service,
     open_together_service,
     outcome,
@@ -431,12 +432,7 @@ def test_a_temporary_file_left_by_a_killed_migrate_is_removed_by_the_next_run(
     profiles: Emulator, tmp_path: Path, capsys
 ) -> None:
     job, hold, work, process = _held_migration(profiles, tmp_path)
-    try:
-        process.kill()  # SIGKILL: no clean-up of any kind runs
-        process.wait()
-    finally:
-        hold.release.set()
-        end_process(process)
+    kill_while_held(process, hold)
     assert len(temporaries(work)) == 1
 
     code, out, err = migrate(

@@ -193,3 +193,59 @@ async def test_the_chat_picker_says_when_each_model_stops_answering(
         tuned = next(row for model, row in rows.items() if model.startswith("ft:"))
         assert "stops answering in 13 days (2027-01-14)" in tuned
         assert "retires 2027-01-14" in rows["gpt-4o-mini-2024-07-18"]
+
+
+async def test_a_recording_stopped_half_way_goes_on_paying_only_for_the_rest(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    from tuner.emulator import Fault
+
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await jobs_list_on(pilot, trained.job_id)
+        modal = await record_modal(pilot)
+        # Eight replies come back; every request after them is answered 429 with a minute's
+        # Retry-After, so the recording stays in flight until escape stops it.
+        answered = service_env.faults.add(Fault(r"/chat/completions", times=8))
+        stall = service_env.faults.add(
+            Fault(r"/chat/completions", status=429, retry_after=60, times=10**6)
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Recording: 8/16" in text_of(modal, "#record-status"))
+        assert answered.times == 0 and stall.times < 10**6
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        assert not (tmp_path / golden_name(modal.job)).exists()
+
+        service_env.faults.clear()
+        chats = ChatCounter(service_env)
+        again = await record_modal(pilot)
+        assert "(8 cached)" in text_of(again, "#record-plan")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: again.written is not None)
+        assert chats.count == 8  # only the eight never answered were asked
+        assert "Recorded 16 replies (8 from the cache" in text_of(again, "#record-status")
+
+
+async def test_a_job_without_a_model_has_nothing_to_record_or_evaluate(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from tuner.api.types import JobStatus
+
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        jobs = await jobs_list_on(pilot, trained.job_id)
+        running = dataclasses.replace(
+            jobs.jobs.jobs[trained.job_id], fine_tuned_model=None, status=JobStatus.RUNNING
+        )
+        app.record_answers(running)
+        app.evaluate_job(running)
+        await wait_until(pilot, lambda: len(notices(app)) >= 2)
+        said = [t for t in notices(app) if "has no fine-tuned model" in t]
+        assert [t.split(": ")[1] for t in said] == [
+            "record it once it has succeeded",
+            "evaluate it once it has succeeded",
+        ]
+        assert app.screen is jobs

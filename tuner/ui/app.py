@@ -413,14 +413,9 @@ class TunerApp(ConversionFlow, App[int]):
         base (did training help?)."""
         from tuner.api.eval.targets import target_label
 
-        if not job.fine_tuned_model:
-            self.notify(
-                f"{job.id} has no fine-tuned model ({job.status.words}): evaluate it once it "
-                "has succeeded",
-                severity="warning",
-                markup=False,
-            )
+        if self._no_model_yet(job, "evaluate"):
             return
+        assert job.fine_tuned_model is not None
         profile = self.profile.name if self.profile is not None else None
         tuned = target_label(job.fine_tuned_model, profile)
         moved = self.move_origin(profile, job.id)
@@ -478,16 +473,21 @@ class TunerApp(ConversionFlow, App[int]):
         in the browser's folder, before the model stops answering."""
         from tuner.ui.modals.record import RecordModal
 
-        if not job.fine_tuned_model:
-            self.notify(
-                f"{job.id} has no fine-tuned model ({job.status.words}): record it once it "
-                "has succeeded",
-                severity="warning",
-                markup=False,
-            )
+        if self._no_model_yet(job, "record"):
             return
         profile = self.profile.name if self.profile is not None else None
         self.push_screen(RecordModal(job, profile, self.start_path))
+
+    def _no_model_yet(self, job: Job, doing: str) -> bool:
+        """True (and said) when `job` has made no model to `doing` yet."""
+        if job.fine_tuned_model:
+            return False
+        self.notify(
+            f"{job.id} has no fine-tuned model ({job.status.words}): {doing} it once it has "
+            "succeeded",
+            severity="warning",
+        )
+        return True
 
     def remember_move(self, moved: MovedJob) -> None:
         """A move made here: its new job is measured against the model it came from (`E`)."""

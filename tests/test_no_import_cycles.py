@@ -180,7 +180,7 @@ def test_the_graph_reads_imports_as_the_docstring_says() -> None:
     # Under `if TYPE_CHECKING:` (the server names `Emulator` in a hint): no edge.
     assert "tuner.emulator" not in graph["tuner.emulator.server"]
     # A package's `__init__` is the package's node.
-    assert "tuner.api.openai_service.uploads" in graph["tuner.api.openai_service"]
+    assert "tuner.api.providers.openai.uploads" in graph["tuner.api.providers.openai"]
 
 
 def test_a_cycle_is_found_and_named() -> None:

@@ -34,8 +34,8 @@ ALLOWED = (
     "tuner/config/",
     "tuner/ui/screens/settings.py",
     "tuner/api/open.py",
-    "tuner/api/openai_service/",
-    "tuner/api/together_service/",
+    "tuner/api/providers/openai/",
+    "tuner/api/providers/together/",
     "tuner/emulator/",
 )
 

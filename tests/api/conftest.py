@@ -37,7 +37,7 @@ async def service(service_env: Emulator) -> AsyncIterator[FineTuningService]:
 @pytest.fixture
 async def client(service_env: Emulator) -> AsyncIterator[object]:
     """The SDK client itself, for the tests of the OpenAI implementation's own modules."""
-    from tuner.api.openai_service.client import make_client
+    from tuner.api.providers.openai.client import make_client
     from tuner.config import resolve_connection
 
     async with make_client(resolve_connection()) as sdk_client:

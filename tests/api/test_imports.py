@@ -32,7 +32,7 @@ API_MODULES = [
 
 
 def test_every_api_module_is_listed() -> None:
-    assert {"tuner.api.jobs.follower", "tuner.api.openai_service", "tuner.api.service"} <= set(
+    assert {"tuner.api.jobs.follower", "tuner.api.providers.openai", "tuner.api.service"} <= set(
         API_MODULES
     )
 

@@ -7,7 +7,7 @@ import pytest
 from tuner.api.errors import ServiceError
 from tuner.api.jobs.form import FormError, JobForm, parse_float, parse_int
 from tuner.api.jobs.spec import Hyperparameters
-from tuner.api.openai_service import request_body
+from tuner.api.providers.openai import request_body
 
 
 def test_empty_fields_are_left_to_the_service() -> None:

@@ -15,7 +15,7 @@ from tuner.api.jobs.spec import (
     check_spec,
     check_suffix,
 )
-from tuner.api.openai_service import request_body
+from tuner.api.providers.openai import request_body
 from tuner.data.catalog.choice import default_catalog
 from tuner.emulator import Emulator
 

@@ -6,7 +6,7 @@ from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 from tuner.api.jobs.metrics import MetricPoint
-from tuner.api.openai_service.convert import (
+from tuner.api.providers.openai.convert import (
     checkpoint_from_sdk,
     event_from_sdk,
     job_from_sdk,

@@ -14,9 +14,9 @@ from tuner.api.errors import (
     scrub,
 )
 from tuner.api.jobs.spec import JobSpec
-from tuner.api.openai_service import OpenAIService, capabilities_for
-from tuner.api.openai_service.client import make_client
-from tuner.api.openai_service.errors import service_errors, translate
+from tuner.api.providers.openai import OpenAIService, capabilities_for
+from tuner.api.providers.openai.client import make_client
+from tuner.api.providers.openai.errors import service_errors, translate
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault
 

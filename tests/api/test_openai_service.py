@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import TEST_KEY, open_test_service, train_model
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs.spec import Hyperparameters, JobSpec
-from tuner.api.openai_service import capabilities_for
+from tuner.api.providers.openai import capabilities_for
 from tuner.api.types import Job, JobStatus, RemoteFile
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.openai_service import uploads
-from tuner.api.openai_service.uploads import upload_file
+from tuner.api.providers.openai import uploads
+from tuner.api.providers.openai.uploads import upload_file
 from tuner.api.retry import RetryPolicy
 from tuner.emulator import Emulator, Fault
 

@@ -137,7 +137,7 @@ def test_the_key_appears_nowhere(
         assert main(["jobs", "--json"]) == 0
         assert main(["jobs", "cancel", "ftjob-missing"]) == 2
         emu.faults.add(Fault(path_pattern=r"/fine_tuning/jobs", status=500, times=10))
-        monkeypatch.setattr("tuner.api.openai_service.client.DEFAULT_MAX_RETRIES", 0)
+        monkeypatch.setattr("tuner.api.providers.openai.client.DEFAULT_MAX_RETRIES", 0)
         assert main(["jobs"]) == 2
         monkeypatch.setenv("OPENAI_API_KEY", "wrong-key")
         assert main(["jobs"]) == 2

@@ -1,6 +1,6 @@
 """The Together service's pure parts: SDK objects to tuner's types, the spec mapping, event paging,
 the model list and the error translation, on the SDK's own types (built from JSON as the SDK
-builds them from an answer), with no network. What needs the wire is in test_together_service.
+builds them from an answer), with no network. What needs the wire is in test_together_service.py.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from together.types.fine_tuning_list_events_response import FineTuningListEvents
 
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs.spec import Hyperparameters, JobSpec
-from tuner.api.together_service import convert, events, models, specs
-from tuner.api.together_service.client import sdk_base_url
-from tuner.api.together_service.errors import status_error_for, translate
+from tuner.api.providers.together import convert, events, models, specs
+from tuner.api.providers.together.client import sdk_base_url
+from tuner.api.providers.together.errors import status_error_for, translate
 from tuner.api.types import Job, JobStatus
 
 JOB = "ft-00000000-0000-4000-8000-000000000001"
@@ -502,7 +502,7 @@ def test_sdk_and_transport_exceptions() -> None:
 def test_limits_say_whether_the_model_takes_images_and_tools() -> None:
     from types import SimpleNamespace
 
-    from tuner.api.together_service.convert import limits_from_sdk
+    from tuner.api.providers.together.convert import limits_from_sdk
 
     said = SimpleNamespace(model_name="m", supports_vision=False, supports_tools=True)
     limits = limits_from_sdk(said, "m")

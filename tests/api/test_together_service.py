@@ -27,8 +27,8 @@ from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs.follower import EventFollower, FollowState
 from tuner.api.jobs.spec import Hyperparameters, JobSpec
 from tuner.api.open import open_service
-from tuner.api.together_service import CAPABILITIES, TogetherService
-from tuner.api.together_service.client import make_client
+from tuner.api.providers.together import CAPABILITIES, TogetherService
+from tuner.api.providers.together.client import make_client
 from tuner.api.types import Job, JobEvent, JobStatus, RemoteFile
 from tuner.config import Connection, Secret
 from tuner.emulator import Emulator, Fault, Hold
@@ -139,15 +139,15 @@ def errors_never_show(error: ServiceError, *secrets: str) -> None:
 
 def test_importing_the_package_does_not_import_the_sdk() -> None:
     modules = (
-        "tuner.api.together_service",
-        "tuner.api.together_service.chat",
-        "tuner.api.together_service.client",
-        "tuner.api.together_service.convert",
-        "tuner.api.together_service.errors",
-        "tuner.api.together_service.events",
-        "tuner.api.together_service.models",
-        "tuner.api.together_service.specs",
-        "tuner.api.together_service.uploads",
+        "tuner.api.providers.together",
+        "tuner.api.providers.together.chat",
+        "tuner.api.providers.together.client",
+        "tuner.api.providers.together.convert",
+        "tuner.api.providers.together.errors",
+        "tuner.api.providers.together.events",
+        "tuner.api.providers.together.models",
+        "tuner.api.providers.together.specs",
+        "tuner.api.providers.together.uploads",
     )
     code = (
         f"import {', '.join(modules)}\n"

@@ -191,7 +191,7 @@ def test_an_unreachable_service_exits_2_with_one_line(tmp_path: Path, capsys, mo
     port = closed_port()
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
-    monkeypatch.setattr("tuner.api.openai_service.client.DEFAULT_MAX_RETRIES", 0)
+    monkeypatch.setattr("tuner.api.providers.openai.client.DEFAULT_MAX_RETRIES", 0)
     folder = tmp_path / "backup"
 
     assert main(["backup", str(folder)]) == 2

@@ -247,7 +247,7 @@ def test_a_waiting_status_on_a_terminal_s_stderr(two_profiles, prompts, monkeypa
 
 
 def test_openai_and_together_profiles_on_one_emulator(old: Emulator, prompts, monkeypatch, capsys):
-    pytest.importorskip("tuner.api.together_service")
+    pytest.importorskip("tuner.api.providers.together")
     write_settings({"old": ("openai", old.base_url), "new": ("together", old.together_base_url)})
     code, out, err = compare(capsys, prompts, other=TOGETHER_MODEL)
     assert code == 0, err

@@ -139,7 +139,7 @@ def test_unreachable_service(monkeypatch, capsys) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setattr(
-        "tuner.api.openai_service.client.DEFAULT_MAX_RETRIES", 0
+        "tuner.api.providers.openai.client.DEFAULT_MAX_RETRIES", 0
     )  # no SDK backoff wait
     assert main(["jobs"]) == 2
     err = capsys.readouterr().err

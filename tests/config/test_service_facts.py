@@ -9,7 +9,7 @@ from tuner.api.deadlines import closes_for
 from tuner.api.jobs.spec import SUFFIX_MAX
 from tuner.api.migrate.settings import suffix_limit
 from tuner.api.open import service_capabilities
-from tuner.api.together_service.specs import SUFFIX_MAX as TOGETHER_SUFFIX_MAX
+from tuner.api.providers.together.specs import SUFFIX_MAX as TOGETHER_SUFFIX_MAX
 from tuner.config import KINDS, Connection, Profile
 from tuner.config.service_facts import (
     AZURE_FACTS,

@@ -126,7 +126,7 @@ async def pick_other_profile(pilot: Pilot[Any], profile: str, model: str) -> Non
 
 
 async def test_the_demo_compares_openai_with_together(datasets: Path) -> None:
-    pytest.importorskip("tuner.api.together_service")
+    pytest.importorskip("tuner.api.providers.together")
     opener = Opener()
     with Emulator(port=0, speed=500, api_key=None) as demo:  # as `tuner --demo` runs it
         store = demo_settings_store(demo)

@@ -211,7 +211,7 @@ async def test_a_setup_that_cannot_run_says_what_is_missing(tmp_path: Path) -> N
 async def test_models_of_two_profiles_are_evaluated_together_in_the_demo(tmp_path: Path) -> None:
     """The demo's OpenAI and Together profiles, their keys only in the app's memory: each
     model is asked on its own profile's service, as the app opens it."""
-    pytest.importorskip("tuner.api.together_service")
+    pytest.importorskip("tuner.api.providers.together")
     from tests.emulator.eval_data import HELD_OUT_VALUES, examples
     from tests.helpers import write_jsonl
     from tuner.app_entry import DEMO_OPENAI, DEMO_TOGETHER, demo_settings_store

@@ -54,7 +54,7 @@ from tuner.ui.screens.settings import SettingsScreen
 from tuner.ui.services import MemorySettingsStore, Services
 from tuner.ui.widgets.problems_pane import ProblemsPane
 
-pytest.importorskip("tuner.api.together_service")
+pytest.importorskip("tuner.api.providers.together")
 
 ESCAPES = "\x1b]0;t\x07\x9b"  # retitle the window, ring, and an 8-bit CSI
 SUFFIX = f"[/]x[b]y{ESCAPES}[@click=app.quit]q"  # 34 characters: Together takes up to 40

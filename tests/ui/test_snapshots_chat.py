@@ -126,7 +126,7 @@ def demo() -> Iterator[Emulator]:
 def demo_app(datasets: Path, emulator: Emulator) -> Any:
     """The demo's two profiles; the title's words fixed here (the app's own wording of a
     connection is not what these pictures are about)."""
-    pytest.importorskip("tuner.api.together_service")
+    pytest.importorskip("tuner.api.providers.together")
     store = demo_settings_store(emulator)
     services = Services(settings_store=store, demo=True, clock=lambda: TODAY)
     connection = store.resolve(store.load(), None)

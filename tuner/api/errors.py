@@ -10,7 +10,7 @@ a model name is not a reason to leave the service).
 
 Keys never reach a message: every message is scrubbed of registered secrets and key-like tokens.
 Nothing here knows an SDK: each service implementation translates its SDK's exceptions (see
-`tuner.api.openai_service.errors`) into `ServiceError` through `status_error`.
+`tuner.api.providers.openai.errors`) into `ServiceError` through `status_error`.
 """
 
 from __future__ import annotations

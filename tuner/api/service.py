@@ -1,8 +1,8 @@
 """The seam between tuner and a fine-tuning service: what the screens and commands may ask of one.
 
 `FineTuningService` is a Protocol: any object with these methods is a service. Each
-implementation (`tuner.api.openai_service` for OpenAI, Azure OpenAI and compatible hosts;
-`tuner.api.together_service` for Together AI) owns its SDK client and translates every answer
+implementation (`tuner.api.providers.openai` for OpenAI, Azure OpenAI and compatible hosts;
+`tuner.api.providers.together` for Together AI) owns its SDK client and translates every answer
 into tuner's own types (`tuner.api.types`), so no SDK type crosses this line. Failures come
 out as `ServiceError`, in words a user can act on.
 

@@ -39,8 +39,8 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tuner.api.errors import ErrorKind, ServiceError, body_message
-from tuner.api.together_service.convert import file_refusal
-from tuner.api.together_service.errors import service_errors, status_error_for
+from tuner.api.providers.together.convert import file_refusal
+from tuner.api.providers.together.errors import service_errors, status_error_for
 from tuner.api.types import Progress
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.together_service.convert import event_from_sdk
+from tuner.api.providers.together.convert import event_from_sdk
 from tuner.api.types import EventPage
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.openai_service.errors import service_errors
+from tuner.api.providers.openai.errors import service_errors
 from tuner.api.retry import RetryPolicy
 from tuner.api.types import Progress
 from tuner.config.urls import shown_url

@@ -37,9 +37,9 @@ from tuner.api.files.download import save_file_content
 from tuner.api.ids import checked_id
 from tuner.api.jobs.metrics import MetricPoint
 from tuner.api.jobs.spec import JobSpec, check_spec
-from tuner.api.together_service import chat, convert, events, models, specs, uploads
-from tuner.api.together_service.client import make_client, without_retries
-from tuner.api.together_service.errors import service_errors
+from tuner.api.providers.together import chat, convert, events, models, specs, uploads
+from tuner.api.providers.together.client import make_client, without_retries
+from tuner.api.providers.together.errors import service_errors
 from tuner.api.types import (
     Capabilities,
     Checkpoint,

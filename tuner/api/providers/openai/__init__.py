@@ -30,15 +30,15 @@ from tuner.api.files.download import save_file_content
 from tuner.api.ids import checked_id
 from tuner.api.jobs.metrics import MetricPoint, parse_result_csv
 from tuner.api.jobs.spec import JobSpec, check_spec
-from tuner.api.openai_service.client import make_client, without_retries
-from tuner.api.openai_service.convert import (
+from tuner.api.providers.openai.client import make_client, without_retries
+from tuner.api.providers.openai.convert import (
     checkpoint_from_sdk,
     event_from_sdk,
     file_from_sdk,
     job_from_sdk,
 )
-from tuner.api.openai_service.errors import service_errors
-from tuner.api.openai_service.uploads import PART_SIZE, SINGLE_REQUEST_LIMIT, upload_file
+from tuner.api.providers.openai.errors import service_errors
+from tuner.api.providers.openai.uploads import PART_SIZE, SINGLE_REQUEST_LIMIT, upload_file
 from tuner.api.types import (
     Capabilities,
     Checkpoint,

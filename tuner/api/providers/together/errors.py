@@ -34,8 +34,8 @@ from tuner.api.errors import (
     one_line,
     status_error,
 )
+from tuner.api.providers.together.client import KEY_VARIABLE, NO_KEY_MESSAGE
 from tuner.api.sdk_errors import SdkErrors, sdk_service_errors, translate_sdk
-from tuner.api.together_service.client import KEY_VARIABLE, NO_KEY_MESSAGE
 
 TIMEOUT_MESSAGE = "Together did not answer in time (timeout)"
 

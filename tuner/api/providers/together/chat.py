@@ -21,7 +21,7 @@ from tuner.api.chat.request import (
     done_from_completion,
     read_chat_stream,
 )
-from tuner.api.together_service.errors import service_errors
+from tuner.api.providers.together.errors import service_errors
 
 if TYPE_CHECKING:
     from together import AsyncTogether

@@ -22,7 +22,7 @@ from tuner.api.open import open_service
 from tuner.api.service import FineTuningService
 from tuner.api.types import Job, JobStatus
 from tuner.config import Connection, Secret
-from tuner.emulator.ids import IdFactory
+from tuner.emulator.openai.ids import IdFactory
 from tuner.emulator.together.ids import TogetherIds
 
 REAL_IDS = [

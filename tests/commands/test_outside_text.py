@@ -32,7 +32,7 @@ from tuner.commands import chat as chat_command
 from tuner.commands.chat_columns import MODEL_COLOUR, RESET, USER_COLOUR
 from tuner.config import config_dir, save_api_key
 from tuner.emulator import Emulator, Fault
-from tuner.emulator.store import Event
+from tuner.emulator.openai.store import Event
 
 # Retitle the window, clear the screen, write the clipboard, make a link; then markup.
 HOSTILE = "\x1b]0;title\x07\x1b[2J\x1b]52;c;aGk=\x07\x1b]8;;http://x\x07[bold]x[/]"

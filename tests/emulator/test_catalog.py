@@ -12,7 +12,8 @@ from openai.types.fine_tuning import FineTuningJob
 
 from tuner.api.errors import REFUSAL_RULES, ErrorKind
 from tuner.data.catalog.choice import default_catalog
-from tuner.emulator import Emulator, catalog
+from tuner.emulator import Emulator
+from tuner.emulator.openai import catalog
 
 from .conftest import API_KEY, chat_rows
 

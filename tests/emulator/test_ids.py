@@ -6,7 +6,7 @@ from openai import OpenAI
 
 from tests.helpers import finish_raw
 from tuner.emulator import Emulator
-from tuner.emulator.ids import IdFactory
+from tuner.emulator.openai.ids import IdFactory
 
 from .conftest import API_KEY, chat_rows
 

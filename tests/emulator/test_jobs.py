@@ -18,7 +18,12 @@ from tuner.cli import main
 from tuner.data.analysis import analyse_file
 from tuner.data.estimate import default_epochs
 from tuner.emulator import Emulator
-from tuner.emulator.jobs import FIRST_STEP_AT, STARTED_AT, VALIDATED_AT, resolve_hyperparameters
+from tuner.emulator.openai.jobs import (
+    FIRST_STEP_AT,
+    STARTED_AT,
+    VALIDATED_AT,
+    resolve_hyperparameters,
+)
 
 from .conftest import assert_no_extras, chat_rows
 

@@ -11,6 +11,18 @@ their replies (`recall`), a judge prompt gets a score that follows the overlap w
 (`judge`), `response_format` is honoured (`structured`), embeddings are deterministic
 (`embeddings`), and `latency` and `rpm` make it as slow and as limited as a benchmark needs.
 
+Layout: what both dialects use sits at the top; each dialect's own API has its folder.
+
+    emulator/           `Emulator` (here), and the parts both dialects share: `server` (HTTP,
+                        keys, faults applied), `bodies`, `multipart`, `wire`, `errors`,
+                        `faults`, `clock`, `knobs`, `rate_limit`, `host_check`, `checks` (the
+                        training-file verdict), and how the models behave: `answers`, `chat`,
+                        `recall`, `similarity`, `judge`, `structured`, `embeddings`
+    emulator/openai/    OpenAI's API, also served under Azure's URLs: routes, files and
+                        uploads, fine-tuning jobs, models and chat, catalog, ids, Azure's
+                        layouts and deployments, and the account's state
+    emulator/together/  Together's API under `/together/v1`, with its own account
+
 It holds users' uploaded training data during a demo, so it answers only requests addressed
 to a loopback name (see `host_check`), issues unguessable ids unless seeded, and cuts off
 clients that stall (`read_timeout`).
@@ -35,14 +47,15 @@ from .bodies import MAX_BODY_BYTES
 from .checks import TrainingFileChecker
 from .clock import SimClock
 from .faults import Fault, FaultSet, Hold
-from .ids import IdFactory
 from .knobs import Knobs
+from .openai.ids import IdFactory
+from .openai.service import Service
+from .openai.store import State
 from .rate_limit import RateLimiter
 from .recall import TrainingMemory
 from .server import EmulatorHTTPServer
-from .service import Service
-from .store import State
 from .together import TogetherService
+from .together.store import TogetherState
 
 __all__ = ["Emulator", "Fault", "FaultSet", "Hold", "serve_forever", "serve_in_foreground"]
 
@@ -114,7 +127,12 @@ class Emulator:
         self.state = State(self.clock, IdFactory(seed), training_file_checker, state_seed)
         self.service = Service(self.state, self.knobs, memory)
         # Together's dialect, under /together/v1: its own account on the same clock.
-        self.together = TogetherService(self.state, lambda: self.api_key, self.knobs, memory)
+        # OpenAI's state owns the spool folder; Together borrows it, and the clock, checker
+        # and seed, so `advance()` moves both and `stop()` removes both sides' files.
+        together_state = TogetherState(
+            self.clock, self.state.checker, self.state.seed, self.state.spool_dir
+        )
+        self.together = TogetherService(together_state, lambda: self.api_key, self.knobs, memory)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -200,7 +218,7 @@ class Emulator:
         On Azure (both layouts) chat names a deployment, and a fine-tuned model or checkpoint
         answers only once deployed (base models are deployed under their own ids). Azure does
         this in its control plane; tests and the demo call this, or the ARM-like `PUT` that
-        `azure` documents. `name` defaults to the model id. ValueError for an unknown model.
+        `openai.azure` documents. `name` defaults to the model id. ValueError for an unknown model.
         """
         return self.service.deployments.deploy(model_id, name)
 
@@ -223,7 +241,7 @@ class Emulator:
         so nothing on the way to the app's first frame imports one. Raises `ApiError` where
         the service would answer 400.
         """
-        from .job_requests import parse_job_request
+        from .openai.job_requests import parse_job_request
 
         body: dict[str, Any] = {"model": model, "suffix": suffix}
         for field, path in (("training_file", training), ("validation_file", validation)):

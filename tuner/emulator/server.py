@@ -26,9 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import azure, bodies, host_check, multipart
+from . import bodies, host_check, multipart
 from .errors import ApiError, invalid_api_key, not_found
 from .faults import Fault, Hold
+from .openai import azure
 from .together import PREFIX as TOGETHER_PREFIX
 from .together.errors import StorageError
 from .together.raw_body import read_raw_body

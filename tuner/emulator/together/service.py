@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, unquote
 from ..knobs import Knobs
 from ..multipart import Part
 from ..recall import TrainingMemory
-from ..store import State
 from ..wire import Request, Response
 from .errors import invalid_api_key, not_found
 from .files import PRESIGNED_PREFIX, FilesEndpoints
@@ -38,12 +37,12 @@ class TogetherService:
 
     def __init__(
         self,
-        shared: State,
+        state: TogetherState,
         api_key: Callable[[], str | None],
         knobs: Knobs | None = None,
         memory: TrainingMemory | None = None,
     ) -> None:
-        self.state = TogetherState(shared.clock, shared.checker, shared.seed, shared.spool_dir)
+        self.state = state
         self._api_key = api_key
         self.files = FilesEndpoints(self.state)
         self.fine_tunes = FineTunesEndpoints(self.state)

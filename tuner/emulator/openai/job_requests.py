@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..errors import ApiError, invalid_request
 from . import catalog
-from .errors import ApiError, invalid_request
 from .store import State
 
 MAX_SUFFIX = 64

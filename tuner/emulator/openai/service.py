@@ -13,16 +13,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from . import answers, azure, catalog, chat, embeddings, recall
-from .errors import ApiError, invalid_request, model_not_found, not_found
+from .. import answers, chat, embeddings, recall
+from ..errors import ApiError, invalid_request, model_not_found, not_found
+from ..knobs import Knobs
+from ..rate_limit import retry_headers
+from ..structured import ResponseFormatError, parse_response_format
+from ..wire import JsonResponse, Request, Response, StreamResponse
+from . import azure, catalog
 from .files import FilesEndpoints, list_body, page
 from .job_requests import parse_job_request
 from .jobs import Job, JobSimulator
-from .knobs import Knobs
-from .rate_limit import retry_headers
 from .store import State, StoredFile
-from .structured import ResponseFormatError, parse_response_format
-from .wire import JsonResponse, Request, Response, StreamResponse
 
 Handler = Callable[..., Response]
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from tuner.data.estimate import default_epochs
 
+from ..checks import TrainingFileReview, review_training_file
+from ..errors import invalid_request
 from . import catalog
-from .checks import TrainingFileReview, review_training_file
-from .errors import invalid_request
 from .job_requests import JobSpec
 from .store import Checkpoint, Event, FineTunedModel, State
 

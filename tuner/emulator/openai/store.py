@@ -1,8 +1,15 @@
-"""The emulated service's in-memory state: files, uploads, jobs, events, checkpoints.
+"""OpenAI's emulated account in memory: files, uploads, jobs, events, checkpoints, models and
+Azure's deployments.
+
+It lives in `openai/` because everything it records is OpenAI's (and Azure's): its objects
+answer in OpenAI's wire shapes, and Together's account (`together.store`) is a separate one
+that does not wrap it. It also creates the emulator's private temporary folder (the spool),
+which the HTTP server (request bodies) and Together's account (its files) borrow along with
+the clock, the training-file checker and the seed; `close` removes it for everyone.
 
 One re-entrant lock guards everything; handlers hold it for the few microseconds a
 request needs, which is simpler than finer locks and plenty for a test server. File
-contents live on disk in a private temporary directory, never in memory.
+contents live on disk in the spool, never in memory.
 """
 
 from __future__ import annotations
@@ -16,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import TrainingFileChecker
-from .clock import SimClock
+from ..checks import TrainingFileChecker
+from ..clock import SimClock
 from .ids import IdFactory
 
 FILE_PURPOSES = ("fine-tune", "assistants", "batch", "user_data", "evals", "vision")

@@ -12,9 +12,9 @@ import shutil
 import tempfile
 from typing import Any
 
-from .errors import invalid_request, not_found
+from ..errors import invalid_request, not_found
+from ..wire import FileResponse, JsonResponse, Request
 from .store import FILE_PURPOSES, State, StoredFile, UploadPartRecord, UploadRecord
-from .wire import FileResponse, JsonResponse, Request
 
 MB = 1024 * 1024
 GB = 1024 * MB

@@ -31,10 +31,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import catalog, embeddings
-from .errors import ApiError
+from .. import embeddings
+from ..errors import ApiError
+from ..wire import JsonResponse, Request
+from . import catalog
 from .store import Deployment, State
-from .wire import JsonResponse, Request
 
 # The data plane (classic and v1) and the control plane.
 PREFIXES = ("/openai/", "/azure-management/")

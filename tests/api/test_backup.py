@@ -33,8 +33,9 @@ from tests.helpers import (
     open_together_service,
     write_examples,
 )
-from tuner.api.backup.folder import file_name, in_thread, safe_id, safe_name
-from tuner.api.backup.run import BackupError, BackupProgress, backup
+from tuner.api.backup.folder import BackupError, file_name, in_thread, safe_id, safe_name
+from tuner.api.backup.progress import BackupProgress
+from tuner.api.backup.run import backup
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs.spec import JobSpec
 from tuner.api.types import Job, JobStatus

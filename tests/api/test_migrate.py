@@ -33,16 +33,10 @@ from tests.helpers import (
 from tuner.api.backup.run import backup
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs.spec import Hyperparameters, JobSpec
-from tuner.api.migrate.move import (
-    DataRefused,
-    DownloadRefused,
-    MigrationError,
-    MigrationProgress,
-    PriceRefused,
-    default_work_dir,
-    plan_migration,
-    run_migration,
-)
+from tuner.api.migrate.errors import DataRefused, MigrationError
+from tuner.api.migrate.move import plan_migration, run_migration
+from tuner.api.migrate.plan import MigrationProgress, PriceRefused, default_work_dir
+from tuner.api.migrate.sources import DownloadRefused
 from tuner.api.service import FineTuningService
 from tuner.api.types import Job, JobStatus
 from tuner.emulator import Emulator, Fault
@@ -485,7 +479,7 @@ async def test_a_preference_job_moves_as_one(
 def test_work_files_are_named_once_by_id_and_kind(
     filename: str | None, kind: str, expected: str, tmp_path: Path
 ) -> None:
-    from tuner.api.migrate.move import converted_name
+    from tuner.api.migrate.conversion import converted_name
     from tuner.api.migrate.sources import SourceCopy
 
     path = tmp_path / "file-new__x.jsonl"

@@ -30,7 +30,8 @@ from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.backup.run import BackupProgress, BackupSummary
+    from tuner.api.backup.progress import BackupProgress
+    from tuner.api.backup.run import BackupSummary
     from tuner.api.service import FineTuningService
 
 
@@ -97,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         return fail("backup", f"{folder} is a file, not a folder")
 
     async def work(service: FineTuningService) -> int:
-        from tuner.api.backup.run import BackupError, backup
+        from tuner.api.backup.folder import BackupError
+        from tuner.api.backup.run import backup
 
         show = sys.stderr.isatty() and not args.json
         try:

@@ -15,7 +15,9 @@ asks no model again (`--fresh` asks again).
 Exit codes: 0 every model meets `--min-score` (or none is set); 1 a model does not, a run that
 was refused its cost, or a recording with prompts left out; 2 usage errors, unreadable files,
 unknown profiles and services that cannot be reached. The figures go to stdout, progress and
-warnings to stderr; `--json` prints one object.
+warnings to stderr; `--json` prints one object. This module is the arguments and the steps;
+what is said at the terminal around a run (the estimate and its yes, the progress line, the
+judge's spend) is `tuner.commands.eval_output`.
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from tuner.commands._service import fail, print_json
+from tuner.commands.eval_output import ProgressLine, confirm_cost, judge_spend, spend_json
 from tuner.data.visible_text import visible, visible_line
 
 if TYPE_CHECKING:
-    from tuner.api.eval.plan import EvalEstimate
-    from tuner.api.eval.run import RunTotals
     from tuner.api.eval.session import EvalChoices
 
 COMMAND = "eval"
@@ -259,10 +260,10 @@ async def _evaluate(args: argparse.Namespace, services: Any, rules: list[Any]) -
         for warning in prepared.warnings:
             print(f"warning: {visible_line(warning)}", file=sys.stderr)
         estimate = await asyncio.to_thread(estimate_eval, prepared.plan, cache)
-        refused = _confirm(args, estimate)
+        refused = confirm_cost(args, estimate, COMMAND)
         if refused is not None:
             return refused
-        progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
+        progress = ProgressLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
         outcome = await run_eval(
             prepared, cache=cache, concurrency=args.concurrency, on_progress=progress
         )
@@ -277,7 +278,7 @@ async def _evaluate(args: argparse.Namespace, services: Any, rules: list[Any]) -
                 "run": str(outcome.folder.path),
                 "estimate": estimate.to_json(),
                 "summary": summary_json(outcome.summary),
-                "judge": _spend_json(outcome.totals.judge) if prepared.plan.judge else None,
+                "judge": spend_json(outcome.totals.judge) if prepared.plan.judge else None,
                 "below_min_score": [f.describe() for f in failures],
                 "warnings": list(prepared.warnings),
             }
@@ -285,89 +286,11 @@ async def _evaluate(args: argparse.Namespace, services: Any, rules: list[Any]) -
     else:
         print("\n".join(summary_lines(outcome.summary)))
         if prepared.plan.judge is not None:
-            print(f"judge {visible_line(prepared.plan.judge.label)}: {_spend(outcome.totals)}")
+            print(f"judge {visible_line(prepared.plan.judge.label)}: {judge_spend(outcome.totals)}")
         print(f"run folder: {visible_line(str(outcome.folder.path))} (report.md, summary.json)")
     for failure in failures:
         print(f"below --min-score: {visible_line(failure.describe())}", file=sys.stderr)
     return 1 if failures else 0
-
-
-def _confirm(args: argparse.Namespace, estimate: EvalEstimate) -> int | None:
-    """Show the estimate; None to go on, else the exit code of a refusal."""
-    from tuner.api.eval.plan import estimate_lines
-
-    for line in estimate_lines(estimate):
-        print(line, file=sys.stderr)
-    if not estimate.to_pay:
-        return None
-    if args.max_cost is not None:
-        if estimate.unpriced:
-            names = ", ".join(visible_line(name) for name in estimate.unpriced)
-            print(
-                f"tuner {COMMAND}: the price of {names} is not known, so --max-cost "
-                f"{args.max_cost:g} cannot be checked; set its price in settings.toml",
-                file=sys.stderr,
-            )
-            return 1
-        if estimate.dollars > args.max_cost:
-            print(
-                f"tuner {COMMAND}: estimated ${estimate.dollars:,.4f} is above --max-cost "
-                f"${args.max_cost:g}; nothing was asked",
-                file=sys.stderr,
-            )
-            return 1
-    if args.yes:
-        return None
-    if not sys.stdin.isatty():
-        print(
-            f"tuner {COMMAND}: add --yes to run without asking (nothing was asked)", file=sys.stderr
-        )
-        return 1
-    answer = input("Run it? [y/N] ").strip().lower()
-    if answer not in ("y", "yes"):
-        print(f"tuner {COMMAND}: not run", file=sys.stderr)
-        return 1
-    return None
-
-
-class _ProgressLine:
-    """`model 34/60 · model 30/60 · 2 failed` on one terminal line, redrawn in place."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = 0
-
-    def __call__(self, totals: RunTotals) -> None:
-        parts = []
-        for progress in totals.models.values():
-            failed = f" ({progress.failed} failed)" if progress.failed else ""
-            name = visible_line(progress.label.split("@")[0])[-24:]
-            parts.append(f"{name} {progress.done}/{progress.total}{failed}")
-        text = " · ".join(parts)
-        self.stream.write("\r" + text.ljust(self.shown))
-        self.shown = len(text)
-        self.stream.flush()
-
-    def end(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _spend(totals: RunTotals) -> str:
-    spend = totals.judge
-    money = f"${spend.dollars:,.4f}" + (" + unpriced" if spend.unpriced else "")
-    return f"{spend.requests:,} requests ({spend.cached:,} cached), {money}"
-
-
-def _spend_json(spend: Any) -> dict[str, Any]:
-    return {
-        "requests": spend.requests,
-        "cached": spend.cached,
-        "tokens_in": spend.tokens_in,
-        "tokens_out": spend.tokens_out,
-        "dollars": round(spend.dollars, 6),
-    }
 
 
 # -- tuner eval record --------------------------------------------------------------------------
@@ -394,7 +317,7 @@ async def _record(args: argparse.Namespace, services: Any) -> int:
     cache = ReplyCache(reuse=not args.fresh)
     try:
         estimate = await asyncio.to_thread(estimate_eval, prepared.plan, cache)
-        refused = _confirm(args, estimate)
+        refused = confirm_cost(args, estimate, COMMAND)
         if refused is not None:
             return refused
         show = sys.stderr.isatty() and not args.json

@@ -50,7 +50,7 @@ from tuner.data.stop_signals import Stopped, stop_signals_raise
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
-    from tuner.api.migrate.move import MigrationPlan, MigrationProgress, MigrationResult
+    from tuner.api.migrate.plan import MigrationPlan, MigrationProgress, MigrationResult
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job
     from tuner.data.catalog.lookup import Catalog
@@ -216,7 +216,9 @@ def _outcome(
     SIGTERM and SIGHUP stop it as ctrl-c does: what was half made is removed on the way out.
     Ctrl-C while the new job is followed says that it runs on, and how to follow it again."""
     from tuner.api.errors import ServiceError
-    from tuner.api.migrate.move import DataRefused, DownloadRefused, MigrationError, PriceRefused
+    from tuner.api.migrate.errors import DataRefused, MigrationError
+    from tuner.api.migrate.plan import PriceRefused
+    from tuner.api.migrate.sources import DownloadRefused
 
     try:
         with stop_signals_raise():
@@ -276,7 +278,8 @@ async def _migrate(
     source_name: str | None,
     following: list[tuple[str, str]],
 ) -> int:
-    from tuner.api.migrate.move import default_work_dir, plan_migration, run_migration
+    from tuner.api.migrate.move import plan_migration, run_migration
+    from tuner.api.migrate.plan import default_work_dir
 
     def shown(item: MigrationPlan | MigrationResult, **extra: Any) -> dict[str, Any]:
         """The `--json` object: the plan or result, with the profiles used."""

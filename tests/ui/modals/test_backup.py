@@ -66,7 +66,8 @@ async def test_a_failure_is_said_and_the_dialog_stays(tmp_path: Path) -> None:
 
 
 def test_the_summary_counts_in_words() -> None:
-    from tuner.api.backup.run import BackupSummary, MissingFile
+    from tuner.api.backup.index import MissingFile
+    from tuner.api.backup.run import BackupSummary
     from tuner.ui.modals.backup import summary_text
 
     missing = MissingFile.__new__(MissingFile)  # only counted here
@@ -77,7 +78,8 @@ def test_the_summary_counts_in_words() -> None:
 
 
 def test_the_summary_says_how_many_jobs_could_not_be_read() -> None:
-    from tuner.api.backup.run import BackupSummary, UnsavedJob
+    from tuner.api.backup.index import UnsavedJob
+    from tuner.api.backup.run import BackupSummary
     from tuner.ui.modals.backup import summary_text
 
     unread = tuple(UnsavedJob(f"ftjob-{n}", "its events could not be read") for n in range(2))

@@ -1,8 +1,9 @@
 """What a move will do, for people and for `--json`: the files and their changes, both costs,
 the settings that carry over; and what it did.
 
-Kept apart from the planning and running steps in `migrate` (which re-exports every name here),
-so those read as steps and this as the record they fill in.
+Kept apart from the planning and running steps in `tuner.api.migrate.move`, so those read as
+steps and this as the record they fill in; with the work folder the plan names
+(`default_work_dir`, `make_work_dir`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tuner.api.migrate.sources import (
     shown_path,
 )
 from tuner.data.analysis import AnalysisReport
+from tuner.data.jsonl.atomic_file import remove_stale_temporaries
 from tuner.data.migrate.convert import Change, ConversionResult
 from tuner.data.wording import plural
 
@@ -284,3 +286,16 @@ def default_work_dir(job_id: str, base: Path | None = None) -> Path:
     the converted files are kept, for the user to see and keep."""
     name = f"migrate-{safe_id(job_id)}"
     return base / name if base is not None else Path(name)
+
+
+def make_work_dir(folder: Path) -> None:
+    """Create the work folder, and remove the temporary files a killed run left in it (a
+    download or conversion cut off by SIGKILL or a power cut: never used, only in the way)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(folder)
+    except FileExistsError:
+        raise MigrationError(f"{folder} is a file, not a folder") from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise MigrationError(f"cannot create {folder}: {reason}") from None

@@ -1,4 +1,8 @@
-"""The original training and validation files of a job being moved, as local copies.
+"""What a move reads from its source: the job whole, and its original training and validation
+files as local copies.
+
+The job: Together's answer for one job leaves out its suffix and seed, which its job list has;
+`whole_job` fills them in from a few pages of the list, so the settings carried over are whole.
 
 Three places a copy can come from, in the order a user would trust them:
 
@@ -17,7 +21,8 @@ that is a `DownloadRefused`, which says so and names the way around it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +39,7 @@ from tuner.api.migrate.errors import MigrationError
 
 if TYPE_CHECKING:
     from tuner.api.service import FineTuningService
-    from tuner.api.types import RemoteFile
+    from tuner.api.types import Job, RemoteFile
 
 # Answers that say one file cannot be read, not that the service or the key is wrong.
 _REFUSED_KINDS = frozenset(
@@ -192,6 +197,73 @@ async def download_copy(
         raise
     digest = await asyncio.to_thread(sha256_of, path)
     return SourceCopy(role, file_id, filename, path, "downloaded", digest, size)
+
+
+# How many pages of the job list are read to find what a job's own record leaves out.
+_LIST_PAGES = 5
+
+
+async def whole_job(source: FineTuningService, job: Job) -> Job:
+    """`job` with its suffix and seed, which Together's answer for one job leaves out while its
+    job list has them: read from the list when both are missing (OpenAI always gives a seed,
+    so its jobs cost no listing), a few pages at most."""
+    if job.suffix is not None or job.seed is not None:
+        return job
+    after: str | None = None
+    for _ in range(_LIST_PAGES):
+        try:
+            page = await source.list_jobs(after=after, limit=100)
+        except ServiceError:
+            return job
+        for listed in page.jobs:
+            if listed.id == job.id:
+                seed = job.seed if job.seed is not None else listed.seed
+                return dataclasses.replace(job, suffix=job.suffix or listed.suffix, seed=seed)
+        if not page.has_more or not page.jobs:
+            return job
+        after = page.jobs[-1].id
+    return job
+
+
+async def source_copies(
+    source: FineTuningService,
+    job: Job,
+    work_dir: Path,
+    from_backup: Path | None,
+    training_path: Path | None,
+    validation_path: Path | None,
+    report: Callable[..., None],
+) -> list[SourceCopy]:
+    """The local copies of the job's training (first) and validation files: the user's own,
+    else the backup's, else downloaded into `work_dir`."""
+    backup = BackupCopies(from_backup) if from_backup is not None else None
+    wanted = [("training", job.training_file, training_path)]
+    if job.validation_file or validation_path is not None:
+        wanted.append(("validation", job.validation_file, validation_path))
+    listed: dict[str, RemoteFile] | None = None
+    copies = []
+    for role, file_id, path in wanted:
+        file_id = file_id or "(none)"
+        if path is not None:
+            copies.append(local_copy(role, file_id, path))
+        elif backup is not None:
+            copies.append(backup.copy(role, file_id))
+        else:
+            if listed is None:
+                listed = await _listed(source)
+            report("download", f"downloading the {role} file {file_id}")
+            copies.append(await download_copy(source, role, file_id, work_dir, listed))
+        report("download", f"{role} file: {copies[-1].describe()}")
+    return copies
+
+
+async def _listed(source: FineTuningService) -> dict[str, RemoteFile]:
+    """The source's files by id (for their names and sizes); empty when it will not list them
+    (the download then says what is wrong, if anything)."""
+    try:
+        return {item.id: item for item in await source.list_files()}
+    except ServiceError:
+        return {}
 
 
 def _size(path: Path) -> int | None:

@@ -30,7 +30,8 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside
 
 if TYPE_CHECKING:
-    from tuner.api.backup.run import BackupProgress, BackupSummary
+    from tuner.api.backup.progress import BackupProgress
+    from tuner.api.backup.run import BackupSummary
     from tuner.api.service import FineTuningService
 
 

@@ -39,7 +39,7 @@ from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 
 if TYPE_CHECKING:
-    from tuner.api.migrate.move import MigrationPlan, MigrationProgress, MigrationResult
+    from tuner.api.migrate.plan import MigrationPlan, MigrationProgress, MigrationResult
     from tuner.api.service import FineTuningService
     from tuner.data.catalog.lookup import Catalog
     from tuner.ui.app_protocol import TunerHost
@@ -116,7 +116,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         source_profile: str | None = None,
         today: date | None = None,
     ) -> None:
-        from tuner.api.migrate.move import default_work_dir
+        from tuner.api.migrate.plan import default_work_dir
 
         super().__init__()
         self.job_id = job_id
@@ -138,7 +138,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     @classmethod
     def for_app(cls, app: TunerHost, job_id: str) -> MigrateModal:
         """The dialog for `job_id` on the app's active service, offering every other profile."""
-        from tuner.api.migrate.move import default_work_dir
+        from tuner.api.migrate.plan import default_work_dir
 
         active = app.profile.name if app.profile is not None else None
         services, settings = app.services, app.settings
@@ -397,7 +397,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
 
     def _say_failure(self, failed: WorkFailed) -> None:
         """The data the target refused, line by line; any other failure in one line."""
-        from tuner.api.migrate.move import DataRefused
+        from tuner.api.migrate.errors import DataRefused
 
         error = failed.error
         if isinstance(error, DataRefused):

@@ -37,7 +37,7 @@ from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
     from tuner.data.rules.problems import Problem
 
@@ -87,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tuner.data.analysis import analyse_file
+    from tuner.data.analysis.analyse import analyse_file
     from tuner.data.tokens.encodings import EncodingUnavailable
 
     given: str = str(args.file)

@@ -65,7 +65,7 @@ from tuner.api.migrate.sources import (
     local_copy,
 )
 from tuner.config.service_facts import SERVICE_FACTS, ServiceFacts
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 from tuner.data.catalog.choice import default_catalog
 from tuner.data.catalog.lookup import Catalog
 from tuner.data.jsonl.atomic_file import OutputError, remove_stale_temporaries

@@ -46,7 +46,7 @@ from tuner.ui.widgets.stats_pane import StatsPane
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
     from tuner.data.jsonl.line_marks import LineMarks
     from tuner.data.jsonl.lines import LineIndex
@@ -666,7 +666,7 @@ class DatasetScreen(TunerScreen[None]):
         self._cannot_read(failed.error)
 
     def on_analysis_failed(self, failed: AnalysisFailed) -> None:
-        from tuner.data.analysis import AnalysisCancelled
+        from tuner.data.analysis.report import AnalysisCancelled
 
         self.activity.clear("analysis")
         self.refresh_bindings()

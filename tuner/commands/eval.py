@@ -202,7 +202,7 @@ def _with_services(command: str, work: Any) -> int:
     from tuner.api.eval.session import EvalUsageError
     from tuner.api.eval.targets import EvalServices
     from tuner.config import ConfigError, load_settings
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
     from tuner.data.eval.graders import GraderUsageError
     from tuner.data.jsonl.atomic_file import OutputError
 

@@ -144,7 +144,7 @@ def _catalog_and_model(
     from tuner.config import ConfigError, load_settings
     from tuner.config.service_facts import DefaultModels
     from tuner.data.catalog.choice import settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     try:
         settings = load_settings()

@@ -275,7 +275,7 @@ def lenient_catalog(settings: Settings, profile: str | None = None) -> Catalog:
     overrides; the built-in one when they are bad (the settings screen and `tuner validate`
     name the bad entry, a price table should still show)."""
     from tuner.data.catalog.choice import default_catalog, settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     try:
         return settings_catalog(settings, profile)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from tuner.data.catalog.lookup import ModelInfo, Resolution
+from tuner.data.catalog.models import ModelInfo, Resolution
 from tuner.data.estimate import CostEstimate, estimate_cost, service_default_epochs
 from tuner.data.jsonl.line_marks import LineMarks
 from tuner.data.rules.problems import DatasetFormat, Problem, Severity

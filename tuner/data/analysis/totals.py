@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tuner.data.analysis.range_check import ChunkResult
 from tuner.data.analysis.report import AnalysisReport
-from tuner.data.catalog.lookup import ModelInfo, Resolution
+from tuner.data.catalog.models import ModelInfo, Resolution
 from tuner.data.estimate import estimate_cost, service_default_epochs
 from tuner.data.example_hashes import MAX_DISTINCT_EXAMPLES
 from tuner.data.jsonl.line_marks import LineMarks

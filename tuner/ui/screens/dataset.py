@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
     from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
+    from tuner.data.jsonl.line_index import LineIndex
     from tuner.data.jsonl.line_marks import LineMarks
-    from tuner.data.jsonl.lines import LineIndex
     from tuner.data.rules.problems import Problem
     from tuner.data.summary import ExampleSummary
 
@@ -192,7 +192,7 @@ class DatasetScreen(TunerScreen[None]):
         self.sub_title = None
         self.examples.focus()
         self.query_one(ConversationView).show(Text("Reading…", style="dim"))
-        from tuner.data.jsonl.lines import LineIndex
+        from tuner.data.jsonl.line_index import LineIndex
 
         try:
             if self.path.is_dir():

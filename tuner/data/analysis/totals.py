@@ -87,6 +87,9 @@ def assemble_report(
     service: str = OPENAI,
     full: bool = False,
 ) -> AnalysisReport:
+    """The report of a whole file from its folded `totals`. `whole_file` holds the finding that
+    stopped the file before any range was read (empty, or one preflight error); without one,
+    the file-level rules are applied to the facts gathered. `path` is the name the user gave."""
     facts = totals.facts
     log = ProblemLog()
     file_level = whole_file or check_file(facts, path, service)

@@ -10,7 +10,7 @@ PSS, which counts the vocabulary the workers share with the parent once).
   were kept to a bound per code). Its time is compared with reading the same file with plain
   `for line in f: orjson.loads(line)`, measured in the same run.
 - one line of 2 GB: measured, never read (it ended in MemoryError after 6 GB).
-- lines just under the longest tuner reads whole (`analysis.line_window`): each one parsed,
+- lines just under the longest tuner reads whole (`range_check.line_window`): each one parsed,
   one worker at a time.
 - 3.5 million distinct small examples: past the duplicate table's limit of distinct examples.
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Measured, measure
 
-from tuner.data.analysis import DEFAULT_MODEL, line_window
+from tuner.data.analysis.range_check import line_window
 from tuner.data.catalog.choice import default_catalog
 
 MB = 1024 * 1024
@@ -156,7 +156,8 @@ def main() -> None:
         worst = max(worst, report("one long line", size, [("text", *validate(long))]))
         long.unlink()
 
-        window = line_window(default_catalog().resolve(DEFAULT_MODEL).info.token_limit())
+        catalog = default_catalog()
+        window = line_window(catalog.resolve(catalog.default_model).info.token_limit())
         near = root / "window-lines.jsonl"
         write_window_lines(near, args.window_lines, window - MB)
         size = near.stat().st_size

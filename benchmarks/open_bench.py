@@ -49,7 +49,7 @@ path = Path(sys.argv[1])
 kwargs = {}
 if sys.argv[2] == "no-analysis":
     def idle(path, model, *, cancel, **_):
-        from tuner.data.analysis import AnalysisCancelled
+        from tuner.data.analysis.report import AnalysisCancelled
         cancel.wait()
         raise AnalysisCancelled(str(path))
     kwargs["analyse"] = idle

@@ -43,7 +43,7 @@ print(total)
 
 TUNER = """
 import sys
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 report = analyse_file(sys.argv[1], model=sys.argv[2])
 assert report.valid, report.errors[:3]
 print(report.tokens_total)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tuner.api.chat.export import corrected, default_export_path, export_chats
 from tuner.api.chat.transcripts import TranscriptWriter, load_transcript
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 
 
 def chat(n: int) -> Path:

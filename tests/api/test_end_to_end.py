@@ -117,7 +117,7 @@ async def test_the_whole_loop(any_service, emulator: Emulator, train_file: Path,
         [m["role"] for m in row["messages"]] == ["system", "user", "assistant"] for row in rows
     )
 
-    from tuner.data.analysis import analyse_file
+    from tuner.data.analysis.analyse import analyse_file
 
     report = analyse_file(out)
     assert report.valid, report.errors

@@ -127,7 +127,7 @@ def test_export_one_example_per_exchange_from_several(tmp_path: Path) -> None:
 
 
 def test_exported_file_passes_the_validator(tmp_path: Path) -> None:
-    from tuner.data.analysis import analyse_file
+    from tuner.data.analysis.analyse import analyse_file
 
     writers = [conversation() for _ in range(12)]
     out = tmp_path / "out.jsonl"

@@ -14,13 +14,16 @@ import orjson
 import pytest
 
 from tests.helpers import wait_for
-from tuner.data import analysis
-from tuner.data.analysis import AnalysisCancelled, analyse_file
+from tuner.data.analysis import pool, range_check
+from tuner.data.analysis.analyse import analyse_file
+from tuner.data.analysis.range_check import RangeTask, analyse_range, shared_counter
+from tuner.data.analysis.report import AnalysisCancelled
 from tuner.data.catalog.choice import default_catalog
 from tuner.data.estimate import billed_tokens
 from tuner.data.rules.problem_log import PROBLEMS_KEPT_PER_CODE
 from tuner.data.rules.problems import DatasetFormat
 from tuner.data.stats import TokenStats
+from tuner.data.tokens.count import counter_for_model
 from tuner.data.tokens.encodings import load_encoding
 
 MODEL = "gpt-4o-mini-2024-07-18"
@@ -152,7 +155,7 @@ def test_cancel_stops_the_worker_processes_instead_of_waiting_for_them(
 ) -> None:
     """Quitting on a big file must not wait for the ranges the workers are reading: they are
     ended (SIGTERM), not left to finish and exit by themselves."""
-    monkeypatch.setattr(analysis, "CHUNK_BYTES", 4096)  # many ranges: the file is still in flight
+    monkeypatch.setattr(pool, "CHUNK_BYTES", 4096)  # many ranges: the file is still in flight
     path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(2000)])
     before = set(multiprocessing.active_children())
     cancel = threading.Event()
@@ -177,15 +180,13 @@ def test_cancel_stops_a_range_read_in_the_callers_thread(tmp_path: Path) -> None
     """A small file is read in the caller's thread, one range at a time: a cancel set while a
     range is read stops it within a few lines."""
     path = write_jsonl(tmp_path / "t.jsonl", [chat(i) for i in range(1000)])
-    task = analysis._RangeTask(path, MODEL, default_catalog(), None, None, 0)
-    analysis._counters[0] = analysis.counter_for_model(MODEL, default_catalog(), None)[0]
+    counter = counter_for_model(MODEL, default_catalog(), None)[0]
     cancel = threading.Event()
     cancel.set()
-    try:
+    with shared_counter(counter) as key:
+        task = RangeTask(path, MODEL, default_catalog(), None, None, key)
         with pytest.raises(AnalysisCancelled):
-            analysis._analyse_range(task, 0, path.stat().st_size, 1, cancel)
-    finally:
-        del analysis._counters[0]
+            analyse_range(task, 0, path.stat().st_size, 1, cancel)
 
 
 def test_progress_reaches_the_file_size(tmp_path: Path) -> None:
@@ -218,7 +219,7 @@ class Capture:
     def flush(self): pass
     def fileno(self): return -1
 sys.stderr = Capture()
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 result = {{}}
 thread = threading.Thread(target=lambda: result.update(r=analyse_file({str(path)!r}, workers=2)))
 thread.start(); thread.join()
@@ -467,8 +468,8 @@ def test_a_line_past_the_window_is_measured_not_read(
 ) -> None:
     """A line longer than tuner reads of one line is named with its size and never held:
     with a 1 MB window, checking a file with a 48 MB line allocates a few MB, not 48."""
-    monkeypatch.setattr(analysis, "LINE_WINDOW_MARGIN", 1 << 20)
-    monkeypatch.setattr(analysis, "LINE_BYTES_PER_TOKEN", 0)
+    monkeypatch.setattr(range_check, "LINE_WINDOW_MARGIN", 1 << 20)
+    monkeypatch.setattr(range_check, "LINE_BYTES_PER_TOKEN", 0)
     path = tmp_path / "long.jsonl"
     with path.open("wb") as f:
         f.write(orjson.dumps(chat(0)) + b"\n")
@@ -497,7 +498,7 @@ def test_repeated_short_lines_give_what_checking_each_gives(
         rows += [chat(i % 4), {"messages": []}, {}, chat(i % 4, system=False), [1]]
     path = write_jsonl(tmp_path / "r.jsonl", rows, extra=b"\n  \n{\n")
     remembered = analyse_file(path, MODEL, keep_examples=True)
-    monkeypatch.setattr(analysis, "REPEAT_MAX_BYTES", -1)
+    monkeypatch.setattr(range_check, "REPEAT_MAX_BYTES", -1)
     checked = analyse_file(path, MODEL, keep_examples=True)
     assert remembered.problems == checked.problems
     assert remembered.to_json() == checked.to_json()

@@ -10,13 +10,9 @@ import pytest
 
 from tuner.config import Profile, Settings
 from tuner.data.catalog.choice import default_catalog, settings_catalog
-from tuner.data.catalog.lookup import (
-    OPENAI_FINE_TUNING_CLOSES,
-    Catalog,
-    CatalogError,
-    ModelInfo,
-    encoding_name_for,
-)
+from tuner.data.catalog.lookup import OPENAI_FINE_TUNING_CLOSES, Catalog, encoding_name_for
+from tuner.data.catalog.models import ModelInfo
+from tuner.data.catalog.overrides import CatalogError
 
 # FACTS.md, row by row: id, encoding, training $/1M, per-example limit, inference in / out.
 FACTS_TABLE = [

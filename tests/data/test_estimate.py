@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tuner.data.catalog.choice import default_catalog
-from tuner.data.catalog.lookup import ModelInfo
+from tuner.data.catalog.models import ModelInfo
 from tuner.data.estimate import (
     billed_tokens,
     default_epochs,

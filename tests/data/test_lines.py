@@ -1,4 +1,5 @@
-"""LineIndex, iter_lines and split_ranges over the awkward files people actually have."""
+"""LineIndex (`line_index`), iter_lines and split_ranges (`lines`) over the awkward files people
+actually have, each checked against the other."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tuner.data.jsonl.lines import InvalidUtf8Error, LineIndex, iter_lines, split_ranges
+from tuner.data.jsonl.line_index import InvalidUtf8Error, LineIndex
+from tuner.data.jsonl.lines import iter_lines, split_ranges
 
 
 def write(tmp_path: Path, data: bytes, name: str = "f.jsonl") -> Path:

@@ -8,7 +8,7 @@ import pytest
 
 from tuner.data.catalog import together as together_catalog
 from tuner.data.catalog.choice import default_catalog
-from tuner.data.catalog.lookup import CatalogError
+from tuner.data.catalog.overrides import CatalogError
 from tuner.data.catalog.together import (
     DEFAULT_TOGETHER_MODEL,
     DPO_PRICE_FACTOR,

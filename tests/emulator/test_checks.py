@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 from tuner.emulator.checks import default_training_file_checker, review_training_file
 
 from .conftest import chat_rows

@@ -15,7 +15,7 @@ from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 from tests.helpers import finish_raw
 from tuner.cli import main
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 from tuner.data.estimate import default_epochs
 from tuner.emulator import Emulator
 from tuner.emulator.openai.jobs import (

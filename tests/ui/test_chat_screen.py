@@ -14,7 +14,7 @@ from tests.helpers import TEST_KEY, active_connection, train_model, wait_until
 from tests.ui.conftest import build_app
 from tuner.api.chat.transcripts import list_transcripts, load_transcript
 from tuner.api.retry import RetryPolicy
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 from tuner.emulator import Emulator, Fault, Hold
 from tuner.ui.app import TunerApp
 from tuner.ui.modals.export_chat import EditReplyModal, ExportModal

@@ -368,7 +368,7 @@ async def test_stop_analysis_with_x(train: Path, settle) -> None:
     started = threading.Event()
 
     def slow(path: Path, model: str | None, *, cancel: threading.Event, **kwargs: Any):
-        from tuner.data.analysis import AnalysisCancelled
+        from tuner.data.analysis.report import AnalysisCancelled
 
         started.set()
         cancel.wait(10)
@@ -395,9 +395,10 @@ async def test_quit_while_a_big_file_is_analysed_ends_the_app_and_its_workers(
 ) -> None:
     """ctrl+q while worker processes read the file: the analysis returns at once and its
     processes are ended (SIGTERM), not waited for until they finish their ranges."""
-    from tuner.data import analysis
+    from tuner.data.analysis import pool
+    from tuner.data.analysis.analyse import analyse_file
 
-    monkeypatch.setattr(analysis, "CHUNK_BYTES", 4096)  # many ranges: the read stays in flight
+    monkeypatch.setattr(pool, "CHUNK_BYTES", 4096)  # many ranges: the read stays in flight
     path = write(tmp_path / "big.jsonl", [chat(i) for i in range(2000)])
     mid_file = threading.Event()
     returned = threading.Event()
@@ -412,7 +413,7 @@ async def test_quit_while_a_big_file_is_analysed_ends_the_app_and_its_workers(
             progress(done, total)
 
         try:
-            return analysis.analyse_file(
+            return analyse_file(
                 path, model, workers=2, progress=hold_mid_file, cancel=cancel, **kwargs
             )
         finally:

@@ -196,7 +196,7 @@ class Capabilities:
     # not: a screen charting the loss live reads `job_metrics` while the job runs instead.
     loss_in_events: bool = True
     # Whose data rules and catalog a file for this service is checked with (its facts' `rules`):
-    # `tuner.data.analysis.analyse_file(service=...)`.
+    # `tuner.data.analysis.analyse.analyse_file(service=...)`.
     rules: RulesFamily = RulesFamily.OPENAI
     # The profile kind it was opened for ("openai", "azure", "together"): the key of its
     # `facts`, which callers ask instead of comparing the kind with a name.

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tuner.api.files.checked_upload import CheckedUpload, FileRefused
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
 
 # How many validation problems `tuner upload` names before "... and N more".
 PROBLEMS_SHOWN = 5

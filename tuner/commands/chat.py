@@ -339,7 +339,7 @@ def _profile_catalog(profile: str | None, kind: str) -> Catalog:
     table of that kind when the settings cannot be read or priced with."""
     from tuner.config import ConfigError, load_settings
     from tuner.data.catalog.choice import default_catalog, settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     try:
         return settings_catalog(load_settings(), profile)
@@ -351,7 +351,7 @@ def _catalog(config: Settings, profile: str | None, connection: Connection) -> C
     """The prices of the profile's own service, the user's overrides applied; the built-in
     table of its kind when the overrides are broken (`tuner validate` names the bad entry)."""
     from tuner.data.catalog.choice import default_catalog, settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     try:
         return settings_catalog(config, profile)

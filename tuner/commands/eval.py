@@ -179,8 +179,8 @@ def _choices(args: argparse.Namespace) -> EvalChoices:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tuner.data.eval.gate import parse_min_score
     from tuner.data.eval.graders import GraderUsageError
-    from tuner.data.eval.summary import parse_min_score
 
     if args.concurrency < 1:
         return fail(COMMAND, "--concurrency must be at least 1")
@@ -203,7 +203,7 @@ def _with_services(command: str, work: Any) -> int:
     from tuner.api.eval.session import EvalUsageError
     from tuner.api.eval.targets import EvalServices
     from tuner.config import ConfigError, load_settings
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
     from tuner.data.eval.graders import GraderUsageError
     from tuner.data.jsonl.atomic_file import OutputError
 
@@ -247,13 +247,14 @@ async def _evaluate(args: argparse.Namespace, services: Any, rules: list[Any]) -
     from tuner.api.eval.plan import estimate_eval
     from tuner.api.eval.reply_cache import ReplyCache
     from tuner.api.eval.session import prepare_eval, run_eval
-    from tuner.data.eval.summary import gate_failures, summary_json
+    from tuner.data.eval.gate import gate_failures
+    from tuner.data.eval.summary_file import summary_json
     from tuner.data.eval.summary_text import summary_lines
 
     prepared = await prepare_eval(_choices(args), services)
     cache = ReplyCache(reuse=not args.fresh)
     try:
-        from tuner.data.eval.summary import gate_grader
+        from tuner.data.eval.gate import gate_grader
 
         for rule in rules:
             gate_grader(prepared.plan.graders, rule)  # a rule for no grader: said before paying

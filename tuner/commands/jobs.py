@@ -227,7 +227,7 @@ def _catalog(profile: str | None) -> Catalog:
     `[[models]]` overrides (a bad entry: exit 2)."""
     from tuner.config import ConfigError, load_settings
     from tuner.data.catalog.choice import settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     try:
         return settings_catalog(load_settings(), profile)

@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     from tuner.config import ConfigError, load_settings, resolve_connection
     from tuner.config.connections import connection_label, same_account
     from tuner.data.catalog.choice import settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     if args.interval <= 0:
         return fail(COMMAND, "--interval must be above 0")

@@ -32,7 +32,7 @@ from tuner.data.visible_text import visible, visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
     from tuner.data.rules.problems import Problem
 
@@ -82,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tuner.data.analysis import analyse_file
+    from tuner.data.analysis.analyse import analyse_file
     from tuner.data.tokens.encodings import EncodingUnavailable
 
     given: str = str(args.file)
@@ -139,7 +139,7 @@ def _catalog_and_model(
     from tuner.config import ConfigError, load_settings
     from tuner.config.service_facts import DefaultModels
     from tuner.data.catalog.choice import settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     try:
         settings = load_settings()

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from tuner.data.catalog.lookup import ModelInfo
+from tuner.data.catalog.models import ModelInfo
 from tuner.data.service_kinds import facts_for
 
 TARGET_EPOCHS = 3

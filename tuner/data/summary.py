@@ -17,7 +17,7 @@ from tuner.data.durations import format_size
 from tuner.data.service_kinds import OPENAI, RulesFamily, facts_for
 
 if TYPE_CHECKING:
-    from tuner.data.jsonl.lines import LineIndex
+    from tuner.data.jsonl.line_index import LineIndex
 from tuner.data.jsonl.json_values import JsonFaultError, json_type, load
 
 BOM = b"\xef\xbb\xbf"

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuner.data.analysis import AnalysisReport, analyse_file
+from tuner.data.analysis.analyse import analyse_file
+from tuner.data.analysis.report import AnalysisReport
 
 TrainingFileChecker = Callable[[bytes], "str | None"]
 

@@ -22,7 +22,7 @@ from tuner.data.wording import plural
 from tuner.ui.session import ServiceOpener, connect_service
 
 if TYPE_CHECKING:
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
 
 
@@ -167,8 +167,8 @@ class MemorySettingsStore:
 def default_validator(
     path: Path, model: str | None, *, service: str = "openai"
 ) -> ValidationSummary:
-    """Validate with `tuner.data.analysis.analyse_file` (runs in a thread worker)."""
-    from tuner.data.analysis import analyse_file
+    """Validate with `tuner.data.analysis.analyse.analyse_file` (runs in a thread worker)."""
+    from tuner.data.analysis.analyse import analyse_file
     from tuner.data.catalog.choice import default_catalog
 
     report = analyse_file(path, model, catalog=default_catalog(service), service=service)
@@ -228,7 +228,8 @@ def with_price_override(
 
 
 class Analyser(Protocol):
-    """`tuner.data.analysis.analyse_file`'s shape: runs in a thread worker, may be cancelled."""
+    """`tuner.data.analysis.analyse.analyse_file`'s shape: runs in a thread worker, may be
+    cancelled."""
 
     def __call__(
         self,
@@ -253,9 +254,9 @@ def default_analyser(
     cancel: threading.Event | None = None,
     service: str = "openai",
 ) -> AnalysisReport:
-    """Check, count and price a file with `tuner.data.analysis.analyse_file`, by the rules of
-    `service`, keeping what a screen listing every line needs (`keep_examples`)."""
-    from tuner.data.analysis import analyse_file
+    """Check, count and price a file with `tuner.data.analysis.analyse.analyse_file`, by the
+    rules of `service`, keeping what a screen listing every line needs (`keep_examples`)."""
+    from tuner.data.analysis.analyse import analyse_file
 
     return analyse_file(
         path,
@@ -274,7 +275,7 @@ def lenient_catalog(settings: Settings, profile: str | None = None) -> Catalog:
     overrides; the built-in one when they are bad (the settings screen and `tuner validate`
     name the bad entry, a price table should still show)."""
     from tuner.data.catalog.choice import default_catalog, settings_catalog
-    from tuner.data.catalog.lookup import CatalogError
+    from tuner.data.catalog.overrides import CatalogError
 
     try:
         return settings_catalog(settings, profile)

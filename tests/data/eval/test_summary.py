@@ -1,4 +1,5 @@
-"""A run's figures, summary.json, and the --min-score gate."""
+"""A run's figures (`summary`), summary.json (`summary_file`), and the --min-score gate (`gate`),
+tested together on one run's results."""
 
 from __future__ import annotations
 
@@ -6,17 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tuner.data.eval.gate import MinScore, gate_failures, parse_min_score
 from tuner.data.eval.graders import GraderUsageError, Score, grader_specs
 from tuner.data.eval.results import ExampleResult
-from tuner.data.eval.summary import (
-    MinScore,
-    SummaryError,
-    gate_failures,
-    parse_min_score,
-    read_summary,
-    summarise,
-    write_summary,
-)
+from tuner.data.eval.summary import summarise
+from tuner.data.eval.summary_file import SummaryError, read_summary, write_summary
 
 SPECS = grader_specs(["chrf", "exact", "pairwise"], ["chrf=0.5"], judge=True)
 BASE, TUNED = "gpt-4o-mini@openai", "ft:gpt-4o-mini:acme::x@openai"

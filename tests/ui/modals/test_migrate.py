@@ -20,7 +20,8 @@ from tests.helpers import (
 from tuner.api.service import FineTuningService
 from tuner.config import Connection, Secret
 from tuner.data.catalog.choice import default_catalog
-from tuner.data.catalog.lookup import Catalog, ModelInfo
+from tuner.data.catalog.lookup import Catalog
+from tuner.data.catalog.models import ModelInfo
 from tuner.emulator import Emulator
 from tuner.ui.modals.migrate import MigrateModal, MigrationTarget
 

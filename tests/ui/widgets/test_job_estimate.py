@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import host_app, wait_until, write_examples
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 from tuner.data.catalog.choice import default_catalog
 from tuner.ui.widgets.job_estimate import JobEstimate
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tuner.api.files.upload_record import UploadRecord
     from tuner.api.service import FineTuningService
     from tuner.api.types import Progress, RemoteFile
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.rules.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def check_file(
     """tuner's checks on `path` by the `rules` of the service it goes to (and that service's
     catalog); `progress(bytes read, total)` as the check goes (a big file takes seconds).
     Raises `OSError` when the file cannot be read."""
-    from tuner.data.analysis import analyse_file
+    from tuner.data.analysis.analyse import analyse_file
     from tuner.data.catalog.choice import default_catalog
 
     catalog = default_catalog(rules)

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from tuner.api.files.checked_upload import CheckedUpload
     from tuner.api.service import FineTuningService
     from tuner.api.types import Job, PriceEstimate, Progress
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
 
 # A file for the job: an id the service holds (`str`), or a local file to upload (`Path`).
@@ -271,7 +271,7 @@ class JobCreation:
     def _analyse(
         self, path: Path, model: str, *, progress: Progress | None = None
     ) -> AnalysisReport:
-        from tuner.data.analysis import analyse_file
+        from tuner.data.analysis.analyse import analyse_file
 
         epochs = self.request.spec.hyperparameters.n_epochs
         return analyse_file(

@@ -21,7 +21,7 @@ from tuner.api.jobs.creation import on_the_loop
 from tuner.api.migrate.costs import CostFigure, billed_cost, estimated_cost
 from tuner.api.migrate.errors import DataRefused, MigrationError
 from tuner.api.migrate.plan import PlannedFile
-from tuner.data.analysis import analyse_file
+from tuner.data.analysis.analyse import analyse_file
 from tuner.data.jsonl.atomic_file import OutputError
 from tuner.data.migrate.convert import ConversionTarget, convert_file
 from tuner.data.service_kinds import SERVICE_KINDS

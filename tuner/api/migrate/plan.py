@@ -22,7 +22,7 @@ from tuner.api.migrate.sources import (
     SourceCopy,
     shown_path,
 )
-from tuner.data.analysis import AnalysisReport
+from tuner.data.analysis.report import AnalysisReport
 from tuner.data.jsonl.atomic_file import remove_stale_temporaries
 from tuner.data.migrate.convert import Change, ConversionResult
 from tuner.data.wording import plural

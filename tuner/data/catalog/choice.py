@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tuner.data.catalog.lookup import OPENAI_DEFAULT_MODEL, Catalog, CatalogError
+from tuner.data.catalog.lookup import OPENAI_DEFAULT_MODEL, Catalog
 from tuner.data.catalog.openai import OPENAI_MODELS, azure_models
+from tuner.data.catalog.overrides import CatalogError
 from tuner.data.catalog.together import together_catalog
 from tuner.data.service_kinds import OPENAI, ModelTable, RulesFamily, UnknownService, facts_for
 

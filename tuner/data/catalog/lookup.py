@@ -2,9 +2,9 @@
 
 Prices and dates change, so this is data: the built-in tables can be overridden or extended by
 `[[models]]` tables in the user's settings. Each service has its own table: OpenAI's (from
-FACTS.md, OpenAI's pricing and deprecation pages; Azure OpenAI uses it too) in `openai_catalog`,
-Together AI's in `together_catalog`. `service_catalogs.default_catalog(service)` gives the
-built-in one, `service_catalogs.settings_catalog` the one a settings profile uses, overrides
+FACTS.md, OpenAI's pricing and deprecation pages; Azure OpenAI uses it too) in `catalog.openai`,
+Together AI's in `catalog.together`. `catalog.choice.default_catalog(service)` gives the
+built-in one, `catalog.choice.settings_catalog` the one a settings profile uses, overrides
 applied (they live apart because they import the tables, and the tables import this module).
 
 `Catalog.resolve` turns any model id a user may type or a job may report into a catalog entry:
@@ -12,19 +12,25 @@ aliases (`gpt-4o-mini`), fine-tuned ids (`ft:BASE:ORG:SUFFIX:ID`) and their chec
 (`...:ckpt-step-N`) resolve to their base model; an unknown dated snapshot of a known family
 (`gpt-4o-2099-01-01`) gets the family's encoding but no prices; anything else is unknown and is
 counted with the most recent encoding, clearly labelled as an estimate.
+
+What one entry says is in `models`; how the user's `[[models]]` entries are checked and applied
+is in `overrides`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import difflib
-import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 
-from tuner.data.catalog.chat_templates import CHAT_TEMPLATES
+from tuner.data.catalog.models import (
+    PRICE_FIELDS,
+    ModelFamily,
+    ModelInfo,
+    Resolution,
+    retired,
+)
+from tuner.data.catalog.overrides import CatalogError, apply_overrides
 from tuner.data.service_kinds import (
     OPENAI,
     RulesFamily,
@@ -32,149 +38,16 @@ from tuner.data.service_kinds import (
     UnknownService,
     facts_for,
 )
-from tuner.data.tokens.encodings import DEFAULT_ENCODING, KNOWN_ENCODINGS
-from tuner.data.wording import plural
+from tuner.data.tokens.encodings import DEFAULT_ENCODING
 
 # OpenAI stops all new fine-tuning jobs on its own platform after this day (FACTS.md).
 OPENAI_FINE_TUNING_CLOSES = date(2027, 1, 6)
-
-METHODS = ("supervised", "dpo", "reinforcement")
-TRAINING_TYPES = ("lora", "full")
 
 # The model a file is counted and priced for when nobody names one (OpenAI's cheapest current
 # fine-tunable model; `tuner.config`'s default_model has the same value).
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
-
-class CatalogError(ValueError):
-    """A `[[models]]` entry in the settings cannot be used; the message names entry and field."""
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """One base model that can be fine-tuned. None means "not published / not known".
-
-    `input_price_per_1m` / `output_price_per_1m` are what a *fine-tuned* model of this base costs
-    to call, `base_input_price_per_1m` / `base_output_price_per_1m` what the base model itself
-    costs (dollars per 1M tokens); each catalog says where its figures come from.
-    `training_price_per_1m` is the price of the default way the service trains: OpenAI picks its
-    method itself; Together trains LoRA adapters unless asked for full fine-tuning, priced as
-    `full_training_price_per_1m`. Preference (DPO) training may cost more (`dpo_...`, None: the
-    supervised price) and allow shorter examples (`dpo_example_token_limit`, None: the same
-    limit). `training_types` lists `lora` / `full` where the user chooses (empty: the service
-    does). `tokenizer_note` says why `encoding` is only tuner's stand-in for the model's own
-    tokenizer (None: it is the model's own, counts are exact); `chat_template` names the
-    template whose markup is counted (`chat_templates`; None: OpenAI's cookbook figures).
-    """
-
-    id: str
-    encoding: str
-    training_price_per_1m: float | None = None
-    example_token_limit: int | None = None  # None: not published, limit checks are skipped
-    input_price_per_1m: float | None = None  # fine-tuned model inference
-    output_price_per_1m: float | None = None
-    shutdown: date | None = None  # known retirement of the model (and its fine-tunes)
-    methods: tuple[str, ...] = ("supervised",)
-    aliases: tuple[str, ...] = ()
-    full_training_price_per_1m: float | None = None
-    dpo_training_price_per_1m: float | None = None
-    dpo_full_training_price_per_1m: float | None = None
-    dpo_example_token_limit: int | None = None
-    training_types: tuple[str, ...] = ()
-    tokenizer_note: str | None = None
-    chat_template: str | None = None
-    base_input_price_per_1m: float | None = None  # the base model's own inference
-    base_output_price_per_1m: float | None = None
-
-    @property
-    def lora_only(self) -> bool:
-        """True when the service trains only LoRA adapters of this model (no full fine-tuning)."""
-        return self.training_types == ("lora",)
-
-    def token_limit(self, *, preference: bool = False) -> int | None:
-        """The longest example the service trains on, for supervised or preference training."""
-        if preference and self.dpo_example_token_limit is not None:
-            return self.dpo_example_token_limit
-        return self.example_token_limit
-
-    def price_per_1m(self, *, preference: bool = False, full: bool = False) -> float | None:
-        """Dollars per 1M trained tokens for the method (supervised or preference) and, where the
-        user chooses, full fine-tuning instead of LoRA; None when not known or not offered."""
-        if full:
-            if preference and self.dpo_full_training_price_per_1m is not None:
-                return self.dpo_full_training_price_per_1m
-            return self.full_training_price_per_1m
-        if preference and self.dpo_training_price_per_1m is not None:
-            return self.dpo_training_price_per_1m
-        return self.training_price_per_1m
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """How a model id was understood.
-
-    `info` is the catalog entry (of the base model for fine-tuned ids), or None when tuner has
-    no figures for it. `exact` is True when `info` is that entry. `encoding` is the encoding to
-    count with and `encoding_known` whether it is the model's real one (True for a known family
-    even without an entry). `notice` is one sentence for the user, or None when nothing is amiss.
-    """
-
-    info: ModelInfo | None
-    base_id: str
-    exact: bool
-    notice: str | None
-    encoding: str = DEFAULT_ENCODING
-    encoding_known: bool = False
-    tokenizer_note: str | None = None
-    chat_template: str | None = None
-
-    @property
-    def count_note(self) -> str | None:
-        """Why token counts for this model are an estimate, in a few words, or None when they
-        are exact: `estimated with cl100k_base: tuner has no Llama 3 tokenizer offline`."""
-        if self.encoding_known:
-            return None
-        reason = self.tokenizer_note or "tuner does not know this model's tokenizer"
-        return f"estimated with {self.encoding}: {reason}"
-
-
-_PRICE_FIELDS = (
-    "training_price_per_1m",
-    "input_price_per_1m",
-    "output_price_per_1m",
-    "full_training_price_per_1m",
-    "dpo_training_price_per_1m",
-    "dpo_full_training_price_per_1m",
-    "base_input_price_per_1m",
-    "base_output_price_per_1m",
-)
-_LIMIT_FIELDS = ("example_token_limit", "dpo_example_token_limit")
-
-
-@dataclass(frozen=True, slots=True)
-class ModelFamily:
-    """Models known by the start of their id: what to count a snapshot tuner has no entry for
-    with. An id belongs to the family when it is `prefix` (lower case) or continues it with one
-    of `separators` ("gpt-4o-2099-01-01", "gpt-5.2"); the longest prefix wins, so "gpt-4o"
-    beats "gpt-4". `label` names the family in messages."""
-
-    prefix: str
-    encoding: str
-    separators: str = "-"
-    label: str = ""
-    tokenizer_note: str | None = None
-    chat_template: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.label or self.prefix
-
-    def matches(self, model_id: str) -> bool:
-        return model_id == self.prefix or (
-            model_id.startswith(self.prefix) and model_id[len(self.prefix)] in self.separators
-        )
-
-
+# OpenAI's model families: what a catalog counts a snapshot it has no entry for with, by default.
 OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily("gpt-4.1-nano", "o200k_base"),
     ModelFamily("gpt-4.1-mini", "o200k_base"),
@@ -191,26 +64,6 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily("davinci-002", "cl100k_base"),
     ModelFamily("babbage-002", "cl100k_base"),
 )
-
-
-def retired(info: ModelInfo, today: date) -> bool:
-    """True once the model's retirement date has come (it and its fine-tunes stop serving)."""
-    return info.shutdown is not None and info.shutdown <= today
-
-
-def retirement_note(info: ModelInfo | None, today: date, *, near_days: int = 30) -> str | None:
-    """`retired 2026-10-23`, `retires 2026-12-01 (in 12 days)`, or None when no date is near.
-
-    What a model's name is marked with wherever a user picks or sees it: the job form, the
-    model picker, the jobs list."""
-    if info is None or info.shutdown is None:
-        return None
-    if info.shutdown <= today:
-        return f"retired {info.shutdown:%Y-%m-%d}"
-    days = (info.shutdown - today).days
-    if days <= near_days:
-        return f"retires {info.shutdown:%Y-%m-%d} (in {plural(days, 'day')})"
-    return None
 
 
 class Catalog:
@@ -429,53 +282,16 @@ class Catalog:
         every service). Raises `CatalogError` naming the entry and the field for anything that
         cannot be used.
         """
-        models = dict(self._models)
-        aliases = dict(self._aliases)
-        lowered = {model.id.lower(): model.id for model in models.values()}
-        names = [f.name for f in dataclasses.fields(ModelInfo)]
-        for number, entry in enumerate(entries, start=1):
-            if not isinstance(entry, Mapping):
-                raise CatalogError(f"models entry {number}: expected a table of fields")
-            model_id = entry.get("id")
-            if not isinstance(model_id, str) or not model_id.strip():
-                raise CatalogError(f"models entry {number}: field 'id' must be a model id string")
-            model_id = model_id.strip()
-            where = f"models entry {number} ({model_id})"
-            unknown = set(entry) - set(names)
-            if unknown:
-                raise CatalogError(
-                    f"{where}: unknown field {sorted(unknown)[0]!r}; known fields are "
-                    + ", ".join(names)
-                )
-            changes = {k: _check_field(where, k, v) for k, v in entry.items() if k != "id"}
-            existing = (
-                models.get(model_id)
-                or models.get(aliases.get(model_id, ""))
-                or models.get(lowered.get(model_id.lower(), ""))
-            )
-            if existing is not None:
-                info = dataclasses.replace(existing, **changes)  # type: ignore[arg-type]
-            else:
-                # OpenAI's table stays strict (a typo of an id must not become a model); on
-                # another service's table a new id of a known family counts like the family.
-                strict = self.facts.rules is RulesFamily.OPENAI
-                family = None if strict else self._family(model_id)
-                if "encoding" not in changes:
-                    if family is None:
-                        if foreign_ok:
-                            continue
-                        raise CatalogError(f"{where}: field 'encoding' is required for a new model")
-                    changes["encoding"] = family.encoding
-                if family is not None and changes["encoding"] == family.encoding:
-                    changes.setdefault("tokenizer_note", family.tokenizer_note)
-                    changes.setdefault("chat_template", family.chat_template)
-                info = ModelInfo(id=model_id, **changes)  # type: ignore[arg-type]
-            models[info.id] = info
-            lowered[info.id.lower()] = info.id
-            for alias in info.aliases:
-                if alias in models:
-                    raise CatalogError(f"{where}: field 'aliases': {alias!r} is a model id")
-                aliases[alias] = info.id
+        # OpenAI's table stays strict (a typo of an id must not become a model); on another
+        # service's table a new id of a known family counts like the family.
+        strict = self.facts.rules is RulesFamily.OPENAI
+        models, aliases, lowered = apply_overrides(
+            self._models,
+            self._aliases,
+            entries,
+            family_of=None if strict else self._family,
+            foreign_ok=foreign_ok,
+        )
         catalog = Catalog.__new__(Catalog)
         catalog._models = models
         catalog._aliases = aliases
@@ -495,66 +311,8 @@ class Catalog:
         was made from, before `with_overrides`."""
         builtin = self._built.get(info.id)
         return builtin is not None and all(
-            getattr(builtin, name) == getattr(info, name) for name in _PRICE_FIELDS
+            getattr(builtin, name) == getattr(info, name) for name in PRICE_FIELDS
         )
-
-
-def _check_field(where: str, name: str, value: object) -> object:
-    """Validate and normalise one override field; raise `CatalogError` naming it."""
-
-    def fail(expected: str) -> CatalogError:
-        return CatalogError(f"{where}: field {name!r} must be {expected}, not {value!r}")
-
-    if name == "encoding":
-        if value not in KNOWN_ENCODINGS:
-            raise fail("one of " + ", ".join(KNOWN_ENCODINGS))
-        return value
-    if name in _PRICE_FIELDS:
-        if value is None:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value < 0
-        ):
-            raise fail("a price in dollars per 1M tokens (a number >= 0)")
-        return float(value)
-    if name in _LIMIT_FIELDS:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise fail("a whole number of tokens > 0")
-        return value
-    if name == "shutdown":
-        if value is None or (isinstance(value, date) and not isinstance(value, datetime.datetime)):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise fail('a date ("YYYY-MM-DD")')
-    if name in ("methods", "aliases", "training_types"):
-        if isinstance(value, str) or not isinstance(value, list | tuple):
-            raise fail("a list of strings")
-        items = tuple(value)
-        if not all(isinstance(item, str) and item for item in items):
-            raise fail("a list of strings")
-        if name == "methods" and not set(items) <= set(METHODS):
-            raise fail("a list drawn from " + ", ".join(METHODS))
-        if name == "training_types" and not set(items) <= set(TRAINING_TYPES):
-            raise fail("a list drawn from " + ", ".join(TRAINING_TYPES))
-        return items
-    if name == "tokenizer_note":
-        if value is None or (isinstance(value, str) and value.strip()):
-            return value.strip() if isinstance(value, str) else None
-        raise fail("a sentence saying why the counts are an estimate")
-    if name == "chat_template":
-        if value is None or value in CHAT_TEMPLATES:
-            return value
-        raise fail("one of " + ", ".join(CHAT_TEMPLATES))
-    raise CatalogError(f"{where}: unknown field {name!r}")  # pragma: no cover - checked earlier
 
 
 def encoding_name_for(model_id: str, catalog: Catalog) -> tuple[str, bool]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tuner.data.catalog.lookup import ModelInfo
+from tuner.data.catalog.models import ModelInfo
 
 # OpenAI's deprecation notice of 2026-10-14: its last fine-tunable bases, and every fine-tune of
 # them, stop answering on this day, eight days after new jobs close (FACTS.md).

@@ -38,7 +38,8 @@ Mistral and gpt-oss use OpenAI's cookbook figures, which the catalog says.
 
 from __future__ import annotations
 
-from tuner.data.catalog.lookup import Catalog, ModelFamily, ModelInfo
+from tuner.data.catalog.lookup import Catalog
+from tuner.data.catalog.models import ModelFamily, ModelInfo
 from tuner.data.service_kinds import TOGETHER
 
 DEFAULT_TOGETHER_MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"

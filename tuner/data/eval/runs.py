@@ -20,14 +20,8 @@ from tuner.data.eval.graders import GraderKind, GraderSpec
 from tuner.data.eval.report import REPORT_NAME, md_cell, render_report, table_row
 from tuner.data.eval.results import RESULTS_NAME, ExampleResult, by_model, read_results
 from tuner.data.eval.statistics import Flip, PairedDifference, find_flips, paired_difference
-from tuner.data.eval.summary import (
-    SUMMARY_NAME,
-    EvalSummary,
-    GraderSummary,
-    read_summary,
-    scores_by_example,
-    write_summary,
-)
+from tuner.data.eval.summary import EvalSummary, GraderSummary, scores_by_example
+from tuner.data.eval.summary_file import SUMMARY_NAME, read_summary, write_summary
 from tuner.data.jsonl.atomic_file import output_target, write_atomically
 
 

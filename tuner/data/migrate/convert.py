@@ -18,7 +18,7 @@ Everything is streamed (the output is written as it is read, through `atomic_fil
 interrupted conversion leaves no half file), and memory stays bounded whatever the file's size:
 the changes are folded per kind (`migrate_notes.ChangeLog`) into a handful of line numbers and a
 count each. File-level rules (enough examples, one format) are the caller's to check on the
-output (`analysis.analyse_file`), as for any file.
+output (`analysis.analyse.analyse_file`), as for any file.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ from pathlib import Path
 import tiktoken
 
 from tuner.data.catalog.chat_templates import OPENAI_TEMPLATE, ChatTemplate, chat_template
-from tuner.data.catalog.lookup import Catalog, Resolution, encoding_name_for
+from tuner.data.catalog.lookup import Catalog, encoding_name_for
+from tuner.data.catalog.models import Resolution
 from tuner.data.jsonl.json_values import compact_json
 from tuner.data.tokens.encodings import EncodingUnavailable, load_counting_encoding, max_token_bytes
 from tuner.data.tokens.segments import SEGMENT_CHARS, count_within, split_at_piece_starts

@@ -46,10 +46,10 @@ from tuner.ui.widgets.stats_pane import StatsPane
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
+    from tuner.data.jsonl.line_index import LineIndex
     from tuner.data.jsonl.line_marks import LineMarks
-    from tuner.data.jsonl.lines import LineIndex
     from tuner.data.rules.problems import Problem
     from tuner.data.summary import ExampleSummary
 
@@ -192,7 +192,7 @@ class DatasetScreen(TunerScreen[None]):
         self.sub_title = None
         self.examples.focus()
         self.query_one(ConversationView).show(Text("Reading…", style="dim"))
-        from tuner.data.jsonl.lines import LineIndex
+        from tuner.data.jsonl.line_index import LineIndex
 
         try:
             if self.path.is_dir():
@@ -666,7 +666,7 @@ class DatasetScreen(TunerScreen[None]):
         self._cannot_read(failed.error)
 
     def on_analysis_failed(self, failed: AnalysisFailed) -> None:
-        from tuner.data.analysis import AnalysisCancelled
+        from tuner.data.analysis.report import AnalysisCancelled
 
         self.activity.clear("analysis")
         self.refresh_bindings()

@@ -1,8 +1,8 @@
 """The file browser: pick a dataset, see its size, lines and validity, convert JSON to JSONL.
 
-Thin by design: counting lines is `tuner.data.jsonl.lines.LineIndex`, validation and conversion are
-the app's `Services` callables. Each runs in a thread worker; results come back as messages, and
-failures are shown once, in `on_worker_state_changed`.
+Thin by design: counting lines is `tuner.data.jsonl.line_index.LineIndex`, validation and
+conversion are the app's `Services` callables. Each runs in a thread worker; results come back
+as messages, and failures are shown once, in `on_worker_state_changed`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tuner.ui.widgets.file_info import FileInfo
 
 def count_file(path: Path) -> FileFacts:
     """Size and line count of one file; unreadable files get a short `problem` instead."""
-    from tuner.data.jsonl.lines import LineIndex
+    from tuner.data.jsonl.line_index import LineIndex
 
     try:
         info = path.stat()

@@ -29,7 +29,7 @@ from tuner.data.jsonl.line_marks import LineMarks
 from tuner.data.visible_text import visible_line
 
 if TYPE_CHECKING:
-    from tuner.data.jsonl.lines import LineIndex
+    from tuner.data.jsonl.line_index import LineIndex
     from tuner.data.summary import ExampleSummary
 
 ROLE_WIDTH = 11

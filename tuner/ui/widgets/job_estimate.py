@@ -26,7 +26,7 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import outside
 
 if TYPE_CHECKING:
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
 
 # Analyse `path` for `model` (runs in a thread): the app's `Services.analyse`, bound to the

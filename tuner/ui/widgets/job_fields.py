@@ -25,7 +25,8 @@ from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 if TYPE_CHECKING:
     from tuner.api.jobs.creation import FileChoice
     from tuner.api.types import Capabilities
-    from tuner.data.catalog.lookup import Catalog, ModelInfo
+    from tuner.data.catalog.lookup import Catalog
+    from tuner.data.catalog.models import ModelInfo
 
 LOCAL = "local"
 NONE = "none"
@@ -36,7 +37,7 @@ TYPED = ("train-path", "valid-path", "suffix", "epochs", "batch", "lr", "seed")
 def model_label(info: ModelInfo, today: datetime.date) -> str:
     """`gpt-4o-mini-2024-07-18 · $3.00/1M · 65,536 tok`, with what is not known said so, and
     the retirement date when it is near or past."""
-    from tuner.data.catalog.lookup import retirement_note
+    from tuner.data.catalog.models import retirement_note
 
     price = f"${info.training_price_per_1m:,.2f}/1M" if info.training_price_per_1m else "price ?"
     limit = f"{info.example_token_limit:,} tok" if info.example_token_limit else "no limit given"

@@ -26,7 +26,7 @@ from tuner.data.wording import plural
 from tuner.ui.outside import outside, outside_line
 
 if TYPE_CHECKING:
-    from tuner.data.analysis import AnalysisReport
+    from tuner.data.analysis.report import AnalysisReport
     from tuner.data.estimate import CostEstimate
     from tuner.data.stats import TokenStats
 

@@ -712,8 +712,8 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
     def action_export(self) -> None:
         """Choose exchanges, correct replies, and write them as training examples: of the
         focused column's model when comparing (the first column's unless told)."""
-        from tuner.api.chat.export import default_export_path
-        from tuner.api.chat.transcripts import TranscriptError, complete_exchanges, load_transcript
+        from tuner.api.chat.export import complete_exchanges, default_export_path
+        from tuner.api.chat.transcripts import TranscriptError, load_transcript
         from tuner.ui.modals.export_chat import ExportModal
 
         thread = self._export_thread()

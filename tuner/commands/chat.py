@@ -294,7 +294,7 @@ async def _compare(
     """Run the comparison; a failure that would fail every line of a model ends it (exit 2)."""
     from tuner.api.chat.models import check_chat_model
     from tuner.api.chat.replay import LineFailed, ends_the_run
-    from tuner.api.chat.session import compare_threads, lockstep
+    from tuner.api.chat.session import compare_threads, replay_together
     from tuner.api.chat.transcripts import CompareSide
     from tuner.api.errors import ServiceError
 
@@ -324,11 +324,7 @@ async def _compare(
 
         return on_event
 
-    replays = [
-        thread.replay(service, lines, settings, on_event=hear(index), retry=_retry_policy())
-        for index, (thread, service) in enumerate(zip(threads, services, strict=True))
-    ]
-    group = lockstep(threads, replays)
+    group = replay_together(threads, services, lines, settings, hear=hear, retry=_retry_policy())
     printer.begin()
     try:
         await group.run()

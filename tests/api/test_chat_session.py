@@ -14,7 +14,9 @@ from tuner.api.chat.session import (
     Comparison,
     SettingsError,
     compare_threads,
+    conversation_threads,
     lockstep,
+    resume_threads,
 )
 from tuner.api.chat.transcripts import CompareSide, list_transcripts, load_transcript
 from tuner.api.errors import ErrorKind, ServiceError
@@ -188,6 +190,26 @@ async def test_a_saved_comparison_continues_on_both_sides() -> None:
     assert [t.role for t in again.turns] == ["user", "assistant", "assistant"] * 2
     assert [t.index for t in again.turns] == list(range(6))
     assert again.side(1).messages()[-1] == {"role": "assistant", "content": "b: two"}
+
+
+def test_a_new_conversation_has_a_thread_per_side() -> None:
+    (one,) = conversation_threads([CompareSide("a", "old")])
+    assert (one.model, one.profile, one.comparison) == ("a", "old", None)
+    both = conversation_threads(SIDES)
+    assert [(t.model, t.profile, t.side) for t in both] == [("a", "old", 0), ("b", "new", 1)]
+    assert both[0].comparison is both[1].comparison
+    assert both[0].title == "compare: a vs b"
+
+
+async def test_a_saved_conversation_resumes_as_it_was_held() -> None:
+    threads = compare_threads(SIDES)
+    await lockstep(threads, replays(threads, ["one"], [model("a"), model("b")])).run()
+    resumed = resume_threads(load_transcript(threads[0].transcript.path))
+    assert [(t.model, t.profile, t.side) for t in resumed] == [("a", "old", 0), ("b", "new", 1)]
+    alone = ChatThread("m", profile="work")
+    await alone.replay(None, ["hi"], ChatSettings(), streamer=echo).run()
+    (again,) = resume_threads(load_transcript(alone.transcript.path))
+    assert (again.model, again.profile, again.messages) == ("m", "work", alone.messages)
 
 
 async def test_an_unsaved_comparison_says_so_once(tmp_path) -> None:

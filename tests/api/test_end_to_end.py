@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tuner.api.chat.export import export_training_examples
 from tuner.api.chat.replay import PromptReplay, ReplayState, read_prompt_file
 from tuner.api.chat.request import ChatDelta, ChatDone, ChatRequest
-from tuner.api.chat.transcripts import TranscriptWriter, export_training_examples, load_transcript
+from tuner.api.chat.transcripts import TranscriptWriter, load_transcript
 from tuner.api.jobs.cursors import CursorStore
 from tuner.api.jobs.follower import EventFollower, FollowState
 from tuner.api.jobs.spec import JobSpec

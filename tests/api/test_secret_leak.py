@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tuner.api.chat.export import export_training_examples
 from tuner.api.chat.models import chat_model_choices
 from tuner.api.chat.replay import PromptReplay
 from tuner.api.chat.request import ChatRequest
-from tuner.api.chat.transcripts import TranscriptWriter, export_training_examples, list_transcripts
+from tuner.api.chat.transcripts import TranscriptWriter, list_transcripts
 from tuner.api.errors import ErrorKind, ServiceError
 from tuner.api.jobs.cursors import CursorStore
 from tuner.api.jobs.follower import EventFollower

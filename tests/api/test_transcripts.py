@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tuner.api.chat.export import complete_exchanges, export_training_examples
 from tuner.api.chat.transcripts import (
     CompareSide,
     TranscriptError,
     TranscriptWriter,
-    complete_exchanges,
-    export_training_examples,
     list_transcripts,
     load_transcript,
 )

@@ -17,12 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import BASE_MODEL, TEST_KEY, train_model, write_examples
-from tuner.api.chat.transcripts import (
-    CompareSide,
-    complete_exchanges,
-    list_transcripts,
-    load_transcript,
-)
+from tuner.api.chat.export import complete_exchanges
+from tuner.api.chat.transcripts import CompareSide, list_transcripts, load_transcript
 from tuner.api.retry import RetryPolicy
 from tuner.cli import main
 from tuner.commands import chat as chat_command

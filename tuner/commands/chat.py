@@ -2,7 +2,8 @@
 
 Each non-empty line of FILE is the next user turn of one conversation; the model's reply is
 streamed to stdout before the next line goes (the seed script's `metin.txt` habit). User and model
-are coloured on a terminal and plain text otherwise (or with NO_COLOR). Lines that hit a rate
+are coloured on a terminal and plain text otherwise (or with NO_COLOR), by
+`tuner.commands.chat_transcript`. Lines that hit a rate
 limit or a server error are retried with backoff; a line that still fails is reported on stderr
 and skipped, keeping the conversation. The transcript is saved as the chat screen saves it, and
 its path printed on stderr; when it cannot be saved (a read-only or full data folder) that is
@@ -32,14 +33,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tuner.commands._service import CommandFailure, fail, run_service
-from tuner.data.visible_text import visible, visible_line
+from tuner.data.visible_text import visible_line
 from tuner.data.wording import plural
 
 if TYPE_CHECKING:
-    from tuner.api.chat.compare import ReplayGroup
-    from tuner.api.chat.replay import PromptLine, PromptReplay, ReplayEvent
+    from tuner.api.chat.replay import PromptLine, ReplayEvent
     from tuner.api.chat.session import ChatSettings
-    from tuner.api.errors import ServiceError
     from tuner.api.retry import RetryPolicy
     from tuner.api.service import FineTuningService
     from tuner.commands.chat_columns import ComparePrinter, Side
@@ -116,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = sys.stdout
     colour = out.isatty() and not os.environ.get("NO_COLOR")
+    from tuner.commands.chat_transcript import TranscriptPrinter
+
     printer = TranscriptPrinter(out, sys.stderr, colour=colour, total=len(lines))
 
     async def work(service: FineTuningService) -> int:
@@ -153,121 +154,6 @@ def run(args: argparse.Namespace) -> int:
         return 1 if failed else 0
 
     return run_service("chat", args, work)
-
-
-class TranscriptPrinter:
-    """Writes replay events as a readable transcript; remembers a failure that ends the run."""
-
-    def __init__(self, out: TextIO, err: TextIO, *, colour: bool, total: int) -> None:
-        from tuner.data.chat_cost import UsageTotals
-
-        self.out = out
-        self.err = err
-        self.colour = colour
-        self.total = total
-        self.fatal: str | None = None
-        self.player: PromptReplay | None = None
-        self.group: ReplayGroup | None = None
-        self._answered = 0
-        self.catalog: Catalog | None = None  # prices the replies, once the model is known
-        self.model = ""
-        self.totals = UsageTotals()
-
-    def _paint(self, code: str, text: str) -> str:
-        # The colours are the column printer's; imported here, not at the top, because that
-        # module counts tokens (tiktoken) and `tuner --help` must not pay for it.
-        from tuner.commands.chat_columns import RESET
-
-        return f"{code}{text}{RESET}" if self.colour else text
-
-    def on_event(self, event: ReplayEvent) -> None:
-        from tuner.api.chat.replay import (
-            LineDelta,
-            LineFailed,
-            LineFinished,
-            LineRetrying,
-            LineStarted,
-            LineStopped,
-            TranscriptUnsaved,
-        )
-        from tuner.commands.chat_columns import DIM, MODEL_COLOUR, USER_COLOUR
-        from tuner.data.chat_cost import price_turn
-
-        if isinstance(event, LineStarted):
-            if event.attempt == 0:
-                label = self._paint(USER_COLOUR, f"user [{event.index + 1}/{event.total}]:")
-                prompt = visible_line(event.line.text)
-                self.out.write(f"{label} {self._paint(USER_COLOUR, prompt)}\n")
-            elif self._started_reply:
-                self.out.write(self._paint(DIM, "  (retrying: the reply starts again)") + "\n")
-            self.out.write(self._paint(MODEL_COLOUR, "assistant:") + " ")
-            self._started_reply = False
-            self.out.flush()
-        elif isinstance(event, LineDelta):
-            self._started_reply = True
-            # Each chunk on its own: a sequence split between chunks is made of characters that
-            # are each shown, so no chunk boundary lets one through.
-            self.out.write(self._paint(MODEL_COLOUR, visible(event.text)))
-            self.out.flush()
-        elif isinstance(event, LineFinished):
-            self._answered += 1
-            if self.catalog is not None:
-                done = event.reply
-                model = done.model or self.model
-                cost = price_turn(self.catalog, model, done.prompt_tokens, done.completion_tokens)
-                self.totals.add(cost)
-            self.out.write("\n\n")
-            self.out.flush()
-        elif isinstance(event, LineRetrying):
-            self.out.write("\n")
-            self.out.flush()
-            self.err.write(
-                f"line {event.index + 1}: {visible_line(event.error.message)} "
-                f"(retry {event.attempt} in {event.delay:.1f}s)\n"
-            )
-        elif isinstance(event, LineFailed):
-            self.out.write(self._paint(DIM, "(no reply)") + "\n\n")
-            self.out.flush()
-            line = self.player.lines[event.index].number if self.player else event.index + 1
-            self.err.write(f"line {line}: failed: {visible_line(event.error.message)}\n")
-            if self.ends_the_run(event.error) and self.group is not None:
-                self.fatal = event.error.message
-                self.group.stop()
-        elif isinstance(event, LineStopped):
-            self.out.write("\n")
-            self.out.flush()
-        elif isinstance(event, TranscriptUnsaved):
-            where = f" in {event.folder}" if event.folder is not None else ""
-            self.err.write(
-                visible_line(
-                    f"tuner chat: cannot save the transcript{where}: {event.reason}; "
-                    "the conversation goes on unsaved"
-                )
-                + "\n"
-            )
-            self.err.flush()
-
-    _started_reply = False
-
-    def ends_the_run(self, error: ServiceError) -> bool:
-        """Whether a line's failure means every line would fail the same way (`ends_the_run`)."""
-        return ends_the_run(error, self._answered)
-
-
-def ends_the_run(error: ServiceError, answered: int) -> bool:
-    """Whether a line's failure means every line would fail the same way, for a model that has
-    `answered` lines so far.
-
-    No key, a refused key, an unknown model: yes. A service that could never be connected
-    to, before any line was answered: yes (a typo in the URL). A service that answered with
-    a rate limit, a 5xx, a slow reply or a stream cut short is there: only this line is
-    lost, and so is a request the service refused for its content (a prompt too long).
-    """
-    from tuner.api.errors import ErrorKind
-
-    if error.kind is ErrorKind.CONNECTION:
-        return answered == 0
-    return not error.retryable and error.kind is not ErrorKind.INVALID_REQUEST
 
 
 # ------------------------------------------------------------------------------ --compare
@@ -407,8 +293,8 @@ async def _compare(
 ) -> int:
     """Run the comparison; a failure that would fail every line of a model ends it (exit 2)."""
     from tuner.api.chat.models import check_chat_model
-    from tuner.api.chat.replay import LineFailed
-    from tuner.api.chat.session import compare_threads, lockstep
+    from tuner.api.chat.replay import LineFailed, ends_the_run
+    from tuner.api.chat.session import compare_threads, replay_together
     from tuner.api.chat.transcripts import CompareSide
     from tuner.api.errors import ServiceError
 
@@ -438,11 +324,7 @@ async def _compare(
 
         return on_event
 
-    replays = [
-        thread.replay(service, lines, settings, on_event=hear(index), retry=_retry_policy())
-        for index, (thread, service) in enumerate(zip(threads, services, strict=True))
-    ]
-    group = lockstep(threads, replays)
+    group = replay_together(threads, services, lines, settings, hear=hear, retry=_retry_policy())
     printer.begin()
     try:
         await group.run()

@@ -67,3 +67,18 @@ async def test_a_retry_starts_the_reply_again_and_a_failure_is_marked() -> None:
         pane.post_message(ChatPane.Event(LineSkipped(1)))
         await wait_until(pilot, lambda: pane.query(".note"))
         assert "line 2 skipped" in str(pane.query(".note").last().render())
+
+
+async def test_a_problem_takes_the_pane_until_it_is_gone() -> None:
+    pane = ChatPane(default_catalog())
+    async with host_app(pane).run_test(size=(80, 24)):
+        await pane.reset(MODEL)
+        await pane.show_problem("no key: s opens settings")
+        notes = [str(note.render()) for note in pane.query(".note")]
+        assert notes == ["no key: s opens settings"] and pane.model is None
+        await pane.show_problem("no key: s opens settings")  # said once, however often asked
+        assert len(pane.query(".note")) == 1
+        await pane.show_problem(None)
+        assert [str(note.render()) for note in pane.query(".note")] == [
+            "connected: ctrl+o picks a model"
+        ]

@@ -140,6 +140,20 @@ class LineFailed:
     error: ServiceError
 
 
+def ends_the_run(error: ServiceError, answered: int) -> bool:
+    """Whether a line's failure means every line would fail the same way, for a model that has
+    `answered` lines so far.
+
+    No key, a refused key, an unknown model: yes. A service that could never be connected
+    to, before any line was answered: yes (a typo in the URL). A service that answered with
+    a rate limit, a 5xx, a slow reply or a stream cut short is there: only this line is
+    lost, and so is a request the service refused for its content (a prompt too long).
+    """
+    if error.kind is ErrorKind.CONNECTION:
+        return answered == 0
+    return not error.retryable and error.kind is not ErrorKind.INVALID_REQUEST
+
+
 @dataclass(frozen=True)
 class LineSkipped:
     index: int

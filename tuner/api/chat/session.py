@@ -349,6 +349,22 @@ def compare_threads(
     return list(comparison.threads)
 
 
+def conversation_threads(sides: Sequence[CompareSide]) -> list[ChatThread]:
+    """The threads of a new conversation with `sides`: one model's, or a comparison's (titled
+    `compare: A vs B`, one transcript for both)."""
+    if len(sides) > 1:
+        return compare_threads(sides, title=f"compare: {sides[0].model} vs {sides[1].model}")
+    return [ChatThread(sides[0].model, profile=sides[0].profile)]
+
+
+def resume_threads(transcript: Transcript) -> list[ChatThread]:
+    """The threads that continue a saved conversation: one, or one per side of a comparison
+    (sharing its file), each on the profile it was held on."""
+    if transcript.compared:
+        return Comparison.resume(transcript).threads
+    return [ChatThread.resume(transcript)]
+
+
 def lockstep(
     threads: Sequence[ChatThread],
     replays: Sequence[PromptReplay],
@@ -362,6 +378,26 @@ def lockstep(
     comparison = threads[0].comparison if threads else None
     on_line = comparison.begin_line if comparison is not None else None
     return ReplayGroup(replays, on_state=on_state, on_line=on_line)
+
+
+def replay_together(
+    threads: Sequence[ChatThread],
+    services: Sequence[FineTuningService | None],
+    lines: Sequence[PromptLine | str],
+    settings: ChatSettings,
+    *,
+    hear: Callable[[int], Callable[[ReplayEvent], None]],
+    retry: RetryPolicy | None = None,
+    on_state: Callable[[ReplayState], None] | None = None,
+) -> ReplayGroup:
+    """One replay of `lines` per thread, each on its own service (`services`, in order), in
+    lockstep; `hear(i)` hears thread i's events. How both the chat screen and `tuner chat`
+    send every turn to every model."""
+    replays = [
+        thread.replay(service, lines, settings, on_event=hear(index), retry=retry)
+        for index, (thread, service) in enumerate(zip(threads, services, strict=True))
+    ]
+    return lockstep(threads, replays, on_state=on_state)
 
 
 class _FirstTurnWriter:

@@ -1,4 +1,4 @@
-"""Chat transcripts on disk, written as they happen, and their export as training examples.
+"""Chat transcripts on disk: written as they happen, read back, listed.
 
 One JSONL file per conversation in `data_dir()/transcripts/`: a header record (id, created_at,
 model, system prompt, sampling params, the profile's *name* — never a key or URL) then one record
@@ -13,14 +13,7 @@ is written once, and each assistant turn adds `side` (its index in `compare`), `
 it is continued, shown and exported. Fields are only ever added: files written before comparing
 existed load unchanged, and ordinary transcripts are written exactly as before.
 
-Export (`export_training_examples`) writes the fine-tuning chat format, `{"messages": [...]}`
-per line, in one of two shapes:
-- `mode="conversation"` (default): one example per transcript with the whole conversation.
-  When `exchanges` selects some replies, the others stay as context with `"weight": 0`, so the
-  model learns only from the chosen answers.
-- `mode="exchange"`: one example per selected exchange (system + that user + that reply), for
-  prompts that stand alone, as in a replayed prompt file.
-Unanswered prompts and partial (interrupted) replies are never exported.
+Turning transcripts into training examples is `tuner.api.chat.export`'s job.
 """
 
 from __future__ import annotations
@@ -30,7 +23,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -420,100 +413,3 @@ def _answered_prompts(transcript: Transcript) -> int:
         elif turn.role == "assistant" and waiting:
             answered, waiting = answered + 1, False
     return answered
-
-
-# --------------------------------------------------------------------------- export
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """A user turn and the complete assistant reply to it."""
-
-    number: int  # 0-based among the transcript's complete exchanges
-    user: Turn
-    assistant: Turn
-
-
-def complete_exchanges(transcript: Transcript, side: int = 0) -> list[Exchange]:
-    """The complete exchanges in order; unanswered prompts and partial replies are dropped.
-    For a comparison, those of `side` (the first model unless told)."""
-    found: list[Exchange] = []
-    pending: Turn | None = None
-    for turn in transcript.side(side).turns if transcript.compared else transcript.turns:
-        if turn.role == "user":
-            pending = turn
-        elif turn.role == "assistant" and pending is not None:
-            if not turn.partial and turn.content:
-                found.append(Exchange(len(found), pending, turn))
-            pending = None
-    return found
-
-
-def _system(transcript: Transcript, include_system: bool) -> list[dict[str, Any]]:
-    prompt = transcript.header.system_prompt
-    return [{"role": "system", "content": prompt}] if include_system and prompt else []
-
-
-def _examples(
-    transcript: Transcript,
-    mode: Literal["conversation", "exchange"],
-    include_system: bool,
-    selected: Collection[int] | None,
-) -> list[dict[str, Any]]:
-    pairs = complete_exchanges(transcript)
-    chosen = [p for p in pairs if selected is None or p.number in selected]
-    if not chosen:
-        return []
-    system = _system(transcript, include_system)
-    if mode == "exchange":
-        return [
-            {
-                "messages": [
-                    *system,
-                    {"role": "user", "content": p.user.content},
-                    {"role": "assistant", "content": p.assistant.content},
-                ]
-            }
-            for p in chosen
-        ]
-    last = chosen[-1].number
-    messages = list(system)
-    for pair in pairs[: last + 1]:
-        reply: dict[str, Any] = {"role": "assistant", "content": pair.assistant.content}
-        if selected is not None and pair.number not in selected:
-            reply["weight"] = 0
-        messages += [{"role": "user", "content": pair.user.content}, reply]
-    return [{"messages": messages}]
-
-
-def export_training_examples(
-    sources: Transcript | str | os.PathLike[str] | Iterable[Transcript | str | os.PathLike[str]],
-    out_path: str | os.PathLike[str],
-    *,
-    include_system: bool = True,
-    mode: Literal["conversation", "exchange"] = "conversation",
-    exchanges: Collection[int] | None = None,
-    side: int = 0,
-) -> int:
-    """Write transcripts as fine-tuning chat JSONL to `out_path`; returns the examples written.
-
-    `exchanges` selects exchange numbers (0-based, see `complete_exchanges()`) in every
-    transcript given; None exports all. A comparison gives the replies of one `side` (the first
-    model, the one compared against, unless told; a training set of both would teach two
-    answers to one prompt); an ordinary transcript is exported whole whatever `side` says.
-    The file is written atomically.
-    """
-    if isinstance(sources, Transcript | str | os.PathLike):
-        sources = [sources]
-    loaded = [s if isinstance(s, Transcript) else load_transcript(s) for s in sources]
-    transcripts: Sequence[Transcript] = [t.side(side) if t.compared else t for t in loaded]
-    examples: list[dict[str, Any]] = []
-    for transcript in transcripts:
-        examples += _examples(transcript, mode, include_system, exchanges)
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in examples)
-    tmp.write_text(scrub_known(text), encoding="utf-8")
-    os.replace(tmp, out)
-    return len(examples)

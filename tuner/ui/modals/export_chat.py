@@ -28,7 +28,8 @@ from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 if TYPE_CHECKING:
-    from tuner.api.chat.transcripts import Exchange, Transcript
+    from tuner.api.chat.export import Exchange
+    from tuner.api.chat.transcripts import Transcript
 
 MODES: dict[str, str] = {
     "exchange": "one example per exchange",
@@ -117,7 +118,7 @@ class ExportModal(ModalScreen[Exported | None]):
 
     def __init__(self, transcript: Transcript, default_path: Path) -> None:
         super().__init__()
-        from tuner.api.chat.transcripts import complete_exchanges
+        from tuner.api.chat.export import complete_exchanges
 
         self.transcript = transcript
         self.exchanges: list[Exchange] = complete_exchanges(transcript)

@@ -14,6 +14,12 @@ The app's session serves the active profile; a service for any other profile is 
 a new conversation without it) or when the screen goes. Every column talks to its own profile's
 service, and the comparison is saved as one transcript.
 
+State drives the screen: `threads` (one model's, or two compared) lays out and titles the
+columns; `busy` (a send in flight) and `replay` (the prompt file loaded) redraw the replay line
+and the footer's keys. The flows with dialogs of their own are mixed in from beside the screen:
+the replay (`tuner.ui.chat_replay`), the choice of models and compare (`tuner.ui.chat_models`),
+past conversations and export (`tuner.ui.chat_saved`).
+
 Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped"), else
 leaves the message box, and a second esc goes back ·
 ctrl+o model · ctrl+b compare · ctrl+r replay a file, then ctrl+g run/pause, ctrl+n step,
@@ -23,51 +29,45 @@ ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal
+from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker
 
 from tuner.api.chat.replay import ReplayEvent, ReplayState, TranscriptUnsaved
-from tuner.api.chat.session import ChatSettings, ChatThread, Comparison, compare_threads, lockstep
+from tuner.api.chat.session import ChatSettings, ChatThread, conversation_threads, replay_together
 from tuner.api.chat.transcripts import CompareSide
 from tuner.api.retry import RetryPolicy
-from tuner.data.fit_text import fit_words, short_path
-from tuner.data.wording import plural
+from tuner.ui.chat_models import ChatModelFlow
 from tuner.ui.chat_profiles import ChatProfiles
+from tuner.ui.chat_replay import ChatReplayFlow
+from tuner.ui.chat_saved import SavedChatFlow
 from tuner.ui.failures import describe_error, failed_worker
-from tuner.ui.outside import CONTROLS_SHOWN, outside_line
+from tuner.ui.outside import CONTROLS_SHOWN
 from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.typing_screen import TypingScreen
+from tuner.ui.widgets.chat_columns import ChatColumns
 from tuner.ui.widgets.chat_pane import ChatPane
 from tuner.ui.widgets.chat_params import ChatParams
-from tuner.ui.widgets.fitted_line import FittedLine
+from tuner.ui.widgets.chat_summary import ChatSummary
 from tuner.ui.widgets.replay_status import ReplayStatus
 
 if TYPE_CHECKING:
     from tuner.api.chat.compare import ReplayGroup
-    from tuner.api.service import FineTuningService
-    from tuner.ui.modals.export_chat import Exported
-    from tuner.ui.modals.pick_model import ModelChoice
-
-# Below this width two columns are too narrow to read: compare stacks them.
-SIDE_BY_SIDE_MIN_WIDTH = 110
-_OPEN = (ReplayState.READY, ReplayState.RUNNING, ReplayState.PAUSED)
 
 
-@dataclass
 class SendingEnded(Message):
     """The worker driving a send or a replay has stopped (done, paused, stopped or failed)."""
 
 
-class ChatScreen(TypingScreen, TunerScreen[None]):
+class ChatScreen(ChatReplayFlow, ChatModelFlow, SavedChatFlow, TypingScreen, TunerScreen[None]):
     """Chat with one model, or with two side by side."""
 
     CSS_PATH = "chat.tcss"
@@ -91,16 +91,21 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
         Binding("f1", "app.keys", "Help", id="chat.help"),
     ]
 
+    threads: var[list[ChatThread]] = var(list, init=False, always_update=True)
+    """Each column's conversation: one, or two when comparing."""
+    busy: var[bool] = var(False, init=False, bindings=True)
+    """True from the moment a send (or a replay's run or step) is scheduled until its worker
+    has said it ended."""
+    replay: var[ReplayGroup | None] = var(None, init=False, bindings=True)
+    """The prompt file loaded (`replay_file`), until another conversation starts."""
+
     def __init__(self, model: str | None = None) -> None:
         super().__init__()
         self.settings = ChatSettings()
-        self.threads: list[ChatThread] = []
         self.active: ReplayGroup | None = None  # the group the worker is driving now
-        self.replay: ReplayGroup | None = None  # the prompt file loaded, until done/stopped
         self.replay_file: Path | None = None
         self.retry = RetryPolicy(attempts=4, base=1.0, cap=20.0)
         self._pending_model = model
-        self._worker: Worker[None] | None = None
         self._refused: str | None = None  # a parameter typed that the service would refuse
         self._profiles: ChatProfiles | None = None
         self._model_picked = model is not None  # chosen by the user, not the default model
@@ -119,11 +124,9 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
     def compose(self) -> ComposeResult:
         catalog = self.tuner.catalog()
         yield Header(icon="≡")
-        yield FittedLine(id="summary")
+        yield ChatSummary(id="summary")
         with Horizontal(id="body"):
-            with Container(id="columns"):
-                yield ChatPane(catalog, id="primary")
-                yield ChatPane(catalog, id="secondary")
+            yield ChatColumns(catalog, id="columns")
             yield ChatParams(self.settings, id="params")
         yield ReplayStatus(id="replay-status")
         yield Input(
@@ -138,10 +141,13 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     @property
+    def columns(self) -> ChatColumns:
+        return self.query_one(ChatColumns)
+
+    @property
     def panes(self) -> list[ChatPane]:
         """The panes in use: one, or two when comparing."""
-        panes = [self.query_one("#primary", ChatPane), self.query_one("#secondary", ChatPane)]
-        return panes[: max(1, len(self.threads))]
+        return self.columns.panes(len(self.threads))
 
     @property
     def prompt(self) -> Input:
@@ -165,41 +171,44 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
         self._name_profiles()  # the active profile may have changed meanwhile
 
     def _name_profiles(self) -> None:
-        """Name each column's profile in its title when the columns' profiles differ, or a
-        column is not on the active profile (a conversation continued from another one)."""
         profiles = [thread.profile for thread in self.threads]
-        named = len(set(profiles)) > 1 or not all(map(self.profiles.is_active, profiles))
-        for pane, profile in zip(self.panes, profiles, strict=False):
-            pane.name_profile(profile if named else None)
+        self.columns.name_profiles(profiles, self.profiles.is_active)
 
     def on_resize(self) -> None:
         self._arrange()
 
     def _arrange(self) -> None:
-        columns = self.query_one("#columns")
-        columns.set_class(self.size.width < SIDE_BY_SIDE_MIN_WIDTH, "-stacked")
-        columns.set_class(len(self.threads) > 1, "-compare")
+        self.columns.lay_out(self.size.width, len(self.threads))
 
     def _show_summary(self) -> None:
-        if self._refused:
-            self.query_one("#summary", FittedLine).update(
-                outside_line(
-                    f"⚠ {self._refused}: not used, still {self.settings.summary()} · f2 edits"
-                )
-            )
-            return
-        system = self.settings.system_prompt
-        shown = fit_words(" ".join(system.split()), 40) if system else "none"
-        self.query_one("#summary", FittedLine).update(
-            outside_line(f"{self.settings.summary()} · system: {shown} · f2 edits")
-        )
+        self.query_one(ChatSummary).show(self.settings, self._refused)
 
     @property
     def status_line(self) -> ReplayStatus:
         return self.query_one(ReplayStatus)
 
-    def _show_status(self) -> None:
+    # -- state -------------------------------------------------------------------------------
+
+    def watch_threads(self) -> None:
+        """Other conversations: name the columns' profiles, show one column or two."""
+        self._name_profiles()
+        self._arrange()
+
+    def watch_busy(self, busy: bool) -> None:
+        """A send started (the replay line says `running`) or ended (its outcome shows)."""
+        if busy:
+            self.status_line.redraw()
+        else:
+            self.status_line.settled()
+
+    def watch_replay(self, replay: ReplayGroup | None) -> None:
+        """A prompt file loaded (or none any more): the replay line follows it."""
+        self.status_line.load(replay, self.replay_file)
+
+    def _group_moved(self, _state: ReplayState) -> None:
+        """A group changed state (ran, paused, finished, stopped): its line and keys follow."""
         self.status_line.redraw()
+        self.refresh_bindings()
 
     # -- connection and client ---------------------------------------------------------------
 
@@ -209,41 +218,19 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
     async def _check_connection(self) -> None:
         problem = self._connection_problem()
         self.prompt.disabled = problem is not None
-        primary = self.query_one("#primary", ChatPane)
-        if problem is not None:
-            if not primary.has_class("-no-connection"):
-                primary.add_class("-no-connection")
-                await primary.reset(None)
-                await primary.note(problem, error=True)
-        elif primary.has_class("-no-connection"):
-            primary.remove_class("-no-connection")
-            await primary.reset(None, "connected: ctrl+o picks a model")
+        await self.columns.primary.show_problem(problem)
 
     @property
     def active_profile(self) -> str | None:
         return self.profiles.active
 
-    def service_for(self, profile: str | None) -> FineTuningService:
-        """The service of `profile` (see `ChatProfiles.service`)."""
-        return self.profiles.service(profile)
-
-    async def release_services(self, *, keep_none: bool = False) -> None:
-        """Close the other profiles' services no column uses (all of them when the screen
-        goes): a comparison across services never leaks one."""
-        await self.profiles.release([] if keep_none else [t.profile for t in self.threads])
+    async def release_services(self) -> None:
+        """Close the other profiles' services no column uses: a comparison across services
+        never leaks one (and none is left open when the screen goes)."""
+        await self.profiles.release([t.profile for t in self.threads])
 
     async def on_unmount(self) -> None:
-        await self.release_services(keep_none=True)
-
-    def _service_or_none(self, profile: str | None = None) -> FineTuningService | None:
-        """The service of `profile` (the active one by default), or None (reason shown)."""
-        from tuner.api.errors import ServiceError
-
-        try:
-            return self.service_for(profile)
-        except ServiceError as exc:
-            self.notify(exc.message, severity="error")
-            return None
+        await self.profiles.release([])
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -252,41 +239,22 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
         return CompareSide(model, profile or self.active_profile)
 
     async def _new_conversation(
-        self, sides: list[CompareSide], note: str | None = None, *, threads: Any = None
+        self,
+        sides: list[CompareSide],
+        note: str | None = None,
+        *,
+        threads: list[ChatThread] | None = None,
     ) -> None:
         """Fresh threads (and panes) for `sides`; what was said before stays on disk.
         `threads` are ready-made ones for them (a saved conversation continued)."""
-        self.replay = None
         self.replay_file = None
-        self.status_line.load(None, None)
-        if threads is None and len(sides) > 1:
-            title = f"compare: {sides[0].model} vs {sides[1].model}"
-            threads = compare_threads(sides, title=title)
-        elif threads is None:
-            threads = [ChatThread(sides[0].model, profile=sides[0].profile)]
-        panes = [self.query_one("#primary", ChatPane), self.query_one("#secondary", ChatPane)]
-        for pane, side in zip(panes, sides, strict=False):
+        self.replay = None
+        threads = conversation_threads(sides) if threads is None else threads
+        for pane, side in zip(self.columns.panes(2), sides, strict=False):
             await pane.reset(side.model, note, catalog=self.profiles.catalog(side.profile))
         self.threads = threads  # only now: a turn sent before the reset would be wiped by it
-        self._name_profiles()
         await self.release_services()
-        self._arrange()
-        self._show_status()
-        self.refresh_bindings()
         self.prompt.focus()  # a new conversation starts with typing
-
-    def use_model(self, model: str) -> None:
-        """Chat with `model` (from `app.open_chat`): a new conversation, or on mount."""
-        self._model_picked = True
-        if not self.is_mounted:
-            self._pending_model = model
-            return
-        self.run_worker(self._new_conversation([self._side(model)]), group="chat-ui")
-
-    @property
-    def busy(self) -> bool:
-        """True from the moment a send is scheduled until its worker has finished."""
-        return self._worker is not None and not self._worker.is_finished
 
     def _listener(self, index: int) -> Callable[[ReplayEvent], None]:
         pane = self.panes[index]
@@ -307,17 +275,24 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
         return hear
 
     def _group(self, lines: list[Any]) -> ReplayGroup | None:
-        """One replay of `lines` per column, each on its own profile's service, in lockstep."""
-        services = [self._service_or_none(thread.profile) for thread in self.threads]
-        if any(service is None for service in services):
+        """One replay of `lines` per column, each on its own profile's service, in lockstep;
+        None when a profile's service cannot be opened (the reason is shown)."""
+        from tuner.api.errors import ServiceError
+
+        try:
+            services = [self.profiles.service(thread.profile) for thread in self.threads]
+        except ServiceError as exc:
+            self.notify(exc.message, severity="error")
             return None
-        replays = [
-            thread.replay(
-                service, lines, self.settings, on_event=self._listener(i), retry=self.retry
-            )
-            for i, (thread, service) in enumerate(zip(self.threads, services, strict=True))
-        ]
-        return lockstep(self.threads, replays, on_state=lambda _state: self._show_status())
+        return replay_together(
+            self.threads,
+            services,
+            lines,
+            self.settings,
+            hear=self._listener,
+            retry=self.retry,
+            on_state=self._group_moved,
+        )
 
     def _can_send(self) -> bool:
         problem = self._connection_problem()
@@ -348,9 +323,8 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
 
     def _drive(self, group: ReplayGroup, *, step: bool) -> None:
         self.active = group
-        self._worker = self._run_group(group, step)
-        self.refresh_bindings()
-        self._show_status()
+        self.busy = True
+        self._run_group(group, step)
 
     @work(exclusive=True, group="chat-stream", exit_on_error=False)
     async def _run_group(self, group: ReplayGroup, step: bool) -> None:
@@ -364,8 +338,7 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
 
     @on(SendingEnded)
     def _sending_ended(self) -> None:
-        self.status_line.settled()
-        self.refresh_bindings()
+        self.busy = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures only (a reply's service errors are shown in its pane, not here)."""
@@ -375,127 +348,17 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
         message = describe_error(worker.error)
         self.notify(f"The chat stopped: {message}", severity="error")
 
-    # -- replay ------------------------------------------------------------------------------
-
-    def _default_prompt_file(self) -> Path | None:
-        """The `.txt` highlighted in the browser, else the file replayed last."""
-        try:
-            files = self.app.get_screen_stack("files")
-        except KeyError:
-            files = []
-        for screen in files:
-            getter = getattr(screen, "highlighted_path", None)
-            path = getter() if callable(getter) else None
-            if isinstance(path, Path) and path.suffix.lower() == ".txt":
-                return path
-        return self.replay_file
-
-    def action_replay(self) -> None:
-        """Pick a prompt file and replay it into the conversation, line by line."""
-        from tuner.ui.modals.pick_file import PickFileModal
-
-        if not self._can_send():
-            return
-        if self.replay is not None and self.replay.state in _OPEN:
-            self.notify("A replay is loaded: esc stops it first", severity="warning")
-            return
-        modal = PickFileModal(self.tuner.start_path, default=self._default_prompt_file())
-        self.app.push_screen(modal, self.start_replay)
-
-    def load_prompt_file(self, path: Path) -> None:
-        """Load `path` ready to replay (from the browser): the model is asked for first when
-        none was chosen here yet; ctrl+g then runs it, ctrl+n steps."""
-        if not self.is_mounted:
-            self._pending_prompt_file = path
-            return
-        self.run_worker(self._load_prompt_file(path), group="chat-ui")
-
-    async def _load_prompt_file(self, path: Path) -> None:
-        from tuner.ui.modals.pick_model import PickModelModal
-
-        if self.replay is not None and self.replay.state in _OPEN:
-            shown = self.replay_file.name if self.replay_file else "a file"
-            self.notify(
-                f"The replay of {shown} is loaded: esc stops it, then open {path.name} again",
-                severity="warning",
-            )
-            return
-        if self.busy:
-            self.notify("Wait for the reply, or press esc to stop it", severity="warning")
-            return
-        if not self._model_picked and self._connection_problem() is None:
-            current = self.threads[0].model if self.threads else None
-            choice = await self.app.push_screen_wait(
-                PickModelModal(
-                    self._loader(),
-                    current=current,
-                    title=f"Replay {path.name} with",
-                    note=self.profiles.retirement_note(),
-                )
-            )
-            await self._model_chosen(choice)
-        self.start_replay(path, run=False)
-
-    def start_replay(self, path: Path | None, *, run: bool = True) -> None:
-        """Read `path` and start sending it; `run=False` loads it ready for ctrl+g / ctrl+n."""
-        from tuner.api.chat.replay import PromptFileError, read_prompt_file
-
-        if path is None or not self._can_send():
-            return
-        try:
-            lines = read_prompt_file(path)
-        except PromptFileError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if not lines:
-            self.notify(f"{path.name} has no prompts (every line is empty)", severity="warning")
-            return
-        group = self._group(lines)
-        if group is None:
-            return
-        self.replay, self.replay_file = group, path
-        self.status_line.load(group, path)
-        if run:
-            self._drive(group, step=False)
-        else:
-            self.refresh_bindings()
-            self._show_status()
-
-    def action_run_pause(self) -> None:
-        replay = self.replay
-        if replay is None:
-            return
-        if replay.busy:
-            replay.pause()
-            self.status_line.note("pausing after this line")
-        elif replay.state in (ReplayState.READY, ReplayState.PAUSED) and not self.busy:
-            self._drive(replay, step=False)
-
-    def action_step(self) -> None:
-        replay = self.replay
-        paused = replay is not None and replay.state in (ReplayState.READY, ReplayState.PAUSED)
-        if replay is not None and paused and not self.busy:
-            self._drive(replay, step=True)
-
-    def action_skip(self) -> None:
-        if self.replay is not None and self.replay.state in _OPEN:
-            self.replay.skip()
-            self._show_status()
-
     @property
     def _stoppable(self) -> bool:
         """A reply streaming, or a replay loaded: what escape stops."""
-        replay_open = self.replay is not None and self.replay.state in _OPEN
-        return replay_open or (self.active is not None and self.busy)
+        return self.replay_open or (self.active is not None and self.busy)
 
     def action_stop(self) -> None:
         """Stop the reply or replay in flight; the cursor stays in the message box."""
         if self.active is not None and self.busy:
             self.active.stop()
-        if self.replay is not None and self.replay.state in _OPEN:
-            self.replay.stop()
-        self._show_status()
-        self.refresh_bindings()
+        if self.replay is not None and self.replay_open:
+            self.replay.stop()  # the replay line and the keys follow its state (`_group_moved`)
 
     @property
     def _in_box(self) -> bool:
@@ -530,7 +393,7 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
     def work_in_flight(self) -> list[str]:
         """What quitting now would lose: a running replay, a reply, an unsent message."""
         lost: list[str] = []
-        if self.replay is not None and self.replay.state in _OPEN and self.replay_file:
+        if self.replay is not None and self.replay_open and self.replay_file:
             lost.append(f"the replay of {self.replay_file.name} (line {self.replay.position + 1})")
         elif self.busy:
             lost.append("the reply being written")
@@ -540,7 +403,7 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Replay keys only while a replay is loaded; escape stops, or else goes back."""
-        replay_open = self.replay is not None and self.replay.state in _OPEN
+        replay_open = self.replay_open
         if action == "stop":
             return self._stoppable
         if action == "leave_box":
@@ -554,81 +417,6 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
         if action in ("pick_model", "compare", "replay", "history"):
             return not replay_open  # they would refuse anyway: keep the footer for the replay
         return True
-
-    # -- models and compare ------------------------------------------------------------------
-
-    def _loader(self) -> Callable[[], Any] | None:
-        return self.profiles.models if self._connection_problem() is None else None
-
-    def action_pick_model(self) -> None:
-        from tuner.ui.modals.pick_model import PickModelModal
-
-        if self.busy:
-            self.notify("Wait for the reply, or press esc to stop it", severity="warning")
-            return
-        current = self.threads[0].model if self.threads else None
-        self.app.push_screen(
-            PickModelModal(
-                self._loader(),
-                current=current,
-                title="Chat with",
-                note=self.profiles.retirement_note(),
-            ),
-            self._model_chosen,
-        )
-
-    async def _model_chosen(self, choice: ModelChoice | None) -> None:
-        if choice is None or not choice.model:
-            return
-        self._model_picked = True
-        others = [CompareSide(t.model, t.profile) for t in self.threads[1:]]
-        sides = [self._side(choice.model), *others]
-        note = "new conversation" if len(sides) == 1 else "new comparison"
-        await self._new_conversation(sides, note)
-
-    def action_compare(self) -> None:
-        """Add a second model (both get every turn from now on), or go back to one."""
-        from tuner.ui.modals.pick_model import PickModelModal
-
-        if self.busy or (self.replay is not None and self.replay.state in _OPEN):
-            self.notify("Stop the reply or replay first (esc)", severity="warning")
-            return
-        if len(self.threads) > 1:
-            first = self.threads[0]
-            self.run_worker(
-                self._new_conversation([self._side(first.model, first.profile)]), group="chat-ui"
-            )
-            self.notify("Compare off: a new conversation with one model")
-            return
-        if not self.threads:
-            self.notify("Pick a model first: ctrl+o", severity="warning")
-            return
-        first = self.threads[0]
-        active = self.active_profile
-        self.app.push_screen(
-            PickModelModal(
-                self._loader(),
-                title=f"Compare {first.model} with",
-                note=self.profiles.retirement_note(),
-                profile=active,
-                label=self.profiles.label(active),
-                others=self.profiles.others(),
-            ),
-            self._compare_chosen,
-        )
-
-    async def compare_with(self, model: str, profile: str | None = None) -> None:
-        """Compare the current model with `model` of `profile` (None: the active profile)."""
-        if self.threads:
-            first = self.threads[0]
-            sides = [self._side(first.model, first.profile), self._side(model, profile)]
-            await self._new_conversation(sides, "compare: every turn goes to both models")
-
-    async def _compare_chosen(self, choice: ModelChoice | None) -> None:
-        if choice is not None and choice.model:
-            await self.compare_with(choice.model, choice.profile)
-        else:
-            await self.release_services()  # a profile's models listed, none taken
 
     async def action_new_chat(self) -> None:
         if self.busy:
@@ -659,84 +447,3 @@ class ChatScreen(TypingScreen, TunerScreen[None]):
     def _params_refused(self, event: ChatParams.Refused) -> None:
         self._refused = event.reason
         self._show_summary()
-
-    # -- past conversations and export -------------------------------------------------------
-
-    def action_history(self) -> None:
-        from tuner.ui.modals.transcripts import TranscriptsModal
-
-        if self.busy or (self.replay is not None and self.replay.state in _OPEN):
-            self.notify("Stop the reply or replay first (esc)", severity="warning")
-            return
-        self.app.push_screen(TranscriptsModal(), self.reopen)
-
-    async def reopen(self, path: Path | None) -> None:
-        """Continue the conversation saved in `path`: its model(s) and profile(s), prompt,
-        params and turns. A comparison continues as one, each side on its own profile."""
-        from tuner.api.chat.transcripts import TranscriptError, load_transcript
-
-        if path is None:
-            return
-        try:
-            transcript = load_transcript(path)
-        except TranscriptError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        header = transcript.header
-        self.settings = ChatSettings.of_transcript(header)
-        self.query_one("#params", ChatParams).load(self.settings)
-        self._show_summary()
-        if transcript.compared:
-            threads = Comparison.resume(transcript).threads
-        else:
-            threads = [ChatThread.resume(transcript)]
-        for thread in threads:
-            if thread.profile is None or not self.profiles.known(thread.profile):
-                if thread.profile is not None:
-                    self.notify(
-                        f"Profile {thread.profile} is gone: {thread.model} continues on "
-                        f"{self.active_profile}",
-                        severity="warning",
-                    )
-                thread.profile = self.active_profile
-        sides = [CompareSide(t.model, t.profile) for t in threads]
-        await self._new_conversation(sides, threads=threads)
-        for index, pane in enumerate(self.panes):
-            await pane.show_transcript(transcript.side(index))
-
-    def _export_thread(self) -> ChatThread | None:
-        if len(self.threads) > 1 and self.query_one("#secondary", ChatPane).has_focus_within:
-            return self.threads[1]
-        return self.threads[0] if self.threads else None
-
-    def action_export(self) -> None:
-        """Choose exchanges, correct replies, and write them as training examples: of the
-        focused column's model when comparing (the first column's unless told)."""
-        from tuner.api.chat.export import default_export_path
-        from tuner.api.chat.transcripts import TranscriptError, complete_exchanges, load_transcript
-        from tuner.ui.modals.export_chat import ExportModal
-
-        thread = self._export_thread()
-        if thread is None or thread.transcript is None:
-            self.notify("Nothing to export yet: the conversation is empty", severity="warning")
-            return
-        try:
-            transcript = load_transcript(thread.transcript.path)
-            if transcript.compared:
-                transcript = transcript.side(thread.side)
-        except (TranscriptError, IndexError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if not complete_exchanges(transcript):
-            self.notify("No complete exchange to export yet", severity="warning")
-            return
-        default = default_export_path(self.tuner.start_path / "exports", transcript)
-        self.app.push_screen(ExportModal(transcript, default), self._exported)
-
-    def _exported(self, result: Exported | None) -> None:
-        if result is not None:
-            where = f"Exported {plural(result.examples, 'example')} to {short_path(result.path)}"
-            if self.tuner.connection.demo:
-                where += " (the demo's folder goes when you quit: copy it to keep it)"
-            self.notify(where, timeout=15)
-            self.tuner.open_dataset(result.path)

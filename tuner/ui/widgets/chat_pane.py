@@ -159,6 +159,18 @@ class ChatPane(Vertical):
             await self.note(note)
         self._show_title()
 
+    async def show_problem(self, problem: str | None) -> None:
+        """Why nothing can be said (no key, no connection), in place of the conversation; once
+        the problem is gone (None), an empty pane that says how to start."""
+        if problem is not None:
+            if not self.has_class("-no-connection"):
+                self.add_class("-no-connection")
+                await self.reset(None)
+                await self.note(problem, error=True)
+        elif self.has_class("-no-connection"):
+            self.remove_class("-no-connection")
+            await self.reset(None, "connected: ctrl+o picks a model")
+
     async def note(self, text: str, *, error: bool = False) -> None:
         """A line of information in the conversation (never sent to the model)."""
         await self.turns.mount(Static(outside(text), classes="note -error" if error else "note"))

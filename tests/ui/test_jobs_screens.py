@@ -20,6 +20,7 @@ from tests.helpers import (
     active_connection,
     notices,
     open_test_service,
+    screen_lines,
     start_job,
     wait_until,
     write_examples,
@@ -135,6 +136,26 @@ async def test_list_pages_filters_and_opens(tmp_path: Path, emu: Emulator) -> No
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
         assert app.screen.job_id == failing  # type: ignore[attr-defined]
+
+
+async def test_the_footer_follows_the_highlighted_job(tmp_path: Path, emu: Emulator) -> None:
+    """`E Eval` is offered while the highlighted job made a model, and leaves the footer when
+    the status filter leaves no job to highlight (it used to stay, doing nothing)."""
+    job_id = await start_job(emu, write_jsonl(tmp_path / "train.jsonl", 12))
+    emu.advance(3600)  # trained: it made a model
+    app = jobs_app(tmp_path, emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        await wait_until(pilot, lambda: screen.selected_job_id() == job_id)
+        await wait_until(pilot, lambda: "E Eval" in screen_lines(app)[-1])
+        await pilot.press("t")  # active only: no row left
+        await wait_until(pilot, lambda: screen.table.row_count == 0)
+        await wait_until(pilot, lambda: "E Eval" not in screen_lines(app)[-1])
+        await pilot.press("t")  # succeeded: the job is back under the cursor
+        await wait_until(pilot, lambda: "E Eval" in screen_lines(app)[-1])
 
 
 async def test_list_refreshes_live_and_announces_once(tmp_path: Path, slow_emu: Emulator) -> None:

@@ -31,7 +31,7 @@ from tuner.data.eval.results import ExampleResult, append_results
 from tuner.data.eval.runs import write_run_files
 from tuner.data.eval.summary import summarise
 from tuner.emulator import Emulator, Fault
-from tuner.ui.app import resolve_active
+from tuner.ui.active_profile import resolve_active
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.modals.eval_example import ExampleModal
 from tuner.ui.screens.eval import EvalScreen

@@ -7,7 +7,7 @@ need is added here, on purpose.
 
 `TunerApp.tuner_host` hands the app over as a `TunerHost` (a type checker holds the app to
 this Protocol there); `app_host` reads it for a widget or a provider, and `TunerScreen.tuner`
-for a screen.
+for a screen. The parts the app is assembled from (its mixins) start from `AppMixin`.
 """
 
 from __future__ import annotations
@@ -153,3 +153,13 @@ def app_host(app: App[object]) -> TunerHost:
     if host is None:
         raise RuntimeError(f"{type(app).__name__} is not tuner's app: it has no tuner_host")
     return host
+
+
+if TYPE_CHECKING:
+
+    class AppMixin(App[int], TunerHost):
+        """What a part of the app (a mixin of `TunerApp`) may use of the whole, for a type
+        checker: Textual's `App` and everything `TunerHost` names."""
+
+else:
+    AppMixin = object  # at run time a mixin adds only its own methods to the app

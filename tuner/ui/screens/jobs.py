@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 from rich.text import Text
 from textual import on, work
@@ -24,42 +24,30 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
 
-from tuner.api.deadlines import (
-    NEAR_DAYS,
-    OPENAI_FINE_TUNING_CLOSES,
-    Retirement,
-    closes_for,
-    days_until,
-    jobs_closing_note,
-    retirement,
-    stopping_soon,
-)
 from tuner.api.errors import ServiceError
 from tuner.api.jobs.watch import (
     STATUS_FILTERS,
     JobList,
     RefreshPolicy,
     StatusFilter,
-    brief_model,
     next_in,
-    short_fine_tuned,
     status_matches,
 )
-from tuner.data.durations import format_ago, format_count, format_duration
-from tuner.data.fit_text import fit_words
+from tuner.data.durations import format_duration
 from tuner.data.wording import plural
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.tuner_screen import TunerScreen
-from tuner.ui.widgets.job_header import status_text
+from tuner.ui.widgets.deadline_lines import ClosingLine, StoppingLine
+from tuner.ui.widgets.jobs_table import WIDE, JobsTable
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
-    from tuner.data.catalog.lookup import Catalog
 
 PAGE_SIZE = 20
 AGES_TICK = 30.0  # x poll_scale: "created 5m ago" is redrawn this often, without a request
-WIDE = 110  # columns from which the full ids fit
+
+NO_JOBS_YET = "No fine-tuning jobs yet: press n to start one."
 
 FetchKind = Literal["first", "refresh", "more"]
 
@@ -73,67 +61,6 @@ class JobsLoaded(Message):
     has_more: bool
     # The day each model stops answering where the service's model list says (first page).
     dates: Mapping[str, date] | None = None
-
-
-URGENCY_STYLES = {"past": "bold red", "near": "bold yellow", "later": "dim"}
-# The narrow list's base-model cell, in cells: a longer name ends at a whole part of it
-# (`Meta-Llama-3.1…`), never inside one.
-BASE_WIDTH = 16
-
-
-def serves_until(retirement: Retirement | None) -> Text:
-    """The wide list's "Stops answering" cell (`in 38 days`, `2026-10-23` once past), marked
-    when near or past."""
-    if retirement is None:
-        return Text("—", style="dim")
-    return Text(retirement.when(), style=URGENCY_STYLES[retirement.urgency])
-
-
-def row_cells(job: Job, now: float, wide: bool, retirement: Retirement | None = None) -> list[Any]:
-    """The cells of one job's row; narrow terminals get short names. `retirement` is the
-    base model's, shown for a job that made a model (marked when near or past)."""
-    took = job.finished_at - job.created_at if job.finished_at else now - job.created_at
-    took_text = format_duration(took) if (job.finished_at or job.active) else "—"
-    tokens = format_count(job.trained_tokens) if job.trained_tokens else "—"
-    if not job.fine_tuned_model:
-        retirement = None
-    if wide:
-        style = "green" if job.fine_tuned_model else "dim"
-        return [
-            status_text(job.status),
-            outside_line(job.id),
-            outside_line(job.model),
-            outside_line(job.fine_tuned_model or "—", style),
-            serves_until(retirement),
-            format_ago(job.created_at, now),
-            took_text,
-            tokens,
-        ]
-    short = short_fine_tuned(job.fine_tuned_model, job.model)
-    name = outside_line(short, "green") if short else outside_line(f"…{job.id[-10:]}", "dim")
-    if retirement is not None and retirement.urgency != "later":
-        name.append(" ⚠", style=URGENCY_STYLES[retirement.urgency])
-    return [
-        status_text(job.status),
-        outside_line(fit_words(brief_model(job.model), BASE_WIDTH)),
-        name,
-        format_ago(job.created_at, now),
-        took_text,
-        tokens,
-    ]
-
-
-NARROW_COLUMNS = ("Status", "Base", "Model / job", "Created", "Took", "Tokens")
-WIDE_COLUMNS = (
-    "Status",
-    "Job",
-    "Base model",
-    "Fine-tuned model",
-    "Stops answering",
-    "Created",
-    "Took",
-    "Tokens",
-)
 
 
 class JobsScreen(TunerScreen[None]):
@@ -158,14 +85,19 @@ class JobsScreen(TunerScreen[None]):
     # Which statuses the table shows (`t` cycles it): the rows, the status line and, when
     # none is left on this page, an older page follow it.
     status_filter: reactive[StatusFilter] = reactive("all", init=False)
+    # The highlighted job, as the table's cursor moves and its rows are redrawn: `E` and `r`
+    # (footer, help, palette) follow it.
+    selected_job: reactive[Job | None] = reactive(None, init=False, bindings=True)
+    # What shows in place of the table when there is nothing to list (no profile, no job yet).
+    notice: reactive[Text | None] = reactive(None, init=False)
 
     def __init__(self) -> None:
         super().__init__()
         self.jobs = JobList()
         self._timer: Timer | None = None
         self._interval: float | None = None
-        self._wide: bool | None = None
         self.error: str | None = None
+        self.reading: str | None = None  # what the status line says while a page is read
         self.dates: dict[str, date] = {}  # from the service's model list, where it says
         self._generation = -1  # the session generation the list was read from
         self._fetch_generation = -1  # the one the newest read started on
@@ -176,20 +108,23 @@ class JobsScreen(TunerScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield Static(id="jobs-deadline")
-        yield Static(id="jobs-stopping")
+        yield ClosingLine(id="jobs-deadline")
+        yield StoppingLine(id="jobs-stopping")
         yield Static(id="jobs-message")
-        yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        yield JobsTable(id="jobs-table")
         yield Static(id="jobs-status")
         yield Footer(compact=True)
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#jobs-table", DataTable)
+    def table(self) -> JobsTable:
+        return self.query_one(JobsTable)
 
     def on_mount(self) -> None:
         self._show_deadline()
-        self._set_columns(self.size.width >= WIDE)
+        self.table.set_columns(self.size.width >= WIDE)
+        # At once, not when the table's message arrives: a key pressed next is checked
+        # against the job it will act on.
+        self.watch(self.table, "cursor_coordinate", self._cursor_moved, init=False)
         self.set_interval(AGES_TICK * self.tuner.services.poll_scale, self._redraw_ages)
         # Once the frame is drawn: the first read may import the service's SDK (a second),
         # which must not hold the frame (or the form pushed over this list) back.
@@ -201,44 +136,28 @@ class JobsScreen(TunerScreen[None]):
             self._fill()
 
     def _no_profile(self) -> None:
-        problem = self.tuner.session.problem or ""
-        self.query_one("#jobs-message", Static).update(outside(problem, "bold"))
-        self.query_one("#jobs-message").display = True
-        self.table.display = False
+        self.notice = outside(self.tuner.session.problem or "", "bold")
+        self.reading = None
         self._status("")
+
+    def watch_notice(self, notice: Text | None) -> None:
+        """A notice takes the table's place; none gives it back."""
+        message = self.query_one("#jobs-message", Static)
+        if notice is not None:
+            message.update(notice)
+        message.display = notice is not None
+        self.table.display = notice is None
 
     def on_unmount(self) -> None:
         if self._timer is not None:
             self._timer.stop()
 
     def _show_deadline(self) -> None:
-        """On an OpenAI-shaped profile: how long OpenAI still takes new jobs (and after the
-        date, what its refusal means). Other services are not closing."""
-        line = self.query_one("#jobs-deadline", Static)
+        """On an OpenAI-shaped profile: how long OpenAI still takes new jobs. Other services
+        are not closing."""
         connection = self.tuner.connection.connection
-        if connection is None or not closes_for(connection.facts):
-            line.display = False
-            return
         today = date.fromtimestamp(self.tuner.services.clock())
-        days = days_until(OPENAI_FINE_TUNING_CLOSES, today)
-        style = "bold red" if days <= 0 else "bold yellow" if days <= NEAR_DAYS else ""
-        line.update(Text(jobs_closing_note(today), style=style))
-        line.display = True
-
-    def _show_stopping(self, catalog: Catalog, today: date) -> None:
-        """One line when fine-tunes of this profile stop answering within a month: how many,
-        when, and the keys that keep what they know (back up, record, move)."""
-        line = self.query_one("#jobs-stopping", Static)
-        models = {job.fine_tuned_model for job in self.jobs.ordered if job.fine_tuned_model}
-        ends = [
-            found
-            for model in sorted(models)
-            if (found := retirement(model, catalog, today, self.dates)) is not None
-        ]
-        said = stopping_soon(ends)
-        line.display = said is not None
-        if said is not None:
-            line.update(Text(said, style="bold yellow"))
+        self.query_one(ClosingLine).show(connection.facts if connection else None, today)
 
     def on_screen_resume(self) -> None:
         """Back from a job, the form or another screen: re-read at once (a new job may be
@@ -251,8 +170,8 @@ class JobsScreen(TunerScreen[None]):
 
     def on_resize(self) -> None:
         wide = self.size.width >= WIDE
-        if wide != self._wide:
-            self._set_columns(wide)
+        if wide != self.table.wide:
+            self.table.set_columns(wide)
             self._fill()
 
     # -- loading -------------------------------------------------------------------------------
@@ -261,12 +180,14 @@ class JobsScreen(TunerScreen[None]):
         """Read the list from the start (on mount, and after the connection changed)."""
         self._generation = self.tuner.session.generation
         self.jobs = JobList()
+        self.selected_job = None
         self.dates = {}
         self._interval = None
         if self.tuner.session.problem is not None:
             self._no_profile()
             return
-        self._status("Loading jobs…")
+        self.reading = "Loading jobs…"
+        self._status()
         self._fetch(None, "first")
 
     @work(exclusive=True, group="jobs-fetch", exit_on_error=False)
@@ -292,6 +213,7 @@ class JobsScreen(TunerScreen[None]):
     @on(JobsLoaded)
     def _loaded(self, message: JobsLoaded) -> None:
         self.error = None
+        self.reading = None
         if message.dates is not None:
             self.dates = dict(message.dates)
             self.tuner.model_dates = self.dates
@@ -321,6 +243,7 @@ class JobsScreen(TunerScreen[None]):
             # A read of the profile switched away from, whose client was closed under it:
             # nothing to tell; the list is read again from the new profile when shown.
             return
+        self.reading = None
         error = describe_error(worker.error)
         if error != self.error:
             self.notify(f"Could not list jobs: {error}", severity="error", timeout=10)
@@ -367,52 +290,43 @@ class JobsScreen(TunerScreen[None]):
         after = self.jobs.next_after
         if after is None:
             return
-        self._status("Loading older jobs…")
+        self.reading = "Loading older jobs…"
+        self._status()
         self._fetch(after, "more")
 
     @on(DataTable.RowHighlighted, "#jobs-table")
     def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()  # `E` follows the highlighted job
         if event.cursor_row >= self.table.row_count - 1 and self.jobs.next_after is not None:
             self.action_load_more()
 
     # -- drawing -------------------------------------------------------------------------------
 
-    def _set_columns(self, wide: bool) -> None:
-        self._wide = wide
-        table = self.table
-        table.clear(columns=True)
-        for label in WIDE_COLUMNS if wide else NARROW_COLUMNS:
-            table.add_column(label, key=label)
-
     def visible_jobs(self) -> list[Job]:
         return [j for j in self.jobs.ordered if status_matches(self.status_filter, j.status)]
 
     def _fill(self) -> None:
-        """Redraw the rows, keeping the cursor on the same job."""
-        table = self.table
-        self.query_one("#jobs-message").display = False
-        table.display = True
-        selected = self.selected_job_id()
+        """Redraw from the jobs read so far: the rows (the cursor kept on its job), the line
+        about fine-tunes that stop answering, what shows instead of an empty table, and the
+        status line."""
         now = self.tuner.services.clock()
-        today = date.fromtimestamp(now)
         catalog = self.tuner.catalog()
-        table.clear()
-        for job in self.visible_jobs():
-            ends = retirement(job.fine_tuned_model or job.model, catalog, today, self.dates)
-            table.add_row(*row_cells(job, now, bool(self._wide), ends), key=job.id)
-        self._show_stopping(catalog, today)
-        if selected is not None and selected in {j.id for j in self.visible_jobs()}:
-            table.move_cursor(row=table.get_row_index(selected), animate=False)
-        if not self.jobs.ordered and self.jobs.loaded:
-            self.query_one("#jobs-message", Static).update(
-                Text("No fine-tuning jobs yet: press n to start one.", style="bold")
-            )
-            self.query_one("#jobs-message").display = True
-            table.display = False
+        self.table.show(self.visible_jobs(), now=now, catalog=catalog, dates=self.dates)
+        models = (job.fine_tuned_model for job in self.jobs.ordered if job.fine_tuned_model)
+        self.query_one(StoppingLine).show(models, catalog, date.fromtimestamp(now), self.dates)
+        self._cursor_moved()  # an empty table moves no cursor, and a re-read job is new
+        empty = not self.jobs.ordered and self.jobs.loaded
+        self.notice = Text(NO_JOBS_YET, style="bold") if empty else None
         self._status()
 
+    def _cursor_moved(self) -> None:
+        """`selected_job` follows the table's cursor, and the job re-read under it."""
+        job_id = self.table.selected_job_id()
+        self.selected_job = self.jobs.jobs.get(job_id) if job_id is not None else None
+
     def _status(self, text: str | None = None) -> None:
+        """The line under the table: `text`, else what is being read, else how many jobs,
+        which are shown, and how the list keeps itself current."""
+        text = text if text is not None else self.reading
         if text is None:
             shown = len(self.visible_jobs())
             total = len(self.jobs.jobs)
@@ -431,11 +345,8 @@ class JobsScreen(TunerScreen[None]):
         self.query_one("#jobs-status", Static).update(outside_line(text))
 
     def selected_job_id(self) -> str | None:
-        table = self.table
-        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
-            return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-        return str(key.value) if key.value is not None else None
+        """The highlighted job's id, as the table's cursor says."""
+        return self.table.selected_job_id()
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -452,20 +363,16 @@ class JobsScreen(TunerScreen[None]):
         folder = self.tuner.start_path / f"tuner-backup-{name}"
         self.app.push_screen(BackupModal(self.tuner.session.service(), folder, name))
 
-    def selected_job(self) -> Job | None:
-        job_id = self.selected_job_id()
-        return self.jobs.jobs.get(job_id) if job_id is not None else None
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`E` and `r` only on a job that made a model."""
         if action in ("evaluate", "record"):
-            job = self.selected_job()
+            job = self.selected_job
             return job is not None and bool(job.fine_tuned_model)
         return True
 
     def action_record(self) -> None:
         """`r`: the highlighted fine-tune's answers kept before it stops answering."""
-        job = self.selected_job()
+        job = self.selected_job
         if job is None:
             self.notify("Highlight a job to record its model's answers", severity="warning")
             return
@@ -482,7 +389,7 @@ class JobsScreen(TunerScreen[None]):
     def action_evaluate(self) -> None:
         """The Eval screen on the highlighted job's model (against its base, or the model it
         was moved from), on its validation file."""
-        job = self.selected_job()
+        job = self.selected_job
         if job is None:
             self.notify("Highlight a job to evaluate its model", severity="warning")
             return

@@ -5,7 +5,10 @@ grows as the screen's scan worker reports more lines. A row reads its line on de
 the `LineIndex` (`os.pread` at an offset) and keeps the parsed one-line summary in a small LRU
 cache, so a 450 MB file costs what the screen shows, not what the file holds.
 
-Token counts and problem markers come later, from the analysis report (`set_report`).
+The list reads its own file, as toolong's log view does: `scan` starts a thread worker that
+indexes the line offsets (`LineIndex.scan_iter`), a small first batch for the first paint and
+then large ones; each batch grows the list and is posted on (`Scanned`) for the screen's status
+line. Token counts and problem markers come later, from the analysis report (`set_report`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -24,9 +27,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import get_current_worker
 
 from tuner.data.jsonl.line_marks import LineMarks
 from tuner.data.visible_text import visible_line
+from tuner.ui.failures import WorkFailed, fails_as
 
 if TYPE_CHECKING:
     from tuner.data.jsonl.lines import LineIndex
@@ -34,6 +39,8 @@ if TYPE_CHECKING:
 
 ROLE_WIDTH = 11
 TOKEN_WIDTH = 7
+FIRST_BATCH_LINES = 200  # the first rows are painted after this many lines are indexed
+BATCH_LINES = 50_000
 
 
 def fit(text: str, width: int) -> str:
@@ -98,6 +105,25 @@ class ExampleList(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ExampleList.Highlighted)
 
+    class Scanned(Message):
+        """The index covers `lines` lines (`scanned` of `total` bytes); each one supersedes the
+        previous. The list has grown by the time its screen sees it."""
+
+        def __init__(self, lines: int, scanned: int, total: int, done: bool) -> None:
+            super().__init__()
+            self.lines = lines
+            self.scanned = scanned
+            self.total = total
+            self.done = done
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ExampleList.Scanned)
+
+    class ReadFailed(WorkFailed, bubble=True):
+        """The file could not be indexed. It bubbles: the screen says why, in its banner."""
+
+        DOING = "read the file"
+
     def __init__(
         self,
         summarise: Callable[[int], ExampleSummary],
@@ -115,6 +141,38 @@ class ExampleList(ScrollView, can_focus=True):
         self._markers: LineMarks = LineMarks()  # line -> True: an error, False: a warning
         self._matches: set[int] = set()
         self._follow_end = False
+
+    # -- reading the file --------------------------------------------------------------------
+
+    def scan(self, index: LineIndex) -> None:
+        """Show the lines of `index` as its scan finds them."""
+        self.index = index
+        self._scan(index)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    @fails_as(ReadFailed)
+    def _scan(self, index: LineIndex) -> None:
+        """Index the file: a small first batch for the first paint, then large batches."""
+        cancel = get_current_worker().cancelled_event
+        first = index.scan_iter(batch_lines=FIRST_BATCH_LINES, cancel=cancel)
+        for progress in first:
+            self.post_message(
+                self.Scanned(
+                    progress.lines, progress.bytes_scanned, progress.total_bytes, progress.done
+                )
+            )
+            break
+        first.close()
+        for progress in index.scan_iter(batch_lines=BATCH_LINES, cancel=cancel):
+            self.post_message(
+                self.Scanned(
+                    progress.lines, progress.bytes_scanned, progress.total_bytes, progress.done
+                )
+            )
+
+    @on(Scanned)
+    def _scanned(self, event: Scanned) -> None:
+        self.set_line_count(event.lines, done=event.done)
 
     # -- data the screen hands in ------------------------------------------------------------
 

@@ -1,17 +1,12 @@
 """The dataset screen: every example of a training file, checked, counted and priced.
 
-The file is never loaded. The example list indexes line offsets in its own thread worker
-(`ExampleList.scan`) and grows with each batch, reading only the rows on screen. A thread
-worker here runs the full analysis (`Services.analyse`: validation, tokens, cost) with a
-progress bar and can be stopped with `x`; its report fills in token counts, problem markers,
-the problems tree and the statistics. The search bar (`SearchBar`) owns its own scan and
-matches; the upload (`FileUpload`) its questions and its worker. Workers post their results as
-messages, and their failures as typed ones (`ExampleList.ReadFailed`, `AnalysisFailed`,
-`FileUpload.Failed`, see `tuner.ui.failures`).
-
-State drives the screen: the analysis `report`, whether one is running (`analysing`), why the
-file cannot be read (`file_problem`) and `show_raw` are reactives whose watchers fill the
-widgets they concern, and the footer follows them (`check_action` reads them).
+The file is never loaded: the example list indexes it and reads only the rows on screen
+(`ExampleList.scan`). Each slow job runs in the widget that owns it, saying its progress on
+the one status line (`ActivityLine`): the analysis (`FileAnalysis`: validation, tokens, cost;
+`x` stops it), the search (`SearchBar`) and the upload (`FileUpload`). The screen wires them:
+the analysis `report`, why the file cannot be read (`file_problem`) and `show_raw` are
+reactives whose watchers fill the list, the tabs (`DatasetTabs`), the banner and the status
+line, and the footer follows them (`check_action` reads them).
 
 Keys `n` / `N` step through problem lines, or through search matches while a search is
 active; the footer names which. Escape closes the find bar, a second one ends the search.
@@ -19,7 +14,6 @@ active; the footer names which. Escape closes the find bar, a second one ends th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -30,17 +24,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header
 
 from tuner.data.dataset_status import dataset_status
-from tuner.data.jsonl.line_marks import step_through
+from tuner.data.line_findings import LineFindings
 from tuner.data.wording import plural
 from tuner.ui.failures import describe_error
 from tuner.ui.outside import outside
 from tuner.ui.session import ConnectionChanged
 from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.activity_line import ActivityLine
-from tuner.ui.widgets.conversation import PARSE_LIMIT, RAW_LIMIT, ConversationView, build_preview
+from tuner.ui.widgets.dataset_tabs import DatasetTabs
 from tuner.ui.widgets.example_list import ExampleList
 from tuner.ui.widgets.file_analysis import FileAnalysis
 from tuner.ui.widgets.file_banner import FileBanner
@@ -52,9 +46,7 @@ from tuner.ui.widgets.stats_pane import StatsPane
 if TYPE_CHECKING:
     from tuner.data.analysis import AnalysisReport
     from tuner.data.catalog.lookup import Catalog
-    from tuner.data.jsonl.line_marks import LineMarks
     from tuner.data.jsonl.lines import LineIndex
-    from tuner.data.rules.problems import Problem
     from tuner.data.summary import ExampleSummary
 
 # What the status line shows when several things run at once: the first in this order.
@@ -96,9 +88,8 @@ class DatasetScreen(TunerScreen[None]):
     report: reactive[AnalysisReport | None] = reactive(
         None, always_update=True, bindings=True, init=False
     )
-    """The last analysis: row marks and token counts, problems, figures, banner, price.
-    (`always_update`: a fresh analysis is shown even when it finds the same, and two reports
-    are never compared field by field.)"""
+    """The last analysis: row marks, token counts, problems, figures, banner, price. (Always
+    shown when set: two reports are never compared field by field.)"""
     file_problem: reactive[str | None] = reactive(None, always_update=True, init=False)
     """Why the file cannot be read: said in the banner, the preview, both panes, the status."""
     show_raw: reactive[bool] = reactive(False, init=False)
@@ -115,8 +106,7 @@ class DatasetScreen(TunerScreen[None]):
         self._upload_when_checked = upload  # asked for from the browser or the palette
         self.index: LineIndex | None = None
         self._catalog: Catalog | None = None
-        self._problems_by_line: dict[int, list[Problem]] = {}
-        self._marks: LineMarks | None = None  # every line with a finding (from the report)
+        self.findings = LineFindings()  # the report's, by line (none before the analysis)
         self._analysis_started = False
         self._estimate_text = ""
 
@@ -127,19 +117,13 @@ class DatasetScreen(TunerScreen[None]):
         return self._catalog
 
     def compose(self) -> ComposeResult:
+        status = ActivityLine(ACTIVITY_ORDER, {"analysis": "  (x stops)"}, id="status")
         yield Header(icon="≡")
         yield FileBanner(id="banner")
         with Container(id="body"):
-            yield ExampleList(self._summarise, id="examples")
-            with TabbedContent(id="tabs", initial="preview-tab"):
-                with TabPane("Preview", id="preview-tab"):
-                    yield ConversationView(id="preview")
-                with TabPane("Problems", id="problems-tab"):
-                    yield ProblemsPane(id="problems")
-                with TabPane("Stats", id="stats-tab"):
-                    models = [m.id for m in self.catalog.models]
-                    yield StatsPane(models, self.tuner.default_model, id="stats")
-        status = ActivityLine(ACTIVITY_ORDER, {"analysis": "  (x stops)"}, id="status")
+            yield ExampleList(self._summarise, status=status, id="examples")
+            models = [m.id for m in self.catalog.models]
+            yield DatasetTabs(models, self.tuner.default_model, id="tabs")
         yield SearchBar(self.path, status=status, id="search")
         yield status
         yield FileAnalysis(status, id="analysis")
@@ -150,7 +134,7 @@ class DatasetScreen(TunerScreen[None]):
         self.title = f"Dataset · {self.path.name}"
         self.sub_title = None
         self.examples.focus()
-        self.preview.show(Text("Reading…", style="dim"))
+        self.tabs.preview.show(Text("Reading…", style="dim"))
         from tuner.data.jsonl.lines import LineIndex
 
         try:
@@ -160,7 +144,6 @@ class DatasetScreen(TunerScreen[None]):
         except OSError as exc:
             self._cannot_read(exc)
             return
-        self.activity.start("scan", "Indexing lines", 0, 1)
         self.examples.scan(self.index)
 
     def on_unmount(self) -> None:
@@ -177,16 +160,8 @@ class DatasetScreen(TunerScreen[None]):
         return self.query_one(ExampleList)
 
     @property
-    def preview(self) -> ConversationView:
-        return self.query_one(ConversationView)
-
-    @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one(TabbedContent)
-
-    @property
-    def problems(self) -> ProblemsPane:
-        return self.query_one(ProblemsPane)
+    def tabs(self) -> DatasetTabs:
+        return self.query_one(DatasetTabs)
 
     @property
     def stats(self) -> StatsPane:
@@ -199,10 +174,6 @@ class DatasetScreen(TunerScreen[None]):
     @property
     def activity(self) -> ActivityLine:
         return self.query_one(ActivityLine)
-
-    @property
-    def analysis(self) -> FileAnalysis:
-        return self.query_one(FileAnalysis)
 
     @property
     def uploaded_file_id(self) -> str | None:
@@ -225,12 +196,8 @@ class DatasetScreen(TunerScreen[None]):
             self.call_after_refresh(self._start_analysis)
         if event.done:
             self._show_summary()
-            self.activity.clear("scan")
             if event.lines == 0:
-                self.preview.show(Text("(empty file)", style="dim"))
-        else:
-            label = f"Indexing lines: {event.lines:,}"
-            self.activity.start("scan", label, event.scanned, event.total)
+                self.tabs.preview.show(Text("(empty file)", style="dim"))
 
     def on_example_list_read_failed(self, failed: ExampleList.ReadFailed) -> None:
         self._cannot_read(failed.error)
@@ -241,17 +208,12 @@ class DatasetScreen(TunerScreen[None]):
     def watch_file_problem(self, problem: str | None) -> None:
         if problem is None:
             return
-        self.banner.show(problem)
-        self.preview.show(outside(problem, "bold red"))
-        self.problems.show_message(problem)
-        self.stats.show_message(problem)
+        self.query_one(FileBanner).show(problem)
+        self.tabs.preview.show(outside(problem, "bold red"))
+        self.tabs.show_message(problem)
         self._show_summary()
         self.activity.clear("scan")
-        self.analysis.running = False
-
-    @property
-    def banner(self) -> FileBanner:
-        return self.query_one(FileBanner)
+        self.query_one(FileAnalysis).running = False
 
     # -- the preview -------------------------------------------------------------------------
 
@@ -260,28 +222,17 @@ class DatasetScreen(TunerScreen[None]):
         self._show_preview(event.line)
 
     def _show_preview(self, line: int | None = None) -> None:
-        """Line `line` (default: the one under the cursor) as a conversation or raw JSON,
-        with its problems, its token count and the search's text marked."""
+        """Line `line` (default: the one under the cursor) in the Preview tab."""
         line = self.examples.line if line is None else line
-        if self.index is None or line < 1 or line > len(self.index):
-            return
-        problems = self._problems_by_line.get(line, [])
-        try:
-            raw, total = self.index.line_head(line, PARSE_LIMIT, RAW_LIMIT)
-        except OSError as exc:
-            failed = f"Cannot read line {line}: {describe_error(exc)}"
-            self.preview.show(outside(failed, "bold red"))
-            return
-        if not problems and len(raw) == total and self._marks and self._marks.get(line) is not None:
-            # A line past the findings listed per code: its own ones, found again.
-            from tuner.data.rules.check import check_example
-
-            problems = check_example(raw, line, self.tuner.data_rules).problems
-        tokens = self.examples.tokens_for(line)
-        find = self.search_bar.search_text
-        self.preview.show(
-            build_preview(line, raw, total, problems, tokens, show_raw=self.show_raw, find=find)
-        )
+        if self.index is not None:
+            self.tabs.show_line(
+                self.index,
+                line,
+                self.findings,
+                tokens=self.examples.tokens_for(line),
+                show_raw=self.show_raw,
+                find=self.search_bar.search_text,
+            )
 
     def action_toggle_raw(self) -> None:
         self.show_raw = not self.show_raw
@@ -294,13 +245,6 @@ class DatasetScreen(TunerScreen[None]):
         self.tabs.active = f"{name}-tab"
         if name != "problems":
             self.examples.focus()
-
-    @on(TabbedContent.TabActivated, "#tabs")
-    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        """The Problems tab, however it was reached (2, a click, the tab bar), takes the keys:
-        enter, space and → act on its list at once."""
-        if event.pane.id == "problems-tab":
-            self.problems.tree.focus()
 
     @on(ConnectionChanged)
     def _rules_changed(self) -> None:
@@ -320,10 +264,10 @@ class DatasetScreen(TunerScreen[None]):
         analyse = partial(
             tuner.services.analyse, self.path, catalog=self.catalog, service=tuner.data_rules
         )
-        self.analysis.start(analyse, self.stats.model, self.stats.epochs)
+        self.query_one(FileAnalysis).start(analyse, self.stats.model, self.stats.epochs)
 
     def action_stop_analysis(self) -> None:
-        self.analysis.stop()
+        self.query_one(FileAnalysis).stop()
         self.notify("Analysis stopped: token counts and problems are not shown")
 
     @on(FileAnalysis.Done)
@@ -336,15 +280,10 @@ class DatasetScreen(TunerScreen[None]):
     def watch_report(self, report: AnalysisReport | None) -> None:
         if report is None:
             return
-        by_line, marks, file_errors = report.problems_by_line()
-        self._problems_by_line = by_line
-        self._marks = marks
-        self.examples.set_report(report.example_lines, report.token_counts, marks)
-        self.problems.show(report.problems, report.problems_left_out())
-        errors, warnings = report.error_count, report.warning_count
-        label = "Problems" if not (errors or warnings) else f"Problems {errors + warnings:,}"
-        self.tabs.get_tab("problems-tab").label = label
-        self.banner.show(self.file_problem, file_errors)
+        self.findings = LineFindings(report)
+        self.examples.set_report(report.example_lines, report.token_counts, self.findings.marks)
+        self.tabs.show_problems(report)
+        self.query_one(FileBanner).show(self.file_problem, self.findings.file_errors)
         self._price()
         self._show_preview()
 
@@ -357,8 +296,7 @@ class DatasetScreen(TunerScreen[None]):
             self._cannot_read(failed.error)
             return
         message = f"Analysis failed: {failed.reason}"
-        self.problems.show_message(message)
-        self.stats.show_message(message)
+        self.tabs.show_message(message)
         self.notify(message, severity="error")
 
     # -- pricing -----------------------------------------------------------------------------
@@ -384,16 +322,10 @@ class DatasetScreen(TunerScreen[None]):
         self._show_summary()
 
     def action_epochs(self, delta: int) -> None:
-        """`+` / `-` step the epochs from the service's choice; `-` below 1 is that choice again
-        (auto), so a user who tried a figure can always go back."""
+        """`+` / `-` step the epochs from the service's choice (`StatsPane.step_epochs`)."""
         self.stats.step_epochs(delta, self.report.estimate.epochs if self.report else 3)
 
     # -- problems ----------------------------------------------------------------------------
-
-    @property
-    def problem_lines(self) -> Sequence[int]:
-        """Every line with a finding, ascending (none before the analysis)."""
-        return self._marks.lines if self._marks is not None else ()
 
     @on(ProblemsPane.JumpTo)
     def _jump_to_problem(self, event: ProblemsPane.JumpTo) -> None:
@@ -402,20 +334,10 @@ class DatasetScreen(TunerScreen[None]):
         self.examples.focus()
 
     def action_next_problem(self) -> None:
-        self._step(self.problem_lines, 1, "problem")
+        self.examples.step(self.findings.lines, 1, "problem")
 
     def action_previous_problem(self) -> None:
-        self._step(self.problem_lines, -1, "problem")
-
-    def _step(self, lines: Sequence[int], direction: int, what: str) -> None:
-        found = step_through(lines, self.examples.line, direction)
-        if found is None:
-            self.notify(f"No {what}s", severity="warning")
-            return
-        target, wrapped = found
-        if wrapped:
-            self.notify(f"Wrapped to the {'first' if direction > 0 else 'last'} {what}")
-        self.examples.go_to_line(target)
+        self.examples.step(self.findings.lines, -1, "problem")
 
     # -- search ------------------------------------------------------------------------------
 
@@ -436,10 +358,10 @@ class DatasetScreen(TunerScreen[None]):
             self.examples.go_to_line(target)
 
     def action_next_match(self) -> None:
-        self._step(self.search_bar.matches, 1, "match")
+        self.examples.step(self.search_bar.matches, 1, "match")
 
     def action_previous_match(self) -> None:
-        self._step(self.search_bar.matches, -1, "match")
+        self.examples.step(self.search_bar.matches, -1, "match")
 
     def action_close_find(self) -> None:
         """Close the bar; the search stays active (n / N step its matches)."""
@@ -512,13 +434,13 @@ class DatasetScreen(TunerScreen[None]):
         if action in ("next_problem", "previous_problem"):
             if searching:
                 return False
-            return True if self.problem_lines else None
+            return True if self.findings.lines else None
         if action == "close_find":
             return bar.opened
         if action == "end_search":
             return searching and not bar.opened
         if action == "stop_analysis":
-            return self.analysis.running
+            return self.query_one(FileAnalysis).running
         if action == "convert":
             return self.path.suffix.lower() == ".json"
         if action in ("upload", "new_job"):

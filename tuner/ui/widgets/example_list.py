@@ -7,8 +7,9 @@ cache, so a 450 MB file costs what the screen shows, not what the file holds.
 
 The list reads its own file, as toolong's log view does: `scan` starts a thread worker that
 indexes the line offsets (`LineIndex.scan_iter`), a small first batch for the first paint and
-then large ones; each batch grows the list and is posted on (`Scanned`) for the screen's status
-line. Token counts and problem markers come later, from the analysis report (`set_report`).
+then large ones; each batch grows the list, moves the status line it is given, and is posted
+on (`Scanned`) for the screen. Token counts and problem markers come later, from the analysis
+report (`set_report`).
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from tuner.data.jsonl.line_marks import LineMarks
+from tuner.data.jsonl.line_marks import LineMarks, step_through
 from tuner.data.visible_text import visible_line
 from tuner.ui.failures import WorkFailed, fails_as
 
 if TYPE_CHECKING:
     from tuner.data.jsonl.lines import LineIndex
     from tuner.data.summary import ExampleSummary
+    from tuner.ui.widgets.activity_line import ActivityLine
 
 ROLE_WIDTH = 11
 TOKEN_WIDTH = 7
@@ -128,9 +130,11 @@ class ExampleList(ScrollView, can_focus=True):
         self,
         summarise: Callable[[int], ExampleSummary],
         *,
+        status: ActivityLine | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.status = status  # where the scan says how far it got
         # Public so a test can count the rows read (only the rows on show should be).
         self.summarise = summarise
         self._summaries: LRUCache[int, ExampleSummary] = LRUCache(maxsize=512)
@@ -147,6 +151,8 @@ class ExampleList(ScrollView, can_focus=True):
     def scan(self, index: LineIndex) -> None:
         """Show the lines of `index` as its scan finds them."""
         self.index = index
+        if self.status is not None:
+            self.status.start("scan", "Indexing lines", 0, 1)
         self._scan(index)
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
@@ -173,6 +179,13 @@ class ExampleList(ScrollView, can_focus=True):
     @on(Scanned)
     def _scanned(self, event: Scanned) -> None:
         self.set_line_count(event.lines, done=event.done)
+        if self.status is None:
+            return
+        if event.done:
+            self.status.clear("scan")
+        else:
+            label = f"Indexing lines: {event.lines:,}"
+            self.status.start("scan", label, event.scanned, event.total)
 
     # -- data the screen hands in ------------------------------------------------------------
 
@@ -237,6 +250,18 @@ class ExampleList(ScrollView, can_focus=True):
         """Put the cursor on 1-based `line` (clamped) and scroll it into view."""
         self._follow_end = False
         self._set_cursor(line - 1)
+
+    def step(self, lines: Sequence[int], direction: int, what: str) -> None:
+        """To the next (`direction` > 0) or previous of `lines` (ascending: the `what`s, such as
+        problems or matches), round the end with a notice; a warning when there are none."""
+        found = step_through(lines, self.line, direction)
+        if found is None:
+            self.notify(f"No {what}s", severity="warning")
+            return
+        target, wrapped = found
+        if wrapped:
+            self.notify(f"Wrapped to the {'first' if direction > 0 else 'last'} {what}")
+        self.go_to_line(target)
 
     def _set_cursor(self, row: int) -> None:
         row = max(0, min(row, self.line_count - 1))

@@ -98,7 +98,7 @@ QUIT = """
 import asyncio, sys, time
 from pathlib import Path
 from tuner.ui.app import make_app
-from tuner.ui.screens.dataset import DatasetScreen
+from tuner.ui.widgets.file_analysis import FileAnalysis
 from tuner.ui.services import MemorySettingsStore, Services
 from tuner.ui.session import ActiveConnection
 
@@ -111,7 +111,7 @@ async def main():
     progressed = []
 
     def hook(message):
-        if isinstance(message, DatasetScreen.AnalysisProgressed):
+        if isinstance(message, FileAnalysis.Progressed):
             progressed.append(message)
 
     async with app.run_test(size=(80, 24), message_hook=hook) as pilot:

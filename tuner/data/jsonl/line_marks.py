@@ -9,8 +9,8 @@ and one byte each saying whether an error is among them.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from heapq import merge
 
 from tuner.data.rules.problems import Problem
@@ -63,3 +63,16 @@ class LineMarks:
                 lines.append(line)
                 errors.append(flag)
         return LineMarks(lines, errors)
+
+
+def step_through(lines: Sequence[int], current: int, direction: int) -> tuple[int, bool] | None:
+    """(the line after (`direction` > 0) or before `current` in ascending `lines`, whether that
+    wrapped around the end), or None when there are no lines: what `n` / `N` step through,
+    problems and search matches alike. Going round a single line is not called wrapping."""
+    if not lines:
+        return None
+    if direction > 0:
+        i = bisect_right(lines, current)
+        return (lines[i], False) if i < len(lines) else (lines[0], len(lines) > 1)
+    i = bisect_left(lines, current) - 1
+    return (lines[i], False) if i >= 0 else (lines[-1], len(lines) > 1)

@@ -25,6 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, ProgressBar, Select, Static
 
@@ -86,6 +87,10 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
         Binding("f1", "app.keys", "Help", id="new_job.help"),
     ]
 
+    creating: reactive[bool] = reactive(False, init=False)
+    """The job-creation flow runs: Create is disabled meanwhile, and its upload bar is shown
+    only then (leaving the form asks first, `work_in_flight`)."""
+
     def __init__(
         self,
         path: Path | None = None,
@@ -106,8 +111,12 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
         if path is not None and file_id is not None:
             self.local_copies[file_id] = path
         self._estimate_timer: Timer | None = None
-        self.creating = False
         self.error_about: str | None = None
+
+    def watch_creating(self, creating: bool) -> None:
+        self.query_one("#create", Button).disabled = creating
+        if not creating:
+            self.query_one("#upload").display = False
 
     @property
     def catalog(self) -> Catalog:
@@ -286,7 +295,6 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
             return
         self.show_error(None)
         self.creating = True
-        self.query_one("#create", Button).disabled = True
         self._create(request)
 
     @work(exclusive=True, group="create", exit_on_error=False)
@@ -322,8 +330,6 @@ class NewJobScreen(TypingScreen, TunerScreen[None]):
 
     def on_create_failed(self, failed: CreateFailed) -> None:
         self.creating = False
-        self.query_one("#create", Button).disabled = False
-        self.query_one("#upload").display = False
         message = failed.reason
         uploads = self.creation.uploads if self.creation is not None else []
         if uploads:

@@ -7,6 +7,9 @@ shows here the next time the screen is seen.
 Everything is saved through the app's `SettingsStore`: the settings file for profiles, the
 default model and price overrides, the 0600 secrets file for keys. A key typed here is saved
 and cleared from the form at once; the screen only ever says whether a key exists.
+
+The form itself is `ProfileForm`: the screen sets the profile it shows (`form.profile`), and
+the form's fields follow it and the kind chosen.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import (
     Button,
@@ -31,20 +34,19 @@ from textual.widgets import (
     ListItem,
     ListView,
     Select,
-    Static,
     TabbedContent,
     TabPane,
 )
 from textual.worker import Worker
 
 from tuner.config import ConfigError, Profile, Secret, Settings
-from tuner.config.connections import address_refusal
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.modals import ConfirmModal, PromptModal
-from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
+from tuner.ui.outside import outside, outside_line
 from tuner.ui.services import with_price_override
 from tuner.ui.session import ConnectionChanged
 from tuner.ui.tuner_screen import TunerScreen
+from tuner.ui.widgets.profile_form import ProfileForm
 
 
 @dataclass
@@ -52,35 +54,6 @@ class ConnectionTested(Message):
     """What the connection test found (a count of models, or why there is no key)."""
 
     text: str
-
-
-KINDS = (("OpenAI or compatible", "openai"), ("Azure OpenAI", "azure"), ("Together AI", "together"))
-TEXT_FIELDS = ("name", "base_url", "azure_endpoint", "api_version", "organization", "project")
-FIELD_LABELS = {
-    "name": "Name",
-    "base_url": "Base URL",
-    "azure_endpoint": "Azure endpoint",
-    "api_version": "API version",
-    "organization": "Organization",
-    "project": "Project",
-}
-PLACEHOLDERS = {
-    "base_url": "default: https://api.openai.com/v1",
-    "azure_endpoint": "https://NAME.openai.azure.com",
-    "api_version": "v1 (the v1 API), or a date such as 2024-10-21",
-    "organization": "optional",
-    "project": "optional",
-}
-# The fields each kind of profile uses; the others are hidden (and not saved).
-KIND_FIELDS = {
-    "openai": ("base_url", "organization", "project"),
-    "azure": ("azure_endpoint", "api_version"),
-    "together": ("base_url",),
-}
-BASE_URL_PLACEHOLDERS = {
-    "openai": "default: https://api.openai.com/v1 (or a compatible host's URL)",
-    "together": "default: https://api.together.ai",
-}
 
 
 def format_price(price: float | None) -> str:
@@ -104,7 +77,6 @@ class SettingsScreen(TunerScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.editing: str | None = None  # name of the profile in the form; None: a new one
         self._listed_for: object = None  # what the profile list was drawn for (`_list_state`)
 
     # -- layout ------------------------------------------------------------------------------
@@ -117,37 +89,9 @@ class SettingsScreen(TunerScreen[None]):
                     yield ListView(id="profiles")
                     yield Button("New", id="new", compact=True)
                     yield Button("Delete", id="delete", variant="error", compact=True)
-                with VerticalScroll(id="profile-form"):
-                    if self.tuner.connection.demo:
-                        yield Static(
-                            "The demo talks to its built-in emulator; profiles made here are "
-                            "kept only until you quit.",
-                            classes="hint",
-                        )
-                    for name in TEXT_FIELDS[:1]:
-                        yield from self._row(name)
-                    with Horizontal(classes="row"):
-                        yield Label("Kind", classes="field-label")
-                        yield Select(
-                            KINDS, value="openai", allow_blank=False, compact=True, id="kind"
-                        )
-                    for name in TEXT_FIELDS[1:]:
-                        yield from self._row(name)
-                    with Horizontal(classes="row"):
-                        yield Label("API key", classes="field-label")
-                        yield Input(
-                            password=True,
-                            placeholder="paste to save; never shown",
-                            compact=True,
-                            id="api_key",
-                        )
-                    with Horizontal(classes="row"):
-                        yield Label("", classes="field-label")
-                        yield Static("no key", id="key-state")
-                    with Horizontal(classes="row buttons"):
-                        yield Button("Save", id="save", variant="primary", compact=True)
-                        yield Button("Test connection", id="test", compact=True)
-                    yield Static("", id="test-result")
+                yield ProfileForm(
+                    self._key_state, demo=self.tuner.connection.demo, id="profile-form"
+                )
             with TabPane("Model & prices", id="models-tab"), Vertical():
                 with Horizontal(classes="row"):
                     yield Label("Default model", classes="field-label")
@@ -167,21 +111,10 @@ class SettingsScreen(TunerScreen[None]):
         # Quit off an 80-column footer.
         yield Footer(compact=True, show_command_palette=False)
 
-    def _row(self, name: str) -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label(FIELD_LABELS[name], classes="field-label")
-            yield Input(
-                placeholder=PLACEHOLDERS.get(name, ""),
-                compact=True,
-                id=name,
-                highlighter=CONTROLS_SHOWN,
-            )
-
     def on_mount(self) -> None:
         # The buttons are for the mouse (ctrl+n, ctrl+d): tab goes from the list to the form.
         for button_id in ("#new", "#delete"):
             self.query_one(button_id, Button).can_focus = False
-        self.query_one("#profile-form").can_focus = False  # its fields take the focus
         table = self.query_one("#prices", DataTable)
         table.add_columns("model", "catalog", "yours")
         self._fill_profiles()
@@ -216,42 +149,27 @@ class SettingsScreen(TunerScreen[None]):
             select = shown if shown in names else settings.active_profile
         wanted = select if select in names else next(iter(names), None)
         if wanted is None:
-            self._load_form(None)
+            self.form.profile = None
             return
         view.index = names.index(wanted)
-        self._load_form(settings.profiles[wanted])
+        self.form.profile = settings.profiles[wanted]
 
-    def _load_form(self, profile: Profile | None) -> None:
-        self.editing = profile.name if profile else None
-        for name in TEXT_FIELDS:
-            value = getattr(profile, name, None) if profile else None
-            self.query_one(f"#{name}", Input).value = value or ""
-        self.query_one("#kind", Select).value = profile.kind if profile else "openai"
-        self.query_one("#api_key", Input).value = ""
-        self.query_one("#test-result", Static).update("")
-        self._show_key_state()
-        self._show_kind_fields()
+    @property
+    def form(self) -> ProfileForm:
+        return self.query_one(ProfileForm)
 
-    def _show_key_state(self) -> None:
-        state = "no key"
-        if self.editing is not None:
-            profile = self.tuner.settings.profiles[self.editing]
-            try:
-                state = self.tuner.services.settings_store.key_state(profile)
-            except ConfigError as exc:  # a broken secrets file: say where, never show it
-                state = describe_error(exc)
-        self.query_one("#key-state", Static).update(outside_line(state))
+    @property
+    def editing(self) -> str | None:
+        """The name of the profile in the form; None: a new one."""
+        return self.form.editing
 
-    def _show_kind_fields(self) -> None:
-        kind = str(self.query_one("#kind", Select).value)
-        for name in ("base_url", "azure_endpoint", "api_version", "organization", "project"):
-            field = self.query_one(f"#{name}", Input)
-            if field.parent is not None:
-                field.parent.display = name in KIND_FIELDS[kind]
-        self.query_one("#base_url", Input).placeholder = BASE_URL_PLACEHOLDERS.get(kind, "")
-        version = self.query_one("#api_version", Input)
-        if kind == "azure" and self.editing is None and not version.value:
-            version.value = "v1"  # Microsoft's recommended API for a new resource
+    def _key_state(self, profile: Profile) -> str:
+        """Whether the saved `profile` has a key (a broken secrets file: where, never it)."""
+        try:
+            saved = self.tuner.settings.profiles.get(profile.name, profile)
+            return self.tuner.services.settings_store.key_state(saved)
+        except ConfigError as exc:
+            return describe_error(exc)
 
     def on_screen_resume(self) -> None:
         """Back on this screen: a profile switched meanwhile (from the palette, `--profile`
@@ -284,10 +202,6 @@ class SettingsScreen(TunerScreen[None]):
         self._fill_profiles(select=name)
         self._fill_models()
 
-    @on(Select.Changed, "#kind")
-    def _kind_changed(self) -> None:
-        self._show_kind_fields()
-
     @on(ListView.Highlighted, "#profiles")
     def _profile_highlighted(self, event: ListView.Highlighted) -> None:
         item = event.item
@@ -296,28 +210,11 @@ class SettingsScreen(TunerScreen[None]):
             and item.name in self.tuner.settings.profiles
             and item.name != self.editing
         ):
-            self._load_form(self.tuner.settings.profiles[item.name])
+            self.form.profile = self.tuner.settings.profiles[item.name]
 
     def _form_profile(self) -> Profile | str:
-        """The profile the form describes, or a sentence saying what is missing."""
-        values = {name: self.query_one(f"#{name}", Input).value.strip() for name in TEXT_FIELDS}
-        kind = str(self.query_one("#kind", Select).value)
-        if not values["name"]:
-            return "A profile needs a name"
-        if kind == "azure" and not values["azure_endpoint"]:
-            return "An Azure profile needs its endpoint"
-        for name in ("base_url", "azure_endpoint", "api_version", "organization", "project"):
-            if name not in KIND_FIELDS[kind]:
-                values[name] = ""
-        old = self.tuner.settings.profiles.get(self.editing or "")
-        base = old if old is not None else Profile(name=values["name"])
-        profile = dataclasses.replace(
-            base,
-            kind=kind,
-            **{k: (v or None) for k, v in values.items() if k != "name"},
-            name=values["name"],
-        )
-        return address_refusal(profile) or profile  # a URL no request could use is not saved
+        """The profile the form describes, over the saved one it edits."""
+        return self.form.read(self.tuner.settings.profiles.get(self.editing or ""))
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
@@ -326,7 +223,7 @@ class SettingsScreen(TunerScreen[None]):
 
     def action_new_profile(self) -> None:
         self.query_one("#profiles", ListView).index = None
-        self._load_form(None)
+        self.form.profile = None
         self.query_one("#name", Input).focus()
 
     def action_save_profile(self) -> None:
@@ -346,15 +243,12 @@ class SettingsScreen(TunerScreen[None]):
         new_settings = dataclasses.replace(settings, profiles=profiles, active_profile=active)
         if not self.tuner.save_settings(new_settings):
             return
-        key_input = self.query_one("#api_key", Input)
-        if key_input.value.strip():
+        if self.form.typed_key:
             try:
-                self.tuner.services.settings_store.save_api_key(
-                    profile.name, key_input.value.strip()
-                )
+                self.tuner.services.settings_store.save_api_key(profile.name, self.form.typed_key)
             except (OSError, ConfigError) as exc:
                 self.notify(f"Key not saved: {describe_error(exc)}", severity="error")
-        key_input.value = ""
+        self.form.clear_key()
         self.tuner.refresh_connection()
         self._fill_profiles(select=profile.name)
         self._fill_models()
@@ -405,11 +299,10 @@ class SettingsScreen(TunerScreen[None]):
     def action_test_connection(self) -> None:
         profile = self._form_profile()
         if isinstance(profile, str):
-            self.query_one("#test-result", Static).update(outside(profile))
+            self.form.show_result(outside(profile))
             return
-        typed_key = self.query_one("#api_key", Input).value.strip()
-        self.query_one("#test-result", Static).update("Testing…")
-        self._test(profile, typed_key)
+        self.form.show_result("Testing…")
+        self._test(profile, self.form.typed_key)
 
     @work(exclusive=True, group="test-connection", exit_on_error=False)
     async def _test(self, profile: Profile, typed_key: str) -> None:
@@ -427,13 +320,13 @@ class SettingsScreen(TunerScreen[None]):
 
     @on(ConnectionTested)
     def _tested(self, message: ConnectionTested) -> None:
-        self.query_one("#test-result", Static).update(outside(message.text))
+        self.form.show_result(outside(message.text))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = failed_worker(event)
         if worker is not None:
             failed = f"Failed: {describe_error(worker.error)}"
-            self.query_one("#test-result", Static).update(outside(failed))
+            self.form.show_result(outside(failed))
 
     # -- default model and prices ------------------------------------------------------------
 

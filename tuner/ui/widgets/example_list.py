@@ -5,7 +5,11 @@ grows as the screen's scan worker reports more lines. A row reads its line on de
 the `LineIndex` (`os.pread` at an offset) and keeps the parsed one-line summary in a small LRU
 cache, so a 450 MB file costs what the screen shows, not what the file holds.
 
-Token counts and problem markers come later, from the analysis report (`set_report`).
+The list reads its own file, as toolong's log view does: `scan` starts a thread worker that
+indexes the line offsets (`LineIndex.scan_iter`), a small first batch for the first paint and
+then large ones; each batch grows the list, moves the status line it is given, and is posted
+on (`Scanned`) for the screen. Token counts and problem markers come later, from the analysis
+report (`set_report`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -24,16 +28,21 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import get_current_worker
 
-from tuner.data.jsonl.line_marks import LineMarks
+from tuner.data.jsonl.line_marks import LineMarks, step_through
 from tuner.data.visible_text import visible_line
+from tuner.ui.failures import WorkFailed, fails_as
 
 if TYPE_CHECKING:
     from tuner.data.jsonl.line_index import LineIndex
     from tuner.data.summary import ExampleSummary
+    from tuner.ui.widgets.activity_line import ActivityLine
 
 ROLE_WIDTH = 11
 TOKEN_WIDTH = 7
+FIRST_BATCH_LINES = 200  # the first rows are painted after this many lines are indexed
+BATCH_LINES = 50_000
 
 
 def fit(text: str, width: int) -> str:
@@ -98,13 +107,34 @@ class ExampleList(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ExampleList.Highlighted)
 
+    class Scanned(Message):
+        """The index covers `lines` lines (`scanned` of `total` bytes); each one supersedes the
+        previous. The list has grown by the time its screen sees it."""
+
+        def __init__(self, lines: int, scanned: int, total: int, done: bool) -> None:
+            super().__init__()
+            self.lines = lines
+            self.scanned = scanned
+            self.total = total
+            self.done = done
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ExampleList.Scanned)
+
+    class ReadFailed(WorkFailed, bubble=True):
+        """The file could not be indexed. It bubbles: the screen says why, in its banner."""
+
+        DOING = "read the file"
+
     def __init__(
         self,
         summarise: Callable[[int], ExampleSummary],
         *,
+        status: ActivityLine | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.status = status  # where the scan says how far it got
         # Public so a test can count the rows read (only the rows on show should be).
         self.summarise = summarise
         self._summaries: LRUCache[int, ExampleSummary] = LRUCache(maxsize=512)
@@ -115,6 +145,47 @@ class ExampleList(ScrollView, can_focus=True):
         self._markers: LineMarks = LineMarks()  # line -> True: an error, False: a warning
         self._matches: set[int] = set()
         self._follow_end = False
+
+    # -- reading the file --------------------------------------------------------------------
+
+    def scan(self, index: LineIndex) -> None:
+        """Show the lines of `index` as its scan finds them."""
+        self.index = index
+        if self.status is not None:
+            self.status.start("scan", "Indexing lines", 0, 1)
+        self._scan(index)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    @fails_as(ReadFailed)
+    def _scan(self, index: LineIndex) -> None:
+        """Index the file: a small first batch for the first paint, then large batches."""
+        cancel = get_current_worker().cancelled_event
+        first = index.scan_iter(batch_lines=FIRST_BATCH_LINES, cancel=cancel)
+        for progress in first:
+            self.post_message(
+                self.Scanned(
+                    progress.lines, progress.bytes_scanned, progress.total_bytes, progress.done
+                )
+            )
+            break
+        first.close()
+        for progress in index.scan_iter(batch_lines=BATCH_LINES, cancel=cancel):
+            self.post_message(
+                self.Scanned(
+                    progress.lines, progress.bytes_scanned, progress.total_bytes, progress.done
+                )
+            )
+
+    @on(Scanned)
+    def _scanned(self, event: Scanned) -> None:
+        self.set_line_count(event.lines, done=event.done)
+        if self.status is None:
+            return
+        if event.done:
+            self.status.clear("scan")
+        else:
+            label = f"Indexing lines: {event.lines:,}"
+            self.status.start("scan", label, event.scanned, event.total)
 
     # -- data the screen hands in ------------------------------------------------------------
 
@@ -179,6 +250,18 @@ class ExampleList(ScrollView, can_focus=True):
         """Put the cursor on 1-based `line` (clamped) and scroll it into view."""
         self._follow_end = False
         self._set_cursor(line - 1)
+
+    def step(self, lines: Sequence[int], direction: int, what: str) -> None:
+        """To the next (`direction` > 0) or previous of `lines` (ascending: the `what`s, such as
+        problems or matches), round the end with a notice; a warning when there are none."""
+        found = step_through(lines, self.line, direction)
+        if found is None:
+            self.notify(f"No {what}s", severity="warning")
+            return
+        target, wrapped = found
+        if wrapped:
+            self.notify(f"Wrapped to the {'first' if direction > 0 else 'last'} {what}")
+        self.go_to_line(target)
 
     def _set_cursor(self, row: int) -> None:
         row = max(0, min(row, self.line_count - 1))

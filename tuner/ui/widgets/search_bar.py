@@ -3,16 +3,17 @@
 `/` opens the bar; enter starts a search (a thread worker scanning the file with
 `tuner.data.jsonl.search.search_file`, cancelled when a new one starts) or, for the same query, asks
 for the next match; escape closes the bar but keeps the search active, so `n` / `N` step its
-matches. The bar posts `Found` as matches arrive (the screen marks rows and jumps to the first
-match at or after the cursor), and `Ended` when the search is over and forgotten.
+matches. The bar posts `Found` as matches arrive (the screen marks rows and jumps where
+`take_jump` says: a new search's first match at or after the cursor), and `Ended` when the search
+is over and forgotten. How far its scan got goes to the status line it is given, if any.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,8 +23,12 @@ from textual.reactive import reactive
 from textual.widgets import Input, Label
 from textual.worker import Worker, get_current_worker
 
+from tuner.data.jsonl.line_marks import step_through
 from tuner.ui.failures import describe_error, failed_worker
 from tuner.ui.outside import CONTROLS_SHOWN
+
+if TYPE_CHECKING:
+    from tuner.ui.widgets.activity_line import ActivityLine
 
 
 class SearchBar(Horizontal):
@@ -37,7 +42,10 @@ class SearchBar(Horizontal):
     SearchBar > #search-count { width: auto; color: $text-muted; }
     """
 
-    opened: reactive[bool] = reactive(False)
+    # Both change which keys the screen offers (find's n / N, escape), hence `bindings`.
+    opened: reactive[bool] = reactive(False, bindings=True)
+    search_text: reactive[str | None] = reactive(None, bindings=True)
+    """The query whose matches are in force (the bar may be closed); None: no search."""
 
     @dataclass
     class Found(Message):
@@ -66,10 +74,13 @@ class SearchBar(Horizontal):
         total: int
         done: bool
 
-    def __init__(self, path: Path, *, id: str | None = None) -> None:
+    def __init__(
+        self, path: Path, *, status: ActivityLine | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.path = path
-        self.search_text: str | None = None
+        self.status = status
+        self._jump_owed = False  # a new search jumps once, to its first match from the cursor
         self.matches: list[int] = []  # ascending line numbers
         self.match_set: set[int] = set()
         self.done = False
@@ -108,6 +119,9 @@ class SearchBar(Horizontal):
         """Forget the search: stop its scan, drop its matches, empty the field."""
         self.workers.cancel_group(self, "search")
         self.search_text = None
+        self._jump_owed = False
+        if self.status is not None:
+            self.status.clear("search")
         self.matches = []
         self.match_set = set()
         self.done = False
@@ -117,19 +131,27 @@ class SearchBar(Horizontal):
 
     def step(self, current: int, direction: int) -> tuple[int, bool] | None:
         """(the match after / before line `current`, whether that wrapped around), or None."""
-        lines = self.matches
-        if not lines:
-            return None
-        if direction > 0:
-            i = bisect_right(lines, current)
-            return (lines[i], False) if i < len(lines) else (lines[0], len(lines) > 1)
-        i = bisect_left(lines, current) - 1
-        return (lines[i], False) if i >= 0 else (lines[-1], len(lines) > 1)
+        return step_through(self.matches, current, direction)
 
     def first_from(self, current: int) -> int | None:
         """The first match at or after line `current`, if one was found yet."""
         i = bisect_left(self.matches, current)
         return self.matches[i] if i < len(self.matches) else None
+
+    def take_jump(self, current: int) -> int | None:
+        """Where a new search jumps, once: its first match at or after line `current`, or, once
+        the scan is done, its first match at all (a notice when there is none). None: no jump
+        yet, or none owed."""
+        if not self._jump_owed:
+            return None
+        target = self.first_from(current)
+        if target is None and self.done:
+            target = self.matches[0] if self.matches else None
+            if target is None:
+                self.notify(f"No line contains {self.search_text!r}", severity="warning")
+        if target is not None or self.done:
+            self._jump_owed = False
+        return target
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -145,7 +167,9 @@ class SearchBar(Horizontal):
         self.match_set = set()
         self.done = False
         self.scanned = self.total = 0
+        self._jump_owed = True
         self._show_count("searching…")
+        self._show_progress()
         self._search(query)
         self.post_message(self.Found(self))
 
@@ -169,7 +193,17 @@ class SearchBar(Horizontal):
         self.done, self.scanned, self.total = batch.done, batch.scanned, batch.total
         count = self.count_text()
         self._show_count(count if batch.done else count + "…")
+        self._show_progress()
         self.post_message(self.Found(self))
+
+    def _show_progress(self) -> None:
+        if self.status is None:
+            return
+        if self.done:
+            self.status.clear("search")
+        else:
+            label = f"Searching: {self.count_text()}" if self.matches else "Searching"
+            self.status.start("search", label, self.scanned, self.total or 1)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = failed_worker(event)

@@ -5,7 +5,8 @@ about eight rows, and a plot with axes would spend most of them on its frame. Th
 the widget's height, so a taller terminal shows a finer histogram.
 
 The model `Select` and the epochs `Input` post `StatsPane.PricingChanged`; the screen reprices
-(same encoding) or re-analyses (another encoding) and calls `show` again.
+(same encoding) or re-analyses (another encoding) and calls `show_priced` again, which prices the
+report for the model and epochs chosen here.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tuner.ui.outside import outside, outside_line
 
 if TYPE_CHECKING:
     from tuner.data.analysis.report import AnalysisReport
+    from tuner.data.catalog.lookup import Catalog
     from tuner.data.estimate import CostEstimate
     from tuner.data.stats import TokenStats
 
@@ -155,6 +157,18 @@ class StatsPane(Vertical):
     def set_epochs(self, epochs: int | None) -> None:
         self.query_one("#epochs", Input).value = "" if epochs is None else str(epochs)
 
+    def step_epochs(self, delta: int, auto: int) -> None:
+        """`delta` epochs from the figure in the field, or from `auto` (the service's choice)
+        while it says auto; below 1 is auto again, so a user who tried a figure can always go
+        back."""
+        current = self.epochs
+        if current is None:
+            current = auto
+        elif current + delta < 1:
+            self.set_epochs(None)
+            return
+        self.set_epochs(max(1, min(50, current + delta)))
+
     def set_model(self, model: str) -> None:
         self.query_one("#model", Select).value = model
 
@@ -177,6 +191,19 @@ class StatsPane(Vertical):
     def show_message(self, text: str) -> None:
         self.query_one("#figures", Static).update(outside(text))
         self.query_one(TokenHistogram).set_stats(None)
+
+    def show_priced(self, report: AnalysisReport, catalog: Catalog) -> CostEstimate:
+        """`report` priced for the model and epochs chosen here (its own estimate when they are
+        the ones it was made for) and shown; the estimate is returned for the caller to say."""
+        model, epochs = self.model, self.epochs
+        info = catalog.resolve(model).info
+        if model == report.model and epochs == report.epochs:
+            estimate = report.estimate
+        else:
+            estimate = report.reprice(info, epochs)
+        limit = info.example_token_limit if info is not None else None
+        self.show(report, estimate, limit)
+        return estimate
 
     def show(self, report: AnalysisReport, estimate: CostEstimate, limit: int | None) -> None:
         """The figures of `report` priced by `estimate` (for the model and epochs chosen)."""

@@ -14,10 +14,12 @@ side). History (`EvalHistory`) reopens earlier runs read-only.
 The whole flow (`eval_run.run_evaluation`) runs in one exclusive async worker owned by this
 screen, so it ends with the screen. What the screen shows follows its state: `phase` (idle,
 preparing, running) locks the setup and picks the status line and the footer's keys;
-`current_run` puts its progress on the Results tab and marks it running in History. Switching to another screen leaves a run going (as a chat replay does); esc stops it
-after asking, and quitting while it runs asks first (`work_in_flight`). Every reply is kept in
-the reply cache, so a run stopped here continues at no cost when run again. Results come back
-as typed messages; the run's end when it did not finish (stopped, failed) is handled once, in
+`current_run` puts its progress on the Results tab and marks it running in History.
+
+Switching to another screen leaves a run going (as a chat replay does); esc stops it after
+asking, and quitting while it runs asks first (`work_in_flight`). Every reply is kept in the
+reply cache, so a run stopped here continues at no cost when run again. Results come back as
+typed messages; the run's end when it did not finish (stopped, failed) is handled once, in
 `on_worker_state_changed`.
 
 Opened by `e` anywhere (`app.open_eval` with a file, models or a job to start from: `e` on a

@@ -110,7 +110,7 @@ class JobScreen(TunerScreen[None]):
 
     @property
     def log_view(self) -> EventLog:
-        return self.tabs.log
+        return self.tabs.events
 
     @property
     def chart(self) -> LossChart:
@@ -119,11 +119,11 @@ class JobScreen(TunerScreen[None]):
     @property
     def checkpoints(self) -> list[Checkpoint]:
         """The job's checkpoints as last read, by step."""
-        return self.tabs.checkpoints.checkpoints
+        return self.tabs.checkpoints_pane.checkpoints
 
     @property
     def checkpoint_table(self) -> DataTable[Any]:
-        return self.tabs.checkpoints.table
+        return self.tabs.checkpoints_pane.table
 
     def on_mount(self) -> None:
         self.sub_title = self.job_id
@@ -131,7 +131,7 @@ class JobScreen(TunerScreen[None]):
         problem = self.tuner.session.problem
         if problem is not None:
             self.query_one(JobHeader).update(outside(problem, "bold"))
-            self.tabs.checkpoints.problem(problem)
+            self.tabs.checkpoints_pane.problem(problem)
             return
         from tuner.api.jobs.cursors import CursorStore
 
@@ -310,7 +310,7 @@ class JobScreen(TunerScreen[None]):
 
     def _line(self) -> None:
         line = self.query_one(JobLine)
-        if self._on_checkpoints():
+        if self._showing_checkpoints():
             base = self.job.model if self.job else None
             line.show_checkpoints(self._chat_model(), base, self.tuner.needs_deployment)
             return
@@ -323,9 +323,9 @@ class JobScreen(TunerScreen[None]):
             finished=bool(self.job and self.job.finished),
         )
 
-    def _on_checkpoints(self) -> bool:
+    def _showing_checkpoints(self) -> bool:
         tabs = self.query(JobTabs)
-        return bool(tabs) and tabs.first().on_checkpoints
+        return bool(tabs) and tabs.first().showing_checkpoints
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -27,11 +27,12 @@ class JobTabs(TabbedContent):
         super().__init__(id=id, initial="log")
         self.compose_add_child(TabPane("Log", EventLog(id="events"), id="log"))
         self.compose_add_child(TabPane("Chart", LossChart(id="loss"), id="chart"))
-        panes = CheckpointsPane(id="ckpt-pane")
-        self.compose_add_child(TabPane("Checkpoints", panes, id="checkpoints"))
+        pane = CheckpointsPane(id="ckpt-pane")
+        self.compose_add_child(TabPane("Checkpoints", pane, id="checkpoints"))
 
     @property
-    def log(self) -> EventLog:
+    def events(self) -> EventLog:
+        """The event log (not `log`: that name is Textual's logger on every widget)."""
         return self.query_one("#events", EventLog)
 
     @property
@@ -39,27 +40,27 @@ class JobTabs(TabbedContent):
         return self.query_one("#loss", LossChart)
 
     @property
-    def checkpoints(self) -> CheckpointsPane:
+    def checkpoints_pane(self) -> CheckpointsPane:
         return self.query_one("#ckpt-pane", CheckpointsPane)
 
     @property
-    def on_checkpoints(self) -> bool:
+    def showing_checkpoints(self) -> bool:
         return self.active == "checkpoints"
 
     def chat_model(self, job: Job | None) -> str | None:
         """The model `o` chats with: the highlighted checkpoint on that tab, else the job's
         result once it succeeded."""
-        if self.on_checkpoints:
-            model = self.checkpoints.highlighted_model
+        if self.showing_checkpoints:
+            model = self.checkpoints_pane.highlighted_model
             if model is not None:
                 return model
         if job is not None and job.status is JobStatus.SUCCEEDED:
             return job.fine_tuned_model
         return None
 
-    def add_events(self, events: list[JobEvent]) -> list[JobEvent]:
+    def add_events(self, batch: list[JobEvent]) -> list[JobEvent]:
         """Each new event to the log, and its metrics to the chart; the ones that were new."""
-        added = [event for event in events if self.log.add(event)]
+        added = [event for event in batch if self.events.add(event)]
         for event in added:
             if event.metrics is not None:
                 self.chart.add(event.metrics)
@@ -67,18 +68,18 @@ class JobTabs(TabbedContent):
 
     def show_checkpoints(self, job: Job, checkpoints: list[Checkpoint]) -> None:
         """The checkpoints as last read, counted in the tab's label."""
-        if self.checkpoints.show(job, checkpoints):
-            count = len(self.checkpoints.checkpoints)
+        if self.checkpoints_pane.show(job, checkpoints):
+            count = len(self.checkpoints_pane.checkpoints)
             self.get_tab("checkpoints").label = f"Checkpoints ({count})"
 
     def follow(self) -> None:
         """The log, scrolled to its end and following again."""
         self.active = "log"
-        self.log.follow()
+        self.events.follow()
 
     def cycle_filter(self) -> None:
         """The log's next filter (all, metrics, messages, …)."""
-        self.log.set_filter(cast(EventFilter, next_in(EVENT_FILTERS, self.log.filter)))
+        self.events.set_filter(cast(EventFilter, next_in(EVENT_FILTERS, self.events.filter)))
 
     def toggle_accuracy(self) -> None:
         """The chart, switched between loss and token accuracy."""

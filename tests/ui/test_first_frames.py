@@ -144,7 +144,7 @@ async def test_a_history_is_drawn_in_one_go(tmp_path: Path, emulator: Emulator) 
 
 
 def _count_batches(batches: list[int]) -> Any:
-    from tuner.ui.screens.job import EventsArrived
+    from tuner.ui.screens.job_requests import EventsArrived
 
     def hook(message: Any) -> None:
         if isinstance(message, EventsArrived):

@@ -47,7 +47,8 @@ from tuner.ui.screens.chat import ChatScreen
 from tuner.ui.screens.dataset import DatasetScreen
 from tuner.ui.screens.files import FilesScreen
 from tuner.ui.screens.help import HelpScreen
-from tuner.ui.screens.job import DetailsLoaded, JobScreen
+from tuner.ui.screens.job import JobScreen
+from tuner.ui.screens.job_requests import DetailsLoaded
 from tuner.ui.screens.jobs import JobsScreen
 from tuner.ui.screens.new_job import NewJobScreen
 from tuner.ui.screens.settings import SettingsScreen

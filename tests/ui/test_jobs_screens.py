@@ -583,7 +583,7 @@ async def test_checkpoints_of_a_running_job_say_none_yet(
 
 def test_what_an_empty_checkpoints_tab_says_by_status() -> None:
     from tuner.api.types import Job, JobStatus
-    from tuner.ui.screens.job import checkpoints_note
+    from tuner.ui.widgets.checkpoints_pane import checkpoints_note
 
     def job(status: JobStatus, model: str | None = None) -> Job:
         return Job(

@@ -133,6 +133,30 @@ async def test_a_failed_plan_is_said_in_the_dialog(emulator: Emulator, setup: An
         await wait_until(pilot, lambda: app.results == [None])
 
 
+async def test_a_failed_move_gives_the_choices_back_and_offers_move_again(
+    emulator: Emulator, setup: Any
+) -> None:
+    from tuner.emulator import Fault
+
+    _, modal, _ = setup
+    refusal = "Fine-tuning is not available on this account."
+    emulator.faults.add(Fault(r"/fine-tunes$", method="POST", status=400, message=refusal))
+    app = host_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(modal, app.results.append)
+        await wait_until(pilot, lambda: planned(modal))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "Not moved" in text_of(modal, "#migrate-status"))
+        assert refusal in text_of(modal, "#migrate-plan-text")
+        assert not modal.query_one("#migrate-bar").display
+        assert not any(widget.disabled for widget in modal.query("Select, Input"))
+        # The plan still holds: the Move button, like ctrl+s, tries again.
+        assert planned(modal) and app.results == []
+        await pilot.click("#migrate-move")
+        await wait_until(pilot, lambda: app.results)
+    assert app.results[0].job_id.startswith("ft-")
+
+
 async def test_no_other_profile_is_said_not_offered(emulator: Emulator) -> None:
     from textual.widgets import Select
 

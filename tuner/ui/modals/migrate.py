@@ -29,6 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
@@ -104,6 +105,11 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         Binding("escape", "cancel", "Cancel", id="migrate.cancel"),
     ]
 
+    # The plan shown (None: none yet for this choice) and whether the move is under way decide
+    # whether Move can be pressed; moving also fixes the choices and shows the progress bar.
+    plan: var[MigrationPlan | None] = var(None, init=False)
+    moving: var[bool] = var(False, init=False)
+
     def __init__(
         self,
         job_id: str,
@@ -128,9 +134,7 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         self.source_catalog = source_catalog
         self.source_name = source_name
         self.today = today or date.today()
-        self.plan: MigrationPlan | None = None
         self.planned_for: tuple[str, str, str] | None = None
-        self.moving = False
         self._opened: dict[str, FineTuningService] = {}
         self._suffix_timer: Any = None
         self._models_of: str | None = None  # the profile whose models the model list holds
@@ -274,7 +278,6 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             return
         choice = self._choice()
         self.plan = None
-        self.query_one("#migrate-move", Button).disabled = True
         self.query_one("#migrate-costs", Static).update("")
         if choice is None:
             return
@@ -322,12 +325,11 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             return  # the choice changed meanwhile: a newer plan is on its way
         self.plan = message.plan
         self.planned_for = message.choice
-        costs = "\n".join(self.plan.cost_lines(short=True))
+        costs = "\n".join(message.plan.cost_lines(short=True))
         self.query_one("#migrate-costs", Static).update(outside(costs))
         self.query_one("#migrate-plan-text", Static).update(
-            outside("\n".join(self.plan.summary_lines()))
+            outside("\n".join(message.plan.summary_lines()))
         )
-        self.query_one("#migrate-move", Button).disabled = False
         self._status("Planned: ctrl+s moves, esc cancels")
 
     # -- moving --------------------------------------------------------------------------------
@@ -339,10 +341,6 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
             self._status("Wait for the plan: it shows what will be sent and what it costs")
             return
         self.moving = True
-        for widget in self.query("Select, Input"):
-            widget.disabled = True
-        self.query_one("#migrate-move", Button).disabled = True
-        self.query_one("#migrate-bar").display = True
         self._move(self.plan, self.planned_for[0])
 
     @work(exclusive=True, group="migrate-run", exit_on_error=False)
@@ -381,6 +379,18 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
         if self.moving and fraction is not None:
             self.query_one("#migrate-bar", ProgressBar).update(progress=fraction * 100)
 
+    def watch_plan(self) -> None:
+        self._offer_move()
+
+    def watch_moving(self, moving: bool) -> None:
+        for widget in self.query("Select, Input"):
+            widget.disabled = moving
+        self.query_one("#migrate-bar").display = moving
+        self._offer_move()
+
+    def _offer_move(self) -> None:
+        self.query_one("#migrate-move", Button).disabled = self.plan is None or self.moving
+
     # -- failures and leaving ------------------------------------------------------------------
 
     def on_plan_failed(self, failed: PlanFailed) -> None:
@@ -390,9 +400,6 @@ class MigrateModal(ModalScreen["MovedJob | None"]):
     def on_move_failed(self, failed: MoveFailed) -> None:
         self._say_failure(failed)
         self.moving = False
-        self.query_one("#migrate-bar").display = False
-        for widget in self.query("Select, Input"):
-            widget.disabled = False
         self._status("Not moved: esc closes, or change the choice to plan again")
 
     def _say_failure(self, failed: WorkFailed) -> None:

@@ -11,11 +11,15 @@ the Results tab, then the figures (`EvalResults`), and the Examples tab lists ev
 (`EvalExamples`: sortable by disagreement, filterable to flips; enter shows the replies side by
 side). History (`EvalHistory`) reopens earlier runs read-only.
 
-The whole flow runs in one exclusive async worker owned by this screen, so it ends with the
-screen. Switching to another screen leaves a run going (as a chat replay does); esc stops it
-after asking, and quitting while it runs asks first (`work_in_flight`). Every reply is kept in
-the reply cache, so a run stopped here continues at no cost when run again. Results come back
-as typed messages; the run's end when it did not finish (stopped, failed) is handled once, in
+The whole flow (`eval_run.run_evaluation`) runs in one exclusive async worker owned by this
+screen, so it ends with the screen. What the screen shows follows its state: `phase` (idle,
+preparing, running) locks the setup and picks the status line and the footer's keys;
+`current_run` puts its progress on the Results tab and marks it running in History.
+
+Switching to another screen leaves a run going (as a chat replay does); esc stops it after
+asking, and quitting while it runs asks first (`work_in_flight`). Every reply is kept in the
+reply cache, so a run stopped here continues at no cost when run again. Results come back as
+typed messages; the run's end when it did not finish (stopped, failed) is handled once, in
 `on_worker_state_changed`.
 
 Opened by `e` anywhere (`app.open_eval` with a file, models or a job to start from: `e` on a
@@ -24,9 +28,7 @@ JSONL in the browser, `E` on a job, the new job of a move once it has trained).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,102 +37,39 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tuner.data.visible_text import visible_line
-from tuner.data.wording import plural
 from tuner.ui.failures import describe_error
 from tuner.ui.modals import ConfirmModal
-from tuner.ui.outside import outside, outside_line
+from tuner.ui.outside import outside_line
+from tuner.ui.screens.eval_run import (
+    Estimated,
+    NotRun,
+    RunFinished,
+    RunProgress,
+    RunStarted,
+    estimate_text,
+    finished_heading,
+    run_evaluation,
+)
 from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.eval_examples import EvalExamples
-from tuner.ui.widgets.eval_history import EvalHistory, when
-from tuner.ui.widgets.eval_results import EvalProgress, EvalResults, model_letter
+from tuner.ui.widgets.eval_history import EvalHistory
+from tuner.ui.widgets.eval_results import EvalProgress, EvalResults
 from tuner.ui.widgets.eval_setup import EvalSetup
 
 if TYPE_CHECKING:
-    from tuner.api.eval.plan import EvalEstimate
-    from tuner.api.eval.run import ModelProgress, RunTotals
-    from tuner.api.eval.session import EvalChoices, EvalOutcome, PreparedEval
+    from tuner.api.eval.run import ModelProgress
+    from tuner.api.eval.session import EvalChoices, PreparedEval
 
 
 class Phase(StrEnum):
     IDLE = "idle"
     PREPARING = "preparing"  # reading the file, pricing, waiting for the yes
     RUNNING = "running"
-
-
-# -- messages from the worker ----------------------------------------------------------------
-
-
-@dataclass
-class Estimated(Message):
-    """The run is planned and priced; nothing has been asked yet."""
-
-    prepared: PreparedEval
-    estimate: EvalEstimate
-
-
-@dataclass
-class NotRun(Message):
-    """The user said no to the estimate: nothing was asked."""
-
-
-@dataclass
-class RunStarted(Message):
-    prepared: PreparedEval
-
-
-@dataclass
-class RunProgress(Message):
-    """How far each model is (a copy: the run's own counts go on changing)."""
-
-    models: tuple[ModelProgress, ...]
-    judge: str
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, RunProgress)  # only the newest counts matter
-
-
-@dataclass
-class RunFinished(Message):
-    prepared: PreparedEval
-    outcome: EvalOutcome
-
-
-def _judge_spend(totals: RunTotals) -> str:
-    spend = totals.judge
-    if not spend.requests:
-        return ""
-    if spend.unpriced and not spend.dollars:
-        money = "price unknown"
-    else:
-        money = f"${spend.dollars:,.4f}" + (" + unpriced" if spend.unpriced else "")
-    return f"judge: {spend.requests:,} requests ({spend.cached:,} cached), {money}"
-
-
-def confirmation(prepared: PreparedEval, estimate: EvalEstimate) -> Text:
-    """What the user reads before saying yes: what will be asked and what it costs."""
-    from tuner.api.eval.plan import estimate_lines
-
-    plan = prepared.plan
-    models = len(plan.targets)
-    text = Text(f"{plural(len(plan.examples), 'example')} of ")
-    text.append_text(outside_line(prepared.file.name))
-    text.append(
-        f" to {plural(models, 'model')} (A, B, … as on the Setup tab). "
-        "Nothing has been asked yet.\n\n"
-    )
-    letters = {target.label: model_letter(index) for index, target in enumerate(plan.targets)}
-    text.append_text(outside("\n".join(estimate_lines(estimate, letters))))
-    for warning in prepared.warnings:
-        text.append("\n")
-        text.append_text(outside_line(f"⚠ {warning}", style="yellow"))
-    text.append("\n\nRun it?")
-    return text
 
 
 class EvalScreen(TunerScreen[None]):
@@ -147,11 +86,17 @@ class EvalScreen(TunerScreen[None]):
         Binding("4", "tab('history')", "History", id="eval.tab_history", show=False),
     ]
 
+    # Where the screen is: idle, preparing (reading, pricing, asking) or running. It locks the
+    # setup and picks the status line and the footer's keys (esc stops or goes back).
     phase: reactive[Phase] = reactive(Phase.IDLE, bindings=True)
+    # The run being asked and graded now: while there is one, the Results tab shows its
+    # progress instead of figures, and History lists its folder as running.
+    current_run: var[PreparedEval | None] = var(None, init=False)
+    # How far each model of the current run is: counted in the status line.
+    progress: var[tuple[ModelProgress, ...]] = var((), init=False)
 
     def __init__(self) -> None:
         super().__init__()
-        self.progress: tuple[ModelProgress, ...] = ()
         self.finished_runs = 0  # runs finished here (tests wait for the count)
         self.missing: str | None = None  # why the shown run's prompts are not known
         self._worker: Worker[None] | None = None
@@ -192,11 +137,15 @@ class EvalScreen(TunerScreen[None]):
         return self.query_one("#eval-results", EvalResults)
 
     @property
+    def progress_view(self) -> EvalProgress:
+        return self.query_one("#eval-progress", EvalProgress)
+
+    @property
     def history(self) -> EvalHistory:
         return self.query_one("#eval-history", EvalHistory)
 
     def on_mount(self) -> None:
-        self.query_one("#eval-progress").display = False
+        self.progress_view.display = False
         self.results_view.note(
             Text(
                 "No run yet: set one up in the Setup tab (1), or open an "
@@ -267,45 +216,11 @@ class EvalScreen(TunerScreen[None]):
 
     @work(exclusive=True, group="eval", exit_on_error=False)
     async def _evaluate(self, choices: EvalChoices) -> None:
-        from tuner.api.eval.plan import estimate_eval
-        from tuner.api.eval.reply_cache import ReplyCache
-        from tuner.api.eval.session import prepare_eval, run_eval
-
-        services = self.tuner.eval_services()
-        cache = ReplyCache()
-        try:
-            prepared = await prepare_eval(choices, services)
-            estimate = await asyncio.to_thread(estimate_eval, prepared.plan, cache)
-            self.post_message(Estimated(prepared, estimate))
-            if estimate.to_pay:
-                question = confirmation(prepared, estimate)
-                modal = ConfirmModal(question, title="Run the evaluation", yes="Run", wide=True)
-                if not await self.app.push_screen_wait(modal):
-                    self.post_message(NotRun())
-                    return
-            self.post_message(RunStarted(prepared))
-            outcome = await run_eval(prepared, cache=cache, on_progress=self._progressed)
-            self.post_message(RunFinished(prepared, outcome))
-        finally:
-            cache.close()
-            await services.close()
-
-    def _progressed(self, totals: RunTotals) -> None:
-        """Called by the run on this event loop after each example."""
-        models = tuple(replace(progress) for progress in totals.models.values())
-        self.post_message(RunProgress(models, _judge_spend(totals)))
+        await run_evaluation(choices, self.tuner.eval_services(), self.app, self.post_message)
 
     @on(Estimated)
     def _estimated(self, message: Estimated) -> None:
-        from tuner.api.eval.plan import estimate_lines
-
-        targets = message.prepared.plan.targets
-        letters = {target.label: model_letter(index) for index, target in enumerate(targets)}
-        text = outside("\n".join(estimate_lines(message.estimate, letters)))
-        for warning in message.prepared.warnings:
-            text.append("\n")
-            text.append_text(outside_line(f"⚠ {warning}", style="yellow"))
-        self.setup.hint(text)
+        self.setup.hint(estimate_text(message.prepared, message.estimate))
 
     @on(NotRun)
     def _not_run(self) -> None:
@@ -313,38 +228,25 @@ class EvalScreen(TunerScreen[None]):
 
     @on(RunStarted)
     async def _started(self, message: RunStarted) -> None:
+        self.progress = ()
         self.phase = Phase.RUNNING
-        self.history.running = message.prepared.folder
-        self.history.reload()
+        self.current_run = message.prepared
         plan = message.prepared.plan
         labels = [target.label for target in plan.targets]
-        progress = self.query_one("#eval-progress", EvalProgress)
-        progress.display = True
-        self.results_view.display = False
-        await progress.start(labels, len(plan.examples))
-        self.progress = ()
+        await self.progress_view.start(labels, len(plan.examples))
         self.show_tab("results")
-        self._line()
 
     @on(RunProgress)
     def _run_progress(self, message: RunProgress) -> None:
         self.progress = message.models
-        self.query_one("#eval-progress", EvalProgress).update_counts(message.models, message.judge)
-        self._line()
+        self.progress_view.update_counts(message.models, message.judge)
 
     @on(RunFinished)
     def _finished(self, message: RunFinished) -> None:
         prepared, outcome = message.prepared, message.outcome
         self.finished_runs += 1
-        self.query_one("#eval-progress").display = False
-        self.results_view.display = True
-        heading = outside_line(prepared.file.name, style="bold")
-        heading.append(f" · {outcome.summary.examples:,} examples\n")
-        heading.append_text(outside_line(shown_folder(outcome.folder.path), style="dim"))
-        spend = _judge_spend(outcome.totals)
-        if spend:
-            heading.append("\n" + spend, style="dim")
-        self.results_view.show(outcome.summary, heading)
+        self.current_run = None
+        self.results_view.show(outcome.summary, finished_heading(prepared, outcome))
         examples = {example.ident: example for example in prepared.plan.examples}
         self.missing = None
         self.examples_view.load(
@@ -368,12 +270,8 @@ class EvalScreen(TunerScreen[None]):
                 self._stopped()
             if worker.is_finished:
                 self._worker = None
+                self.current_run = None
                 self.phase = Phase.IDLE
-                self.history.running = None
-                self.history.reload()
-                self.query_one("#eval-progress").display = False
-                self.results_view.display = True
-                self._line()
             return
         if event.state is WorkerState.ERROR:
             self.notify(describe_error(worker.error), severity="error", markup=False)
@@ -448,22 +346,10 @@ class EvalScreen(TunerScreen[None]):
 
     @on(EvalHistory.Opened)
     def _run_opened(self, message: EvalHistory.Opened) -> None:
-        run, info = message.run, message.info
+        run = message.run
         summary = run.summary
-        name = Path(info.file).name if info is not None and info.file else "a past run"
-        heading = Text("From history (read-only): ", style="bold")
-        heading.append_text(outside_line(name))
-        if info is not None and info.started:
-            heading.append(f" · {when(info.started)}")
-        heading.append(f" · {summary.examples:,} examples\n")
-        heading.append_text(outside_line(shown_folder(run.folder.path), style="dim"))
-        if message.examples.problem:
-            heading.append("\n")
-            heading.append_text(
-                outside_line(f"prompts not shown: {message.examples.problem}", style="yellow")
-            )
         if self.phase is not Phase.RUNNING:
-            self.results_view.show(summary, heading)
+            self.results_view.show(summary, message.heading)
         else:
             self.notify("A run is going: its progress stays on Results", markup=False)
         self.examples_view.load(
@@ -530,6 +416,15 @@ class EvalScreen(TunerScreen[None]):
             self.setup.locked = self.phase is not Phase.IDLE
             self._line()
 
+    def watch_current_run(self, run: PreparedEval | None) -> None:
+        self.progress_view.display = run is not None
+        self.results_view.display = run is None
+        self.history.running = run.folder if run is not None else None
+        self.history.reload()
+
+    def watch_progress(self) -> None:
+        self._line()
+
     def _line(self) -> None:
         if self.phase is Phase.PREPARING:
             text = "Preparing: reading the file and pricing the run · esc stops"
@@ -547,15 +442,3 @@ class EvalScreen(TunerScreen[None]):
         else:
             text = "r runs: the cost is shown and asked about first · 1-4 tabs"
         self.query_one("#eval-line", Static).update(text)
-
-
-def shown_folder(folder: Path) -> str:
-    """Where a run's files are, in one short line: relative to tuner's data folder when the
-    run is kept there (its full path is in the History tab), else the whole path."""
-    from tuner.config import data_dir
-
-    try:
-        inside = folder.resolve().relative_to(data_dir().resolve())
-    except (ValueError, OSError):
-        return f"report.md in {folder}"
-    return f"report.md in {inside} (tuner's data folder)"

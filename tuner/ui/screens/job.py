@@ -10,138 +10,45 @@ Controls check the status first (`control_refusal`) and what the service can do
 (`Capabilities`), ask through a `ConfirmModal`, and show a service refusal as a readable
 notification. When the job ends while watched, the app rings the bell and says so, and `o`
 offers chat with the new model.
+
+What the screen asks of the service, and the messages the answers come back as, are in
+`job_requests`; the three views (log, chart, checkpoints) are `JobTabs`, the line under them
+`JobLine`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, TabbedContent
 
 from tuner.api.deadlines import retirement
 from tuner.api.jobs.follower import FollowState, FollowStatus, PollPolicy
-from tuner.api.jobs.watch import (
-    EVENT_FILTERS,
-    Control,
-    EventFilter,
-    control_refusal,
-    deployment_hint,
-    next_in,
-    short_fine_tuned,
-)
-from tuner.api.types import Capabilities, Checkpoint, Job, JobEvent, JobStatus
-from tuner.data.fit_text import short_path
-from tuner.data.wording import plural
-from tuner.ui.failures import WorkFailed, describe_error, fails_as
+from tuner.api.jobs.watch import Control, deployment_hint
+from tuner.api.types import Capabilities, Checkpoint, Job, JobStatus
+from tuner.ui.failures import fails_as
 from tuner.ui.modals import ConfirmModal, PromptModal
-from tuner.ui.outside import outside, outside_line
+from tuner.ui.outside import outside
+from tuner.ui.screens import job_requests
 from tuner.ui.session import ConnectionChanged
 from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.event_log import EventLog
 from tuner.ui.widgets.job_header import JobHeader
+from tuner.ui.widgets.job_line import JobLine
+from tuner.ui.widgets.job_tabs import JobTabs
 from tuner.ui.widgets.loss_chart import LossChart
-
-if TYPE_CHECKING:
-    from tuner.api.jobs.metrics import MetricPoint
 
 HEADER_TICK = 2.0  # seconds between redraws of "running for …" while the job is active
 AGE_TICK = 30.0  # x poll_scale: once it ended, only "created 5m ago" still changes
 _UNKNOWN = object()  # the job's profile before the screen is mounted
 DETAILS_DELAY = 0.5  # x poll_scale: message events arriving together cause one re-read
-CONTROL_FEATURE = {"cancel": None, "pause": "pause_resume", "resume": "pause_resume"}
-
-
-def checkpoints_note(job: Job, count: int) -> str | None:
-    """What the Checkpoints tab says instead of an empty table: none *yet* while the job can
-    still save one, none at all once it cannot (and why, when it stopped early)."""
-    if count:
-        return None
-    status = job.status
-    if status in (JobStatus.VALIDATING, JobStatus.QUEUED):
-        return "No checkpoints yet: training has not started."
-    if job.active:
-        return "No checkpoints yet: they appear here as the service saves them during training."
-    if status is JobStatus.SUCCEEDED:
-        then = " o chats with its fine-tuned model." if job.fine_tuned_model else ""
-        return f"No checkpoints: the service kept none for this job.{then}"
-    ended = "failed" if status is JobStatus.FAILED else "was cancelled"
-    return f"No checkpoints: the job {ended} before the service saved one."
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-@dataclass
-class EventsArrived(Message):
-    """Events read together (a finished job's whole history at once): drawn together."""
-
-    events: list[JobEvent]
-
-
-@dataclass
-class FollowChanged(Message):
-    status: FollowStatus
-
-
-@dataclass
-class CursorUnsaved(Message):
-    """Where the user got to cannot be saved (a read-only or full data folder). Said once."""
-
-    error: OSError
-
-
-@dataclass
-class FollowEnded(Message):
-    job: Job | None
-
-
-@dataclass
-class DetailsLoaded(Message):
-    """The job and its checkpoints, re-read."""
-
-    job: Job
-    checkpoints: list[Checkpoint]
-
-
-@dataclass
-class ResultsLoaded(Message):
-    """A finished job's full per-step metrics (its result file)."""
-
-    points: list[MetricPoint]
-
-
-@dataclass
-class ControlDone(Message):
-    """The service accepted a cancel, pause or resume."""
-
-    job: Job
-
-
-class FollowFailed(WorkFailed):
-    DOING = "follow the job"
-
-
-class DetailsFailed(WorkFailed):
-    DOING = "read the job"
-
-
-class ResultsFailed(WorkFailed):
-    DOING = "read the result metrics"
-
-
-class ControlRefused(WorkFailed):
-    DOING = "cancel, pause or resume the job"
 
 
 class JobScreen(TunerScreen[None]):
@@ -176,7 +83,6 @@ class JobScreen(TunerScreen[None]):
     def __init__(self, job_id: str, *, just_created: bool = False) -> None:
         super().__init__()
         self.job_id = job_id
-        self.checkpoints: list[Checkpoint] = []
         self.follow_states: list[FollowState] = []  # every state shown, in order
         # Announce the end only of a job seen active (or created here): not of old history.
         self.was_active: bool | None = True if just_created else None
@@ -194,38 +100,38 @@ class JobScreen(TunerScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield JobHeader(id="job-header")
-        with TabbedContent(id="job-tabs", initial="log"):
-            with TabPane("Log", id="log"):
-                yield EventLog(id="events")
-            with TabPane("Chart", id="chart"):
-                yield LossChart(id="loss")
-            with TabPane("Checkpoints", id="checkpoints"):
-                yield Static("Loading checkpoints…", id="ckpt-note")
-                yield DataTable(id="ckpt-table", cursor_type="row")
-        yield Static(id="job-line")
+        yield JobTabs(id="job-tabs")
+        yield JobLine(id="job-line")
         yield Footer(compact=True, show_command_palette=False)
 
     @property
+    def tabs(self) -> JobTabs:
+        return self.query_one("#job-tabs", JobTabs)
+
+    @property
     def log_view(self) -> EventLog:
-        return self.query_one("#events", EventLog)
+        return self.tabs.events
 
     @property
     def chart(self) -> LossChart:
-        return self.query_one("#loss", LossChart)
+        return self.tabs.chart
+
+    @property
+    def checkpoints(self) -> list[Checkpoint]:
+        """The job's checkpoints as last read, by step."""
+        return self.tabs.checkpoints_pane.checkpoints
 
     @property
     def checkpoint_table(self) -> DataTable[Any]:
-        return self.query_one("#ckpt-table", DataTable)
+        return self.tabs.checkpoints_pane.table
 
     def on_mount(self) -> None:
         self.sub_title = self.job_id
         self._job_profile = self._profile_name()  # the profile the job belongs to
-        self.checkpoint_table.add_columns("Step", "Train loss", "Valid loss", "Accuracy", "Model")
-        self.checkpoint_table.display = False  # until the list is read: "Loading checkpoints…"
         problem = self.tuner.session.problem
         if problem is not None:
             self.query_one(JobHeader).update(outside(problem, "bold"))
-            self.query_one("#ckpt-note", Static).update(outside(problem))
+            self.tabs.checkpoints_pane.problem(problem)
             return
         from tuner.api.jobs.cursors import CursorStore
 
@@ -257,57 +163,37 @@ class JobScreen(TunerScreen[None]):
     # -- following -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="job-follow", exit_on_error=False)
-    @fails_as(FollowFailed)
+    @fails_as(job_requests.FollowFailed)
     async def _follow(self) -> None:
-        from tuner.api.jobs.cursors import CursorStore
-        from tuner.api.jobs.follower import EventFollower
-
-        follower = EventFollower(
-            await self.tuner.session.opened(),
-            self.job_id,
-            CursorStore(),
-            poll=PollPolicy().scaled(self.tuner.services.poll_scale),
-            resume=False,  # the whole history, once; the saved cursor only marks "new since"
-            on_state=lambda status: self.post_message(FollowChanged(status)),
-            on_cursor_error=lambda error: self.post_message(CursorUnsaved(error)),
+        poll = PollPolicy().scaled(self.tuner.services.poll_scale)
+        await job_requests.follow_job(
+            await self.tuner.session.opened(), self.job_id, poll, self.post_message
         )
-        async for batch in follower.batches():
-            self.post_message(EventsArrived(batch))
-        self.post_message(FollowEnded(follower.job))
 
-    @on(EventsArrived)
-    def _events(self, message: EventsArrived) -> None:
+    @on(job_requests.EventsArrived)
+    def _events(self, message: job_requests.EventsArrived) -> None:
         """A batch of events: each added to the log and the chart, the lines under them and
         the header drawn once (a history of hundreds is one update, not hundreds)."""
-        added = [event for event in message.events if self.log_view.add(event)]
+        added = self.tabs.add_events(message.events)
         if not added:
             return
         self._line()
-        for event in added:
-            if event.metrics is not None:
-                self.chart.add(event.metrics)
         if any(event.metrics is not None for event in added) and self.job is not None:
             self._show_header()
         if any(event.metrics is None for event in added):
             self._details_soon()
 
-    @on(FollowChanged)
-    def _follow_changed(self, message: FollowChanged) -> None:
+    @on(job_requests.FollowChanged)
+    def _follow_changed(self, message: job_requests.FollowChanged) -> None:
         self.follow_status = message.status
         self.follow_states.append(message.status.state)
 
-    @on(CursorUnsaved)
-    def _cursor_unsaved(self, message: CursorUnsaved) -> None:
-        folder = Path(message.error.filename).parent if message.error.filename else "data folder"
-        self.notify(
-            f"Following goes on, but where you got to is not saved ({short_path(folder)}: "
-            f"{describe_error(message.error)})",
-            severity="warning",
-            timeout=10,
-        )
+    @on(job_requests.CursorUnsaved)
+    def _cursor_unsaved(self, message: job_requests.CursorUnsaved) -> None:
+        self.notify(message.warning, severity="warning", timeout=10)
 
-    @on(FollowEnded)
-    def _follow_ended(self, message: FollowEnded) -> None:
+    @on(job_requests.FollowEnded)
+    def _follow_ended(self, message: job_requests.FollowEnded) -> None:
         if message.job is not None:
             self._adopt(message.job)
         self._load_details()
@@ -326,58 +212,35 @@ class JobScreen(TunerScreen[None]):
         self._load_details()
 
     @work(exclusive=True, group="job-details", exit_on_error=False)
-    @fails_as(DetailsFailed)
+    @fails_as(job_requests.DetailsFailed)
     async def _load_details(self) -> None:
-        from tuner.api.errors import ServiceError
+        await job_requests.read_details(
+            await self.tuner.session.opened(), self.job_id, self.post_message
+        )
 
-        service = await self.tuner.session.opened()
-        job = await service.retrieve_job(self.job_id)
-        checkpoints = await service.list_checkpoints(self.job_id)
-        self.post_message(DetailsLoaded(job, checkpoints))
-        if job.active and not service.capabilities.loss_in_events:
-            # Its events carry no loss (Together): the chart follows the metrics instead.
-            try:
-                points = await service.job_metrics(job)
-            except ServiceError:
-                points = []  # the final read after the job ends says what went wrong
-            if points:
-                self.post_message(ResultsLoaded(points))
-
-    @on(DetailsLoaded)
-    def _details_loaded(self, message: DetailsLoaded) -> None:
+    @on(job_requests.DetailsLoaded)
+    def _details_loaded(self, message: job_requests.DetailsLoaded) -> None:
         self._adopt(message.job)
-        self._show_checkpoints(message.checkpoints)
-        note = checkpoints_note(message.job, len(self.checkpoints))
-        self.query_one("#ckpt-note", Static).update(note or "")
-        self.query_one("#ckpt-note").display = note is not None
-        self.checkpoint_table.display = note is None
+        self.tabs.show_checkpoints(message.job, message.checkpoints)
 
     @work(exclusive=True, group="job-results", exit_on_error=False)
-    @fails_as(ResultsFailed)
+    @fails_as(job_requests.ResultsFailed)
     async def _load_results(self) -> None:
         service = await self.tuner.session.opened()
-        job = self.job if self.job is not None else await service.retrieve_job(self.job_id)
-        points = await service.job_metrics(job)
-        if points:
-            self.post_message(ResultsLoaded(points))
+        await job_requests.read_results(service, self.job, self.job_id, self.post_message)
 
-    @on(ResultsLoaded)
-    def _results_loaded(self, message: ResultsLoaded) -> None:
+    @on(job_requests.ResultsLoaded)
+    def _results_loaded(self, message: job_requests.ResultsLoaded) -> None:
         self.chart.replace(message.points)
 
     @work(group="job-control", exit_on_error=False)
-    @fails_as(ControlRefused)
+    @fails_as(job_requests.ControlRefused)
     async def _run_control(self, control: Control) -> None:
         service = await self.tuner.session.opened()
-        call = {
-            "cancel": service.cancel_job,
-            "pause": service.pause_job,
-            "resume": service.resume_job,
-        }[control]
-        self.post_message(ControlDone(await call(self.job_id)))
+        await job_requests.apply_control(service, self.job_id, control, self.post_message)
 
-    @on(ControlDone)
-    def _control_done(self, message: ControlDone) -> None:
+    @on(job_requests.ControlDone)
+    def _control_done(self, message: job_requests.ControlDone) -> None:
         job = message.job
         self._adopt(job)
         self.notify(f"Job {job.id} is now {job.status.words}")
@@ -385,22 +248,17 @@ class JobScreen(TunerScreen[None]):
 
     # -- failures: each says what could not be done, in the UI's one wording -----------------
 
-    def on_control_refused(self, failed: ControlRefused) -> None:
+    def on_control_refused(self, failed: job_requests.ControlRefused) -> None:
         self.notify(f"The service refused: {failed.reason}", severity="error", timeout=10)
 
-    def on_follow_failed(self, failed: FollowFailed) -> None:
-        from tuner.api.errors import ErrorKind, ServiceError
-
-        failure = failed.error
-        if not isinstance(failure, ServiceError):
-            failure = ServiceError(ErrorKind.UNKNOWN, failed.reason)
-        self.follow_status = FollowStatus(FollowState.FAILED, failure)
+    def on_follow_failed(self, failed: job_requests.FollowFailed) -> None:
+        self.follow_status = job_requests.stopped_following(failed)
         self.notify(f"Stopped following: {failed.reason}", severity="error", timeout=10)
 
-    def on_results_failed(self, failed: ResultsFailed) -> None:
+    def on_results_failed(self, failed: job_requests.ResultsFailed) -> None:
         self.notify(f"No result metrics: {failed.reason}", severity="warning")
 
-    def on_details_failed(self, failed: DetailsFailed) -> None:
+    def on_details_failed(self, failed: job_requests.DetailsFailed) -> None:
         error = failed.reason
         self.notify(f"Could not read the job: {error}", severity="error", timeout=10)
         if self.job is None:
@@ -443,32 +301,6 @@ class JobScreen(TunerScreen[None]):
             retirement=ends,
         )
 
-    def _show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
-        ids = [c.id for c in checkpoints]
-        if ids == [c.id for c in self.checkpoints]:
-            return
-        self.checkpoints = sorted(checkpoints, key=lambda c: c.step)
-        table = self.checkpoint_table
-        table.clear()
-        for ckpt in self.checkpoints:
-            m = ckpt.metrics
-            valid = None
-            if m is not None:
-                valid = m.full_valid_loss if m.full_valid_loss is not None else m.valid_loss
-            table.add_row(
-                str(ckpt.step),
-                _fmt(m.train_loss if m else None),
-                _fmt(valid),
-                _fmt(m.train_mean_token_accuracy if m else None),
-                outside_line(short_fine_tuned(ckpt.model) or ""),
-                key=ckpt.id,
-            )
-        self.query_one("#job-tabs", TabbedContent).get_tab(
-            "checkpoints"
-        ).label = f"Checkpoints ({len(self.checkpoints)})"
-        # Start on the newest: the one worth trying first, and what `o` opens from here.
-        table.move_cursor(row=len(self.checkpoints) - 1, animate=False)
-
     # -- status line ---------------------------------------------------------------------------
 
     @on(EventLog.FollowChanged)
@@ -477,33 +309,23 @@ class JobScreen(TunerScreen[None]):
         self._line()
 
     def _line(self) -> None:
-        log = self.log_view
-        follow = "auto-scroll on" if log.following else "paused: end or F to follow"
-        shown = len(log.shown_ids)
-        tabs = self.query("#job-tabs")
-        if tabs and cast(TabbedContent, tabs.first()).active == "checkpoints":
-            model = self._chat_model()
-            opens = (
-                f"o chats with {short_fine_tuned(model, self.job.model if self.job else None)}"
-                if model
-                else "no model to chat with"
-            )
-            if model and self.tuner.needs_deployment:
-                opens = f"deploy {short_fine_tuned(model)}, then o chats with the deployment"
-            line = f"{opens} · 1/2/3: log/chart/checkpoints"
-            self.query_one("#job-line", Static).update(outside_line(line))
+        line = self.query_one(JobLine)
+        if self._showing_checkpoints():
+            base = self.job.model if self.job else None
+            line.show_checkpoints(self._chat_model(), base, self.tuner.needs_deployment)
             return
-        moved = self.tuner.move_origin(self._job_profile_name(), self.job_id)
-        if moved is not None and not (self.job and self.job.finished):
-            rest = "E compares it with the original once trained"
-        elif self.job and self.job.finished and log.following:
-            # Nothing more will arrive, so "auto-scroll on" gives way to what comes next.
-            rest = "1/2/3: tabs · m: move to another service"
-        else:
-            rest = f"{follow} · 1/2/3: log/chart/checkpoints"
-        self.query_one("#job-line", Static).update(
-            outside_line(f"{plural(shown, 'event')} · showing {log.filter} (t) · {rest}")
+        log = self.log_view
+        line.show_log(
+            shown=len(log.shown_ids),
+            showing=log.filter,
+            following=log.following,
+            moved=self.tuner.move_origin(self._job_profile_name(), self.job_id) is not None,
+            finished=bool(self.job and self.job.finished),
         )
+
+    def _showing_checkpoints(self) -> bool:
+        tabs = self.query(JobTabs)
+        return bool(tabs) and tabs.first().showing_checkpoints
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -513,24 +335,13 @@ class JobScreen(TunerScreen[None]):
         if action in ("evaluate", "record"):
             return self.job is not None and self.job.status is JobStatus.SUCCEEDED
         if action == "control" and parameters:
-            if self.job is not None and self.job.finished:
-                return False  # nothing to cancel, pause or resume any more
-            feature = CONTROL_FEATURE.get(str(parameters[0]))
-            capabilities = self.capabilities
-            if feature is not None and capabilities is not None:
-                return capabilities.missing(feature) is None
+            return job_requests.control_offered(str(parameters[0]), self.job, self.capabilities)
         return True
 
     def _chat_model(self) -> str | None:
-        """The model `o` chats with: the highlighted checkpoint on that tab, else the result."""
-        tabs = self.query("#job-tabs")
-        if tabs and cast(TabbedContent, tabs.first()).active == "checkpoints" and self.checkpoints:
-            row = self.checkpoint_table.cursor_row
-            if 0 <= row < len(self.checkpoints):
-                return self.checkpoints[row].model
-        if self.job is not None and self.job.status is JobStatus.SUCCEEDED:
-            return self.job.fine_tuned_model
-        return None
+        """The model `o` chats with (none before the screen is composed)."""
+        tabs = self.query(JobTabs)
+        return tabs.first().chat_model(self.job) if tabs else None
 
     def action_open_chat(self) -> None:
         model = self._chat_model()
@@ -598,20 +409,17 @@ class JobScreen(TunerScreen[None]):
         self._line()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one("#job-tabs", TabbedContent).active = tab
+        self.tabs.active = tab
 
     def action_follow(self) -> None:
-        self.action_tab("log")
-        self.log_view.follow()
+        self.tabs.follow()
 
     def action_cycle_filter(self) -> None:
-        log = self.log_view
-        log.set_filter(cast(EventFilter, next_in(EVENT_FILTERS, log.filter)))
+        self.tabs.cycle_filter()
         self._line()
 
     def action_toggle_accuracy(self) -> None:
-        self.chart.accuracy = not self.chart.accuracy
-        self.action_tab("chart")
+        self.tabs.toggle_accuracy()
 
     def action_back(self) -> None:
         self.dismiss()
@@ -623,21 +431,13 @@ class JobScreen(TunerScreen[None]):
         if self.job is None:
             self.notify("The job has not loaded yet", severity="warning")
             return
-        feature = CONTROL_FEATURE[control]
-        capabilities = self.capabilities
-        missing = capabilities.missing(feature) if feature and capabilities else None
-        refusal = missing or control_refusal(control, self.job.status)
+        refusal = job_requests.control_problem(control, self.job, self.capabilities)
         if refusal is not None:
             self.notify(refusal, severity="warning")
             return
-        questions = {
-            "cancel": "Cancel this job? Training stops and cannot be restarted.",
-            "pause": "Pause this job? It keeps its progress and can be resumed.",
-            "resume": "Resume this job?",
-        }
         self.app.push_screen(
             ConfirmModal(
-                f"{questions[control]}\n{self.job_id}",
+                f"{job_requests.CONTROL_QUESTIONS[control]}\n{self.job_id}",
                 title=f"{control.capitalize()} job",
                 yes=f"{control.capitalize()} job",
             ),

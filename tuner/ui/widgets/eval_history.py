@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tuner.ui.outside import outside_line
-from tuner.ui.widgets.eval_results import model_letter
+from tuner.ui.widgets.eval_results import model_letter, shown_folder
 
 if TYPE_CHECKING:
     from tuner.data.eval.example_rows import RunExamples
@@ -53,6 +53,24 @@ class EvalHistory(Vertical):
         run: Run
         info: RunInfo | None
         examples: RunExamples
+
+        @property
+        def heading(self) -> Text:
+            """What the Results tab says above the run's figures: read-only, which file,
+            when, how many examples, where its files are, and why prompts may be missing."""
+            info, summary = self.info, self.run.summary
+            name = Path(info.file).name if info is not None and info.file else "a past run"
+            heading = Text("From history (read-only): ", style="bold")
+            heading.append_text(outside_line(name))
+            if info is not None and info.started:
+                heading.append(f" · {when(info.started)}")
+            heading.append(f" · {summary.examples:,} examples\n")
+            heading.append_text(outside_line(shown_folder(self.run.folder.path), style="dim"))
+            if self.examples.problem:
+                heading.append("\n")
+                problem = f"prompts not shown: {self.examples.problem}"
+                heading.append_text(outside_line(problem, style="yellow"))
+            return heading
 
     @dataclass
     class SetUpAgain(Message):

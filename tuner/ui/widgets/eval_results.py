@@ -13,6 +13,7 @@ failed counts, and what the judge has spent.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from string import ascii_uppercase
 
 from rich.console import Group, RenderableType
@@ -31,6 +32,18 @@ def model_letter(index: int) -> str:
     """A, B, … Z, then A2, B2, …: short names for the models of a run, in its order."""
     letter = ascii_uppercase[index % 26]
     return letter if index < 26 else f"{letter}{index // 26 + 1}"
+
+
+def shown_folder(folder: Path) -> str:
+    """Where a run's files are, in one short line: relative to tuner's data folder when the
+    run is kept there (its full path is in the History tab), else the whole path."""
+    from tuner.config import data_dir
+
+    try:
+        inside = folder.resolve().relative_to(data_dir().resolve())
+    except (ValueError, OSError):
+        return f"report.md in {folder}"
+    return f"report.md in {inside} (tuner's data folder)"
 
 
 def models_table(labels: Sequence[str]) -> Table:

@@ -31,6 +31,7 @@ from tuner.ui.services import MemorySettingsStore, Services, default_analyser
 from tuner.ui.session import NO_PROFILE, ActiveConnection
 from tuner.ui.widgets.conversation import ConversationView
 from tuner.ui.widgets.example_list import ExampleList
+from tuner.ui.widgets.file_upload import FileUpload
 from tuner.ui.widgets.problems_pane import ProblemsPane
 from tuner.ui.widgets.stats_pane import StatsPane, TokenHistogram
 
@@ -557,7 +558,7 @@ async def test_upload_to_the_emulator_then_new_job(tmp_path: Path, settle) -> No
     path = write(tmp_path / "good.jsonl", [chat(i) for i in range(12)])
     with Emulator(port=0, speed=500, api_key=TEST_KEY) as emu:
         app = open_app(path, connection=active_connection(emu))
-        hook, progressed = collector(DatasetScreen.UploadProgressed)
+        hook, progressed = collector(FileUpload.Progressed)
         async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
             await settle(pilot)
             await pilot.press("u")

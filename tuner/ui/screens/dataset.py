@@ -95,9 +95,6 @@ class DatasetScreen(TunerScreen[None]):
     show_raw: reactive[bool] = reactive(False, init=False)
     """The preview shows the line's JSON as it is, not as a conversation."""
 
-    # The upload's progress, by the name the screen's tests hear it.
-    UploadProgressed = FileUpload.Progressed
-
     # -- set-up ------------------------------------------------------------------------------
 
     def __init__(self, path: Path, *, upload: bool = False) -> None:

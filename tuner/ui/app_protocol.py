@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tuner.api.types import Capabilities, Job
     from tuner.config import Profile, Settings
     from tuner.data.catalog.lookup import Catalog
-    from tuner.ui.modals.migrate import MovedJob
+    from tuner.ui.moved_job import MovedJob
     from tuner.ui.routes import ScreenRoute
     from tuner.ui.services import Services
     from tuner.ui.session import ActiveConnection, ServiceSession

@@ -15,7 +15,7 @@ from tuner.ui.app_protocol import AppMixin
 
 if TYPE_CHECKING:
     from tuner.api.types import Job
-    from tuner.ui.modals.migrate import MovedJob
+    from tuner.ui.moved_job import MovedJob
 
 
 class JobActions(AppMixin):

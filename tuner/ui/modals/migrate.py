@@ -37,6 +37,7 @@ from tuner.config.connections import Connection, connection_label, same_account
 from tuner.data.service_kinds import service_name
 from tuner.data.visible_text import visible_line
 from tuner.ui.failures import WorkFailed, fails_as
+from tuner.ui.moved_job import MovedJob
 from tuner.ui.outside import CONTROLS_SHOWN, outside, outside_line
 
 if TYPE_CHECKING:
@@ -60,20 +61,6 @@ class MigrationTarget:
     catalog: Catalog
     open: Callable[[], FineTuningService]
     default_model: str | None = None
-
-
-@dataclass(frozen=True)
-class MovedJob:
-    """Where the job was moved to (the target profile and the new job's id there) and where it
-    came from: the job moved, its fine-tuned model, and the profile it is on (filled in by the
-    caller, which knows it). Once the new job has trained, the two models can be measured on
-    the moved job's validation file."""
-
-    profile: str
-    job_id: str
-    source_job: str | None = None
-    source_model: str | None = None
-    source_profile: str | None = None
 
 
 class PlanFailed(WorkFailed):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from tests.helpers import TrainedJob, notices, wait_until
 from tests.ui.test_eval_screen import PROFILE, ChatCounter, eval_app
@@ -249,3 +249,55 @@ async def test_a_job_without_a_model_has_nothing_to_record_or_evaluate(
             "evaluate it once it has succeeded",
         ]
         assert app.screen is jobs
+
+
+async def test_a_file_that_cannot_be_fetched_is_said_and_nothing_is_asked(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    from tuner.emulator import Fault
+
+    chats = ChatCounter(service_env)
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await jobs_list_on(pilot, trained.job_id)
+        service_env.faults.add(
+            Fault(rf"/fine_tuning/jobs/{trained.job_id}$", method="GET", status=404, times=10**6)
+        )
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordModal))
+        modal = app.screen
+        assert isinstance(modal, RecordModal)
+        await wait_until(pilot, lambda: "Not recorded" in text_of(modal, "#record-status"))
+        status = text_of(modal, "#record-status")
+        assert status.startswith("Not recorded (preparing): ")
+        assert "r again goes on" not in status  # nothing was asked
+        assert modal.prepared is None and modal.query_one(Input).disabled
+        assert chats.count == 0
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+
+
+async def test_a_recording_that_fails_says_why_and_takes_another_name(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    chats = ChatCounter(service_env)
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await jobs_list_on(pilot, trained.job_id)
+        modal = await record_modal(pilot)
+        field = modal.query_one(Input)
+        nowhere = tmp_path / "no-such-folder" / "kept.golden.jsonl"
+        field.value = str(nowhere)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Not recorded" in text_of(modal, "#record-status"))
+        status = text_of(modal, "#record-status")
+        assert status.startswith("Not recorded (recording): cannot write")
+        assert "does not exist" in status and "what was asked is kept: r again goes on" in status
+        assert not modal.running and not field.disabled and chats.count == 0
+        assert modal.query_one(ProgressBar).display  # shown since the start, as it was
+        field.value = str(tmp_path / "kept.golden.jsonl")
+        field.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: modal.written is not None)
+        assert chats.count == 16 and "Recorded 16 replies" in text_of(modal, "#record-status")
+        assert field.disabled  # recorded: escape closes, nothing more to type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, ProgressBar
 
 from tests.helpers import host_app, open_test_service, train_model, wait_until
 from tuner.data.fit_text import short_path
@@ -61,6 +61,40 @@ async def test_a_failure_is_said_and_the_dialog_stays(tmp_path: Path) -> None:
             )
             assert "Cannot reach" in str(modal.query_one("#backup-status").render())
             assert not modal.query_one(Input).disabled  # another folder or a retry
+    finally:
+        await service.close()
+
+
+async def test_escape_stops_a_running_backup_at_the_next_file_then_closes(
+    emulator: Emulator, train_file: Path, tmp_path: Path
+) -> None:
+    from tuner.emulator import Fault, Hold
+
+    await train_model(emulator, train_file, "bot")
+    service = open_test_service(emulator)
+    app = host_app()
+    hold = Hold()
+    emulator.faults.add(Fault(r"/files/[^/]+/content", hold=hold))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            modal = BackupModal(service, tmp_path / "kept", "work")
+            app.push_screen(modal, app.results.append)
+            await pilot.pause()
+            await pilot.press("enter")
+            await wait_until(pilot, hold.reached.is_set)  # a file half downloaded
+            assert modal.running and modal.query_one(Input).disabled
+            assert modal.query_one(ProgressBar).display
+            await pilot.press("escape")  # stops, does not close
+            status = modal.query_one("#backup-status")
+            assert "Stopping after the file in flight" in str(status.render())
+            assert app.screen is modal
+            hold.release.set()
+            await wait_until(pilot, lambda: modal.summary is not None)
+            assert "Backup stopped (run it again to finish)" in str(status.render())
+            assert not modal.running and modal.query_one(Input).disabled  # esc closes now
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.results)
+        assert app.results == [modal.summary] and not modal.summary.complete
     finally:
         await service.close()
 

@@ -77,3 +77,27 @@ async def test_a_reply_with_escapes_is_edited_as_shown_and_kept_exact() -> None:
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: len(app.results) == (1 if change is None else 2))  # noqa: B023
     assert app.results == [reply, "rewritten"]
+
+
+async def test_a_failed_write_says_why_and_another_path_then_writes(tmp_path: Path) -> None:
+    """The reason is said (the dialog is the only place it shows) and the dialog stays usable."""
+    transcript = load_transcript(conversation(tmp_path))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    app = host_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        modal = ExportModal(transcript, blocker / "export.jsonl")
+        app.push_screen(modal, app.results.append)
+        await wait_until(pilot, lambda: modal.query_one("#export-path", Input))
+        field = modal.query_one("#export-path", Input)
+        field.focus()
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: "Not written" in str(modal.query_one("#export-error").render())
+        )
+        # The folder's place is taken by a file: the system's reason, in one line.
+        assert str(modal.query_one("#export-error").render()) == "Not written: file exists"
+        field.value = str(tmp_path / "export.jsonl")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.results)
+        assert app.results == [Exported(tmp_path / "export.jsonl", 3)]

@@ -19,14 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
-from textual.worker import Worker
 
 from tuner.data.durations import format_size
 from tuner.data.fit_text import short_path
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN, outside
 
 if TYPE_CHECKING:
@@ -43,6 +43,10 @@ class BackupMoved(Message):
 @dataclass
 class BackupDone(Message):
     summary: BackupSummary
+
+
+class BackupFailed(WorkFailed):
+    DOING = "back up"
 
 
 def summary_text(summary: BackupSummary) -> str:
@@ -78,13 +82,16 @@ class BackupModal(ModalScreen["BackupSummary | None"]):
         Binding("escape", "cancel", "Stop / close", id="backup.cancel"),
     ]
 
+    # Whether a backup is under way: it fixes the folder field, shows the progress bar and
+    # decides what escape does (stop the backup, or close).
+    running: var[bool] = var(False, init=False)
+
     def __init__(self, service: FineTuningService, folder: Path, profile: str | None) -> None:
         super().__init__()
         self.service = service
         self.folder = folder
         self.profile = profile
         self.stop = asyncio.Event()
-        self.running = False
         self.summary: BackupSummary | None = None
 
     def compose(self) -> ComposeResult:
@@ -114,14 +121,20 @@ class BackupModal(ModalScreen["BackupSummary | None"]):
             return
         self.folder = Path(text).expanduser()
         self.running = True
-        self.query_one(Input).disabled = True
-        bar = self.query_one(ProgressBar)
-        bar.display = True
-        bar.update(total=None, progress=0)
-        self._status("Listing jobs…")
         self._run()
 
+    def watch_running(self, running: bool) -> None:
+        # The field is fixed while a backup runs and after one finished (escape closes then);
+        # after a failure it takes another folder or a retry.
+        self.query_one(Input).disabled = running or self.summary is not None
+        if running:
+            bar = self.query_one(ProgressBar)
+            bar.display = True
+            bar.update(total=None, progress=0)
+            self._status("Listing jobs…")
+
     @work(exclusive=True, group="backup", exit_on_error=False)
+    @fails_as(BackupFailed)
     async def _run(self) -> None:
         from tuner.api.backup.run import backup
 
@@ -144,19 +157,16 @@ class BackupModal(ModalScreen["BackupSummary | None"]):
 
     @on(BackupDone)
     def _done(self, message: BackupDone) -> None:
+        self.summary = message.summary  # before `running` ends: the field stays fixed
         self.running = False
-        self.summary = message.summary
         bar = self.query_one(ProgressBar)
         bar.update(total=1, progress=1 if message.summary.complete else 0)
         self._status(summary_text(message.summary) + "\nesc closes")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = failed_worker(event)
-        if worker is None:
-            return
+    @on(BackupFailed)
+    def _failed(self, failed: BackupFailed) -> None:
         self.running = False
-        self.query_one(Input).disabled = False
-        self._status(f"Backup failed: {describe_error(worker.error)}\nwhat was saved stays valid")
+        self._status(f"Backup failed: {failed.reason}\nwhat was saved stays valid")
 
     def _status(self, text: str) -> None:
         self.query_one("#backup-status", Static).update(outside(text))

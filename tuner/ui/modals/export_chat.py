@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,10 +21,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList, TextArea
 from textual.widgets.selection_list import Selection
-from textual.worker import Worker
 
 from tuner.data.visible_text import visible
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN, outside_line
 
 if TYPE_CHECKING:
@@ -51,6 +50,10 @@ class Exported:
 
     path: Path
     examples: int
+
+
+class ExportFailed(WorkFailed):
+    DOING = "write the export"
 
 
 def _short(text: str, width: int) -> str:
@@ -209,6 +212,7 @@ class ExportModal(ModalScreen[Exported | None]):
         self._write(ExportChoice(path, chosen, dict(self.edits), self.mode))
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    @fails_as(ExportFailed)
     def _write(self, choice: ExportChoice) -> None:
         from tuner.api.chat.export import export_chats
 
@@ -228,11 +232,10 @@ class ExportModal(ModalScreen[Exported | None]):
     def on_export_modal_written(self, message: Written) -> None:
         self.dismiss(message.result)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = failed_worker(event)
-        if worker is not None:
-            reason = describe_error(worker.error)
-            self.query_one("#export-error", Label).update(outside_line(f"Not written: {reason}"))
+    @on(ExportFailed)
+    def _failed(self, failed: ExportFailed) -> None:
+        message = f"Not written: {failed.reason}"
+        self.query_one("#export-error", Label).update(outside_line(message))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

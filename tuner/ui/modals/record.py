@@ -21,13 +21,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
 
 from tuner.data.fit_text import short_path
 from tuner.data.wording import plural
 from tuner.ui.app_protocol import TunerHost, app_host
-from tuner.ui.failures import describe_error
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN, outside
 
 if TYPE_CHECKING:
@@ -65,12 +66,16 @@ class Progressed(Message):
     total: int
 
 
-@dataclass
-class RecordFailed(Message):
-    """Preparing or recording stopped on an error; what was recorded stays in the cache."""
+class PrepareFailed(WorkFailed):
+    """The job's file could not be fetched or priced: nothing was asked."""
 
-    error: BaseException
-    doing: str
+    DOING = "preparing"
+
+
+class RecordingFailed(WorkFailed):
+    """The recording stopped on an error; what was asked stays in the reply cache."""
+
+    DOING = "recording"
 
 
 def estimate_text(model: str, prepared: PreparedEval, estimate: EvalEstimate, which: str) -> str:
@@ -99,15 +104,19 @@ class RecordModal(ModalScreen["Path | None"]):
         Binding("escape", "cancel", "Stop / close", id="record.cancel"),
     ]
 
+    # The file fetched and priced (None: not yet): once here, its estimate is shown and the path
+    # field takes a name. While `running` the field is fixed and the progress bar shows; escape
+    # stops the recording, and quitting asks first (`work_in_flight`).
+    prepared: var[Prepared | None] = var(None, init=False)
+    running: var[bool] = var(False, init=False)
+
     def __init__(self, job: Job, profile: str | None, folder: Path) -> None:
         super().__init__()
         self.job = job
         self.profile = profile
         self.model = job.fine_tuned_model or ""
         self.out = folder / golden_name(job)
-        self.prepared: Prepared | None = None
         self.written: Path | None = None
-        self.running = False
         self._services: EvalServices | None = None
         self._cache: ReplyCache | None = None
 
@@ -137,6 +146,7 @@ class RecordModal(ModalScreen["Path | None"]):
     # -- before anything is asked ------------------------------------------------------------
 
     @work(exclusive=True, group="record", exit_on_error=False)
+    @fails_as(PrepareFailed)  # every failure is said in the dialog, never a traceback
     async def _prepare(self) -> None:
         from tuner.api.eval.job_source import JobSourceError, job_source
         from tuner.api.eval.plan import estimate_eval
@@ -144,35 +154,34 @@ class RecordModal(ModalScreen["Path | None"]):
         from tuner.api.eval.session import EvalChoices, prepare_eval
         from tuner.api.eval.targets import target_label
 
-        try:
-            service = self.tuner.session.service()
-            # The validation file when the job has one (held out: the truest record of the
-            # model), else the training file's prompts.
-            has_validation = bool(self.job.validation_file)
-            source = await job_source(service, self.job.id, need_validation=has_validation)
-            copy = source.validation or source.training
-            if copy is None:
-                raise JobSourceError(f"{self.job.id} names no file to take prompts from")
-            which = "validation" if source.validation is not None else "training"
-            self._services = self.tuner.eval_services()
-            label = target_label(self.model, self.profile)
-            choices = EvalChoices(file=copy.path, models=(label,))
-            prepared = await prepare_eval(choices, self._services)
-            self._cache = ReplyCache()
-            estimate = await asyncio.to_thread(estimate_eval, prepared.plan, self._cache)
-        except Exception as error:  # every failure is said in the dialog, never a traceback
-            self.post_message(RecordFailed(error, "preparing"))
-            return
+        service = self.tuner.session.service()
+        # The validation file when the job has one (held out: the truest record of the
+        # model), else the training file's prompts.
+        has_validation = bool(self.job.validation_file)
+        source = await job_source(service, self.job.id, need_validation=has_validation)
+        copy = source.validation or source.training
+        if copy is None:
+            raise JobSourceError(f"{self.job.id} names no file to take prompts from")
+        which = "validation" if source.validation is not None else "training"
+        self._services = self.tuner.eval_services()
+        label = target_label(self.model, self.profile)
+        choices = EvalChoices(file=copy.path, models=(label,))
+        prepared = await prepare_eval(choices, self._services)
+        self._cache = ReplyCache()
+        estimate = await asyncio.to_thread(estimate_eval, prepared.plan, self._cache)
         self.post_message(Prepared(prepared, estimate, copy.path, which))
 
     @on(Prepared)
     def _prepared(self, message: Prepared) -> None:
         self.prepared = message
-        plan = estimate_text(self.model, message.prepared, message.estimate, message.which)
+
+    def watch_prepared(self, prepared: Prepared | None) -> None:
+        if prepared is None:
+            return
+        plan = estimate_text(self.model, prepared.prepared, prepared.estimate, prepared.which)
         self.query_one("#record-plan", Static).update(outside(plan))
-        field = self.query_one(Input)
-        field.disabled = False
-        field.focus()
+        self._offer_field()
+        self.query_one(Input).focus()
         if self.out.exists():
             self._status(
                 f"{short_path(self.out)} exists (recorded before): enter another name to record "
@@ -196,28 +205,35 @@ class RecordModal(ModalScreen["Path | None"]):
             return
         self.out = out
         self.running = True
-        self.query_one(Input).disabled = True
-        bar = self.query_one(ProgressBar)
-        bar.display = True
-        bar.update(total=len(self.prepared.prepared.plan.examples), progress=0)
-        self._status("Recording…")
         self._record(self.prepared)
 
+    def watch_running(self, running: bool) -> None:
+        self._offer_field()
+        if running:
+            assert self.prepared is not None  # recording starts only once it is here
+            bar = self.query_one(ProgressBar)
+            bar.display = True
+            bar.update(total=len(self.prepared.prepared.plan.examples), progress=0)
+            self._status("Recording…")
+
+    def _offer_field(self) -> None:
+        """The path field takes a name once the file is priced, until a recording starts; after
+        a failed one it takes another (or the same) name, after a finished one escape closes."""
+        may_record = self.prepared is not None and not self.running and self.written is None
+        self.query_one(Input).disabled = not may_record
+
     @work(exclusive=True, group="record", exit_on_error=False)
+    @fails_as(RecordingFailed)  # said in the dialog; what was asked stays in the cache
     async def _record(self, prepared: Prepared) -> None:
         from tuner.api.eval.record import record_golden
 
-        try:
-            recording = await record_golden(
-                prepared.prepared.plan,
-                self.out,
-                source=prepared.source,
-                cache=self._cache,
-                on_progress=lambda done, total: self.post_message(Progressed(done, total)),
-            )
-        except Exception as error:  # said in the dialog; what was asked stays in the cache
-            self.post_message(RecordFailed(error, "recording"))
-            return
+        recording = await record_golden(
+            prepared.prepared.plan,
+            self.out,
+            source=prepared.source,
+            cache=self._cache,
+            on_progress=lambda done, total: self.post_message(Progressed(done, total)),
+        )
         self.post_message(Recorded(recording))
 
     @on(Progressed)
@@ -228,8 +244,8 @@ class RecordModal(ModalScreen["Path | None"]):
     @on(Recorded)
     def _recorded(self, message: Recorded) -> None:
         recording = message.recording
+        self.written = recording.golden  # before `running` ends: the field stays fixed
         self.running = False
-        self.written = recording.golden
         money = "price unknown" if recording.dollars is None else f"${recording.dollars:,.4f}"
         lines = [
             f"Recorded {plural(recording.written, 'reply', 'replies')} "
@@ -247,15 +263,17 @@ class RecordModal(ModalScreen["Path | None"]):
         )
         self._status("\n".join(lines))
 
-    @on(RecordFailed)
-    def _failed(self, message: RecordFailed) -> None:
+    @on(PrepareFailed)
+    def _prepare_failed(self, failed: PrepareFailed) -> None:
+        self._status(f"Not recorded ({failed.doing}): {failed.reason}")
+
+    @on(RecordingFailed)
+    def _recording_failed(self, failed: RecordingFailed) -> None:
         self.running = False
-        error = message.error
-        why = describe_error(error)
-        tail = "" if message.doing == "preparing" else "\nwhat was asked is kept: r again goes on"
-        self._status(f"Not recorded ({message.doing}): {why}{tail}")
-        if self.prepared is not None:
-            self.query_one(Input).disabled = False
+        self._status(
+            f"Not recorded ({failed.doing}): {failed.reason}\n"
+            "what was asked is kept: r again goes on"
+        )
 
     def _status(self, text: str) -> None:
         self.query_one("#record-status", Static).update(outside(text))

@@ -295,8 +295,8 @@ async def test_a_recording_that_fails_says_why_and_takes_another_name(
         assert "does not exist" in status and "what was asked is kept: r again goes on" in status
         assert not modal.running and not field.disabled and chats.count == 0
         assert modal.query_one(ProgressBar).display  # shown since the start, as it was
+        assert app.focused is field  # another name is typed at once
         field.value = str(tmp_path / "kept.golden.jsonl")
-        field.focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: modal.written is not None)
         assert chats.count == 16 and "Recorded 16 replies" in text_of(modal, "#record-status")

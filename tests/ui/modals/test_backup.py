@@ -61,6 +61,7 @@ async def test_a_failure_is_said_and_the_dialog_stays(tmp_path: Path) -> None:
             )
             assert "Cannot reach" in str(modal.query_one("#backup-status").render())
             assert not modal.query_one(Input).disabled  # another folder or a retry
+            assert app.focused is modal.query_one(Input)  # typed into at once
     finally:
         await service.close()
 

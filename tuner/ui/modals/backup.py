@@ -167,6 +167,7 @@ class BackupModal(ModalScreen["BackupSummary | None"]):
     def _failed(self, failed: BackupFailed) -> None:
         self.running = False
         self._status(f"Backup failed: {failed.reason}\nwhat was saved stays valid")
+        self.query_one(Input).focus()  # typing another folder, or enter to retry, works at once
 
     def _status(self, text: str) -> None:
         self.query_one("#backup-status", Static).update(outside(text))

@@ -274,6 +274,7 @@ class RecordModal(ModalScreen["Path | None"]):
             f"Not recorded ({failed.doing}): {failed.reason}\n"
             "what was asked is kept: r again goes on"
         )
+        self.query_one(Input).focus()  # another name can be typed at once
 
     def _status(self, text: str) -> None:
         self.query_one("#record-status", Static).update(outside(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import collector, host_app, wait_until
+from tests.helpers import collector, host_app, notices, wait_until
 from tuner.ui.widgets.search_bar import SearchBar
 
 
@@ -38,3 +38,18 @@ async def test_search_steps_and_ends(tmp_path: Path) -> None:
         bar.end()
         await wait_until(pilot, lambda: isinstance(seen[-1], SearchBar.Ended))
         assert not bar.active and bar.matches == []
+
+
+async def test_a_file_that_cannot_be_searched_is_said(tmp_path: Path) -> None:
+    """The file went away after the screen opened it: the bar says the search failed, and
+    a notice says why, instead of a traceback or a count that never comes."""
+    bar = SearchBar(tmp_path / "gone.jsonl")
+    app = host_app(bar)
+    async with app.run_test(size=(80, 5)) as pilot:
+        bar.opened = True
+        await pilot.press(*"apple", "enter")
+        await wait_until(
+            pilot, lambda: "search failed" in str(bar.query_one("#search-count").render())
+        )
+        said = notices(app)
+        assert said == ["Could not search gone.jsonl: no such file or directory"]

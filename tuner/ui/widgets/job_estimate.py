@@ -17,12 +17,11 @@ from rich.text import Text
 from textual import on, work
 from textual.message import Message
 from textual.widgets import Static
-from textual.worker import Worker
 
 from tuner.data.durations import format_count
 from tuner.data.fit_text import short_path
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import outside
 
 if TYPE_CHECKING:
@@ -40,6 +39,10 @@ class EstimateReady(Message):
 
     key: tuple[Path, str]
     report: AnalysisReport
+
+
+class EstimateFailed(WorkFailed):
+    """The file to price could not be analysed (unreadable, gone): said on the cost line."""
 
 
 class JobEstimate(Static):
@@ -80,6 +83,7 @@ class JobEstimate(Static):
         self._analyse(path, model)
 
     @work(thread=True, exclusive=True, group="estimate", exit_on_error=False)
+    @fails_as(EstimateFailed)
     def _analyse(self, path: Path, model: str) -> None:
         report = self.analyse(path, model)
         self.post_message(EstimateReady((path.resolve(), report.encoding), report))
@@ -90,11 +94,9 @@ class JobEstimate(Static):
         self.report_key, self.report = message.key, message.report
         self._show()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = failed_worker(event)
-        if worker is not None:
-            message = describe_error(worker.error)
-            self.update(outside(f"Cost: could not analyse the file: {message}", "yellow"))
+    @on(EstimateFailed)
+    def _failed(self, failed: EstimateFailed) -> None:
+        self.update(outside(f"Cost: could not analyse the file: {failed.reason}", "yellow"))
 
     def _show(self) -> None:
         report = self.report

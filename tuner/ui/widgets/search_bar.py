@@ -21,14 +21,18 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from tuner.data.jsonl.line_marks import step_through
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN
 
 if TYPE_CHECKING:
     from tuner.ui.widgets.activity_line import ActivityLine
+
+
+class SearchFailed(WorkFailed):
+    """The file could not be searched (gone, unreadable): said on the bar and as a notice."""
 
 
 class SearchBar(Horizontal):
@@ -174,6 +178,7 @@ class SearchBar(Horizontal):
         self.post_message(self.Found(self))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @fails_as(SearchFailed)
     def _search(self, query: str) -> None:
         from tuner.data.jsonl.search import search_file
 
@@ -205,11 +210,10 @@ class SearchBar(Horizontal):
             label = f"Searching: {self.count_text()}" if self.matches else "Searching"
             self.status.start("search", label, self.scanned, self.total or 1)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = failed_worker(event)
-        if worker is not None:
-            self._show_count("search failed")
-            self.notify(f"Search failed: {describe_error(worker.error)}", severity="error")
+    @on(SearchFailed)
+    def _failed(self, failed: SearchFailed) -> None:
+        self._show_count("search failed")
+        self.notify(f"Could not search {self.path.name}: {failed.reason}", severity="error")
 
     def count_text(self) -> str:
         n = len(self.matches)

@@ -10,16 +10,20 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.helpers import TEST_KEY, active_connection, train_model, wait_until
+from tests.helpers import TEST_KEY, active_connection, notices, train_model, wait_until
 from tests.ui.conftest import build_app
 from tuner.api.chat.transcripts import list_transcripts, load_transcript
+from tuner.api.open import open_service
 from tuner.api.retry import RetryPolicy
+from tuner.api.service import FineTuningService
+from tuner.config import Connection
 from tuner.data.analysis.analyse import analyse_file
 from tuner.emulator import Emulator, Fault, Hold
 from tuner.ui.app import TunerApp
 from tuner.ui.modals.export_chat import EditReplyModal, ExportModal
 from tuner.ui.modals.transcripts import TranscriptsModal
 from tuner.ui.screens.chat import ChatScreen
+from tuner.ui.services import MemorySettingsStore, Services
 from tuner.ui.session import ActiveConnection
 from tuner.ui.widgets.chat_pane import ChatPane, ChatTurn
 
@@ -141,6 +145,37 @@ async def test_service_errors_are_shown_in_the_pane(datasets: Path, emulator: Em
         )
         status = pane.replies()[0].query_one(".status").render().plain
         assert "does not exist" in status and "Traceback" not in status
+
+
+class StreamsBreak:
+    """A real service on the emulator whose chat streams raise what no answer of a service
+    can cause (a fault in tuner's own code): the one way to reach the chat's last resort."""
+
+    def __init__(self, service: FineTuningService) -> None:
+        self.service = service
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.service, name)
+
+    def without_retries(self) -> StreamsBreak:
+        return self
+
+    def stream_chat(self, request: Any) -> Any:
+        raise RuntimeError("the stream broke")
+
+
+async def test_a_send_that_breaks_says_the_chat_stopped(datasets: Path, emulator: Emulator) -> None:
+    def opener(connection: Connection) -> Any:
+        return StreamsBreak(open_service(connection))
+
+    services = Services(settings_store=MemorySettingsStore(), open_service=opener)
+    app = build_app(datasets, services=services, connection=active_connection(emulator))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await send(pilot, screen, "hello")
+        await wait_until(pilot, lambda: not screen.busy and notices(app))
+        assert notices(app) == ["The chat stopped: the stream broke"]
+        assert app.is_running and screen.prompt.value == ""
 
 
 async def test_no_profile_says_so(datasets: Path) -> None:

@@ -208,6 +208,26 @@ async def test_a_setup_that_cannot_run_says_what_is_missing(tmp_path: Path) -> N
             assert screen.phase == "idle"
 
 
+async def test_a_file_that_cannot_be_read_is_said_and_the_setup_is_free_again(
+    tmp_path: Path,
+) -> None:
+    with Emulator(api_key=TEST_KEY) as emulator:
+        app = eval_app(tmp_path, emulator)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("e")
+            await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
+            screen = app.screen
+            assert isinstance(screen, EvalScreen)
+            screen.setup.file_field.value = "nowhere.jsonl"
+            screen.setup.models = [f"{BASE}@{PROFILE}"]
+            screen.setup.model_list.focus()
+            await pilot.press("r")
+            await wait_until(pilot, lambda: screen.phase == "idle" and notices(app))
+            said = str(screen.query_one("#eval-estimate").render())
+            assert said.endswith("nowhere.jsonl: no such file")  # nothing was asked to keep
+            assert notices(app) == [said]
+
+
 async def test_models_of_two_profiles_are_evaluated_together_in_the_demo(tmp_path: Path) -> None:
     """The demo's OpenAI and Together profiles, their keys only in the app's memory: each
     model is asked on its own profile's service, as the app opens it."""
@@ -276,6 +296,25 @@ async def test_esc_during_a_run_asks_and_then_stops_it(
         await wait_until(pilot, lambda: screen.tabs.active == "setup")
         assert screen.setup.models == chosen and screen.setup.grader_names() == ["chrf", "fuzzy"]
         assert screen.setup.file_field.value.endswith(".jsonl")
+
+
+async def test_a_model_that_cannot_be_asked_stops_the_run_and_says_so(
+    trained: TrainedJob, service_env: Emulator, tmp_path: Path
+) -> None:
+    app = eval_app(tmp_path, service_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_eval_from_job(pilot, trained.job_id)
+        gone = f"ft:{BASE}:acme:gone:x1@{PROFILE}"
+        screen.setup.models = [*screen.setup.models, gone]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.phase == "idle" and notices(app))
+        said = str(screen.query_one("#eval-estimate").render())
+        assert said.startswith(f"{gone} cannot be asked: ")
+        assert said.endswith(" · every reply so far is kept: r continues where it stopped")
+        assert notices(app) == [said]
+        assert screen.tabs.active == "results" and "cannot be asked" in screen_text(app)
 
 
 async def test_quitting_during_a_run_asks_first(

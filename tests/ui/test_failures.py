@@ -27,6 +27,18 @@ class SaveFailed(WorkFailed):
     DOING = "save the file"
 
 
+class CheckFailed(WorkFailed):
+    """Keeps which file was being checked: the worker's argument."""
+
+    def __init__(self, error: Exception, name: str) -> None:
+        super().__init__(error, f"check {name}")
+        self.name = name
+
+    @classmethod
+    def of_call(cls, error: Exception, name: str) -> CheckFailed:
+        return cls(error, name)
+
+
 def signals_exit(method: Callable[[Worksite], None]) -> Callable[[Worksite], None]:
     """Set `exited` once everything under it (`fails_as` included) has returned."""
 
@@ -68,7 +80,15 @@ class Worksite(Static):
         self.release.wait(30)
         raise ValueError("raised on the way out, after the cancel")
 
+    @work(thread=True, group="check", exit_on_error=False)
+    @fails_as(CheckFailed)
+    def check(self, name: str) -> None:
+        raise OSError(13, "Permission denied", name)
+
     def on_count_failed(self, failed: CountFailed) -> None:
+        self.failed.append(failed)
+
+    def on_check_failed(self, failed: CheckFailed) -> None:
         self.failed.append(failed)
 
     def on_save_failed(self, failed: SaveFailed) -> None:
@@ -108,6 +128,17 @@ async def test_a_failure_can_say_what_exactly_was_being_done() -> None:
     failed = SaveFailed(ValueError("x"), "save train.jsonl")
     assert failed.doing == "save train.jsonl"
     assert not failed.bubble
+
+
+async def test_a_failure_keeps_what_it_needs_of_the_call_that_failed() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        site = app.query_one(Worksite)
+        site.check("train.jsonl")
+        await wait_until(pilot, lambda: len(site.failed) == 1)
+        (failed,) = site.failed
+        assert isinstance(failed, CheckFailed) and failed.name == "train.jsonl"
+        assert (failed.doing, failed.reason) == ("check train.jsonl", "permission denied")
 
 
 async def test_a_cancelled_worker_has_not_failed() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,35 @@ async def test_validation_failure_is_a_notification(datasets: Path, settle) -> N
         assert any("Could not validate prompts.txt: permission denied" in m for m in messages)
         facts = app.screen.query_one(DataTree).facts[(datasets / "prompts.txt").resolve()]
         assert not facts.validating
+
+
+async def test_a_cancelled_check_no_longer_shows_its_file_as_being_checked(
+    datasets: Path, settle
+) -> None:
+    """The check's thread is not stopped by the cancel (the app closing): the badge is."""
+    fake = FakeServices()
+    release = threading.Event()
+
+    def held(path: Path, model: str | None, **_: object):
+        if path.name == "prompts.txt":
+            release.wait(60)
+        return fake.validate(path, model)
+
+    services = Services(settings_store=MemorySettingsStore(), validate=held)
+    app = build_app(datasets, services=services)
+    try:
+        async with app.run_test(notifications=True) as pilot:
+            await settle(pilot)
+            await move_to(pilot, "prompts.txt", settle)
+            screen = app.screen
+            facts = screen.query_one(DataTree).facts[(datasets / "prompts.txt").resolve()]
+            await pilot.press("v")
+            await wait_until(pilot, lambda: facts.validating)
+            screen.workers.cancel_group(screen, "validate")
+            await wait_until(pilot, lambda: not facts.validating)
+            assert facts.validation is None and not notices(app)
+    finally:
+        release.set()
 
 
 async def test_enter_opens_the_file(datasets: Path, settle) -> None:

@@ -1,11 +1,12 @@
 """What went wrong, in one readable line: the one wording of failures for the whole UI.
 
 Workers post their results as messages, and their failures too: a worker decorated with
-`fails_as(SomethingFailed)` posts that `WorkFailed` message, carrying the exception, when it
-raises, and the screen handles it in its own `on_something_failed`. The message's type says what
-failed, so no screen sorts failures by worker group names. Every handler turns the exception into
-text here (`describe_error`), so a refused request, an unreadable file or a bad settings file
-reads the same on every screen, never as a traceback.
+`fails_as(SomethingFailed)` posts that `WorkFailed` message, carrying the exception (and what
+`of_call` keeps of the call's arguments: which file), when it raises, and the screen handles it in
+its own `on_something_failed`. The message's type says what failed, so no screen sorts failures
+by worker group names. Every handler turns the exception into text here (`describe_error`), so a
+refused request, an unreadable file or a bad settings file reads the same on every screen, never
+as a traceback.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ class WorkFailed(Message, bubble=False):
         self.error = error
         self.doing = doing or self.DOING
 
+    @classmethod
+    def of_call(cls, error: Exception, *args: Any, **kwargs: Any) -> WorkFailed:
+        """The failure of the worker method called with `args` and `kwargs` (its owner left
+        out), as `fails_as` posts it: the error alone. A failure the screen must tie to its call
+        (the file checked, the profile a read started under) overrides this to keep what it
+        needs of them."""
+        return cls(error)
+
     @property
     def reason(self) -> str:
         """The error in the UI's one wording (`describe_error`)."""
@@ -91,14 +100,14 @@ def _cancelled() -> bool:
 
 def fails_as(failure: type[WorkFailed]) -> FailureReporting:
     """Decorate a worker method (under `@work`, async or threaded): when it raises, post
-    `failure(error)` to its owner instead, and end the worker quietly. Cancellation is not a
-    failure and passes through."""
+    `failure.of_call(error, ...)` (with the call's arguments) to its owner instead, and end the
+    worker quietly. Cancellation is not a failure and passes through."""
 
     def decorate(method: Callable[P, Any]) -> Callable[P, Any]:
-        def report(owner: object, error: Exception) -> None:
+        def report(error: Exception, owner: object, *args: Any, **kwargs: Any) -> None:
             if not _cancelled():
                 assert isinstance(owner, MessagePump)
-                owner.post_message(failure(error))
+                owner.post_message(failure.of_call(error, *args, **kwargs))
 
         if inspect.iscoroutinefunction(method):
 
@@ -107,7 +116,7 @@ def fails_as(failure: type[WorkFailed]) -> FailureReporting:
                 try:
                     await method(*args, **kwargs)
                 except Exception as error:
-                    report(args[0], error)
+                    report(error, *args, **kwargs)
 
             return run_async
 
@@ -116,7 +125,7 @@ def fails_as(failure: type[WorkFailed]) -> FailureReporting:
             try:
                 method(*args, **kwargs)
             except Exception as error:
-                report(args[0], error)
+                report(error, *args, **kwargs)
 
         return run
 

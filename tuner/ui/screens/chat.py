@@ -39,7 +39,6 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Footer, Header, Input
-from textual.worker import Worker
 
 from tuner.api.chat.replay import ReplayEvent, ReplayState, TranscriptUnsaved
 from tuner.api.chat.session import ChatSettings, ChatThread, conversation_threads, replay_together
@@ -49,7 +48,7 @@ from tuner.ui.chat_models import ChatModelFlow
 from tuner.ui.chat_profiles import ChatProfiles
 from tuner.ui.chat_replay import ChatReplayFlow
 from tuner.ui.chat_saved import SavedChatFlow
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import CONTROLS_SHOWN
 from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.typing_screen import TypingScreen
@@ -65,6 +64,10 @@ if TYPE_CHECKING:
 
 class SendingEnded(Message):
     """The worker driving a send or a replay has stopped (done, paused, stopped or failed)."""
+
+
+class SendingFailed(WorkFailed):
+    DOING = "send"
 
 
 class ChatScreen(ChatReplayFlow, ChatModelFlow, SavedChatFlow, TypingScreen, TunerScreen[None]):
@@ -327,6 +330,7 @@ class ChatScreen(ChatReplayFlow, ChatModelFlow, SavedChatFlow, TypingScreen, Tun
         self._run_group(group, step)
 
     @work(exclusive=True, group="chat-stream", exit_on_error=False)
+    @fails_as(SendingFailed)
     async def _run_group(self, group: ReplayGroup, step: bool) -> None:
         try:
             if step:
@@ -340,13 +344,10 @@ class ChatScreen(ChatReplayFlow, ChatModelFlow, SavedChatFlow, TypingScreen, Tun
     def _sending_ended(self) -> None:
         self.busy = False
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Failures only (a reply's service errors are shown in its pane, not here)."""
-        worker = failed_worker(event)
-        if worker is None:
-            return
-        message = describe_error(worker.error)
-        self.notify(f"The chat stopped: {message}", severity="error")
+    @on(SendingFailed)
+    def _sending_failed(self, failed: SendingFailed) -> None:
+        """Driving the group raised (a reply's service errors are shown in its pane, not here)."""
+        self.notify(f"The chat stopped: {failed.reason}", severity="error")
 
     @property
     def _stoppable(self) -> bool:

@@ -19,8 +19,7 @@ preparing, running) locks the setup and picks the status line and the footer's k
 Switching to another screen leaves a run going (as a chat replay does); esc stops it after
 asking, and quitting while it runs asks first (`work_in_flight`). Every reply is kept in the
 reply cache, so a run stopped here continues at no cost when run again. Results come back as
-typed messages; the run's end when it did not finish (stopped, failed) is handled once, in
-`on_worker_state_changed`.
+typed messages, and so does its end, whichever way: `RunEnded`, `RunStopped` or `EvalFailed`.
 
 Opened by `e` anywhere (`app.open_eval` with a file, models or a job to start from: `e` on a
 JSONL in the browser, `E` on a job, the new job of a move once it has trained).
@@ -28,6 +27,7 @@ JSONL in the browser, `E` on a job, the new job of a move once it has trained).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -39,18 +39,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive, var
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from tuner.data.visible_text import visible_line
-from tuner.ui.failures import describe_error
+from tuner.ui.failures import fails_as
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside_line
 from tuner.ui.screens.eval_run import (
     Estimated,
+    EvalFailed,
     NotRun,
+    RunEnded,
     RunFinished,
     RunProgress,
     RunStarted,
+    RunStopped,
     estimate_text,
     finished_heading,
     run_evaluation,
@@ -215,8 +218,15 @@ class EvalScreen(TunerScreen[None]):
         self._worker = self._evaluate(choices)
 
     @work(exclusive=True, group="eval", exit_on_error=False)
+    @fails_as(EvalFailed)
     async def _evaluate(self, choices: EvalChoices) -> None:
-        await run_evaluation(choices, self.tuner.eval_services(), self.app, self.post_message)
+        """The whole run; its last message, once its services are closed, says how it ended."""
+        try:
+            await run_evaluation(choices, self.tuner.eval_services(), self.app, self.post_message)
+        except asyncio.CancelledError:
+            self.post_message(RunStopped())
+            raise
+        self.post_message(RunEnded())
 
     @on(Estimated)
     def _estimated(self, message: Estimated) -> None:
@@ -260,36 +270,31 @@ class EvalScreen(TunerScreen[None]):
         said = f", {failed} failed" if failed else ""
         self.notify(f"Evaluation finished: {outcome.summary.examples:,} examples{said}")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The run's end when it did not finish (stopped, failed); any other worker's failure."""
-        worker = event.worker
-        if worker is self._worker:
-            if event.state is WorkerState.ERROR:
-                self._failed(worker.error)
-            elif event.state is WorkerState.CANCELLED:
-                self._stopped()
-            if worker.is_finished:
-                self._worker = None
-                self.current_run = None
-                self.phase = Phase.IDLE
-            return
-        if event.state is WorkerState.ERROR:
-            self.notify(describe_error(worker.error), severity="error", markup=False)
+    @on(RunEnded)
+    def _ended(self) -> None:
+        """The setup is free again (after the failure or the stop is said, if any)."""
+        self._worker = None
+        self.current_run = None
+        self.phase = Phase.IDLE
 
-    def _failed(self, error: BaseException | None) -> None:
+    @on(EvalFailed)
+    def _failed(self, failed: EvalFailed) -> None:
         from tuner.api.eval.run import EvalAborted
 
+        error = failed.error
         if isinstance(error, EvalAborted):
             said = f"{error.label} cannot be asked: {error.error.message}"
         else:
-            said = describe_error(error)
+            said = failed.reason
         if self.phase is Phase.RUNNING:
             said += " · every reply so far is kept: r continues where it stopped"
         self.setup.hint(outside_line(said, style="bold red"))
         if self.phase is Phase.RUNNING:
             self.results_view.note(outside_line(said, style="bold red"))
         self.notify(visible_line(said), severity="error", timeout=10, markup=False)
+        self._ended()
 
+    @on(RunStopped)
     def _stopped(self) -> None:
         said = (
             "Stopped. Every reply so far is kept: r runs it again and continues where it "
@@ -298,6 +303,7 @@ class EvalScreen(TunerScreen[None]):
         if self.phase is Phase.RUNNING:
             self.results_view.note(Text(said, style="yellow"))
         self.setup.hint(Text(said, style="yellow"))
+        self._ended()
 
     def action_stop(self) -> None:
         """Esc while a run is going: ask, then stop it (a run still being prepared just stops)."""

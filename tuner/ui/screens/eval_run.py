@@ -5,9 +5,9 @@ typed messages that report each one.
 (read the file or fetch the job's, open each profile's service), price (`estimate_eval`
 against the reply cache), ask before anything costs money (a `ConfirmModal` showing
 `confirmation`), then run, reporting progress after each example. The screen runs it in a worker
-it owns and handles `Estimated`, `NotRun`, `RunStarted`, `RunProgress` and `RunFinished`; a run
-that fails or is stopped ends its worker, which the screen handles once. Kept apart from the
-screen so the screen reads as what it shows.
+it owns and handles `Estimated`, `NotRun`, `RunStarted`, `RunProgress` and `RunFinished`; the
+worker's end comes last, as one message: `RunEnded`, `RunStopped` (cancelled) or `EvalFailed`.
+Kept apart from the screen so the screen reads as what it shows.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from textual.app import App
 from textual.message import Message
 
 from tuner.data.wording import plural
+from tuner.ui.failures import WorkFailed
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.widgets.eval_results import model_letter, shown_folder
@@ -71,6 +72,21 @@ class RunProgress(Message):
 class RunFinished(Message):
     prepared: PreparedEval
     outcome: EvalOutcome
+
+
+class RunEnded(Message):
+    """The worker is done (finished, or not run), its services closed: the setup is free."""
+
+
+class RunStopped(Message):
+    """The worker was cancelled (esc), its services closed; what was answered is kept."""
+
+
+class EvalFailed(WorkFailed):
+    """The run could not go on (a model that cannot be asked, an unreadable file); its
+    services are closed."""
+
+    DOING = "evaluate"
 
 
 def judge_spend(totals: RunTotals) -> str:

@@ -2,7 +2,7 @@
 
 Thin by design: counting lines is `tuner.data.jsonl.line_index.LineIndex`, validation and
 conversion are the app's `Services` callables. Each runs in a thread worker; results come back
-as messages, and failures are shown once, in `on_worker_state_changed`.
+as messages, failures too (`ValidationFailed`, naming the file), each shown once.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Tree
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tuner.ui.failures import describe_error
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.services import ValidationSummary
 from tuner.ui.session import ConnectionChanged
 from tuner.ui.tuner_screen import TunerScreen
@@ -48,6 +47,21 @@ def count_file(path: Path) -> FileFacts:
         return FileFacts(problem=f"cannot read: {exc.strerror or exc}")
     except ValueError as exc:  # mmap of an odd file (a FIFO, a device)
         return FileFacts(problem=f"cannot read: {exc}")
+
+
+class ValidationFailed(WorkFailed):
+    """A file could not be checked (unreadable, gone): `path` is the file, whose badge stops
+    saying it is being checked."""
+
+    DOING = "validate the file"
+
+    def __init__(self, error: Exception, path: Path) -> None:
+        super().__init__(error, f"validate {path.name}")
+        self.path = path
+
+    @classmethod
+    def of_call(cls, error: Exception, path: Path, model: str) -> ValidationFailed:
+        return cls(error, path)
 
 
 # Files up to this size are checked as soon as they are listed (a badge without pressing v).
@@ -96,7 +110,7 @@ class FilesScreen(TunerScreen[None]):
         self._shown_before = False
         self._to_check: list[Path] = []
         self._checks_allowed = False
-        self._validating: dict[Worker[object], Path] = {}  # to report a failure on its file
+        self._validating: dict[Worker[None], Path] = {}  # to settle a cancelled check's file
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -276,12 +290,10 @@ class FilesScreen(TunerScreen[None]):
             return
         facts.validating = True
         self._facts_changed(path)
-        model = self.tuner.default_model
-        worker = self.run_worker(
-            partial(self._validate, path, model), thread=True, group="validate", exit_on_error=False
-        )
-        self._validating[worker] = path
+        self._validating[self._validate(path, self.tuner.default_model)] = path
 
+    @work(thread=True, group="validate", exit_on_error=False)
+    @fails_as(ValidationFailed)
     def _validate(self, path: Path, model: str) -> None:
         rules = self.tuner.data_rules
         summary = self.tuner.services.validate(path, model, service=rules)
@@ -290,6 +302,11 @@ class FilesScreen(TunerScreen[None]):
     @on(Validated)
     def _validated_message(self, message: Validated) -> None:
         self._validated(message.path, message.summary)
+
+    @on(ValidationFailed)
+    def _validation_failed(self, failed: ValidationFailed) -> None:
+        self._validated(failed.path, None)
+        self.notify(f"Could not {failed.doing}: {failed.reason}", severity="error", timeout=10)
 
     def _validated(self, path: Path, summary: ValidationSummary | None) -> None:
         facts = self.tree.facts.setdefault(path, FileFacts())
@@ -318,19 +335,15 @@ class FilesScreen(TunerScreen[None]):
     # -- worker outcomes ---------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A validate/convert worker that failed (or was cancelled): a readable error."""
+        """A check cancelled (the app closing) no longer shows its file as being checked.
+
+        Only a cancellation is read from the worker's state: its thread is not told of it, so
+        no message of the check's own can say so. Failures come as `ValidationFailed`."""
         if not event.worker.is_finished:
             return
         path = self._validating.pop(event.worker, None)
-        if path is None or event.state == WorkerState.SUCCESS:
-            return
-        self._validated(path, None)
-        if event.state == WorkerState.ERROR:
-            self.notify(
-                f"Could not validate {path.name}: {describe_error(event.worker.error)}",
-                severity="error",
-                timeout=10,
-            )
+        if path is not None and event.state is WorkerState.CANCELLED:
+            self._validated(path, None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`C` only where there is a `.json` file to convert, `e` (evaluate) on a `.jsonl`."""

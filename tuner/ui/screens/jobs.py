@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker
 
 from tuner.api.errors import ServiceError
 from tuner.api.jobs.watch import (
@@ -35,7 +34,7 @@ from tuner.api.jobs.watch import (
 )
 from tuner.data.durations import format_duration
 from tuner.data.wording import plural
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, fails_as
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.tuner_screen import TunerScreen
 from tuner.ui.widgets.deadline_lines import ClosingLine, StoppingLine
@@ -61,6 +60,24 @@ class JobsLoaded(Message):
     has_more: bool
     # The day each model stops answering where the service's model list says (first page).
     dates: Mapping[str, date] | None = None
+
+
+class JobsReadFailed(WorkFailed):
+    """A page of the list could not be read. `generation` is the session's when the read
+    started: a failure of a profile switched away from since (its client closed under the read)
+    is no news."""
+
+    DOING = "list jobs"
+
+    def __init__(self, error: Exception, generation: int) -> None:
+        super().__init__(error)
+        self.generation = generation
+
+    @classmethod
+    def of_call(
+        cls, error: Exception, after: str | None, kind: FetchKind, generation: int
+    ) -> JobsReadFailed:
+        return cls(error, generation)
 
 
 class JobsScreen(TunerScreen[None]):
@@ -100,7 +117,6 @@ class JobsScreen(TunerScreen[None]):
         self.reading: str | None = None  # what the status line says while a page is read
         self.dates: dict[str, date] = {}  # from the service's model list, where it says
         self._generation = -1  # the session generation the list was read from
-        self._fetch_generation = -1  # the one the newest read started on
 
     @property
     def policy(self) -> RefreshPolicy:
@@ -190,9 +206,13 @@ class JobsScreen(TunerScreen[None]):
         self._status()
         self._fetch(None, "first")
 
+    def _fetch(self, after: str | None, kind: FetchKind) -> None:
+        """Read a page from the profile in use now (its generation goes with a failure)."""
+        self._read_page(after, kind, self.tuner.session.generation)
+
     @work(exclusive=True, group="jobs-fetch", exit_on_error=False)
-    async def _fetch(self, after: str | None, kind: FetchKind) -> None:
-        self._fetch_generation = self.tuner.session.generation
+    @fails_as(JobsReadFailed)
+    async def _read_page(self, after: str | None, kind: FetchKind, generation: int) -> None:
         service = await self.tuner.session.opened()
         page = await service.list_jobs(after=after, limit=PAGE_SIZE)
         jobs = list(page.jobs)
@@ -233,22 +253,20 @@ class JobsScreen(TunerScreen[None]):
             return
         self._schedule(changed=True)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    @on(JobsReadFailed)
+    def _read_failed(self, failed: JobsReadFailed) -> None:
         """A failed read: said once (not on every retry); retried later only when waiting can
         help (the network, the service's load), never for a missing key or a refusal."""
-        worker = failed_worker(event)
-        if worker is None:
-            return
-        if self._fetch_generation != self.tuner.session.generation:
+        if failed.generation != self.tuner.session.generation:
             # A read of the profile switched away from, whose client was closed under it:
             # nothing to tell; the list is read again from the new profile when shown.
             return
         self.reading = None
-        error = describe_error(worker.error)
+        error = failed.reason
         if error != self.error:
             self.notify(f"Could not list jobs: {error}", severity="error", timeout=10)
         self.error = error
-        retryable = isinstance(worker.error, ServiceError) and worker.error.retryable
+        retryable = isinstance(failed.error, ServiceError) and failed.error.retryable
         if not retryable:
             if self._timer is not None:
                 self._timer.stop()

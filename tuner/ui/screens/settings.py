@@ -37,10 +37,9 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
-from textual.worker import Worker
 
 from tuner.config import ConfigError, Profile, Secret, Settings
-from tuner.ui.failures import describe_error, failed_worker
+from tuner.ui.failures import WorkFailed, describe_error, fails_as
 from tuner.ui.modals import ConfirmModal, PromptModal
 from tuner.ui.outside import outside, outside_line
 from tuner.ui.services import with_price_override
@@ -54,6 +53,12 @@ class ConnectionTested(Message):
     """What the connection test found (a count of models, or why there is no key)."""
 
     text: str
+
+
+class ConnectionTestFailed(WorkFailed):
+    """The connection test could not list models (refused, unreachable): the form says why."""
+
+    DOING = "test the connection"
 
 
 def format_price(price: float | None) -> str:
@@ -305,8 +310,9 @@ class SettingsScreen(TunerScreen[None]):
         self._test(profile, self.form.typed_key)
 
     @work(exclusive=True, group="test-connection", exit_on_error=False)
+    @fails_as(ConnectionTestFailed)
     async def _test(self, profile: Profile, typed_key: str) -> None:
-        """List models with the form's settings; failures reach `on_worker_state_changed`."""
+        """List models with the form's settings; a failure comes as `ConnectionTestFailed`."""
         settings = self.tuner.settings.with_profile(profile)
         connection = self.tuner.services.settings_store.resolve(settings, profile.name)
         if typed_key.strip():
@@ -322,11 +328,9 @@ class SettingsScreen(TunerScreen[None]):
     def _tested(self, message: ConnectionTested) -> None:
         self.form.show_result(outside(message.text))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = failed_worker(event)
-        if worker is not None:
-            failed = f"Failed: {describe_error(worker.error)}"
-            self.form.show_result(outside(failed))
+    @on(ConnectionTestFailed)
+    def _test_failed(self, failed: ConnectionTestFailed) -> None:
+        self.form.show_result(outside(f"Failed: {failed.reason}"))
 
     # -- default model and prices ------------------------------------------------------------
 

@@ -152,3 +152,19 @@ async def test_a_cancelled_worker_has_not_failed() -> None:
         await wait_until(pilot, site.exited.is_set)
         await settle(pilot)
         assert site.failed == []
+
+
+def test_no_ui_module_reads_a_failure_from_a_worker_state() -> None:
+    """Failures reach screens only as `WorkFailed` messages: a handler that reads a worker's
+    state for its error would sort failures by worker again (a cancellation may still be read:
+    a thread worker is never told of it)."""
+    from pathlib import Path
+
+    ui = Path(__file__).resolve().parents[2] / "tuner" / "ui"
+    readers = [
+        str(path.relative_to(ui))
+        for path in sorted(ui.rglob("*.py"))
+        if "WorkerState.ERROR" in (text := path.read_text(encoding="utf-8"))
+        or "worker.error" in text
+    ]
+    assert readers == []

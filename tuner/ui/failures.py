@@ -18,7 +18,7 @@ from typing import Any, ClassVar, ParamSpec, Protocol, overload
 
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_worker
+from textual.worker import NoActiveWorker, get_current_worker
 
 from tuner.data.fit_text import short_paths
 
@@ -34,13 +34,6 @@ def describe_error(error: BaseException | None) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()  # the caller's message names the file
     return short_paths(str(error)) or type(error).__name__
-
-
-def failed_worker(event: Worker.StateChanged) -> Worker[Any] | None:
-    """The worker when `event` reports its failure (not a cancellation), else None."""
-    if event.state is WorkerState.ERROR:
-        return event.worker
-    return None
 
 
 class WorkFailed(Message, bubble=False):

@@ -21,9 +21,9 @@ the replay (`tuner.ui.chat_replay`), the choice of models and compare (`tuner.ui
 past conversations and export (`tuner.ui.chat_saved`).
 
 Keys: enter sends · esc stops a reply or replay (partial text kept, marked "stopped"), else
-leaves the message box, and a second esc goes back ·
-ctrl+o model · ctrl+b compare · ctrl+r replay a file, then ctrl+g run/pause, ctrl+n step,
-ctrl+s skip · f2 parameters · ctrl+l past conversations · ctrl+y export · f5 new conversation.
+leaves the message box, and a second esc goes back · ctrl+o model · ctrl+b compare · ctrl+r
+replay a file, then ctrl+g run/pause, ctrl+n step, ctrl+s skip · f2 parameters · ctrl+l past
+conversations · ctrl+y export · f5 new conversation.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ class SendingEnded(Message):
 
 
 class SendingFailed(WorkFailed):
+    """A send or a replay broke outside its replies (a reply's own error shows in its pane)."""
+
     DOING = "send"
 
 
@@ -431,17 +433,15 @@ class ChatScreen(ChatReplayFlow, ChatModelFlow, SavedChatFlow, TypingScreen, Tun
 
     def action_params(self) -> None:
         params = self.query_one("#params", ChatParams)
+        params.display = not params.display
         if params.display:
-            params.display = False
+            params.focus_first()
+        else:
             self.prompt.focus()
-            return
-        params.display = True
-        params.focus_first()
 
     @on(ChatParams.Changed)
     def _params_changed(self, event: ChatParams.Changed) -> None:
-        self.settings = event.settings
-        self._refused = None
+        self.settings, self._refused = event.settings, None
         self._show_summary()
 
     @on(ChatParams.Refused)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.helpers import train_model
-from tuner.api.chat.models import chat_model_choices, is_chat_model, model_kind
+from tuner.api.chat.choices import chat_model_choices
+from tuner.api.chat.models import is_chat_model, model_kind
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

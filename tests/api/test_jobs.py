@@ -8,13 +8,8 @@ import pytest
 
 from tests.helpers import open_test_service, open_together_service, train_model
 from tuner.api.errors import ErrorKind, ServiceError
-from tuner.api.jobs.spec import (
-    Hyperparameters,
-    JobSpec,
-    check_model_known,
-    check_spec,
-    check_suffix,
-)
+from tuner.api.jobs.spec import Hyperparameters, JobSpec, check_spec, check_suffix
+from tuner.api.model_checks import check_model_known
 from tuner.api.providers.openai import request_body
 from tuner.data.catalog.choice import default_catalog
 from tuner.emulator import Emulator

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tuner.api.chat.choices import chat_model_choices
 from tuner.api.chat.export import export_training_examples
-from tuner.api.chat.models import chat_model_choices
 from tuner.api.chat.replay import PromptReplay
 from tuner.api.chat.request import ChatRequest
 from tuner.api.chat.transcripts import TranscriptWriter, list_transcripts

@@ -121,8 +121,8 @@ def run(args: argparse.Namespace) -> int:
 
     async def work(service: FineTuningService) -> int:
         from tuner.api.chat.compare import ReplayGroup
-        from tuner.api.chat.models import check_chat_model
         from tuner.api.chat.session import ChatThread
+        from tuner.api.model_checks import check_chat_model
 
         catalog = _profile_catalog(args.profile, service.capabilities.kind)
         await check_chat_model(service, args.model, catalog)  # a bad key or model: one line
@@ -292,11 +292,11 @@ async def _compare(
     printer: ComparePrinter,
 ) -> int:
     """Run the comparison; a failure that would fail every line of a model ends it (exit 2)."""
-    from tuner.api.chat.models import check_chat_model
     from tuner.api.chat.replay import LineFailed, ends_the_run
     from tuner.api.chat.session import compare_threads, replay_together
     from tuner.api.chat.transcripts import CompareSide
     from tuner.api.errors import ServiceError
+    from tuner.api.model_checks import check_chat_model
 
     models = (args.model, args.compare)
     for model, service, profile, catalog in zip(

@@ -94,7 +94,7 @@ class ChatProfiles:
 
     async def models(self, profile: str | None = None) -> list[ChatModel]:
         """The models of `profile`'s service, for the picker (failures are its to show)."""
-        from tuner.api.chat.models import chat_model_choices
+        from tuner.api.chat.choices import chat_model_choices
 
         return await chat_model_choices(await self.opened(profile))
 

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from tuner.api.errors import ErrorKind
 from tuner.api.jobs.form import FormError
 from tuner.api.jobs.quote import service_quote
-from tuner.api.jobs.spec import JobSpec, check_model_known, check_spec
+from tuner.api.jobs.spec import JobSpec, check_spec
+from tuner.api.model_checks import check_model_known
 
 if TYPE_CHECKING:
     from tuner.api.files.checked_upload import CheckedUpload

@@ -4,9 +4,9 @@ The spec is tuner's, the same for every service; each service implementation tur
 own request body. What every service would refuse for its shape (a suffix with odd characters,
 epochs out of range) is refused here first: a typo should not cost a round trip, nor show up as
 the service's terser refusal. A base model that tuner's catalog knows is retired is refused
-here too (`check_model_available`), before a file is uploaded for a job that cannot start, and
-so is a model nobody knows (`check_model_known`: a typo such as `gpt-4o-mni`), with the model the
-user most likely meant.
+here too (`check_model_available`), before a file is uploaded for a job that cannot start. A
+model nobody knows (a typo such as `gpt-4o-mni`) needs the service's list: that check is
+`tuner.api.model_checks.check_model_known`, so this module asks no service.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from tuner.api.errors import ErrorKind, ServiceError
 from tuner.config.service_facts import OPENAI_FACTS
 
 if TYPE_CHECKING:
-    from tuner.api.service import FineTuningService
     from tuner.data.catalog.lookup import Catalog
 
 SUFFIX_MAX = OPENAI_FACTS.suffix_max
@@ -103,51 +102,6 @@ def check_model_available(spec: JobSpec, catalog: Catalog, today: date) -> None:
     refusal = catalog.refusal(spec.model, today)
     if refusal is not None:
         raise ServiceError(ErrorKind.MODEL_UNAVAILABLE, refusal)
-
-
-async def check_model_known(service: FineTuningService, model: str, catalog: Catalog) -> None:
-    """Raise `ServiceError(model_unavailable)` for a base model that neither tuner's built-in
-    table nor the service knows, naming the closest known model ("did you mean
-    gpt-4o-mini-2024-07-18?"). Call it before uploading anything: a typo must not cost an upload.
-
-    A model of tuner's built-in table (or an alias of one) passes without a request. Anything
-    else, a model the user added to the catalog included, must be one the service lists (its
-    `/models`) or, where the service reports per-model limits (Together), one it has limits for.
-    When the service cannot list its models (a gateway without `/models`, a server error), the
-    model passes and the service decides; a refused key is raised as it is.
-    """
-    from tuner.data.catalog.choice import default_catalog
-
-    if default_catalog(catalog.service).get(model) is not None:
-        return
-    try:
-        listed = [entry.id for entry in await service.list_models()]
-    except ServiceError as exc:
-        if exc.kind in (ErrorKind.AUTH, ErrorKind.NO_KEY, ErrorKind.PERMISSION):
-            raise
-        return
-    if model in listed or await _has_limits(service, model):
-        return
-    from tuner.data.visible_text import visible_line
-
-    guess = catalog.suggestion(model, listed)  # may be a name the service gave: outside text
-    hint = f"; did you mean {visible_line(guess)}?" if guess else ""
-    raise ServiceError(
-        ErrorKind.MODEL_UNAVAILABLE,
-        f"{service.capabilities.service} has no model {model!r}{hint}",
-    )
-
-
-async def _has_limits(service: FineTuningService, model: str) -> bool:
-    """Whether the service may fine-tune `model` by its per-model limits (Together reports them
-    for every model it fine-tunes; a service without such limits says nothing: False)."""
-    try:
-        return await service.model_limits(model) is not None
-    except ServiceError as exc:
-        if exc.kind in (ErrorKind.AUTH, ErrorKind.NO_KEY, ErrorKind.PERMISSION):
-            raise
-        # Refused as unknown: no; any other failure leaves the decision to the service.
-        return exc.kind not in (ErrorKind.MODEL_UNAVAILABLE, ErrorKind.NOT_FOUND)
 
 
 def check_suffix(suffix: str | None) -> None:

@@ -22,8 +22,9 @@ from tuner.api.chat.transcripts import CompareSide, list_transcripts, load_trans
 from tuner.api.retry import RetryPolicy
 from tuner.cli import main
 from tuner.commands import chat as chat_command
-from tuner.commands.chat_columns import cell_width, wrap_cells
+from tuner.commands.chat_columns import wrap_cells
 from tuner.config import config_dir, save_api_key
+from tuner.data.fit_text import cell_width
 from tuner.emulator import Emulator, Fault
 
 OTHER = "gpt-4.1-nano-2025-04-14"

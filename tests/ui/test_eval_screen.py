@@ -31,7 +31,7 @@ from tuner.emulator import Emulator, Fault
 from tuner.ui.app import TunerApp
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.modals.eval_example import ExampleModal
-from tuner.ui.modals.migrate import MovedJob
+from tuner.ui.moved_job import MovedJob
 from tuner.ui.screens.eval import EvalScreen
 from tuner.ui.screens.job import JobScreen
 from tuner.ui.screens.jobs import JobsScreen

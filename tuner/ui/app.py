@@ -47,7 +47,7 @@ from tuner.ui.session import ActiveConnection, ServiceSession
 
 if TYPE_CHECKING:
     from tuner.ui.app_protocol import TunerHost
-    from tuner.ui.modals.migrate import MovedJob
+    from tuner.ui.moved_job import MovedJob
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"

@@ -81,6 +81,15 @@ async def open_eval_from_job(pilot: Pilot[Any], job_id: str) -> EvalScreen:
     return screen
 
 
+async def open_empty_eval(pilot: Pilot[Any]) -> EvalScreen:
+    """`e` anywhere: the Eval screen, its setup empty."""
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, EvalScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, EvalScreen)
+    return screen
+
+
 async def run_confirmed(pilot: Pilot[Any], screen: EvalScreen) -> None:
     """r, the estimate's confirmation answered yes, and the run to its end (its
     `RunFinished` message handled and the worker gone)."""
@@ -187,10 +196,7 @@ async def test_a_setup_that_cannot_run_says_what_is_missing(tmp_path: Path) -> N
     with Emulator(api_key=TEST_KEY) as emulator:
         app = eval_app(tmp_path, emulator)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("e")
-            await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
-            screen = app.screen
-            assert isinstance(screen, EvalScreen)
+            screen = await open_empty_eval(pilot)
             screen.setup.model_list.focus()
             await pilot.press("r")
             assert "Choose the file to evaluate on" in str(
@@ -214,10 +220,7 @@ async def test_a_file_that_cannot_be_read_is_said_and_the_setup_is_free_again(
     with Emulator(api_key=TEST_KEY) as emulator:
         app = eval_app(tmp_path, emulator)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("e")
-            await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
-            screen = app.screen
-            assert isinstance(screen, EvalScreen)
+            screen = await open_empty_eval(pilot)
             screen.setup.file_field.value = "nowhere.jsonl"
             screen.setup.models = [f"{BASE}@{PROFILE}"]
             screen.setup.model_list.focus()

@@ -361,6 +361,15 @@ def end_process(process: subprocess.Popen[str]) -> None:
     process.wait()
 
 
+def stall_chats(emulator: Emulator) -> Any:
+    """Every chat request from now on is answered 429 with a minute's Retry-After: the work
+    asking stays in flight (waiting, not blocking the emulator) until it is stopped. Returns
+    the fault; its `times` falls below 10**6 once a request has met it."""
+    from tuner.emulator import Fault
+
+    return emulator.faults.add(Fault(r"/chat/completions", status=429, retry_after=60, times=10**6))
+
+
 def kill_while_held(process: subprocess.Popen[str], hold: Any) -> None:
     """SIGKILL `process` while the emulator holds its download (no clean-up of any kind runs),
     then let the emulator's held reply go and reap the process."""

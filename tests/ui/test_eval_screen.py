@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.helpers import TEST_KEY, TrainedJob, notices, screen_text, wait_until
+from tests.helpers import TEST_KEY, TrainedJob, notices, screen_text, stall_chats, wait_until
 from tests.ui.conftest import build_app
 from tuner.api.types import JobStatus
 from tuner.config import Profile, Settings
@@ -263,9 +263,7 @@ async def start_a_stalled_run(pilot: Pilot[Any], emulator: Emulator, job_id: str
     """A run whose every request is answered 429 with a minute's Retry-After: it stays in
     flight (waiting, not blocking the emulator) until stopped."""
     screen = await open_eval_from_job(pilot, job_id)
-    fault = emulator.faults.add(
-        Fault(r"/chat/completions", status=429, retry_after=60, times=10**6)
-    )
+    fault = stall_chats(emulator)
     await pilot.press("r")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
     await pilot.press("y")
@@ -415,9 +413,7 @@ async def test_history_reopens_a_run_read_only(
     chats = ChatCounter(service_env)
     again = eval_app(tmp_path, service_env)  # another session of the app
     async with again.run_test(size=(80, 24)) as pilot:
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(again.screen, EvalScreen))
-        screen = again.screen
+        screen = await open_empty_eval(pilot)
         await pilot.press("4")
         await wait_until(pilot, lambda: screen.history.table.row_count == 1)
         assert "finished" in screen_text(again)
@@ -457,9 +453,7 @@ async def test_e_on_a_jsonl_in_the_browser_opens_it_for_evaluation(
         tree.move_cursor(node)
         await wait_until(pilot, lambda: files.current_file() == trained.holdout)
         await wait_until(pilot, lambda: "e Evaluate" in screen_text(app))
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
-        screen = app.screen
+        screen = await open_empty_eval(pilot)
         assert screen.setup.file_field.value == "holdout.jsonl"
         assert screen.setup.job is None and screen.setup.models == []
 
@@ -605,9 +599,7 @@ async def test_hostile_names_and_replies_are_drawn_as_text(tmp_path: Path) -> No
     with Emulator(api_key=TEST_KEY) as emulator:
         app = eval_app(tmp_path, emulator)
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("e")
-            await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
-            screen = app.screen
+            screen = await open_empty_eval(pilot)
             await pilot.press("4")
             await wait_until(pilot, lambda: screen.history.table.row_count == 1)
             await pilot.press("enter")
@@ -647,9 +639,7 @@ async def test_every_eval_footer_fits_80_columns(tmp_path: Path) -> None:
     with Emulator(api_key=TEST_KEY) as emulator:
         app = eval_app(tmp_path, emulator)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("e")
-            await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen))
-            screen = app.screen
+            screen = await open_empty_eval(pilot)
             await footer_fits(pilot, "eval setup")
             await pilot.press("4")
             await wait_until(pilot, lambda: screen.history.table.row_count == 1)

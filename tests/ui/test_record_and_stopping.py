@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
-from tests.helpers import TrainedJob, notices, wait_until
+from tests.helpers import TrainedJob, notices, stall_chats, wait_until
 from tests.ui.test_eval_screen import PROFILE, ChatCounter, eval_app
 from tuner.api.eval.record import meta_path
 from tuner.emulator import Emulator
@@ -140,18 +140,13 @@ async def test_the_jobs_screen_says_which_fine_tunes_stop_answering_within_a_mon
 async def test_quitting_while_recording_asks_first(
     trained: TrainedJob, service_env: Emulator, tmp_path: Path
 ) -> None:
-    from tuner.emulator import Fault
     from tuner.ui.modals import ConfirmModal
 
     app = eval_app(tmp_path, service_env)
     async with app.run_test(size=(80, 24)) as pilot:
         await jobs_list_on(pilot, trained.job_id)
         modal = await record_modal(pilot)
-        # Every request answered 429 with a minute's Retry-After: the recording stays in
-        # flight (waiting, not blocking the emulator) until stopped.
-        stall = service_env.faults.add(
-            Fault(r"/chat/completions", status=429, retry_after=60, times=10**6)
-        )
+        stall = stall_chats(service_env)  # the recording stays in flight until stopped
         await pilot.press("enter")
         await wait_until(pilot, lambda: modal.running and stall.times < 10**6)
         await pilot.press("ctrl+q")
@@ -204,12 +199,9 @@ async def test_a_recording_stopped_half_way_goes_on_paying_only_for_the_rest(
     async with app.run_test(size=(80, 24)) as pilot:
         await jobs_list_on(pilot, trained.job_id)
         modal = await record_modal(pilot)
-        # Eight replies come back; every request after them is answered 429 with a minute's
-        # Retry-After, so the recording stays in flight until escape stops it.
+        # Eight replies come back; then the recording stays in flight until escape stops it.
         answered = service_env.faults.add(Fault(r"/chat/completions", times=8))
-        stall = service_env.faults.add(
-            Fault(r"/chat/completions", status=429, retry_after=60, times=10**6)
-        )
+        stall = stall_chats(service_env)
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Recording: 8/16" in text_of(modal, "#record-status"))
         assert answered.times == 0 and stall.times < 10**6

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.emulator.eval_data import HELD_OUT_VALUES, examples
-from tests.helpers import TEST_KEY, settle, wait_until, write_jsonl
+from tests.helpers import TEST_KEY, settle, stall_chats, wait_until, write_jsonl
 from tests.ui.conftest import build_app
 from tuner.config import Profile, Settings
 from tuner.data.eval.examples import read_eval_file
@@ -30,7 +30,7 @@ from tuner.data.eval.history import RunInfo, remember_run, write_run_info
 from tuner.data.eval.results import ExampleResult, append_results
 from tuner.data.eval.runs import write_run_files
 from tuner.data.eval.summary import summarise
-from tuner.emulator import Emulator, Fault
+from tuner.emulator import Emulator
 from tuner.ui.active_profile import resolve_active
 from tuner.ui.modals import ConfirmModal
 from tuner.ui.modals.eval_example import ExampleModal
@@ -164,9 +164,7 @@ def test_eval_confirmation(snap_compare, tmp_path: Path, emulator: Emulator) -> 
 
 def test_eval_running(snap_compare, tmp_path: Path, emulator: Emulator) -> None:
     file = holdout(tmp_path)
-    stall = emulator.faults.add(
-        Fault(r"/chat/completions", status=429, retry_after=60, times=10**6)
-    )
+    stall = stall_chats(emulator)
 
     async def run_before(pilot: Any) -> None:
         await eval_screen(pilot)

@@ -668,6 +668,27 @@ async def test_a_profile_switch_mid_read_says_nothing_of_the_closed_client(
         assert not [n for n in notices(app) if "Could not list jobs" in n]
 
 
+async def test_a_refresh_after_a_profile_switch_reads_the_new_profile_from_the_start(
+    tmp_path: Path, slow_emu: Emulator
+) -> None:
+    """The list holds the old profile's active job when the profile changes; the next refresh
+    (a timer, or ctrl+r) must not ask the new service about it (a 404 said as "Could not list
+    jobs"), but read the new profile's list."""
+    await start_job(slow_emu, write_jsonl(tmp_path / "train.jsonl", 12))
+    app = jobs_app(tmp_path, slow_emu)
+    with Emulator(speed=0.001, api_key=TEST_KEY) as other:
+        other_job = await start_job(other, write_jsonl(tmp_path / "other.jsonl", 12))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("j")
+            await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen))
+            screen = app.screen
+            await wait_until(pilot, lambda: len(screen.jobs.active) == 1)
+            app.set_connection(active_connection(other, "other"))
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: list(screen.jobs.jobs) == [other_job])
+            assert not [n for n in notices(app) if "Could not list jobs" in n]
+
+
 async def test_the_title_names_the_screen_after_leaving_a_form(
     tmp_path: Path, emu: Emulator
 ) -> None:

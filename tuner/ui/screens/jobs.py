@@ -207,7 +207,13 @@ class JobsScreen(TunerScreen[None]):
         self._fetch(None, "first")
 
     def _fetch(self, after: str | None, kind: FetchKind) -> None:
-        """Read a page from the profile in use now (its generation goes with a failure)."""
+        """Read a page from the profile in use now (its generation goes with a failure). A
+        refresh or a next page of a list read from a profile switched away from since (a
+        refresh timer may fire while another screen switches) would ask the new service about
+        the old one's jobs: the list is read from the start instead."""
+        if kind != "first" and self._generation != self.tuner.session.generation:
+            self.load_first()
+            return
         self._read_page(after, kind, self.tuner.session.generation)
 
     @work(exclusive=True, group="jobs-fetch", exit_on_error=False)

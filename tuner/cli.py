@@ -107,12 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tuner {__version__}")
         return 0
     try:
-        if args_list[0] == "eval" and args_list[1:2] and args_list[1] in ("record", "diff"):
+        if args_list[0] == "eval" and args_list[1:2]:
             # `tuner eval FILE` and `tuner eval record FILE`: argparse cannot have an optional
-            # positional beside sub-commands, so the two sub-commands parse on their own.
-            from tuner.commands.eval import main_subcommand
+            # positional beside sub-commands, so the sub-commands parse on their own.
+            from tuner.commands.eval import SUBCOMMANDS, main_subcommand
 
-            return main_subcommand(args_list[1:])
+            if args_list[1] in SUBCOMMANDS:
+                return main_subcommand(args_list[1:])
         parser = build_parser()
         args = parser.parse_args(args_list)
         return int(args.func(args))

@@ -49,10 +49,6 @@ class ResponseFormat:
     schema: dict[str, Any] | None = None
     strict: bool = False
 
-    @property
-    def wants_json(self) -> bool:
-        return self.type != "text"
-
 
 def parse_response_format(value: Any) -> ResponseFormat | None:
     """The request's `response_format`, checked; None when it has none (plain text)."""

@@ -37,7 +37,6 @@ from tuner.data.wording import plural
 
 BOM = b"\xef\xbb\xbf"
 DEFAULT_SEED = 0
-DEFAULT_HOLDOUT = "10%"
 
 
 class SplitError(Exception):

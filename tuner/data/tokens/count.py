@@ -65,11 +65,6 @@ __all__ = [
     "split_at_piece_starts",
 ]
 
-# The cookbook's constants.
-TOKENS_PER_EXAMPLE = 3  # every reply is primed with <|start|>assistant<|message|>
-TOKENS_PER_MESSAGE = 3
-TOKENS_PER_NAME = 1
-
 _TOOL_KEYS = ("tools", "functions")
 
 # For a model with no published per-example limit, counting stops exactly past this many tokens
